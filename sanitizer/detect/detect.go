@@ -141,6 +141,14 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) Kind {
 		return OneNote
 	case bytes.HasPrefix(head, []byte{0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0}):
 		return LNK
+	// Executables are matched on their shortest magic: a truncated
+	// executable is still one (filetype wants complete headers).
+	case bytes.HasPrefix(head, []byte("MZ")):
+		return EXE
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		return ELF
+	case isMachO(head):
+		return MachO
 	case bytes.HasPrefix(head, []byte("{\\rt")):
 		return RTF
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
@@ -156,8 +164,15 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) Kind {
 		}
 		return k
 	}
-	if !looksText(head) {
+	cs := text.Sniff(head)
+	if cs == "" {
 		return Unknown
+	}
+	if cs == text.UTF16LE || cs == text.UTF16BE {
+		// Markup and headers are sniffed on the decoded text.
+		if u, err := io.ReadAll(io.LimitReader(text.Decoder(cs, bytes.NewReader(head)), SniffLen)); err == nil {
+			head = u
+		}
 	}
 	return textKind(head, name)
 }
@@ -207,6 +222,19 @@ func magic(head []byte) (Kind, bool) {
 	// A format we have no handler for (audio, video, fonts, other
 	// archives): unknown, and so withheld.
 	return Unknown, true
+}
+
+// isMachO matches the Mach-O thin and fat headers in either byte order;
+// 0xCAFEBABE is also a Java class file, which is just as executable.
+func isMachO(head []byte) bool {
+	if len(head) < 4 {
+		return false
+	}
+	switch string(head[:4]) {
+	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe", "\xbe\xba\xfe\xca":
+		return true
+	}
+	return false
 }
 
 // isISO looks for the ISO 9660 volume descriptor "CD001" at sector 16
@@ -334,12 +362,6 @@ func hasZipTail(r io.ReaderAt, size int64) bool {
 		return false
 	}
 	return bytes.Contains(tail, []byte{'P', 'K', 5, 6})
-}
-
-// looksText reports whether head is text in some charset: no NULs outside
-// UTF-16, few C0 controls.
-func looksText(head []byte) bool {
-	return text.Sniff(head) != ""
 }
 
 // textKind sorts text into mail, markup, delimited data, scripts and plain text.

@@ -132,9 +132,13 @@ func compatibleType(dt string, k Kind) bool {
 	return false
 }
 
+// maxNameBytes keeps names within what every file system and mail client
+// accepts (255 bytes), with room for a suffix.
+const maxNameBytes = 200
+
 // CleanName makes a declared name safe to show and to save: no folders,
 // no bidi or control characters, no trailing dots or spaces, no leading
-// dots, at most 200 bytes; "file" when nothing is left.
+// dots, at most maxNameBytes bytes with the extension kept; "file" when nothing is left.
 func CleanName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
@@ -147,9 +151,17 @@ func CleanName(name string) string {
 		return r
 	}, name)
 	name = strings.TrimRight(strings.TrimLeft(strings.TrimSpace(name), "."), ". ")
-	for len(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
+	if len(name) > maxNameBytes {
+		ext := path.Ext(name)
+		if len(ext) > 10 {
+			ext = ""
+		}
+		stem := strings.TrimSuffix(name, ext)
+		for len(stem)+len(ext) > maxNameBytes {
+			_, size := utf8.DecodeLastRuneInString(stem)
+			stem = stem[:len(stem)-size]
+		}
+		name = stem + ext
 	}
 	if name == "" {
 		return "file"
