@@ -1,0 +1,338 @@
+package pdf_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+
+	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/mugai-project/mugai/sanitizer/pdf"
+	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
+	"github.com/mugai-project/mugai/sanitizer/verify"
+)
+
+func allFixtures() []pdftest.Fixture {
+	return append([]pdftest.Fixture{pdftest.Clean()}, pdftest.Hostile()...)
+}
+
+func disarm(t testing.TB, in []byte, opts pdf.DisarmOptions) ([]byte, pdf.Removed) {
+	t.Helper()
+	var out bytes.Buffer
+	removed, err := pdf.Disarm(context.Background(), bytes.NewReader(in), &out, opts)
+	if err != nil {
+		t.Fatalf("Disarm: %v", err)
+	}
+	return out.Bytes(), removed
+}
+
+// readOut parses a disarmed output with pdfcpu for the assertions.
+func readOut(t *testing.T, b []byte) *model.Context {
+	t.Helper()
+	conf := &model.Configuration{Reader15: true, ValidationMode: model.ValidationRelaxed, Eol: types.EolLF,
+		Limits: model.DefaultResourceLimits()}
+	pc, err := pdfcpu.Read(bytes.NewReader(b), conf)
+	if err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	return pc
+}
+
+// pageContents returns the decoded content streams of each page.
+func pageContents(t *testing.T, pc *model.Context) []string {
+	t.Helper()
+	if err := pc.EnsurePageCount(); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := 1; i <= pc.PageCount; i++ {
+		d, _, _, err := pc.PageDict(i, false)
+		if err != nil {
+			t.Fatalf("page %d: %v", i, err)
+		}
+		var refs []types.Object
+		switch c := d["Contents"].(type) {
+		case types.Array:
+			refs = c
+		default:
+			refs = []types.Object{c}
+		}
+		var s strings.Builder
+		for _, r := range refs {
+			sd, _, err := pc.DereferenceStreamDict(r)
+			if err != nil || sd == nil {
+				t.Fatalf("page %d contents: %v", i, err)
+			}
+			if err := sd.Decode(); err != nil {
+				t.Fatalf("page %d contents decode: %v", i, err)
+			}
+			s.Write(sd.Content)
+		}
+		out = append(out, s.String())
+	}
+	return out
+}
+
+// allDecoded returns the raw file and every decoded stream of it.
+func allDecoded(t *testing.T, pc *model.Context, raw []byte) [][]byte {
+	t.Helper()
+	all := [][]byte{raw}
+	for _, e := range pc.Table {
+		if e == nil || e.Free {
+			continue
+		}
+		if sd, ok := e.Object.(types.StreamDict); ok {
+			if err := sd.Decode(); err == nil {
+				all = append(all, sd.Content)
+			}
+		}
+	}
+	return all
+}
+
+func wantRemoved(f pdftest.Fixture, links string) map[string]int {
+	if links == pdf.LinksKeep && f.RemovedKeepLinks != nil {
+		return f.RemovedKeepLinks
+	}
+	return f.Removed
+}
+
+// TestDisarmFixtures runs every clean and hostile fixture through Disarm
+// under both link policies and asserts: the output passes verify.PDF, the
+// removed counts are exact, the page count and each page's text operators
+// survive, and older revisions' content is gone.
+func TestDisarmFixtures(t *testing.T) {
+	for _, f := range allFixtures() {
+		for _, links := range []string{pdf.LinksRemove, pdf.LinksKeep} {
+			t.Run(f.Name+"/links="+links, func(t *testing.T) {
+				out, removed := disarm(t, f.Bytes, pdf.DisarmOptions{Links: links})
+				if _, err := (verify.PDFOptions{AllowURI: links == pdf.LinksKeep}).Check(context.Background(), bytes.NewReader(out), int64(len(out))); err != nil {
+					t.Errorf("disarmed output fails verify: %v", err)
+				}
+				if want := wantRemoved(f, links); !maps.Equal(map[string]int(removed), want) {
+					t.Errorf("removed = %v, want %v", removed, want)
+				}
+				pc := readOut(t, out)
+				contents := pageContents(t, pc)
+				if len(contents) != f.Pages {
+					t.Fatalf("output has %d pages, want %d", len(contents), f.Pages)
+				}
+				for i, frags := range f.Text {
+					for _, frag := range frags {
+						if !strings.Contains(contents[i], frag) {
+							t.Errorf("page %d lost %q; content:\n%s", i+1, frag, contents[i])
+						}
+					}
+				}
+				for _, gone := range f.Gone {
+					for _, b := range allDecoded(t, pc, out) {
+						if bytes.Contains(b, []byte(gone)) {
+							t.Errorf("output still holds %q from an older revision", gone)
+						}
+					}
+				}
+				if bytes.Equal(out, f.Bytes) {
+					t.Error("output is a byte copy of the input")
+				}
+			})
+		}
+	}
+}
+
+// TestDisarmURILinkPolicy asserts that a kept URI link survives as a URI
+// action and a removed one leaves no /URI in the output.
+func TestDisarmURILinkPolicy(t *testing.T) {
+	var f pdftest.Fixture
+	for _, h := range pdftest.Hostile() {
+		if h.Name == "URILink" {
+			f = h
+		}
+	}
+	keep, _ := disarm(t, f.Bytes, pdf.DisarmOptions{Links: pdf.LinksKeep})
+	remove, _ := disarm(t, f.Bytes, pdf.DisarmOptions{})
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(keep), int64(len(keep))); err == nil {
+		t.Error("verify.PDF without AllowURI accepted a kept URI link")
+	}
+	pcKeep, pcRemove := readOut(t, keep), readOut(t, remove)
+	if !anyDecodedContains(t, pcKeep, keep, "https://phish.example/login") {
+		t.Error("links=keep lost the URI")
+	}
+	if anyDecodedContains(t, pcRemove, remove, "phish.example") {
+		t.Error("links=remove kept the URI")
+	}
+	if !anyDecodedContains(t, pcRemove, remove, "a harmless note") {
+		t.Error("links=remove dropped the harmless Text annotation")
+	}
+}
+
+func anyDecodedContains(t *testing.T, pc *model.Context, raw []byte, s string) bool {
+	t.Helper()
+	for _, b := range allDecoded(t, pc, raw) {
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	// Objects inside object streams.
+	for _, e := range pc.Table {
+		if e != nil && !e.Free && e.Object != nil && strings.Contains(e.Object.String(), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestInspect asserts page count, sizes and findings.
+func TestInspect(t *testing.T) {
+	for _, f := range allFixtures() {
+		t.Run(f.Name, func(t *testing.T) {
+			info, err := pdf.Inspect(context.Background(), bytes.NewReader(f.Bytes), pdf.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Pages != f.Pages || len(info.PageSizes) != f.Pages {
+				t.Errorf("pages = %d (%d sizes), want %d", info.Pages, len(info.PageSizes), f.Pages)
+			}
+			if info.PageSizes[0] != (pdf.PageSize{Width: 595, Height: 842}) {
+				t.Errorf("page 1 size = %v, want A4 595x842", info.PageSizes[0])
+			}
+			got := map[string]int{}
+			for _, fd := range info.Findings {
+				got[fd.Category] = fd.Count
+			}
+			if !maps.Equal(got, f.Removed) {
+				t.Errorf("findings = %v, want %v", got, f.Removed)
+			}
+			if f.Hostile != (len(info.Findings) > 0) {
+				t.Errorf("hostile=%v but findings %v", f.Hostile, info.Findings)
+			}
+		})
+	}
+}
+
+func encrypt(t *testing.T, in []byte, userPW, ownerPW string) []byte {
+	t.Helper()
+	conf := model.NewAESConfiguration(userPW, ownerPW, 256)
+	// Avoid pdfcpu's config directory (model.NewDefaultConfiguration).
+	*conf = model.Configuration{Reader15: true, ValidationMode: model.ValidationRelaxed, Eol: types.EolLF,
+		Limits: model.DefaultResourceLimits(), UserPW: userPW, OwnerPW: ownerPW, EncryptUsingAES: true,
+		EncryptKeyLength: 256, Permissions: model.PermissionsAll, Cmd: model.ENCRYPT, WriteObjectStream: true, WriteXRefStream: true}
+	pc, err := pdfcpu.Read(bytes.NewReader(in), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	pc.Write.Writer = newBufWriter(&out)
+	if err := pdfcpu.WriteContext(pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Write.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestEncryptedWithUserPasswordIsHeld asserts that a PDF needing a user
+// password yields ErrEncrypted with UserPassword set, from both Inspect
+// and Disarm, and that Disarm writes nothing.
+func TestEncryptedWithUserPasswordIsHeld(t *testing.T) {
+	enc := encrypt(t, pdftest.Clean().Bytes, "secret", "owner")
+	var out bytes.Buffer
+	_, err := pdf.Disarm(context.Background(), bytes.NewReader(enc), &out, pdf.DisarmOptions{})
+	var ee *pdf.EncryptedError
+	if !errors.Is(err, pdf.ErrEncrypted) || !errors.As(err, &ee) || !ee.UserPassword {
+		t.Fatalf("Disarm err = %v, want EncryptedError{UserPassword: true}", err)
+	}
+	if out.Len() != 0 {
+		t.Error("Disarm wrote output for an encrypted input")
+	}
+	if _, err := pdf.Inspect(context.Background(), bytes.NewReader(enc), pdf.Limits{}); !errors.Is(err, pdf.ErrEncrypted) {
+		t.Errorf("Inspect err = %v, want ErrEncrypted", err)
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(enc), int64(len(enc))); err == nil {
+		t.Error("verify.PDF accepted an encrypted file")
+	}
+}
+
+// TestEncryptedOwnerOnlyIsDecrypted asserts that a file that opens with
+// the empty user password is disarmed into an unencrypted output.
+func TestEncryptedOwnerOnlyIsDecrypted(t *testing.T) {
+	enc := encrypt(t, pdftest.Hostile()[0].Bytes, "", "owner")
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(enc), int64(len(enc))); err == nil {
+		t.Error("verify.PDF accepted an encrypted file")
+	}
+	info, err := pdf.Inspect(context.Background(), bytes.NewReader(enc), pdf.Limits{})
+	if err != nil || !info.Encrypted || !info.Has("javascript") {
+		t.Fatalf("Inspect = %+v, %v; want encrypted with javascript", info, err)
+	}
+	out, removed := disarm(t, enc, pdf.DisarmOptions{})
+	if removed["javascript"] != 1 {
+		t.Errorf("removed = %v", removed)
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(out), int64(len(out))); err != nil {
+		t.Errorf("output fails verify: %v", err)
+	}
+}
+
+// TestBrokenXRefIsRepaired asserts that a file whose xref offsets are all
+// wrong (bytes inserted after the header, as by a careless mail gateway)
+// is repaired by pdfcpu's relaxed reader and disarmed, and that a file
+// with no usable xref and no objects fails.
+func TestBrokenXRefIsRepaired(t *testing.T) {
+	in := pdftest.Hostile()[0].Bytes
+	hdr := bytes.IndexByte(in, '\n') + 1
+	broken := append(append(append([]byte(nil), in[:hdr]...), "% inserted line shifts every offset\n"...), in[hdr:]...)
+	out, removed := disarm(t, broken, pdf.DisarmOptions{})
+	if removed["javascript"] != 1 || removed["openaction"] != 1 {
+		t.Errorf("removed = %v", removed)
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(out), int64(len(out))); err != nil {
+		t.Errorf("output fails verify: %v", err)
+	}
+	hopeless := []byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n")
+	var buf bytes.Buffer
+	if _, err := pdf.Disarm(context.Background(), bytes.NewReader(hopeless), &buf, pdf.DisarmOptions{}); err == nil {
+		t.Error("Disarm accepted a file without a catalog")
+	}
+}
+
+// TestDisarmRejects asserts fail-closed errors: garbage, limits, a
+// cancelled context, a bad option.
+func TestDisarmRejects(t *testing.T) {
+	clean := pdftest.Clean().Bytes
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		in   []byte
+		opts pdf.DisarmOptions
+		is   error
+	}{
+		{"NotAPDF", context.Background(), []byte("hello, world"), pdf.DisarmOptions{}, nil},
+		{"Empty", context.Background(), nil, pdf.DisarmOptions{}, nil},
+		{"TooManyBytes", context.Background(), clean, pdf.DisarmOptions{Limits: pdf.Limits{MaxBytes: 100}}, pdf.ErrLimit},
+		{"TooManyPages", context.Background(), clean, pdf.DisarmOptions{Limits: pdf.Limits{MaxPages: 2}}, pdf.ErrLimit},
+		{"TooManyObjects", context.Background(), clean, pdf.DisarmOptions{Limits: pdf.Limits{MaxObjects: 5}}, nil},
+		{"Cancelled", cancelled, clean, pdf.DisarmOptions{}, context.Canceled},
+		{"BadLinksOption", context.Background(), clean, pdf.DisarmOptions{Links: "maybe"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := pdf.Disarm(tc.ctx, bytes.NewReader(tc.in), &out, tc.opts)
+			if err == nil {
+				t.Fatal("Disarm succeeded")
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("err = %v, want %v", err, tc.is)
+			}
+			if out.Len() != 0 {
+				t.Error("Disarm wrote output on error")
+			}
+		})
+	}
+}
