@@ -1,0 +1,27 @@
+// Package render turns untrusted PDF documents into pixels and into new,
+// flattened image-only PDFs.
+//
+// Pages are rendered by PDFium compiled to WebAssembly (go-pdfium's
+// webassembly backend on wazero, pure Go, no cgo). The PDF parser therefore
+// runs in a sandbox: the module sees no host directory except one read-only
+// folder holding copies (hard links) of the CJK fallback fonts, its linear
+// memory is capped (Options.MemoryLimitBytes), and every document has a
+// deadline (the ctx): when it ends the running WebAssembly call is aborted
+// and the instance is discarded, never reused.
+//
+// Before any page is rendered, the page count and every page's size at the
+// chosen resolution are checked against Limits; a refusal is a *LimitError
+// so that the engine can say why the item was withheld.
+//
+// Flatten writes a new PDF (ISO 32000-1) that holds, per page, one image
+// XObject and a content stream that draws it at the page's displayed size.
+// Nothing of the input is copied: no text, fonts, annotations, actions,
+// metadata or attachments survive. The writer is a small hand-written one
+// (objects, cross-reference table and trailer, ISO 32000-1 §7.5) because the
+// output is streamed page by page; see pdfwriter.go.
+//
+// Where it diverges: the output page size is the page as PDFium displays it
+// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; form
+// fields are drawn with their current appearance; optional content is drawn
+// as PDFium's default view shows it.
+package render

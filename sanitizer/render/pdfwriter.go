@@ -1,0 +1,135 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+)
+
+// pdfWriter writes an image-only PDF page by page (ISO 32000-1 §7.5: header,
+// body of indirect objects, cross-reference table, trailer).
+//
+// It is written by hand rather than with pdfcpu because pdfcpu builds the
+// whole document model (every page's image stream) in memory before
+// writing, while a flattened document must be streamed: each page's image
+// is written and dropped before the next is rendered. The format needed
+// here is small and fixed:
+//
+//	1 0 obj  Catalog
+//	2 0 obj  Pages (written last, when the page count is known)
+//	3+3i     Page i
+//	4+3i     its content stream: "q W 0 0 H 0 0 cm /Im0 Do Q"
+//	5+3i     its image XObject
+type pdfWriter struct {
+	bw      *bufio.Writer
+	n       int64   // bytes written
+	offsets []int64 // by object number; [0] unused
+	pages   int
+	err     error
+}
+
+// pdfImage is an encoded image XObject.
+type pdfImage struct {
+	Width, Height int
+	ColorSpace    string // "/DeviceGray" or "/DeviceRGB"
+	BPC           int
+	Filter        string // "/FlateDecode" or "/DCTDecode"
+	DecodeParms   string // "" or a dictionary
+	Data          []byte
+}
+
+func newPDFWriter(w io.Writer) *pdfWriter {
+	pw := &pdfWriter{bw: bufio.NewWriterSize(w, 64<<10), offsets: make([]int64, 3)}
+	// §7.5.2: a comment of four bytes >127 marks the file as binary.
+	pw.write("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	pw.obj(1)
+	pw.write("<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+	return pw
+}
+
+func (pw *pdfWriter) write(s string) {
+	if pw.err != nil {
+		return
+	}
+	n, err := pw.bw.WriteString(s)
+	pw.n += int64(n)
+	pw.err = err
+}
+
+func (pw *pdfWriter) writeBytes(b []byte) {
+	if pw.err != nil {
+		return
+	}
+	n, err := pw.bw.Write(b)
+	pw.n += int64(n)
+	pw.err = err
+}
+
+// obj starts indirect object num (§7.3.10) and records its offset.
+func (pw *pdfWriter) obj(num int) {
+	for len(pw.offsets) <= num {
+		pw.offsets = append(pw.offsets, 0)
+	}
+	pw.offsets[num] = pw.n
+	pw.write(strconv.Itoa(num) + " 0 obj\n")
+}
+
+// num formats a real number (§7.3.3: no exponent form) with at most four
+// decimals.
+func num(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
+}
+
+// page appends a page of wPt × hPt points showing img scaled to fill it.
+func (pw *pdfWriter) page(wPt, hPt float64, img *pdfImage) error {
+	base := 3 + 3*pw.pages
+	pw.pages++
+	w, h := num(wPt), num(hPt)
+
+	pw.obj(base)
+	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>\nendobj\n",
+		w, h, base+2, base+1))
+
+	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h)
+	pw.obj(base + 1)
+	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream\nendobj\n", len(content), content))
+
+	pw.obj(base + 2)
+	dict := fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent %d /Filter %s",
+		img.Width, img.Height, img.ColorSpace, img.BPC, img.Filter)
+	if img.DecodeParms != "" {
+		dict += " /DecodeParms " + img.DecodeParms
+	}
+	pw.write(fmt.Sprintf("%s /Length %d >>\nstream\n", dict, len(img.Data)))
+	pw.writeBytes(img.Data)
+	pw.write("\nendstream\nendobj\n")
+	return pw.err
+}
+
+// finish writes the page tree, the cross-reference table (§7.5.4) and the
+// trailer (§7.5.5), and flushes.
+func (pw *pdfWriter) finish() error {
+	pw.obj(2)
+	pw.write("<< /Type /Pages /Kids [")
+	for i := range pw.pages {
+		if i > 0 {
+			pw.write(" ")
+		}
+		pw.write(strconv.Itoa(3+3*i) + " 0 R")
+	}
+	pw.write(fmt.Sprintf("] /Count %d >>\nendobj\n", pw.pages))
+
+	xref := pw.n
+	size := len(pw.offsets)
+	pw.write(fmt.Sprintf("xref\n0 %d\n0000000000 65535 f\r\n", size))
+	for _, off := range pw.offsets[1:] {
+		pw.write(fmt.Sprintf("%010d 00000 n\r\n", off))
+	}
+	pw.write(fmt.Sprintf("trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", size, xref))
+	if pw.err != nil {
+		return pw.err
+	}
+	return pw.bw.Flush()
+}
