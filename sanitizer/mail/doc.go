@@ -1,0 +1,62 @@
+// Package mail is mugai's mail 無害化: it reads an Internet message
+// (RFC 5322, MIME RFC 2045–2049) leniently and within limits, and writes a
+// new message that mugai built itself: a UTF-8 text/plain body with a
+// Japanese notice at the top, the kept header fields re-encoded, and as
+// attachments only the outputs of the sanitizer engine for each part.
+//
+// Reading. The message is parsed on github.com/emersion/go-message's
+// textproto package (multipart splitting, part headers) with mugai's own
+// walk on top, because go-message's Entity.Walk has no depth or part
+// limits (RFC 2046 §5.1 nests without bound):
+//
+//   - the top-level header is read by a bounded, lenient reader (header
+//     count, header bytes, line length); an mbox "From " first line is
+//     skipped and a line that is neither a field nor a continuation ends
+//     the header, as Postfix's cleanup does (both QUIRKs seen in the wild);
+//   - each multipart body passes through a guard that bounds every part
+//     header the same way before go-message sees it, drops the preamble
+//     and epilogue (RFC 2046 §5.1.1), and repairs malformed part headers;
+//   - MIME depth and part count are checked before descending, so a deeply
+//     nested message is withheld after reading only its first levels;
+//   - transfer encodings (RFC 2045 §6) and charsets are decoded here, not by
+//     go-message, so that an unknown one is reported and decoded
+//     best-effort instead of passed through. Japanese charsets are looked
+//     up in a local table (cp932, Windows-31J, x-sjis, Shift_JIS, EUC-JP,
+//     ISO-2022-JP) before go-message's charset package; no global
+//     registry is changed.
+//
+// Header fields. From, Sender, To, Cc, Reply-To, Subject, Date,
+// Message-ID, In-Reply-To, References and Received are kept; everything
+// else is dropped, notably fields a client acts on (Disposition-
+// Notification-To, List-Unsubscribe-Post, Return-Receipt-To). RFC 2047
+// encoded words are decoded in any charset, including the broken forms
+// Japanese mail carries: raw ISO-2022-JP or Shift_JIS bytes in a header,
+// and encoded words split in the middle of a character (adjacent words
+// of one charset are joined before decoding, which RFC 2047 §5 does not
+// require but senders rely on). Values are re-encoded as UTF-8 encoded
+// words folded at 78 columns (RFC 5322 §2.1.1); CR, LF and other controls
+// that decoding reveals are removed, never written.
+//
+// Body. multipart/alternative yields its text/plain part unless it is
+// empty, else its HTML converted to text (sanitizer/text). Links are kept,
+// defanged or removed per policy, and every URL found is listed in the
+// report. The result is text/plain; charset=UTF-8 (or ISO-2022-JP on
+// request, falling back to UTF-8 when a character does not fit), CRLF,
+// in quoted-printable or base64 so that every line stays within 998
+// octets (RFC 5322 §2.1.1).
+//
+// Attachments. Every other part, whatever its declared type or
+// disposition, goes through the engine (Job.Child), which detects it by
+// content; only the engine's outputs are attached, with RFC 2231 UTF-8
+// file names. message/rfc822 parts come back to this package through the
+// engine and are attached as sanitized messages. S/MIME and PGP
+// signatures are removed with a note; encrypted parts are held. Inline
+// cid: images are dropped (counted) or attached per option.
+//
+// Verification. Verifiers checks every EML output again with Go's
+// net/mail and mime/multipart, sharing no parsing code with the
+// sanitizer.
+//
+// Divergences: TNEF (winmail.dat) is not unpacked; it goes to the engine
+// like any part and is withheld as an unknown type.
+package mail
