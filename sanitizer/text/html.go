@@ -2,6 +2,7 @@ package text
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -176,6 +177,48 @@ type list struct {
 	n       int
 }
 
+// table is the state of one open table. A table whose cells hold block
+// structure (headings, lists, nested tables, several paragraphs) or that
+// says role="presentation" is a layout table: its cells are written as
+// blocks, not as TAB-separated columns.
+type table struct {
+	cells  int // cells begun in the current row
+	open   int // open cells
+	blocks int // paragraphs and line breaks in the current cell
+	layout bool
+}
+
+// heavy elements make the table around the current cell a layout table.
+var heavy = map[string]bool{
+	"table": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"ul": true, "ol": true, "dl": true, "blockquote": true, "pre": true, "hr": true,
+	"section": true, "article": true, "header": true, "footer": true,
+}
+
+// dataCell reports whether text goes into a cell of a data table, where
+// blocks become spaces.
+func (c *conv) dataCell() bool {
+	n := len(c.tables)
+	return n > 0 && c.tables[n-1].open > 0 && !c.tables[n-1].layout
+}
+
+// cellBlock notes block structure inside the current data cell.
+func (c *conv) cellBlock(name string) {
+	if !c.dataCell() {
+		return
+	}
+	t := &c.tables[len(c.tables)-1]
+	switch {
+	case heavy[name]:
+		t.layout = true
+	case name == "p" || name == "div" || name == "br" || name == "li":
+		t.blocks++
+		if t.blocks > 2 {
+			t.layout = true
+		}
+	}
+}
+
 type link struct {
 	href  string
 	show  bool // an absolute URL with an allowed scheme
@@ -195,9 +238,8 @@ type conv struct {
 	quote      int
 	pre        int
 	preFirst   bool // at the first text after <pre>
-	cell       int
 	lists      []list
-	tables     []int // cells written in the current row, per table
+	tables     []table
 	links      []*link
 }
 
@@ -294,8 +336,22 @@ func (c *conv) top() string {
 
 func (c *conv) text(b []byte) error {
 	if c.dropping() {
-		if c.top() == "style" {
+		switch c.top() {
+		case "style":
 			c.cssURLs(string(b))
+		case "noscript":
+			// The tokenizer reads noscript as raw text (scripting on);
+			// its markup is tokenized here only to list its URLs.
+			z := html.NewTokenizer(bytes.NewReader(b))
+			for {
+				tt := z.Next()
+				if tt == html.ErrorToken {
+					break
+				}
+				if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+					c.attrs(z.Token())
+				}
+			}
 		}
 		return nil
 	}
@@ -420,9 +476,7 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 		}
 		return nil
 	}
-	if !c.dropping() {
-		c.implied(name)
-	}
+	c.implied(name)
 	if c.dropping() {
 		if !void {
 			c.push(elem{name: name})
@@ -445,6 +499,7 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 		return c.voidElem(t)
 	}
 	e := elem{name: name}
+	c.cellBlock(name)
 	switch {
 	case name == "p":
 		e.flags |= fPara
@@ -473,7 +528,7 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 			if l.ordered {
 				marker = strconv.Itoa(l.n) + ". "
 			}
-			if c.cell == 0 {
+			if !c.dataCell() {
 				marker = strings.Repeat("  ", min(depth-1, 10)) + marker
 			}
 		}
@@ -490,24 +545,27 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 	case name == "table":
 		e.flags |= fTable
 		c.block(1)
-		c.tables = append(c.tables, 0)
+		role, _ := attr(t, "role")
+		c.tables = append(c.tables, table{layout: strings.EqualFold(strings.TrimSpace(role), "presentation")})
 	case name == "tr":
 		c.block(1)
 		if n := len(c.tables); n > 0 {
-			c.tables[n-1] = 0
+			c.tables[n-1].cells = 0
 		}
 	case name == "td" || name == "th":
 		e.flags |= fCell
 		if n := len(c.tables); n > 0 {
-			if c.tables[n-1] > 0 && c.cell == 0 {
+			tb := &c.tables[n-1]
+			switch {
+			case tb.layout:
+				c.block(1)
+			case tb.cells > 0:
 				c.out.raw("\t", c.capture())
 			}
-			c.tables[n-1]++
+			tb.cells++
+			tb.open++
+			tb.blocks = 0
 		}
-		if c.cell > 0 {
-			c.out.space()
-		}
-		c.cell++
 	case name == "rt":
 		e.flags |= fRT
 		c.out.raw("(", c.capture())
@@ -585,6 +643,7 @@ func (c *conv) voidElem(t html.Token) error {
 	}
 	switch t.Data {
 	case "hr":
+		c.cellBlock("hr")
 		c.block(1)
 		c.out.raw(strings.Repeat("─", 20), c.capture())
 		c.block(1)
@@ -690,7 +749,13 @@ func (c *conv) pop() {
 		}
 		c.block(1)
 	case f&fCell != 0:
-		c.cell--
+		if n := len(c.tables); n > 0 {
+			tb := &c.tables[n-1]
+			tb.open = max(tb.open-1, 0)
+			if tb.layout {
+				c.block(1)
+			}
+		}
 	case f&fRT != 0:
 		c.out.raw(")", c.capture())
 	case f&fLink != 0:
@@ -730,7 +795,7 @@ func (c *conv) endLink() {
 }
 
 func (c *conv) block(n int) {
-	if c.cell > 0 {
+	if c.dataCell() {
 		c.out.space()
 		return
 	}
@@ -738,7 +803,8 @@ func (c *conv) block(n int) {
 }
 
 func (c *conv) lineBreak() {
-	if c.cell > 0 {
+	c.cellBlock("br")
+	if c.dataCell() {
 		c.out.space()
 		return
 	}
@@ -975,15 +1041,26 @@ type lineWriter struct {
 	err    error
 	prefix func() string
 
-	line      []byte
-	content   bool // the current line has content
-	started   bool // anything was written
-	owed      int  // line breaks owed before the next content
-	lastNLs   int  // line breaks written since the last content
-	sp        bool // a collapsible space is pending
-	spaceBrk  bool // and its run held a line break
-	lastRune  rune
-	linePfxed bool
+	line       []byte
+	content    bool // the current line has content
+	started    bool // anything was written
+	owed       int  // line breaks owed before the next content
+	lastNLs    int  // line breaks written since the last content
+	sp         bool // a collapsible space is pending
+	spaceBrk   bool // and its run held a line break
+	lastRune   rune
+	linePfxed  bool
+	lastPrefix string // of the last line with content
+}
+
+func commonPrefix(a, b string) string {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return a[:i]
+		}
+	}
+	return a[:n]
 }
 
 func (l *lineWriter) block(n int) {
@@ -1028,7 +1105,9 @@ func (l *lineWriter) endLine() {
 		line = line[:len(line)-1]
 	}
 	if len(line) == 0 && !l.content {
-		if p := strings.TrimRight(l.prefix(), " "); p != "" && !l.linePfxed {
+		// A blank line carries the quote marks common to the lines
+		// around it.
+		if p := strings.TrimRight(commonPrefix(l.lastPrefix, l.prefix()), " "); p != "" && !l.linePfxed {
 			line = append(line, p...)
 		}
 	}
@@ -1058,7 +1137,8 @@ func (l *lineWriter) beginContent(next rune, collapse bool) {
 	}
 	l.owed = 0
 	if !l.linePfxed {
-		l.line = append(l.line, l.prefix()...)
+		l.lastPrefix = l.prefix()
+		l.line = append(l.line, l.lastPrefix...)
 		l.linePfxed = true
 	}
 	if collapse && l.sp && l.content {
