@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// FS is a Quarantine in a local folder:
+//
+//	dir/items/<id>/original    the original, as received
+//	dir/items/<id>/item.json   its Item
+//	dir/tmp/                   items being written or deleted
+//
+// An item is written completely in dir/tmp, both files fsynced, and then
+// renamed into dir/items in one step (rename(2) is atomic within a file
+// system), and the folder fsynced: a crash leaves either nothing or the
+// whole item, never a part. Metadata changes are written beside and
+// renamed over item.json the same way. Deletion renames the item out of
+// dir/items before removing it. Whatever a crash leaves in dir/tmp is
+// never listed and is removed by the next NewFS.
+type FS struct {
+	dir string
+	now func() time.Time
+	mu  sync.Mutex // serializes metadata changes (SetState, Delete)
+}
+
+var _ Quarantine = (*FS)(nil)
+
+const (
+	originalFile = "original"
+	itemFile     = "item.json"
+	maxItemJSON  = 16 << 20
+)
+
+// NewFS opens (creating if needed) a quarantine in dir and removes what
+// an earlier crash left in its temporary folder.
+func NewFS(dir string) (*FS, error) {
+	for _, d := range []string{dir, filepath.Join(dir, "items"), filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	tmp := filepath.Join(dir, "tmp")
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	for _, e := range ents {
+		// QUIRK: only leftovers older than a minute go, in case another
+		// process shares the folder and is writing right now.
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
+			os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
+	return &FS{dir: dir, now: time.Now}, nil
+}
+
+func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id) }
+
+// newID returns a sortable ID: UTC time and 16 random hex digits.
+func newID(t time.Time) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Put implements Quarantine.
+func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if item.Created.IsZero() {
+		item.Created = s.now()
+	}
+	item.Created = item.Created.UTC()
+	if item.ID == "" {
+		item.ID = newID(item.Created)
+	} else if !ValidID(item.ID) {
+		return "", ErrInvalidID
+	}
+	if _, err := os.Lstat(s.itemDir(item.ID)); err == nil {
+		return "", ErrExists
+	}
+	item.State, item.StateChanged = Held, item.Created
+
+	tmp, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), item.ID+".put-")
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(tmp)
+		}
+	}()
+	f, err := os.OpenFile(filepath.Join(tmp, originalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, original})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: writing the original: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if item.SHA256 != "" && !strings.EqualFold(item.SHA256, sum) {
+		return "", fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
+	}
+	item.SHA256, item.Size = sum, n
+	if err := writeJSON(filepath.Join(tmp, itemFile), &item); err != nil {
+		return "", err
+	}
+	if err := syncDir(tmp); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, os.ErrExist) || isNotEmpty(err) {
+			return "", ErrExists
+		}
+		return "", fmt.Errorf("store: %w", err)
+	}
+	committed = true
+	if err := syncDir(filepath.Join(s.dir, "items")); err != nil {
+		return "", err
+	}
+	return item.ID, nil
+}
+
+// Get implements Quarantine. The original's SHA-256 is checked once
+// before Get returns and again as the caller reads it.
+func (s *FS) Get(ctx context.Context, id string) (Item, io.ReadCloser, error) {
+	it, err := s.read(id)
+	if err != nil {
+		return Item{}, nil, err
+	}
+	if it.State == Purged {
+		return it, nil, ErrPurged
+	}
+	f, err := os.Open(filepath.Join(s.itemDir(id), originalFile))
+	if err != nil {
+		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+		f.Close()
+		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != it.SHA256 {
+		f.Close()
+		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return Item{}, nil, err
+	}
+	return it, &checkedReader{f: f, h: sha256.New(), want: it.SHA256}, nil
+}
+
+// read loads an item's metadata.
+func (s *FS) read(id string) (Item, error) {
+	if !ValidID(id) {
+		return Item{}, ErrInvalidID
+	}
+	f, err := os.Open(filepath.Join(s.itemDir(id), itemFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Item{}, ErrNotFound
+	}
+	if err != nil {
+		return Item{}, fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	var it Item
+	if err := json.NewDecoder(io.LimitReader(f, maxItemJSON)).Decode(&it); err != nil {
+		return Item{}, fmt.Errorf("store: %s: %w", id, err)
+	}
+	if it.ID != id || !it.State.valid() {
+		return Item{}, fmt.Errorf("store: %s: inconsistent record", id)
+	}
+	return it, nil
+}
+
+// List implements Quarantine.
+func (s *FS) List(ctx context.Context, f Filter) ([]Item, error) {
+	ents, err := os.ReadDir(filepath.Join(s.dir, "items"))
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var out []Item
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !e.IsDir() || !ValidID(e.Name()) {
+			continue
+		}
+		it, err := s.read(e.Name())
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if f.match(&it) {
+			out = append(out, it)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// SetState implements Quarantine.
+func (s *FS) SetState(ctx context.Context, id string, st State, by string) error {
+	if !st.valid() {
+		return fmt.Errorf("store: unknown state %q", st)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, err := s.read(id)
+	if err != nil {
+		return err
+	}
+	if it.State == Purged && st != Purged {
+		return ErrPurged
+	}
+	it.State, it.StateChanged, it.StateBy = st, s.now().UTC(), by
+	// The record changes first: a crash after it leaves an original
+	// that is marked purged, never a held item without its original.
+	tmp := filepath.Join(s.itemDir(id), itemFile+".tmp")
+	if err := writeJSON(tmp, &it); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(s.itemDir(id), itemFile)); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := syncDir(s.itemDir(id)); err != nil {
+		return err
+	}
+	if st == Purged {
+		if err := os.Remove(filepath.Join(s.itemDir(id), originalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
+}
+
+// Delete implements Quarantine.
+func (s *FS) Delete(ctx context.Context, id string) error {
+	if !ValidID(id) {
+		return ErrInvalidID
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b [8]byte
+	rand.Read(b[:])
+	gone := filepath.Join(s.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	if err := os.Rename(s.itemDir(id), gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := syncDir(filepath.Join(s.dir, "items")); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
+}
+
+// writeJSON writes v to name and fsyncs it.
+func writeJSON(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// syncDir fsyncs a folder so that renames into it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// isNotEmpty reports rename's ENOTEMPTY, which Linux returns when the
+// target folder exists.
+func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }
+
+// checkedReader hashes what is read and fails at the end if the hash
+// does not match.
+type checkedReader struct {
+	f    *os.File
+	h    hash.Hash
+	want string
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
+		return n, ErrCorrupt
+	}
+	return n, err
+}
+
+func (c *checkedReader) Close() error { return c.f.Close() }
+
+// ctxReader stops a copy when the context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

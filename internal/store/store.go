@@ -1,0 +1,124 @@
+// Package store keeps the originals of withheld and held items: the
+// quarantine (原本保管). Every original is kept with its SHA-256, its size,
+// the sanitizer's report, the reason it was kept, and how long it must be
+// kept; an original is never served toward LGWAN, and releasing one (for
+// example after a password is supplied for a PPAP zip) is an explicit,
+// audited state change.
+//
+// Quarantine is the interface the front doors use. FS implements it on a
+// local folder with fsync and rename so that a crash at any instant never
+// leaves a half-written item visible; a database or an S3-compatible
+// object store can implement it later for several hosts.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"time"
+)
+
+// State is where an item is in its life.
+type State string
+
+// The states. An item starts held; an administrator may release it (its
+// original was handed on, for example after a successful re-run with a
+// password) or purge it (the original is deleted, the record kept for
+// the audit trail, as at the end of its retention).
+const (
+	Held     State = "held"
+	Released State = "released"
+	Purged   State = "purged"
+)
+
+func (s State) valid() bool { return s == Held || s == Released || s == Purged }
+
+// Item is the record of one original in quarantine.
+type Item struct {
+	ID        string    `json:"id"`
+	Created   time.Time `json:"created"`
+	SHA256    string    `json:"sha256"` // hex, of the original
+	Size      int64     `json:"size"`
+	Name      string    `json:"name"`                 // as the sender gave it
+	MediaType string    `json:"media_type,omitempty"` // as detected
+	// Reason is the code the item was kept for (sanitizer reason codes:
+	// "encrypted", "executable", …).
+	Reason string `json:"reason"`
+	// Report is the sanitizer's report as JSON.
+	Report      json.RawMessage `json:"report,omitempty"`
+	RetainUntil time.Time       `json:"retain_until"`
+	State       State           `json:"state"`
+	// StateChanged is when State last changed; StateBy who changed it.
+	StateChanged time.Time `json:"state_changed,omitempty"`
+	StateBy      string    `json:"state_by,omitempty"`
+	// Source says which front door took the item in ("smtp",
+	// "upload"); Meta carries its identifiers (message ID, sender,
+	// recipient, uploader), bounded by the caller.
+	Source string            `json:"source,omitempty"`
+	Meta   map[string]string `json:"meta,omitempty"`
+}
+
+// Filter selects items for List. Zero fields select everything.
+type Filter struct {
+	State  State  // only items in this state
+	Reason string // only items kept for this reason
+	// Since and Until bound Created: Since <= Created < Until.
+	Since, Until time.Time
+	// Expired selects items whose RetainUntil is before it: the
+	// retention sweep.
+	Expired time.Time
+	Limit   int // at most this many, oldest first; 0 for all
+}
+
+func (f Filter) match(it *Item) bool {
+	switch {
+	case f.State != "" && it.State != f.State,
+		f.Reason != "" && it.Reason != f.Reason,
+		!f.Since.IsZero() && it.Created.Before(f.Since),
+		!f.Until.IsZero() && !it.Created.Before(f.Until),
+		!f.Expired.IsZero() && !it.RetainUntil.Before(f.Expired):
+		return false
+	}
+	return true
+}
+
+// Quarantine stores originals. Implementations are safe for concurrent
+// use, verify each original's SHA-256 when it is read back, and never
+// list an item that was not completely stored.
+type Quarantine interface {
+	// Put stores original with item's metadata and returns its ID. The
+	// store computes SHA256 and Size (and refuses the item if the
+	// caller set a SHA256 that does not match), sets Created if zero and
+	// State to Held. item.ID, if set, is used and must be new.
+	Put(ctx context.Context, item Item, original io.Reader) (id string, err error)
+	// Get returns the item and its original, which the caller closes.
+	// The reader fails with ErrCorrupt instead of reaching EOF if the
+	// content no longer matches its SHA-256. A purged item's original
+	// is gone: ErrPurged.
+	Get(ctx context.Context, id string) (Item, io.ReadCloser, error)
+	// List returns the items that match f, oldest first.
+	List(ctx context.Context, f Filter) ([]Item, error)
+	// SetState moves an item to a new state, recording who did it.
+	// Purged deletes the original and keeps the record.
+	SetState(ctx context.Context, id string, s State, by string) error
+	// Delete removes an item and its original for good.
+	Delete(ctx context.Context, id string) error
+}
+
+// Errors.
+var (
+	ErrNotFound  = errors.New("store: no such item")
+	ErrExists    = errors.New("store: item already exists")
+	ErrInvalidID = errors.New("store: invalid item ID")
+	ErrCorrupt   = errors.New("store: original does not match its SHA-256")
+	ErrPurged    = errors.New("store: the original was purged")
+)
+
+// idPattern is what an item ID may look like: it is used as a file or
+// object name, so nothing that could name a path.
+var idPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$`)
+
+// ValidID reports whether id can name an item.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
