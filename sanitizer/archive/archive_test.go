@@ -39,7 +39,7 @@ func TestZipRebuild(t *testing.T) {
 	want := map[string]string{
 		"報告書/見積書.txt":     "見積金額 12,000円\n",
 		"報告書/添付/memo.txt": "memo\n",
-		"readme.txt":       "hello\n",
+		"readme.txt":      "hello\n",
 	}
 	for name, content := range want {
 		if files[name] != content {
