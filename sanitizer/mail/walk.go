@@ -176,26 +176,21 @@ func lenientParams(v string) map[string]string {
 
 // filename is the declared name of a part: Content-Disposition filename
 // (RFC 2183, RFC 2231) else Content-Type name, decoded, or "".
-func (w *walker) filename(h header, ctParams map[string]string) (string, string) {
+func (w *walker) filename(h header) (string, string) {
 	disp := ""
 	var dparams map[string]string
 	if v := h.get("Content-Disposition"); v != "" {
-		d, p, err := mime.ParseMediaType(v)
-		if err != nil {
-			d = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
-			p = lenientParams(v)
-		}
-		disp, dparams = strings.ToLower(d), p
+		disp = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
+		dparams = nameParams(v)
 	}
 	name := dparams["filename"]
 	if name == "" {
-		name = ctParams["name"]
+		name = nameParams(h.get("Content-Type"))["name"]
 	}
 	if name != "" {
 		var f textFindings
-		// RFC 2231 values arrive decoded by mime; RFC 2047 words in a
-		// quoted value (QUIRK: what most Japanese clients send) and raw
-		// 8-bit names are decoded here.
+		// RFC 2047 words in a quoted value (QUIRK: what most Japanese
+		// clients send) and raw 8-bit names are decoded here.
 		name = cleanText(decodeWords(rawToUTF8([]byte(name), &f), &f), &f)
 	}
 	return disp, name
@@ -211,7 +206,7 @@ func (w *walker) entity(c *collector, h header, body io.Reader, depth int, paren
 		return errLimit("more than %d MIME parts", w.o.MaxParts)
 	}
 	mt, params := w.mediaType(h, parent)
-	disp, name := w.filename(h, params)
+	disp, name := w.filename(h)
 	cte := h.get("Content-Transfer-Encoding")
 
 	if strings.HasPrefix(mt, "multipart/") {

@@ -221,7 +221,12 @@ func cleanText(s string, f *textFindings) string {
 		}
 		space = r == ' '
 	}
-	return strings.TrimFunc(b.String(), unicode.IsSpace)
+	out := strings.TrimFunc(b.String(), unicode.IsSpace)
+	if scriptRe.MatchString(out) {
+		// No reader should ever take a header or name for markup.
+		out = scriptRe.ReplaceAllString(out, "＜$1")
+	}
+	return out
 }
 
 // decodeHeaderText decodes a raw unstructured header value to clean UTF-8.
