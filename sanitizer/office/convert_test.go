@@ -1,0 +1,188 @@
+package office
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// needSandbox skips when the Debian packages are absent: bubblewrap,
+// util-linux (prlimit) and, with soffice, libreoffice-writer-nogui /
+// libreoffice-calc-nogui.
+func needSandbox(t *testing.T, soffice bool) *sandbox {
+	t.Helper()
+	sb, err := newSandbox(ConvertOptions{TempDir: t.TempDir()}, soffice)
+	if err != nil {
+		t.Skipf("needs Debian packages bubblewrap and libreoffice-*-nogui: %v", err)
+	}
+	if err := sb.probe(context.Background()); err != nil {
+		t.Skipf("the bubblewrap sandbox cannot start on this host: %v", err)
+	}
+	return sb
+}
+
+func TestConvertToPDFUnavailable(t *testing.T) {
+	_, err := ConvertToPDF(context.Background(), "x.doc", t.TempDir(), ConvertOptions{Soffice: "/nonexistent/soffice"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	_, err = ConvertToPDF(context.Background(), "x.doc", t.TempDir(), ConvertOptions{Bwrap: "/nonexistent/bwrap"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestSandboxHasNoNetwork: the same command that reaches a listener on
+// 127.0.0.1 from the host cannot reach it from inside the sandbox.
+func TestSandboxHasNoNetwork(t *testing.T) {
+	sb := needSandbox(t, false)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("needs bash")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	script := "echo mugai > /dev/tcp/127.0.0.1/" + port
+	// firstIsSentinel connects from the test itself and reports whether
+	// that sentinel is the first connection in the listen queue: anything
+	// the finished command managed to open would be queued before it.
+	firstIsSentinel := func() bool {
+		s, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		c, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if c.RemoteAddr().String() == s.LocalAddr().String() {
+			return true
+		}
+		c2, err := ln.Accept() // drain the sentinel
+		if err == nil {
+			c2.Close()
+		}
+		return false
+	}
+	// Control: from the host the command's connection arrives first.
+	if out, err := exec.Command(bash, "-c", script).CombinedOutput(); err != nil {
+		t.Fatalf("control: %v: %s", err, out)
+	}
+	if firstIsSentinel() {
+		t.Fatal("control: the listener saw no connection from the host")
+	}
+	// In the sandbox: the connect fails and nothing arrives.
+	out, err := sb.run(context.Background(), t.TempDir(), bash, "-c", script)
+	if err == nil {
+		t.Errorf("the sandboxed connect succeeded: %s", out)
+	}
+	if !firstIsSentinel() {
+		t.Fatal("a connection from inside the sandbox reached 127.0.0.1")
+	}
+}
+
+// TestSandboxSeesOnlyItsWorkFolder: host files outside the bound folders
+// are not visible, and /usr is read-only.
+func TestSandboxSeesOnlyItsWorkFolder(t *testing.T) {
+	sb := needSandbox(t, false)
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	os.WriteFile(secret, []byte("x"), 0o600)
+	for _, cmd := range [][]string{
+		{"/bin/cat", secret},
+		{"/bin/touch", "/usr/mugai-test"},
+		{"/bin/cat", "/etc/shadow"},
+	} {
+		if out, err := sb.run(context.Background(), t.TempDir(), cmd...); err == nil {
+			t.Errorf("%v succeeded in the sandbox: %s", cmd, out)
+		}
+	}
+	work := t.TempDir()
+	if out, err := sb.run(context.Background(), work, "/bin/touch", "/work/ok"); err != nil {
+		t.Fatalf("cannot write its work folder: %v: %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(work, "ok")); err != nil {
+		t.Fatal("the work folder is not the host folder")
+	}
+}
+
+func TestSandboxDeadlineKillsConverter(t *testing.T) {
+	sb := needSandbox(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := sb.run(ctx, t.TempDir(), "/bin/sleep", "60"); err == nil {
+		t.Fatal("a cancelled run succeeded")
+	}
+}
+
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	tool, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("needs Debian package poppler-utils (pdftotext)")
+	}
+	out, err := exec.Command(tool, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	// pdftotext may put spaces between scripts ("令和 7 年度").
+	return strings.Join(strings.Fields(string(out)), "")
+}
+
+// TestConvertToPDF converts, under the sandbox, the disarmed clean docx
+// and xlsx, and LibreOffice-written .doc, .xls and .odt files, and finds
+// the Japanese text in each PDF.
+func TestConvertToPDF(t *testing.T) {
+	needSandbox(t, true)
+	if testing.Short() {
+		t.Skip("LibreOffice conversions take seconds each")
+	}
+	docx, _ := disarm(t, cleanDOCX(t), Options{})
+	xlsx, _ := disarm(t, cleanXLSX(t), Options{})
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want []string
+	}{
+		{"disarmed.docx", docx, []string{"お世話になっております。", "令和7年度予算書"}},
+		{"disarmed.xlsx", xlsx, []string{"令和7年度予算書", "1234567"}},
+		{"legacy.doc", read("clean.doc"), []string{"お世話になっております。", "令和7年度予算書"}},
+		{"open.odt", read("clean.odt"), []string{"お世話になっております。", "令和7年度予算書"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			in := filepath.Join(dir, tc.name)
+			os.WriteFile(in, tc.body, 0o600)
+			pdf, err := ConvertToPDF(context.Background(), in, dir, ConvertOptions{TempDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.Remove(pdf)
+			text := pdfText(t, pdf)
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("PDF text %q lacks %q", text, w)
+				}
+			}
+		})
+	}
+}
