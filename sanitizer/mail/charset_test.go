@@ -70,8 +70,8 @@ func TestJapaneseCharsets(t *testing.T) {
 			subject: subject, body: wantBody,
 		},
 		{
-			name: "raw UTF-8 header (RFC 6532)",
-			raw:  "Subject: " + subject + "\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + crlf(body),
+			name:    "raw UTF-8 header (RFC 6532)",
+			raw:     "Subject: " + subject + "\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + crlf(body),
 			subject: subject, body: wantBody,
 		},
 		{
