@@ -402,6 +402,9 @@ var textURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'\x{3000}-\x{303
 
 // clean removes controls (but not whitespace) and bidi overrides.
 func (c *conv) clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	ok := true
 	for _, r := range s {
 		if badRune(r) {
@@ -931,7 +934,7 @@ func (c *conv) cssURLs(css string) {
 }
 
 func (c *conv) addURL(u string) {
-	u = strings.TrimSpace(u)
+	u = strings.ToValidUTF8(strings.TrimSpace(u), "\uFFFD")
 	if u == "" || len(c.res.URLs) >= c.opts.MaxURLs {
 		return
 	}
