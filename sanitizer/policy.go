@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -68,10 +70,10 @@ type Policy struct {
 
 // Limits bound one item and everything nested in it.
 type Limits struct {
-	MaxInputBytes  int64    `toml:"max_input_bytes"` // default 100 MiB
-	Timeout        Duration `toml:"timeout"`         // per top-level item; default 2m
-	MaxDepth       int      `toml:"max_depth"`       // nesting of archives and messages; default 3
-	SpillThreshold int64    `toml:"spill_threshold"` // bytes kept in memory per buffer; default 4 MiB
+	MaxInputBytes  int64    `toml:"max_input_bytes"`  // default 100 MiB
+	Timeout        Duration `toml:"timeout"`          // per top-level item; default 2m
+	MaxDepth       int      `toml:"max_depth"`        // nesting of archives and messages; default 3
+	SpillThreshold int64    `toml:"spill_threshold"`  // bytes kept in memory per buffer; default 4 MiB
 	MaxOutputBytes int64    `toml:"max_output_bytes"` // per output; default 200 MiB
 }
 
@@ -183,4 +185,21 @@ func (p Policy) Decide(k detect.Kind) Action {
 		return a
 	}
 	return Block
+}
+
+// LoadPolicyFile reads a policy from a TOML file. Unknown keys are an
+// error, so a misspelt setting never silently falls back to a default.
+func LoadPolicyFile(path string) (Policy, error) {
+	var p Policy
+	md, err := toml.DecodeFile(path, &p)
+	if err != nil {
+		return Policy{}, fmt.Errorf("policy %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return Policy{}, fmt.Errorf("policy %s: unknown setting %s", path, und[0])
+	}
+	if err := p.Check(); err != nil {
+		return Policy{}, fmt.Errorf("policy %s: %w", path, err)
+	}
+	return p, nil
 }

@@ -1,0 +1,236 @@
+package sanitizer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mugai-project/mugai/sanitizer/detect"
+)
+
+func newTestEngine(t *testing.T, opts Options) *Engine {
+	t.Helper()
+	opts.TempDir = t.TempDir()
+	if opts.CacheDir == "" {
+		opts.CacheDir = testCacheDir(t)
+	}
+	e, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// testCacheDir is shared by test runs so the PDF renderer's compiled
+// module is compiled once per machine.
+func testCacheDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "mugai-test")
+}
+
+func run(t *testing.T, e *Engine, name string, data []byte) *Result {
+	t.Helper()
+	res, err := e.Sanitize(context.Background(), Input{Name: name, Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatalf("Sanitize(%s): %v", name, err)
+	}
+	t.Cleanup(func() { res.Close() })
+	return res
+}
+
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range 8 {
+		img.Set(i, i, color.RGBA{200, 10, 10, 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readAll(t *testing.T, o *Output) []byte {
+	t.Helper()
+	b, err := io.ReadAll(o.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSanitizeImageRebuilt(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	in := append(pngBytes(t), []byte("<script>trailing payload</script>")...)
+	res := run(t, e, "photo.png", in)
+	rep := res.Report
+	if rep.Withheld || len(res.Outputs) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	out := readAll(t, res.Outputs[0])
+	if bytes.Equal(out, in) || bytes.Contains(out, []byte("<script>")) {
+		t.Fatal("output carries the input's trailing bytes")
+	}
+	if rep.Action != Reencode || rep.Outputs[0].SHA256 == rep.SHA256 {
+		t.Errorf("action %s, hashes in %s out %s", rep.Action, rep.SHA256, rep.Outputs[0].SHA256)
+	}
+	if !hasRemoval(rep, "trailing-bytes") {
+		t.Errorf("removed %v lacks trailing-bytes", rep.Removed)
+	}
+}
+
+func TestSanitizeExecutableBlocked(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	exe := append([]byte("MZ\x90\x00"), make([]byte, 200)...)
+	res := run(t, e, "report.pdf.exe", exe)
+	rep := res.Report
+	if !rep.Withheld || rep.Action != Block || len(res.Outputs) != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.Reasons[0].Code != ReasonExecutable || rep.Reasons[0].Message == "" {
+		t.Errorf("reason %+v", rep.Reasons)
+	}
+	if !hasFinding(rep, detect.FindingDoubleExt) {
+		t.Errorf("findings %v lack the double extension", rep.Findings)
+	}
+	if res.Original == nil || res.Original.Size() != int64(len(exe)) {
+		t.Error("the original is not kept for the quarantine")
+	}
+}
+
+func TestSanitizeTooLarge(t *testing.T) {
+	e := newTestEngine(t, Options{Policy: Policy{Limits: Limits{MaxInputBytes: 1000}}})
+	res := run(t, e, "big.txt", bytes.Repeat([]byte("a"), 5000))
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonTooLarge {
+		t.Fatalf("report %+v", res.Report)
+	}
+}
+
+func TestPolicyOverridesBlock(t *testing.T) {
+	e := newTestEngine(t, Options{Policy: Policy{Actions: map[detect.Kind]Action{detect.PNG: Block}}})
+	res := run(t, e, "a.png", pngBytes(t))
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonPolicy {
+		t.Fatalf("report %+v", res.Report)
+	}
+}
+
+// fault handlers inject failures that real formats cannot produce on demand.
+func TestHandlerFaultsWithhold(t *testing.T) {
+	tests := []struct {
+		name   string
+		h      HandlerFunc
+		reason string
+	}{
+		{"panic", func(ctx context.Context, j *Job) error { panic("boom") }, ReasonInternal},
+		{"timeout", func(ctx context.Context, j *Job) error { <-ctx.Done(); return ctx.Err() }, ReasonTimeout},
+		{"no output", func(ctx context.Context, j *Job) error { return nil }, ReasonInternal},
+		{"plain error", func(ctx context.Context, j *Job) error { return io.ErrUnexpectedEOF }, ReasonMalformed},
+		{"verify fails", func(ctx context.Context, j *Job) error {
+			// Claims a PNG but writes something else: the second check catches it.
+			o := j.Create(".png", detect.PNG)
+			_, err := io.Copy(o, j.Input.Open())
+			return err
+		}, ReasonVerify},
+		{"not an output kind", func(ctx context.Context, j *Job) error {
+			o := j.Create(".exe", detect.EXE)
+			_, err := o.Write([]byte("MZ"))
+			return err
+		}, ReasonVerify},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEngine(t, Options{
+				Policy:   Policy{Limits: Limits{Timeout: Duration{200 * time.Millisecond}}},
+				Handlers: map[detect.Kind]Handler{detect.Text: tt.h},
+			})
+			res := run(t, e, "a.txt", []byte("hello\n"))
+			if !res.Report.Withheld || len(res.Outputs) != 0 {
+				t.Fatalf("not withheld: %+v", res.Report)
+			}
+			if got := res.Report.Reasons[0].Code; got != tt.reason {
+				t.Errorf("reason %s, want %s", got, tt.reason)
+			}
+		})
+	}
+}
+
+func TestChildDepthLimit(t *testing.T) {
+	var nest HandlerFunc
+	nest = func(ctx context.Context, j *Job) error {
+		// Each level wraps itself once more, like a zip in a zip.
+		res, err := j.Child(ctx, Input{Name: "inner.txt", Body: strings.NewReader("nested\n")})
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		if res.Report.Withheld {
+			return Withhold(res.Report.Reasons[0].Code, nil)
+		}
+		o := j.Create(".txt", detect.Text)
+		_, err = io.Copy(o, res.Outputs[0].Open())
+		return err
+	}
+	e := newTestEngine(t, Options{Policy: Policy{Limits: Limits{MaxDepth: 3}}, Handlers: map[detect.Kind]Handler{detect.Text: nest}})
+	res := run(t, e, "outer.txt", []byte("outer\n"))
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonDepth {
+		t.Fatalf("report %+v", res.Report)
+	}
+	depth := 0
+	for r := res.Report; len(r.Children) > 0; r = r.Children[0] {
+		depth++
+	}
+	if depth != 4 {
+		t.Errorf("report nests %d levels, want 4 (the fourth refused)", depth)
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	res := run(t, e, "invoice\u202Efdp.exe", []byte("MZ"+strings.Repeat("\x00", 100)))
+	b, err := json.Marshal(res.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "name", "detected", "sha256", "action", "withheld", "reasons", "findings", "timings_ms"} {
+		if _, ok := back[k]; !ok {
+			t.Errorf("report JSON lacks %q: %s", k, b)
+		}
+	}
+}
+
+func hasRemoval(r *Report, what string) bool {
+	for _, rm := range r.Removed {
+		if rm.What == what && rm.Count > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasFinding(r *Report, code string) bool {
+	for _, f := range r.Findings {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
+}
