@@ -93,6 +93,13 @@ func Sniff(sample []byte) Charset {
 	if validUTF8Prefix(sample) {
 		return UTF8
 	}
+	if mostlyUTF8(sample) {
+		// QUIRK: a UTF-8 file with a few stray bytes (a Latin-1 byte
+		// pasted in, a file cut and joined) is still UTF-8; read as
+		// Shift_JIS it would be entirely 文字化け. The stray bytes become
+		// U+FFFD.
+		return UTF8
+	}
 	sj, sjOK := decodeScore(japanese.ShiftJIS, sample)
 	eu, euOK := decodeScore(japanese.EUCJP, sample)
 	switch {
@@ -121,6 +128,30 @@ func validUTF8Prefix(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+// mostlyUTF8 reports at least 8 valid multi-byte UTF-8 characters and
+// fewer than one invalid byte for every 20 of them.
+func mostlyUTF8(b []byte) bool {
+	valid, invalid := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if !utf8.FullRune(b[i:]) && len(b)-i < utf8.UTFMax {
+				break // cut at the end of the sample
+			}
+			invalid++
+			i++
+			continue
+		}
+		valid++
+		i += size
+	}
+	return valid >= 8 && invalid*20 < valid
 }
 
 // binaryControls reports NUL bytes, or C0 controls other than TAB, LF, VT,

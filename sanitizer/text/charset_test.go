@@ -130,6 +130,7 @@ func TestSniffHalfWidthKatakanaSJISvsEUC(t *testing.T) {
 		{"EUC-JP hiragana only", encode(t, japanese.EUCJP, "あいうえお"), EUCJP},
 		{"EUC-JP kanji", encode(t, japanese.EUCJP, "東京都千代田区霞が関"), EUCJP},
 		{"SJIS kanji", encode(t, japanese.ShiftJIS, "東京都千代田区霞が関"), ShiftJIS},
+		{"SJIS zengin-style half-width names", encode(t, japanese.ShiftJIS, "1,ﾔﾏﾀﾞ ﾀﾛｳ,ｶ)ﾐﾄﾞﾘｼｮｳｼﾞ,10000\r\n2,ｽｽﾞｷ ﾊﾅｺ,ﾐﾄﾞﾘｼ,2500\r\n"), ShiftJIS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +138,27 @@ func TestSniffHalfWidthKatakanaSJISvsEUC(t *testing.T) {
 				t.Errorf("Sniff(% x) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestSniffUTF8WithStrayBytes(t *testing.T) {
+	in := []byte(strings.Repeat(greeting, 3) + "caf\xE9 " + greeting)
+	if got := Sniff(in); got != UTF8 {
+		t.Fatalf("Sniff = %q, want UTF-8", got)
+	}
+	out := decodeAll(t, UTF8, in)
+	if !strings.Contains(out, "caf\uFFFD "+greeting) {
+		t.Errorf("decoded %q", out)
+	}
+	// Shift_JIS and EUC-JP text is not taken for damaged UTF-8.
+	long := strings.Repeat("東京都千代田区霞が関１－２－３　総務課ｿｳﾑｶ①㈱\r\n", 20)
+	for _, cs := range []struct {
+		enc  encoding.Encoding
+		want Charset
+	}{{japanese.ShiftJIS, ShiftJIS}, {japanese.EUCJP, EUCJP}} {
+		if got := Sniff(encode(t, cs.enc, long)); got != cs.want {
+			t.Errorf("Sniff = %q, want %q", got, cs.want)
+		}
 	}
 }
 
