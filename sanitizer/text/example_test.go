@@ -1,0 +1,70 @@
+package text_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mugai-project/mugai/sanitizer/text"
+)
+
+func ExampleRewrite() {
+	// "名前,金額\r\n山田,=HYPERLINK(...)\r\n" in Shift_JIS.
+	sjis := []byte("\x96\xbc\x91\x4f,\x8b\xe0\x8a\x7a\r\n\x8e\x52\x93\x63,=HYPERLINK(\"http://evil.example\")\r\n\x97\xe9\x96\xd8,-1200\r\n")
+	var out bytes.Buffer
+	st, err := text.Rewrite(context.Background(), bytes.NewReader(sjis), &out, text.Options{Format: text.FormatCSV})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "⏎\n"))
+	fmt.Println(st.Charset, st.Newline, st.FormulasNeutralized)
+	// Output:
+	// 名前,金額⏎
+	// 山田,"'=HYPERLINK(""http://evil.example"")"⏎
+	// 鈴木,-1200⏎
+	// Shift_JIS CRLF 1
+}
+
+func ExampleHTMLToText() {
+	in := `<h1>お知らせ</h1><p>詳しくは<a href="https://www.example.lg.jp/info">こちら</a>。</p>` +
+		`<script>alert(1)</script><img src="https://t.example/p.gif" width=1 height=1>`
+	res, err := text.HTMLToText(context.Background(), strings.NewReader(in), os.Stdout, text.HTMLOptions{Links: text.LinksDefang})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.URLs)
+	fmt.Println(res.Removed["script"], res.Removed["tracking-pixel"])
+	// Output:
+	// 【お知らせ】
+	//
+	// 詳しくはこちら <hxxps://www[.]example[.]lg[.]jp/info>。
+	// [https://www.example.lg.jp/info https://t.example/p.gif]
+	// 1 1
+}
+
+func ExampleNeutralize() {
+	for _, cell := range []string{"=1+1", "-123", "+81-3-1234-5678", "＠SUM(A1)", "東京"} {
+		c, changed := text.Neutralize(cell)
+		fmt.Printf("%s %v\n", c, changed)
+	}
+	// Output:
+	// '=1+1 true
+	// -123 false
+	// '+81-3-1234-5678 true
+	// '＠SUM(A1) true
+	// 東京 false
+}
+
+func ExampleSniff() {
+	fmt.Println(text.Sniff([]byte("\x82\xa8\x90\xa2\x98\x62\x82\xc9\x82\xc8\x82\xc1\x82\xc4\x82\xa8\x82\xe8\x82\xdc\x82\xb7")))
+	fmt.Println(text.Sniff([]byte("\x1b$B$*@$OC$K$J$C$F$*$j$^$9\x1b(B")))
+	fmt.Printf("%q\n", text.Sniff([]byte("\x89PNG\r\n\x1a\n\x00\x00")))
+	// Output:
+	// Shift_JIS
+	// ISO-2022-JP
+	// ""
+}
