@@ -1,0 +1,216 @@
+package office
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/detect"
+	"github.com/mugai-project/mugai/sanitizer/verify"
+)
+
+// PDFFlattener turns a PDF into an image-only PDF output of job named
+// name. *sanitizer.Engine is one (its WebAssembly renderer pool).
+type PDFFlattener interface {
+	FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error
+}
+
+var _ PDFFlattener = (*sanitizer.Engine)(nil)
+
+// HandlerOptions configure the office handlers. The zero value disarms
+// OOXML with the default rules, converts with LibreOffice found on PATH,
+// and flattens with the job's engine.
+type HandlerOptions struct {
+	Disarm  Options        // OOXML rules and limits
+	Convert ConvertOptions // LibreOffice sandbox
+	// Flattener renders converted PDFs; default job.Engine.
+	Flattener PDFFlattener
+}
+
+// Handlers returns the handlers for OOXML (disarm, flatten or both, by the
+// job's action) and for the formats only LibreOffice reads — OLE2 .doc,
+// .xls, .ppt, RTF and ODF — which are flattened.
+func Handlers(opts HandlerOptions) map[detect.Kind]sanitizer.Handler {
+	h := &handler{opts: opts}
+	m := map[detect.Kind]sanitizer.Handler{}
+	for _, k := range []detect.Kind{detect.DOCX, detect.DOCM, detect.XLSX, detect.XLSM, detect.PPTX, detect.PPTM} {
+		m[k] = sanitizer.HandlerFunc(h.ooxml)
+	}
+	for _, k := range []detect.Kind{detect.OLE2, detect.RTF, detect.ODT, detect.ODS, detect.ODP} {
+		m[k] = sanitizer.HandlerFunc(h.legacy)
+	}
+	return m
+}
+
+// Verifiers returns the independent checks for the OOXML output kinds,
+// refusing every external relationship.
+func Verifiers() map[detect.Kind]verify.Func {
+	return VerifiersFor(HandlerOptions{})
+}
+
+// VerifiersFor returns the checks matching opts: with
+// Disarm.KeepHyperlinks, plain web and mail links are accepted.
+func VerifiersFor(opts HandlerOptions) map[detect.Kind]verify.Func {
+	check := verify.Func(VerifyOOXML)
+	if opts.Disarm.KeepHyperlinks {
+		check = VerifyOOXMLLinks
+	}
+	return map[detect.Kind]verify.Func{
+		detect.DOCX: verify.Kind(detect.DOCX, check),
+		detect.XLSX: verify.Kind(detect.XLSX, check),
+		detect.PPTX: verify.Kind(detect.PPTX, check),
+	}
+}
+
+type handler struct{ opts HandlerOptions }
+
+func (h *handler) flattener(job *sanitizer.Job) PDFFlattener {
+	if h.opts.Flattener != nil {
+		return h.opts.Flattener
+	}
+	return job.Engine
+}
+
+// plainKind is the output kind of a disarmed document.
+func plainKind(k detect.Kind) detect.Kind {
+	switch k {
+	case detect.DOCX, detect.DOCM:
+		return detect.DOCX
+	case detect.XLSX, detect.XLSM:
+		return detect.XLSX
+	case detect.PPTX, detect.PPTM:
+		return detect.PPTX
+	}
+	return ""
+}
+
+func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
+	switch job.Action {
+	case sanitizer.Disarm, sanitizer.Flatten, sanitizer.Both:
+	default:
+		return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to %s", job.Action, job.Kind))
+	}
+	kind := plainKind(job.Kind)
+	// The flattened PDF is made from the disarmed package, so that
+	// LibreOffice never sees macros, links or embedded objects.
+	var tmp *os.File
+	var w io.Writer = io.Discard
+	var out *sanitizer.Output
+	if job.Action != sanitizer.Flatten {
+		out = job.Create("."+string(kind), kind)
+		w = out
+	}
+	if job.Action != sanitizer.Disarm {
+		var err error
+		if tmp, err = os.CreateTemp(h.opts.Convert.TempDir, "mugai-office-*."+string(kind)); err != nil {
+			return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		w = io.MultiWriter(w, tmp)
+		if out == nil {
+			w = tmp
+		}
+	}
+	res, err := Disarm(ctx, job.Input, job.Input.Size(), w, h.opts.Disarm)
+	if err != nil {
+		return disarmError(err)
+	}
+	if detect.Kind(res.Kind) != kind {
+		return sanitizer.Withhold(sanitizer.ReasonMalformed, fmt.Errorf("main part is %s, detected %s", res.Kind, job.Kind))
+	}
+	for what, n := range res.Removed {
+		job.Removed(what, n)
+	}
+	if res.Converted {
+		job.Note(fmt.Sprintf("rebuilt as an ordinary %s document (macro-enabled, template or slide show formats are not delivered)", res.Kind))
+	}
+	if tmp == nil {
+		return nil
+	}
+	if err := tmp.Close(); err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	return h.flatten(ctx, job, tmp.Name())
+}
+
+// legacy flattens the formats without a disarm: LibreOffice converts
+// them to PDF in its sandbox and the engine renders that PDF to images.
+func (h *handler) legacy(ctx context.Context, job *sanitizer.Job) error {
+	if job.Action != sanitizer.Flatten {
+		return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to %s (flatten only)", job.Action, job.Kind))
+	}
+	ext := "." + string(job.Kind)
+	if job.Kind == detect.OLE2 {
+		info, err := InspectOLE2(job.Input, job.Input.Size())
+		switch {
+		case err != nil:
+			return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
+		case info.Encrypted:
+			return sanitizer.HoldFor(sanitizer.ReasonEncrypted, errors.New("encrypted Office document"))
+		case info.Ext == "":
+			return sanitizer.Withhold(sanitizer.ReasonBlockedKind, errors.New("compound file is not a Word, Excel or PowerPoint document"))
+		}
+		if info.Macros {
+			job.Removed("macro", 1)
+		}
+		ext = info.Ext
+	}
+	tmp, err := os.CreateTemp(h.opts.Convert.TempDir, "mugai-office-*"+ext)
+	if err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = io.Copy(tmp, job.Input.Open())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	return h.flatten(ctx, job, tmp.Name())
+}
+
+// flatten converts the file at path to PDF under the sandbox and has the
+// engine render it into the job's image-only PDF output.
+func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, path string) error {
+	copts := h.opts.Convert
+	dir, err := os.MkdirTemp(copts.TempDir, "mugai-office-pdf-")
+	if err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	defer os.RemoveAll(dir)
+	pdfPath, err := ConvertToPDF(ctx, path, dir, copts)
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		return sanitizer.Withhold(sanitizer.ReasonNoHandler, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return sanitizer.Withhold(sanitizer.ReasonTimeout, err)
+	case err != nil:
+		return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
+	}
+	f, err := os.Open(pdfPath)
+	if err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	return h.flattener(job).FlattenPDF(ctx, job, f, fi.Size(), detect.WithExt(job.Name, ".pdf"))
+}
+
+// disarmError maps Disarm's errors onto reasons.
+func disarmError(err error) error {
+	switch {
+	case errors.Is(err, ErrLimit):
+		return sanitizer.Withhold(sanitizer.ReasonLimit, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return sanitizer.Withhold(sanitizer.ReasonTimeout, err)
+	}
+	return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
+}
