@@ -2,6 +2,8 @@ package pdf
 
 import (
 	"bufio"
+	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -17,7 +19,7 @@ var (
 	// ISO 32000-1 Table 28 (document catalog), harmless entries only.
 	catalogKeys = set("Type", "Pages", "PageLabels", "Names", "Dests", "Outlines",
 		"ViewerPreferences", "PageLayout", "PageMode", "Lang", "OCProperties",
-		"AcroForm", "OutputIntents", "OpenAction")
+		"AcroForm", "OutputIntents")
 	// Table 29 (page tree node).
 	pagesKeys = set("Type", "Kids", "Count", "Parent", "Resources", "MediaBox", "CropBox", "Rotate")
 	// Table 30 (page object), harmless entries only.
@@ -97,6 +99,8 @@ type disarmer struct {
 	opts    DisarmOptions
 	removed Removed
 	dryRun  bool // Inspect: count only; the context is thrown away after
+
+	zw    *zlib.Writer
 
 	state map[int]refState
 	queue []int
@@ -219,14 +223,11 @@ func (d *disarmer) derefDict(o types.Object) types.Dict {
 
 // catalog rebuilds the document catalog (ISO 32000-1 §7.7.2).
 func (d *disarmer) catalog(root types.Dict) error {
+	// Even a plain destination goes: the output check refuses the key.
 	if v, ok := root["OpenAction"]; ok {
-		if keep, ok := d.safeOpenAction(v); ok {
-			root["OpenAction"] = keep
-		} else {
-			d.removed.add("openaction", 1)
-			d.countActions(v, 0)
-			delete(root, "OpenAction")
-		}
+		d.removed.add("openaction", 1)
+		d.countActions(v, 0)
+		delete(root, "OpenAction")
 	}
 	if v, ok := root["AA"]; ok {
 		d.removed.add("additional-actions", 1)
@@ -287,25 +288,6 @@ func (d *disarmer) catalog(root types.Dict) error {
 	return nil
 }
 
-// safeOpenAction keeps an /OpenAction that only goes to a destination.
-func (d *disarmer) safeOpenAction(v types.Object) (types.Object, bool) {
-	o, err := d.deref(v)
-	if err != nil {
-		return nil, false
-	}
-	switch t := o.(type) {
-	case types.Array:
-		return t, true
-	case types.Dict:
-		if s := t.NameEntry("S"); s != nil && *s == "GoTo" {
-			if a := d.rebuildAction(t, false); a != nil {
-				return a, true
-			}
-		}
-	}
-	return nil, false
-}
-
 // countActions counts the categories of an action and its /Next chain
 // (§12.6.2) without keeping any of it.
 func (d *disarmer) countActions(v types.Object, depth int) {
@@ -318,8 +300,11 @@ func (d *disarmer) countActions(v types.Object, depth int) {
 	}
 	switch t := o.(type) {
 	case types.Array:
+		// An array of actions (/Next) or a destination (/OpenAction).
 		for _, e := range t {
-			d.countActions(e, depth+1)
+			if a := d.derefDict(e); a != nil && (a["S"] != nil || a["JS"] != nil) {
+				d.countActions(e, depth+1)
+			}
 		}
 	case types.Dict:
 		if s := t.NameEntry("S"); s != nil && actionTypes[*s] {
@@ -332,9 +317,9 @@ func (d *disarmer) countActions(v types.Object, depth int) {
 		if n, ok := t["Next"]; ok {
 			d.countActions(n, depth+1)
 		}
-	}
-	if ir, ok := v.(types.IndirectRef); ok {
-		d.state[int(ir.ObjectNumber)] = refDropped
+		if ir, ok := v.(types.IndirectRef); ok {
+			d.state[int(ir.ObjectNumber)] = refDropped
+		}
 	}
 }
 
@@ -501,12 +486,21 @@ func (d *disarmer) dict(t types.Dict, depth int) error {
 			if a != nil && a.NameEntry("S") != nil {
 				if r := d.rebuildAction(a, true); r != nil {
 					t[k] = r
+					// The destination may refer to other objects.
+					if _, err := d.value(r, depth+1); err != nil {
+						return err
+					}
 				} else {
 					d.countActions(v, 0)
 					delete(t, k)
 				}
 				continue
 			}
+		}
+		if d.dangerName(k) {
+			d.removed.add(nameCategory(k), 1)
+			delete(t, k)
+			continue
 		}
 		switch vv := v.(type) {
 		case types.Array:
@@ -583,6 +577,16 @@ func (d *disarmer) value(v types.Object, depth int) (bool, error) {
 		return true, nil
 	case types.StreamDict:
 		return false, errors.New("pdf: direct stream object")
+	case types.Name:
+		if d.dangerName(string(t)) {
+			d.removed.add(nameCategory(string(t)), 1)
+			return false, nil
+		}
+	case types.StringLiteral:
+		// Written back as it is, so its bytes are PDF syntax in the output.
+		if n, ok := d.spelledName([]byte(t), false); ok {
+			return false, fmt.Errorf("pdf: a text string spells /%s", n)
+		}
 	}
 	return true, nil
 }
@@ -613,6 +617,15 @@ func (d *disarmer) ref(ir types.IndirectRef) (bool, error) {
 	case types.ObjectStreamDict, types.XRefStreamDict:
 		d.state[n] = refDropped
 		return false, nil
+	case types.Name, types.StringLiteral:
+		keep, err := d.value(t, 0)
+		if err != nil {
+			return false, err
+		}
+		if !keep {
+			d.state[n] = refDropped
+			return false, nil
+		}
 	}
 	if dict != nil {
 		if cat, drop := d.classify(dict); drop {
@@ -788,6 +801,9 @@ func (d *disarmer) reencode(objNr int, sd types.StreamDict) error {
 	delete(sd.Dict, "DL")
 	for i, f := range sd.FilterPipeline {
 		if imageFilters[f.Name] {
+			if n, ok := d.spelledName(sd.Raw, true); ok {
+				return fmt.Errorf("pdf: object %d: image data spells /%s", objNr, n)
+			}
 			if i != len(sd.FilterPipeline)-1 {
 				return fmt.Errorf("pdf: object %d: image filter %s is not last", objNr, f.Name)
 			}
@@ -812,20 +828,45 @@ func (d *disarmer) reencode(objNr int, sd types.StreamDict) error {
 	if int64(len(sd.Content)) > d.opts.Limits.MaxStreamBytes {
 		return fmt.Errorf("%w: object %d stream", ErrLimit, objNr)
 	}
+	// Content streams cannot be rewritten name by name: refuse the file.
+	if n, ok := d.spelledName(sd.Content, binaryStream(sd.Dict)); ok {
+		return fmt.Errorf("pdf: object %d: stream spells /%s", objNr, n)
+	}
+	raw, err := d.deflate(sd.Content)
+	if err != nil {
+		return fmt.Errorf("pdf: object %d: encode stream: %w", objNr, err)
+	}
 	sd.FilterPipeline = []types.PDFFilter{{Name: "FlateDecode"}}
 	sd.Dict["Filter"] = types.Name("FlateDecode")
 	delete(sd.Dict, "DecodeParms")
-	sd.Raw = nil
-	if err := guard(sd.Encode); err != nil {
-		return fmt.Errorf("pdf: object %d: encode stream: %w", objNr, err)
-	}
-	sd.Content = nil
+	sd.Raw, sd.Content = raw, nil
+	l := int64(len(raw))
+	sd.StreamLength = &l
+	sd.Dict["Length"] = types.Integer(l)
 	e, ok := d.x.Find(objNr)
 	if !ok {
 		return fmt.Errorf("pdf: object %d vanished", objNr)
 	}
 	e.Object = sd
 	return nil
+}
+
+// deflate compresses b with one zlib writer reused for the whole
+// document (§7.4.4; a new compress/flate writer allocates about 1 MiB).
+func (d *disarmer) deflate(b []byte) ([]byte, error) {
+	var out bytes.Buffer
+	if d.zw == nil {
+		d.zw = zlib.NewWriter(&out)
+	} else {
+		d.zw.Reset(&out)
+	}
+	if _, err := d.zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := d.zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // page is one leaf of the page tree with the nodes above it.
@@ -931,6 +972,9 @@ func pageLeaves(x *model.XRefTable, maxPages int) ([]page, error) {
 			}
 			kids, isNode := nd["Kids"]
 			if t := nameOf(nd, "Type"); t == "Page" || (t == "" && !isNode) {
+				if anc == nil {
+					return errors.New("pdf: catalog /Pages is a page, not a page tree node")
+				}
 				if len(pages) >= maxPages {
 					return fmt.Errorf("%w: more than %d pages", ErrLimit, maxPages)
 				}

@@ -15,7 +15,7 @@
 //     ImportData, ResetForm, Hide, GoToR, GoToE, GoToDp, Thread, Sound,
 //     Movie, Rendition, Trans, GoTo3DView, SetOCGState, RichMediaExecute;
 //     action chains (/Next) are cut;
-//   - /OpenAction unless it is a plain destination, /AA additional actions
+//   - /OpenAction (even a plain destination), /AA additional actions
 //     of the document, pages, annotations and form fields (§12.6.3);
 //   - the /JavaScript, /EmbeddedFiles, /AlternatePresentations, /Renditions,
 //     /Templates, /IDS, /URLS and /AP name trees (§7.7.4), keeping /Dests;
@@ -356,11 +356,26 @@ func read(ctx context.Context, r io.ReadSeeker, lim Limits) (*model.Context, err
 	if len(pc.Table) > lim.MaxObjects {
 		return nil, fmt.Errorf("%w: %d objects, limit %d", ErrLimit, len(pc.Table), lim.MaxObjects)
 	}
-	if pc.RootDict == nil {
-		if _, err := pc.Catalog(); err != nil || pc.RootDict == nil {
-			return nil, fmt.Errorf("pdf: no document catalog: %v", err)
-		}
+	// QUIRK: pdfcpu caches the catalog in XRefTable.RootDict when it
+	// first meets it (model/xreftable.go:1088); after a cross-reference
+	// repair the table can hold another object under the root's number,
+	// and the writer writes the table's. mugai rebuilds the table's.
+	if pc.Root == nil {
+		return nil, errors.New("pdf: trailer has no /Root")
 	}
+	var root types.Object
+	if err := guard(func() error {
+		var err error
+		root, err = pc.Dereference(*pc.Root)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("pdf: document catalog: %w", err)
+	}
+	rd, ok := root.(types.Dict)
+	if !ok {
+		return nil, errors.New("pdf: document catalog is not a dictionary")
+	}
+	pc.RootDict = rd
 	return pc, nil
 }
 

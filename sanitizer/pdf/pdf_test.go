@@ -186,6 +186,39 @@ func anyDecodedContains(t *testing.T, pc *model.Context, raw []byte, s string) b
 	return false
 }
 
+// TestDisarmKeepsSafeNavigation asserts that an outline's GoTo action
+// survives while the script chained to it (/Next) is cut, and that even a
+// plain destination /OpenAction goes (the output check refuses the key).
+func TestDisarmKeepsSafeNavigation(t *testing.T) {
+	var f pdftest.Fixture
+	for _, h := range pdftest.Hostile() {
+		if h.Name == "OutlineGoToWithScriptInNext" {
+			f = h
+		}
+	}
+	out, _ := disarm(t, f.Bytes, pdf.DisarmOptions{})
+	pc := readOut(t, out)
+	root, err := pc.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := root["OpenAction"]; ok {
+		t.Error("OpenAction kept")
+	}
+	outlines, err := pc.DereferenceDict(root["Outlines"])
+	if err != nil || outlines == nil {
+		t.Fatalf("outlines lost: %v", err)
+	}
+	item, err := pc.DereferenceDict(outlines["First"])
+	if err != nil || item == nil {
+		t.Fatalf("outline item lost: %v", err)
+	}
+	a, err := pc.DereferenceDict(item["A"])
+	if err != nil || a == nil || a["S"] != types.Name("GoTo") || a["Next"] != nil {
+		t.Errorf("outline action = %v, want a GoTo without /Next", a)
+	}
+}
+
 // TestInspect asserts page count, sizes and findings.
 func TestInspect(t *testing.T) {
 	for _, f := range allFixtures() {
@@ -332,6 +365,58 @@ func TestDisarmRejects(t *testing.T) {
 			}
 			if out.Len() != 0 {
 				t.Error("Disarm wrote output on error")
+			}
+		})
+	}
+}
+
+// onePage builds a one-page PDF with extra page entries and objects.
+func onePage(page string, extra ...pdftest.Object) []byte {
+	objs := append([]pdftest.Object{
+		{Num: 1, Body: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{Num: 2, Body: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"},
+		{Num: 3, Body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " + page + " >>"},
+		{Num: 4, Body: pdftest.FlateStream("", []byte("0 0 m 100 100 l S\n"))},
+	}, extra...)
+	return pdftest.Build(objs, "/Root 1 0 R")
+}
+
+// TestDisarmHidingPlaces covers dangerous names in places other than
+// their usual keys: an indirect object that is only a name, a name value
+// under an unknown key, and names spelled inside text strings and content
+// streams (refused: mugai does not rewrite text).
+func TestDisarmHidingPlaces(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		in      []byte
+		removed map[string]int
+		refuse  string // error substring when Disarm must refuse
+	}{
+		{"IndirectNameObject", onePage("/Resources << /ProcSet 5 0 R >>", pdftest.Object{Num: 5, Body: "/JavaScript"}), map[string]int{"javascript": 1}, ""},
+		{"NameValueUnderUnknownKey", onePage("/Resources << /X#4Ebject << /Im1 /Launch >> >>"), map[string]int{"launch": 1}, ""},
+		{"DangerousKeyInResources", onePage("/Resources << /S#75bmitForm 1 >>"), map[string]int{"submitform": 1}, ""},
+		{"StringSpellsName", onePage("/Annots [<< /Type /Annot /Subtype /Text /Rect [0 0 1 1] /Contents (see /J#53 here) >>]"), nil, "/JS"},
+		{"ContentStreamSpellsName", onePage("/Resources << /XObject << /X1 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.FlateStream("/Type /XObject /Subtype /Form /BBox [0 0 1 1]", []byte("/OpenAction BMC EMC"))}), nil, "/OpenAction"},
+		{"PostScriptXObject", onePage("/Resources << /XObject << /X1 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /XObject /Subtype /PS", "%!PS showpage")}), map[string]int{"postscript": 1}, ""},
+		{"ExternalStreamData", onePage("/Resources << /XObject << /X1 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /F (\\\\\\\\server\\\\share\\\\x)", "0 0 m")}), map[string]int{"external-stream": 1}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			removed, err := pdf.Disarm(context.Background(), bytes.NewReader(tc.in), &out, pdf.DisarmOptions{})
+			if tc.refuse != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refuse) {
+					t.Fatalf("err = %v, want a refusal naming %s", err, tc.refuse)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(map[string]int(removed), tc.removed) {
+				t.Errorf("removed = %v, want %v", removed, tc.removed)
+			}
+			if _, err := verify.PDF(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
+				t.Errorf("output fails verify: %v", err)
 			}
 		})
 	}

@@ -41,6 +41,7 @@ func TestPDFRefusesHostileInputs(t *testing.T) {
 		"AcroFormFieldScriptAndXFA":       "/XFA",
 		"URILink":                         "/URI",
 		"RichMediaAndSoundAnnotations":    "/RichMedia",
+		"OutlineGoToWithScriptInNext":     "object 101: /JavaScript",
 	}
 	for _, f := range pdftest.Hostile() {
 		t.Run(f.Name, func(t *testing.T) {

@@ -373,5 +373,13 @@ func Hostile() []Fixture {
 		}},
 		map[string]int{"richmedia": 1, "screen": 1}, nil)
 
+	add("OutlineGoToWithScriptInNext", doc{pages: 2,
+		catalog: "/OpenAction [12 0 R /Fit] /Outlines 100 0 R /PageMode /UseOutlines",
+		extra: []Object{
+			{100, "<< /Type /Outlines /First 101 0 R /Last 101 0 R /Count 1 >>"},
+			{101, "<< /Title (Chapter 2) /Parent 100 0 R /A << /S /GoTo /D [12 0 R /XYZ 0 842 0] /Next << /S /JavaScript /JS (app.alert\\(4\\)) >> >> >>"},
+		}},
+		map[string]int{"javascript": 1, "openaction": 1}, nil)
+
 	return fs
 }
