@@ -100,7 +100,7 @@ type disarmer struct {
 	removed Removed
 	dryRun  bool // Inspect: count only; the context is thrown away after
 
-	zw    *zlib.Writer
+	zw *zlib.Writer
 
 	state map[int]refState
 	queue []int
