@@ -330,6 +330,14 @@ func (e *Engine) blockReason(k detect.Kind, depth int, action Action) error {
 		return Withhold(ReasonExecutable, fmt.Errorf("%s", k))
 	case e.policy.Actions[k] == Block:
 		return Withhold(ReasonPolicy, fmt.Errorf("%s is blocked by policy", k))
+	case k == detect.SevenZ || k == detect.RAR || k == detect.LZH || k == detect.CAB || k == detect.ISO:
+		return Withhold(ReasonArchiveKind, fmt.Errorf("%s archives are not opened", k))
+	case k == detect.SVG:
+		// There is no SVG renderer inside the sandbox, and SVG is XML that
+		// carries scripts, event handlers and external references.
+		return Withhold(ReasonActive, errors.New("SVG is not rendered: it can carry scripts and external references"))
+	case k == detect.XML:
+		return Withhold(ReasonActive, errors.New("XML can carry external entities and stylesheets"))
 	}
 	return Withhold(ReasonBlockedKind, fmt.Errorf("%s", k))
 }

@@ -234,3 +234,30 @@ func hasFinding(r *Report, code string) bool {
 	}
 	return false
 }
+
+func TestBlockedKindsExplained(t *testing.T) {
+	e := newTestEngine(t, Options{})
+	tests := []struct {
+		name   string
+		data   []byte
+		reason string
+	}{
+		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), ReasonActive},
+		{"a.xml", []byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`), ReasonActive},
+		{"a.7z", []byte{'7', 'z', 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3}, ReasonArchiveKind},
+		{"run.sh", []byte("#!/bin/sh\nrm -rf /\n"), ReasonExecutable},
+		{"empty.txt", nil, ReasonEmpty},
+		{"blob.bin", []byte{0, 1, 2, 3, 0xFF, 0, 0, 0x80, 0x81}, ReasonUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, e, tt.name, tt.data)
+			if !res.Report.Withheld || len(res.Outputs) != 0 {
+				t.Fatalf("not withheld: %+v", res.Report)
+			}
+			if r := res.Report.Reasons[0]; r.Code != tt.reason || r.Message == "" || r.English == "" {
+				t.Errorf("reason %+v, want code %s with words", r, tt.reason)
+			}
+		})
+	}
+}

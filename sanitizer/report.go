@@ -86,6 +86,8 @@ const (
 	ReasonInternal    = "internal-error"
 	ReasonNoHandler   = "no-handler"
 	ReasonPolicy      = "policy"
+	ReasonArchiveKind = "archive-kind"
+	ReasonActive      = "active-content"
 )
 
 // reasonText holds the words for each code: Japanese first, then English.
@@ -104,6 +106,8 @@ var reasonText = map[string][2]string{
 	ReasonInternal:    {"内部エラーのため削除しました", "internal error, removed"},
 	ReasonNoHandler:   {"この種類のファイルの無害化はこのサーバーで利用できないため削除しました", "sanitizing this kind of file is not available on this server, removed"},
 	ReasonPolicy:      {"ポリシーによりこの種類のファイルは削除します", "removed by policy"},
+	ReasonArchiveKind: {"この形式の圧縮ファイル・ディスクイメージは中身を安全に検査できないため削除しました", "this archive or disk image format cannot be inspected safely, removed"},
+	ReasonActive:      {"スクリプトや外部参照を含み得る形式のため削除しました", "a format that can carry scripts or external references, removed"},
 }
 
 // NewReason builds a Reason for a code with its standard words.
