@@ -326,6 +326,21 @@ func TestJPEGExifOrientationApplied(t *testing.T) {
 	}
 }
 
+func TestJPEGStrayBytesBetweenSegmentsTolerated(t *testing.T) {
+	j := encodeJPEG(t, testImage(16, 16))
+	// Two stray bytes after the first segment (DQT), before the next marker.
+	end := 4 + int(binary.BigEndian.Uint16(j[4:]))
+	in := append(append(append([]byte{}, j[:end]...), 0x00, 0x42), j[end:]...)
+	res, out, err := reencode(t, in, Limits{})
+	if err != nil {
+		t.Fatalf("stray bytes refused: %v", err)
+	}
+	if res.Removed.OtherMetadata != 1 {
+		t.Errorf("removed %+v", res.Removed)
+	}
+	mustDecode(t, out)
+}
+
 func TestDecompressionBombHeaderRefused(t *testing.T) {
 	in := hugePNGHeader(100000, 100000)
 	res, out, err := reencode(t, in, Limits{})

@@ -82,6 +82,17 @@ func (s *scanInfo) png(b []byte) error {
 func (s *scanInfo) jpeg(b []byte) error {
 	p := 2 // after SOI
 	for {
+		// QUIRK: some writers leave stray bytes between segments; libjpeg
+		// and Go's decoder skip them with a warning, so does this walk
+		// (they are gone from the output anyway).
+		if p < len(b) && b[p] != 0xFF {
+			i := bytes.IndexByte(b[p:], 0xFF)
+			if i < 0 {
+				return fmt.Errorf("jpeg marker at %d: %w", p, errTruncated)
+			}
+			s.removed.OtherMetadata++
+			p += i
+		}
 		// Markers may be preceded by fill bytes 0xFF (§B.1.1.2).
 		for p < len(b) && b[p] == 0xFF && p+1 < len(b) && b[p+1] == 0xFF {
 			p++

@@ -506,10 +506,10 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 	switch {
 	case name == "p":
 		e.flags |= fPara
-		c.block(2)
+		c.block(c.paraGap())
 	case len(name) == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6':
 		e.flags |= fHeading
-		c.block(2)
+		c.block(c.paraGap())
 		c.out.raw("【", c.capture())
 	case name == "ul" || name == "ol":
 		e.flags |= fList
@@ -536,6 +536,7 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 			}
 		}
 		c.out.raw(marker, c.capture())
+		c.out.marker = true
 	case name == "blockquote":
 		e.flags |= fQuote
 		c.block(1)
@@ -731,10 +732,10 @@ func (c *conv) pop() {
 	f := e.flags
 	switch {
 	case f&fPara != 0:
-		c.block(2)
+		c.block(c.paraGap())
 	case f&fHeading != 0:
 		c.out.raw("】", c.capture())
-		c.block(2)
+		c.block(c.paraGap())
 	case f&fList != 0:
 		if len(c.lists) > 0 {
 			c.lists = c.lists[:len(c.lists)-1]
@@ -795,6 +796,15 @@ func (c *conv) endLink() {
 		return
 	}
 	c.out.text(" <"+href+">", c.capture())
+}
+
+// paraGap is the line breaks around a paragraph or heading: a blank line,
+// but none inside a list, where items stay one a line.
+func (c *conv) paraGap() int {
+	if len(c.lists) > 0 {
+		return 1
+	}
+	return 2
 }
 
 func (c *conv) block(n int) {
@@ -1054,6 +1064,7 @@ type lineWriter struct {
 	lastRune   rune
 	linePfxed  bool
 	lastPrefix string // of the last line with content
+	marker     bool   // the line holds only a list marker so far
 }
 
 func commonPrefix(a, b string) string {
@@ -1068,8 +1079,8 @@ func commonPrefix(a, b string) string {
 
 func (l *lineWriter) block(n int) {
 	l.sp = false
-	if !l.started {
-		return
+	if !l.started || l.marker {
+		return // nothing yet, or a list marker waits for its item's text
 	}
 	if need := n - l.lastNLs; need > l.owed {
 		l.owed = min(need, 3)
@@ -1150,6 +1161,7 @@ func (l *lineWriter) beginContent(next rune, collapse bool) {
 		}
 	}
 	l.sp, l.spaceBrk = false, false
+	l.marker = false
 	l.started = true
 	l.content = true
 	l.lastNLs = 0

@@ -273,6 +273,7 @@ func TestHTMLWhitespaceCJK(t *testing.T) {
 		{"br lines", "一<br>二<br><br>三", "一\n二\n\n三\n"},
 		{"pre verbatim", "<pre>\n  a  b\n\tc\n</pre>", "  a  b\n\tc\n"},
 		{"headings", "<h2>見出し</h2>本文", "【見出し】\n\n本文\n"},
+		{"paragraphs in list items", "<ul><li><p>一</p></li><li><div><h3>二</h3></div></li></ul>", "・一\n・【二】\n"},
 		{"ordered start", `<ol start="3"><li>c<li>d</ol>`, "3. c\n4. d\n"},
 		{"ruby", "<ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>", "漢字(かんじ)\n"},
 		{"data table", "<table><tr><th>名前<th>年齢<tr><td>山田<td>30</table>", "名前\t年齢\n山田\t30\n"},
