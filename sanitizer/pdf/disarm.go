@@ -179,10 +179,12 @@ func (d *disarmer) finish() error {
 	x.Form, x.Outlines = nil, nil
 	info := types.NewDict()
 	if x.Info != nil {
-		if old, err := x.DereferenceDict(*x.Info); err == nil && old != nil {
-			for _, k := range []string{"Title", "Author", "Subject", "Keywords", "Creator"} {
-				switch v := old[k].(type) {
-				case types.StringLiteral, types.HexLiteral:
+		old := d.derefDict(*x.Info)
+		for _, k := range []string{"Title", "Author", "Subject", "Keywords", "Creator"} {
+			switch v := old[k].(type) {
+			case types.StringLiteral, types.HexLiteral:
+				// A title that spells a dangerous name is left out.
+				if keep, err := d.value(v, 0); err == nil && keep {
 					info[k] = v
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 
@@ -419,5 +420,45 @@ func TestDisarmHidingPlaces(t *testing.T) {
 				t.Errorf("output fails verify: %v", err)
 			}
 		})
+	}
+}
+
+// TestDisarmEmbeddedJapaneseFont disarms a page whose Japanese text is in
+// an embedded 6 MB TrueType font (Debian fonts-ipafont-gothic): the font
+// program must come out byte-identical after decoding, the text operators
+// unchanged, and the output must pass verify.PDF (binary font data may
+// spell short names by chance).
+func TestDisarmEmbeddedJapaneseFont(t *testing.T) {
+	const path = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
+	ttf, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("needs Debian fonts-ipafont-gothic (%s): %v", path, err)
+	}
+	f, err := pdftest.EmbeddedFont(ttf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, removed := disarm(t, f.Bytes, pdf.DisarmOptions{})
+	if len(removed) != 0 {
+		t.Errorf("removed = %v from a clean file", removed)
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(out), int64(len(out))); err != nil {
+		t.Errorf("output fails verify: %v", err)
+	}
+	pc := readOut(t, out)
+	if c := pageContents(t, pc); len(c) != 1 || !strings.Contains(c[0], f.Text[0][0]) {
+		t.Errorf("text operators lost: %q", c)
+	}
+	found := false
+	for _, e := range pc.Table {
+		if sd, ok := e.Object.(types.StreamDict); ok && sd.Dict["Length1"] != nil {
+			if err := sd.Decode(); err != nil {
+				t.Fatal(err)
+			}
+			found = bytes.Equal(sd.Content, ttf)
+		}
+	}
+	if !found {
+		t.Error("embedded font program not preserved byte for byte")
 	}
 }
