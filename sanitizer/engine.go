@@ -105,6 +105,9 @@ type Input struct {
 	Depth        int       // nesting level: 0 for a top-level item
 	// Password unlocks a held encrypted item (PPAP) when it is run again.
 	Password string
+	// ID, if set, becomes the report's item ID, so that a front door can
+	// name the item (and its quarantined original) before it is sanitized.
+	ID string
 }
 
 // Result holds the outputs and report of one item. Close removes the
@@ -157,8 +160,11 @@ type Job struct {
 	Depth   int
 	// Password is the one supplied with the Input, for encrypted content.
 	Password string
-	Policy   *Policy
-	Engine   *Engine
+	// RootID is the item ID of the top-level item this one is nested in
+	// (its own ID at the top): the ID under which the original is kept.
+	RootID string
+	Policy *Policy
+	Engine *Engine
 
 	report  *Report
 	outputs []*Output
@@ -209,6 +215,8 @@ func (j *Job) Note(s string) { j.report.Notes = append(j.report.Notes, s) }
 // The caller closes the child Result.
 func (j *Job) Child(ctx context.Context, in Input) (*Result, error) {
 	in.Depth = j.Depth + 1
+	in.ID = ""
+	ctx = context.WithValue(ctx, rootIDKey{}, j.RootID)
 	if in.Password == "" {
 		in.Password = j.Password
 	}
@@ -234,8 +242,16 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
+	id := in.ID
+	if id == "" {
+		id = newID(start)
+	}
+	rootID, _ := ctx.Value(rootIDKey{}).(string)
+	if rootID == "" {
+		rootID = id
+	}
 	rep := &Report{
-		ID:           newID(start),
+		ID:           id,
 		Name:         in.Name,
 		DeclaredType: in.DeclaredType,
 		Depth:        in.Depth,
@@ -279,7 +295,7 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	t = time.Now()
 	job := &Job{
 		Input: orig, Name: in.Name, Kind: det.Kind, Charset: string(det.Charset), Action: action,
-		Depth: in.Depth, Password: in.Password, Policy: &e.policy, Engine: e, report: rep,
+		Depth: in.Depth, Password: in.Password, RootID: rootID, Policy: &e.policy, Engine: e, report: rep,
 	}
 	err = e.act(ctx, h, job)
 	rep.Timings.Act = ms(time.Since(t))
@@ -388,6 +404,9 @@ func discard(outs []*Output) {
 		o.buf.Close()
 	}
 }
+
+// rootIDKey carries the top-level item ID to nested items.
+type rootIDKey struct{}
 
 // newID returns a sortable item ID: UTC time and 8 random hex digits.
 func newID(t time.Time) string {

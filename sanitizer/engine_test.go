@@ -261,3 +261,35 @@ func TestBlockedKindsExplained(t *testing.T) {
 		})
 	}
 }
+
+func TestNestedItemsKnowTheirRootID(t *testing.T) {
+	var seen []string
+	var h HandlerFunc
+	h = func(ctx context.Context, j *Job) error {
+		seen = append(seen, j.RootID)
+		if j.Depth < 2 {
+			res, err := j.Child(ctx, Input{Name: "inner.txt", Body: strings.NewReader("x\n")})
+			if err != nil {
+				return err
+			}
+			res.Close()
+		}
+		_, err := j.Create(".txt", detect.Text).Write([]byte("ok\n"))
+		return err
+	}
+	e := newTestEngine(t, Options{Handlers: map[detect.Kind]Handler{detect.Text: h}})
+	res, err := e.Sanitize(context.Background(), Input{Name: "a.txt", ID: "msg-1", Body: strings.NewReader("a\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if res.Report.ID != "msg-1" {
+		t.Errorf("report ID %q, want the given msg-1", res.Report.ID)
+	}
+	if len(seen) != 3 || seen[0] != "msg-1" || seen[1] != "msg-1" || seen[2] != "msg-1" {
+		t.Errorf("root IDs seen %v, want msg-1 at every level", seen)
+	}
+	if res.Report.Children[0].ID == "msg-1" {
+		t.Error("a nested item reuses the top-level item's ID")
+	}
+}
