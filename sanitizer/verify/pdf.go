@@ -6,7 +6,10 @@ package verify
 // (§7.5.7), decodes every stream itself with pdfcpu's filters (§7.4), and
 // scans the bytes of the whole file and of every decoded stream for
 // dangerous names in any spelling (§7.3.5: #xx escapes are normalized
-// before matching).
+// before matching). Names of three letters or fewer (/JS, /AA, /URI,
+// /XFA) are looked for in stream data only where it is PDF syntax, as
+// random compressed or image bytes spell them about once in 2^28 bytes;
+// longer names are looked for everywhere.
 
 import (
 	"bufio"
@@ -105,8 +108,6 @@ type pdfChecker struct {
 	ctx  context.Context
 	opts PDFOptions
 	f    *PDFFindings
-	// binRanges are file ranges of stream data that is not PDF syntax.
-	binRanges [][2]int64
 }
 
 func (c *pdfChecker) problem(format string, args ...any) {
@@ -136,7 +137,7 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	rawHits, err := pdfScanNames(bufio.NewReaderSize(io.LimitReader(r, size), 64<<10), c.ctx)
+	rawHits, err := pdfScanNames(c.ctx, bufio.NewReaderSize(io.LimitReader(r, size), 64<<10))
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 		c.problem("has no pages")
 	}
 	for _, h := range rawHits {
-		if len(h.name) <= pdfShortName && c.inBinary(h.off) {
+		if len(h.name) <= pdfShortName && h.inStream {
 			continue
 		}
 		if c.danger(h.name) {
@@ -220,25 +221,16 @@ func (r readerAtSeeker) ReadAt(p []byte, off int64) (int, error) {
 	return io.ReadFull(r.ReadSeeker, p)
 }
 
-func (c *pdfChecker) inBinary(off int64) bool {
-	for _, b := range c.binRanges {
-		if b[0] <= off && off < b[1] {
-			return true
-		}
-	}
-	return false
-}
-
 // object checks one object of the table.
 func (c *pdfChecker) object(n int, o types.Object) error {
 	switch t := o.(type) {
 	case types.ObjectStreamDict:
-		return c.stream(n, t.StreamDict)
+		return c.stream(n, t.StreamDict, false)
 	case types.XRefStreamDict:
-		return c.stream(n, t.StreamDict)
+		return c.stream(n, t.StreamDict, true)
 	case types.StreamDict:
 		c.walk(n, t.Dict, 0)
-		return c.stream(n, t)
+		return c.stream(n, t, false)
 	default:
 		c.walk(n, o, 0)
 	}
@@ -278,7 +270,7 @@ var (
 
 // stream decodes one stream with its own reading of /Filter and
 // /DecodeParms, and scans the decoded bytes.
-func (c *pdfChecker) stream(n int, sd types.StreamDict) error {
+func (c *pdfChecker) stream(n int, sd types.StreamDict, binary bool) error {
 	c.f.Streams++
 	names, parms, err := pdfFilters(sd.Dict)
 	if err != nil {
@@ -312,12 +304,8 @@ func (c *pdfChecker) stream(n int, sd types.StreamDict) error {
 			return nil
 		}
 	}
-	binary := imageCoded || pdfBinaryStream(sd.Dict)
-	if sd.StreamOffset > 0 && (binary || len(names) > 0) {
-		end := sd.StreamOffset + int64(len(sd.Raw))
-		c.binRanges = append(c.binRanges, [2]int64{sd.StreamOffset, end})
-	}
-	hits, err := pdfScanNames(bufio.NewReader(bytes.NewReader(data)), c.ctx)
+	binary = binary || imageCoded || pdfBinaryStream(sd.Dict)
+	hits, err := pdfScanNames(c.ctx, bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
@@ -408,26 +396,36 @@ func pdfFilters(d types.Dict) ([]string, []map[string]int, error) {
 }
 
 type pdfNameHit struct {
-	name string
-	off  int64
+	name     string
+	off      int64
+	inStream bool // between the keywords stream and endstream (§7.3.8.1)
 }
 
 // pdfScanNames finds every name token (§7.3.5: a solidus followed by
 // regular characters) in a byte stream, normalizes #xx escapes and
-// returns those that are dangerous in any use. It reads a byte at a time
-// from a buffered reader, so chunk boundaries cannot split a name.
-func pdfScanNames(r io.ByteReader, ctx context.Context) ([]pdfNameHit, error) {
+// returns those that are dangerous in any use. It also follows the
+// keywords stream and endstream, so that hits inside stream data (often
+// compressed or binary) are marked. It reads a byte at a time from a
+// buffered reader, so chunk boundaries cannot split a token.
+func pdfScanNames(ctx context.Context, r io.ByteReader) ([]pdfNameHit, error) {
 	var hits []pdfNameHit
 	var tok []byte
-	in := false
+	isName, inStream, afterStream := false, false, false
 	var start, off int64
 	flush := func() {
-		if in {
+		if isName {
 			if name, ok := pdfDecodeName(tok); ok && pdfDangerNames[name] && len(hits) < 1000 {
-				hits = append(hits, pdfNameHit{name: name, off: start})
+				hits = append(hits, pdfNameHit{name: name, off: start, inStream: inStream})
+			}
+		} else {
+			switch string(tok) {
+			case "stream":
+				afterStream = !inStream
+			case "endstream":
+				inStream = false
 			}
 		}
-		in = false
+		isName = false
 		tok = tok[:0]
 	}
 	for {
@@ -447,10 +445,17 @@ func pdfScanNames(r io.ByteReader, ctx context.Context) ([]pdfNameHit, error) {
 		switch {
 		case b == '/':
 			flush()
-			in, start = true, off
+			afterStream = false
+			isName, start = true, off
 		case pdfDelimiter(b):
 			flush()
-		case in:
+			if afterStream {
+				// The stream keyword is followed by CRLF or LF (§7.3.8.1).
+				inStream = b == '\r' || b == '\n'
+				afterStream = false
+			}
+		default:
+			afterStream = false
 			if len(tok) < 64 {
 				tok = append(tok, b)
 			} else {
