@@ -1,6 +1,7 @@
 package text
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -310,11 +311,19 @@ func runeScore(r rune) int {
 // JIS X 0208-1983 (ESC $ B), JIS X 0201 Roman (ESC ( J) and half-width
 // katakana (ESC ( I); SO/SI shifts (CP50221) are not supported.
 //
+// US-ASCII means the sample was 7-bit: the text is passed through until the
+// first byte that is not, and the charset is then sniffed from the next
+// 64 KiB (a CSV whose first thousand rows are numbers and whose Japanese
+// starts later is not turned into U+FFFD). If that part is not text the
+// reader fails with ErrNotText.
+//
 // An unknown or empty charset yields a reader that fails with ErrNotText.
 func Decoder(cs Charset, r io.Reader) io.Reader {
 	var enc encoding.Encoding
 	switch Charset(strings.ToUpper(string(cs))) {
-	case "US-ASCII", "UTF-8", "ASCII":
+	case "US-ASCII", "ASCII":
+		return &lateReader{br: bufio.NewReaderSize(r, lateSniffLen)}
+	case "UTF-8":
 		enc = unicode.UTF8BOM
 	case "UTF-16LE":
 		enc = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
@@ -331,6 +340,60 @@ func Decoder(cs Charset, r io.Reader) io.Reader {
 	}
 	return transform.NewReader(r, enc.NewDecoder())
 }
+
+const lateSniffLen = 64 << 10
+
+// lateReader reads 7-bit text and decides the charset at the first byte
+// that is not ASCII, at an ESC (ISO-2022-JP) or at a NUL (binary).
+type lateReader struct {
+	br  *bufio.Reader
+	dec io.Reader
+	cs  Charset
+}
+
+func (l *lateReader) Read(p []byte) (int, error) {
+	if l.dec != nil {
+		return l.dec.Read(p)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if l.br.Buffered() == 0 {
+		if _, err := l.br.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	buf, _ := l.br.Peek(l.br.Buffered())
+	n := 0
+	for n < len(buf) && n < len(p) && buf[n] < 0x80 && buf[n] != 0x1B && buf[n] != 0 {
+		n++
+	}
+	if n > 0 {
+		return l.br.Read(p[:n])
+	}
+	sample, err := l.br.Peek(lateSniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return 0, err
+	}
+	l.cs = Sniff(sample)
+	if bytes.HasPrefix(sample, []byte{0xFF, 0xFE}) || bytes.HasPrefix(sample, []byte{0xFE, 0xFF}) {
+		l.cs = "" // a UTF-16 BOM in the middle of 7-bit text is binary
+	}
+	switch l.cs {
+	case "":
+		l.dec = errReader{ErrNotText}
+	case ASCII: // an ESC that does not start ISO-2022-JP: a control, removed later
+		l.cs = UTF8
+		l.dec = Decoder(UTF8, l.br)
+	default:
+		l.dec = Decoder(l.cs, l.br)
+	}
+	return l.dec.Read(p)
+}
+
+// Late returns the charset decided after the 7-bit start, or "" if none
+// was needed.
+func (l *lateReader) Late() Charset { return l.cs }
 
 type errReader struct{ err error }
 
@@ -391,6 +454,21 @@ func HTMLCharset(sample []byte) Charset {
 			}
 		}
 	}
+}
+
+// SniffHTML returns the charset to read an HTML file with, from its first
+// bytes: what the bytes show (BOM, UTF-8, Shift_JIS, ...) wins over what
+// the page declares, because a declaration left over from a template is a
+// common cause of 文字化け; the declaration (HTMLCharset) decides only
+// when the sample is 7-bit. "" means not text.
+func SniffHTML(sample []byte) Charset {
+	cs := Sniff(sample)
+	if cs == ASCII {
+		if d := HTMLCharset(sample); d != "" {
+			return d
+		}
+	}
+	return cs
 }
 
 func charsetFromContentType(ct string) string {

@@ -275,6 +275,29 @@ func TestHTMLCharset(t *testing.T) {
 	}
 }
 
+func TestSniffHTML(t *testing.T) {
+	sjisPage := encode(t, japanese.ShiftJIS, `<meta charset="shift_jis"><p>`+greeting)
+	tests := []struct {
+		name string
+		in   []byte
+		want Charset
+	}{
+		{"declared and true", sjisPage, ShiftJIS},
+		{"declared Shift_JIS but UTF-8", []byte(`<meta charset="shift_jis"><p>` + greeting), UTF8},
+		{"declared EUC-JP, 7-bit so far", []byte(`<meta charset="euc-jp"><p>hello`), EUCJP},
+		{"undeclared Shift_JIS", encode(t, japanese.ShiftJIS, `<p>`+greeting), ShiftJIS},
+		{"undeclared 7-bit", []byte(`<p>hello`), ASCII},
+		{"binary", []byte("<p>\x00\x01\x02\x03"), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SniffHTML(tt.in); got != tt.want {
+				t.Errorf("SniffHTML = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzSniff(f *testing.F) {
 	for _, s := range []string{"", greeting, greetingISO2022JP, "a,b\r\n1,2\r\n", "\xFF\xFEa\x00"} {
 		f.Add([]byte(s))

@@ -53,7 +53,7 @@ func (o Options) withDefaults() Options {
 
 // Stats says what Rewrite did.
 type Stats struct {
-	Charset  Charset // the input's, as given or sniffed
+	Charset  Charset // the input's, as given or sniffed (after a 7-bit start, as found later)
 	Newline  string  // "CRLF", "LF", "CR" as first seen, or "" for one line
 	BytesIn  int64
 	BytesOut int64
@@ -116,7 +116,8 @@ func Rewrite(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Stats
 	}
 	st.Charset = cs
 	cl := &cleaner{maxLine: opts.MaxLineBytes}
-	src := transform.NewReader(Decoder(cs, br), cl)
+	dec := Decoder(cs, br)
+	src := transform.NewReader(dec, cl)
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 32<<10)
 	if opts.BOM {
@@ -136,6 +137,9 @@ func Rewrite(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Stats
 	}
 	if err == nil {
 		err = bw.Flush()
+	}
+	if lr, ok := dec.(*lateReader); ok && lr.Late() != "" {
+		st.Charset = lr.Late()
 	}
 	st.BytesIn = in.max - in.left
 	st.BytesOut = cw.n

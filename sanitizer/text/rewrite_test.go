@@ -52,6 +52,44 @@ func TestRewriteCharsets(t *testing.T) {
 	}
 }
 
+// TestRewriteLateJapanese: the first 64 KiB are ASCII, Japanese comes later;
+// it must not become U+FFFD.
+func TestRewriteLateJapanese(t *testing.T) {
+	head := strings.Repeat("12345,67890,ABCDE\r\n", 5000) // 95 KB of ASCII
+	tail := "99999,山田 太郎,ﾔﾏﾀﾞ ﾀﾛｳ①\r\n"
+	tests := []struct {
+		name string
+		enc  []byte
+		want Charset
+	}{
+		{"Shift_JIS", encode(t, japanese.ShiftJIS, head+tail), ShiftJIS},
+		{"EUC-JP", encode(t, japanese.EUCJP, head+tail), EUCJP},
+		{"UTF-8", []byte(head + tail), UTF8},
+		{"ISO-2022-JP", encode(t, japanese.ISO2022JP, head+tail), ISO2022J},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if cs := Sniff(tt.enc[:64<<10]); cs != ASCII {
+				t.Fatalf("first 64 KiB sniffed as %q", cs)
+			}
+			out, st, err := rewrite(t, tt.enc, Options{Format: FormatCSV})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != head+tail {
+				t.Errorf("tail decoded as %q", out[len(out)-min(len(out), 60):])
+			}
+			if st.Charset != tt.want || st.InvalidReplaced != 0 {
+				t.Errorf("charset %q, replaced %d", st.Charset, st.InvalidReplaced)
+			}
+		})
+	}
+	// Binary after an ASCII start is refused.
+	if _, _, err := rewrite(t, append([]byte(head), "\x00\x01\x02\xff\xfe"...), Options{}); !errors.Is(err, ErrNotText) {
+		t.Errorf("binary tail: err = %v", err)
+	}
+}
+
 func TestRewriteKeepsLF(t *testing.T) {
 	out, st, err := rewrite(t, []byte("一\n二\n"), Options{})
 	if err != nil || out != "一\n二\n" || st.Newline != "LF" {
