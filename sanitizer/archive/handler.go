@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -165,7 +166,15 @@ func finish(job *sanitizer.Job, sum *Summary, err error) error {
 			return withhold(code, true, fmt.Errorf("%s is held", m.Name))
 		}
 	}
-	return withhold(ReasonNothingLeft, false, nil)
+	var why []string
+	for _, m := range sum.Members {
+		if len(why) == 10 {
+			why = append(why, "…")
+			break
+		}
+		why = append(why, m.Name+": "+string(m.Outcome)+" "+m.Reason)
+	}
+	return withhold(ReasonNothingLeft, false, errors.New(strings.TrimSpace(strings.Join(why, "; "))))
 }
 
 // record writes what happened to the members that never reached the
