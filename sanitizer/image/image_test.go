@@ -304,6 +304,40 @@ func TestJPEGExifGPSRemoved(t *testing.T) {
 	}
 }
 
+func TestPNGeXIfGPSRemoved(t *testing.T) {
+	src := testImage(12, 9)
+	in := insertBeforeIEND(t, encodePNG(t, src), [][]byte{pngChunk("eXIf", exifPayload(1))}, nil)
+	res, out, err := reencode(t, in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Removed.EXIF || !res.Removed.GPS {
+		t.Errorf("removed %+v", res.Removed)
+	}
+	if bytes.Contains(out, gpsIFDMarker) || bytes.Contains(out, []byte(exifCanary)) {
+		t.Error("Exif in output")
+	}
+	assertSamePixels(t, src, mustDecode(t, out))
+}
+
+func TestWebPTrailingBytesRemoved(t *testing.T) {
+	w, err := os.ReadFile("testdata/gopher-doc.8bpp.lossless.webp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := append(append([]byte{}, w...), "<?php system($_GET['c']); ?>"...)
+	res, out, err := reencode(t, in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Removed.TrailingBytes != 28 {
+		t.Errorf("removed %+v", res.Removed)
+	}
+	if bytes.Contains(out, []byte("php")) {
+		t.Error("trailing data in output")
+	}
+}
+
 func TestJPEGExifOrientationApplied(t *testing.T) {
 	src := testImage(40, 20)
 	in := withAPP1(encodeJPEG(t, src), exifPayload(6)) // rotate 90° CW
