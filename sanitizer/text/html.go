@@ -363,6 +363,7 @@ func (c *conv) text(b []byte) error {
 		c.preFirst = false
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
+		s = strings.ReplaceAll(s, "\f", "")
 		c.emitPre(s)
 		return nil
 	}
@@ -704,20 +705,34 @@ func (c *conv) end(name string) error {
 		c.overflow--
 		return nil
 	}
+	scope := scopeDefault
+	switch name {
+	case "table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption":
+		scope = scopeTable
+	}
 	for i := len(c.stack) - 1; i >= 0; i-- {
-		if c.stack[i].name == name {
+		n := c.stack[i].name
+		if n == name {
 			for len(c.stack) > i {
 				c.pop()
 			}
 			return nil
 		}
-		// Inside a dropped subtree only its own elements may be closed.
-		if c.stack[i].flags&fDrop != 0 {
+		// An end tag does not close anything beyond a scope boundary
+		// (HTML §13.2.4.2 "has an element in scope"); it is ignored.
+		if scope[n] {
 			return nil
 		}
 	}
 	return nil
 }
+
+var scopeDefault = map[string]bool{
+	"applet": true, "caption": true, "html": true, "table": true, "td": true, "th": true,
+	"marquee": true, "object": true, "template": true, "svg": true, "math": true,
+}
+
+var scopeTable = map[string]bool{"html": true, "table": true, "template": true}
 
 func (c *conv) pop() {
 	e := c.stack[len(c.stack)-1]

@@ -154,6 +154,18 @@ func TestHTMLAttacks(t *testing.T) {
 			want: "見える\n", removed: "hidden",
 		},
 		{
+			name: "hidden span closed by parent end tag", in: `<div>a<span hidden>隠し</div>見える`,
+			want: "a\n見える\n", removed: "hidden",
+		},
+		{
+			name: "end tag does not escape object", in: `<div><object>代替</div>後`,
+			want: "", removed: "object",
+		},
+		{
+			name: "end tag does not escape template", in: `<div><template><p>x</div>y</template>見える`,
+			want: "見える\n", removed: "template",
+		},
+		{
 			name: "hidden with unclosed p closed by div", in: `<p style="display:none">隠し<div>見える</div>`,
 			want: "見える\n",
 		},
@@ -272,6 +284,7 @@ func TestHTMLWhitespaceCJK(t *testing.T) {
 		{"same line CJK space kept", "<p>全角 スペース</p>", "全角 スペース\n"},
 		{"br lines", "一<br>二<br><br>三", "一\n二\n\n三\n"},
 		{"pre verbatim", "<pre>\n  a  b\n\tc\n</pre>", "  a  b\n\tc\n"},
+		{"pre form feed and CR", "<pre>a\fb\r\nc\rd</pre>", "ab\nc\nd\n"},
 		{"headings", "<h2>見出し</h2>本文", "【見出し】\n\n本文\n"},
 		{"paragraphs in list items", "<ul><li><p>一</p></li><li><div><h3>二</h3></div></li></ul>", "・一\n・【二】\n"},
 		{"ordered start", `<ol start="3"><li>c<li>d</ol>`, "3. c\n4. d\n"},
