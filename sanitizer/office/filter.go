@@ -180,7 +180,7 @@ func (f *filter) captureSubtree(t *tok) ([]*tok, error) {
 func (f *filter) judge(buf []*tok) action {
 	t := buf[0]
 	switch {
-	case t.is(nsX, "f"):
+	case t.local == "f" && isFormulaNS(t.ns):
 		var b strings.Builder
 		for _, u := range buf {
 			if u.kind == tText {
@@ -225,6 +225,9 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 	if t.ev >= 0 && pc.plan != nil && pc.plan.drops(t.ev) {
 		return drop, nil
 	}
+	if t.local == "f" && isFormulaNS(t.ns) && !t.captured {
+		return capture, nil
+	}
 	switch t.ns {
 	case nsW:
 		switch t.local {
@@ -256,10 +259,6 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 		case "oleObjects", "controls", "oleObject", "control", "externalReferences", "externalReference",
 			"webPublishObjects", "webPublishing", "ddeLink":
 			return drop, nil
-		case "f":
-			if !t.captured {
-				return capture, nil
-			}
 		case "definedName":
 			name, _ := t.attr("", "name")
 			if isAutoMacroName(name) {
@@ -323,6 +322,13 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 		}
 		return true
 	}
+}
+
+// isFormulaNS reports the namespaces whose "f" elements are formulas:
+// SpreadsheetML and its Microsoft extensions (x14 conditional formats and
+// data validations use xm:f).
+func isFormulaNS(ns string) bool {
+	return strings.Contains(ns, "spreadsheetml") || ns == "http://schemas.microsoft.com/office/excel/2006/main"
 }
 
 // isDDEFormula reports whether a cell formula is a DDE reference

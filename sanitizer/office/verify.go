@@ -205,7 +205,7 @@ func vXML(b []byte) error {
 		case "instrText", "delInstrText":
 			inInstr++
 		case "f":
-			if strings.Contains(se.Name.Space, "spreadsheetml") {
+			if strings.Contains(se.Name.Space, "spreadsheetml") || strings.Contains(se.Name.Space, "office/excel") {
 				inFormula++
 				formula.Reset()
 			}
