@@ -1,0 +1,75 @@
+package spill
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+)
+
+func TestBufferSpillsAboveThreshold(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		size    int
+		spilled bool
+	}{
+		{"small stays in memory", 100, false},
+		{"exactly the threshold", 1024, false},
+		{"large spills", 5000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := bytes.Repeat([]byte("無害"), tt.size)[:tt.size]
+			b, err := From(bytes.NewReader(data), Options{Threshold: 1024, Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Spilled() != tt.spilled {
+				t.Errorf("Spilled = %v, want %v", b.Spilled(), tt.spilled)
+			}
+			got, err := io.ReadAll(b.Open())
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("content differs (%v)", err)
+			}
+			// Two readers are independent.
+			r1, r2 := b.Open(), b.Open()
+			p := make([]byte, 3)
+			r1.Read(p)
+			q := make([]byte, 3)
+			r2.Read(q)
+			if !bytes.Equal(p, q) {
+				t.Error("readers share a position")
+			}
+			if want := fmt.Sprintf("%x", sha256.Sum256(data)); b.SHA256() != want || b.Size() != int64(len(data)) {
+				t.Errorf("hash %s size %d", b.SHA256(), b.Size())
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Errorf("Close left %d files behind", len(ents))
+			}
+			if _, err := b.ReadAt(p, 0); !errors.Is(err, os.ErrClosed) {
+				t.Errorf("ReadAt after Close: %v", err)
+			}
+		})
+	}
+}
+
+func TestBufferLimit(t *testing.T) {
+	b := New(Options{Threshold: 10, Dir: t.TempDir(), Limit: 100})
+	defer b.Close()
+	if _, err := b.Write(make([]byte, 60)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Write(make([]byte, 60)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("write past the limit: %v", err)
+	}
+	if b.Size() != 60 {
+		t.Errorf("size %d after a refused write", b.Size())
+	}
+}
