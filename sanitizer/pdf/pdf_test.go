@@ -462,3 +462,33 @@ func TestDisarmEmbeddedJapaneseFont(t *testing.T) {
 		t.Error("embedded font program not preserved byte for byte")
 	}
 }
+
+// TestRepairedXRefRevisionConfusion corrupts one entry of the first xref
+// section of a two-revision file and the second revision's catalog (no
+// /Type), so that pdfcpu repairs the table by scanning and meets both
+// revisions' catalogs; the output must still verify. (A fuzzed variant
+// of this file made pdfcpu's cached catalog differ from the written one;
+// see the QUIRK in read.)
+func TestRepairedXRefRevisionConfusion(t *testing.T) {
+	var f pdftest.Fixture
+	for _, h := range pdftest.Hostile() {
+		if h.Name == "IncrementalUpdateAddsJavaScript" {
+			f = h
+		}
+	}
+	in := append([]byte(nil), f.Bytes...)
+	first := bytes.Index(in, []byte("xref\n0 "))
+	// The 12th entry (object 11) of the first section.
+	entries := in[first+len("xref\n0 14\n"):]
+	entries[11*20+1] = 0xD2
+	// And the second revision's catalog loses its /Type.
+	second := bytes.LastIndex(in, []byte("/Type /Catalog"))
+	in = append(in[:second+5:second+5], append([]byte("0 "), in[second+5:]...)...)
+	var out bytes.Buffer
+	if _, err := pdf.Disarm(context.Background(), bytes.NewReader(in), &out, pdf.DisarmOptions{}); err != nil {
+		t.Fatalf("Disarm: %v", err)
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
+		t.Errorf("output fails verify: %v", err)
+	}
+}
