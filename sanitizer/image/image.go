@@ -277,7 +277,7 @@ func Reencode(ctx context.Context, r io.Reader, w io.Writer, lim Limits) (Result
 	if err != nil {
 		return res, fmt.Errorf("image: %s header: %w", res.InFormat, err)
 	}
-	if err := checkConfig(cfg, lim); err != nil {
+	if err := checkConfig(cfg, res.InFormat, lim); err != nil {
 		return res, err
 	}
 	if o := info.orientation; o >= 2 && o <= 8 {
@@ -346,7 +346,7 @@ func Reencode(ctx context.Context, r io.Reader, w io.Writer, lim Limits) (Result
 	return res, nil
 }
 
-func checkConfig(cfg image.Config, lim Limits) error {
+func checkConfig(cfg image.Config, format string, lim Limits) error {
 	w, h := int64(cfg.Width), int64(cfg.Height)
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("image: empty image %dx%d", w, h)
@@ -361,7 +361,11 @@ func checkConfig(cfg image.Config, lim Limits) error {
 	if px > lim.MaxPixels {
 		return &LimitError{Limit: "pixels", Value: px, Max: lim.MaxPixels}
 	}
-	if est := px * bytesPerPixel(cfg.ColorModel); est > lim.MaxDecodedBytes {
+	bpp := bytesPerPixel(cfg.ColorModel)
+	if format == FormatGIF {
+		bpp += 4 // a first frame smaller than the screen is drawn on an NRGBA canvas
+	}
+	if est := px * bpp; est > lim.MaxDecodedBytes {
 		return &LimitError{Limit: "decoded bytes", Value: est, Max: lim.MaxDecodedBytes}
 	}
 	return nil
