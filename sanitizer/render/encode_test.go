@@ -1,0 +1,178 @@
+package render
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/hex"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// decodeFlateImage undoes what flateCodes and the colour space did, as a
+// PDF reader would (ISO 32000-1 §7.4.4.4, §8.6.6.3).
+func decodeFlateImage(t *testing.T, im *pdfImage) *image.RGBA {
+	t.Helper()
+	zr, err := zlib.NewReader(bytes.NewReader(im.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps := 1
+	if im.ColorSpace == "/DeviceRGB" {
+		comps = 3
+	}
+	var pal []byte
+	if strings.HasPrefix(im.ColorSpace, "[/Indexed") {
+		h := im.ColorSpace[strings.Index(im.ColorSpace, "<")+1 : strings.Index(im.ColorSpace, ">")]
+		if pal, err = hex.DecodeString(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowLen := (im.Width*comps*im.BPC + 7) / 8
+	if len(raw) != im.Height*(rowLen+1) {
+		t.Fatalf("decoded %d bytes, want %d", len(raw), im.Height*(rowLen+1))
+	}
+	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
+	prev := make([]byte, rowLen)
+	for y := 0; y < im.Height; y++ {
+		line := raw[y*(rowLen+1) : (y+1)*(rowLen+1)]
+		if line[0] != 2 {
+			t.Fatalf("row %d: predictor %d", y, line[0])
+		}
+		cur := make([]byte, rowLen)
+		for i := range cur {
+			cur[i] = line[i+1] + prev[i]
+		}
+		sample := func(i int) uint8 { // i-th sample of the row
+			if im.BPC == 8 {
+				return cur[i]
+			}
+			if i%2 == 0 {
+				return cur[i/2] >> 4
+			}
+			return cur[i/2] & 15
+		}
+		for x := 0; x < im.Width; x++ {
+			var c color.RGBA
+			switch {
+			case pal != nil:
+				i := int(sample(x))
+				c = color.RGBA{pal[3*i], pal[3*i+1], pal[3*i+2], 255}
+			case comps == 1:
+				v := sample(x) * 17
+				c = color.RGBA{v, v, v, 255}
+			default:
+				c = color.RGBA{sample(3*x) * 17, sample(3*x+1) * 17, sample(3*x+2) * 17, 255}
+			}
+			out.SetRGBA(x, y, c)
+		}
+		prev = cur
+	}
+	return out
+}
+
+// countFar counts the pixels of b that differ from a by more than level on
+// some component.
+func countFar(a, b *image.RGBA, level uint8) (far int) {
+	for i := 0; i < len(a.Pix); i += 4 {
+		if max(absDiff(a.Pix[i], b.Pix[i]), absDiff(a.Pix[i+1], b.Pix[i+1]), absDiff(a.Pix[i+2], b.Pix[i+2])) > level {
+			far++
+		}
+	}
+	return far
+}
+
+func TestEncodePageRoundTrip(t *testing.T) {
+	const w, h = 301, 207 // odd sizes exercise the half-byte row ends
+	rng := rand.New(rand.NewPCG(3, 4))
+	fill := func(f func(x, y int) color.RGBA) *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				m.SetRGBA(x, y, f(x, y))
+			}
+		}
+		return m
+	}
+	textish := func(x, y int) color.RGBA {
+		if (x/7+y/11)%5 == 0 {
+			v := uint8(x * 255 / w)
+			return color.RGBA{v, v, v, 255}
+		}
+		return color.RGBA{255, 255, 255, 255}
+	}
+	tests := []struct {
+		name   string
+		img    *image.RGBA
+		want   Encoding
+		level  uint8 // component error allowed...
+		maxFar int   // ...on all but this many pixels
+	}{
+		{"gray text", fill(textish), EncGray4, 8, 0},
+		{"few colours", fill(func(x, y int) color.RGBA {
+			if x < 100 {
+				return color.RGBA{200, 0, 0, 255}
+			}
+			return textish(x, y)
+		}), EncIndexed, 8, 0},
+		{"gray text with a colour blend", fill(func(x, y int) color.RGBA {
+			if y == 3 {
+				return color.RGBA{0, 0, uint8(x * 255 / w), 255}
+			}
+			return textish(x, y)
+		}), EncIndexed, paletteFar*17 + 8, w * h / paletteMaxFar},
+		{"many colours", fill(func(x, y int) color.RGBA {
+			return color.RGBA{uint8(x), uint8(y), uint8(x + y), 255}
+		}), EncRGB4, 8, 0},
+		{"noise photo", fill(func(x, y int) color.RGBA {
+			return color.RGBA{uint8(rng.IntN(256)), uint8(y + rng.IntN(30)), uint8(x + rng.IntN(30)), 255}
+		}), EncJPEG, 255, w * h},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := encodePage(tc.img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.free()
+			if e.enc != tc.want {
+				t.Fatalf("encoding %s, want %s", e.enc, tc.want)
+			}
+			if e.img.Width != w || e.img.Height != h {
+				t.Fatalf("size %dx%d", e.img.Width, e.img.Height)
+			}
+			var got *image.RGBA
+			if e.img.Filter == "/DCTDecode" {
+				m, err := jpeg.Decode(bytes.NewReader(e.img.Data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Bounds() != tc.img.Rect {
+					t.Fatalf("JPEG bounds %v", m.Bounds())
+				}
+				return
+			}
+			got = decodeFlateImage(t, &e.img)
+			if far := countFar(tc.img, got, tc.level); far > tc.maxFar {
+				t.Errorf("%d pixels off by more than %d levels (allowed %d)", far, tc.level, tc.maxFar)
+			}
+		})
+	}
+}
+
+func TestFlattenAlphaCompositesOnWhite(t *testing.T) {
+	m := image.NewRGBA(image.Rect(0, 0, 2, 1))
+	m.Pix = []byte{0, 0, 0, 0, 0, 0, 0, 128}
+	flattenAlpha(m)
+	if m.Pix[0] != 255 || m.Pix[3] != 255 || m.Pix[4] != 127 || m.Pix[7] != 255 {
+		t.Errorf("got %v", m.Pix)
+	}
+}
