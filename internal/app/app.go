@@ -1,15 +1,34 @@
 // Package app assembles mugai's parts into the services the binary runs:
-// the sanitizer engine with every format handler, and (later) the relay
-// and the transfer sites.
+// the sanitizer engine with every format handler, and the front doors
+// that use it.
 package app
 
 import (
+	"maps"
+
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/archive"
+	"github.com/mugai-project/mugai/sanitizer/detect"
+	"github.com/mugai-project/mugai/sanitizer/mail"
+	"github.com/mugai-project/mugai/sanitizer/office"
+	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
 // NewEngine builds the sanitizer engine with the handlers and verifiers of
-// every format package. opts.Handlers and opts.Verifiers, if set, take
-// precedence.
+// every format package: office documents, archives and mail beside the
+// engine's own PDF, image, text and HTML handlers. opts.Handlers and
+// opts.Verifiers, if set, take precedence.
 func NewEngine(opts sanitizer.Options) (*sanitizer.Engine, error) {
+	handlers := map[detect.Kind]sanitizer.Handler{}
+	maps.Copy(handlers, office.Handlers(office.HandlerOptions{}))
+	maps.Copy(handlers, archive.Handlers(archive.Options{}))
+	maps.Copy(handlers, mail.Handlers(mail.Options{}))
+	maps.Copy(handlers, opts.Handlers)
+	verifiers := map[detect.Kind]verify.Func{}
+	maps.Copy(verifiers, office.Verifiers())
+	maps.Copy(verifiers, archive.Verifiers())
+	maps.Copy(verifiers, mail.Verifiers())
+	maps.Copy(verifiers, opts.Verifiers)
+	opts.Handlers, opts.Verifiers = handlers, verifiers
 	return sanitizer.New(opts)
 }
