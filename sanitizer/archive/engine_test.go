@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
@@ -23,7 +25,13 @@ import (
 
 func newEngine(t testing.TB, opts Options) *sanitizer.Engine {
 	t.Helper()
+	return newEngineWith(t, sanitizer.Policy{}, opts)
+}
+
+func newEngineWith(t testing.TB, p sanitizer.Policy, opts Options) *sanitizer.Engine {
+	t.Helper()
 	e, err := sanitizer.New(sanitizer.Options{
+		Policy:    p,
 		TempDir:   t.TempDir(),
 		CacheDir:  t.TempDir(),
 		Handlers:  Handlers(opts),
@@ -269,5 +277,24 @@ func TestEngineOtherArchiveKinds(t *testing.T) {
 				t.Errorf("reason %+v does not name the format", r)
 			}
 		})
+	}
+}
+
+// TestEngineZipOutputTooLarge: a rebuilt zip larger than the output limit
+// is withheld as too large, though each file in it fits.
+func TestEngineZipOutputTooLarge(t *testing.T) {
+	var files []string
+	for i := 0; i < 20; i++ {
+		// Text that does not compress, so the zip grows with it.
+		var body strings.Builder
+		for j := 0; j < 20; j++ {
+			fmt.Fprintf(&body, "%x\n", sha256.Sum256([]byte{byte(i), byte(j)}))
+		}
+		files = append(files, fmt.Sprintf("%02d.txt", i), body.String())
+	}
+	e := newEngineWith(t, sanitizer.Policy{Limits: sanitizer.Limits{MaxOutputBytes: 8 << 10}}, Options{})
+	rep := sanitize(t, e, sanitizer.Input{Name: "big.zip", Body: bytes.NewReader(testZip(t, files...))}).Report
+	if !rep.Withheld || rep.Reasons[0].Code != sanitizer.ReasonTooLarge {
+		t.Fatalf("withheld %v reasons %+v", rep.Withheld, rep.Reasons)
 	}
 }

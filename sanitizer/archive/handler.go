@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mugai-project/mugai/internal/spill"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
@@ -141,6 +142,8 @@ func finish(job *sanitizer.Job, sum *Summary, err error) error {
 		return withhold(ReasonBomb, false, err)
 	case errors.As(err, &ae):
 		return withhold(sanitizer.ReasonMalformed, false, err)
+	case errors.Is(err, spill.ErrTooLarge):
+		return withhold(sanitizer.ReasonTooLarge, false, err)
 	default:
 		return err
 	}
