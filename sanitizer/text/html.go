@@ -374,7 +374,10 @@ func (c *conv) text(b []byte) error {
 // emitText writes collapsible text, defanging URLs in it in defang mode
 // and listing them.
 func (c *conv) emitText(s string) {
-	locs := textURL.FindAllStringIndex(s, -1)
+	var locs [][]int
+	if strings.Contains(s, "://") {
+		locs = textURL.FindAllStringIndex(s, -1)
+	}
 	last := 0
 	for _, l := range locs {
 		c.out.text(s[last:l[0]], c.capture())
@@ -949,6 +952,9 @@ func refreshURL(content string) string {
 var cssURL = regexp.MustCompile(`(?i)url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')`)
 
 func (c *conv) cssURLs(css string) {
+	if !strings.Contains(css, "(") && !strings.Contains(css, "@") {
+		return
+	}
 	for _, m := range cssURL.FindAllStringSubmatch(css, 200) {
 		for _, u := range m[1:] {
 			if u != "" {
