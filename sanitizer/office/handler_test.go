@@ -214,3 +214,32 @@ func TestHandlerBoth(t *testing.T) {
 		t.Errorf("outputs %v, flattener called %d", names, ff.called)
 	}
 }
+
+// TestHandlerFlattensLegacyDoc: a .doc goes through LibreOffice in the
+// sandbox and the engine's renderer, and comes out as an image-only PDF
+// (no text layer: only pixels cross).
+func TestHandlerFlattensLegacyDoc(t *testing.T) {
+	needSandbox(t, true)
+	if testing.Short() {
+		t.Skip("LibreOffice and the renderer take seconds")
+	}
+	e := newEngine(t, sanitizer.Policy{}, HandlerOptions{Convert: ConvertOptions{TempDir: t.TempDir()}})
+	doc, err := os.ReadFile(filepath.Join("testdata", "clean.doc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sanitize(t, e, "議事録.doc", doc)
+	if res.Report.Withheld || len(res.Outputs) != 1 {
+		t.Fatalf("withheld %v: %+v", res.Report.Withheld, res.Report.Reasons)
+	}
+	o := res.Outputs[0]
+	if o.Name != "議事録.pdf" || o.Kind != detect.PDF {
+		t.Errorf("output %q kind %s", o.Name, o.Kind)
+	}
+	path := filepath.Join(t.TempDir(), "out.pdf")
+	b, _ := io.ReadAll(o.Open())
+	os.WriteFile(path, b, 0o600)
+	if text := pdfText(t, path); text != "" {
+		t.Errorf("the flattened PDF has a text layer: %q", text)
+	}
+}
