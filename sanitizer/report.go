@@ -14,17 +14,19 @@ import (
 // the outputs, rendered as the Japanese notice in a sanitized mail, and
 // shown on the web page.
 type Report struct {
-	ID           string           `json:"id"`
-	Name         string           `json:"name"`
-	DeclaredType string           `json:"declared_type,omitempty"`
-	Detected     detect.Kind      `json:"detected"`
-	MediaType    string           `json:"media_type"`
-	Charset      string           `json:"charset,omitempty"`
-	Size         int64            `json:"size"`
-	SHA256       string           `json:"sha256"`
-	Depth        int              `json:"depth,omitempty"`
-	Action       Action           `json:"action"`
-	Withheld     bool             `json:"withheld"`
+	ID           string      `json:"id"`
+	Name         string      `json:"name"`
+	DeclaredType string      `json:"declared_type,omitempty"`
+	Detected     detect.Kind `json:"detected"`
+	MediaType    string      `json:"media_type"`
+	Charset      string      `json:"charset,omitempty"`
+	Size         int64       `json:"size"`
+	SHA256       string      `json:"sha256"`
+	Depth        int         `json:"depth,omitempty"`
+	Action       Action      `json:"action"`
+	Withheld     bool        `json:"withheld"`
+	// QuarantineID is set by the front door that kept the original.
+	QuarantineID string           `json:"quarantine_id,omitempty"`
 	Reasons      []Reason         `json:"reasons,omitempty"`
 	Findings     []detect.Finding `json:"findings,omitempty"`
 	Removed      []Removal        `json:"removed,omitempty"`
@@ -179,6 +181,9 @@ func (r *Report) Summary(lang string) string {
 	for _, rs := range r.Reasons {
 		b.WriteString(": ")
 		b.WriteString(pick(ja, rs.Message, rs.English))
+	}
+	if r.QuarantineID != "" {
+		fmt.Fprintf(&b, pick(ja, "（保管ID: %s）", " (quarantine ID: %s)"), r.QuarantineID)
 	}
 	if len(r.Removed) > 0 {
 		b.WriteString(pick(ja, " (除去: ", " (removed: "))

@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mugai-project/mugai/internal/store"
 )
 
 // mugaiBin is the binary built once for the tests, which run it as a
@@ -167,5 +171,39 @@ func TestSanitizeNeverOverwritesInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "memo.mugai.txt")); err != nil {
 		t.Errorf("output beside the input: %v", err)
+	}
+}
+
+func TestSanitizeKeepsWithheldOriginals(t *testing.T) {
+	dir := t.TempDir()
+	exe := append([]byte("MZ\x90\x00"), make([]byte, 100)...)
+	p := filepath.Join(dir, "setup.exe")
+	if err := os.WriteFile(p, exe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := filepath.Join(dir, "quarantine")
+	stdout, stderr, code := mugai(t, nil, "sanitize", "-o", filepath.Join(dir, "out"), "-q", q, "--json", p)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		ID           string `json:"id"`
+		QuarantineID string `json:"quarantine_id"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.QuarantineID == "" {
+		t.Fatalf("report %s (%v)", stdout, err)
+	}
+	fsq, err := store.NewFS(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, rc, err := fsq.Get(context.Background(), rep.QuarantineID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	kept, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(kept, exe) || item.Reason != "executable" {
+		t.Fatalf("quarantined original: reason %q, %v", item.Reason, err)
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
@@ -29,8 +31,10 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	asJSON := fs.Bool("json", false, "print each report as JSON instead of a one-line summary")
 	lang := fs.String("lang", "ja", "language of the summary: ja or en")
 	verbose := fs.Bool("v", false, "log each step to standard error")
+	quarantine := fs.String("q", "", "quarantine folder: keep the originals of withheld and held items there")
+	password := fs.String("password", "", "password for encrypted inputs (PPAP zips, PDFs)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mugai sanitize [-o DIR] [--policy FILE] [--json] INPUT...  (INPUT - reads standard input)")
+		fmt.Fprintln(stderr, "usage: mugai sanitize [-o DIR] [-q QUARANTINE] [--password PW] [--policy FILE] [--json] INPUT...  (INPUT - reads standard input)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -67,9 +71,18 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer eng.Close()
 
+	var q store.Quarantine
+	if *quarantine != "" {
+		fsq, err := store.NewFS(*quarantine)
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai sanitize: %v\n", err)
+			return exitInternal
+		}
+		q = fsq
+	}
 	code := exitOK
 	for _, in := range fs.Args() {
-		rep, err := sanitizeOne(ctx, eng, in, *outDir)
+		rep, err := sanitizeOne(ctx, eng, q, in, *outDir, *password)
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai sanitize: %s: %v\n", in, err)
 			code = exitInternal
@@ -86,8 +99,13 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return code
 }
 
-// sanitizeOne runs one input and writes its outputs and report.
-func sanitizeOne(ctx context.Context, eng *sanitizer.Engine, in, outDir string) (*sanitizer.Report, error) {
+// retention is how long the command keeps originals in the quarantine.
+const retention = 90 * 24 * time.Hour
+
+// sanitizeOne runs one input and writes its outputs and report. With a
+// quarantine, the original of a withheld item is kept there under the
+// report's ID.
+func sanitizeOne(ctx context.Context, eng *sanitizer.Engine, q store.Quarantine, in, outDir, password string) (*sanitizer.Report, error) {
 	name := filepath.Base(in)
 	var body io.Reader = os.Stdin
 	if in == "-" {
@@ -100,11 +118,16 @@ func sanitizeOne(ctx context.Context, eng *sanitizer.Engine, in, outDir string) 
 		defer f.Close()
 		body = f
 	}
-	res, err := eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body})
+	res, err := eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, Password: password})
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
+	if q != nil && res.Report.Withheld {
+		if err := keep(ctx, q, res); err != nil {
+			return nil, err
+		}
+	}
 	absIn, _ := filepath.Abs(in)
 	for i, o := range res.Outputs {
 		path := filepath.Join(outDir, o.Name)
@@ -126,6 +149,28 @@ func sanitizeOne(ctx context.Context, eng *sanitizer.Engine, in, outDir string) 
 		return nil, err
 	}
 	return res.Report, nil
+}
+
+// keep puts the original of a withheld item into the quarantine.
+func keep(ctx context.Context, q store.Quarantine, res *sanitizer.Result) error {
+	rep := res.Report
+	js, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	reason := ""
+	if len(rep.Reasons) > 0 {
+		reason = rep.Reasons[0].Code
+	}
+	_, err = q.Put(ctx, store.Item{
+		ID: rep.ID, Name: rep.Name, MediaType: rep.MediaType, Reason: reason, Report: js,
+		SHA256: rep.SHA256, RetainUntil: time.Now().Add(retention), Source: "cli",
+	}, res.Original.Open())
+	if err != nil {
+		return fmt.Errorf("quarantine: %w", err)
+	}
+	rep.QuarantineID = rep.ID
+	return nil
 }
 
 // writeFile writes r to path through a temporary file and a rename, so a
