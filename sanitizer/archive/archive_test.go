@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
@@ -575,6 +576,20 @@ func TestTarLinks(t *testing.T) {
 	}
 	if len(sum.Unsafe) != 1 {
 		t.Errorf("unsafe = %v", sum.Unsafe)
+	}
+}
+
+func TestTarBombEntries(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for i := 0; i < 30; i++ {
+		tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("l%d", i), Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink})
+	}
+	tw.Close()
+	f := &fakeSanitize{maxDepth: 3}
+	rb := &Rebuilder{Options: Options{MaxEntries: 20}, Sanitize: f.fn(Options{}, "")}
+	if _, err := rb.Tar(context.Background(), &buf, io.Discard); !IsLimit(err) {
+		t.Fatalf("err = %v, want the entry limit", err)
 	}
 }
 

@@ -367,6 +367,11 @@ func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary
 		if err != nil {
 			return sum, refuse(formatError("tar: " + err.Error()))
 		}
+		// Every header counts, links and folders too: a tar has no
+		// directory to bound them beforehand.
+		if err := bud.addEntry(); err != nil {
+			return sum, refuse(err)
+		}
 		name, cp := decodeName([]byte(h.Name), false, nil, 0, false)
 		switch h.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
@@ -378,9 +383,6 @@ func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary
 		default:
 			sum.Members = append(sum.Members, MemberResult{Name: name, Outcome: Dropped, Detail: fmt.Sprintf("special file (type %q)", h.Typeflag)})
 			continue
-		}
-		if err := bud.addEntry(); err != nil {
-			return sum, refuse(err)
 		}
 		if cp {
 			sum.CP932++
