@@ -258,8 +258,8 @@ var dropped = map[string]string{
 	"object": "object", "embed": "object", "applet": "object", "param": "",
 	"svg": "svg", "math": "svg", "audio": "media", "video": "media", "canvas": "media",
 	"input": "form-control", "select": "form-control", "textarea": "form-control",
-	"button": "form-control", "datalist": "form-control", "output": "form-control",
-	"dialog": "hidden", "map": "",
+	"button": "form-control", "datalist": "form-control",
+	"dialog": "hidden",
 }
 
 var blocks = map[string]bool{
@@ -335,6 +335,9 @@ func (c *conv) top() string {
 }
 
 func (c *conv) text(b []byte) error {
+	if c.top() == "head" && len(bytes.TrimLeft(b, " \t\n\r\f")) > 0 {
+		c.closeIn("head") // text ends <head> (§13.2.6.4.4)
+	}
 	if c.dropping() {
 		switch c.top() {
 		case "style":
@@ -485,6 +488,9 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 	}
 	c.implied(name)
 	if c.dropping() {
+		if key := dropped[name]; key != "" {
+			c.res.Removed[key]++ // e.g. a script in <head>: reported too
+		}
 		if !void {
 			c.push(elem{name: name})
 		}
@@ -602,6 +608,21 @@ func (c *conv) start(t html.Token, selfClosing bool) error {
 
 // implied closes elements whose end tag may be omitted.
 func (c *conv) implied(name string) {
+	// An element that does not belong in <head> ends it, as does <body>
+	// (HTML §13.2.6.4.4): mail often leaves </head> out.
+	if !headContent[name] && c.inHead() {
+		c.closeIn("head")
+	}
+	// HTML elements break out of <svg> and <math> (§13.2.6.5).
+	if breakout[name] {
+		for i := len(c.stack) - 1; i >= 0; i-- {
+			if n := c.stack[i].name; n == "svg" || n == "math" {
+				for len(c.stack) > i {
+					c.pop()
+				}
+			}
+		}
+	}
 	switch {
 	case closesP[name]:
 		c.closeIn("p", "button", "table", "td", "th", "caption", "template", "html")
@@ -624,6 +645,31 @@ func (c *conv) implied(name string) {
 	case "a":
 		c.closeIn("a", "table", "td", "th")
 	}
+}
+
+var headContent = map[string]bool{
+	"title": true, "meta": true, "link": true, "style": true, "script": true, "base": true,
+	"noscript": true, "template": true, "basefont": true, "bgsound": true, "head": true, "html": true,
+}
+
+var breakout = map[string]bool{
+	"b": true, "big": true, "blockquote": true, "body": true, "br": true, "center": true, "code": true,
+	"dd": true, "div": true, "dl": true, "dt": true, "em": true, "embed": true, "h1": true, "h2": true,
+	"h3": true, "h4": true, "h5": true, "h6": true, "head": true, "hr": true, "i": true, "img": true,
+	"li": true, "listing": true, "menu": true, "meta": true, "nobr": true, "ol": true, "p": true,
+	"pre": true, "ruby": true, "s": true, "small": true, "span": true, "strong": true, "strike": true,
+	"sub": true, "sup": true, "table": true, "tt": true, "u": true, "ul": true, "var": true,
+}
+
+// inHead reports whether the innermost dropped element is <head> itself
+// (not a raw text element inside it).
+func (c *conv) inHead() bool {
+	for i := len(c.stack) - 1; i >= 0; i-- {
+		if c.stack[i].flags&fDrop != 0 {
+			return c.stack[i].name == "head"
+		}
+	}
+	return false
 }
 
 // closeIn pops up to and including the nearest open `name`, unless one of

@@ -43,12 +43,12 @@ func TestHTMLGolden(t *testing.T) {
 			"https://news.example.jp/unsubscribe?u=8f3a9c&l=ja",
 			"mailto:koho@city.midori.example.lg.jp",
 			"https://track.example.net/open.gif?id=12345&m=abc",
-		}, map[string]int{"comment": 1, "hidden": 1, "image": 2, "tracking-pixel": 1}},
+		}, map[string]int{"comment": 1, "hidden": 1, "image": 2, "tracking-pixel": 1, "style": 1}},
 		{"newsletter.html", "newsletter.keep.golden.txt", LinksKeep, nil, nil},
 		{"business.html", "business.golden.txt", LinksDefang, []string{
 			"https://www.city.midori.example.lg.jp/keiyaku/yoshiki.xlsx",
 			"mailto:suzuki@city.midori.example.lg.jp",
-		}, map[string]int{}},
+		}, map[string]int{"style": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -152,6 +152,22 @@ func TestHTMLAttacks(t *testing.T) {
 			in: `<div style="VISIBILITY:hidden">a</div><div hidden>b</div><div aria-hidden="true">c</div>` +
 				`<span style="font-size:0px">d</span><span style="opacity:0">e</span><p style="mso-hide:all">f</p>見える`,
 			want: "見える\n", removed: "hidden",
+		},
+		{
+			name: "head without end tag", in: `<html><head><title>件名</title><meta charset="utf-8"><body><p>本文</p>`,
+			want: "本文\n",
+		},
+		{
+			name: "text ends head", in: `<head><style>p{}</style>こんにちは`,
+			want: "こんにちは\n", removed: "style",
+		},
+		{
+			name: "HTML breaks out of unclosed svg", in: `<svg><text>svgtext</text><p>見える`,
+			want: "見える\n", absent: []string{"svgtext"}, removed: "svg",
+		},
+		{
+			name: "map content shown", in: `<map name=m><area href="https://e.example/a">地図</map>後`,
+			want: "地図後\n", url: "https://e.example/a",
 		},
 		{
 			name: "hidden span closed by parent end tag", in: `<div>a<span hidden>隠し</div>見える`,
