@@ -86,9 +86,10 @@ type HTMLResult struct {
 // The document is read with the golang.org/x/net/html tokenizer and a small
 // element stack of its own (no DOM is built; memory is bounded by the
 // limits, and nesting beyond MaxDepth is flattened, not recursed), so
-// implied end tags are handled only for p, li, dt/dd, tr, td/th, option
-// and a (HTML Living Standard §13.2.6.4.7); elsewhere an unclosed element
-// lasts to its parent's end tag.
+// implied end tags are handled only for head, p, li, dt/dd, tr, td/th,
+// option and a, HTML breaking out of svg/math, and end tags stop at scope
+// boundaries (HTML Living Standard §13.2.4.2, §13.2.6.4.7); elsewhere an
+// unclosed element lasts to its parent's end tag.
 //
 // Rendering:
 //   - paragraphs and blocks end lines; <p> leaves a blank line; <br> breaks
@@ -98,6 +99,9 @@ type HTMLResult struct {
 //     of indent per nesting level.
 //   - tables: one line per row, cells separated by a TAB (not aligned: the
 //     mail client's font is unknown). Blocks inside a cell become spaces.
+//     A layout table (role="presentation", or cells holding headings,
+//     lists, nested tables or several paragraphs, as newsletters do) is
+//     written as blocks instead, one cell after the other.
 //   - blockquote lines are prefixed with "> "; <pre> text is kept verbatim.
 //   - images become [画像: alt] (nothing if alt is empty; 1×1 images are
 //     counted as tracking pixels).
