@@ -16,8 +16,8 @@ import (
 // textPart decodes one body text part (text/plain, or text/html through
 // the HTML converter) into a new fragment.
 func (w *walker) textPart(c *collector, mt string, params map[string]string, body io.Reader) error {
-	br := bufio.NewReaderSize(body, 64<<10)
-	head, _ := br.Peek(64 << 10)
+	br := bufio.NewReaderSize(body, 8<<10)
+	head, _ := br.Peek(8 << 10)
 	r, finding := decodeReader(params["charset"], head, br)
 	switch finding {
 	case "unknown-charset":
@@ -34,14 +34,14 @@ func (w *walker) textPart(c *collector, mt string, params map[string]string, bod
 	c.frags = append(c.frags, frag) // closed with the collector, even on error
 	if frag.html {
 		w.stats.htmlBody = true
-		urls, err := w.env.htmlToText(w.ctx, r, lw, w.o.Links)
+		urls, err := w.env.htmlToText(w.ctx, validUTF8Reader(r), lw, w.o.Links)
 		if err != nil {
 			return err
 		}
 		for _, u := range urls {
 			w.addURL(u)
 		}
-	} else if _, err := io.Copy(lw, r); err != nil {
+	} else if _, err := copySmall(lw, r); err != nil {
 		return err
 	}
 	if err := lw.Close(); err != nil {

@@ -37,7 +37,7 @@ type outcomeSummary struct {
 // form to out. id is the item ID written in X-Mugai-Sanitized and the
 // notice. The caller owns in and out.
 func sanitizeMessage(ctx context.Context, o Options, e env, in io.Reader, out io.Writer, id string) (*outcomeSummary, error) {
-	br := bufio.NewReaderSize(in, 64<<10)
+	br := bufio.NewReaderSize(in, 8<<10)
 	h, rest, hst, err := readHeader(br, o, true)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 			nd.URLs = append(nd.URLs, text.Defang(u))
 		}
 	}
-	notice, err := renderNotice(o.NoticeTemplate, nd)
+	notice, err := renderNotice(o.notice, o.NoticeTemplate, nd)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 	sum.summary = summaryLine(sum, len(files))
 	writeField(&hb, "MIME-Version", []string{"1.0"})
 
-	bw := bufio.NewWriterSize(out, 64<<10)
+	bw := bufio.NewWriterSize(out, 8<<10)
 	if len(files) == 0 {
 		writeField(&hb, "Content-Type", []string{"text/plain;", "charset=" + charset})
 		writeField(&hb, "Content-Transfer-Encoding", []string{cte})
@@ -177,7 +177,7 @@ func rebuild(rs []io.Reader) []io.Reader {
 func chooseEncoding(o Options, body func() io.Reader) (string, string) {
 	var total, high int64
 	fitsJIS := strings.EqualFold(o.Charset, "ISO-2022-JP")
-	br := bufio.NewReaderSize(body(), 64<<10)
+	br := bufio.NewReaderSize(body(), 8<<10)
 	enc := japanese.ISO2022JP.NewEncoder()
 	for {
 		line, err := br.ReadString('\n')
@@ -224,7 +224,7 @@ func writeBody(w io.Writer, text io.Reader, charset, cte string) error {
 	} else {
 		enc = quotedprintable.NewWriter(w)
 	}
-	if _, err := io.Copy(enc, text); err != nil {
+	if _, err := copySmall(enc, text); err != nil {
 		return err
 	}
 	if err := enc.Close(); err != nil {
@@ -251,7 +251,7 @@ func writeAttachment(w io.Writer, f file) error {
 		// The sanitized message is 7-bit with CRLF lines of at most 998
 		// octets, as its verifier checked; it must end with a line end.
 		cw := &lastByte{w: w}
-		if _, err := io.Copy(cw, f.Open()); err != nil {
+		if _, err := copySmall(cw, f.Open()); err != nil {
 			return err
 		}
 		if cw.last != '\n' {
@@ -272,7 +272,7 @@ func writeAttachment(w io.Writer, f file) error {
 		return err
 	}
 	enc := base64.NewEncoder(base64.StdEncoding, &lineBreaker{w: w})
-	if _, err := io.Copy(enc, f.Open()); err != nil {
+	if _, err := copySmall(enc, f.Open()); err != nil {
 		return err
 	}
 	if err := enc.Close(); err != nil {

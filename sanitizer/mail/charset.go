@@ -51,7 +51,8 @@ func charsetKnown(label string) bool {
 	return err == nil
 }
 
-// decodeReader returns r converted from charset label to UTF-8. A
+// decodeReader returns r converted from charset label to UTF-8 (for a
+// UTF-8 label, r itself: the caller replaces invalid sequences). A
 // missing, ASCII/UTF-8 or unknown label whose content is not valid UTF-8
 // is sniffed from head (QUIRK: Japanese mail declares us-ascii, or
 // nothing, over ISO-2022-JP and Shift_JIS text). It reports what it did
@@ -71,7 +72,8 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 		if enc := sniffCharset(head); enc != nil && (!strings.HasPrefix(cs, "utf") || decodeErrors(enc, head) == 0) {
 			return enc.NewDecoder().Reader(r), "charset-mismatch"
 		}
-		return validUTF8Reader(r), ""
+		// Invalid sequences are replaced where the text is cleaned.
+		return r, ""
 	}
 	if dr, err := gmcharset.Reader(cs, r); err == nil {
 		return dr, ""
@@ -86,7 +88,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 func decodeBytes(label string, b []byte) (string, string) {
 	r, finding := decodeReader(label, b, bytes.NewReader(b))
 	out, _ := io.ReadAll(r)
-	return string(out), finding
+	return strings.ToValidUTF8(string(out), "\uFFFD"), finding
 }
 
 // sniffCharset guesses the charset of Japanese text that is not valid

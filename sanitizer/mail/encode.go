@@ -135,10 +135,13 @@ func addressTokens(raw []byte, f *textFindings) []string {
 	}
 	if len(toks) == 0 {
 		text := cleanText(decodeWords(s, f), f)
+		// An empty group (RFC 5322 §3.4) such as "undisclosed-recipients:;".
+		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text), ":;"))
 		if text == "" {
 			return nil
 		}
-		toks = append(phraseTokens(text), ":;")
+		toks = phraseTokens(text)
+		toks[len(toks)-1] += ":;"
 	}
 	return toks
 }

@@ -32,6 +32,9 @@ type guard struct {
 	nul      int
 }
 
+// guardBuffer bounds one physical line of a part header.
+const guardBuffer = 16 << 10
+
 const (
 	gPreamble = iota
 	gHeader
@@ -40,7 +43,7 @@ const (
 )
 
 func newGuard(r io.Reader, boundary string, o Options) *guard {
-	return &guard{br: bufio.NewReaderSize(r, 32<<10), o: o, dash: []byte("--" + boundary)}
+	return &guard{br: bufio.NewReaderSize(r, guardBuffer), o: o, dash: []byte("--" + boundary)}
 }
 
 // boundaryLine reports whether line is a delimiter (1) or the close
@@ -119,7 +122,7 @@ func (g *guard) step() {
 	// Part header.
 	g.hdrBytes += len(line)
 	if full || g.hdrBytes > g.o.MaxHeaderBytes {
-		g.err = errLimit("a part header is larger than %d bytes or has a line over %d bytes", g.o.MaxHeaderBytes, 32<<10)
+		g.err = errLimit("a part header is larger than %d bytes or has a line over %d bytes", g.o.MaxHeaderBytes, guardBuffer)
 		return
 	}
 	if n := bytes.Count(line, []byte{0}); n > 0 {

@@ -17,13 +17,21 @@ import (
 // Handlers returns the engine handler for messages (detected kind eml),
 // for sanitizer.Options.Handlers. It writes one output of kind eml.
 func Handlers(opts Options) map[detect.Kind]sanitizer.Handler {
-	return map[detect.Kind]sanitizer.Handler{detect.EML: &handler{opts: opts}}
+	h := &handler{opts: opts}
+	h.opts.notice, h.err = parseNotice(opts.NoticeTemplate)
+	return map[detect.Kind]sanitizer.Handler{detect.EML: h}
 }
 
-type handler struct{ opts Options }
+type handler struct {
+	opts Options
+	err  error // a notice template that does not parse
+}
 
 // Act sanitizes the message in job.Input.
 func (h *handler) Act(ctx context.Context, job *sanitizer.Job) error {
+	if h.err != nil {
+		return sanitizer.Withhold(sanitizer.ReasonInternal, h.err)
+	}
 	o := h.opts
 	if o.Links == "" && job.Policy != nil {
 		o.Links = job.Policy.Text.Links

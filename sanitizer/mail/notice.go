@@ -41,19 +41,30 @@ type NoticeLine struct {
 
 // notice renders the notice; the result still goes through the body
 // text cleaning (CRLF, controls) like any other body text.
-func renderNotice(tmpl string, d NoticeData) (string, error) {
-	if tmpl == "" {
-		tmpl = DefaultNoticeTemplate
-	}
-	t, err := template.New("notice").Parse(tmpl)
-	if err != nil {
-		return "", fmt.Errorf("mail: notice template: %w", err)
+func renderNotice(t *template.Template, tmpl string, d NoticeData) (string, error) {
+	if t == nil {
+		var err error
+		if t, err = parseNotice(tmpl); err != nil {
+			return "", err
+		}
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, d); err != nil {
 		return "", fmt.Errorf("mail: notice template: %w", err)
 	}
 	return b.String(), nil
+}
+
+// parseNotice parses a notice template ("" is the default).
+func parseNotice(tmpl string) (*template.Template, error) {
+	if tmpl == "" {
+		tmpl = DefaultNoticeTemplate
+	}
+	t, err := template.New("notice").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("mail: notice template: %w", err)
+	}
+	return t, nil
 }
 
 // noticeLines words each action for the notice.

@@ -1,5 +1,7 @@
 package mail
 
+import "text/template"
+
 // Links policies for URLs in the body.
 const (
 	LinksKeep   = "keep"
@@ -35,6 +37,8 @@ type Options struct {
 	MaxDepth           int   // MIME nesting inside one message; default 20
 	MaxParts           int   // MIME entities in one message; default 500
 	MaxBodyBytes       int64 // decoded text of the body; default 64 MiB
+
+	notice *template.Template // NoticeTemplate, parsed once by Handlers
 }
 
 func (o Options) withDefaults() Options {

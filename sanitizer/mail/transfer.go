@@ -140,3 +140,11 @@ func (t tolerantEOF) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// copySmall is io.Copy with a 4 KiB buffer and no WriterTo/ReaderFrom
+// shortcut, which would allocate 32 KiB per call: mail parts are many
+// and mostly small.
+func copySmall(dst io.Writer, src io.Reader) (int64, error) {
+	var buf [4096]byte
+	return io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, buf[:])
+}
