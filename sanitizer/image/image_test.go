@@ -16,6 +16,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"runtime"
 	"testing"
 
 	"golang.org/x/image/bmp"
@@ -387,6 +388,41 @@ func TestDecompressionBombHeaderRefused(t *testing.T) {
 	}
 	if len(out) != 0 || res.OutFormat != "" {
 		t.Errorf("wrote %d bytes", len(out))
+	}
+}
+
+// TestPNGIDATBombBounded: a 100×100 header with an IDAT that inflates to
+// 20 MiB. The decoder stops after the pixels the header allows, so the
+// stream is not inflated and little memory is used.
+func TestPNGIDATBombBounded(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 100)
+	binary.BigEndian.PutUint32(ihdr[4:], 100)
+	ihdr[8], ihdr[9] = 8, 2
+	b.Write(pngChunk("IHDR", ihdr))
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 20; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	b.Write(pngChunk("IDAT", z.Bytes()))
+	b.Write(pngChunk("IEND", nil))
+	in := b.Bytes()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := reencode(t, in, Limits{})
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("PNG with 20 MiB of pixel data for 100×100 accepted")
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20+uint64(len(in)) {
+		t.Errorf("allocated %d bytes for a %d-byte bomb", alloc, len(in))
 	}
 }
 

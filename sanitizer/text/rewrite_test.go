@@ -273,6 +273,9 @@ func FuzzRewrite(f *testing.F) {
 	f.Add([]byte("\"unterminated,\x00\x01\n"), uint8(1))
 	formats := []Format{FormatPlain, FormatCSV, FormatTSV}
 	f.Fuzz(func(t *testing.T, in []byte, fm uint8) {
+		if d, ok := CSVLike(in); ok != (d != 0) {
+			t.Fatalf("CSVLike = %q, %v", d, ok)
+		}
 		var out bytes.Buffer
 		opts := Options{Format: formats[int(fm)%3], BOM: fm&4 != 0, MaxBytes: 1 << 20, MaxLineBytes: 4096}
 		_, err := Rewrite(context.Background(), bytes.NewReader(in), &out, opts)
