@@ -28,7 +28,7 @@ const (
 	UTF16BE  Charset = "UTF-16BE"
 	ShiftJIS Charset = "Shift_JIS" // read as Windows-31J (CP932), see Decoder
 	EUCJP    Charset = "EUC-JP"
-	ISO2022J Charset = "ISO-2022-JP"
+	ISO2022JP Charset = "ISO-2022-JP"
 )
 
 // ErrNotText is returned when input is not text in a supported charset.
@@ -81,7 +81,7 @@ func Sniff(sample []byte) Charset {
 			return ""
 		}
 		if s, ok := decodeScore(japanese.ISO2022JP, sample); ok && s >= 0 {
-			return ISO2022J
+			return ISO2022JP
 		}
 		return ""
 	}
@@ -507,7 +507,7 @@ func charsetFromLabel(label string) Charset {
 	case "euc-jp":
 		return EUCJP
 	case "iso-2022-jp":
-		return ISO2022J
+		return ISO2022JP
 	case "windows-1252":
 		// "us-ascii" and "iso-8859-1" are labels of windows-1252; only
 		// plain ASCII is read.

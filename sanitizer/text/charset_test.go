@@ -52,8 +52,8 @@ func TestCharsetRoundTrip(t *testing.T) {
 		{"UTF-16BE BOM", utf16be, UTF16BE},
 		{"Shift_JIS", encode(t, japanese.ShiftJIS, greeting), ShiftJIS},
 		{"EUC-JP", encode(t, japanese.EUCJP, greeting), EUCJP},
-		{"ISO-2022-JP", []byte(greetingISO2022JP), ISO2022J},
-		{"ISO-2022-JP x/text", encode(t, japanese.ISO2022JP, greeting), ISO2022J},
+		{"ISO-2022-JP", []byte(greetingISO2022JP), ISO2022JP},
+		{"ISO-2022-JP x/text", encode(t, japanese.ISO2022JP, greeting), ISO2022JP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +108,7 @@ func TestDecodeISO2022JP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := decodeAll(t, ISO2022J, []byte(tt.in)); got != tt.want {
+			if got := decodeAll(t, ISO2022JP, []byte(tt.in)); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -257,7 +257,7 @@ func TestHTMLCharset(t *testing.T) {
 		{"meta charset unquoted x-sjis", `<meta charset=x-sjis>`, ShiftJIS},
 		{"windows-31j", `<meta charset="Windows-31J">`, ShiftJIS},
 		{"http-equiv", `<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=EUC-JP">`, EUCJP},
-		{"http-equiv iso-2022-jp", `<meta http-equiv="content-type" content="text/html;charset=iso-2022-jp">`, ISO2022J},
+		{"http-equiv iso-2022-jp", `<meta http-equiv="content-type" content="text/html;charset=iso-2022-jp">`, ISO2022JP},
 		{"utf-8", `<meta charset="utf-8">`, UTF8},
 		{"utf-16 label means utf-8", `<meta charset="utf-16">`, UTF8},
 		{"after comment", `<!-- 長いコメント --><meta charset="euc-jp">`, EUCJP},

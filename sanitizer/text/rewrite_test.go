@@ -31,7 +31,7 @@ func TestRewriteCharsets(t *testing.T) {
 		{"UTF-8", []byte(text), UTF8},
 		{"Shift_JIS", encode(t, japanese.ShiftJIS, text), ShiftJIS},
 		{"EUC-JP", encode(t, japanese.EUCJP, text), EUCJP},
-		{"ISO-2022-JP", []byte(greetingISO2022JP + "\r\n2\x1b$B9TL\\\x1b(B\r\n"), ISO2022J},
+		{"ISO-2022-JP", []byte(greetingISO2022JP + "\r\n2\x1b$B9TL\\\x1b(B\r\n"), ISO2022JP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestRewriteLateJapanese(t *testing.T) {
 		{"Shift_JIS", encode(t, japanese.ShiftJIS, head+tail), ShiftJIS},
 		{"EUC-JP", encode(t, japanese.EUCJP, head+tail), EUCJP},
 		{"UTF-8", []byte(head + tail), UTF8},
-		{"ISO-2022-JP", encode(t, japanese.ISO2022JP, head+tail), ISO2022J},
+		{"ISO-2022-JP", encode(t, japanese.ISO2022JP, head+tail), ISO2022JP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
