@@ -22,12 +22,12 @@ import (
 type Charset string
 
 const (
-	ASCII    Charset = "US-ASCII"
-	UTF8     Charset = "UTF-8"
-	UTF16LE  Charset = "UTF-16LE"
-	UTF16BE  Charset = "UTF-16BE"
-	ShiftJIS Charset = "Shift_JIS" // read as Windows-31J (CP932), see Decoder
-	EUCJP    Charset = "EUC-JP"
+	ASCII     Charset = "US-ASCII"
+	UTF8      Charset = "UTF-8"
+	UTF16LE   Charset = "UTF-16LE"
+	UTF16BE   Charset = "UTF-16BE"
+	ShiftJIS  Charset = "Shift_JIS" // read as Windows-31J (CP932), see Decoder
+	EUCJP     Charset = "EUC-JP"
 	ISO2022JP Charset = "ISO-2022-JP"
 )
 
