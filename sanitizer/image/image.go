@@ -24,6 +24,8 @@
 //   - GIF: only the first frame is kept (animation is dropped); the frame is
 //     drawn on the logical screen. Result.FirstFrameOnly says so.
 //   - TIFF: only the first image (IFD) is kept; further pages are reported.
+//   - APNG: the default image (the IDAT stream) is kept, the animation
+//     dropped and reported like a GIF's.
 //   - The Exif Orientation tag (Exif 2.32 §4.6.4 A, tag 0x0112) is applied to
 //     the pixels before it is dropped, so a photograph taken on a phone keeps
 //     its upright look; Width and Height in Result are the output's.
@@ -310,7 +312,7 @@ func Reencode(ctx context.Context, r io.Reader, w io.Writer, lim Limits) (Result
 			res.Removed.ExtraFrames = info.frames - 1
 		}
 	}
-	if res.InFormat == FormatTIFF && info.frames > 1 {
+	if (res.InFormat == FormatTIFF || res.InFormat == FormatPNG) && info.frames > 1 {
 		res.FirstFrameOnly = true
 		res.Removed.ExtraFrames = info.frames - 1
 	}

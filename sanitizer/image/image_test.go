@@ -571,6 +571,23 @@ func TestAnimatedGIFFirstFrameOnly(t *testing.T) {
 	}
 }
 
+func TestAPNGFirstFrameOnly(t *testing.T) {
+	src := testImage(10, 10)
+	actl := []byte{0, 0, 0, 3, 0, 0, 0, 0} // 3 frames, loop forever
+	in := insertBeforeIEND(t, encodePNG(t, src), [][]byte{pngChunk("acTL", actl), pngChunk("fcTL", make([]byte, 26))}, nil)
+	res, out, err := reencode(t, in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.FirstFrameOnly || res.Removed.ExtraFrames != 2 || res.Removed.OtherMetadata != 0 {
+		t.Errorf("result %+v", res)
+	}
+	if bytes.Contains(out, []byte("acTL")) || bytes.Contains(out, []byte("fcTL")) {
+		t.Error("animation chunks in output")
+	}
+	assertSamePixels(t, src, mustDecode(t, out))
+}
+
 func TestGIFTrailingAndCommentReported(t *testing.T) {
 	in := animatedGIF(t, 1)
 	// Insert a comment extension (GIF89a §24) after the global colour table,

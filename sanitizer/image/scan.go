@@ -66,6 +66,11 @@ func (s *scanInfo) png(b []byte) error {
 			s.exifTIFF(data)
 		case "iCCP":
 			s.removed.ICC = true
+		case "acTL": // APNG animation control: number of frames
+			if len(data) >= 4 {
+				s.frames = int(min(binary.BigEndian.Uint32(data), 1<<20))
+			}
+		case "fcTL", "fdAT": // APNG frames; dropped with the animation
 		case "IHDR", "PLTE", "IDAT", "tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs":
 			// pixel-related; their effect is in the decoded pixels
 		default:
