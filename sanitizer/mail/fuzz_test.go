@@ -3,10 +3,10 @@ package mail
 import (
 	"bytes"
 	"context"
-	"time"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"

@@ -365,6 +365,20 @@ func TestBareLFAndDotLine(t *testing.T) {
 	}
 }
 
+func TestBareLFMultipart(t *testing.T) {
+	raw := strings.ReplaceAll(multipartMsg(stdHeader, "mixed", "b",
+		"Content-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n.\r\n",
+		"Content-Type: text/plain; name=\"a.txt\"\r\n\r\n添付\r\n"), "\r\n", "\n")
+	e := newEngine(t, Options{}, sanitizer.Policy{})
+	p := parse(t, delivered(t, run(t, e, raw)))
+	if got := afterNotice(t, p.Body); got != "本文\r\n.\r\n" {
+		t.Errorf("body = %q", got)
+	}
+	if len(p.Attachments) != 1 || p.Attachments[0].Filename != "a.txt" {
+		t.Errorf("attachments %+v", p.Attachments)
+	}
+}
+
 func TestMboxFromLineAndMalformedHeader(t *testing.T) {
 	raw := "From sender@example.com Tue Nov 24 10:00:00 2026\n" + strings.ReplaceAll(stdHeader, "\r\n", "\n") +
 		"Content-Type: text/plain; charset=UTF-8\nthis line is not a header\n\n本文\n"
