@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"compress/zlib"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -49,8 +50,12 @@ func (e *encodedPage) free() {
 var (
 	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	codesPool = sync.Pool{New: func() any { return new([]uint16) }}
-	zlibPool  = sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, zlib.DefaultCompression); return w }}
+	zlibPool  = zlibPoolFor(zlib.DefaultCompression)
 )
+
+func zlibPoolFor(level int) sync.Pool {
+	return sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, level); return w }}
+}
 
 // q4 rounds an 8-bit level to 4 bits.
 func q4(v uint8) uint16 { return uint16((uint32(v) + 8) / 17) }
@@ -69,7 +74,14 @@ func encodePage(img *image.RGBA) (*encodedPage, error) {
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		cr := codes[y*w : (y+1)*w]
-		for x := range cr {
+		for x := 0; x < len(cr); x++ {
+			// Fast path: two white pixels (most of a text page).
+			if x+1 < len(cr) && binary.LittleEndian.Uint64(row[4*x:]) == ^uint64(0) {
+				cr[x], cr[x+1] = 0xfff, 0xfff
+				hist[0xfff] += 2
+				x++
+				continue
+			}
 			c := q4(row[4*x])<<8 | q4(row[4*x+1])<<4 | q4(row[4*x+2])
 			cr[x] = c
 			hist[c]++

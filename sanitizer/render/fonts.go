@@ -1,12 +1,15 @@
 package render
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // maxFontFiles bounds how many files a misconfigured FontDirs can pull in.
@@ -19,7 +22,8 @@ const maxFontFiles = 64
 // share cacheDir); Pool.Close removes it. It returns the folder and the
 // names of the fonts placed in it.
 func buildFontRoot(cacheDir string, dirs []string) (string, []string, error) {
-	root, err := os.MkdirTemp(cacheDir, "fontroot-")
+	removeStaleFontRoots(cacheDir)
+	root, err := os.MkdirTemp(cacheDir, fmt.Sprintf("fontroot-%d-", os.Getpid()))
 	if err != nil {
 		return "", nil, err
 	}
@@ -48,6 +52,21 @@ func buildFontRoot(cacheDir string, dirs []string) (string, []string, error) {
 		}
 	}
 	return root, names, nil
+}
+
+// removeStaleFontRoots removes the font folders of processes that ended
+// without Pool.Close (a crash or kill -9): their names carry the PID.
+func removeStaleFontRoots(cacheDir string) {
+	ents, _ := os.ReadDir(cacheDir)
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "fontroot-%d-", &pid); err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(filepath.Join(cacheDir, e.Name()))
+		}
+	}
 }
 
 // findFonts lists the regular-weight font files under path.

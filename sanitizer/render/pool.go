@@ -29,7 +29,7 @@ type Options struct {
 
 	// FontDirs are host folders searched (recursively) for fallback fonts,
 	// which PDFium uses for text in fonts that the PDF does not embed.
-	// Default: DefaultFontDirs.
+	// Default: DefaultFontDirs(). An empty, non-nil slice means none.
 	FontDirs []string
 
 	// Instances is the number of PDFium instances that render at once.
@@ -46,20 +46,22 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DefaultFontDirs are the Debian locations of CJK fonts: fonts-ipafont-gothic,
-// fonts-ipafont-mincho, fonts-ipaexfont-*, fonts-noto-cjk, fonts-takao-*,
-// fonts-vlgothic and fonts-droid-fallback.
-var DefaultFontDirs = []string{
-	"/usr/share/fonts/opentype/ipafont-gothic",
-	"/usr/share/fonts/opentype/ipafont-mincho",
-	"/usr/share/fonts/opentype/ipaexfont-gothic",
-	"/usr/share/fonts/opentype/ipaexfont-mincho",
-	"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-	"/usr/share/fonts/opentype/noto",
-	"/usr/share/fonts/truetype/takao-gothic",
-	"/usr/share/fonts/truetype/takao-mincho",
-	"/usr/share/fonts/truetype/vlgothic",
-	"/usr/share/fonts/truetype/droid",
+// DefaultFontDirs returns the Debian locations of CJK fonts:
+// fonts-ipafont-gothic, fonts-ipafont-mincho, fonts-ipaexfont-*,
+// fonts-noto-cjk, fonts-takao-*, fonts-vlgothic and fonts-droid-fallback.
+func DefaultFontDirs() []string {
+	return []string{
+		"/usr/share/fonts/opentype/ipafont-gothic",
+		"/usr/share/fonts/opentype/ipafont-mincho",
+		"/usr/share/fonts/opentype/ipaexfont-gothic",
+		"/usr/share/fonts/opentype/ipaexfont-mincho",
+		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+		"/usr/share/fonts/opentype/noto",
+		"/usr/share/fonts/truetype/takao-gothic",
+		"/usr/share/fonts/truetype/takao-mincho",
+		"/usr/share/fonts/truetype/vlgothic",
+		"/usr/share/fonts/truetype/droid",
+	}
 }
 
 const (
@@ -77,7 +79,7 @@ func (o Options) withDefaults() Options {
 		}
 	}
 	if o.FontDirs == nil {
-		o.FontDirs = DefaultFontDirs
+		o.FontDirs = DefaultFontDirs()
 	}
 	if o.Instances <= 0 {
 		o.Instances = runtime.NumCPU()

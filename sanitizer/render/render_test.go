@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -475,4 +476,29 @@ func TestStreamingReaderInput(t *testing.T) {
 		t.Fatalf("Flatten = %+v, %v", st, err)
 	}
 	assertImageOnlyPDF(t, out.Bytes(), 4)
+}
+
+// TestStaleFontFoldersRemoved: a process killed before Pool.Close leaves its
+// font folder; the next New removes it.
+func TestStaleFontFoldersRemoved(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	dir := t.TempDir()
+	stale := filepath.Join(dir, fmt.Sprintf("fontroot-%d-123", cmd.Process.Pid))
+	if err := os.MkdirAll(filepath.Join(stale, "usr"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root, _, err := buildFontRoot(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale font folder still there: %v", err)
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Errorf("new font folder: %v", err)
+	}
 }
