@@ -1,0 +1,87 @@
+// Package meta is mugai's metadata database: one row per message the
+// relay took in (envelope, what the sanitizer did, where it is now), the
+// delivery attempts, and the audit log of administrator actions.
+//
+// Store is the interface the relay and the command-line tools use;
+// SQLite implements it here (modernc.org/sqlite, pure Go, WAL journal so
+// readers never block the writer). A PostgreSQL implementation can come
+// later behind the same interface. Every write is an upsert or an
+// append, so a step redone after a crash leaves the same rows.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Message states.
+const (
+	Queued    = "queued"    // in the outbox
+	Delivered = "delivered" // every recipient accepted it
+	Bounced   = "bounced"   // some recipient failed for good; a DSN was queued
+	Failed    = "failed"    // could not be delivered and no DSN could be sent
+	Deleted   = "deleted"   // removed from the queue by an administrator
+)
+
+// Message is one message's record.
+type Message struct {
+	ID       string    `json:"id"`
+	Received time.Time `json:"received"`
+	From     string    `json:"from"`
+	To       []string  `json:"to"`
+	ClientIP string    `json:"client_ip,omitempty"`
+	Size     int64     `json:"size"`
+	SHA256   string    `json:"sha256"`
+	// Outcome is what the sanitizer did: "sanitized" or "withheld";
+	// Reason the withholding reason code.
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	// Kind is "message", "notice" or "dsn": what went into the outbox.
+	Kind    string    `json:"kind,omitempty"`
+	State   string    `json:"state"`
+	Detail  string    `json:"detail,omitempty"`
+	Updated time.Time `json:"updated"`
+}
+
+// Attempt is one delivery attempt for one recipient.
+type Attempt struct {
+	MessageID string    `json:"message_id"`
+	Time      time.Time `json:"time"`
+	Rcpt      string    `json:"rcpt"`
+	Result    string    `json:"result"` // "attempt", "delivered", "deferred", "failed"
+	Reply     string    `json:"reply,omitempty"`
+}
+
+// Event is one audited administrator action.
+type Event struct {
+	Time   time.Time `json:"time"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Target string    `json:"target"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Filter selects messages.
+type Filter struct {
+	State string
+	Limit int // 0: all
+}
+
+// Store is the metadata database.
+type Store interface {
+	// PutMessage inserts or replaces a message's record.
+	PutMessage(ctx context.Context, m Message) error
+	// SetState changes a message's state.
+	SetState(ctx context.Context, id, state, detail string) error
+	Message(ctx context.Context, id string) (Message, error)
+	Messages(ctx context.Context, f Filter) ([]Message, error)
+	AddAttempt(ctx context.Context, a Attempt) error
+	Attempts(ctx context.Context, id string) ([]Attempt, error)
+	Audit(ctx context.Context, e Event) error
+	Events(ctx context.Context, target string) ([]Event, error)
+	Close() error
+}
+
+// ErrNotFound is returned for an unknown message ID.
+var ErrNotFound = errors.New("meta: no such message")

@@ -1,0 +1,436 @@
+package smtpproxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/internal/meta"
+)
+
+func (r *Relay) wakeDeliver() {
+	select {
+	case r.delivWake <- struct{}{}:
+	default:
+	}
+}
+
+// deliverScheduler reads the outbox and hands due entries to a bounded
+// set of delivery goroutines. Due times are cached and the folder read
+// again every ScanInterval, or at once when processing queued something.
+func (r *Relay) deliverScheduler() {
+	defer r.wg.Done()
+	sem := make(chan struct{}, r.opts.DeliverWorkers)
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	due := map[string]time.Time{} // cached next attempts
+	lastFull := time.Time{}
+	for {
+		full := time.Since(lastFull) >= r.opts.ScanInterval
+		if full {
+			lastFull = time.Now()
+		}
+		ids, err := r.outbox.list()
+		if err != nil {
+			r.log.Error("deliver: listing the outbox", "err", err)
+		}
+		r.opts.Metrics.QueueDepth.WithLabelValues("outbox").Set(float64(len(ids)))
+		next := time.Now().Add(r.opts.ScanInterval)
+		seen := map[string]bool{}
+		for _, id := range ids {
+			seen[id] = true
+			if _, busy := r.delivBusy.Load(id); busy {
+				continue
+			}
+			t, known := due[id]
+			if !known || full {
+				e, err := r.outbox.load(id)
+				if err != nil {
+					continue // being written or removed
+				}
+				if e.Held {
+					t = time.Now().Add(100 * 365 * 24 * time.Hour)
+				} else {
+					t = e.NextAttempt
+				}
+				due[id] = t
+			}
+			if time.Now().Before(t) {
+				if t.Before(next) {
+					next = t
+				}
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-r.ctx.Done():
+				return
+			}
+			r.delivBusy.Store(id, struct{}{})
+			delete(due, id)
+			inflight.Add(1)
+			go func() {
+				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
+				if err := r.deliver(r.ctx, id); err != nil {
+					r.log.Error("deliver: local error", "msgid", id, "err", err)
+				}
+			}()
+		}
+		for id := range due {
+			if !seen[id] {
+				delete(due, id)
+			}
+		}
+		wait := time.Until(next)
+		if wait < time.Millisecond {
+			wait = time.Millisecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-r.ctx.Done():
+			t.Stop()
+			return
+		case <-r.delivWake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// backoff is the delay after the n-th failed attempt: RetryInitial
+// doubling up to RetryMax.
+func (r *Relay) backoff(n int) time.Duration {
+	d := r.opts.RetryInitial
+	for i := 1; i < n && d < r.opts.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, r.opts.RetryMax)
+}
+
+// result is one recipient's outcome in an attempt.
+type result struct {
+	ok        bool
+	permanent bool
+	reply     string
+}
+
+// deliver makes one attempt for one entry. The attempt is recorded
+// before dialing, so a crash during it means a retry, never a loss.
+func (r *Relay) deliver(ctx context.Context, id string) error {
+	e, err := r.outbox.load(id)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	log := r.log.With("msgid", id, "kind", e.Kind)
+	if e.Held {
+		return nil
+	}
+	pend := e.pending()
+	if len(pend) > 0 && time.Since(e.Created) > r.opts.QueueLifetime {
+		for _, rc := range pend {
+			rc.Status, rc.Reply = StatusFailed, "queue lifetime expired; last error: "+e.LastError
+			r.opts.Metrics.Bounced.Inc()
+		}
+		pend = nil
+	}
+	if len(pend) > 0 {
+		remote := r.opts.Downstream
+		if e.Kind == KindDSN {
+			remote = r.opts.ReturnPath
+			if remote.Addr == "" {
+				e.Held, e.LastError = true, "no return path configured for DSNs"
+				log.Warn("deliver: DSN kept in the failed list: no return path configured")
+				r.meta.SetState(ctx, id, meta.Failed, e.LastError)
+				return r.outbox.save(e)
+			}
+		}
+		e.Attempts++
+		e.NextAttempt = time.Now().Add(r.backoff(e.Attempts))
+		if err := r.outbox.save(e); err != nil {
+			return err
+		}
+		for _, rc := range pend {
+			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
+		}
+		var results map[string]result
+		var aerr error
+		if remote.Addr == "" {
+			results = r.deliverMaildir(e, pend)
+		} else {
+			results, aerr = r.deliverSMTP(ctx, remote, e, pend)
+		}
+		if ctx.Err() != nil && aerr != nil {
+			return nil // shutting down: the recorded attempt is retried at the next start
+		}
+		for _, rc := range pend {
+			res, ok := results[rc.Addr]
+			if !ok {
+				res = result{reply: oneLine(fmt.Sprint(aerr))}
+			}
+			rc.Reply = res.reply
+			outcome := "deferred"
+			switch {
+			case res.ok:
+				rc.Status, outcome = StatusDelivered, "delivered"
+				r.opts.Metrics.Delivered.Inc()
+			case res.permanent:
+				rc.Status, outcome = StatusFailed, "failed"
+				r.opts.Metrics.Bounced.Inc()
+			default:
+				e.LastError = res.reply
+				r.opts.Metrics.Deferred.Inc()
+			}
+			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
+			log.Info("deliver: "+outcome, "rcpt", rc.Addr, "reply", res.reply, "attempt", e.Attempts)
+		}
+	}
+	if len(e.pending()) > 0 {
+		return r.outbox.save(e)
+	}
+	return r.finish(ctx, e)
+}
+
+// finish closes an entry whose recipients all have a final status:
+// DSN for the failed ones first, then the record, then the entry goes.
+func (r *Relay) finish(ctx context.Context, e *Entry) error {
+	var failed []*RcptState
+	for _, rc := range e.Rcpts {
+		if rc.Status == StatusFailed {
+			failed = append(failed, rc)
+		}
+	}
+	state, detail := meta.Delivered, ""
+	if len(failed) > 0 {
+		state, detail = meta.Bounced, failed[0].Addr+": "+failed[0].Reply
+		// Never a DSN for a message with a null sender, nor for a DSN or
+		// a notice (both have a null sender): RFC 5321 6.1, RFC 3464 2.
+		if e.From != "" && e.Kind == KindMessage {
+			dsn := &Entry{
+				ID: fmt.Sprintf("%s-dsn%d", e.ID, e.DSNs+1), Kind: KindDSN, From: "", OrigFrom: e.OrigFrom,
+				Rcpts: []*RcptState{{Addr: e.From, Status: StatusPending}}, Created: time.Now().UTC(),
+			}
+			if err := r.outbox.put(dsn, stringsReader(r.dsnMessage(e, failed))); err != nil {
+				return err
+			}
+			r.meta.PutMessage(ctx, meta.Message{ID: dsn.ID, Received: dsn.Created, From: "", To: []string{e.From}, Kind: KindDSN, Outcome: "generated", State: meta.Queued})
+		} else {
+			state = meta.Failed
+		}
+	}
+	if err := r.meta.SetState(ctx, e.ID, state, detail); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return err
+	}
+	r.log.Info("deliver: done", "msgid", e.ID, "state", state)
+	return r.outbox.remove(e.ID)
+}
+
+// deliverSMTP sends the entry to a remote MTA with one transaction,
+// reading a result per recipient (RFC 5321 3.3): RCPT replies, then the
+// reply to the final dot for those accepted.
+func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*RcptState) (map[string]result, error) {
+	ctx, cancel := context.WithTimeout(ctx, rem.Timeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", rem.Addr)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	defer stop()
+	var c *smtp.Client
+	if rem.StartTLS {
+		// QUIRK: go-smtp v0.25 starts TLS only through NewClientStartTLS,
+		// which greets as "localhost" (its default) before STARTTLS; the
+		// EHLO after TLS repeats that name.
+		host, _, _ := net.SplitHostPort(rem.Addr)
+		c, err = smtp.NewClientStartTLS(conn, &tls.Config{ServerName: host, InsecureSkipVerify: rem.InsecureSkipVerify, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+	} else {
+		c = smtp.NewClient(conn)
+		if err := c.Hello(r.opts.Hostname); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	defer c.Close()
+	c.CommandTimeout, c.SubmissionTimeout = rem.Timeout, rem.Timeout
+	if rem.Username != "" {
+		if _, isTLS := c.TLSConnectionState(); !isTLS {
+			return nil, errors.New("refusing AUTH without TLS")
+		}
+		if err := c.Auth(sasl.NewPlainClient("", rem.Username, rem.Password)); err != nil {
+			return nil, err
+		}
+	}
+	var mopts *smtp.MailOptions
+	if e.UTF8 || !isASCII(e.From) || !isASCII(strings.Join(e.addrs(), "")) {
+		mopts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := c.Mail(e.From, mopts); err != nil {
+		return nil, err
+	}
+	results := map[string]result{}
+	var accepted []string
+	for _, rc := range pend {
+		if err := c.Rcpt(rc.Addr, nil); err != nil {
+			var se *smtp.SMTPError
+			if errors.As(err, &se) {
+				results[rc.Addr] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
+				continue
+			}
+			return results, err
+		}
+		accepted = append(accepted, rc.Addr)
+	}
+	if len(accepted) == 0 {
+		c.Quit()
+		return results, nil
+	}
+	f, err := r.outbox.open(e.ID)
+	if err != nil {
+		return results, err
+	}
+	defer f.Close()
+	w, err := c.Data()
+	if err != nil {
+		return results, err
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		return results, err
+	}
+	resp, err := w.CloseWithResponse()
+	var se *smtp.SMTPError
+	switch {
+	case err == nil:
+		for _, a := range accepted {
+			results[a] = result{ok: true, reply: "250 " + oneLine(resp.StatusText)}
+		}
+	case errors.As(err, &se):
+		for _, a := range accepted {
+			results[a] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
+		}
+	default:
+		return results, err
+	}
+	c.Quit()
+	return results, nil
+}
+
+func smtpReply(se *smtp.SMTPError) string {
+	s := fmt.Sprintf("%d", se.Code)
+	if se.EnhancedCode != smtp.NoEnhancedCode && se.EnhancedCode != smtp.EnhancedCodeNotSet {
+		s += fmt.Sprintf(" %d.%d.%d", se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2])
+	}
+	return s + " " + oneLine(se.Message)
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 400 {
+		s = s[:400]
+	}
+	return s
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// deliverMaildir writes the entry into DataDir/maildir/<recipient>/new
+// (the Maildir layout: tmp, fsync, rename into new). The file name is
+// the entry ID, so a delivery redone after a crash finds its own copy
+// and does not write a second one.
+func (r *Relay) deliverMaildir(e *Entry, pend []*RcptState) map[string]result {
+	results := map[string]result{}
+	for _, rc := range pend {
+		err := r.maildirPut(e, rc.Addr)
+		if err != nil {
+			r.log.Error("deliver: maildir", "msgid", e.ID, "rcpt", rc.Addr, "err", err)
+			results[rc.Addr] = result{reply: "451 4.3.0 local maildir error"}
+			continue
+		}
+		results[rc.Addr] = result{ok: true, reply: "250 2.0.0 delivered to maildir"}
+	}
+	return results
+}
+
+// MaildirFolder is the Maildir of one recipient under root.
+func MaildirFolder(root, rcpt string) string {
+	name := strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '@' || c == '.' || c == '-' || c == '_' || c == '+' {
+			return c
+		}
+		if c >= 'A' && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return '_'
+	}, rcpt)
+	name = strings.TrimLeft(name, ".")
+	if name == "" {
+		name = "_"
+	}
+	return filepath.Join(root, name)
+}
+
+func (r *Relay) maildirPut(e *Entry, rcpt string) error {
+	md := MaildirFolder(r.opts.maildirDir(), rcpt)
+	for _, sub := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(md, sub), 0o700); err != nil {
+			return err
+		}
+	}
+	name := e.ID + ".mugai"
+	if _, err := os.Stat(filepath.Join(md, "new", name)); err == nil {
+		return nil
+	}
+	if m, _ := filepath.Glob(filepath.Join(md, "cur", name+":*")); len(m) > 0 {
+		return nil
+	}
+	src, err := r.outbox.open(e.ID)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp := filepath.Join(md, "tmp", name)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, src)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(md, "new", name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Join(md, "new"))
+}

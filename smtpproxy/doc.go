@@ -1,0 +1,44 @@
+// Package smtpproxy is mugai's mail front door: a store-and-forward SMTP
+// relay from the Internet MTA to the LGWAN MTA that passes only mail the
+// sanitizer rebuilt, and never loses a message it accepted.
+//
+// A message moves through four folders under the data folder, each step
+// written to a temporary name, fsynced and renamed into place, so a crash
+// (kill -9) at any instant redoes at most the step it was in:
+//
+//	spool/incoming/<id>   accepted: the envelope as one JSON line, then the
+//	                      message with our Received: header (RFC 5321 4.4);
+//	                      fsynced before "250" is sent
+//	quarantine/items/<id> the original and the sanitizer's report (internal/store)
+//	outbox/<id>/          what will be delivered (the sanitized message, a
+//	                      notice or a DSN) and its delivery state
+//	maildir/<rcpt>/       local delivery when no downstream relay is set
+//
+// Accepting (RFC 5321, with RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531
+// SMTPUTF8, RFC 2920 PIPELINING, RFC 2034 ENHANCEDSTATUSCODES, RFC 3207
+// STARTTLS, and RFC 3030 CHUNKING, which go-smtp always offers) is done
+// by emersion/go-smtp. Recipients outside the configured LGWAN domains are
+// refused with 550 5.7.1: mugai is never an open relay.
+//
+// Divergences, all on the side of refusing:
+//   - A bare CR or bare LF anywhere in DATA or BDAT content refuses the
+//     message (554 5.6.0) instead of being passed or repaired, as mox
+//     does: this closes SMTP smuggling (RFC 5321 2.3.8 and 4.1.1.4 allow
+//     only CRLF), whatever the downstream MTA makes of such lines.
+//   - Connection caps (total and per client IP) and the client IP
+//     allow-list answer 421/554 at the greeting, before any command.
+//
+// Processing runs the sanitizer engine on the whole message. Its one
+// output of kind eml is delivered; if the engine withholds the message,
+// fails, panics or times out, the recipients get a notice mail (Japanese
+// and English) naming the quarantine ID instead, and the original is held.
+// Input bytes never reach the outbox.
+//
+// Delivery uses go-smtp's client with per-recipient results. 4xx replies
+// and connection failures retry with exponential backoff; 5xx replies and
+// queue expiry produce a delivery status notification (RFC 3464,
+// multipart/report, RFC 6522) with a null sender, sent to the envelope
+// sender through the configured return path, and never for a message
+// whose own sender was null (RFC 5321 6.1). Sanitizing verdicts never
+// bounce to the Internet sender: that would be backscatter.
+package smtpproxy

@@ -1,0 +1,205 @@
+package smtpproxy
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// testLogger discards logs unless -v.
+func testLogger(t *testing.T) *slog.Logger {
+	t.Helper()
+	if testing.Verbose() {
+		return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewJSONHandler(io.Discard, nil))
+}
+
+func testEngine(t *testing.T) *sanitizer.Engine {
+	t.Helper()
+	e, err := sanitizer.New(sanitizer.Options{TempDir: t.TempDir(), Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// testOptions are fast options on loopback: no delays.
+func testOptions(t *testing.T) Options {
+	t.Helper()
+	return Options{
+		DataDir: t.TempDir(), Listen: "127.0.0.1:0", Hostname: "mugai.test",
+		Domains:      []string{"lg.example.jp", "localhost"},
+		RetryInitial: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond,
+		ScanInterval: 50 * time.Millisecond, DrainTimeout: 2 * time.Second,
+		Logger: testLogger(t),
+	}
+}
+
+// startRelay runs a whole relay (accept, process, deliver).
+func startRelay(t *testing.T, o Options) *Relay {
+	t.Helper()
+	r, err := New(o, testEngine(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Serve() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-done
+		r.Close()
+	})
+	return r
+}
+
+// startAcceptOnly runs only the SMTP side, so that the spool can be
+// inspected.
+func startAcceptOnly(t *testing.T, o Options) *Relay {
+	t.Helper()
+	r, err := New(o, testEngine(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go r.server.Serve(r.listener)
+	t.Cleanup(func() {
+		r.server.Close()
+		r.listener.stop()
+		r.Close()
+	})
+	return r
+}
+
+// wire is a raw SMTP client speaking lines.
+type wire struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialWire(t *testing.T, addr string) *wire {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	return &wire{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+// reply reads one (possibly multi-line) reply and returns its last line.
+func (w *wire) reply() string {
+	w.t.Helper()
+	var all []string
+	for {
+		line, err := w.br.ReadString('\n')
+		if err != nil {
+			return strings.Join(all, "|") + "<" + err.Error() + ">"
+		}
+		line = strings.TrimRight(line, "\r\n")
+		all = append(all, line)
+		if len(line) < 4 || line[3] != '-' {
+			return strings.Join(all, "|")
+		}
+	}
+}
+
+func (w *wire) send(s string) {
+	w.t.Helper()
+	if _, err := io.WriteString(w.c, s); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// cmd sends a line and returns the reply.
+func (w *wire) cmd(line string) string {
+	w.t.Helper()
+	w.send(line + "\r\n")
+	return w.reply()
+}
+
+// hello reads the greeting and says EHLO.
+func (w *wire) hello() string {
+	w.t.Helper()
+	if g := w.reply(); !strings.HasPrefix(g, "220") {
+		w.t.Fatalf("greeting %q", g)
+	}
+	return w.cmd("EHLO client.example.com")
+}
+
+func expectPrefix(t *testing.T, what, got, want string) {
+	t.Helper()
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("%s: got %q, want %q…", what, got, want)
+	}
+}
+
+// spooled returns the accepted messages' contents.
+func spooled(t *testing.T, r *Relay) []string {
+	t.Helper()
+	ids, err := listIDs(r.spool.incoming())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, id := range ids {
+		b, err := os.ReadFile(filepath.Join(r.spool.incoming(), id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// waitFor polls cond until it holds or the test deadline nears.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// maildirFiles returns the contents of the messages in a recipient's
+// Maildir.
+func maildirFiles(t *testing.T, r *Relay, rcpt string) []string {
+	t.Helper()
+	dir := filepath.Join(MaildirFolder(r.opts.maildirDir(), rcpt), "new")
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+const simpleMessage = "From: sender@example.com\r\nTo: user@lg.example.jp\r\nSubject: hello\r\nDate: Mon, 1 Jan 2026 00:00:00 +0900\r\nMessage-ID: <1@example.com>\r\n\r\nHello, this is a test.\r\n"

@@ -1,0 +1,174 @@
+package smtpproxy
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options configure a Relay. The zero value is a working relay on :2525
+// with data in ./data, delivering into a Maildir, accepting mail only for
+// the test domains "localhost" and "localhost.localdomain".
+type Options struct {
+	// DataDir holds spool, outbox, quarantine, maildir and the TLS key.
+	DataDir string
+
+	// Listen is the SMTP address; default ":2525".
+	Listen string
+	// Hostname is our name in the greeting and Received: headers;
+	// default os.Hostname().
+	Hostname string
+	// Domains are the LGWAN recipient domains. Any other recipient gets
+	// 550 5.7.1. Default: localhost and localhost.localdomain only, so an
+	// unconfigured relay cannot relay real mail anywhere.
+	Domains []string
+	// AllowNets, if not empty, are the only client networks (CIDR or
+	// single IPs) allowed to connect: the upstream MTA.
+	AllowNets []string
+
+	MaxMessageBytes     int64         // default 25 MiB
+	MaxRecipients       int           // default 100
+	MaxLineLength       int           // default 2000 (RFC 5321 4.5.3.1.6 doubled)
+	CommandTimeout      time.Duration // wait for each command line; default 5m (RFC 5321 4.5.3.2.7)
+	DataTimeout         time.Duration // whole DATA transfer; default 10m
+	WriteTimeout        time.Duration // default 1m
+	MaxConnections      int           // default 200
+	MaxConnectionsPerIP int           // default 20
+
+	// TLSCert and TLSKey are PEM files for STARTTLS. When empty a
+	// self-signed certificate is generated into DataDir/tls.
+	TLSCert, TLSKey string
+	// TLSConfig, if set, is used as is (tests).
+	TLSConfig *tls.Config
+
+	// ProcessWorkers sanitize messages in parallel; default 2.
+	ProcessWorkers int
+	// ProcessTimeout bounds sanitizing one message; default 5m.
+	ProcessTimeout time.Duration
+	// Retention is how long originals are kept; default 180 days.
+	Retention time.Duration
+
+	// Downstream is the LGWAN MTA, host:port. Empty: deliver into
+	// DataDir/maildir/<recipient>/.
+	Downstream Remote
+	// ReturnPath is the Internet-side smarthost that carries DSNs back
+	// to senders. Empty: DSNs stay in the outbox as failed.
+	ReturnPath Remote
+
+	DeliverWorkers int           // default 4
+	RetryInitial   time.Duration // first retry delay; default 1m, doubling
+	RetryMax       time.Duration // longest retry delay; default 1h
+	QueueLifetime  time.Duration // give up and bounce after; default 5 days (120h)
+	// ScanInterval is how often the outbox folder is read again for
+	// entries changed from outside (mugai queue retry); default 30s.
+	ScanInterval time.Duration
+	// DrainTimeout bounds graceful shutdown; default 30s.
+	DrainTimeout time.Duration
+
+	Logger  *slog.Logger // default slog.Default()
+	Metrics *Metrics     // default: a private registry
+
+	// hooks are fault-injection seams for tests.
+	hooks hooks
+}
+
+// Remote is an SMTP peer for outgoing mail.
+type Remote struct {
+	Addr               string // host:port; empty disables
+	StartTLS           bool   // require STARTTLS
+	InsecureSkipVerify bool   // accept any certificate (test and closed networks)
+	Username           string // AUTH PLAIN, only over TLS
+	Password           string
+	// Timeout bounds one delivery attempt; default 5m.
+	Timeout time.Duration
+}
+
+// hooks let tests inject faults where a real one is hard to make.
+type hooks struct {
+	// spoolWriter wraps the spool file writer (disk-full test).
+	spoolWriter func(w writeSyncer) writeSyncer
+	// sanitize, if set, replaces the engine call (panic test).
+	sanitizeHook func()
+}
+
+// DefaultDomains are the recipient domains of an unconfigured relay.
+var DefaultDomains = []string{"localhost", "localhost.localdomain"}
+
+func (o Options) withDefaults() Options {
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	if o.Listen == "" {
+		o.Listen = ":2525"
+	}
+	if o.Hostname == "" {
+		o.Hostname, _ = os.Hostname()
+		if o.Hostname == "" {
+			o.Hostname = "localhost"
+		}
+	}
+	if len(o.Domains) == 0 {
+		o.Domains = DefaultDomains
+	}
+	ds := make([]string, 0, len(o.Domains))
+	for _, d := range o.Domains {
+		ds = append(ds, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), ".")))
+	}
+	o.Domains = ds
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defi := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 25 << 20
+	}
+	defi(&o.MaxRecipients, 100)
+	defi(&o.MaxLineLength, 2000)
+	def(&o.CommandTimeout, 5*time.Minute)
+	def(&o.DataTimeout, 10*time.Minute)
+	def(&o.WriteTimeout, time.Minute)
+	defi(&o.MaxConnections, 200)
+	defi(&o.MaxConnectionsPerIP, 20)
+	defi(&o.ProcessWorkers, 2)
+	def(&o.ProcessTimeout, 5*time.Minute)
+	def(&o.Retention, 180*24*time.Hour)
+	defi(&o.DeliverWorkers, 4)
+	def(&o.RetryInitial, time.Minute)
+	def(&o.RetryMax, time.Hour)
+	def(&o.QueueLifetime, 5*24*time.Hour)
+	def(&o.ScanInterval, 30*time.Second)
+	def(&o.DrainTimeout, 30*time.Second)
+	def(&o.Downstream.Timeout, 5*time.Minute)
+	def(&o.ReturnPath.Timeout, 5*time.Minute)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	return o
+}
+
+// Folders under DataDir.
+func (o *Options) spoolDir() string      { return filepath.Join(o.DataDir, "spool") }
+func (o *Options) outboxDir() string     { return filepath.Join(o.DataDir, "outbox") }
+func (o *Options) quarantineDir() string { return filepath.Join(o.DataDir, "quarantine") }
+func (o *Options) maildirDir() string    { return filepath.Join(o.DataDir, "maildir") }
+
+// Dirs returns the data folders a Relay with these options uses, for the
+// command-line tools.
+func (o Options) Dirs() (spool, outbox, quarantine, maildir string) {
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	return o.spoolDir(), o.outboxDir(), o.quarantineDir(), o.maildirDir()
+}

@@ -1,0 +1,284 @@
+package smtpproxy
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Entry kinds.
+const (
+	KindMessage = "message" // the sanitized message, to LGWAN
+	KindNotice  = "notice"  // the could-not-sanitize notice, to LGWAN
+	KindDSN     = "dsn"     // a delivery status notification, to the Internet sender
+)
+
+// Recipient states.
+const (
+	StatusPending   = "pending"
+	StatusDelivered = "delivered"
+	StatusFailed    = "failed"
+)
+
+// Entry is one outbox entry's delivery state (outbox/<id>/state.json).
+// The message itself is outbox/<id>/message.eml and never changes.
+type Entry struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	// From is the envelope sender for delivery: the original sender for
+	// a sanitized message, null for notices and DSNs.
+	From string `json:"from"`
+	// OrigFrom is the sender of the message that came in, for DSNs.
+	OrigFrom string       `json:"orig_from"`
+	Rcpts    []*RcptState `json:"rcpts"`
+	UTF8     bool         `json:"smtputf8,omitempty"`
+	// Created is when the message was accepted: the queue lifetime
+	// counts from it.
+	Created     time.Time `json:"created"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+	// Held is set when the entry cannot be delivered and waits for an
+	// administrator (a DSN with no return path configured): the failed
+	// list.
+	Held bool `json:"held,omitempty"`
+	// DSNs counts the DSNs queued for this entry, so that a redone
+	// step queues the same one again (an idempotent ID).
+	DSNs int `json:"dsns,omitempty"`
+}
+
+// RcptState is one recipient's delivery state.
+type RcptState struct {
+	Addr   string `json:"addr"`
+	Status string `json:"status"`
+	Reply  string `json:"reply,omitempty"` // last reply or error, one line
+}
+
+func (e *Entry) addrs() []string {
+	out := make([]string, len(e.Rcpts))
+	for i, r := range e.Rcpts {
+		out[i] = r.Addr
+	}
+	return out
+}
+
+func (e *Entry) pending() []*RcptState {
+	var out []*RcptState
+	for _, r := range e.Rcpts {
+		if r.Status == StatusPending {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// outbox is the folder of entries to deliver.
+type outbox struct{ dir string }
+
+const (
+	stateFile   = "state.json"
+	messageFile = "message.eml"
+)
+
+func openOutbox(dir string) (*outbox, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		return nil, err
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "tmp"))
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(dir, "tmp", e.Name()))
+	}
+	return &outbox{dir: dir}, nil
+}
+
+// OpenOutbox opens the outbox folder for the command-line tools.
+func OpenOutbox(dir string) (*Outbox, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return &Outbox{o: &outbox{dir: dir}}, nil
+}
+
+func (o *outbox) entryDir(id string) string { return filepath.Join(o.dir, id) }
+
+func (o *outbox) exists(id string) bool {
+	_, err := os.Stat(filepath.Join(o.entryDir(id), stateFile))
+	return err == nil
+}
+
+// put writes a new entry in a temporary folder and renames it into
+// place. An entry that exists already is left as it is.
+func (o *outbox) put(e *Entry, msg io.Reader) error {
+	if o.exists(e.ID) {
+		return nil
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+hex.EncodeToString(b[:]))
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	f, err := os.OpenFile(filepath.Join(tmp, messageFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, msg)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeJSONSync(filepath.Join(tmp, stateFile), e); err != nil {
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {
+		if o.exists(e.ID) {
+			return nil
+		}
+		return err
+	}
+	done = true
+	return syncDir(o.dir)
+}
+
+func (o *outbox) load(id string) (*Entry, error) {
+	b, err := os.ReadFile(filepath.Join(o.entryDir(id), stateFile))
+	if err != nil {
+		return nil, err
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("outbox %s: %w", id, err)
+	}
+	if e.ID != id {
+		return nil, fmt.Errorf("outbox %s: inconsistent state", id)
+	}
+	return &e, nil
+}
+
+// save replaces an entry's state atomically.
+func (o *outbox) save(e *Entry) error {
+	return writeJSONSync(filepath.Join(o.entryDir(e.ID), stateFile), e)
+}
+
+func (o *outbox) open(id string) (*os.File, error) {
+	return os.Open(filepath.Join(o.entryDir(id), messageFile))
+}
+
+// remove takes an entry out of the outbox in one rename.
+func (o *outbox) remove(id string) error {
+	var b [6]byte
+	rand.Read(b[:])
+	gone := filepath.Join(o.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	if err := os.Rename(o.entryDir(id), gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if err := syncDir(o.dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
+}
+
+func (o *outbox) list() ([]string, error) {
+	ids, err := listIDs(o.dir)
+	sort.Strings(ids)
+	return ids, err
+}
+
+func writeJSONSync(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileSync(name, append(b, '\n'))
+}
+
+// Outbox is the delivery queue as the command-line tools see it. Changes
+// made here while the server runs are picked up at its next scan.
+type Outbox struct{ o *outbox }
+
+// List returns every entry, oldest ID first.
+func (q *Outbox) List() ([]*Entry, error) {
+	ids, err := q.o.list()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Entry
+	for _, id := range ids {
+		if e, err := q.o.load(id); err == nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Get returns one entry and its message, which the caller closes.
+func (q *Outbox) Get(id string) (*Entry, io.ReadCloser, error) {
+	if !validID(id) {
+		return nil, nil, fs.ErrNotExist
+	}
+	e, err := q.o.load(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := q.o.open(id)
+	return e, f, err
+}
+
+// Retry makes an entry due now, and takes a held entry off the failed
+// list.
+func (q *Outbox) Retry(id string) error {
+	if !validID(id) {
+		return fs.ErrNotExist
+	}
+	e, err := q.o.load(id)
+	if err != nil {
+		return err
+	}
+	e.NextAttempt, e.Held = time.Time{}, false
+	return q.o.save(e)
+}
+
+// Delete removes an entry without delivering it.
+func (q *Outbox) Delete(id string) error {
+	if !validID(id) || !q.o.exists(id) {
+		return fs.ErrNotExist
+	}
+	return q.o.remove(id)
+}
+
+func validID(id string) bool {
+	if id == "" || len(id) > 80 || id == "tmp" {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

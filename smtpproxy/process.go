@@ -1,0 +1,236 @@
+package smtpproxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/detect"
+)
+
+// wakeProcess hands a newly spooled message to the workers; if they are
+// all busy the scanner finds it later.
+func (r *Relay) wakeProcess(id string) {
+	select {
+	case r.procCh <- id:
+	default:
+	}
+}
+
+// processScanner finds spooled messages at start and every ScanInterval
+// (after a crash, or when the channel was full).
+func (r *Relay) processScanner() {
+	defer r.wg.Done()
+	for {
+		ids, err := listIDs(r.spool.incoming())
+		if err != nil {
+			r.log.Error("process: listing the spool", "err", err)
+		}
+		r.opts.Metrics.QueueDepth.WithLabelValues("spool").Set(float64(len(ids)))
+		for _, id := range ids {
+			if _, busy := r.procBusy.Load(id); busy {
+				continue
+			}
+			select {
+			case r.procCh <- id:
+			case <-r.ctx.Done():
+				return
+			}
+		}
+		if !sleepCtx(r.ctx, r.opts.ScanInterval) {
+			return
+		}
+	}
+}
+
+func (r *Relay) processWorker() {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case id := <-r.procCh:
+			if _, busy := r.procBusy.LoadOrStore(id, struct{}{}); busy {
+				continue
+			}
+			err := r.process(r.ctx, id)
+			r.procBusy.Delete(id)
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				r.log.Error("process: failed, will retry", "msgid", id, "err", err)
+				// A transient fault (disk, database): the scanner retries.
+			}
+		}
+	}
+}
+
+// verdict is what processing decided for one message.
+type verdict struct {
+	report  *sanitizer.Report
+	output  *sanitizer.Output // the sanitized message, nil when withheld
+	reason  string            // withholding reason code
+	res     *sanitizer.Result
+	elapsed time.Duration
+}
+
+// process moves one spooled message on. Each step is idempotent:
+//
+//  1. sanitize the whole message (redone after a crash: it has no effect
+//     outside memory and temporary files)
+//  2. the original and the report into the quarantine under the message
+//     ID (ErrExists: done before)
+//  3. the outbox entry (sanitized message or notice), written in a
+//     temporary folder and renamed into place (exists: done before)
+//  4. the metadata row (an upsert)
+//  5. the spool file removed, last
+func (r *Relay) process(ctx context.Context, id string) error {
+	path := filepath.Join(r.spool.incoming(), id)
+	log := r.log.With("msgid", id)
+	if !r.outbox.exists(id) {
+		env, f, body, err := openSpooled(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		v := r.sanitize(ctx, env, body)
+		defer func() {
+			if v.res != nil {
+				v.res.Close()
+			}
+		}()
+		if err := ctx.Err(); err != nil {
+			return err // shutting down: redo on the next start
+		}
+		action := "notice"
+		if v.output != nil {
+			action = string(v.report.Action)
+		}
+		if err := r.hold(ctx, env, body, v); err != nil {
+			return err
+		}
+		var entry *Entry
+		var msg io.Reader
+		if v.output != nil {
+			entry = &Entry{ID: id, Kind: KindMessage, From: env.From, OrigFrom: env.From, Created: env.Received, UTF8: env.UTF8}
+			msg = io.MultiReader(stringsReader(r.outboundHeader(env)), v.output.Open())
+		} else {
+			entry = &Entry{ID: id, Kind: KindNotice, From: "", OrigFrom: env.From, Created: env.Received}
+			msg = stringsReader(r.noticeMessage(env, v))
+		}
+		for _, to := range env.To {
+			entry.Rcpts = append(entry.Rcpts, &RcptState{Addr: to, Status: StatusPending})
+		}
+		if err := r.outbox.put(entry, msg); err != nil {
+			return fmt.Errorf("writing the outbox: %w", err)
+		}
+		m := meta.Message{
+			ID: id, Received: env.Received, From: env.From, To: env.To, ClientIP: env.ClientIP,
+			Size: body.Size(), SHA256: v.report.SHA256, Outcome: "sanitized", Kind: entry.Kind, State: meta.Queued,
+		}
+		if v.output == nil {
+			m.Outcome, m.Reason = "withheld", v.reason
+		}
+		if err := r.meta.PutMessage(ctx, m); err != nil {
+			return err
+		}
+		r.opts.Metrics.Sanitized.WithLabelValues(action).Inc()
+		r.opts.Metrics.SanitizeSeconds.Observe(v.elapsed.Seconds())
+		log.Info("process: queued", "outcome", m.Outcome, "reason", m.Reason, "action", action, "seconds", v.elapsed.Seconds())
+	} else {
+		// A crash came after step 3: make sure the row exists.
+		if _, err := r.meta.Message(ctx, id); errors.Is(err, meta.ErrNotFound) {
+			if e, err := r.outbox.load(id); err == nil {
+				r.meta.PutMessage(ctx, meta.Message{ID: id, Received: e.Created, From: e.OrigFrom, To: e.addrs(), Kind: e.Kind, State: meta.Queued})
+			}
+		}
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := syncDir(r.spool.incoming()); err != nil {
+		return err
+	}
+	r.wakeDeliver()
+	return nil
+}
+
+// sanitize runs the engine on the whole message, turning errors, panics
+// and timeouts into a withheld verdict (fail closed).
+func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionReader) (v verdict) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, r.opts.ProcessTimeout)
+	defer cancel()
+	defer func() {
+		v.elapsed = time.Since(start)
+		if p := recover(); p != nil {
+			r.log.Error("process: sanitizer panic", "msgid", env.ID, "panic", fmt.Sprint(p))
+			if v.res != nil {
+				v.res.Close()
+			}
+			v = verdict{report: v.report, reason: sanitizer.ReasonInternal, elapsed: time.Since(start)}
+		}
+		if v.report == nil {
+			v.report = &sanitizer.Report{ID: env.ID, Name: "message.eml", Withheld: true, Started: start.UTC()}
+		}
+		if v.report.SHA256 == "" {
+			v.report.SHA256 = sha256Section(body)
+		}
+	}()
+	if h := r.opts.hooks.sanitizeHook; h != nil {
+		h()
+	}
+	res, err := r.engine.Sanitize(ctx, sanitizer.Input{Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
+	if err != nil {
+		r.log.Error("process: sanitizer error", "msgid", env.ID, "err", err)
+		reason := sanitizer.ReasonInternal
+		if ctx.Err() != nil {
+			reason = sanitizer.ReasonTimeout
+		}
+		return verdict{reason: reason}
+	}
+	v.res, v.report = res, res.Report
+	if res.Report.Withheld || len(res.Outputs) != 1 || res.Outputs[0].Kind != detect.EML {
+		v.reason = sanitizer.ReasonInternal
+		if len(res.Report.Reasons) > 0 {
+			v.reason = res.Report.Reasons[0].Code
+		}
+		if !res.Report.Withheld {
+			r.log.Error("process: the sanitizer did not return one message", "msgid", env.ID, "outputs", len(res.Outputs))
+		}
+		return v
+	}
+	v.output = res.Outputs[0]
+	return v
+}
+
+// hold puts the original (as spooled, with our Received: header) and the
+// report into the quarantine under the message ID.
+func (r *Relay) hold(ctx context.Context, env *Envelope, body *io.SectionReader, v verdict) error {
+	rep, _ := json.Marshal(v.report)
+	reason := v.reason
+	if reason == "" {
+		reason = "original" // kept as 原本保管, not withheld
+	}
+	to := env.To
+	if len(to) > 10 {
+		to = to[:10]
+	}
+	toJSON, _ := json.Marshal(to)
+	it := store.Item{
+		ID: env.ID, Created: env.Received, Size: body.Size(), Name: "message.eml", MediaType: "message/rfc822",
+		Reason: reason, Report: rep, RetainUntil: env.Received.Add(r.opts.Retention), Source: "smtp",
+		Meta: map[string]string{"from": env.From, "to": string(toJSON), "rcpts": fmt.Sprint(len(env.To)), "client_ip": env.ClientIP, "helo": env.HELO},
+	}
+	_, err := r.quarantine.Put(ctx, it, io.NewSectionReader(body, 0, body.Size()))
+	if errors.Is(err, store.ErrExists) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,214 @@
+package smtpproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// Relay is the SMTP relay: the server, the spool, the sanitizing workers
+// and the delivery queue. Create it with New, run it with Serve, stop it
+// with Shutdown.
+type Relay struct {
+	opts       Options
+	log        *slog.Logger
+	engine     *sanitizer.Engine
+	quarantine store.Quarantine
+	meta       meta.Store
+	ownMeta    bool
+	spool      *spool
+	outbox     *outbox
+	allow      []netip.Prefix
+	domains    map[string]bool
+
+	server   *smtp.Server
+	listener *limitListener
+	closing  atomic.Bool
+
+	procCh    chan string
+	procBusy  sync.Map // id → struct{}: being processed
+	delivWake chan struct{}
+	delivBusy sync.Map // id → struct{}: being delivered
+
+	ctx    context.Context // cancelled by Shutdown after the drain
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New prepares a relay: it creates the data folders, recovers what a
+// crash left, and opens the quarantine q and the metadata database db
+// (each defaulting to its implementation in DataDir). The engine is the
+// caller's; Relay does not close it. db, if given, is the caller's too.
+func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Store) (*Relay, error) {
+	if engine == nil {
+		return nil, errors.New("smtpproxy: no sanitizer engine")
+	}
+	o := opts.withDefaults()
+	allow, err := parseNets(o.AllowNets)
+	if err != nil {
+		return nil, fmt.Errorf("smtpproxy: allow_nets: %w", err)
+	}
+	r := &Relay{
+		opts: o, log: o.Logger, engine: engine, quarantine: q, meta: db, allow: allow,
+		domains: map[string]bool{}, procCh: make(chan string, 4096), delivWake: make(chan struct{}, 1),
+		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks},
+	}
+	for _, d := range o.Domains {
+		r.domains[d] = true
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("smtpproxy: %w", err)
+	}
+	if err := r.spool.init(); err != nil {
+		return nil, fmt.Errorf("smtpproxy: spool: %w", err)
+	}
+	if r.outbox, err = openOutbox(o.outboxDir()); err != nil {
+		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
+	}
+	if r.quarantine == nil {
+		if r.quarantine, err = store.NewFS(o.quarantineDir()); err != nil {
+			return nil, err
+		}
+	}
+	if r.meta == nil {
+		if r.meta, err = meta.OpenSQLite(context.Background(), filepath.Join(o.DataDir, "mugai.db")); err != nil {
+			return nil, err
+		}
+		r.ownMeta = true
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	return r, nil
+}
+
+// Meta returns the metadata database.
+func (r *Relay) Meta() meta.Store { return r.meta }
+
+func (r *Relay) servesDomain(d string) bool { return r.domains[d] }
+
+// Listen opens the SMTP listener; Addr then reports it (":0" picks a
+// free port, for tests).
+func (r *Relay) Listen() error {
+	l, err := net.Listen("tcp", r.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("smtpproxy: %w", err)
+	}
+	tlsConf, err := r.loadTLS()
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("smtpproxy: TLS: %w", err)
+	}
+	s := smtp.NewServer(smtp.BackendFunc(r.newSession))
+	s.Domain = r.opts.Hostname
+	s.TLSConfig = tlsConf
+	s.MaxMessageBytes = r.opts.MaxMessageBytes
+	s.MaxRecipients = r.opts.MaxRecipients
+	s.MaxLineLength = r.opts.MaxLineLength
+	s.ReadTimeout = r.opts.CommandTimeout
+	s.WriteTimeout = r.opts.WriteTimeout
+	s.EnableSMTPUTF8 = true
+	s.ErrorLog = slogPrintf{r.log}
+	r.server = s
+	r.listener = newLimitListener(l, &r.opts, r.allow)
+	return nil
+}
+
+// Addr is the SMTP listener's address, after Listen.
+func (r *Relay) Addr() net.Addr { return r.listener.Listener.Addr() }
+
+// Serve runs the relay until Shutdown: it starts the workers, recovers
+// the spool and the outbox, and serves SMTP. It calls Listen if needed.
+func (r *Relay) Serve() error {
+	if r.server == nil {
+		if err := r.Listen(); err != nil {
+			return err
+		}
+	}
+	r.Start()
+	r.log.Info("smtp: listening", "addr", r.Addr().String(), "domains", r.opts.Domains, "downstream", r.opts.Downstream.Addr)
+	err := r.server.Serve(r.listener)
+	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Start starts the processing and delivery workers without the SMTP
+// server (the server's Serve calls it).
+func (r *Relay) Start() {
+	for range r.opts.ProcessWorkers {
+		r.wg.Add(1)
+		go r.processWorker()
+	}
+	r.wg.Add(2)
+	go r.processScanner()
+	go r.deliverScheduler()
+}
+
+// Shutdown stops accepting (new connections get 421), waits up to
+// DrainTimeout or ctx for sessions to end, then closes the rest (a
+// message not yet acknowledged is not accepted and the sender retries),
+// lets the workers finish their current step and returns. Whatever is
+// left stays in the spool and outbox for the next start.
+func (r *Relay) Shutdown(ctx context.Context) error {
+	r.closing.Store(true)
+	var err error
+	if r.server != nil {
+		dctx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
+		err = r.server.Shutdown(dctx)
+		cancel()
+		if err != nil {
+			r.server.Close()
+			err = nil
+		}
+		r.listener.stop()
+	}
+	r.cancel()
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	return err
+}
+
+// Close releases the database if New opened it. Call after Shutdown.
+func (r *Relay) Close() error {
+	if r.ownMeta {
+		return r.meta.Close()
+	}
+	return nil
+}
+
+// slogPrintf adapts the logger to go-smtp's.
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, v ...any) { s.l.Warn("smtp: " + fmt.Sprintf(format, v...)) }
+func (s slogPrintf) Println(v ...any)               { s.l.Warn("smtp: " + fmt.Sprint(v...)) }
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,218 @@
+package smtpproxy
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Envelope is what the SMTP transaction said about a message (RFC 5321
+// 3.3), kept beside it from the spool to the outbox.
+type Envelope struct {
+	ID       string    `json:"id"`
+	From     string    `json:"from"` // "" is the null reverse-path
+	To       []string  `json:"to"`
+	ClientIP string    `json:"client_ip,omitempty"`
+	HELO     string    `json:"helo,omitempty"`
+	TLS      string    `json:"tls,omitempty"` // version and cipher suite, empty without TLS
+	UTF8     bool      `json:"smtputf8,omitempty"`
+	Received time.Time `json:"received"`
+}
+
+// newID returns a sortable message ID that is also a valid store ID:
+// UTC time and 12 random hex digits.
+func newID(t time.Time) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// writeSyncer is the spool file as the writer sees it.
+type writeSyncer interface {
+	io.Writer
+	Sync() error
+}
+
+// errNoSpace marks a write that failed for lack of space.
+var errNoSpace = errors.New("smtpproxy: no space left in the spool")
+
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, errNoSpace)
+}
+
+// spool is the folder of accepted messages.
+type spool struct {
+	dir   string // spool/
+	hooks *hooks
+}
+
+func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
+func (s *spool) tmp() string      { return filepath.Join(s.dir, "tmp") }
+
+func (s *spool) init() error {
+	for _, d := range []string{s.incoming(), s.tmp()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	// Whatever a crash left in tmp was never acknowledged with 250.
+	ents, _ := os.ReadDir(s.tmp())
+	for _, e := range ents {
+		os.Remove(filepath.Join(s.tmp(), e.Name()))
+	}
+	return nil
+}
+
+// spoolWrite is one message being written.
+type spoolWrite struct {
+	f   *os.File
+	w   writeSyncer
+	env *Envelope
+	s   *spool
+}
+
+// create starts a spool file: the envelope as one JSON line, then the
+// message.
+func (s *spool) create(env *Envelope) (*spoolWrite, error) {
+	f, err := os.CreateTemp(s.tmp(), env.ID+".*")
+	if err != nil {
+		return nil, err
+	}
+	sw := &spoolWrite{f: f, w: f, env: env, s: s}
+	if s.hooks != nil && s.hooks.spoolWriter != nil {
+		sw.w = s.hooks.spoolWriter(f)
+	}
+	b, err := json.Marshal(env)
+	if err == nil {
+		_, err = sw.w.Write(append(b, '\n'))
+	}
+	if err != nil {
+		sw.abort()
+		return nil, err
+	}
+	return sw, nil
+}
+
+func (sw *spoolWrite) Write(p []byte) (int, error) { return sw.w.Write(p) }
+
+// abort removes the half-written file.
+func (sw *spoolWrite) abort() {
+	sw.f.Close()
+	os.Remove(sw.f.Name())
+}
+
+// commit fsyncs the file, renames it into incoming and fsyncs the folder:
+// only then may the message be acknowledged.
+func (sw *spoolWrite) commit() (err error) {
+	defer func() {
+		if err != nil {
+			sw.abort()
+		}
+	}()
+	if err := sw.w.Sync(); err != nil {
+		return err
+	}
+	if err := sw.f.Close(); err != nil {
+		return err
+	}
+	final := filepath.Join(sw.s.incoming(), sw.env.ID)
+	if err := os.Rename(sw.f.Name(), final); err != nil {
+		return err
+	}
+	if err := syncDir(sw.s.incoming()); err != nil {
+		os.Remove(final)
+		return err
+	}
+	return nil
+}
+
+// open reads a spooled message: its envelope and a reader positioned at
+// the message. The caller closes the file.
+func openSpooled(name string) (*Envelope, *os.File, *io.SectionReader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("smtpproxy: %s: reading the envelope: %w", filepath.Base(name), err)
+	}
+	var env Envelope
+	if err := json.Unmarshal(line, &env); err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("smtpproxy: %s: envelope: %w", filepath.Base(name), err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	off := int64(len(line))
+	return &env, f, io.NewSectionReader(f, off, fi.Size()-off), nil
+}
+
+// listIDs returns the entries of a folder that look like message IDs.
+func listIDs(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || strings.Contains(n, ".") || n == "tmp" {
+			continue
+		}
+		ids = append(ids, n)
+	}
+	return ids, nil
+}
+
+// syncDir fsyncs a folder so that renames into it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeFileSync writes name atomically: a temporary file beside it,
+// fsync, rename, fsync of the folder.
+func writeFileSync(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return syncDir(dir)
+}
