@@ -203,7 +203,7 @@ func msgIDTokens(raw []byte, max int) []string {
 	ids := msgIDRe.FindAll(raw, max)
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if len(id) <= maxMsgIDLen && bytes.IndexByte(id[1:len(id)-1], '<') < 0 {
+		if len(id) <= maxMsgIDLen && bytes.IndexByte(id[1:len(id)-1], '<') < 0 && !scriptRe.Match(id) {
 			out = append(out, string(id))
 		}
 	}
@@ -212,7 +212,11 @@ func msgIDTokens(raw []byte, max int) []string {
 
 // asciiTokens keeps a value as printable ASCII tokens (Date, Received).
 func asciiTokens(raw []byte) []string {
-	return strings.Fields(asciiOnly(raw))
+	s := asciiOnly(raw)
+	if scriptRe.MatchString(s) {
+		s = scriptRe.ReplaceAllString(s, "[$1")
+	}
+	return strings.Fields(s)
 }
 
 // rfc2231Param writes a parameter value as RFC 2231 §3–4 continuations

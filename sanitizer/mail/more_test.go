@@ -123,3 +123,18 @@ func TestVerifyMessageRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestScriptLookalikesInHeaders(t *testing.T) {
+	raw := "From: Script Team <script@example.com>\r\nTo: staff@example.lg.jp\r\nSubject: x\r\n" +
+		"Date: <script>alert(1)</script>\r\nMessage-ID: <script>\r\nReceived: from <script src=x> by mx\r\n" +
+		"Content-Type: text/plain\r\n\r\nbody\r\n"
+	e := newEngine(t, Options{}, sanitizer.Policy{})
+	out := delivered(t, run(t, e, raw))
+	p := parse(t, out)
+	if from, err := p.Header.AddressList("From"); err != nil || from[0].Address != "script@example.com" {
+		t.Errorf("From = %v, %v", from, err)
+	}
+	if scriptTagEnd.Match(out) {
+		t.Errorf("output keeps a script tag:\n%s", out)
+	}
+}

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -47,7 +47,8 @@ const maxVerifyDepth = 8
 //     UTF-8 without control characters;
 //   - the body is text/plain (UTF-8 or ISO-2022-JP) or multipart/mixed
 //     whose first part is that text and whose other parts are
-//     attachments; no text/html anywhere and no "<script" in any text;
+//     attachments; no text/html anywhere and no script tag ("<script"
+//     then a blank, "/" or ">") in any header or text;
 //   - every attachment, decoded, is detected again as an allowed kind
 //     matching its declared type; attached messages are checked the
 //     same way, recursively.
@@ -248,15 +249,23 @@ func checkAttachment(ctx context.Context, p *multipart.Part, mt, cte string, dep
 	return nil
 }
 
-// containsScript reports whether r holds "<script" in any letter case,
-// also across read boundaries.
+// scriptTag matches what an HTML tokenizer would start a script element
+// with (HTML Living Standard §13.2.5.8: the tag name ends at whitespace,
+// "/" or ">"), in any letter case; scriptTagEnd also at the end of text.
+var (
+	scriptTag    = regexp.MustCompile(`(?i)<\s*/?\s*script[\t\n\f\r />]`)
+	scriptTagEnd = regexp.MustCompile(`(?i)<\s*/?\s*script(?:[\t\n\f\r />]|$)`)
+)
+
+// containsScript reports whether r holds a script tag, also across read
+// boundaries.
 func containsScript(r io.Reader) bool {
 	buf := make([]byte, 64<<10)
 	var carry []byte
 	for {
 		n, err := r.Read(buf)
 		chunk := append(carry, buf[:n]...)
-		if containsScriptString(string(chunk)) {
+		if err != nil && containsScriptString(string(chunk)) || scriptTag.Match(chunk) {
 			return true
 		}
 		if len(chunk) > 16 {
@@ -271,7 +280,7 @@ func containsScript(r io.Reader) bool {
 }
 
 func containsScriptString(s string) bool {
-	return bytes.Contains(bytes.ToLower([]byte(s)), []byte("<script"))
+	return scriptTagEnd.MatchString(s)
 }
 
 // base64Decoder decodes line-broken base64 with the standard library.
