@@ -275,6 +275,9 @@ func readCentral(br *bufio.Reader) (*zipEntry, error) {
 	if diskStart != 0 {
 		return nil, formatError("multi-disk archives are not supported")
 	}
+	if e.method != methodAES {
+		e.aes = nil // the AES extra field means nothing without method 99
+	}
 	e.name, e.cp932 = decodeName(e.rawName, e.flags&flagUTF8 != 0, uniName, uniCRC, hasUni)
 	return e, nil
 }
