@@ -332,6 +332,9 @@ func read(ctx context.Context, r io.ReadSeeker, lim Limits) (*model.Context, err
 	if size > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: input is %d bytes, limit %d", ErrLimit, size, lim.MaxBytes)
 	}
+	if err := prescan(ctx, r); err != nil {
+		return nil, err
+	}
 	var pc *model.Context
 	err = guard(func() error {
 		var err error

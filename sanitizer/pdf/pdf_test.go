@@ -492,3 +492,29 @@ func TestRepairedXRefRevisionConfusion(t *testing.T) {
 		t.Errorf("output fails verify: %v", err)
 	}
 }
+
+// TestFilterReferenceCycleDoesNotCrash asserts that streams whose /Filter
+// or /DecodeParms refer to themselves are refused before pdfcpu parses
+// them (it recurses until a fatal stack overflow that kills the process).
+func TestFilterReferenceCycleDoesNotCrash(t *testing.T) {
+	for name, body := range map[string]string{
+		"FilterSelf":       "<< /Filter 5 0 R /Length 4 >>",
+		"FilterArray":      "<< /Filter [5 0 R] /Length 4 >>",
+		"DecodeParmsSelf":  "<< /Filter /FlateDecode /DecodeParms 5 0 R /Length 4 >>",
+		"DecodeParmsArray": "<< /Filter [/FlateDecode] /DecodeParms [5 0 R] /Length 4 >>",
+		"CommentsBetween":  "<< /Filter 5 % one\n0 %two\nR /Length 4 >>",
+		"HexEscapedKey":    "<< /D#65codeParms 5 0 R /Filter /FlateDecode /Length 4 >>",
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := onePage("", pdftest.Object{Num: 5, Body: body + "\nstream\nabcd\nendstream"})
+			var out bytes.Buffer
+			_, err := pdf.Disarm(context.Background(), bytes.NewReader(in), &out, pdf.DisarmOptions{})
+			if err == nil || !strings.Contains(err.Error(), "indirect reference") {
+				t.Errorf("err = %v, want the indirect reference refused", err)
+			}
+			if _, err := pdf.Inspect(context.Background(), bytes.NewReader(in), pdf.Limits{}); err == nil {
+				t.Error("Inspect accepted it")
+			}
+		})
+	}
+}

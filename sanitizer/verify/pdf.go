@@ -137,9 +137,16 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	rawHits, err := pdfScanNames(c.ctx, bufio.NewReaderSize(io.LimitReader(r, size), 64<<10))
+	raw, err := pdfScanNames(c.ctx, bufio.NewReaderSize(io.LimitReader(r, size), 64<<10))
 	if err != nil {
 		return err
+	}
+	// QUIRK: pdfcpu resolves a reference in /Filter or /DecodeParms while
+	// parsing the stream that holds it (pkg/pdfcpu/read.go:2331); a cycle
+	// recurses until the Go runtime kills the process (fatal stack
+	// overflow, not a recoverable panic). Such a file is refused unparsed.
+	if raw.filterRef {
+		return errors.New("verify: pdf has a /Filter or /DecodeParms given by reference")
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -199,7 +206,7 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 	} else if pc.PageCount < 1 {
 		c.problem("has no pages")
 	}
-	for _, h := range rawHits {
+	for _, h := range raw.hits {
 		if len(h.name) <= pdfShortName && h.inStream {
 			continue
 		}
@@ -305,11 +312,11 @@ func (c *pdfChecker) stream(n int, sd types.StreamDict, binary bool) error {
 		}
 	}
 	binary = binary || imageCoded || pdfBinaryStream(sd.Dict)
-	hits, err := pdfScanNames(c.ctx, bytes.NewReader(data))
+	scan, err := pdfScanNames(c.ctx, bytes.NewReader(data))
 	if err != nil {
 		return err
 	}
-	for _, h := range hits {
+	for _, h := range scan.hits {
 		if binary && len(h.name) <= pdfShortName {
 			continue
 		}
@@ -401,28 +408,72 @@ type pdfNameHit struct {
 	inStream bool // between the keywords stream and endstream (§7.3.8.1)
 }
 
-// pdfScanNames finds every name token (§7.3.5: a solidus followed by
-// regular characters) in a byte stream, normalizes #xx escapes and
-// returns those that are dangerous in any use. It also follows the
-// keywords stream and endstream, so that hits inside stream data (often
-// compressed or binary) are marked. It reads a byte at a time from a
-// buffered reader, so chunk boundaries cannot split a token.
-func pdfScanNames(ctx context.Context, r io.ByteReader) ([]pdfNameHit, error) {
-	var hits []pdfNameHit
+// pdfScan is what a lexical pass over PDF bytes found.
+type pdfScan struct {
+	hits []pdfNameHit
+	// filterRef: a /Filter or /DecodeParms whose value is an indirect
+	// reference or an array holding one.
+	filterRef bool
+}
+
+// pdfScanNames lexes PDF bytes (ISO 32000-1 §7.2, §7.3): it finds every
+// name token, in syntax, strings and comments alike, normalizes #xx
+// escapes (§7.3.5) and keeps the dangerous ones; it follows the keywords
+// stream and endstream to mark hits inside stream data; and it watches
+// the value after each /Filter and /DecodeParms for a reference. It reads
+// a byte at a time from a buffered reader, so no chunk boundary can split
+// a token.
+func pdfScanNames(ctx context.Context, r io.ByteReader) (pdfScan, error) {
+	var res pdfScan
 	var tok []byte
-	isName, inStream, afterStream := false, false, false
+	isName, inStream, afterStream, inComment := false, false, false, false
+	strDepth := 0 // nesting of a literal string; > 0 inside one
+	escaped := false
+	// The value after /Filter or /DecodeParms: its tokens at its own level.
+	watching, valDepth, valToks := false, 0, []string(nil)
 	var start, off int64
-	flush := func() {
-		if isName {
-			if name, ok := pdfDecodeName(tok); ok && pdfDangerNames[name] && len(hits) < 1000 {
-				hits = append(hits, pdfNameHit{name: name, off: start, inStream: inStream})
+	endValue := func() { watching, valDepth, valToks = false, 0, nil }
+	word := func(w string) {
+		if !watching {
+			return
+		}
+		if valDepth <= 1 {
+			valToks = append(valToks, w)
+			if n := len(valToks); n >= 3 && w == "R" && pdfIsInt(valToks[n-2]) && pdfIsInt(valToks[n-3]) {
+				res.filterRef = true
 			}
-		} else {
+		}
+		if valDepth == 0 && len(valToks) >= 3 {
+			endValue()
+		}
+	}
+	flush := func() {
+		switch {
+		case isName:
+			name, ok := pdfDecodeName(tok)
+			if ok && pdfDangerNames[name] && len(res.hits) < 1000 {
+				res.hits = append(res.hits, pdfNameHit{name: name, off: start, inStream: inStream})
+			}
+			if inStream || inComment || strDepth > 0 {
+				break
+			}
+			if watching && valDepth == 0 {
+				endValue() // the value was a name, or the next key came
+			} else if watching {
+				word("/")
+			}
+			if ok && (name == "Filter" || name == "DecodeParms") {
+				watching = true
+			}
+		case len(tok) > 0 && !inComment && strDepth == 0:
 			switch string(tok) {
 			case "stream":
 				afterStream = !inStream
 			case "endstream":
 				inStream = false
+			}
+			if !inStream {
+				word(string(tok))
 			}
 		}
 		isName = false
@@ -432,27 +483,75 @@ func pdfScanNames(ctx context.Context, r io.ByteReader) ([]pdfNameHit, error) {
 		b, err := r.ReadByte()
 		if err == io.EOF {
 			flush()
-			return hits, nil
+			return res, nil
 		}
 		if err != nil {
-			return nil, err
+			return res, err
 		}
 		if off&0xFFFFF == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return res, err
 			}
+		}
+		off++
+		if strDepth > 0 {
+			// Inside a literal string (§7.3.4.2) only names are looked for.
+			if isName && (pdfDelimiter(b) || escaped || b == '\\') {
+				flush()
+			}
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '(':
+				strDepth++
+			case b == ')':
+				strDepth--
+			case b == '/':
+				isName, start = true, off-1
+			case isName && len(tok) < 64:
+				tok = append(tok, b)
+			case isName:
+				tok = append(tok[:64], 0)
+			}
+			continue
 		}
 		switch {
 		case b == '/':
 			flush()
 			afterStream = false
-			isName, start = true, off
+			isName, start = true, off-1
 		case pdfDelimiter(b):
 			flush()
 			if afterStream {
 				// The stream keyword is followed by CRLF or LF (§7.3.8.1).
 				inStream = b == '\r' || b == '\n'
 				afterStream = false
+				continue
+			}
+			if inStream {
+				continue
+			}
+			switch {
+			case inComment:
+				inComment = b != '\r' && b != '\n'
+			case b == '%':
+				inComment = true
+			case b == '(' && strDepth == 0:
+				strDepth = 1
+				word("(")
+			case b == '[' || b == '<':
+				if watching {
+					valDepth++
+				}
+			case b == ']' || b == '>':
+				if watching {
+					valDepth--
+					if valDepth <= 0 {
+						endValue()
+					}
+				}
 			}
 		default:
 			afterStream = false
@@ -462,8 +561,19 @@ func pdfScanNames(ctx context.Context, r io.ByteReader) ([]pdfNameHit, error) {
 				tok = append(tok[:64], 0) // too long to be one of ours
 			}
 		}
-		off++
 	}
+}
+
+func pdfIsInt(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func pdfDelimiter(b byte) bool {

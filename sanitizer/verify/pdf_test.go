@@ -120,6 +120,40 @@ func TestPDFAttacksOnTheChecker(t *testing.T) {
 	}
 }
 
+// filterRefCycles are streams whose /Filter or /DecodeParms refer to a
+// stream, in the spellings a lexer must see through. pdfcpu recurses on
+// them until the process dies (fatal stack overflow, not a panic).
+func filterRefCycles() map[string]pdftest.Object {
+	return map[string]pdftest.Object{
+		"FilterSelf":             {Num: 5, Body: "<< /Filter 5 0 R /Length 4 >>\nstream\nabcd\nendstream"},
+		"DecodeParmsSelf":        {Num: 5, Body: "<< /Filter /FlateDecode /DecodeParms 5 0 R /Length 4 >>\nstream\nabcd\nendstream"},
+		"DecodeParmsArray":       {Num: 5, Body: "<< /Filter [/FlateDecode] /DecodeParms [null 5 0 R] /Length 4 >>\nstream\nabcd\nendstream"},
+		"CommentsBetween":        {Num: 5, Body: "<< /Filter 5 % one\n0 %two\nR /Length 4 >>\nstream\nabcd\nendstream"},
+		"HexEscapedKey":          {Num: 5, Body: "<< /F#69lter 5 0 R /Length 4 >>\nstream\nabcd\nendstream"},
+		"AfterStringWithPercent": {Num: 5, Body: "<< /X (50% \\) /Filter) /Filter 5 0 R /Length 4 >>\nstream\nabcd\nendstream"},
+	}
+}
+
+// TestPDFFilterReferenceCycleDoesNotCrash asserts that the checker refuses
+// these files before pdfcpu parses them (it would crash the test binary).
+func TestPDFFilterReferenceCycleDoesNotCrash(t *testing.T) {
+	for name, obj := range filterRefCycles() {
+		t.Run(name, func(t *testing.T) {
+			_, err := checkPDF(onePage("", obj), false)
+			if err == nil || !strings.Contains(err.Error(), "by reference") {
+				t.Errorf("err = %v, want a refusal of the reference", err)
+			}
+		})
+	}
+	// A reference inside the parameters dictionary is not resolved while
+	// parsing and stays allowed.
+	ok := onePage("", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode /DecodeParms << /JBIG2Globals 6 0 R >>", "abcd")},
+		pdftest.Object{Num: 6, Body: pdftest.Stream("", "efgh")})
+	if _, err := checkPDF(ok, false); err != nil && strings.Contains(err.Error(), "by reference") {
+		t.Errorf("JBIG2Globals reference refused: %v", err)
+	}
+}
+
 // insertBeforeXRef adds bytes in front of the xref section and shifts
 // startxref, so the added bytes are in the file but in no xref entry.
 func insertBeforeXRef(b []byte, s string) []byte {
