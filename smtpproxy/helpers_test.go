@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/mail"
 )
 
 // testLogger discards logs unless -v.
@@ -26,7 +27,12 @@ func testLogger(t *testing.T) *slog.Logger {
 
 func testEngine(t *testing.T) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{TempDir: t.TempDir(), Logger: testLogger(t)})
+	// The mail handler as app.NewEngine wires it (package app is not
+	// imported here: it may come to import this package).
+	e, err := sanitizer.New(sanitizer.Options{
+		TempDir: t.TempDir(), Logger: testLogger(t),
+		Handlers: mail.Handlers(mail.Options{}), Verifiers: mail.Verifiers(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +182,7 @@ func spooled(t *testing.T, r *Relay) []string {
 // waitFor polls cond until it holds or the test deadline nears.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)
