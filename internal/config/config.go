@@ -1,0 +1,254 @@
+// Package config reads mugai's one configuration file (TOML). Every
+// option has a safe default, so `mugai serve` runs with no file at all;
+// Example is the annotated file with each option beside its default,
+// and a test keeps the two in step. Unknown keys are an error, so a
+// typo never silently falls back to a default.
+package config
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/mugai-project/mugai/smtpproxy"
+)
+
+// Duration is a time.Duration written as "90s", "5m", "120h".
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %s", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Config is the whole file.
+type Config struct {
+	DataDir    string     `toml:"data_dir"`
+	Log        Log        `toml:"log"`
+	SMTP       SMTP       `toml:"smtp"`
+	Process    Process    `toml:"process"`
+	Deliver    Deliver    `toml:"deliver"`
+	ReturnPath Remote     `toml:"return_path"`
+	Admin      Admin      `toml:"admin"`
+	Quarantine Quarantine `toml:"quarantine"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // json or text
+}
+
+// SMTP is the Internet-side listener.
+type SMTP struct {
+	Listen              string   `toml:"listen"`
+	Hostname            string   `toml:"hostname"`
+	Domains             []string `toml:"domains"`
+	AllowNets           []string `toml:"allow_nets"`
+	MaxMessageBytes     int64    `toml:"max_message_bytes"`
+	MaxRecipients       int      `toml:"max_recipients"`
+	MaxLineLength       int      `toml:"max_line_length"`
+	CommandTimeout      Duration `toml:"command_timeout"`
+	DataTimeout         Duration `toml:"data_timeout"`
+	WriteTimeout        Duration `toml:"write_timeout"`
+	MaxConnections      int      `toml:"max_connections"`
+	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
+	TLSCert             string   `toml:"tls_cert"`
+	TLSKey              string   `toml:"tls_key"`
+	DrainTimeout        Duration `toml:"drain_timeout"`
+}
+
+// Process is the sanitizing step.
+type Process struct {
+	Workers   int      `toml:"workers"`
+	Timeout   Duration `toml:"timeout"`
+	Retention Duration `toml:"retention"`
+	Policy    string   `toml:"policy"`
+}
+
+// Remote is an outgoing SMTP peer.
+type Remote struct {
+	Relay              string   `toml:"relay"`
+	StartTLS           bool     `toml:"starttls"`
+	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
+	Username           string   `toml:"username"`
+	Password           string   `toml:"password"`
+	Timeout            Duration `toml:"timeout"`
+}
+
+// Deliver is the LGWAN side.
+type Deliver struct {
+	Remote
+	Workers      int      `toml:"workers"`
+	RetryInitial Duration `toml:"retry_initial"`
+	RetryMax     Duration `toml:"retry_max"`
+	Lifetime     Duration `toml:"lifetime"`
+	ScanInterval Duration `toml:"scan_interval"`
+}
+
+// Admin is the operations listener.
+type Admin struct {
+	Listen string `toml:"listen"`
+}
+
+// Quarantine guards releasing originals.
+type Quarantine struct {
+	AllowRelease bool `toml:"allow_release"`
+}
+
+// Default returns the configuration used without a file.
+func Default() Config {
+	return Config{
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "json"},
+		SMTP: SMTP{
+			Listen: ":2525", Domains: append([]string(nil), smtpproxy.DefaultDomains...), AllowNets: []string{},
+			MaxMessageBytes: 25 << 20, MaxRecipients: 100, MaxLineLength: 2000,
+			CommandTimeout: Duration{5 * time.Minute}, DataTimeout: Duration{10 * time.Minute}, WriteTimeout: Duration{time.Minute},
+			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: Duration{30 * time.Second},
+		},
+		Process: Process{Workers: 2, Timeout: Duration{5 * time.Minute}, Retention: Duration{180 * 24 * time.Hour}},
+		Deliver: Deliver{
+			Remote:  Remote{Timeout: Duration{5 * time.Minute}},
+			Workers: 4, RetryInitial: Duration{time.Minute}, RetryMax: Duration{time.Hour},
+			Lifetime: Duration{120 * time.Hour}, ScanInterval: Duration{30 * time.Second},
+		},
+		ReturnPath: Remote{Timeout: Duration{5 * time.Minute}},
+		Admin:      Admin{Listen: "127.0.0.1:9025"},
+	}
+}
+
+//go:embed example.toml
+var example string
+
+// Example returns the annotated configuration file: every option with
+// its default.
+func Example() string { return example }
+
+// Load reads a file over the defaults and checks it.
+func Load(file string) (Config, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(b)
+}
+
+// Parse reads a configuration over the defaults and checks it.
+func Parse(b []byte) (Config, error) {
+	c := Default()
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(&c)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return Config{}, fmt.Errorf("config: unknown keys: %s", strings.Join(keys, ", "))
+	}
+	return c, c.Check()
+}
+
+// Check reports every invalid value at once.
+func (c *Config) Check() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("config: "+format, a...)) }
+	if c.DataDir == "" {
+		bad("data_dir is empty")
+	}
+	if _, _, err := net.SplitHostPort(c.SMTP.Listen); err != nil {
+		bad("smtp.listen: %v", err)
+	}
+	if len(c.SMTP.Domains) == 0 {
+		bad("smtp.domains is empty: no recipient would be accepted")
+	}
+	for _, d := range c.SMTP.Domains {
+		if d == "" || strings.ContainsAny(d, "@ /") {
+			bad("smtp.domains: %q is not a domain", d)
+		}
+	}
+	for _, n := range c.SMTP.AllowNets {
+		if _, err := netip.ParsePrefix(n); err != nil {
+			if _, err := netip.ParseAddr(n); err != nil {
+				bad("smtp.allow_nets: %q is neither a CIDR nor an address", n)
+			}
+		}
+	}
+	if c.SMTP.MaxMessageBytes <= 0 || c.SMTP.MaxRecipients <= 0 || c.SMTP.MaxConnections <= 0 || c.SMTP.MaxConnectionsPerIP <= 0 || c.SMTP.MaxLineLength < 1000 {
+		bad("smtp limits must be positive (max_line_length at least 1000, RFC 5321 4.5.3.1.6)")
+	}
+	if (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == "") {
+		bad("smtp.tls_cert and smtp.tls_key go together")
+	}
+	for name, r := range map[string]Remote{"deliver": c.Deliver.Remote, "return_path": c.ReturnPath} {
+		if r.Relay != "" {
+			if _, _, err := net.SplitHostPort(r.Relay); err != nil {
+				bad("%s.relay: %v", name, err)
+			}
+		}
+		if r.Username != "" && !r.StartTLS {
+			bad("%s.username needs starttls = true: no AUTH in the clear", name)
+		}
+	}
+	if c.Deliver.RetryInitial.Duration > c.Deliver.RetryMax.Duration {
+		bad("deliver.retry_initial is longer than deliver.retry_max")
+	}
+	if c.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+			bad("admin.listen: %v", err)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level %q: debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		bad("log.format %q: json or text", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func remote(r Remote) smtpproxy.Remote {
+	return smtpproxy.Remote{Addr: r.Relay, StartTLS: r.StartTLS, InsecureSkipVerify: r.InsecureSkipVerify,
+		Username: r.Username, Password: r.Password, Timeout: r.Timeout.Duration}
+}
+
+// Relay returns the relay's options (logger and metrics are the
+// caller's).
+func (c *Config) Relay() smtpproxy.Options {
+	return smtpproxy.Options{
+		DataDir: c.DataDir, Listen: c.SMTP.Listen, Hostname: c.SMTP.Hostname, Domains: c.SMTP.Domains, AllowNets: c.SMTP.AllowNets,
+		MaxMessageBytes: c.SMTP.MaxMessageBytes, MaxRecipients: c.SMTP.MaxRecipients, MaxLineLength: c.SMTP.MaxLineLength,
+		CommandTimeout: c.SMTP.CommandTimeout.Duration, DataTimeout: c.SMTP.DataTimeout.Duration, WriteTimeout: c.SMTP.WriteTimeout.Duration,
+		MaxConnections: c.SMTP.MaxConnections, MaxConnectionsPerIP: c.SMTP.MaxConnectionsPerIP,
+		TLSCert: c.SMTP.TLSCert, TLSKey: c.SMTP.TLSKey, DrainTimeout: c.SMTP.DrainTimeout.Duration,
+		ProcessWorkers: c.Process.Workers, ProcessTimeout: c.Process.Timeout.Duration, Retention: c.Process.Retention.Duration,
+		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
+		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,
+		QueueLifetime: c.Deliver.Lifetime.Duration, ScanInterval: c.Deliver.ScanInterval.Duration,
+	}
+}
