@@ -35,37 +35,40 @@ fi
 
 now() { date +%s.%N; }
 
-echo "cpus: $(nproc)  runs per file: $runs  dpi: 150"
-printf '%-22s %6s %9s %12s %12s %12s %8s %8s\n' file pages bytes-in "mugai p/s" "mutool p/s" "mutool×2 p/s" ratio out/in
+echo "cpus: $(nproc)  runs per file: $runs  dpi: 150  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-18s %5s %8s | %9s %9s %7s | %9s %9s %9s | %6s %6s\n' file pages bytes-in \
+	"mugai p/s" "cpu ms/p" out/in "mutool p/s" "×$(nproc) p/s" "cpu ms/p" ratio cpu-r
 for f in "${files[@]}"; do
 	pages=$(mutool info "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')
 	line=$(MUGAI_BENCH_PDF=$f "$work/render.test" -test.run '^$' -test.bench '^BenchmarkFlattenPDF$' \
 		-test.benchtime "${runs}x" | grep '^BenchmarkFlattenPDF')
-	mugai=$(awk '{for (i = 1; i <= NF; i++) if ($i == "pages/s") print $(i-1)}' <<<"$line")
-	outin=$(awk '{for (i = 1; i <= NF; i++) if ($i == "out/in") print $(i-1)}' <<<"$line")
+	metric() { awk -v m="$1" '{for (i = 1; i <= NF; i++) if ($i == m) print $(i-1)}' <<<"$line"; }
+	mugai=$(metric pages/s)
+	mugaicpu=$(metric cpu-ms/page)
+	outin=$(metric out/in)
 
-	# One mutool process (it renders on one core).
-	t0=$(now)
-	for _ in $(seq "$runs"); do mutool draw -q -r 150 -o "$work/x%d.png" "$f" 2>/dev/null; done
-	t1=$(now)
-	mutool1=$(echo "$pages * $runs / ($t1 - $t0)" | bc -l)
+	# One mutool process (it renders on one core); user+sys time from bash.
+	TIMEFORMAT='%R %U %S'
+	read -r real user sys < <({ time (for _ in $(seq "$runs"); do
+		mutool draw -q -r 150 -o "$work/x%d.png" "$f" 2>/dev/null
+	done) ; } 2>&1)
+	mutool1=$(echo "$pages * $runs / $real" | bc -l)
+	mutoolcpu=$(echo "($user + $sys) * 1000 / ($pages * $runs)" | bc -l)
 
 	# One mutool process per CPU, each drawing the file: mutool's best
 	# throughput on this machine.
 	n=$(nproc)
-	t0=$(now)
-	for j in $(seq "$n"); do
+	read -r realn _ _ < <({ time (for j in $(seq "$n"); do
 		(for _ in $(seq "$runs"); do mutool draw -q -r 150 -o "$work/y$j-%d.png" "$f" 2>/dev/null; done) &
-	done
-	wait
-	t1=$(now)
-	mutooln=$(echo "$pages * $runs * $n / ($t1 - $t0)" | bc -l)
+	done; wait) ; } 2>&1)
+	mutooln=$(echo "$pages * $runs * $n / $realn" | bc -l)
 
-	ratio=$(echo "$mugai / $mutooln" | bc -l)
-	printf '%-22s %6s %9s %12.1f %12.1f %12.1f %8.2f %8s\n' "$(basename "$f")" "$pages" "$(stat -c %s "$f")" \
-		"$mugai" "$mutool1" "$mutooln" "$ratio" "$outin"
+	printf '%-18s %5s %8s | %9.1f %9.1f %7.2f | %9.1f %9.1f %9.1f | %6.2f %6.2f\n' "$(basename "$f")" "$pages" "$(stat -c %s "$f")" \
+		"$mugai" "$mugaicpu" "$outin" "$mutool1" "$mutooln" "$mutoolcpu" \
+		"$(echo "$mugai / $mutooln" | bc -l)" "$(echo "$mutoolcpu / $mugaicpu" | bc -l)"
 done
-echo "ratio = mugai pages/s ÷ mutool pages/s with one process per CPU"
+echo "ratio = mugai pages/s ÷ mutool pages/s with one mutool per CPU (wall clock, all CPUs busy)"
+echo "cpu-r = mutool CPU ms per page ÷ mugai CPU ms per page (independent of other load)"
 
 echo
 echo "start-up (New + first page), compiled-module cache in an empty folder:"

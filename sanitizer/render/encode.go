@@ -21,7 +21,8 @@ import (
 //     code) and counts the codes.
 //  2. A page whose codes are all neutral is 4-bit gray. Otherwise a palette
 //     is chosen (see palette) and the page is 4- or 8-bit Indexed; with
-//     more than 256 colours it is 4-bit RGB.
+//     more than 256 colours it is JPEG if they are spread as in a
+//     photograph (photoLike), else 4-bit RGB.
 //  3. The samples are packed in rows with the PNG Up predictor and
 //     zlib-compressed (ISO 32000-1 §7.4.4.4, Predictor 15).
 //  4. If that takes more than photoBitsPerPixel, JPEG is tried as well and
@@ -112,6 +113,17 @@ func encodePage(img *image.RGBA) (*encodedPage, error) {
 		e.img.ColorSpace = pal.colorSpace()
 		e.img.DecodeParms = fmt.Sprintf("<< /Predictor 15 /Colors 1 /BitsPerComponent %d /Columns %d >>", pal.bits, w)
 		err = flateCodes(buf, codes, w, h, &pal.index, pal.bits)
+	case photoLike(&hist, w*h):
+		// Continuous tone: lossless would be large and slow to deflate.
+		buf.Reset()
+		if err := jpeg.Encode(buf, img, &jpeg.Options{Quality: JPEGQuality}); err != nil {
+			e.free()
+			return nil, fmt.Errorf("render: encode page: %w", err)
+		}
+		e.enc, e.img.ColorSpace = EncJPEG, "/DeviceRGB"
+		e.img.BPC, e.img.Filter = 8, "/DCTDecode"
+		e.img.Data = buf.Bytes()
+		return e, nil
 	default:
 		e.enc, e.img.ColorSpace = EncRGB4, "/DeviceRGB"
 		e.img.DecodeParms = fmt.Sprintf("<< /Predictor 15 /Colors 3 /BitsPerComponent 4 /Columns %d >>", w)
@@ -151,6 +163,27 @@ func encodePage(img *image.RGBA) (*encodedPage, error) {
 	}
 	e.img.Data = e.buf.Bytes()
 	return e, nil
+}
+
+// photoLike reports whether the 256 most frequent colours cover less than
+// 90% of the page: its colours are spread as in a photograph, not
+// concentrated as in text and line art with a small picture.
+func photoLike(hist *[4096]uint32, pixels int) bool {
+	counts := make([]uint32, 0, len(hist))
+	for _, n := range hist {
+		if n > 0 {
+			counts = append(counts, n)
+		}
+	}
+	if len(counts) <= 256 {
+		return false
+	}
+	slices.SortFunc(counts, func(a, b uint32) int { return cmp.Compare(b, a) })
+	var top uint64
+	for _, n := range counts[:256] {
+		top += uint64(n)
+	}
+	return top*10 < uint64(pixels)*9
 }
 
 // toGray converts with the Rec. 601 luma weights (as image/color does).

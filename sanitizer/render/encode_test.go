@@ -129,9 +129,15 @@ func TestEncodePageRoundTrip(t *testing.T) {
 			}
 			return textish(x, y)
 		}), EncIndexed, paletteFar*17 + 8, w * h / paletteMaxFar},
-		{"many colours", fill(func(x, y int) color.RGBA {
-			return color.RGBA{uint8(x), uint8(y), uint8(x + y), 255}
+		{"text with a small colourful picture", fill(func(x, y int) color.RGBA {
+			if x < 60 && y < 60 {
+				return color.RGBA{uint8(4 * x), uint8(4 * y), uint8(2*x + 2*y), 255}
+			}
+			return textish(x, y)
 		}), EncRGB4, 8, 0},
+		{"gradient", fill(func(x, y int) color.RGBA {
+			return color.RGBA{uint8(x), uint8(y), uint8(x + y), 255}
+		}), EncJPEG, 255, w * h},
 		{"noise photo", fill(func(x, y int) color.RGBA {
 			return color.RGBA{uint8(rng.IntN(256)), uint8(y + rng.IntN(30)), uint8(x + rng.IntN(30)), 255}
 		}), EncJPEG, 255, w * h},
