@@ -163,10 +163,14 @@ func joinWordsUTF8(s string, f *textFindings) string {
 			break
 		}
 		// Find the run of words (separated by blanks only) starting at i.
+		noEnd := false
 		j := i
 		runEnd := i
 		for {
 			_, _, n, ok := parseWord(s[j:])
+			if !ok && n < 0 {
+				noEnd = true
+			}
 			if !ok {
 				break
 			}
@@ -181,6 +185,10 @@ func joinWordsUTF8(s string, f *textFindings) string {
 			j = k
 		}
 		if runEnd == i {
+			if noEnd {
+				b.WriteString(s)
+				break
+			}
 			b.WriteString(s[:i+2])
 			s = s[i+2:]
 			continue

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -80,4 +83,47 @@ func checkNoPanic(t *testing.T, r *sanitizer.Report) {
 	for _, c := range r.Children {
 		checkNoPanic(t, c)
 	}
+}
+
+// FuzzHeaderText decodes any raw Subject value and re-encodes it: the
+// decoded text is valid UTF-8 without line breaks, the written field has
+// lines of at most 78 columns, and a standard reader decodes it back to
+// exactly the same text.
+func FuzzHeaderText(f *testing.F) {
+	for _, s := range []string{
+		"=?ISO-2022-JP?B?GyRCOCtAUT1xGyhC?=", "=?UTF-8?B?5LyaB?= =?UTF-8?Q?=E8=AD=B0?=", "plain ascii subject",
+		"=?utf-8?q?a=0D=0ABcc:_x?=", "\x1b$B8+@Q=q\x1b(B", "\x8c\xa9\x90\xcf\x8f\x91", "=?x-unknown?B?gqA=?=",
+		"=?UTF-8?B?" + b64s(strings.Repeat("長い件名", 30)) + "?=",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var tf textFindings
+		text := decodeHeaderText(raw, &tf)
+		if !utf8.ValidString(text) || strings.ContainsAny(text, "\r\n\x00") {
+			t.Fatalf("decoded %q", text)
+		}
+		var b bytes.Buffer
+		writeField(&b, "Subject", unstructuredTokens(text))
+		for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n") {
+			if len(l) > 78 && strings.Contains(l, "=?") {
+				t.Fatalf("line of %d columns: %q", len(l), l)
+			}
+		}
+		if text == "" {
+			return
+		}
+		b.WriteString("\r\n")
+		msg, err := mail.ReadMessage(&b)
+		if err != nil {
+			t.Fatalf("%q: %v", b.String(), err)
+		}
+		back, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(strings.Fields(back), " ") != strings.Join(strings.Fields(text), " ") {
+			t.Fatalf("round trip: %q -> %q", text, back)
+		}
+	})
 }

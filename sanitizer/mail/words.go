@@ -64,6 +64,10 @@ func decodeWords(s string, f *textFindings) string {
 			break
 		}
 		cs, data, n, ok := parseWord(s[i:])
+		if !ok && n < 0 {
+			segs = append(segs, segment{text: s})
+			break
+		}
 		if !ok {
 			segs = append(segs, segment{text: s[:i+2]})
 			s = s[i+2:]
@@ -103,10 +107,14 @@ func decodeWords(s string, f *textFindings) string {
 // parseWord parses one "=?charset?enc?text?=" at the start of s and
 // returns the charset (lower case, RFC 2231 language removed), the
 // decoded octets and the length consumed.
+//
+// Every search is bounded or final, so that a header full of "=?" stays
+// linear: the charset is looked for in 64 bytes, and when no "?=" is left
+// anywhere, errNoEnd tells the caller to stop looking.
 func parseWord(s string) (string, []byte, int, bool) {
 	rest := s[2:]
-	q1 := strings.IndexByte(rest, '?')
-	if q1 <= 0 || q1 > 64 || len(rest) < q1+3 || rest[q1+2] != '?' {
+	q1 := strings.IndexByte(rest[:min(len(rest), 65)], '?')
+	if q1 <= 0 || len(rest) < q1+3 || rest[q1+2] != '?' {
 		return "", nil, 0, false
 	}
 	cs := strings.ToLower(rest[:q1])
@@ -120,7 +128,7 @@ func parseWord(s string) (string, []byte, int, bool) {
 	text := rest[q1+3:]
 	end := strings.Index(text, "?=")
 	if end < 0 {
-		return "", nil, 0, false
+		return "", nil, -1, false // no word can end anywhere after this
 	}
 	text = text[:end]
 	n := 2 + q1 + 3 + end + 2
