@@ -19,6 +19,7 @@ const (
 	KindMessage = "message" // the sanitized message, to LGWAN
 	KindNotice  = "notice"  // the could-not-sanitize notice, to LGWAN
 	KindDSN     = "dsn"     // a delivery status notification, to the Internet sender
+	KindRelease = "release" // an original released by an administrator, to LGWAN
 )
 
 // Recipient states.
@@ -281,4 +282,22 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+// Release queues an original from the quarantine for delivery to its
+// recipients as it is, unsanitized: the administrator's audited override
+// (the caller records who and why). The entry's ID is the item's ID with
+// "-release", so releasing twice queues it once.
+func (q *Outbox) Release(id, from string, rcpts []string, original io.Reader) (string, error) {
+	if len(rcpts) == 0 {
+		return "", errors.New("smtpproxy: the item has no recipients")
+	}
+	e := &Entry{ID: id + "-release", Kind: KindRelease, From: from, OrigFrom: from, Created: time.Now().UTC()}
+	for _, rc := range rcpts {
+		e.Rcpts = append(e.Rcpts, &RcptState{Addr: rc, Status: StatusPending})
+	}
+	if err := os.MkdirAll(filepath.Join(q.o.dir, "tmp"), 0o700); err != nil {
+		return "", err
+	}
+	return e.ID, q.o.put(e, original)
 }

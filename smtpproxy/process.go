@@ -218,11 +218,8 @@ func (r *Relay) hold(ctx context.Context, env *Envelope, body *io.SectionReader,
 	if reason == "" {
 		reason = "original" // kept as 原本保管, not withheld
 	}
-	to := env.To
-	if len(to) > 10 {
-		to = to[:10]
-	}
-	toJSON, _ := json.Marshal(to)
+	// Every recipient (at most MaxRecipients), for an audited release.
+	toJSON, _ := json.Marshal(env.To)
 	it := store.Item{
 		ID: env.ID, Created: env.Received, Size: body.Size(), Name: "message.eml", MediaType: "message/rfc822",
 		Reason: reason, Report: rep, RetainUntil: env.Received.Add(r.opts.Retention), Source: "smtp",

@@ -30,6 +30,11 @@ var commands = map[string]command{
 	"serve":    {"run the SMTP relay and the transfer web sites", runServe},
 	"sanitize": {"sanitize files or .eml messages into a folder", runSanitize},
 	"version":  {"print the version", runVersion},
+
+	// The mail relay's operations.
+	"config":     {"check the configuration file or print an annotated example", runConfig},
+	"queue":      {"list, show, retry or delete messages waiting for delivery", runQueue},
+	"quarantine": {"list or show held originals; release one (audited, off by default)", runQuarantine},
 }
 
 // Exit codes shared by the subcommands.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/smtpproxy"
+)
+
+// runQuarantine implements `mugai quarantine [-config FILE] list | show ID | release ID`.
+// release delivers an original to its recipients unsanitized; it is off
+// unless quarantine.allow_release is set, and every release is audited.
+func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("quarantine", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	file := fset.String("config", "", "configuration file; default: built-in defaults")
+	by := fset.String("by", os.Getenv("USER"), "who releases, for the audit log")
+	state := fset.String("state", "", "list only items in this state: held, released, purged")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mugai quarantine [-config FILE] list | show ID | release [-by NAME] ID")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		return exitUsage
+	}
+	a := fset.Args()
+	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
+		fset.Usage()
+		return exitUsage
+	}
+	c, err := loadConfig(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitUsage
+	}
+	_, outboxDir, qDir, _ := c.Relay().Dirs()
+	q, err := store.NewFS(qDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	switch a[0] {
+	case "list":
+		items, err := q.List(ctx, store.Filter{State: store.State(*state)})
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+			return exitInternal
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATE\tREASON\tSIZE\tFROM\tRETAIN UNTIL")
+		for _, it := range items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", it.ID, it.State, it.Reason, it.Size, it.Meta["from"], it.RetainUntil.Format("2006-01-02"))
+		}
+		tw.Flush()
+		return exitOK
+	case "show":
+		it, rc, err := q.Get(ctx, a[1])
+		if rc != nil {
+			rc.Close()
+		}
+		if err != nil && it.ID == "" {
+			fmt.Fprintf(stderr, "mugai quarantine: %s: %v\n", a[1], err)
+			return exitInternal
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(it)
+		return exitOK
+	case "release":
+		if !c.Quarantine.AllowRelease {
+			fmt.Fprintln(stderr, "mugai quarantine: release is disabled; set quarantine.allow_release = true in the configuration")
+			return exitUsage
+		}
+		if *by == "" {
+			fmt.Fprintln(stderr, "mugai quarantine: release needs -by NAME for the audit log")
+			return exitUsage
+		}
+		return release(ctx, c.DataDir, outboxDir, q, a[1], *by, stdout, stderr)
+	}
+	fset.Usage()
+	return exitUsage
+}
+
+func release(ctx context.Context, dataDir, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
+	it, rc, err := q.Get(ctx, id)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %s: %v\n", id, err)
+		return exitInternal
+	}
+	defer rc.Close()
+	if it.Source != "smtp" {
+		fmt.Fprintf(stderr, "mugai quarantine: %s did not come by mail\n", id)
+		return exitUsage
+	}
+	var rcpts []string
+	if err := json.Unmarshal([]byte(it.Meta["to"]), &rcpts); err != nil || len(rcpts) == 0 {
+		fmt.Fprintf(stderr, "mugai quarantine: %s: no recipients recorded\n", id)
+		return exitInternal
+	}
+	db, err := meta.OpenSQLite(ctx, filepath.Join(dataDir, "mugai.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	defer db.Close()
+	// The audit record comes first: a release that is not recorded does
+	// not happen.
+	if err := db.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: audit: %v\n", err)
+		return exitInternal
+	}
+	ob, err := smtpproxy.OpenOutbox(outboxDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	qid, err := ob.Release(id, it.Meta["from"], rcpts, rc)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	if err := q.SetState(ctx, id, store.Released, by); err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	fmt.Fprintf(stdout, "%s released to %d recipients as queue entry %s\n", id, len(rcpts), qid)
+	return exitOK
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/smtpproxy"
+)
+
+// runQueue implements `mugai queue [-config FILE] list|show ID|retry ID|delete ID`
+// on the outbox in the data folder. It works beside a running server,
+// which picks changes up at its next outbox scan.
+func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("queue", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	file := fset.String("config", "", "configuration file; default: built-in defaults")
+	by := fset.String("by", os.Getenv("USER"), "who does this, for the audit log")
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mugai queue [-config FILE] list | show ID | retry ID | delete ID")
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		return exitUsage
+	}
+	a := fset.Args()
+	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
+		fset.Usage()
+		return exitUsage
+	}
+	c, err := loadConfig(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai queue: %v\n", err)
+		return exitUsage
+	}
+	_, outboxDir, _, _ := c.Relay().Dirs()
+	q, err := smtpproxy.OpenOutbox(outboxDir)
+	if errors.Is(err, fs.ErrNotExist) && a[0] == "list" {
+		fmt.Fprintln(stdout, "the queue is empty")
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai queue: %v\n", err)
+		return exitInternal
+	}
+	switch a[0] {
+	case "list":
+		es, err := q.List()
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai queue: %v\n", err)
+			return exitInternal
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKIND\tRCPTS\tPENDING\tATTEMPTS\tNEXT\tLAST ERROR")
+		for _, e := range es {
+			pending := 0
+			for _, r := range e.Rcpts {
+				if r.Status == smtpproxy.StatusPending {
+					pending++
+				}
+			}
+			next := "now"
+			switch {
+			case e.Held:
+				next = "held (failed)"
+			case time.Until(e.NextAttempt) > 0:
+				next = e.NextAttempt.Local().Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", e.ID, e.Kind, len(e.Rcpts), pending, e.Attempts, next, e.LastError)
+		}
+		tw.Flush()
+		return exitOK
+	case "show":
+		e, msg, err := q.Get(a[1])
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai queue: %s: %v\n", a[1], err)
+			return exitInternal
+		}
+		defer msg.Close()
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(e)
+		// Only the header of the queued message: it is mugai's own
+		// rebuilt message, and a header is enough to tell what it is.
+		head, _ := io.ReadAll(io.LimitReader(msg, 16<<10))
+		if i := strings.Index(string(head), "\r\n\r\n"); i >= 0 {
+			head = head[:i]
+		}
+		fmt.Fprintf(stdout, "\n%s\n", strings.ReplaceAll(string(head), "\r\n", "\n"))
+		return exitOK
+	case "retry", "delete":
+		var err error
+		if a[0] == "retry" {
+			err = q.Retry(a[1])
+		} else {
+			err = q.Delete(a[1])
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai queue: %s %s: %v\n", a[0], a[1], err)
+			return exitInternal
+		}
+		if db, err := meta.OpenSQLite(ctx, filepath.Join(c.DataDir, "mugai.db")); err == nil {
+			db.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
+			if a[0] == "delete" {
+				db.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
+			}
+			db.Close()
+		}
+		fmt.Fprintf(stdout, "%s: %s done\n", a[1], a[0])
+		return exitOK
+	}
+	fset.Usage()
+	return exitUsage
+}
