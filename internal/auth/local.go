@@ -1,0 +1,337 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Options configure Local. The zero value means the defaults.
+type Options struct {
+	Params Params
+	// MaxFailures consecutive wrong passwords lock an account for
+	// LockFor. Defaults 5 and 15 minutes.
+	MaxFailures int
+	LockFor     time.Duration
+	// SessionTTL is how long a session lives without use (default 8
+	// hours); SessionMax how long it lives at most (default 12 hours).
+	SessionTTL time.Duration
+	SessionMax time.Duration
+	Now        func() time.Time // default time.Now
+}
+
+func (o Options) withDefaults() Options {
+	o.Params = o.Params.withDefaults()
+	if o.MaxFailures <= 0 {
+		o.MaxFailures = 5
+	}
+	if o.LockFor <= 0 {
+		o.LockFor = 15 * time.Minute
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 8 * time.Hour
+	}
+	if o.SessionMax <= 0 {
+		o.SessionMax = 12 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Local keeps users and sessions in the SQLite database, in tables
+// prefixed auth_ beside the other parts of mugai.
+type Local struct {
+	db   *sql.DB
+	opts Options
+	// dummy is a hash checked for unknown users, so that a login takes
+	// as long whether or not the account exists.
+	dummy string
+}
+
+var _ Authenticator = (*Local)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS auth_users (
+	name TEXT PRIMARY KEY,
+	display_name TEXT NOT NULL DEFAULT '',
+	role TEXT NOT NULL,
+	hash TEXT NOT NULL,
+	disabled INTEGER NOT NULL DEFAULT 0,
+	created TEXT NOT NULL,
+	failures INTEGER NOT NULL DEFAULT 0,
+	locked_until TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS auth_sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_name TEXT NOT NULL,
+	zone TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	created TEXT NOT NULL,
+	last_seen TEXT NOT NULL,
+	ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions(user_name);
+`
+
+// NewLocal creates the auth_ tables if needed.
+func NewLocal(ctx context.Context, db *sql.DB, opts Options) (*Local, error) {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return nil, fmt.Errorf("auth: creating the schema: %w", err)
+	}
+	l := &Local{db: db, opts: opts.withDefaults()}
+	d, err := Hash(randomToken(16), l.opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	l.dummy = d
+	return l, nil
+}
+
+// Add creates a user.
+func (l *Local) Add(ctx context.Context, u User, password string) error {
+	if !ValidName(u.Name) {
+		return ErrInvalidName
+	}
+	if u.Role == "" {
+		u.Role = RoleUser
+	}
+	if !u.Role.Valid() {
+		return fmt.Errorf("auth: unknown role %q (user, approver or admin)", u.Role)
+	}
+	if len([]rune(password)) < MinPasswordLen {
+		return ErrWeakPassword
+	}
+	h, err := Hash(password, l.opts.Params)
+	if err != nil {
+		return err
+	}
+	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created) VALUES (?, ?, ?, ?, ?)`,
+		u.Name, u.DisplayName, string(u.Role), h, ts(l.opts.Now()))
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return ErrExists
+		}
+		return fmt.Errorf("auth: %w", err)
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password, clears a lockout and ends the
+// user's sessions.
+func (l *Local) SetPassword(ctx context.Context, name, password string) error {
+	if len([]rune(password)) < MinPasswordLen {
+		return ErrWeakPassword
+	}
+	h, err := Hash(password, l.opts.Params)
+	if err != nil {
+		return err
+	}
+	return l.update(ctx, name, `UPDATE auth_users SET hash=?, failures=0, locked_until='' WHERE name=?`, h, name)
+}
+
+// SetDisabled disables or enables a user; disabling ends its sessions.
+func (l *Local) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	return l.update(ctx, name, `UPDATE auth_users SET disabled=? WHERE name=?`, disabled, name)
+}
+
+// SetRole changes a user's role.
+func (l *Local) SetRole(ctx context.Context, name string, r Role) error {
+	if !r.Valid() {
+		return fmt.Errorf("auth: unknown role %q", r)
+	}
+	return l.update(ctx, name, `UPDATE auth_users SET role=? WHERE name=?`, string(r), name)
+}
+
+// Unlock clears a lockout.
+func (l *Local) Unlock(ctx context.Context, name string) error {
+	return l.update(ctx, name, `UPDATE auth_users SET failures=0, locked_until='' WHERE name=?`, name)
+}
+
+func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
+	res, err := l.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoUser
+	}
+	_, err = l.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE user_name=?`, name)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	return nil
+}
+
+const userCols = `name, display_name, role, disabled, created, failures, locked_until`
+
+func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var role, created, locked string
+	if err := sc.Scan(&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked); err != nil {
+		return u, err
+	}
+	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
+	return u, nil
+}
+
+// User returns one user.
+func (l *Local) User(ctx context.Context, name string) (User, error) {
+	u, err := scanUser(l.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM auth_users WHERE name=?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNoUser
+	}
+	if err != nil {
+		return u, fmt.Errorf("auth: %w", err)
+	}
+	return u, nil
+}
+
+// Users lists every user by name.
+func (l *Local) Users(ctx context.Context) ([]User, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT `+userCols+` FROM auth_users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Authenticate implements Authenticator. A wrong password counts toward
+// the lockout; a locked account is refused even with the right password
+// until the lock ends.
+func (l *Local) Authenticate(ctx context.Context, name, password string) (User, error) {
+	var hash string
+	var u User
+	var role, created, locked string
+	err := l.db.QueryRowContext(ctx, `SELECT `+userCols+`, hash FROM auth_users WHERE name=?`, name).
+		Scan(&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		Verify(l.dummy, password) // same time as a real check
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrNoUser)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: %w", err)
+	}
+	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
+	now := l.opts.Now()
+	if now.Before(u.LockedUntil) {
+		Verify(l.dummy, password)
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrLocked)
+	}
+	ok, verr := Verify(hash, password)
+	if verr != nil || !ok {
+		failures := u.Failures + 1
+		lock := ""
+		if failures >= l.opts.MaxFailures {
+			lock, failures = ts(now.Add(l.opts.LockFor)), 0
+		}
+		if _, err := l.db.ExecContext(ctx, `UPDATE auth_users SET failures=?, locked_until=? WHERE name=?`, failures, lock, name); err != nil {
+			return User{}, fmt.Errorf("auth: %w", err)
+		}
+		if lock != "" {
+			return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrLocked)
+		}
+		return User{}, ErrBadCredentials
+	}
+	if u.Disabled {
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
+	}
+	if u.Failures != 0 || locked != "" {
+		if _, err := l.db.ExecContext(ctx, `UPDATE auth_users SET failures=0, locked_until='' WHERE name=?`, name); err != nil {
+			return User{}, fmt.Errorf("auth: %w", err)
+		}
+		u.Failures, u.LockedUntil = 0, time.Time{}
+	}
+	return u, nil
+}
+
+// Session is a signed-in user on one site.
+type Session struct {
+	User User
+	Zone string // the site the session belongs to ("upload", "download")
+	// CSRF is the token every state-changing request must carry.
+	CSRF    string
+	Created time.Time
+}
+
+// NewSession starts a session for user on zone and returns its token,
+// which goes into the cookie and nowhere else.
+func (l *Local) NewSession(ctx context.Context, user, zone, ip string) (token string, s Session, err error) {
+	token = randomToken(32)
+	now := l.opts.Now()
+	s = Session{Zone: zone, CSRF: randomToken(32), Created: now}
+	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_sessions (token_hash, user_name, zone, csrf, created, last_seen, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		tokenHash(token), user, zone, s.CSRF, ts(now), ts(now), ip)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("auth: %w", err)
+	}
+	s.User, err = l.User(ctx, user)
+	return token, s, err
+}
+
+// Session returns the live session for token on zone and marks it used.
+// An expired session, one of a disabled user, or one of another zone is
+// ErrNoSession.
+func (l *Local) Session(ctx context.Context, token, zone string) (Session, error) {
+	if token == "" || len(token) > 128 {
+		return Session{}, ErrNoSession
+	}
+	th := tokenHash(token)
+	var s Session
+	var user, created, seen string
+	err := l.db.QueryRowContext(ctx, `SELECT user_name, zone, csrf, created, last_seen FROM auth_sessions WHERE token_hash=?`, th).
+		Scan(&user, &s.Zone, &s.CSRF, &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("auth: %w", err)
+	}
+	now := l.opts.Now()
+	s.Created = parseTS(created)
+	if s.Zone != zone || now.Sub(parseTS(seen)) > l.opts.SessionTTL || now.Sub(s.Created) > l.opts.SessionMax {
+		if s.Zone == zone {
+			l.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE token_hash=?`, th)
+		}
+		return Session{}, ErrNoSession
+	}
+	s.User, err = l.User(ctx, user)
+	if err != nil || s.User.Disabled {
+		return Session{}, ErrNoSession
+	}
+	// QUIRK: last_seen is written at most once a minute, so that page
+	// polling does not turn every request into a database write.
+	if now.Sub(parseTS(seen)) > time.Minute {
+		l.db.ExecContext(ctx, `UPDATE auth_sessions SET last_seen=? WHERE token_hash=?`, ts(now), th)
+	}
+	return s, nil
+}
+
+// EndSession deletes a session (logout).
+func (l *Local) EndSession(ctx context.Context, token string) error {
+	_, err := l.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE token_hash=?`, tokenHash(token))
+	return err
+}
+
+// PurgeSessions deletes expired sessions.
+func (l *Local) PurgeSessions(ctx context.Context) error {
+	now := l.opts.Now()
+	_, err := l.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE last_seen < ? OR created < ?`,
+		ts(now.Add(-l.opts.SessionTTL)), ts(now.Add(-l.opts.SessionMax)))
+	return err
+}
