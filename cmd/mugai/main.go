@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"serve":    {"run the SMTP relay and the transfer web sites", runServe},
 	"sanitize": {"sanitize files or .eml messages into a folder", runSanitize},
 	"version":  {"print the version", runVersion},
+	"users":    {"add, change, disable and list the transfer sites' users", runUsers},
+	"audit":    {"export the audit trail (logins, uploads, downloads) as CSV", runAudit},
 
 	// The mail relay's operations.
 	"config":     {"check the configuration file or print an annotated example", runConfig},
