@@ -138,3 +138,16 @@ func TestScriptLookalikesInHeaders(t *testing.T) {
 		t.Errorf("output keeps a script tag:\n%s", out)
 	}
 }
+
+func TestInlineImagesAttachOptionAndEnglish(t *testing.T) {
+	related := "Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>画像つき</p><img src=\"cid:img1@x\">\r\n" +
+		"--r\r\nContent-Type: image/png\r\nContent-ID: <img1@x>\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64lines(tinyPNG(t)) + "--r--\r\n"
+	e := newEngine(t, Options{InlineImages: "attach", English: true}, sanitizer.Policy{})
+	p := parse(t, delivered(t, run(t, e, stdHeader+"MIME-Version: 1.0\r\n"+related)))
+	if len(p.Attachments) != 1 || p.Attachments[0].Type != "image/png" {
+		t.Errorf("inline image not attached: %+v", p.Attachments)
+	}
+	if n := notice(t, p.Body); !strings.Contains(n, "This message was made harmless") || !strings.Contains(n, "(The HTML body was converted to plain text") {
+		t.Errorf("no English in the notice:\n%s", n)
+	}
+}

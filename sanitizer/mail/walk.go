@@ -321,17 +321,18 @@ func (w *walker) multipart(c *collector, mt string, params map[string]string, bo
 		return err
 	}
 	boundary := params["boundary"]
-	br := bufio.NewReaderSize(body, 16<<10)
 	if boundary == "" || len(boundary) > 200 {
 		// QUIRK: a multipart without a usable boundary parameter; take
 		// the first "--" line as the boundary, as Thunderbird does.
+		br := bufio.NewReaderSize(body, 16<<10)
+		body = br
 		boundary = guessBoundary(br)
 		if boundary == "" {
 			w.stats.noParts++
 			return w.attach(c, part{Name: "body.txt", DeclaredType: "text/plain", Body: br})
 		}
 	}
-	g := newGuard(br, boundary, w.o)
+	g := newGuard(body, boundary, w.o)
 	defer func() {
 		w.stats.headerRepairs += g.repaired
 		w.stats.nul += g.nul
