@@ -90,26 +90,38 @@ const (
 	ReasonPolicy      = "policy"
 	ReasonArchiveKind = "archive-kind"
 	ReasonActive      = "active-content"
+	// ReasonWrongPassword holds an encrypted item again when the password
+	// supplied does not open it.
+	ReasonWrongPassword = "wrong-password"
+	// ReasonBomb withholds an archive that unpacks past the limits
+	// (entries, total size, ratio) or whose entries overlap.
+	ReasonBomb = "archive-bomb"
+	// ReasonArchiveEmpty withholds an archive none of whose files could
+	// be delivered.
+	ReasonArchiveEmpty = "archive-empty"
 )
 
 // reasonText holds the words for each code: Japanese first, then English.
 var reasonText = map[string][2]string{
-	ReasonBlockedKind: {"この種類のファイルは安全に変換できないため削除しました", "this kind of file cannot be made harmless, so it was removed"},
-	ReasonExecutable:  {"実行ファイル・スクリプトのため削除しました", "executable or script, removed"},
-	ReasonUnknown:     {"ファイルの種類を判別できないため削除しました", "the file type could not be identified, so it was removed"},
-	ReasonEmpty:       {"空のファイルのため削除しました", "the file is empty"},
-	ReasonEncrypted:   {"パスワード付き(暗号化)のため中身を確認できず、保留しました", "encrypted, so it could not be inspected and was held"},
-	ReasonTooLarge:    {"サイズが上限を超えたため削除しました", "larger than the size limit, removed"},
-	ReasonLimit:       {"ページ数・画素数などの上限を超えたため削除しました", "over a page, pixel or count limit, removed"},
-	ReasonDepth:       {"入れ子が深すぎるため削除しました", "nested too deeply, removed"},
-	ReasonTimeout:     {"処理が時間内に終わらなかったため削除しました", "processing did not finish in time, removed"},
-	ReasonMalformed:   {"ファイルが壊れているか不正な形式のため削除しました", "malformed or damaged file, removed"},
-	ReasonVerify:      {"変換結果の検査に合格しなかったため削除しました", "the converted output failed the safety check, removed"},
-	ReasonInternal:    {"内部エラーのため削除しました", "internal error, removed"},
-	ReasonNoHandler:   {"この種類のファイルの無害化はこのサーバーで利用できないため削除しました", "sanitizing this kind of file is not available on this server, removed"},
-	ReasonPolicy:      {"ポリシーによりこの種類のファイルは削除します", "removed by policy"},
-	ReasonArchiveKind: {"この形式の圧縮ファイル・ディスクイメージは中身を安全に検査できないため削除しました", "this archive or disk image format cannot be inspected safely, removed"},
-	ReasonActive:      {"スクリプトや外部参照を含み得る形式のため削除しました", "a format that can carry scripts or external references, removed"},
+	ReasonBlockedKind:   {"この種類のファイルは安全に変換できないため削除しました", "this kind of file cannot be made harmless, so it was removed"},
+	ReasonExecutable:    {"実行ファイル・スクリプトのため削除しました", "executable or script, removed"},
+	ReasonUnknown:       {"ファイルの種類を判別できないため削除しました", "the file type could not be identified, so it was removed"},
+	ReasonEmpty:         {"空のファイルのため削除しました", "the file is empty"},
+	ReasonEncrypted:     {"パスワード付き(暗号化)のため中身を確認できず、保留しました", "encrypted, so it could not be inspected and was held"},
+	ReasonTooLarge:      {"サイズが上限を超えたため削除しました", "larger than the size limit, removed"},
+	ReasonLimit:         {"ページ数・画素数などの上限を超えたため削除しました", "over a page, pixel or count limit, removed"},
+	ReasonDepth:         {"入れ子が深すぎるため削除しました", "nested too deeply, removed"},
+	ReasonTimeout:       {"処理が時間内に終わらなかったため削除しました", "processing did not finish in time, removed"},
+	ReasonMalformed:     {"ファイルが壊れているか不正な形式のため削除しました", "malformed or damaged file, removed"},
+	ReasonVerify:        {"変換結果の検査に合格しなかったため削除しました", "the converted output failed the safety check, removed"},
+	ReasonInternal:      {"内部エラーのため削除しました", "internal error, removed"},
+	ReasonNoHandler:     {"この種類のファイルの無害化はこのサーバーで利用できないため削除しました", "sanitizing this kind of file is not available on this server, removed"},
+	ReasonPolicy:        {"ポリシーによりこの種類のファイルは削除します", "removed by policy"},
+	ReasonArchiveKind:   {"この形式の圧縮ファイル・ディスクイメージは中身を安全に検査できないため削除しました", "this archive or disk image format cannot be inspected safely, removed"},
+	ReasonActive:        {"スクリプトや外部参照を含み得る形式のため削除しました", "a format that can carry scripts or external references, removed"},
+	ReasonWrongPassword: {"パスワードが正しくないため開けませんでした。保留したままです", "the password does not open the file; it is still held"},
+	ReasonBomb:          {"展開後のサイズやファイル数が上限を超える(圧縮爆弾の疑い)ため削除しました", "unpacks past the size or file-count limits (a suspected zip bomb), removed"},
+	ReasonArchiveEmpty:  {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
 }
 
 // NewReason builds a Reason for a code with its standard words.

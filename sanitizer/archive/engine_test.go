@@ -118,7 +118,7 @@ func TestEngineZip(t *testing.T) {
 func TestEngineZipNesting(t *testing.T) {
 	e := newEngine(t, Options{})
 	res := sanitize(t, e, sanitizer.Input{Name: "deep.zip", Body: bytes.NewReader(nestedZip(t, 20))})
-	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonNothingLeft {
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonArchiveEmpty {
 		t.Fatalf("report: withheld %v reasons %+v", res.Report.Withheld, res.Report.Reasons)
 	}
 	depth := 0
@@ -207,7 +207,7 @@ func TestPPAPQuarantineRelease(t *testing.T) {
 				return sanitize(t, e, sanitizer.Input{Name: it.Name, Body: rc, Password: password})
 			}
 			wrong := rerun("not-the-password")
-			if !wrong.Report.Withheld || wrong.Report.Action != sanitizer.Hold || wrong.Report.Reasons[0].Code != ReasonWrongPassword {
+			if !wrong.Report.Withheld || wrong.Report.Action != sanitizer.Hold || wrong.Report.Reasons[0].Code != sanitizer.ReasonWrongPassword {
 				t.Errorf("wrong password: %+v", wrong.Report)
 			}
 			files := outZip(t, rerun(tt.password))

@@ -12,40 +12,6 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
-// Reason codes of this package, with their words. They extend the
-// sanitizer's own codes (sanitizer.ReasonEncrypted and the rest).
-const (
-	// ReasonWrongPassword holds an encrypted archive again when the
-	// password supplied does not open it.
-	ReasonWrongPassword = "wrong-password"
-	// ReasonBomb withholds an archive that unpacks past the limits
-	// (entries, total size, ratio) or whose entries overlap.
-	ReasonBomb = "archive-bomb"
-	// ReasonNothingLeft withholds an archive none of whose files could
-	// be delivered.
-	ReasonNothingLeft = "archive-empty"
-)
-
-var reasonText = map[string][2]string{
-	ReasonWrongPassword: {"パスワードが正しくないため開けませんでした。保留したままです", "the password does not open the file; it is still held"},
-	ReasonBomb:          {"展開後のサイズやファイル数が上限を超える(圧縮爆弾の疑い)ため削除しました", "unpacks past the size or file-count limits (a suspected zip bomb), removed"},
-	ReasonNothingLeft:   {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
-}
-
-// withhold builds the engine's *WithheldError for a code of this package
-// or of the sanitizer.
-func withhold(code string, hold bool, err error) error {
-	detail := ""
-	if err != nil {
-		detail = err.Error()
-	}
-	r := sanitizer.NewReason(code, detail)
-	if t, ok := reasonText[code]; ok {
-		r = sanitizer.Reason{Code: code, Message: t[0], English: t[1], Detail: detail}
-	}
-	return &sanitizer.WithheldError{Reason: r, Hold: hold, Err: err}
-}
-
 // Finding codes recorded on the archive's report.
 const (
 	FindingEncryptedEntry = "archive-encrypted-entry"
@@ -137,13 +103,13 @@ func finish(job *sanitizer.Job, sum *Summary, err error) error {
 	case err == nil:
 	case errors.As(err, &ae) && ae.Kind == ErrOverlap:
 		job.Find(FindingOverlap, ae.Error())
-		return withhold(ReasonBomb, false, err)
+		return sanitizer.Withhold(sanitizer.ReasonBomb, err)
 	case errors.As(err, &ae) && ae.Kind == ErrLimit:
-		return withhold(ReasonBomb, false, err)
+		return sanitizer.Withhold(sanitizer.ReasonBomb, err)
 	case errors.As(err, &ae):
-		return withhold(sanitizer.ReasonMalformed, false, err)
+		return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
 	case errors.Is(err, spill.ErrTooLarge):
-		return withhold(sanitizer.ReasonTooLarge, false, err)
+		return sanitizer.Withhold(sanitizer.ReasonTooLarge, err)
 	default:
 		return err
 	}
@@ -154,19 +120,19 @@ func finish(job *sanitizer.Job, sum *Summary, err error) error {
 	// password is held, so that it can be run again with one.
 	for _, m := range sum.Members {
 		if m.Outcome == WrongPassword {
-			return withhold(ReasonWrongPassword, true, fmt.Errorf("%s: %s", m.Name, m.Detail))
+			return sanitizer.HoldFor(sanitizer.ReasonWrongPassword, fmt.Errorf("%s: %s", m.Name, m.Detail))
 		}
 	}
 	for _, m := range sum.Members {
 		switch m.Outcome {
 		case Encrypted:
-			return withhold(sanitizer.ReasonEncrypted, true, fmt.Errorf("%s: %s; a password can be supplied to open it", m.Name, m.Detail))
+			return sanitizer.HoldFor(sanitizer.ReasonEncrypted, fmt.Errorf("%s: %s; a password can be supplied to open it", m.Name, m.Detail))
 		case Held:
 			code := m.Reason
 			if code == "" {
 				code = sanitizer.ReasonEncrypted
 			}
-			return withhold(code, true, fmt.Errorf("%s is held", m.Name))
+			return sanitizer.HoldFor(code, fmt.Errorf("%s is held", m.Name))
 		}
 	}
 	var why []string
@@ -177,7 +143,7 @@ func finish(job *sanitizer.Job, sum *Summary, err error) error {
 		}
 		why = append(why, m.Name+": "+string(m.Outcome)+" "+m.Reason)
 	}
-	return withhold(ReasonNothingLeft, false, errors.New(strings.TrimSpace(strings.Join(why, "; "))))
+	return sanitizer.Withhold(sanitizer.ReasonArchiveEmpty, errors.New(strings.TrimSpace(strings.Join(why, "; "))))
 }
 
 // record writes what happened to the members that never reached the

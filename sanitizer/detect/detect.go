@@ -124,6 +124,9 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	if res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")) {
 		res.Findings = append(res.Findings, Finding{FindingPDFNotAtOffset, "the PDF header is preceded by other bytes"})
 	}
+	if (res.Kind == Zip || res.Kind.IsZipBased()) && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")) {
+		res.Findings = append(res.Findings, Finding{FindingPolyglot, "a PDF header is within the first KiB of a zip archive, where PDF readers look for it"})
+	}
 	if res.Kind != Zip && !res.Kind.IsZipBased() && hasZipTail(r, size) {
 		res.Findings = append(res.Findings, Finding{FindingPolyglot, "a zip archive is appended to a " + string(res.Kind) + " file"})
 	}
@@ -151,6 +154,10 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) Kind {
 		return MachO
 	case bytes.HasPrefix(head, []byte("{\\rt")):
 		return RTF
+	// A zip local file header at offset 0 wins over a PDF header further
+	// in (a PDF stored in the zip); Detect adds a polyglot finding.
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return zipKind(r, size)
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
 		return PDF
 	case isISO(r, size):

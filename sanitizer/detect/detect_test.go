@@ -193,3 +193,18 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+func TestZipHoldingAPDFIsAZip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "a.pdf", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("%PDF-1.4\n%%EOF\n"))
+	zw.Close()
+	got := Detect(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "a.zip", "")
+	if got.Kind != Zip || !hasFinding(got.Findings, FindingPolyglot) {
+		t.Errorf("Detect = %s %v, want zip with a polyglot finding", got.Kind, got.Findings)
+	}
+}
