@@ -322,7 +322,7 @@ func TestReceivedHeader(t *testing.T) {
 		t.Fatalf("%d spooled", len(m))
 	}
 	msg := m[0][strings.IndexByte(m[0], '\n')+1:]
-	if !strings.HasPrefix(msg, "Received: from client.example.com ([127.0.0.1])\r\n\tby mugai.test (mugai) with ESMTP id ") {
+	if !strings.HasPrefix(msg, "Received: from client.example.com ([127.0.0.1]) by mugai.test (mugai) with ESMTP id ") {
 		t.Fatalf("no Received header: %q", msg[:200])
 	}
 	if !strings.HasSuffix(msg, simpleMessage) {

@@ -256,14 +256,16 @@ func (r *Relay) receivedHeader(env *Envelope) string {
 	}
 	helo := sanitizeHeaderWord(env.HELO)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (mugai) with %s id %s", helo, env.ClientIP, r.opts.Hostname, with, env.ID)
+	// One line (under RFC 5322 2.1.1's 998), so that no reader has to
+	// unfold it.
+	fmt.Fprintf(&b, "Received: from %s ([%s]) by %s (mugai) with %s id %s", helo, env.ClientIP, r.opts.Hostname, with, env.ID)
 	if len(env.To) == 1 {
-		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeaderWord(env.To[0]))
+		fmt.Fprintf(&b, " for <%s>", sanitizeHeaderWord(env.To[0]))
 	}
 	if env.TLS != "" {
-		fmt.Fprintf(&b, "\r\n\t(%s)", env.TLS)
+		fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(env.TLS, " ", "_"))
 	}
-	fmt.Fprintf(&b, ";\r\n\t%s\r\n", env.Received.Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "; %s\r\n", env.Received.Format(time.RFC1123Z))
 	return b.String()
 }
 
