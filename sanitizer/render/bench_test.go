@@ -54,9 +54,9 @@ func TestWriteBenchPDF(t *testing.T) {
 		t.Skip("MUGAI_BENCH_WRITE not set")
 	}
 	for name, in := range map[string][]byte{
-		"text10.pdf":    textPDF(t, 10),
-		"japanese1.pdf": japanesePDF(t, "90ms-RKSJ-H"),
-		"photo1.pdf":    photoPDF(t),
+		"text10.pdf":     textPDF(t, 10),
+		"japanese10.pdf": japaneseTextPDF(t, 10),
+		"photo1.pdf":     photoPDF(t),
 	} {
 		if err := os.WriteFile(dir+"/"+name, in, 0o644); err != nil {
 			t.Fatal(err)

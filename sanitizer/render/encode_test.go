@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"encoding/hex"
 	"image"
@@ -36,30 +37,22 @@ func decodeFlateImage(t *testing.T, im *pdfImage) *image.RGBA {
 			t.Fatal(err)
 		}
 	}
+	if im.DecodeParms != "" {
+		t.Fatalf("unexpected DecodeParms %s", im.DecodeParms)
+	}
 	rowLen := (im.Width*comps*im.BPC + 7) / 8
-	if len(raw) != im.Height*(rowLen+1) {
-		t.Fatalf("decoded %d bytes, want %d", len(raw), im.Height*(rowLen+1))
+	if len(raw) != im.Height*rowLen {
+		t.Fatalf("decoded %d bytes, want %d", len(raw), im.Height*rowLen)
 	}
 	out := image.NewRGBA(image.Rect(0, 0, im.Width, im.Height))
-	prev := make([]byte, rowLen)
+	top := 1<<im.BPC - 1
 	for y := 0; y < im.Height; y++ {
-		line := raw[y*(rowLen+1) : (y+1)*(rowLen+1)]
-		if line[0] != 2 {
-			t.Fatalf("row %d: predictor %d", y, line[0])
+		cur := raw[y*rowLen : (y+1)*rowLen]
+		sample := func(i int) uint8 { // i-th sample of the row, §8.9.5.2
+			bit := i * im.BPC
+			return cur[bit/8] >> (8 - im.BPC - bit%8) & uint8(top)
 		}
-		cur := make([]byte, rowLen)
-		for i := range cur {
-			cur[i] = line[i+1] + prev[i]
-		}
-		sample := func(i int) uint8 { // i-th sample of the row
-			if im.BPC == 8 {
-				return cur[i]
-			}
-			if i%2 == 0 {
-				return cur[i/2] >> 4
-			}
-			return cur[i/2] & 15
-		}
+		level := func(i int) uint8 { return uint8((int(sample(i))*255 + top/2) / top) }
 		for x := 0; x < im.Width; x++ {
 			var c color.RGBA
 			switch {
@@ -67,14 +60,13 @@ func decodeFlateImage(t *testing.T, im *pdfImage) *image.RGBA {
 				i := int(sample(x))
 				c = color.RGBA{pal[3*i], pal[3*i+1], pal[3*i+2], 255}
 			case comps == 1:
-				v := sample(x) * 17
+				v := level(x)
 				c = color.RGBA{v, v, v, 255}
 			default:
-				c = color.RGBA{sample(3*x) * 17, sample(3*x+1) * 17, sample(3*x+2) * 17, 255}
+				c = color.RGBA{level(3 * x), level(3*x + 1), level(3*x + 2), 255}
 			}
 			out.SetRGBA(x, y, c)
 		}
-		prev = cur
 	}
 	return out
 }
@@ -110,41 +102,44 @@ func TestEncodePageRoundTrip(t *testing.T) {
 		return color.RGBA{255, 255, 255, 255}
 	}
 	tests := []struct {
-		name   string
-		img    *image.RGBA
-		want   Encoding
-		level  uint8 // component error allowed...
-		maxFar int   // ...on all but this many pixels
+		name     string
+		img      *image.RGBA
+		grayBits int
+		want     Encoding
+		level    uint8 // component error allowed...
+		maxFar   int   // ...on all but this many pixels
 	}{
-		{"gray text", fill(textish), EncGray4, 8, 0},
+		{"gray text 1 bit", fill(textish), 1, EncGray, 128 + 9, 0},
+		{"gray text 2 bits", fill(textish), 2, EncGray, 43 + 9, 0},
+		{"gray text 4 bits", fill(textish), 4, EncGray, 8, 0},
 		{"few colours", fill(func(x, y int) color.RGBA {
 			if x < 100 {
 				return color.RGBA{200, 0, 0, 255}
 			}
 			return textish(x, y)
-		}), EncIndexed, 8, 0},
+		}), 0, EncIndexed, 8, 0},
 		{"gray text with a colour blend", fill(func(x, y int) color.RGBA {
 			if y == 3 {
 				return color.RGBA{0, 0, uint8(x * 255 / w), 255}
 			}
 			return textish(x, y)
-		}), EncIndexed, paletteFar*17 + 8, w * h / paletteMaxFar},
+		}), 0, EncIndexed, paletteFar*17 + 8, w * h / paletteMaxFar},
 		{"text with a small colourful picture", fill(func(x, y int) color.RGBA {
 			if x < 60 && y < 60 {
 				return color.RGBA{uint8(4 * x), uint8(4 * y), uint8(2*x + 2*y), 255}
 			}
 			return textish(x, y)
-		}), EncRGB4, 8, 0},
+		}), 0, EncRGB4, 8, 0},
 		{"gradient", fill(func(x, y int) color.RGBA {
 			return color.RGBA{uint8(x), uint8(y), uint8(x + y), 255}
-		}), EncJPEG, 255, w * h},
+		}), 0, EncJPEG, 255, w * h},
 		{"noise photo", fill(func(x, y int) color.RGBA {
 			return color.RGBA{uint8(rng.IntN(256)), uint8(y + rng.IntN(30)), uint8(x + rng.IntN(30)), 255}
-		}), EncJPEG, 255, w * h},
+		}), 0, EncJPEG, 255, w * h},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := encodePage(tc.img)
+			e, err := encodePage(tc.img, cmp.Or(tc.grayBits, 2))
 			if err != nil {
 				t.Fatal(err)
 			}

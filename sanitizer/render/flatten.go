@@ -10,16 +10,15 @@ import (
 type Encoding string
 
 const (
-	// EncGray4 is 4-bit grayscale, Flate with the PNG Up predictor: text
-	// and line art without colour. Sixteen levels keep anti-aliased glyph
-	// edges while compressing about five times better than eight bits.
-	EncGray4 Encoding = "gray4-flate"
+	// EncGray is grayscale of Options.GrayBits, Flate: text and line art
+	// without colour.
+	EncGray Encoding = "gray-flate"
 	// EncIndexed is a palette of at most 16 (4-bit) or 256 (8-bit)
-	// colours, each component rounded to 4 bits, Flate with the PNG Up
-	// predictor: coloured text and line art.
+	// colours, each component rounded to 4 bits, Flate: coloured text and
+	// line art.
 	EncIndexed Encoding = "indexed-flate"
-	// EncRGB4 is 4 bits per RGB component, Flate with the PNG Up
-	// predictor: pages with more colours that JPEG does not shrink.
+	// EncRGB4 is 4 bits per RGB component, Flate: text and line art with a
+	// small picture.
 	EncRGB4 Encoding = "rgb4-flate"
 	// EncGrayJPEG is grayscale DCT: photographic pages without colour.
 	EncGrayJPEG Encoding = "gray-dct"
@@ -55,7 +54,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			return pw.err
 		},
 		func(pg Page) (any, error) {
-			return encodePage(pg.Image)
+			return encodePage(pg.Image, p.opts.GrayBits)
 		},
 		func(pg Page, v any) error {
 			e := v.(*encodedPage)

@@ -190,3 +190,36 @@ func rotatedPDF(t testing.TB) []byte {
 	t.Helper()
 	return textPDFBox(t, 1, "[0 0 595.28 841.89] /Rotate 90")
 }
+
+// japaneseProse is typical of a municipal notice.
+const japaneseProse = "本市では、住民の皆様の個人情報を適切に取り扱うため、情報セキュリティ対策を強化しております。" +
+	"令和七年度の住民税の申告期限は三月十五日です。申告書は市役所税務課の窓口または郵送で提出してください。" +
+	"ご不明な点がございましたら、担当課までお問い合わせください。電子メールの添付ファイルは無害化処理を行った上でお届けします。"
+
+// japaneseTextPDF is an A4 document of dense Japanese prose, 10.5 pt,
+// in the non-embedded font of japanesePDF (UniJIS-UCS2-H).
+func japaneseTextPDF(t testing.TB, pages int) []byte {
+	t.Helper()
+	var b pdfBuilder
+	fd := b.add("<< /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>")
+	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", fd))
+	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [%d 0 R] >>", cid))
+	prose := []rune(strings.Repeat(japaneseProse, 20))
+	const perLine = 44
+	var contents []int
+	for p := range pages {
+		var c strings.Builder
+		c.WriteString("BT /F1 10.5 Tf 16 TL 66 780 Td\n")
+		for l := range 46 {
+			start := ((p*46 + l) * perLine) % (len(prose) - perLine)
+			c.WriteString("<")
+			for _, r := range prose[start : start+perLine] {
+				fmt.Fprintf(&c, "%04X", r)
+			}
+			c.WriteString("> '\n")
+		}
+		c.WriteString("ET\n")
+		contents = append(contents, b.addStream("", []byte(c.String()), true))
+	}
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), contents)
+}

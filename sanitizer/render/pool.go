@@ -41,6 +41,11 @@ type Options struct {
 	// at most 4 GiB (the WebAssembly 32-bit limit).
 	MemoryLimitBytes int64
 
+	// GrayBits is the depth of pages without colour in Flatten's output:
+	// 1, 2 or 4. Default 2: four levels keep anti-aliased text readable
+	// at half the size of 4 bits (see encode.go for measurements).
+	GrayBits int
+
 	// Logger receives warnings (missing CJK fonts) and debug records.
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -89,6 +94,11 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MemoryLimitBytes > maxMemoryLimit {
 		o.MemoryLimitBytes = maxMemoryLimit
+	}
+	switch o.GrayBits {
+	case 1, 2, 4:
+	default:
+		o.GrayBits = 2
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

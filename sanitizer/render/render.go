@@ -27,10 +27,11 @@ type Limits struct {
 }
 
 const (
-	maxDPI       = 1200
-	maxPageSide  = 1 << 16 // pixels; PDFium's bitmaps use 32-bit sizes
-	defaultDPI   = 150
-	defaultPages = 1000
+	bigBitmapBytes = 64 << 20
+	maxDPI         = 1200
+	maxPageSide    = 1 << 16 // pixels; PDFium's bitmaps use 32-bit sizes
+	defaultDPI     = 150
+	defaultPages   = 1000
 )
 
 func (l Limits) withDefaults() Limits {
@@ -227,6 +228,11 @@ func (in *instance) renderPage(doc references.FPDF_DOCUMENT, pi PageInfo, dpi in
 		res.Cleanup()
 		in.bad = true
 		return nil, nil, fmt.Errorf("render: page %d: unexpected bitmap", pi.Index+1)
+	}
+	if int64(pi.WidthPx)*int64(pi.HeightPx)*4 > bigBitmapBytes {
+		// WebAssembly memory never shrinks: do not keep an instance that
+		// grew for a big page idle in the pool.
+		in.bad = true
 	}
 	if res.Result.HasTransparency {
 		// QUIRK: go-pdfium fills a page with transparency with transparent

@@ -175,7 +175,7 @@ func TestFlattenEncodingChoice(t *testing.T) {
 		want Encoding
 	}{
 		{"text with a blue rule", textPDF(t, 1), EncIndexed},
-		{"black text", japanesePDF(t, "UniJIS-UCS2-H"), EncGray4},
+		{"black text", japanesePDF(t, "UniJIS-UCS2-H"), EncGray},
 		{"photo", photoPDF(t), EncJPEG},
 	}
 	for _, tc := range tests {
@@ -191,15 +191,24 @@ func TestFlattenEncodingChoice(t *testing.T) {
 
 func TestFlattenOutputSizeOnTextPDF(t *testing.T) {
 	p := testPool(t)
-	in := textPDF(t, 10)
-	out, st := flatten(t, p, in, Limits{})
-	ratio := float64(len(out)) / float64(len(in))
-	t.Logf("text PDF: %d pages, in %d bytes, out %d bytes, ratio %.2f, encodings %v", st.Pages, len(in), len(out), ratio, st.Encodings)
-	// A generated text page is about 3 KB of deflated content; its image
-	// at 150 dpi must stay within a small multiple of a typical real text
-	// page with embedded fonts (~40 KB).
-	if perPage := len(out) / st.Pages; perPage > 80_000 {
-		t.Errorf("%d bytes per page", perPage)
+	tests := []struct {
+		name    string
+		pdf     []byte
+		perPage int // bytes a page at most
+	}{
+		// Measured at 2 bits: 19 KB and 117 KB a dense A4 page.
+		{"latin", textPDF(t, 10), 30_000},
+		{"japanese", japaneseTextPDF(t, 10), 150_000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, st := flatten(t, p, tc.pdf, Limits{})
+			t.Logf("%d pages, in %d bytes, out %d bytes, ratio %.1f, encodings %v",
+				st.Pages, len(tc.pdf), len(out), float64(len(out))/float64(len(tc.pdf)), st.Encodings)
+			if perPage := len(out) / st.Pages; perPage > tc.perPage {
+				t.Errorf("%d bytes a page, want at most %d", perPage, tc.perPage)
+			}
+		})
 	}
 }
 
