@@ -147,14 +147,7 @@ func (l *lineWriter) emit(line []byte, eol bool) error {
 // cleanBodyLine removes C0/C1 controls but TAB, DEL, U+FFFE/U+FFFF and
 // invalid UTF-8.
 func cleanBodyLine(s string, st *walkStats) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !needsCleaning(s) {
 		return s
 	}
 	var b strings.Builder
@@ -169,6 +162,26 @@ func cleanBodyLine(s string, st *walkStats) string {
 		}
 	}
 	return b.String()
+}
+
+// needsCleaning reports whether cleanBodyLine would change s.
+func needsCleaning(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r < 0xa0 || r == 0xfffe || r == 0xffff {
+			return true
+		}
+		i += size
+	}
+	return false
 }
 
 // urlRe finds URLs in plain text. Japanese text often follows a URL

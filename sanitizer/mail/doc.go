@@ -55,8 +55,14 @@
 //
 // Verification. Verifiers checks every EML output again with Go's
 // net/mail and mime/multipart, sharing no parsing code with the
-// sanitizer.
+// sanitizer (see VerifyMessage).
 //
-// Divergences: TNEF (winmail.dat) is not unpacked; it goes to the engine
-// like any part and is withheld as an unknown type.
+// Divergences: TNEF (winmail.dat) is not unpacked (no Go TNEF library is
+// available to mugai); it goes to the engine like any part and is
+// withheld as an unknown type. Text that would read as a script tag in a
+// header or body ("<script", "</script") has its "<" replaced by "＜"
+// (or "[" in ASCII-only fields) and is reported, so that no reader can
+// take it for markup. A raw NUL byte anywhere in a message makes the
+// detector refuse it as not text (withheld); NULs that a transfer
+// encoding reveals are removed.
 package mail
