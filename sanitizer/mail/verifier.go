@@ -194,7 +194,7 @@ func checkText(r io.Reader, cte, charset string) error {
 	default:
 		return fmt.Errorf("verify mail: text charset %q is not allowed", charset)
 	}
-	b := spill.New(spill.Options{Threshold: 8 << 20, Limit: 256 << 20})
+	b := spill.New(spill.Options{Threshold: 1 << 20, Limit: 256 << 20})
 	defer b.Close()
 	if _, err := io.Copy(b, tr); err != nil {
 		return fmt.Errorf("verify mail: text: %w", err)
@@ -222,7 +222,7 @@ func checkAttachment(ctx context.Context, p *multipart.Part, mt, cte string, dep
 	if err != nil {
 		return err
 	}
-	b := spill.New(spill.Options{Threshold: 8 << 20, Limit: 512 << 20})
+	b := spill.New(spill.Options{Threshold: 1 << 20, Limit: 512 << 20})
 	defer b.Close()
 	if _, err := io.Copy(b, tr); err != nil {
 		return err
