@@ -339,6 +339,14 @@ func (w *walker) multipart(c *collector, mt string, params map[string]string, bo
 	}()
 	mr := textproto.NewMultipartReader(g, boundary)
 	var alts []*collector
+	merged := false
+	defer func() {
+		if !merged { // an error ended the walk: free what the alternatives hold
+			for _, a := range alts {
+				a.close()
+			}
+		}
+	}()
 	n := 0
 	for ; ; n++ {
 		if err := w.ctx.Err(); err != nil {
@@ -388,6 +396,7 @@ func (w *walker) multipart(c *collector, mt string, params map[string]string, bo
 	if sub == "alternative" {
 		w.choose(c, alts)
 	}
+	merged = true
 	return nil
 }
 
