@@ -1,0 +1,264 @@
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS transfer_items (
+	id TEXT PRIMARY KEY,
+	owner TEXT NOT NULL,
+	name TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	state TEXT NOT NULL,
+	approval TEXT NOT NULL DEFAULT '',
+	approved_by TEXT NOT NULL DEFAULT '',
+	created TEXT NOT NULL,
+	expires TEXT NOT NULL,
+	report TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS transfer_items_owner ON transfer_items(owner, created);
+CREATE INDEX IF NOT EXISTS transfer_items_state ON transfer_items(state, expires);
+CREATE TABLE IF NOT EXISTS transfer_outputs (
+	item_id TEXT NOT NULL,
+	idx INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	media_type TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	PRIMARY KEY (item_id, idx)
+);
+CREATE TABLE IF NOT EXISTS transfer_recipients (
+	item_id TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	PRIMARY KEY (item_id, user_name)
+);
+CREATE INDEX IF NOT EXISTS transfer_recipients_user ON transfer_recipients(user_name);
+`
+
+// State is where an item is in its life.
+type State string
+
+// The states, as the pages name them: 受付, 無害化中, 完了, 保留, 削除.
+const (
+	Received   State = "received"   // stored, waiting for a worker
+	Processing State = "processing" // being sanitized
+	Done       State = "done"       // sanitized outputs ready
+	Held       State = "held"       // withheld for now: encrypted (PPAP), a password may unlock it
+	Withheld   State = "withheld"   // the sanitizer removed it
+	Deleted    State = "deleted"    // the user deleted the outputs
+	Expired    State = "expired"    // purged after its expiry
+)
+
+func (s State) final() bool { return s != Received && s != Processing }
+
+// Approval states; "" when approval is not required.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+)
+
+// Item is one uploaded file.
+type Item struct {
+	ID         string
+	Owner      string
+	Name       string
+	Size       int64
+	SHA256     string
+	State      State
+	Approval   string
+	ApprovedBy string
+	Created    time.Time
+	Expires    time.Time
+	Report     *sanitizer.Report
+	Error      string
+	Outputs    []OutputFile
+	Recipients []string
+}
+
+// OutputFile is one sanitized file of an item.
+type OutputFile struct {
+	Index     int
+	Name      string
+	MediaType string
+	Size      int64
+	SHA256    string
+}
+
+// downloadable reports whether the item's outputs may be downloaded at now.
+func (it *Item) downloadable(now time.Time) bool {
+	return it.State == Done && now.Before(it.Expires) && (it.Approval == "" || it.Approval == ApprovalApproved)
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+var errNoItem = errors.New("transfer: no such item")
+
+const itemCols = `id, owner, name, size, sha256, state, approval, approved_by, created, expires, report, error`
+
+func scanItem(sc interface{ Scan(...any) error }) (*Item, error) {
+	it := &Item{}
+	var state, created, expires, report string
+	if err := sc.Scan(&it.ID, &it.Owner, &it.Name, &it.Size, &it.SHA256, &state, &it.Approval, &it.ApprovedBy, &created, &expires, &report, &it.Error); err != nil {
+		return nil, err
+	}
+	it.State, it.Created, it.Expires = State(state), parseTS(created), parseTS(expires)
+	if report != "" {
+		it.Report = &sanitizer.Report{}
+		if err := json.Unmarshal([]byte(report), it.Report); err != nil {
+			it.Report = nil
+		}
+	}
+	return it, nil
+}
+
+func (s *Server) insertItem(ctx context.Context, it *Item) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires)); err != nil {
+		return err
+	}
+	for _, r := range it.Recipients {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO transfer_recipients (item_id, user_name) VALUES (?, ?)`, it.ID, r); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// item loads one item with its outputs and recipients.
+func (s *Server) item(ctx context.Context, id string) (*Item, error) {
+	it, err := scanItem(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM transfer_items WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoItem
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fill(ctx, []*Item{it}); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// fill loads the outputs and recipients of items.
+func (s *Server) fill(ctx context.Context, items []*Item) error {
+	for _, it := range items {
+		rows, err := s.db.QueryContext(ctx, `SELECT idx, name, media_type, size, sha256 FROM transfer_outputs WHERE item_id=? ORDER BY idx`, it.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var o OutputFile
+			if err := rows.Scan(&o.Index, &o.Name, &o.MediaType, &o.Size, &o.SHA256); err != nil {
+				rows.Close()
+				return err
+			}
+			it.Outputs = append(it.Outputs, o)
+		}
+		rows.Close()
+		rows, err = s.db.QueryContext(ctx, `SELECT user_name FROM transfer_recipients WHERE item_id=? ORDER BY user_name`, it.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var r string
+			rows.Scan(&r)
+			it.Recipients = append(it.Recipients, r)
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+func (s *Server) queryItems(ctx context.Context, q string, args ...any) ([]*Item, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemCols+` FROM transfer_items `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.fill(ctx, out)
+}
+
+// uploadsOf lists a user's own recent items, newest first.
+func (s *Server) uploadsOf(ctx context.Context, user string, limit int) ([]*Item, error) {
+	return s.queryItems(ctx, `WHERE owner=? AND state NOT IN ('deleted','expired') ORDER BY created DESC LIMIT ?`, user, limit)
+}
+
+// inbox lists the items a user may download: their own and those
+// addressed to them, newest first.
+func (s *Server) inbox(ctx context.Context, user string, now time.Time) ([]*Item, error) {
+	items, err := s.queryItems(ctx, `WHERE (owner=? OR id IN (SELECT item_id FROM transfer_recipients WHERE user_name=?))
+		AND state='done' AND expires > ? AND approval IN ('', 'approved') ORDER BY created DESC LIMIT 500`, user, user, ts(now))
+	return items, err
+}
+
+// pendingApprovals lists the items waiting for an approver.
+func (s *Server) pendingApprovals(ctx context.Context) ([]*Item, error) {
+	return s.queryItems(ctx, `WHERE state='done' AND approval='pending' ORDER BY created LIMIT 500`)
+}
+
+func (s *Server) setState(ctx context.Context, id string, st State, errText string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, error=? WHERE id=?`, string(st), errText, id)
+	return err
+}
+
+// canSee reports whether user may see item (owner or recipient).
+func (it *Item) canSee(user string) bool {
+	if it.Owner == user {
+		return true
+	}
+	for _, r := range it.Recipients {
+		if r == user {
+			return true
+		}
+	}
+	return false
+}
+
+func splitRecipients(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' || r == '、' })
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range f {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+var _ = fmt.Sprintf

@@ -1,0 +1,200 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/store"
+)
+
+// downloadRoutes is the download site's route table. It has no route
+// that accepts a file, and serves only sanitized outputs.
+func (s *Server) downloadRoutes() http.Handler {
+	mux := s.commonRoutes(ZoneDownload)
+	mux.HandleFunc("GET /{$}", s.authed(false, s.downloadPage))
+	mux.HandleFunc("GET /files/{id}/{n}", s.authed(false, s.download))
+	mux.HandleFunc("POST /files/{id}/delete", s.authed(true, s.deleteItem))
+	return s.secure(ZoneDownload, mux)
+}
+
+// downloadRow is one output in the list.
+type downloadRow struct {
+	Item    *Item
+	Output  OutputFile
+	URL     string
+	Summary string
+	Mine    bool
+	First   bool // the first output of its item: shows the delete button
+}
+
+func (s *Server) downloadPage(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	items, err := s.inbox(r.Context(), sess.User.Name, s.opts.Now())
+	if err != nil {
+		s.log.Error("inbox", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p := page{}
+	l := lang(r)
+	for _, it := range items {
+		sum := strings.Join(reportLines(it.Report, l), " ")
+		for i, o := range it.Outputs {
+			p.Rows = append(p.Rows, downloadRow{Item: it, Output: o, URL: "/files/" + it.ID + "/" + strconv.Itoa(o.Index),
+				Summary: sum, Mine: it.Owner == sess.User.Name, First: i == 0})
+		}
+	}
+	if r.URL.Query().Get("deleted") != "" {
+		p.Notice = messages[l]["deleted"]
+	}
+	s.render(w, r, ZoneDownload, "download", p, http.StatusOK)
+}
+
+// download serves one sanitized output to its owner or a recipient. Any
+// other user gets 404, as for an item that does not exist (no IDOR, no
+// probing).
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	it, err := s.item(r.Context(), r.PathValue("id"))
+	if err != nil || !it.canSee(sess.User.Name) || !it.downloadable(s.opts.Now()) {
+		http.NotFound(w, r)
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 0 || n >= len(it.Outputs) || strconv.Itoa(n) != r.PathValue("n") {
+		http.NotFound(w, r)
+		return
+	}
+	o := it.Outputs[n]
+	f, err := os.Open(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", o.MediaType)
+	h.Set("Content-Disposition", contentDisposition(o.Name))
+	h.Set("Content-Security-Policy", fileCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
+	s.record(r, ZoneDownload, audit.Event{Action: audit.Download, Item: it.ID, Name: o.Name, SHA256In: it.SHA256, SHA256Out: o.SHA256,
+		Detail: "owner=" + it.Owner})
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// contentDisposition is "attachment" with an ASCII fallback filename and
+// the UTF-8 name in filename* (RFC 6266 section 4.3, RFC 5987 section 3.2).
+func contentDisposition(name string) string {
+	var fb strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';' {
+			fb.WriteByte('_')
+		} else {
+			fb.WriteRune(r)
+		}
+	}
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, fb.String(), rfc5987(name))
+}
+
+// rfc5987 percent-encodes everything but attr-char (RFC 5987 section 3.2.1).
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// deleteItem removes an item's sanitized outputs. Only the uploader may
+// delete; the original stays in the quarantine for its retention.
+func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	it, err := s.item(r.Context(), r.PathValue("id"))
+	if err != nil || it.Owner != sess.User.Name || it.State == Deleted || it.State == Expired {
+		http.NotFound(w, r)
+		return
+	}
+	if err := s.removeOutputs(r.Context(), it, Deleted); err != nil {
+		s.log.Error("delete", "item", it.ID, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.record(r, ZoneDownload, audit.Event{Action: audit.Delete, Item: it.ID, Name: it.Name, SHA256In: it.SHA256})
+	http.Redirect(w, r, "/?deleted=1", http.StatusSeeOther)
+}
+
+func (s *Server) removeOutputs(ctx context.Context, it *Item, st State) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=? WHERE id=?`, string(st), it.ID); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM transfer_outputs WHERE item_id=?`, it.ID); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(s.outputs, it.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Purge removes the outputs of every item whose expiry has passed and
+// returns how many it purged. Originals stay in the quarantine until its
+// own retention ends.
+func (s *Server) Purge(ctx context.Context) (int, error) {
+	items, err := s.queryItems(ctx, `WHERE state NOT IN ('deleted','expired','received','processing') AND expires <= ?`, ts(s.opts.Now()))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if err := s.removeOutputs(ctx, it, Expired); err != nil {
+			return n, err
+		}
+		n++
+		if err := s.audit.Record(ctx, audit.Event{Zone: "system", User: it.Owner, Action: audit.Expire, Item: it.ID, Name: it.Name, SHA256In: it.SHA256}); err != nil {
+			s.log.Error("audit", "err", err)
+		}
+	}
+	if err := s.users.PurgeSessions(ctx); err != nil {
+		s.log.Warn("purging sessions", "err", err)
+	}
+	return n, nil
+}
+
+func (s *Server) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.PurgeInterval)
+	defer t.Stop()
+	for {
+		if n, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("purge", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged expired items", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+var (
+	_ = url.PathEscape
+	_ = store.Held
+)

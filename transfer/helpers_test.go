@@ -1,0 +1,239 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/textproto"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// testEngine is one engine for the package's tests (its PDF renderer
+// compiles once).
+var testEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
+	return app.NewEngine(sanitizer.Options{Logger: slog.New(slog.DiscardHandler)})
+})
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+type testSite struct {
+	t        *testing.T
+	s        *Server
+	up, down string // base URLs
+	clock    *fakeClock
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// startSite runs a Server on two loopback listeners with users alice,
+// bob (users) and carol (approver).
+func startSite(t *testing.T, opts Options) *testSite {
+	t.Helper()
+	eng, err := testEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{t: time.Now()}
+	opts.DataDir = t.TempDir()
+	opts.UploadAddr, opts.DownloadAddr = "127.0.0.1:0", "127.0.0.1:0"
+	opts.Engine = eng
+	opts.Logger = slog.New(slog.DiscardHandler)
+	opts.Now = clock.Now
+	opts.Auth.Params = auth.Params{Time: 1, Memory: 64, Threads: 1}
+	if opts.LoginBurst == 0 {
+		opts.LoginBurst = 1000
+	}
+	tlsOn := !opts.PlainHTTP
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, u := range []auth.User{{Name: "alice"}, {Name: "bob"}, {Name: "carol", Role: auth.RoleApprover}} {
+		if err := s.Users().Add(ctx, u, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(sctx, up, down) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	scheme := "http://"
+	if tlsOn {
+		scheme = "https://"
+	}
+	return &testSite{t: t, s: s, up: scheme + up.Addr().String(), down: scheme + down.Addr().String(), clock: clock}
+}
+
+// client is a browser: a cookie jar and the CSRF token of its page.
+type client struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func (ts *testSite) newClient(base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: ts.t, base: base, c: &http.Client{
+		Jar:           jar,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"|data-csrf="([^"]+)"`)
+
+func (c *client) get(path string) (*http.Response, string) {
+	c.t.Helper()
+	resp, err := c.c.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfRE.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1] + m[2]
+	}
+	return resp, string(b)
+}
+
+func (c *client) postForm(path string, v url.Values) (*http.Response, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+// tryLogin logs in and returns the response status.
+func (c *client) tryLogin(user, pw string) int {
+	c.t.Helper()
+	c.get("/login")
+	resp, _ := c.postForm("/login", url.Values{"csrf": {c.csrf}, "user": {user}, "password": {pw}})
+	return resp.StatusCode
+}
+
+func (c *client) login(user string) *client {
+	c.t.Helper()
+	if st := c.tryLogin(user, testPassword); st != http.StatusSeeOther {
+		c.t.Fatalf("login %s: status %d", user, st)
+	}
+	c.get("/")
+	return c
+}
+
+// upload sends files (name → content) with recipients to and returns the
+// status and body.
+func (c *client) upload(to string, files map[string][]byte, csrf bool) (int, string) {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if to != "" {
+		mw.WriteField("to", to)
+	}
+	for name, content := range files {
+		h := textproto.MIMEHeader{}
+		// Written by hand so that names with quotes and backslashes
+		// reach the server as an attacker would send them.
+		h.Set("Content-Disposition", `form-data; name="file"; filename="`+name+`"`)
+		h.Set("Content-Type", "application/octet-stream")
+		w, _ := mw.CreatePart(h)
+		w.Write(content)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.base+"/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if csrf {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b)
+}
+
+var idRE = regexp.MustCompile(`"id":"([0-9A-Za-z_-]+)"`)
+
+// uploadOne uploads one file and waits until it is finished.
+func (ts *testSite) uploadOne(c *client, to, name string, content []byte) *Item {
+	ts.t.Helper()
+	st, body := c.upload(to, map[string][]byte{name: content}, true)
+	if st != http.StatusAccepted {
+		ts.t.Fatalf("upload %s: %d %s", name, st, body)
+	}
+	m := idRE.FindStringSubmatch(body)
+	if m == nil {
+		ts.t.Fatalf("no item ID in %s", body)
+	}
+	return ts.wait(m[1])
+}
+
+// wait returns the item once it is finished.
+func (ts *testSite) wait(id string) *Item {
+	ts.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		it, err := ts.s.item(context.Background(), id)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		if it.State.final() {
+			return it
+		}
+		if time.Now().After(deadline) {
+			ts.t.Fatalf("item %s still %s", id, it.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var _ = errors.New

@@ -1,0 +1,383 @@
+// Package transfer is mugai's file transfer web app: staff upload files on
+// the upload site (Internet zone) and, once mugai has rebuilt them as
+// harmless files, download them on the download site (LGWAN zone).
+//
+// The two sites are separate http.Servers with separate route tables:
+// the upload site has no route that serves a file, and the download site
+// has no route that accepts one; neither ever serves an original, which
+// goes to the quarantine (store.Quarantine). Both require a login
+// (internal/auth) with server-side sessions bound to their site, cookies
+// HttpOnly, Secure (except plain HTTP on loopback) and SameSite=Strict
+// (RFC 6265bis section 4.1.2.7), a CSRF token on every POST and an Origin
+// check, a login rate limit per address and a lockout per account.
+//
+// Uploads are streamed part by part (mime/multipart.Reader) to files in
+// the data folder, never held whole in memory, and refused mid-stream
+// above the size limit. Background workers run each file through the
+// sanitizer engine; the page follows each item by polling
+// (受付 → 無害化中 → 完了 / 保留 / 削除) and shows the report in plain
+// words. A held encrypted file (PPAP) can be unlocked with its password.
+// With Approval on, a sanitized file is downloadable only after an
+// approver (上長) other than the uploader approves it.
+//
+// Downloads carry Content-Disposition with an RFC 6266 / RFC 5987 UTF-8
+// filename, nosniff, a CSP that forbids everything and no-store. Items
+// expire (7 days by default) and are purged by a background job; the
+// originals follow the quarantine's own retention. Every login, upload,
+// result, approval, download and deletion goes to the audit trail
+// (internal/audit).
+//
+// Metadata lives in the shared SQLite file DATA/mugai.db, in tables
+// prefixed transfer_, auth_ and audit_, beside the relay's tables.
+// Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
+//
+// Divergence: status updates are polled once a second rather than pushed
+// by server-sent events, which keeps every request short-lived and the
+// server's Shutdown simple.
+package transfer
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// Options configure a Server. The zero value means the defaults.
+type Options struct {
+	// DataDir holds mugai.db, transfer/ (uploads being received and the
+	// sanitized outputs), audit/transfer.jsonl and tls/. Default "data".
+	DataDir string
+	// Engine sanitizes the uploads; default app.NewEngine with the
+	// default policy (closed by Shutdown only when built here).
+	Engine *sanitizer.Engine
+	// Quarantine keeps every original; default store.NewFS(DATA/quarantine).
+	Quarantine store.Quarantine
+	// OriginalRetention is how long originals are kept in the
+	// quarantine; default 90 days.
+	OriginalRetention time.Duration
+
+	UploadAddr   string // default ":8080"
+	DownloadAddr string // default ":8081"
+	// TLSCertFile and TLSKeyFile are the sites' certificate. Without
+	// them a self-signed certificate is generated into DATA/tls/.
+	TLSCertFile, TLSKeyFile string
+	// PlainHTTP serves without TLS. It is refused unless both addresses
+	// are loopback addresses (127.0.0.1, ::1, localhost): for tests and a
+	// first look on one machine only. Cookies then lack Secure.
+	PlainHTTP bool
+
+	Expiry         time.Duration // how long a sanitized file can be downloaded; default 7 days
+	Approval       bool          // 上長承認: downloads wait for an approver
+	MaxUploadBytes int64         // per file; default 100 MiB
+	MaxFiles       int           // per upload request and per selection; default 20
+	Workers        int           // sanitizing workers; default 2
+	PurgeInterval  time.Duration // how often expired items are purged; default 10 minutes
+
+	// LoginBurst attempts per client address at once, then one every
+	// LoginEvery; defaults 10 and 6 seconds.
+	LoginBurst int
+	LoginEvery time.Duration
+	// Auth configures the local accounts (lockout, session lifetimes).
+	Auth auth.Options
+
+	Logger *slog.Logger
+	Now    func() time.Time // default time.Now
+}
+
+func (o Options) withDefaults() Options {
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	if o.OriginalRetention <= 0 {
+		o.OriginalRetention = 90 * 24 * time.Hour
+	}
+	if o.UploadAddr == "" {
+		o.UploadAddr = ":8080"
+	}
+	if o.DownloadAddr == "" {
+		o.DownloadAddr = ":8081"
+	}
+	if o.Expiry <= 0 {
+		o.Expiry = 7 * 24 * time.Hour
+	}
+	if o.MaxUploadBytes <= 0 {
+		o.MaxUploadBytes = 100 << 20
+	}
+	if o.MaxFiles <= 0 {
+		o.MaxFiles = 20
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.PurgeInterval <= 0 {
+		o.PurgeInterval = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Auth.Now == nil {
+		o.Auth.Now = o.Now
+	}
+	return o
+}
+
+// Zones name the two sites in sessions and the audit trail.
+const (
+	ZoneUpload   = "upload"
+	ZoneDownload = "download"
+)
+
+// Server runs the two sites.
+type Server struct {
+	opts      Options
+	db        *sql.DB
+	users     *auth.Local
+	authn     auth.Authenticator
+	audit     *audit.Log
+	eng       *sanitizer.Engine
+	ownEngine bool
+	q         store.Quarantine
+	limiter   *auth.Limiter
+	tmpl      map[string]*template.Template
+	log       *slog.Logger
+
+	incoming, outputs string
+
+	jobs    chan job
+	workers sync.WaitGroup
+	stop    context.CancelFunc
+
+	mu       sync.Mutex
+	servers  []*http.Server
+	shutdown bool
+}
+
+// New opens the database and folders in opts.DataDir and builds the two
+// sites. It does not listen yet.
+func New(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	if opts.PlainHTTP {
+		for _, a := range []string{opts.UploadAddr, opts.DownloadAddr} {
+			if !isLoopback(a) {
+				return nil, fmt.Errorf("transfer: plain HTTP is only allowed on a loopback address, not %q; configure TLS or let mugai generate a certificate", a)
+			}
+		}
+	}
+	if (opts.TLSCertFile == "") != (opts.TLSKeyFile == "") {
+		return nil, errors.New("transfer: set both the TLS certificate and key files, or neither")
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger.With("service", "transfer"),
+		incoming: filepath.Join(opts.DataDir, "transfer", "incoming"),
+		outputs:  filepath.Join(opts.DataDir, "transfer", "outputs"),
+		limiter:  &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
+		jobs:     make(chan job, 10_000),
+	}
+	for _, d := range []string{s.incoming, s.outputs} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("transfer: %w", err)
+		}
+	}
+	ctx := context.Background()
+	db, err := auth.OpenDB(ctx, filepath.Join(opts.DataDir, "mugai.db"))
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	fail := func(err error) (*Server, error) {
+		s.close()
+		return nil, err
+	}
+	if s.users, err = auth.NewLocal(ctx, db, opts.Auth); err != nil {
+		return fail(err)
+	}
+	s.authn = s.users
+	if s.audit, err = audit.New(ctx, db, filepath.Join(opts.DataDir, "audit", "transfer.jsonl")); err != nil {
+		return fail(err)
+	}
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return fail(fmt.Errorf("transfer: creating the schema: %w", err))
+	}
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return fail(err)
+	}
+	s.q = opts.Quarantine
+	if s.q == nil {
+		fsq, err := store.NewFS(filepath.Join(opts.DataDir, "quarantine"))
+		if err != nil {
+			return fail(err)
+		}
+		s.q = fsq
+	}
+	s.eng = opts.Engine
+	if s.eng == nil {
+		e, err := app.NewEngine(sanitizer.Options{Logger: opts.Logger, TempDir: filepath.Join(opts.DataDir, "transfer")})
+		if err != nil {
+			return fail(err)
+		}
+		s.eng, s.ownEngine = e, true
+	}
+	return s, nil
+}
+
+func (s *Server) close() {
+	if s.audit != nil {
+		s.audit.Close()
+	}
+	if s.ownEngine {
+		s.eng.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+// Users is the local account store, for administration.
+func (s *Server) Users() *auth.Local { return s.users }
+
+// Audit is the audit trail.
+func (s *Server) Audit() *audit.Log { return s.audit }
+
+// ListenAndServe listens on UploadAddr and DownloadAddr and serves until
+// ctx is done (then it shuts down) or a listener fails.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	up, err := net.Listen("tcp", s.opts.UploadAddr)
+	if err != nil {
+		return fmt.Errorf("transfer: upload site: %w", err)
+	}
+	down, err := net.Listen("tcp", s.opts.DownloadAddr)
+	if err != nil {
+		up.Close()
+		return fmt.Errorf("transfer: download site: %w", err)
+	}
+	return s.Serve(ctx, up, down)
+}
+
+// Serve serves the upload site on up and the download site on down
+// (with TLS unless PlainHTTP), starts the sanitizing workers and the
+// purge job, and returns when ctx is done or a site fails. Plain HTTP is
+// refused on a listener that is not on a loopback address.
+func (s *Server) Serve(ctx context.Context, up, down net.Listener) error {
+	var tlsConf *tls.Config
+	if !s.opts.PlainHTTP {
+		c, err := s.tlsConfig()
+		if err != nil {
+			up.Close()
+			down.Close()
+			return err
+		}
+		tlsConf = c
+	} else if !isLoopback(up.Addr().String()) || !isLoopback(down.Addr().String()) {
+		up.Close()
+		down.Close()
+		return errors.New("transfer: plain HTTP is only allowed on loopback addresses")
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	upSrv := s.newHTTPServer(s.uploadRoutes(), tlsConf)
+	downSrv := s.newHTTPServer(s.downloadRoutes(), tlsConf)
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		cancel()
+		return http.ErrServerClosed
+	}
+	s.stop = cancel
+	s.servers = []*http.Server{upSrv, downSrv}
+	s.mu.Unlock()
+
+	s.startWorkers(wctx)
+	go s.purgeLoop(wctx)
+	errc := make(chan error, 2)
+	serve := func(srv *http.Server, l net.Listener) {
+		if tlsConf != nil {
+			l = tls.NewListener(l, tlsConf)
+		}
+		errc <- srv.Serve(l)
+	}
+	go serve(upSrv, up)
+	go serve(downSrv, down)
+	s.log.Info("transfer sites listening", "upload", up.Addr().String(), "download", down.Addr().String(), "tls", tlsConf != nil)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer scancel()
+	s.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Shutdown stops accepting requests, lets running ones finish until ctx
+// is done, stops the workers (an item being sanitized is picked up
+// again at the next start) and closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		return nil
+	}
+	s.shutdown = true
+	servers, stop := s.servers, s.stop
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+			srv.Close()
+		}
+	}
+	if stop != nil {
+		stop()
+	}
+	s.workers.Wait()
+	s.close()
+	return errors.Join(errs...)
+}
+
+func (s *Server) newHTTPServer(h http.Handler, c *tls.Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		TLSConfig:         c,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// isLoopback reports whether a host:port names a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,569 @@
+package transfer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/detect"
+)
+
+// uploadRoutes is the upload site's route table. It has no route that
+// returns a file's content.
+func (s *Server) uploadRoutes() http.Handler {
+	mux := s.commonRoutes(ZoneUpload)
+	mux.HandleFunc("GET /{$}", s.authed(false, s.uploadPage))
+	mux.HandleFunc("POST /upload", s.authed(true, s.upload))
+	mux.HandleFunc("GET /api/items", s.authed(false, s.apiItems))
+	mux.HandleFunc("POST /items/{id}/password", s.authed(true, s.unlock))
+	mux.HandleFunc("GET /approvals", s.authed(false, s.approvalsPage))
+	mux.HandleFunc("POST /approvals/{id}", s.authed(true, s.decide))
+	return s.secure(ZoneUpload, mux)
+}
+
+func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, ZoneUpload, "upload", page{}, http.StatusOK)
+}
+
+// newItemID returns a sortable ID that is also a valid quarantine ID.
+func newItemID(t time.Time) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// uploadError is a refusal shown to the user.
+type uploadError struct {
+	status int
+	key    string // message key
+	arg    string
+}
+
+func (e *uploadError) Error() string { return e.key + " " + e.arg }
+
+// upload receives multipart/form-data (RFC 7578): an optional "to" field
+// (recipients) and then up to MaxFiles file parts, each streamed to its
+// own file. A file above MaxUploadBytes stops the upload then and there;
+// its partial file is removed and nothing of it is recorded.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	t := messages[lang(r)]
+	fail := func(e *uploadError, name string) {
+		msg := t[e.key]
+		if e.arg != "" {
+			msg = fmt.Sprintf(msg, e.arg)
+		}
+		s.record(r, ZoneUpload, audit.Event{Action: audit.UploadFailed, Name: name, Outcome: e.key})
+		// The rest of the body is not read: the connection closes.
+		w.Header().Set("Connection", "close")
+		writeJSON(w, e.status, map[string]string{"error": msg})
+	}
+	// The whole request may not exceed MaxFiles full files plus room for
+	// the headers and fields.
+	r.Body = http.MaxBytesReader(w, r.Body, int64(s.opts.MaxFiles)*s.opts.MaxUploadBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fail(&uploadError{status: http.StatusBadRequest, key: "err_form"}, "")
+		return
+	}
+	var recipients []string
+	var accepted []*Item
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fail(&uploadError{status: http.StatusBadRequest, key: "err_form"}, "")
+			return
+		}
+		switch part.FormName() {
+		case "to":
+			v, err := io.ReadAll(io.LimitReader(part, 4<<10))
+			if err != nil {
+				fail(&uploadError{status: http.StatusBadRequest, key: "err_form"}, "")
+				return
+			}
+			recipients = splitRecipients(string(v))
+			for _, n := range recipients {
+				if _, err := s.users.User(r.Context(), n); err != nil || !auth.ValidName(n) {
+					fail(&uploadError{status: http.StatusBadRequest, key: "err_recipient", arg: n}, "")
+					return
+				}
+			}
+			continue
+		case "file":
+		default:
+			continue
+		}
+		if len(accepted) >= s.opts.MaxFiles {
+			fail(&uploadError{status: http.StatusRequestEntityTooLarge, key: "err_count", arg: strconv.Itoa(s.opts.MaxFiles)}, "")
+			return
+		}
+		it, uerr := s.receive(r.Context(), sess.User.Name, part)
+		part.Close()
+		if uerr != nil {
+			fail(uerr, detect.CleanName(part.FileName()))
+			return
+		}
+		it.Recipients = recipients
+		if err := s.insertItem(r.Context(), it); err != nil {
+			os.Remove(filepath.Join(s.incoming, it.ID))
+			s.log.Error("upload", "err", err)
+			fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, it.Name)
+			return
+		}
+		s.record(r, ZoneUpload, audit.Event{Action: audit.Upload, Item: it.ID, Name: it.Name, SHA256In: it.SHA256,
+			Detail: fmt.Sprintf("size=%d recipients=%v", it.Size, it.Recipients)})
+		accepted = append(accepted, it)
+		s.enqueue(job{id: it.ID})
+	}
+	if len(accepted) == 0 {
+		fail(&uploadError{status: http.StatusBadRequest, key: "err_nofile"}, "")
+		return
+	}
+	out := make([]map[string]string, 0, len(accepted))
+	for _, it := range accepted {
+		out = append(out, map[string]string{"id": it.ID, "name": it.Name})
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"items": out})
+}
+
+// receive streams one file part into DATA/transfer/incoming/<id>. The
+// file on disk is named by the item ID only; the declared name is
+// cleaned (no folders, no control or bidi characters) and kept as data.
+func (s *Server) receive(ctx context.Context, owner string, part io.Reader) (*Item, *uploadError) {
+	type named interface{ FileName() string }
+	name := "file"
+	if p, ok := part.(named); ok {
+		name = detect.CleanName(p.FileName())
+	}
+	now := s.opts.Now()
+	it := &Item{ID: newItemID(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
+	path := filepath.Join(s.incoming, it.ID)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		s.log.Error("upload", "err", err)
+		return nil, &uploadError{status: http.StatusInternalServerError, key: "err_internal"}
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(part, s.opts.MaxUploadBytes+1))
+	if err == nil && n > s.opts.MaxUploadBytes {
+		err = errTooLarge
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, errTooLarge) || errors.As(err, &mbe):
+			return nil, &uploadError{status: http.StatusRequestEntityTooLarge, key: "err_size", arg: humanSize(s.opts.MaxUploadBytes)}
+		case ctx.Err() != nil:
+			return nil, &uploadError{status: http.StatusBadRequest, key: "err_form"}
+		}
+		return nil, &uploadError{status: http.StatusBadRequest, key: "err_form"}
+	}
+	if n == 0 {
+		os.Remove(path)
+		return nil, &uploadError{status: http.StatusBadRequest, key: "err_empty", arg: name}
+	}
+	it.Size, it.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	return it, nil
+}
+
+var errTooLarge = errors.New("transfer: file too large")
+
+// job is one item for the workers: a new upload, or a held one with a password.
+type job struct {
+	id       string
+	password string
+	by       string
+	ip       string
+}
+
+func (s *Server) enqueue(j job) {
+	select {
+	case s.jobs <- j:
+	default:
+		// The queue is full: the item stays "received" and is picked up
+		// at the next start.
+		s.log.Warn("sanitizing queue full", "item", j.id)
+	}
+}
+
+// startWorkers starts the workers and queues the items a previous run
+// left unfinished.
+func (s *Server) startWorkers(ctx context.Context) {
+	for range s.opts.Workers {
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case j := <-s.jobs:
+					s.process(ctx, j)
+				}
+			}
+		}()
+	}
+	items, err := s.queryItems(ctx, `WHERE state IN ('received','processing') ORDER BY created`)
+	if err != nil {
+		s.log.Error("requeue", "err", err)
+		return
+	}
+	for _, it := range items {
+		if _, err := os.Stat(filepath.Join(s.incoming, it.ID)); err != nil && it.Report != nil {
+			// A password retry interrupted by a restart: held again.
+			s.setState(ctx, it.ID, Held, "")
+			continue
+		}
+		s.enqueue(job{id: it.ID})
+	}
+}
+
+// process sanitizes one item: a new upload from its incoming file, or a
+// held item again from its quarantined original with a password.
+func (s *Server) process(ctx context.Context, j job) {
+	it, err := s.item(ctx, j.id)
+	if err != nil {
+		s.log.Error("process", "item", j.id, "err", err)
+		return
+	}
+	retry := j.password != ""
+	var body io.ReadCloser
+	if retry {
+		if it.State != Held && it.State != Processing {
+			return
+		}
+		_, rc, err := s.q.Get(ctx, it.ID)
+		if err != nil {
+			s.log.Error("process: original", "item", it.ID, "err", err)
+			s.setState(ctx, it.ID, Held, "original unavailable")
+			return
+		}
+		body = rc
+	} else {
+		if it.State.final() {
+			return
+		}
+		f, err := os.Open(filepath.Join(s.incoming, it.ID))
+		if err != nil {
+			s.log.Error("process: incoming file", "item", it.ID, "err", err)
+			s.setState(ctx, it.ID, Withheld, "the uploaded file was lost")
+			return
+		}
+		body = f
+	}
+	defer body.Close()
+	s.setState(ctx, it.ID, Processing, "")
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: it.Name, Body: body, ID: it.ID, Password: j.password})
+	if err != nil {
+		if ctx.Err() != nil {
+			return // shutting down: the item is requeued at the next start
+		}
+		s.log.Error("sanitize", "item", it.ID, "err", err)
+		s.finish(ctx, it, nil, Withheld, err.Error(), j)
+		return
+	}
+	defer res.Close()
+	rep := res.Report
+	if !retry {
+		if err := s.keepOriginal(ctx, it, res); err != nil {
+			s.log.Error("quarantine", "item", it.ID, "err", err)
+			s.finish(ctx, it, rep, Withheld, "quarantine: "+err.Error(), j)
+			return
+		}
+	}
+	rep.QuarantineID = it.ID
+	state := Done
+	switch {
+	case rep.Withheld && rep.Action == sanitizer.Hold:
+		state = Held
+	case rep.Withheld || len(res.Outputs) == 0:
+		state = Withheld
+	}
+	if state == Done {
+		if err := s.storeOutputs(ctx, it.ID, res.Outputs); err != nil {
+			s.log.Error("outputs", "item", it.ID, "err", err)
+			state = Withheld
+			rep.Withheld = true
+			rep.Reasons = append(rep.Reasons, sanitizer.NewReason(sanitizer.ReasonInternal, err.Error()))
+		} else if retry {
+			if err := s.q.SetState(ctx, it.ID, store.Released, j.by); err != nil {
+				s.log.Warn("quarantine release", "item", it.ID, "err", err)
+			}
+		}
+	}
+	s.finish(ctx, it, rep, state, "", j)
+	if !retry {
+		os.Remove(filepath.Join(s.incoming, it.ID))
+	}
+}
+
+// keepOriginal puts the original into the quarantine under the item's ID.
+func (s *Server) keepOriginal(ctx context.Context, it *Item, res *sanitizer.Result) error {
+	rep := res.Report
+	js, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	reason := "uploaded"
+	if len(rep.Reasons) > 0 {
+		reason = rep.Reasons[0].Code
+	}
+	_, err = s.q.Put(ctx, store.Item{
+		ID: it.ID, Name: it.Name, MediaType: rep.MediaType, Reason: reason, Report: js, SHA256: it.SHA256,
+		RetainUntil: s.opts.Now().Add(s.opts.OriginalRetention), Source: "upload",
+		Meta: map[string]string{"uploader": it.Owner},
+	}, res.Original.Open())
+	if errors.Is(err, store.ErrExists) {
+		return nil // a restart after the original was kept
+	}
+	return err
+}
+
+// storeOutputs writes each output to DATA/transfer/outputs/<id>/<n>
+// through a temporary file and a rename, then records them.
+func (s *Server) storeOutputs(ctx context.Context, id string, outs []*sanitizer.Output) error {
+	dir := filepath.Join(s.outputs, id)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM transfer_outputs WHERE item_id=?`, id); err != nil {
+		return err
+	}
+	for i, o := range outs {
+		tmp, err := os.CreateTemp(dir, ".tmp-*")
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(tmp, o.Open())
+		if err == nil {
+			err = tmp.Sync()
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), filepath.Join(dir, strconv.Itoa(i)))
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+		mt := o.MediaType
+		if _, _, err := mime.ParseMediaType(mt); err != nil || mt == "" {
+			mt = "application/octet-stream"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_outputs (item_id, idx, name, media_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, i, detect.CleanName(o.Name), mt, o.Size(), o.SHA256()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// finish records the result and audits it.
+func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st State, errText string, j job) {
+	var js []byte
+	if rep != nil {
+		js, _ = json.Marshal(rep)
+	}
+	approval := ""
+	if st == Done && s.opts.Approval {
+		approval = ApprovalPending
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, report=?, error=?, approval=? WHERE id=?`,
+		string(st), string(js), errText, approval, it.ID); err != nil {
+		s.log.Error("finish", "item", it.ID, "err", err)
+	}
+	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
+	if j.password != "" {
+		e.Action, e.User, e.IP, e.Zone = audit.Unlock, j.by, j.ip, ZoneUpload
+	}
+	if rep != nil {
+		e.Detail = rep.Summary("en")
+		for _, o := range rep.Outputs {
+			if e.SHA256Out != "" {
+				e.SHA256Out += " "
+			}
+			e.SHA256Out += o.SHA256
+		}
+	} else {
+		e.Detail = errText
+	}
+	if err := s.audit.Record(ctx, e); err != nil {
+		s.log.Error("audit", "err", err)
+	}
+}
+
+// apiItems returns the user's items with their state and report, for
+// the page to follow (polled once a second while any is unfinished).
+func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	items, err := s.uploadsOf(r.Context(), sess.User.Name, 50)
+	if err != nil {
+		s.log.Error("items", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	l := lang(r)
+	out := make([]itemView, 0, len(items))
+	for _, it := range items {
+		out = append(out, s.view(it, l))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// itemView is an item as the page shows it.
+type itemView struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Size       string   `json:"size"`
+	State      string   `json:"state"`
+	Label      string   `json:"label"`
+	Final      bool     `json:"final"`
+	Approval   string   `json:"approval,omitempty"`
+	Recipients []string `json:"recipients,omitempty"`
+	Report     []string `json:"report"`
+	Outputs    []string `json:"outputs,omitempty"`
+	Expires    string   `json:"expires"`
+	NeedsPass  bool     `json:"needs_password"`
+}
+
+func (s *Server) view(it *Item, l string) itemView {
+	t := messages[l]
+	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t["state_"+string(it.State)],
+		Final: it.State.final(), Recipients: it.Recipients, Expires: it.Expires.Local().Format("2006-01-02 15:04"),
+		Report: reportLines(it.Report, l)}
+	if it.Approval != "" {
+		v.Approval = t["approval_"+it.Approval]
+	}
+	if it.State == Held && it.Report != nil {
+		for _, rs := range it.Report.Reasons {
+			if rs.Code == sanitizer.ReasonEncrypted {
+				v.NeedsPass = true
+			}
+		}
+	}
+	if it.Error != "" && it.Report == nil {
+		v.Report = append(v.Report, t["err_internal"])
+	}
+	for _, o := range it.Outputs {
+		v.Outputs = append(v.Outputs, o.Name+" ("+humanSize(o.Size)+")")
+	}
+	return v
+}
+
+// unlock re-runs a held encrypted item with the password the uploader
+// gives (PPAP). The password is used once and not stored.
+func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	it, err := s.item(r.Context(), r.PathValue("id"))
+	if err != nil || it.Owner != sess.User.Name {
+		http.NotFound(w, r)
+		return
+	}
+	pw := r.PostFormValue("password")
+	if it.State != Held || pw == "" || len(pw) > 1024 {
+		writeJSON(w, http.StatusConflict, map[string]string{"error": messages[lang(r)]["err_unlock"]})
+		return
+	}
+	// 無害化中 until the worker is done; a restart meanwhile puts it
+	// back to held (the password is not kept).
+	s.setState(r.Context(), it.ID, Processing, "")
+	s.record(r, ZoneUpload, audit.Event{Action: audit.Unlock, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: "queued"})
+	s.enqueue(job{id: it.ID, password: pw, by: sess.User.Name, ip: clientIP(r)})
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": it.ID})
+}
+
+// approvalRow is one item in the approver's queue.
+type approvalRow struct {
+	Item   *Item
+	Report []string
+}
+
+func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	if !sess.User.Role.CanApprove() {
+		http.Error(w, messages[lang(r)]["err_forbidden"], http.StatusForbidden)
+		return
+	}
+	items, err := s.pendingApprovals(r.Context())
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	p := page{}
+	for _, it := range items {
+		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r))})
+	}
+	if r.URL.Query().Get("done") != "" {
+		p.Notice = messages[lang(r)]["approval_saved"]
+	}
+	s.render(w, r, ZoneUpload, "approvals", p, http.StatusOK)
+}
+
+// decide approves or rejects an item. An approver cannot approve their
+// own upload (四つの目: a second person looks at it).
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	sess := session(r)
+	t := messages[lang(r)]
+	if !sess.User.Role.CanApprove() {
+		http.Error(w, t["err_forbidden"], http.StatusForbidden)
+		return
+	}
+	it, err := s.item(r.Context(), r.PathValue("id"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if it.Owner == sess.User.Name {
+		http.Error(w, t["err_self_approve"], http.StatusForbidden)
+		return
+	}
+	decision, action := ApprovalApproved, audit.Approve
+	if r.PostFormValue("decision") == "reject" {
+		decision, action = ApprovalRejected, audit.Reject
+	}
+	res, err := s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
+		decision, sess.User.Name, it.ID)
+	if n, _ := res.RowsAffected(); err != nil || n == 0 {
+		http.Error(w, t["err_not_pending"], http.StatusConflict)
+		return
+	}
+	var outs string
+	for _, o := range it.Outputs {
+		outs += o.SHA256 + " "
+	}
+	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: trimSpace(outs), Outcome: decision, Detail: "uploader=" + it.Owner})
+	http.Redirect(w, r, "/approvals?done=1", http.StatusSeeOther)
+}

@@ -1,0 +1,333 @@
+package transfer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageCSP is the Content-Security-Policy of every page: only mugai's own
+// script, style and images, no inline script, no framing.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// fileCSP is the policy of a downloaded file: nothing at all runs.
+const fileCSP = "default-src 'none'; sandbox"
+
+func parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"size": humanSize,
+		"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
+	}
+	out := map[string]*template.Template{}
+	for _, page := range []string{"login", "upload", "approvals", "download"} {
+		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return nil, err
+		}
+		out[page] = t
+	}
+	return out, nil
+}
+
+// ctxKey keys the session in a request's context.
+type ctxKey struct{}
+
+// page is what every template gets.
+type page struct {
+	Zone      string
+	Lang      string
+	T         map[string]string
+	Session   *auth.Session
+	CSRF      string
+	Error     string
+	Notice    string
+	Approval  bool
+	MaxFiles  int
+	MaxBytes  int64
+	Items     []*Item
+	Rows      []downloadRow
+	Approvals []approvalRow
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {
+	p.Zone, p.Lang = zone, lang(r)
+	p.T = messages[p.Lang]
+	p.Approval, p.MaxFiles, p.MaxBytes = s.opts.Approval, s.opts.MaxFiles, s.opts.MaxUploadBytes
+	if sess := session(r); sess != nil {
+		p.Session, p.CSRF = sess, sess.CSRF
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.tmpl[name].ExecuteTemplate(w, "layout", p); err != nil {
+		s.log.Warn("rendering", "page", name, "err", err)
+	}
+}
+
+// lang is the page language: the lang cookie, else Japanese.
+func lang(r *http.Request) string {
+	if c, err := r.Cookie("mugai_lang"); err == nil && c.Value == "en" {
+		return "en"
+	}
+	return "ja"
+}
+
+func session(r *http.Request) *auth.Session {
+	s, _ := r.Context().Value(ctxKey{}).(*auth.Session)
+	return s
+}
+
+func cookieName(zone string) string { return "mugai_" + zone }
+
+// secure wraps every response of a site: security headers, the session,
+// and the Origin and CSRF checks on POST.
+func (s *Server) secure(zone string, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if !s.opts.PlainHTTP {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+			http.Error(w, "cross-origin request refused", http.StatusForbidden)
+			return
+		}
+		if c, err := r.Cookie(cookieName(zone)); err == nil {
+			if sess, err := s.users.Session(r.Context(), c.Value, zone); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, &sess))
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin reports whether a request's Origin (or, without one, its
+// Referer) names this site; requests with neither are let through to the
+// CSRF token check. Fetch Metadata's Sec-Fetch-Site is checked too.
+func sameOrigin(r *http.Request) bool {
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" && sfs != "none" {
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		o = r.Header.Get("Referer")
+	}
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+// authed requires a session; with post it also requires the CSRF token,
+// from the X-CSRF-Token header or the csrf form field.
+func (s *Server) authed(post bool, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess := session(r)
+		if sess == nil {
+			if post || strings.HasPrefix(r.URL.Path, "/api/") {
+				http.Error(w, "login required", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if post {
+			tok := r.Header.Get("X-CSRF-Token")
+			if tok == "" && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+				tok = r.PostFormValue("csrf")
+			}
+			if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
+				http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginCSRFCookie carries the token of the login form (double submit:
+// there is no session yet).
+const loginCSRFCookie = "mugai_login"
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: !s.opts.PlainHTTP, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func (s *Server) loginPage(zone string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if session(r) != nil {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		s.renderLogin(w, r, zone, "", http.StatusOK)
+	}
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKey string, status int) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	p := page{CSRF: tok}
+	if errKey != "" {
+		p.Error = messages[lang(r)][errKey]
+	}
+	s.render(w, r, zone, "login", p, status)
+}
+
+func (s *Server) login(zone string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		c, err := r.Cookie(loginCSRFCookie)
+		tok := r.PostFormValue("csrf")
+		if err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 {
+			http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+			return
+		}
+		ip := clientIP(r)
+		if !s.limiter.Allow(ip) {
+			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: r.PostFormValue("user"), Outcome: "rate-limited"})
+			w.Header().Set("Retry-After", "60")
+			s.renderLogin(w, r, zone, "err_rate", http.StatusTooManyRequests)
+			return
+		}
+		name := r.PostFormValue("user")
+		u, err := s.authn.Authenticate(r.Context(), name, r.PostFormValue("password"))
+		if err != nil {
+			outcome := "bad-credentials"
+			switch {
+			case errors.Is(err, auth.ErrLocked):
+				outcome = "locked"
+			case errors.Is(err, auth.ErrDisabled):
+				outcome = "disabled"
+			case !errors.Is(err, auth.ErrBadCredentials):
+				s.log.Error("login", "err", err)
+				outcome = "error"
+			}
+			if len(name) > 64 {
+				name = name[:64]
+			}
+			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: name, Outcome: outcome})
+			s.renderLogin(w, r, zone, "err_login", http.StatusUnauthorized)
+			return
+		}
+		// A new session on every login: no session fixation.
+		if old, err := r.Cookie(cookieName(zone)); err == nil {
+			s.users.EndSession(r.Context(), old.Value)
+		}
+		stok, _, err := s.users.NewSession(r.Context(), u.Name, zone, ip)
+		if err != nil {
+			s.log.Error("session", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		s.setCookie(w, cookieName(zone), stok, 0)
+		s.setCookie(w, loginCSRFCookie, "", -1)
+		s.record(r, zone, audit.Event{Action: audit.Login, User: u.Name, Outcome: "ok"})
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+}
+
+func (s *Server) logout(zone string) http.HandlerFunc {
+	return s.authed(true, func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(cookieName(zone)); err == nil {
+			s.users.EndSession(r.Context(), c.Value)
+		}
+		s.setCookie(w, cookieName(zone), "", -1)
+		s.record(r, zone, audit.Event{Action: audit.Logout, User: session(r).User.Name})
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	})
+}
+
+// setLang switches the language (a cookie, not a session change).
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	l := "ja"
+	if r.URL.Query().Get("to") == "en" {
+		l = "en"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "mugai_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, Secure: !s.opts.PlainHTTP, SameSite: http.SameSiteStrictMode})
+	back := "/"
+	if ref, err := url.Parse(r.Header.Get("Referer")); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") && !strings.HasPrefix(ref.Path, "//") {
+		back = ref.Path
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// record writes an audit event with the request's zone and address.
+func (s *Server) record(r *http.Request, zone string, e audit.Event) {
+	e.Zone, e.IP = zone, clientIP(r)
+	if e.User == "" {
+		if sess := session(r); sess != nil {
+			e.User = sess.User.Name
+		}
+	}
+	if err := s.audit.Record(r.Context(), e); err != nil {
+		s.log.Error("audit", "err", err)
+	}
+}
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.FileServerFS(sub)
+	return http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	}))
+}
+
+// commonRoutes are the login, logout, language and static routes both
+// sites share.
+func (s *Server) commonRoutes(zone string) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", s.loginPage(zone))
+	mux.HandleFunc("POST /login", s.login(zone))
+	mux.HandleFunc("POST /logout", s.logout(zone))
+	mux.HandleFunc("GET /lang", s.setLang)
+	mux.Handle("GET /static/", staticHandler())
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
