@@ -146,7 +146,7 @@ var messages = map[string]map[string]string{
 		"deleted": "削除しました。", "delete_confirm": "このファイルを削除しますか？",
 		"rep_detected": "判定: %s", "rep_removed": "除去したもの: ", "rep_reason": "理由: ",
 		"rep_held": "対処: 保留しました（パスワードを入力すると解除して無害化します）", "rep_withheld": "対処: このファイルは削除しました（原本は隔離保管）",
-		"upload_note": "ファイルは無害化（マクロの削除、PDFの画像化など）してからLGWAN側で受け取れます。原本は隔離保管されます。",
+		"upload_note":   "ファイルは無害化（マクロの削除、PDFの画像化など）してからLGWAN側で受け取れます。原本は隔離保管されます。",
 		"download_note": "インターネット側でアップロードされ、無害化されたファイルです。",
 	},
 	"en": {
@@ -175,7 +175,7 @@ var messages = map[string]map[string]string{
 		"deleted": "Deleted.", "delete_confirm": "Delete this file?",
 		"rep_detected": "Detected: %s", "rep_removed": "Removed: ", "rep_reason": "Why: ",
 		"rep_held": "Done: held (enter the password to unlock and sanitize it)", "rep_withheld": "Done: this file was removed (the original is kept in quarantine)",
-		"upload_note": "Files are sanitized (macros removed, PDFs flattened to images, …) before they can be downloaded on the LGWAN side. Originals are kept in quarantine.",
+		"upload_note":   "Files are sanitized (macros removed, PDFs flattened to images, …) before they can be downloaded on the LGWAN side. Originals are kept in quarantine.",
 		"download_note": "Files uploaded on the Internet side, after sanitization.",
 	},
 }
