@@ -1,6 +1,7 @@
 package smtpproxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -328,4 +329,55 @@ func TestReceivedHeader(t *testing.T) {
 	if !strings.HasSuffix(msg, simpleMessage) {
 		t.Fatal("message body changed in the spool")
 	}
+}
+
+// TestGracefulShutdown: during a shutdown, new connections get 421, an
+// open session may finish its message (250), and Shutdown returns.
+func TestGracefulShutdown(t *testing.T) {
+	o := testOptions(t)
+	r, err := New(o, testEngine(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- r.Serve() }()
+	defer r.Close()
+	a := dialWire(t, r.Addr().String())
+	a.hello()
+	expectPrefix(t, "MAIL", a.cmd("MAIL FROM:<a@example.com>"), "250")
+	expectPrefix(t, "RCPT", a.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+
+	done := make(chan error, 1)
+	go func() { done <- r.Shutdown(context.Background()) }()
+	waitFor(t, "closing", func() bool { return r.closing.Load() })
+	waitFor(t, "new sessions to get 421", func() bool {
+		b := dialWire(t, r.Addr().String())
+		defer b.c.Close()
+		return strings.HasPrefix(b.reply(), "421 4.3.2")
+	})
+	expectPrefix(t, "DATA", a.cmd("DATA"), "354")
+	a.send(simpleMessage + ".\r\n")
+	expectPrefix(t, "end of data", a.reply(), "250")
+	a.cmd("QUIT")
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if n := len(spooled(t, r)) + len(mustList(t, r.outbox.dir)) + len(maildirFiles(t, r, "user@lg.example.jp")); n == 0 {
+		t.Fatal("the message acknowledged during shutdown is neither spooled, queued nor delivered")
+	}
+}
+
+func mustList(t *testing.T, dir string) []string {
+	t.Helper()
+	ids, err := listIDs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
