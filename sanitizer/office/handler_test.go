@@ -21,7 +21,7 @@ func newEngine(t *testing.T, pol sanitizer.Policy, hopts HandlerOptions) *saniti
 	e, err := sanitizer.New(sanitizer.Options{
 		Policy:    pol,
 		TempDir:   t.TempDir(),
-		CacheDir:  t.TempDir(),
+		CacheDir:  testCacheDir(),
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Handlers:  Handlers(hopts),
 		Verifiers: VerifiersFor(hopts),
@@ -31,6 +31,16 @@ func newEngine(t *testing.T, pol sanitizer.Policy, hopts HandlerOptions) *saniti
 	}
 	t.Cleanup(func() { e.Close() })
 	return e
+}
+
+// testCacheDir is shared by test runs so that the PDF renderer's module
+// is compiled once per machine (as in the sanitizer package's tests).
+func testCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "mugai-test")
 }
 
 func sanitize(t *testing.T, e *sanitizer.Engine, name string, body []byte) *sanitizer.Result {
@@ -220,8 +230,8 @@ func TestHandlerBoth(t *testing.T) {
 // (no text layer: only pixels cross).
 func TestHandlerFlattensLegacyDoc(t *testing.T) {
 	needSandbox(t, true)
-	if testing.Short() {
-		t.Skip("LibreOffice and the renderer take seconds")
+	if testing.Short() || raceEnabled {
+		t.Skip("LibreOffice and the WebAssembly renderer take too long in -short or -race runs")
 	}
 	e := newEngine(t, sanitizer.Policy{}, HandlerOptions{Convert: ConvertOptions{TempDir: t.TempDir()}})
 	doc, err := os.ReadFile(filepath.Join("testdata", "clean.doc"))
