@@ -57,9 +57,12 @@
 // net/mail and mime/multipart, sharing no parsing code with the
 // sanitizer (see VerifyMessage).
 //
-// Divergences: TNEF (winmail.dat) is not unpacked (no Go TNEF library is
-// available to mugai); it goes to the engine like any part and is
-// withheld as an unknown type. Text that would read as a script tag in a
+// TNEF (winmail.dat, [MS-OXTNEF]) is unpacked by a small streaming reader
+// here (no Go TNEF library is available to mugai): its attachments go to
+// the engine one by one; its rich-text body and MAPI properties are
+// dropped.
+//
+// Divergences: text that would read as a script tag in a
 // header or body ("<script", "</script") has its "<" replaced by "＜"
 // (or "[" in ASCII-only fields) and is reported, so that no reader can
 // take it for markup. A raw NUL byte anywhere in a message makes the

@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"mime"
 	"net/mail"
@@ -31,6 +32,13 @@ func seedMessages(t testing.TB) []string {
 		"Subject: =?ISO-2022-JP?B?GyRCOCtAUT1x?= =?ISO-2022-JP?B?GyhC?=\r\nFrom: a@b.c\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nno header\r\n--x",
 		stdHeader + "Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\r\n\r\n--s\r\nContent-Type: text/plain\r\n\r\nsigned\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\n-----BEGIN PGP SIGNATURE-----\r\n--s--\r\n",
 	}
+	tn := binary.LittleEndian.AppendUint32(nil, tnefSignature)
+	tn = append(tn, 1, 0)
+	tn = append(tn, tnefAttr(2, attRendData, make([]byte, 14))...)
+	tn = append(tn, tnefAttr(2, attAttachTitle, []byte("a.txt\x00"))...)
+	tn = append(tn, tnefAttr(2, attAttachData, []byte("text\r\n"))...)
+	seeds = append(seeds, multipartMsg(stdHeader, "mixed", "b", "Content-Type: text/plain\r\n\r\nx\r\n",
+		"Content-Type: application/ms-tnef\r\nContent-Transfer-Encoding: base64\r\n\r\n"+b64lines(tn)))
 	for _, m := range goldenMails(t) {
 		seeds = append(seeds, m)
 	}

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"strings"
@@ -149,5 +150,46 @@ func TestInlineImagesAttachOptionAndEnglish(t *testing.T) {
 	}
 	if n := notice(t, p.Body); !strings.Contains(n, "This message was made harmless") || !strings.Contains(n, "(The HTML body was converted to plain text") {
 		t.Errorf("no English in the notice:\n%s", n)
+	}
+}
+
+// tnefAttr is one TNEF attribute with its checksum ([MS-OXTNEF] §2.1.3.1).
+func tnefAttr(level byte, id uint32, data []byte) []byte {
+	b := []byte{level}
+	b = binary.LittleEndian.AppendUint32(b, id)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	var sum uint16
+	for _, c := range data {
+		sum += uint16(c)
+	}
+	return binary.LittleEndian.AppendUint16(b, sum)
+}
+
+func TestWinmailDatUnpacked(t *testing.T) {
+	var tn []byte
+	tn = binary.LittleEndian.AppendUint32(tn, tnefSignature)
+	tn = append(tn, 0x01, 0x00)
+	tn = append(tn, tnefAttr(1, 0x00089006, []byte{0, 0, 1, 0})...)
+	tn = append(tn, tnefAttr(2, attRendData, make([]byte, 14))...)
+	tn = append(tn, tnefAttr(2, attAttachTitle, []byte(enc(t, sjis, "議事録.txt")+"\x00"))...)
+	tn = append(tn, tnefAttr(2, attAttachData, []byte("会議の議事録です。\r\n"))...)
+	tn = append(tn, tnefAttr(2, attRendData, make([]byte, 14))...)
+	tn = append(tn, tnefAttr(2, attAttachTitle, []byte("tool.exe\x00"))...)
+	tn = append(tn, tnefAttr(2, attAttachData, fakeEXE)...)
+	raw := multipartMsg(stdHeader, "mixed", "b",
+		"Content-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n",
+		"Content-Type: application/ms-tnef; name=\"winmail.dat\"\r\nContent-Disposition: attachment; filename=\"winmail.dat\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"+b64lines(tn))
+	e := newEngine(t, Options{}, sanitizer.Policy{})
+	p := parse(t, delivered(t, run(t, e, raw)))
+	checkClean(t, p)
+	if len(p.Attachments) != 1 || p.Attachments[0].Filename != "議事録.txt" || !strings.Contains(string(p.Attachments[0].Data), "会議の議事録です。") {
+		t.Errorf("attachments %+v", p.Attachments)
+	}
+	n := notice(t, p.Body)
+	for _, want := range []string{"添付ファイル「winmail.dat」(Outlook形式) からファイルを取り出しました", "添付ファイル「tool.exe」(実行ファイル) を削除しました"} {
+		if !strings.Contains(n, want) {
+			t.Errorf("notice lacks %q:\n%s", want, n)
+		}
 	}
 }

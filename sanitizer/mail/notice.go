@@ -96,6 +96,9 @@ func noticeLines(st *walkStats, children []*outcome, o Options, nurls int, readR
 	if readReceipt {
 		add("開封確認の要求を削除しました", "The read-receipt request was removed")
 	}
+	for _, name := range st.tnef {
+		add("添付ファイル「%s」(Outlook形式) からファイルを取り出しました", "The files inside %q (Outlook format) were extracted", displayName(name))
+	}
 	for _, ch := range children {
 		name := displayName(ch.Name)
 		switch {

@@ -128,6 +128,7 @@ type walkStats struct {
 	linksChanged    int
 	badContentType  int
 	failed          []string // parts the engine could not take
+	tnef            []string // TNEF parts unpacked
 }
 
 func newWalker(ctx context.Context, o Options, e env) *walker {
@@ -241,6 +242,9 @@ func (w *walker) entity(c *collector, h header, body io.Reader, depth int, paren
 		if name == "" {
 			return w.textPart(c, "text/plain", params, decoded)
 		}
+	}
+	if isTNEF(mt, name) {
+		return w.tnef(c, orDefault(name, "winmail.dat"), decoded)
 	}
 	if parent == "related" && w.o.InlineImages == "drop" && strings.HasPrefix(mt, "image/") && disp != "attachment" && h.get("Content-Id") != "" {
 		w.stats.inlineImages++
