@@ -53,6 +53,17 @@ type Options struct {
 	Handlers map[detect.Kind]Handler
 	// Verifiers adds independent output checks per output kind.
 	Verifiers map[detect.Kind]verify.Func
+	// Scanner, if set, scans every item (top-level and nested) for known
+	// malware before it is acted on. An infected item is withheld; a scan
+	// that fails withholds the item too.
+	Scanner Scanner
+}
+
+// Scanner is an antivirus engine, such as clamd.
+type Scanner interface {
+	// Scan reads the content from r and names the signature it matched,
+	// or returns "" for clean content.
+	Scan(ctx context.Context, r io.Reader) (signature string, err error)
 }
 
 // Engine sanitizes items. It is safe for concurrent use.
@@ -62,6 +73,7 @@ type Engine struct {
 	log       *slog.Logger
 	handlers  map[detect.Kind]Handler
 	verifiers map[detect.Kind]verify.Func
+	scanner   Scanner
 	pdf       *pdfHandler
 }
 
@@ -76,6 +88,7 @@ func New(opts Options) (*Engine, error) {
 		log:       opts.Logger,
 		handlers:  map[detect.Kind]Handler{},
 		verifiers: verify.Defaults(),
+		scanner:   opts.Scanner,
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -279,6 +292,21 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	rep.Detected, rep.MediaType, rep.Charset = det.Kind, det.MediaType, string(det.Charset)
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))
+
+	if e.scanner != nil {
+		t = time.Now()
+		sig, err := e.scanner.Scan(ctx, orig.Open())
+		rep.Timings.Scan = ms(time.Since(t))
+		switch {
+		case err != nil:
+			e.withhold(res, Withhold(ReasonScanFailed, err))
+			return res, nil
+		case sig != "":
+			rep.Findings = append(rep.Findings, detect.Finding{Code: FindingMalware, Detail: sig})
+			e.withhold(res, Withhold(ReasonMalware, fmt.Errorf("signature %s", sig)))
+			return res, nil
+		}
+	}
 
 	action := e.decide(det.Kind, in.Depth)
 	rep.Action = action

@@ -293,3 +293,36 @@ func TestNestedItemsKnowTheirRootID(t *testing.T) {
 		t.Error("a nested item reuses the top-level item's ID")
 	}
 }
+
+// scannerFunc injects a scanner verdict; the real clamd client is tested
+// against clamd itself.
+type scannerFunc func(ctx context.Context, r io.Reader) (string, error)
+
+func (f scannerFunc) Scan(ctx context.Context, r io.Reader) (string, error) { return f(ctx, r) }
+
+func TestScannerVerdictWithholds(t *testing.T) {
+	tests := []struct {
+		name   string
+		scan   scannerFunc
+		reason string
+	}{
+		{"infected", func(ctx context.Context, r io.Reader) (string, error) { return "Eicar-Test-Signature", nil }, ReasonMalware},
+		{"scan fails", func(ctx context.Context, r io.Reader) (string, error) { return "", io.ErrClosedPipe }, ReasonScanFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEngine(t, Options{Scanner: tt.scan})
+			res := run(t, e, "a.txt", []byte("hello\n"))
+			if !res.Report.Withheld || res.Report.Reasons[0].Code != tt.reason {
+				t.Fatalf("report %+v", res.Report)
+			}
+		})
+	}
+	clean := newTestEngine(t, Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
+		_, err := io.Copy(io.Discard, r)
+		return "", err
+	})})
+	if res := run(t, clean, "a.txt", []byte("hello\n")); res.Report.Withheld {
+		t.Fatalf("clean item withheld: %+v", res.Report)
+	}
+}

@@ -65,6 +65,7 @@ type OutputInfo struct {
 // Timings are the milliseconds spent in each step.
 type Timings struct {
 	Detect float64 `json:"detect"`
+	Scan   float64 `json:"scan,omitempty"`
 	Act    float64 `json:"act"`
 	Verify float64 `json:"verify"`
 	Total  float64 `json:"total"`
@@ -99,7 +100,14 @@ const (
 	// ReasonArchiveEmpty withholds an archive none of whose files could
 	// be delivered.
 	ReasonArchiveEmpty = "archive-empty"
+	// ReasonMalware withholds an item in which the scanner found malware.
+	ReasonMalware = "malware"
+	// ReasonScanFailed withholds an item the scanner could not judge.
+	ReasonScanFailed = "scan-failed"
 )
+
+// FindingMalware records the signature the scanner matched.
+const FindingMalware = "malware"
 
 // reasonText holds the words for each code: Japanese first, then English.
 var reasonText = map[string][2]string{
@@ -121,6 +129,8 @@ var reasonText = map[string][2]string{
 	ReasonActive:        {"スクリプトや外部参照を含み得る形式のため削除しました", "a format that can carry scripts or external references, removed"},
 	ReasonWrongPassword: {"パスワードが正しくないため開けませんでした。保留したままです", "the password does not open the file; it is still held"},
 	ReasonBomb:          {"展開後のサイズやファイル数が上限を超える(圧縮爆弾の疑い)ため削除しました", "unpacks past the size or file-count limits (a suspected zip bomb), removed"},
+	ReasonMalware:       {"ウイルス・マルウェアが検出されたため削除しました", "malware was found, removed"},
+	ReasonScanFailed:    {"ウイルス検査を完了できなかったため削除しました", "the malware scan could not be completed, removed"},
 	ReasonArchiveEmpty:  {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
 }
 
