@@ -26,7 +26,16 @@
 //   - XFA forms and the calculation order (/CO) of AcroForm (§12.7.2);
 //   - PostScript XObjects (§8.8.2), external stream data (/F in a stream
 //     dictionary, §7.3.8.2), and document-level leftovers such as /URI,
-//     /Perms, /Threads, /StructTreeRoot, /Metadata, /PieceInfo.
+//     /Perms, /Threads, /StructTreeRoot, /Metadata, /PieceInfo;
+//   - any key or name value that spells one of the names mugai's output
+//     check refuses (/JavaScript, /JS, /AA, /Launch, /URI, ... see
+//     dangerNames), wherever it stands.
+//
+// Refused (an error, so the engine withholds the file): a text string or a
+// decoded content stream that spells one of those names (mugai does not
+// rewrite text), a stream whose /Filter or /DecodeParms is an indirect
+// reference (see prescan), filters other than the standard ones, streams
+// that do not decode, and anything over Limits.
 //
 // Divergences: the logical structure tree (tagged PDF, §14.7) and XMP
 // metadata are dropped rather than sanitized; form fields keep their values
