@@ -50,7 +50,7 @@ type Result struct {
 	// template or a slide show, so the output's name must change.
 	Converted bool
 	// Removed counts what was taken out, by category: macro, activex, ole,
-	// template, external-link, hyperlink, dde, field, customui,
+	// embedded, template, external-link, hyperlink, dde, field, customui,
 	// printer-settings, custom-xml, font, media, signature, action,
 	// mail-merge, unsupported-image, other-part.
 	Removed map[string]int

@@ -187,8 +187,8 @@ func (f *filter) judge(buf []*tok) action {
 				b.Write(u.text)
 			}
 		}
-		if isDDEFormula(b.String()) {
-			f.pc.removed["dde"]++
+		if cat := formulaVerdict(b.String()); cat != "" {
+			f.pc.removed[cat]++
 			return drop
 		}
 	case t.is(nsP, "graphicFrame"):
@@ -295,7 +295,12 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 		ns, local := t.attrNS[i], t.attrs[i].Name.Local
 		isRef := ns == nsR || (ns == nsO && local == "relid")
 		vml := (t.ns == nsV || t.ns == nsO) && (local == "href" || local == "src" || local == "althref")
-		if vml {
+		// xdr:sp macro="[0]!Macro1": a shape that runs a macro when clicked.
+		assigned := ns == "" && local == "macro" && strings.Contains(t.ns, "drawingml")
+		if vml || assigned {
+			if assigned && t.attrs[i].Value != "" {
+				pc.removed["macro"]++
+			}
 			strip = append(strip, i)
 			continue
 		}
@@ -349,6 +354,55 @@ func isDDEFormula(s string) bool {
 		}
 	}
 	return false
+}
+
+// riskyFunctions reach outside the workbook when calculated: RTD starts a
+// COM real-time data server, WEBSERVICE fetches a URL, CALL, REGISTER and
+// EXEC call code (ECMA-376 Part 1 §18.17.7; Excel 4.0 macro functions).
+var riskyFunctions = []string{"RTD", "WEBSERVICE", "CALL", "REGISTER", "REGISTER.ID", "EXEC", "_XLFN.WEBSERVICE", "_XLFN.RTD"}
+
+// formulaVerdict returns the removal category of a dangerous formula, or
+// "". Function names are matched outside string literals, before "(".
+func formulaVerdict(s string) string {
+	if isDDEFormula(s) {
+		return "dde"
+	}
+	u := strings.ToUpper(stripQuoted(s))
+	for _, fn := range riskyFunctions {
+		for i := strings.Index(u, fn+"("); i >= 0; {
+			if i == 0 || !isNameChar(u[i-1]) {
+				return "external-link"
+			}
+			j := strings.Index(u[i+1:], fn+"(")
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return ""
+}
+
+func stripQuoted(s string) string {
+	var b strings.Builder
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'':
+			quote = r
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isNameChar(c byte) bool {
+	return c == '_' || c == '.' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 // isAutoMacroName reports the defined names Excel runs as macros on open

@@ -96,8 +96,10 @@ func removalCategory(kind string, external bool) string {
 		return "macro"
 	case "control", "activeXControl", "activeXControlBinary", "ctrlProp":
 		return "activex"
-	case "oleObject", "package", "aFChunk":
+	case "oleObject", "package":
 		return "ole"
+	case "aFChunk":
+		return "embedded"
 	case "attachedTemplate":
 		return "template"
 	case "hyperlink":

@@ -215,6 +215,12 @@ func vXML(b []byte) error {
 					return fmt.Errorf("field %q", a.Value)
 				}
 			}
+		case "sp", "pic", "graphicFrame", "cxnSp", "grpSp":
+			for _, a := range se.Attr {
+				if a.Name.Space == "" && a.Name.Local == "macro" && a.Value != "" {
+					return fmt.Errorf("shape with macro %q", a.Value)
+				}
+			}
 		case "hlinkClick", "hlinkHover", "hlinkMouseOver":
 			for _, a := range se.Attr {
 				if a.Name.Local == "action" && a.Value != "" {
@@ -245,8 +251,8 @@ func vXML(b []byte) error {
 			case "f":
 				if inFormula > 0 {
 					inFormula--
-					if vDDEFormula(formula.String()) {
-						return fmt.Errorf("DDE formula %q", formula.String())
+					if vDDEFormula(formula.String()) || vRiskyFunc.MatchString(vUnquote(formula.String())) {
+						return fmt.Errorf("formula %q", formula.String())
 					}
 				}
 			}
@@ -260,6 +266,26 @@ func vXML(b []byte) error {
 		return fmt.Errorf("field instruction %q", instr.String())
 	}
 	return nil
+}
+
+var vRiskyFunc = regexp.MustCompile(`(?i)(^|[^\w.])(_xlfn\.)?(rtd|webservice|call|register|register\.id|exec)\s*\(`)
+
+// vUnquote drops string literals and quoted sheet names.
+func vUnquote(s string) string {
+	var b strings.Builder
+	inDouble, inSingle := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' && !inSingle:
+			inDouble = !inDouble
+		case c == '\'' && !inDouble:
+			inSingle = !inSingle
+		case !inDouble && !inSingle:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // vDDEFormula: a "|" outside quotes.
