@@ -127,7 +127,7 @@ func Disarm(ctx context.Context, r io.ReaderAt, size int64, w io.Writer, opts Op
 				res.Removed[removalCategory(kind, true)]++
 				continue
 			}
-			if !allowedRels[kind] || (kind == "officeDocument") != (src == "") {
+			if !allowedRels[kind] || (kind == "officeDocument" && src != "") {
 				if name, ok := resolveTarget(src, rl.Target); ok {
 					referenced[strings.ToLower(name)] = true
 				}

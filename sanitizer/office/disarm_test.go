@@ -139,6 +139,12 @@ func TestDisarmKeepsJapaneseText(t *testing.T) {
 			if f := forbiddenIn(t, out); len(f) > 0 {
 				t.Errorf("forbidden content: %v", f)
 			}
+			if !hasPart(t, out, "docProps/core.xml") {
+				t.Error("the core properties were dropped")
+			}
+			if len(res.Removed) != 0 {
+				t.Errorf("removed %v from a clean document", res.Removed)
+			}
 		})
 	}
 }

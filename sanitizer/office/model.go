@@ -42,9 +42,13 @@ func normNS(uri string) string {
 
 // relKind is the last segment of a relationship type URI when the URI is
 // one of the OOXML or Microsoft Office ones; "" otherwise.
+//
+// QUIRK: the prefix is compared case-insensitively: LibreOffice writes
+// ".../officedocument/2006/relationships/metadata/core-properties" and
+// Office reads it.
 func relKind(typ string) string {
 	for _, p := range []string{relPrefix, relPrefixStrict, relPrefixPkg, relPrefixMS} {
-		if strings.HasPrefix(typ, p) {
+		if len(typ) >= len(p) && strings.EqualFold(typ[:len(p)], p) {
 			rest := typ[len(p):]
 			if i := strings.LastIndexByte(rest, '/'); i >= 0 {
 				// metadata/core-properties, ui/extensibility, 2011/relationships/people

@@ -41,7 +41,7 @@ var (
 	// part names no disarmed package has
 	vBadName = regexp.MustCompile(`(?i)(vbaproject|vbadata|activex|embeddings/|oleobject|customui|customxml/|printersettings|externallinks?/|_xmlsignatures|\.bin$|\.exe$|\.dll$|\.emf$|\.wmf$|\.svg$|\.odttf$|\.ttf$)`)
 	// content types no disarmed package has
-	vBadCT = regexp.MustCompile(`(?i)(macroenabled|vba|activex|oleobject|customui|externallink|printersettings|customxml|binary|font|x-msmetafile|emf|wmf|svg)`)
+	vBadCT = regexp.MustCompile(`(?i)(macroenabled|vba|activex|oleobject|customui|externallink|printersettings|customxml|binary|obfuscatedfont|x-font|^font/|x-msmetafile|emf|wmf|svg)`)
 	// relationship kinds no disarmed package has
 	vBadRel = regexp.MustCompile(`(?i)/(vbaproject\w*|wordvbadata|attachedtemplate|oleobject|package|control|activexcontrol\w*|ctrlprop|extensibility|usercustomization|externallink\w*|ddelink|customxml\w*|printersettings|font|frame|subdocument|afchunk|connections|querytable|xlmacrosheet|xlintlmacrosheet|dialogsheet|keymapcustomizations|attachedtoolbars|audio|video|media|digital-signature/.*)$`)
 	// field instructions no disarmed package has
