@@ -6,9 +6,9 @@
 # both at 150 dpi, and the start-up time of a process with an empty and with
 # a filled compiled-module cache.
 #
-# Without arguments it benchmarks a generated 10-page text PDF, the same PDF
-# rewritten by pdftocairo (embedded subset fonts, as real documents have),
-# and a one-page photo. Needs Go, mupdf-tools (mutool), poppler-utils
+# Without arguments it benchmarks generated 10-page Latin and Japanese text
+# PDFs (fonts not embedded), the same PDFs rewritten by pdftocairo (embedded
+# subset fonts, as real documents have), and a one-page photo. Needs Go, mupdf-tools (mutool), poppler-utils
 # (pdftocairo, optional), bc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +25,14 @@ go test -c -o "$work/render.test" ./sanitizer/render/
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
 	MUGAI_BENCH_WRITE=$work "$work/render.test" -test.run '^TestWriteBenchPDF$' >/dev/null
-	files=("$work/text10.pdf")
-	if command -v pdftocairo >/dev/null; then
-		pdftocairo -pdf "$work/text10.pdf" "$work/text10-cairo.pdf"
-		files+=("$work/text10-cairo.pdf")
-	fi
+	files=()
+	for base in text10 japanese10; do
+		files+=("$work/$base.pdf")
+		if command -v pdftocairo >/dev/null; then
+			pdftocairo -pdf "$work/$base.pdf" "$work/$base-cairo.pdf"
+			files+=("$work/$base-cairo.pdf")
+		fi
+	done
 	files+=("$work/photo1.pdf")
 fi
 

@@ -208,12 +208,15 @@ func (in *instance) open(ctx context.Context, ra io.ReaderAt, size int64) (refer
 	return res.Document, nil
 }
 
-// renderPage renders one page into the instance's memory. release must be
-// called when the pixels are no longer needed.
-func (in *instance) renderPage(doc references.FPDF_DOCUMENT, pi PageInfo, dpi int) (*image.RGBA, func(), error) {
-	res, err := in.RenderPageInDPI(&requests.RenderPageInDPI{
+// renderPage renders one page into the instance's memory, at most
+// pi.WidthPx × pi.HeightPx (the size the limits were checked against), and
+// returns the size it rendered. release must be called when the pixels are
+// no longer needed.
+func (in *instance) renderPage(doc references.FPDF_DOCUMENT, pi PageInfo) (*image.RGBA, PageInfo, func(), error) {
+	res, err := in.RenderPageInPixels(&requests.RenderPageInPixels{
 		Page:        requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pi.Index}},
-		DPI:         dpi,
+		Width:       pi.WidthPx,
+		Height:      pi.HeightPx,
 		RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
 		// Draw form fields with their current values, as a viewer shows them.
 		RenderForm: true,
@@ -221,14 +224,16 @@ func (in *instance) renderPage(doc references.FPDF_DOCUMENT, pi PageInfo, dpi in
 	})
 	if err != nil {
 		in.bad = true
-		return nil, nil, fmt.Errorf("render: page %d: %w", pi.Index+1, err)
+		return nil, pi, nil, fmt.Errorf("render: page %d: %w", pi.Index+1, err)
 	}
 	img, ok := res.Result.RenderedImage.(*image.RGBA)
-	if !ok || img.Rect.Dx() != pi.WidthPx || img.Rect.Dy() != pi.HeightPx {
+	if !ok || img.Rect.Min != (image.Point{}) || img.Rect.Dx() < 1 || img.Rect.Dy() < 1 ||
+		img.Rect.Dx() > pi.WidthPx || img.Rect.Dy() > pi.HeightPx || len(img.Pix) < 4*img.Rect.Dx()*img.Rect.Dy() {
 		res.Cleanup()
 		in.bad = true
-		return nil, nil, fmt.Errorf("render: page %d: unexpected bitmap", pi.Index+1)
+		return nil, pi, nil, fmt.Errorf("render: page %d: unexpected bitmap", pi.Index+1)
 	}
+	pi.WidthPx, pi.HeightPx = img.Rect.Dx(), img.Rect.Dy()
 	if int64(pi.WidthPx)*int64(pi.HeightPx)*4 > bigBitmapBytes {
 		// WebAssembly memory never shrinks: do not keep an instance that
 		// grew for a big page idle in the pool.
@@ -240,7 +245,7 @@ func (in *instance) renderPage(doc references.FPDF_DOCUMENT, pi PageInfo, dpi in
 		// onto white as a viewer does.
 		flattenAlpha(img)
 	}
-	return img, res.Cleanup, nil
+	return img, pi, res.Cleanup, nil
 }
 
 func flattenAlpha(img *image.RGBA) {
@@ -333,13 +338,21 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 	worker := func(inst *instance, doc references.FPDF_DOCUMENT) {
 		defer wg.Done()
 		defer inst.release()
+		defer func() {
+			// A bug must not take the whole process down with one document:
+			// fail the document closed and discard the instance.
+			if r := recover(); r != nil {
+				inst.bad = true
+				fail(fmt.Errorf("render: internal error: %v", r))
+			}
+		}()
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= len(pages) || ctx.Err() != nil {
 				return
 			}
 			t0 := time.Now()
-			img, done, err := inst.renderPage(doc, pages[i], lim.DPI)
+			img, pi, done, err := inst.renderPage(doc, pages[i])
 			renderT.Add(int64(time.Since(t0)))
 			if err != nil {
 				if ctx.Err() != nil {
@@ -348,7 +361,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 				fail(err)
 				return
 			}
-			pg := Page{PageInfo: pages[i], Image: img}
+			pg := Page{PageInfo: pi, Image: img}
 			var v any
 			if work != nil {
 				v, err = work(pg)
