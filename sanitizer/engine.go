@@ -201,6 +201,17 @@ func (j *Job) CreateNamed(name string, k detect.Kind) *Output {
 	return o
 }
 
+// ID is the item ID under which the original is kept: the top-level
+// item's ID, for notices that tell people what to ask for.
+func (j *Job) ID() string { return j.RootID }
+
+// NewBuffer returns a buffer for a handler's intermediate data, spilling
+// to the engine's temporary folder and bounded like an output. The
+// handler closes it.
+func (j *Job) NewBuffer() *spill.Buffer {
+	return spill.New(spill.Options{Threshold: j.Policy.Limits.SpillThreshold, Dir: j.Engine.tempDir, Limit: j.Policy.Limits.MaxOutputBytes})
+}
+
 // Removed records that n things of one kind were taken out.
 func (j *Job) Removed(what string, n int) {
 	if n <= 0 {

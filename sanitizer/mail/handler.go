@@ -39,22 +39,12 @@ func (h *handler) Act(ctx context.Context, job *sanitizer.Job) error {
 	o = o.withDefaults()
 	e := &jobEnv{job: job}
 	out := job.Create(".eml", detect.EML)
-	sum, err := sanitizeMessage(ctx, o, e, job.Input.Open(), out, itemID(job))
+	sum, err := sanitizeMessage(ctx, o, e, job.Input.Open(), out, job.ID())
 	if err != nil {
 		return withholdFor(err)
 	}
 	record(job, sum)
 	return nil
-}
-
-// itemID is the message's item ID, for the notice and X-Mugai-Sanitized.
-// Without an ID from the engine, the SHA-256 of the original (which the
-// quarantine is keyed by) serves.
-func itemID(job *sanitizer.Job) string {
-	if j, ok := any(job).(interface{ ID() string }); ok && j.ID() != "" {
-		return j.ID()
-	}
-	return "sha256:" + job.Input.SHA256()[:16]
 }
 
 // withholdFor maps an error of the walk to the engine's reasons.
@@ -143,7 +133,7 @@ func joinLimited(s []string, n int) string {
 type jobEnv struct{ job *sanitizer.Job }
 
 func (e *jobEnv) buffer() *spill.Buffer {
-	return spill.New(spill.Options{Threshold: e.job.Policy.Limits.SpillThreshold, Limit: e.job.Policy.Limits.MaxOutputBytes})
+	return e.job.NewBuffer()
 }
 
 func (e *jobEnv) htmlToText(ctx context.Context, r io.Reader, w io.Writer, links string) ([]string, error) {
