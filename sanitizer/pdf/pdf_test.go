@@ -518,3 +518,26 @@ func TestFilterReferenceCycleDoesNotCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestDisarmConcurrent runs Disarm on every fixture at once; with -race it
+// shows that mugai shares no mutable state between calls (and that the
+// pdfcpu paths it uses do not either).
+func TestDisarmConcurrent(t *testing.T) {
+	fs := allFixtures()
+	errs := make(chan error, len(fs))
+	for _, f := range fs {
+		go func() {
+			var out bytes.Buffer
+			_, err := pdf.Disarm(context.Background(), bytes.NewReader(f.Bytes), &out, pdf.DisarmOptions{})
+			if err == nil {
+				_, err = verify.PDF(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
+			}
+			errs <- err
+		}()
+	}
+	for range fs {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
