@@ -198,7 +198,7 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 	// Parsing was strict (no repair of the cross-reference table: mugai's
 	// own outputs have a correct one); validation is relaxed, as strict
 	// mode refuses common harmless deviations such as a standard 14 font
-	// without /FirstChar (pkg/pdfcpu/validate/font.go).
+	// without /FirstChar (pkg/pdfcpu/validate/font.go:798).
 	pc.XRefTable.ValidationMode = model.ValidationRelaxed
 	pc.Configuration.ValidationMode = model.ValidationRelaxed
 	if err := validate.XRefTable(pc); err != nil {
