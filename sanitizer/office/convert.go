@@ -221,8 +221,14 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 	if err := os.Mkdir(filepath.Join(work, "out"), 0o700); err != nil {
 		return "", err
 	}
+	if err := os.MkdirAll(filepath.Join(work, "profile", "user"), 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(work, "profile", "user", "registrymodifications.xcu"), []byte(profileXCU), 0o600); err != nil {
+		return "", err
+	}
 	out, err := sb.run(ctx, work, sb.soffice,
-		"-env:UserInstallation=file:///tmp/lo-profile",
+		"-env:UserInstallation=file:///work/profile",
 		"--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault", "--nologo", "--nofirststartwizard",
 		"--convert-to", "pdf", "--outdir", "/work/out", "/work/"+name)
 	if err != nil {
@@ -255,6 +261,19 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 	}
 	return dst.Name(), nil
 }
+
+// profileXCU seeds the converter's fresh profile: no macro runs whatever
+// the document asks (DisableMacrosExecution, security level "very high"),
+// no lock files. The sandbox already has no
+// network; this keeps LibreOffice from even trying.
+const profileXCU = `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="UseLocking" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+`
 
 // isSandboxFailure tells bubblewrap's own refusals (no user namespaces)
 // from the converter's errors.
