@@ -197,8 +197,8 @@ func TestFlattenOutputSizeOnTextPDF(t *testing.T) {
 		perPage int // bytes a page at most
 	}{
 		// Measured at 2 bits: 19 KB and 117 KB a dense A4 page.
-		{"latin", textPDF(t, 10), 30_000},
-		{"japanese", japaneseTextPDF(t, 10), 150_000},
+		{"latin", textPDF(t, 4), 30_000},
+		{"japanese", japaneseTextPDF(t, 4), 150_000},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
