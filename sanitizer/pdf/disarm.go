@@ -310,7 +310,7 @@ func (d *disarmer) countActions(v types.Object, depth int) {
 		}
 	case types.Dict:
 		if s := t.NameEntry("S"); s != nil && actionTypes[*s] {
-			if *s != "GoTo" && *s != "Named" {
+			if !d.safeActionType(t) {
 				d.removed.add(actionCategory(*s), 1)
 			}
 		} else if _, ok := t["JS"]; ok {
