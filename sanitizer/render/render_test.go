@@ -511,3 +511,26 @@ func TestStaleFontFoldersRemoved(t *testing.T) {
 		t.Errorf("new font folder: %v", err)
 	}
 }
+
+// TestConcurrentDocuments flattens several documents at once on a pool of
+// two instances: each gets complete output with its own pages in order.
+func TestConcurrentDocuments(t *testing.T) {
+	p := testPool(t)
+	outs := make([]bytes.Buffer, 5)
+	var wg sync.WaitGroup
+	for n := 1; n <= 4; n++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := textPDF(t, n)
+			st, err := p.Flatten(t.Context(), bytes.NewReader(in), int64(len(in)), &outs[n], Limits{DPI: 50})
+			if err != nil || st.Pages != n {
+				t.Errorf("%d pages: flattened %d, %v", n, st.Pages, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for n := 1; n <= 4; n++ {
+		assertImageOnlyPDF(t, outs[n].Bytes(), n)
+	}
+}
