@@ -171,7 +171,7 @@ func (d *disarmer) finish() error {
 	x := d.x
 	// QUIRK: pdfcpu re-binds its name tree cache into the catalog when
 	// writing (model/xreftable.go:1506, BindNameTrees from
-	// write.go:376); an empty cache keeps the rebuilt /Names as it is.
+	// write.go:366); an empty cache keeps the rebuilt /Names as it is.
 	x.Names = map[string]*model.Node{}
 	x.AdditionalStreams = nil
 	x.Encrypt, x.E, x.EncKey = nil, nil, nil

@@ -305,11 +305,13 @@ func config(lim Limits) *model.Configuration {
 
 // guard runs f and turns a panic inside pdfcpu into an error.
 //
-// QUIRK: pdfcpu reports some failures by panicking (fault.Fail, recovered
-// only at its api layer, pkg/pdfcpu/fault/fault.go) and panics on some
-// malformed inputs outright; mugai calls the lower layers, so it recovers
-// here and fails closed. This is a boundary to a third-party parser, not
-// control flow.
+// QUIRK: pdfcpu signals some failures by panicking (fault.Fail,
+// model/configuration.go:576), recovered only by fault.Catch in its api
+// package, which re-panics anything else (fault/fault.go:51); mugai calls
+// the lower layers, so it recovers here and fails closed on input the
+// parser's authors did not foresee. This is a boundary to a third-party
+// parser, not control flow. (A fatal stack overflow cannot be recovered:
+// see prescan.)
 func guard(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
