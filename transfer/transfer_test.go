@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,13 +207,13 @@ func TestPathTraversalInUploadNames(t *testing.T) {
 }
 
 // countingReader is an endless body that counts what the client sent.
-type countingReader struct{ n int64 }
+type countingReader struct{ n atomic.Int64 }
 
 func (r *countingReader) Read(p []byte) (int, error) {
 	for i := range p {
 		p[i] = 'A'
 	}
-	r.n += int64(len(p))
+	r.n.Add(int64(len(p)))
 	return len(p), nil
 }
 
@@ -238,8 +239,8 @@ func TestOversizeUploadRefusedMidStream(t *testing.T) {
 			t.Errorf("error %q does not say the file is too large", b)
 		}
 	}
-	if body.n >= total/2 {
-		t.Errorf("the server read %d of %d bytes before refusing", body.n, int64(total))
+	if n := body.n.Load(); n >= total/2 {
+		t.Errorf("the server read %d of %d bytes before refusing", n, int64(total))
 	}
 	ents, _ := os.ReadDir(ts.s.incoming)
 	if len(ents) != 0 {

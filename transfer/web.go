@@ -106,7 +106,7 @@ func (s *Server) secure(zone string, mux *http.ServeMux) http.Handler {
 		h.Set("Content-Security-Policy", pageCSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
@@ -126,18 +126,17 @@ func (s *Server) secure(zone string, mux *http.ServeMux) http.Handler {
 	})
 }
 
-// sameOrigin reports whether a request's Origin (or, without one, its
-// Referer) names this site; requests with neither are let through to the
-// CSRF token check. Fetch Metadata's Sec-Fetch-Site is checked too.
+// sameOrigin reports whether a state-changing request comes from this
+// site. Fetch Metadata's Sec-Fetch-Site decides when the browser sends
+// it; otherwise the Origin (RFC 6454 section 7) must name this host.
+// Requests with neither (older clients, scripts) are left to the CSRF
+// token check.
 func sameOrigin(r *http.Request) bool {
-	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" && sfs != "none" {
-		return false
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" {
+		return sfs == "same-origin" || sfs == "none"
 	}
 	o := r.Header.Get("Origin")
-	if o == "" {
-		o = r.Header.Get("Referer")
-	}
-	if o == "" {
+	if o == "" || o == "null" {
 		return true
 	}
 	u, err := url.Parse(o)

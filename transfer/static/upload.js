@@ -66,8 +66,14 @@
       var body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
       if (xhr.status === 202 && body.items && body.items.length) {
-        li.id = "item-" + body.items[0].id;
         delete pending[key];
+        if (document.getElementById("item-" + body.items[0].id)) {
+          // The status poll already shows this file.
+          li.remove();
+          poll();
+          return;
+        }
+        li.id = "item-" + body.items[0].id;
         bar.value = 100;
         st.textContent = box.dataset.stateReceived;
         poll();
@@ -108,6 +114,7 @@
       badge.setAttribute("role", "status");
       row.appendChild(badge);
       if (it.approval) row.appendChild(el("span", "badge", it.approval));
+      if (it.outputs && it.outputs.length) row.appendChild(el("span", "meta", "⇒ " + it.outputs.join(", ")));
       if (it.recipients && it.recipients.length) row.appendChild(el("span", "meta", "→ " + it.recipients.join(", ")));
       li.appendChild(row);
       if (it.report && it.report.length) {
