@@ -200,3 +200,21 @@ func FuzzVerifyPDF(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyPDF measures the check on a disarmed three-page document.
+func BenchmarkVerifyPDF(b *testing.B) {
+	var out bytes.Buffer
+	if _, err := pdf.Disarm(context.Background(), bytes.NewReader(pdftest.Clean().Bytes), &out, pdf.DisarmOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	in := out.Bytes()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := checkPDF(in, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(b.N)/s, "files/s")
+	b.ReportMetric(float64(b.N)*float64(len(in))/s/1e6, "MB/s")
+}
