@@ -411,8 +411,8 @@ func (d *disarmer) pageTree(root types.Dict) error {
 }
 
 // container sanitizes one indirect object in place: a dictionary, the
-// dictionary of a stream, or an array (replaced in the table when it
-// shrinks).
+// dictionary of a stream, or an array (replaced in the table by its
+// sanitized copy).
 func (d *disarmer) container(n int, o types.Object) error {
 	switch t := o.(type) {
 	case types.Dict:
@@ -424,7 +424,7 @@ func (d *disarmer) container(n int, o types.Object) error {
 		if err != nil {
 			return err
 		}
-		if e, ok := d.x.Find(n); ok && len(kept) != len(t) {
+		if e, ok := d.x.Find(n); ok {
 			e.Object = kept
 		}
 	}
