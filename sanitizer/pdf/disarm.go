@@ -174,6 +174,7 @@ func (d *disarmer) finish() error {
 	// write.go:366); an empty cache keeps the rebuilt /Names as it is.
 	x.Names = map[string]*model.Node{}
 	x.AdditionalStreams = nil
+	x.ID = nil // pdfcpu makes a fresh file identifier (§14.4)
 	x.Encrypt, x.E, x.EncKey = nil, nil, nil
 	x.URSignature, x.DSS = nil, nil
 	x.Form, x.Outlines = nil, nil

@@ -407,6 +407,7 @@ func TestDisarmHidingPlaces(t *testing.T) {
 		{"MovieAndSoundActions", onePage("/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Sound /Sound 5 0 R /Next << /S /Movie /T (m) >> >> >>]", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /Sound /R 8000", "RIFF")}), map[string]int{"sound": 1, "movie": 1}, ""},
 		{"JavaScriptStreamAction", onePage("/AA << /O << /S /JavaScript /JS 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.FlateStream("", []byte("app.launchURL('x')"))}), map[string]int{"additional-actions": 1, "javascript": 1}, ""},
 		{"NestedArrayInIndirectArray", onePage("/Resources << /ProcSet 5 0 R >>", pdftest.Object{Num: 5, Body: "[[/JavaScript /PDF] /Text]"}), map[string]int{"javascript": 1}, ""},
+		{"TrailerIDSpellsName", bytes.Replace(onePage(""), []byte("/Root 1 0 R"), []byte("/Root 1 0 R /ID [(/JavaScript) (x)]"), 1), map[string]int{}, ""},
 		{"PostScriptXObject", onePage("/Resources << /XObject << /X1 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /XObject /Subtype /PS", "%!PS showpage")}), map[string]int{"postscript": 1}, ""},
 		{"ExternalStreamData", onePage("/Resources << /XObject << /X1 5 0 R >> >>", pdftest.Object{Num: 5, Body: pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /F (\\\\\\\\server\\\\share\\\\x)", "0 0 m")}), map[string]int{"external-stream": 1}, ""},
 	} {
