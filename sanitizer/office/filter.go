@@ -228,6 +228,25 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 	if t.local == "f" && isFormulaNS(t.ns) && !t.captured {
 		return capture, nil
 	}
+	// Field codes outside WordprocessingML, or in a part that is not a
+	// Word part, have no business there.
+	switch t.local {
+	case "instrText", "delInstrText":
+		if t.ns != nsW || pc.plan == nil {
+			pc.removed["field"]++
+			return drop, nil
+		}
+	case "fldSimple":
+		if t.ns != nsW {
+			pc.removed["field"]++
+			return drop, nil
+		}
+	case "hlinkClick", "hlinkHover", "hlinkMouseOver":
+		if act, _ := t.attr("", "action"); act != "" && !safePPAction(act) {
+			pc.removed["action"]++
+			return drop, nil
+		}
+	}
 	switch t.ns {
 	case nsW:
 		switch t.local {
@@ -275,14 +294,6 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 		case "controls", "oleObj", "control":
 			return drop, nil
 		}
-	case nsA:
-		switch t.local {
-		case "hlinkClick", "hlinkHover", "hlinkMouseOver":
-			if act, _ := t.attr("", "action"); act != "" && !safePPAction(act) {
-				pc.removed["action"]++
-				return drop, nil
-			}
-		}
 	case nsXV:
 		if t.local == "FmlaMacro" {
 			pc.removed["macro"]++
@@ -296,7 +307,7 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 		isRef := ns == nsR || (ns == nsO && local == "relid")
 		vml := (t.ns == nsV || t.ns == nsO) && (local == "href" || local == "src" || local == "althref")
 		// xdr:sp macro="[0]!Macro1": a shape that runs a macro when clicked.
-		assigned := ns == "" && local == "macro" && strings.Contains(t.ns, "drawingml")
+		assigned := ns == "" && local == "macro"
 		if vml || assigned {
 			if assigned && t.attrs[i].Value != "" {
 				pc.removed["macro"]++
