@@ -500,3 +500,57 @@ func TestDownloadHeaders(t *testing.T) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 }
+
+func TestLanguageSwitch(t *testing.T) {
+	ts := startSite(t, Options{PlainHTTP: true})
+	c := ts.newClient(ts.up)
+	if _, b := c.get("/login"); !strings.Contains(b, `lang="ja"`) || !strings.Contains(b, "ログイン") {
+		t.Error("the default page is not Japanese")
+	}
+	if resp, _ := c.get("/lang?to=en"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch: %d", resp.StatusCode)
+	}
+	_, b := c.get("/login")
+	if !strings.Contains(b, `lang="en"`) || !strings.Contains(b, "Log in") {
+		t.Error("the page did not switch to English")
+	}
+	c.login("alice")
+	if _, js := c.get("/api/items"); !strings.Contains(js, `"items":[]`) {
+		t.Errorf("items: %s", js)
+	}
+}
+
+func TestLoginOnBothSitesAtOnce(t *testing.T) {
+	ts := startSite(t, Options{PlainHTTP: true})
+	// One browser opens both login pages before submitting either.
+	up := ts.newClient(ts.up)
+	down := ts.newClient(ts.down)
+	down.c.Jar = up.c.Jar
+	up.get("/login")
+	down.get("/login")
+	for _, c := range []*client{up, down} {
+		if resp, _ := c.postForm("/login", url.Values{"csrf": {c.csrf}, "user": {"alice"}, "password": {testPassword}}); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: %d", c.base, resp.StatusCode)
+		}
+	}
+}
+
+func FuzzContentDisposition(f *testing.F) {
+	for _, s := range []string{"予算表.xlsx", `a"b.txt`, "x\r\ny", "%41.pdf", "\u202egpj.exe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		cd := contentDisposition(name)
+		if strings.ContainsAny(cd, "\r\n\x00") {
+			t.Fatalf("header breaks: %q", cd)
+		}
+		i := strings.Index(cd, "filename*=UTF-8''")
+		fallback := cd[len(`attachment; filename="`) : strings.Index(cd, `"; filename*`)]
+		if strings.ContainsAny(fallback, `"\`) {
+			t.Fatalf("fallback %q", fallback)
+		}
+		if got, err := url.PathUnescape(cd[i+len("filename*=UTF-8''"):]); err != nil || got != name {
+			t.Fatalf("filename* decodes to %q, %v; want %q", got, err, name)
+		}
+	})
+}

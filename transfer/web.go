@@ -180,8 +180,9 @@ func clientIP(r *http.Request) string {
 }
 
 // loginCSRFCookie carries the token of the login form (double submit:
-// there is no session yet).
-const loginCSRFCookie = "mugai_login"
+// there is no session yet). Cookies do not tell ports apart, so each
+// site has its own.
+func loginCSRFCookie(zone string) string { return "mugai_login_" + zone }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
@@ -204,7 +205,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKe
 	b := make([]byte, 24)
 	rand.Read(b)
 	tok := base64.RawURLEncoding.EncodeToString(b)
-	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	s.setCookie(w, loginCSRFCookie(zone), tok, 3600)
 	p := page{CSRF: tok}
 	if errKey != "" {
 		p.Error = messages[lang(r)][errKey]
@@ -215,7 +216,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKe
 func (s *Server) login(zone string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		c, err := r.Cookie(loginCSRFCookie)
+		c, err := r.Cookie(loginCSRFCookie(zone))
 		tok := r.PostFormValue("csrf")
 		if err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 {
 			http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
@@ -259,7 +260,7 @@ func (s *Server) login(zone string) http.HandlerFunc {
 			return
 		}
 		s.setCookie(w, cookieName(zone), stok, 0)
-		s.setCookie(w, loginCSRFCookie, "", -1)
+		s.setCookie(w, loginCSRFCookie(zone), "", -1)
 		s.record(r, zone, audit.Event{Action: audit.Login, User: u.Name, Outcome: "ok"})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}

@@ -124,7 +124,7 @@ func Hash(password string, p Params) (string, error) {
 
 // maxMemory bounds the memory a stored hash may ask for, so that a
 // tampered database cannot make a login allocate gigabytes.
-const maxMemory = 1 << 20 // KiB
+const maxMemory = 1 << 18 // KiB (256 MiB)
 
 // Verify reports whether password matches the PHC string enc, in
 // constant time.

@@ -161,3 +161,13 @@ func TestLimiterBruteForceFromOneAddress(t *testing.T) {
 		t.Error("not refilled after the interval")
 	}
 }
+
+func FuzzVerify(f *testing.F) {
+	h, _ := Hash("pw", cheap)
+	f.Add(h, "pw")
+	f.Add("$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAA", "x")
+	f.Add("$argon2i$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "x")
+	f.Fuzz(func(t *testing.T, enc, pw string) {
+		Verify(enc, pw) // must not panic nor allocate past maxMemory
+	})
+}
