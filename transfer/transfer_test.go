@@ -545,7 +545,7 @@ func FuzzContentDisposition(f *testing.F) {
 			t.Fatalf("header breaks: %q", cd)
 		}
 		i := strings.Index(cd, "filename*=UTF-8''")
-		fallback := cd[len(`attachment; filename="`) : strings.Index(cd, `"; filename*`)]
+		fallback := cd[len(`attachment; filename="`):strings.Index(cd, `"; filename*`)]
 		if strings.ContainsAny(fallback, `"\`) {
 			t.Fatalf("fallback %q", fallback)
 		}
