@@ -190,6 +190,7 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		}
 	}
 	checkOOXML(t, got["議事録.docx"], "word/document.xml", "議事録の本文")
+	unlockPPAP(t, bctx, ts)
 	checkOOXML(t, got["予算表.xlsx"], "xl/sharedStrings.xml", "令和8年度予算")
 	pdf := got["report.pdf"]
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
@@ -199,6 +200,47 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		if bytes.Contains(pdf, []byte(bad)) {
 			t.Errorf("report.pdf still contains %s", bad)
 		}
+	}
+}
+
+// unlockPPAP uploads a password-protected zip (PPAP), sees it held with
+// a password field, types the password and watches it reach 完了.
+func unlockPPAP(t *testing.T, ctx context.Context, ts *testSite) {
+	t.Helper()
+	zip, err := os.ReadFile("../fixtures/corpus/archive/zip-zipcrypto.zip")
+	if err != nil {
+		t.Log("PPAP part skipped, fixture missing:", err)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "見積書.zip")
+	if err := os.WriteFile(path, zip, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.up+"/"),
+		chromedp.WaitVisible("#dropzone"),
+		chromedp.SetUploadFiles("#files", []string{path}),
+		chromedp.WaitVisible(`#items li[data-state="held"] input[type="password"]`),
+	)
+	if err != nil {
+		t.Fatalf("PPAP upload: %v", err)
+	}
+	held, _ := chromedp.Run(ctx, chromedp.Text(`#items li[data-state="held"]`))
+	if !strings.Contains(held, "保留") || !strings.Contains(held, "パスワード") {
+		t.Errorf("held item does not explain itself:\n%s", held)
+	}
+	screenshot(t, ctx, "upload-held.png")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(`#items li[data-state="held"] input[type="password"]`, "mugai"),
+		chromedp.Click(`#items li[data-state="held"] form.unlock button`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const li = Array.from(document.querySelectorAll("#items li")).find(l => l.textContent.includes("見積書.zip")); return li && li.dataset.state === "done"; })()`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Text("#items"))
+		t.Fatalf("PPAP after the password: %v\n%s", err, text)
 	}
 }
 

@@ -116,6 +116,14 @@ var findingNames = map[string][2]string{
 	"polyglot":                   {"注意: 複数の形式として解釈できる内容です", "warning: the content is valid as several formats"},
 	"script-name":                {"注意: スクリプトのファイル名です", "warning: a script's file name"},
 	"pdf-header-not-at-start":    {"注意: PDFの先頭に余分なデータがあります", "warning: data before the PDF header"},
+	"archive-encrypted-entry":    {"注意: パスワードで暗号化された項目があります", "warning: an entry is encrypted with a password"},
+	"archive-wrong-password":     {"注意: パスワードが違います", "warning: the password is wrong"},
+	"archive-damaged-entry":      {"注意: 壊れた項目があります", "warning: a damaged entry"},
+	"archive-link-or-device":     {"注意: リンクや特殊ファイルを取り除きました", "warning: links or device files were dropped"},
+	"archive-unsafe-path":        {"注意: 危険なパス（../ など）を持つ項目があります", "warning: an entry with an unsafe path (../)"},
+	"zip-local-name-mismatch":    {"注意: ZIP内の名前が食い違っています（偽装の疑い）", "warning: zip entry names disagree (possible disguise)"},
+	"zip-overlapping-entries":    {"注意: ZIPの項目が重なっています（圧縮爆弾の疑い）", "warning: overlapping zip entries (possible zip bomb)"},
+	"malware":                    {"注意: マルウェアを検出しました", "warning: malware detected"},
 }
 
 // messages are the pages' words.

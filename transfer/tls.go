@@ -24,7 +24,7 @@ func (s *Server) tlsConfig() (*tls.Config, error) {
 	cert, key := s.opts.TLSCertFile, s.opts.TLSKeyFile
 	if cert == "" {
 		dir := filepath.Join(s.opts.DataDir, "tls")
-		cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		cert, key = filepath.Join(dir, "web.crt"), filepath.Join(dir, "web.key")
 		if _, err := os.Stat(cert); errors.Is(err, fs.ErrNotExist) {
 			if err := selfSigned(dir, cert, key, s.opts.Now()); err != nil {
 				return nil, err
