@@ -54,9 +54,10 @@ const (
 	DefaultMaxStreamBytes = 100 << 20
 )
 
-// chunkSize is the INSTREAM chunk length. clamd accepts any chunk up to
-// StreamMaxLength; 64 KiB keeps the per-call buffer small.
-const chunkSize = 64 << 10
+// chunkSize is the INSTREAM chunk length: 8 KiB with its length prefix,
+// as clamdscan sends (BUFSIZ). clamd accepts chunks up to StreamMaxLength,
+// but 64 KiB and 1 MiB chunks were no faster here, and often slower.
+const chunkSize = 8<<10 - 4
 
 // maxReply bounds a reply. clamd's replies to the commands used here are a
 // signature name or a short message.

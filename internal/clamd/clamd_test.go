@@ -101,15 +101,17 @@ func randomBytes(n int, seed uint64) []byte {
 func TestScan(t *testing.T) {
 	srv := server(t)
 	eicar := string(clamdtest.EICAR())
-	// EICAR straddling the boundary of the client's 64 KiB chunks.
-	straddle := append(bytes.Repeat([]byte("a"), 64<<10-30), clamdtest.EICAR()...)
+	// EICAR straddling a chunk boundary (the client sends 8188-byte
+	// chunks; 64 KiB for a client that would send larger ones).
+	straddle := func(at int) []byte { return append(bytes.Repeat([]byte("a"), at-30), clamdtest.EICAR()...) }
 	tests := []struct {
 		name string
 		in   []byte
 		want string
 	}{
 		{"eicar plain", []byte(eicar), clamdtest.Signature},
-		{"eicar across chunks", straddle, clamdtest.Signature},
+		{"eicar across 8188-byte chunks", straddle(8<<10 - 4), clamdtest.Signature},
+		{"eicar across 64 KiB chunks", straddle(64 << 10), clamdtest.Signature},
 		{"clean text", []byte("見積金額 12,000円\n"), ""},
 		{"empty", nil, ""},
 		{"clean 3 MiB in many chunks", randomBytes(3<<20, 1), ""},
