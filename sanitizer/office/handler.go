@@ -134,7 +134,9 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 	if err := tmp.Close(); err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	return h.flatten(ctx, job, tmp.Name())
+	// With "both", the disarmed document alone is still worth delivering
+	// when LibreOffice cannot make the PDF (before any PDF output exists).
+	return h.flatten(ctx, job, tmp.Name(), job.Action == sanitizer.Both)
 }
 
 // legacy flattens the formats without a disarm: LibreOffice converts
@@ -171,12 +173,13 @@ func (h *handler) legacy(ctx context.Context, job *sanitizer.Job) error {
 	if err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	return h.flatten(ctx, job, tmp.Name())
+	return h.flatten(ctx, job, tmp.Name(), false)
 }
 
 // flatten converts the file at path to PDF under the sandbox and has the
-// engine render it into the job's image-only PDF output.
-func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, path string) error {
+// engine render it into the job's image-only PDF output. When optional,
+// a failed conversion is only noted (the job has another output).
+func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, path string, optional bool) error {
 	copts := h.opts.Convert
 	dir, err := os.MkdirTemp(copts.TempDir, "mugai-office-pdf-")
 	if err != nil {
@@ -184,6 +187,10 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, path string) 
 	}
 	defer os.RemoveAll(dir)
 	pdfPath, err := ConvertToPDF(ctx, path, dir, copts)
+	if err != nil && optional && ctx.Err() == nil {
+		job.Note("the PDF copy could not be made: " + err.Error())
+		return nil
+	}
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		return sanitizer.Withhold(sanitizer.ReasonNoHandler, err)

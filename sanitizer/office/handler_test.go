@@ -173,14 +173,22 @@ func TestHandlerHoldsEncryptedOOXML(t *testing.T) {
 }
 
 // TestHandlerWithholdsWithoutLibreOffice: with no converter the legacy
-// kinds are withheld with a reason, never passed.
+// kinds and flatten-only OOXML are withheld with a reason, never passed;
+// "both" still delivers the disarmed document, with a note.
 func TestHandlerWithholdsWithoutLibreOffice(t *testing.T) {
-	e := newEngine(t, sanitizer.Policy{}, HandlerOptions{Convert: ConvertOptions{Soffice: "/nonexistent/soffice"}})
+	pol := sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.DOCX: sanitizer.Flatten, detect.DOCM: sanitizer.Both}}
+	e := newEngine(t, pol, HandlerOptions{Convert: ConvertOptions{Soffice: "/nonexistent/soffice"}})
 	odt, _ := os.ReadFile(filepath.Join("testdata", "clean.odt"))
-	res := sanitize(t, e, "議事録.odt", odt)
-	rep := res.Report
-	if !rep.Withheld || len(res.Outputs) != 0 || rep.Reasons[0].Code != sanitizer.ReasonNoHandler {
-		t.Fatalf("report %+v", rep)
+	for name, in := range map[string][]byte{"議事録.odt": odt, "予算.docx": cleanDOCX(t)} {
+		res := sanitize(t, e, name, in)
+		rep := res.Report
+		if !rep.Withheld || len(res.Outputs) != 0 || rep.Reasons[0].Code != sanitizer.ReasonNoHandler {
+			t.Errorf("%s: report %+v", name, rep)
+		}
+	}
+	res := sanitize(t, e, "見積書.docm", hostileDOCM(t))
+	if res.Report.Withheld || len(res.Outputs) != 1 || res.Outputs[0].Kind != detect.DOCX || len(res.Report.Notes) == 0 {
+		t.Errorf("both without LibreOffice: withheld %v outputs %d notes %q", res.Report.Withheld, len(res.Outputs), res.Report.Notes)
 	}
 }
 
