@@ -378,3 +378,26 @@ func byteSize(n int) string {
 	}
 	return fmt.Sprintf("%dKiB", n>>10)
 }
+
+func TestScanOverTCP(t *testing.T) {
+	srv := clamdtest.StartServer(t, clamdtest.Options{TCP: true})
+	c := srv.TCPClient
+	if err := c.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping over TCP: %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"eicar", clamdtest.EICAR(), clamdtest.Signature},
+		{"clean", []byte("見積金額 12,000円\n"), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := c.Scan(context.Background(), bytes.NewReader(tt.in))
+			if err != nil || got != tt.want {
+				t.Fatalf("Scan over TCP = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,9 @@ type Options struct {
 	// raw bytes, as with a misconfigured or limited scanner, so that tests
 	// can prove mugai scans nested items itself.
 	Shallow bool
+	// TCP has clamd listen on a free loopback port as well, for
+	// Server.TCPClient.
+	TCP bool
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +73,9 @@ type Server struct {
 	Dir     string        // the temporary folder: config, database, socket, log
 	Socket  string        // the unix socket path
 	Startup time.Duration // from exec to the first PONG
+	// TCPClient talks to clamd over TCP on the loopback; nil unless
+	// Options.TCP.
+	TCPClient *clamd.Client
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -104,7 +111,14 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("clamdtest: socket path %q is too long for a unix socket; set a shorter TMPDIR", s.Socket)
 	}
-	if err := s.writeConfig(opts); err != nil {
+	var tcpAddr string
+	if opts.TCP {
+		if tcpAddr, err = freePort(); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
+	if err := s.writeConfig(opts, tcpAddr); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -132,6 +146,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if opts.TCP {
+		s.TCPClient, err = clamd.New(clamd.Options{Network: "tcp", Address: tcpAddr, Timeout: 30 * time.Second, MaxStreamBytes: opts.StreamMaxLength})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.waitReady(ctx); err != nil {
 		log := s.Log()
 		s.Close()
@@ -143,7 +164,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 
 // writeConfig writes the signature database and clamd.conf (see
 // clamd.conf(5)).
-func (s *Server) writeConfig(opts Options) error {
+func (s *Server) writeConfig(opts Options, tcpAddr string) error {
 	db := filepath.Join(s.Dir, "db")
 	tmp := filepath.Join(s.Dir, "tmp")
 	for _, d := range []string{db, tmp} {
@@ -178,8 +199,11 @@ func (s *Server) writeConfig(opts Options) error {
 		fmt.Sprintf("StreamMaxLength %d", opts.StreamMaxLength),
 		fmt.Sprintf("MaxFileSize %d", opts.StreamMaxLength),
 		fmt.Sprintf("MaxScanSize %d", 4*opts.StreamMaxLength),
-		"",
-	}, "\n")
+	}, "\n") + "\n"
+	if tcpAddr != "" {
+		host, port, _ := net.SplitHostPort(tcpAddr)
+		conf += "TCPAddr " + host + "\nTCPSocket " + port + "\n"
+	}
 	return os.WriteFile(filepath.Join(s.Dir, "clamd.conf"), []byte(conf), 0o600)
 }
 
@@ -258,4 +282,15 @@ func StartServer(t testing.TB, opts Options) *Server {
 func Start(t testing.TB) *clamd.Client {
 	t.Helper()
 	return StartServer(t, Options{}).Client
+}
+
+// freePort finds a free loopback TCP port for clamd. Another process may
+// take it before clamd binds; clamd then fails to start, and New says so.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
