@@ -146,6 +146,10 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		t.Errorf("%d items 完了, want 3:\n%s", n, itemsText)
 	}
 	screenshot(t, bctx, "upload.png")
+	const unlabeled = `Array.from(document.querySelectorAll("input:not([type=hidden]), button, a")).filter(e => !(e.labels && e.labels.length) && !e.textContent.trim() && !e.getAttribute("aria-label")).map(e => e.outerHTML)`
+	if bad, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](unlabeled)); err != nil || len(bad) > 0 {
+		t.Errorf("controls without a label: %v %v", bad, err)
+	}
 
 	// Download site.
 	login(ts.down, "#downloads")

@@ -127,7 +127,7 @@ func rfc5987(s string) string {
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	it, err := s.item(r.Context(), r.PathValue("id"))
-	if err != nil || it.Owner != sess.User.Name || it.State == Deleted || it.State == Expired {
+	if err != nil || it.Owner != sess.User.Name || !it.State.final() || it.State == Deleted || it.State == Expired {
 		http.NotFound(w, r)
 		return
 	}

@@ -493,13 +493,21 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("password")
-	if it.State != Held || pw == "" || len(pw) > 1024 {
+	conflict := func() {
 		writeJSON(w, http.StatusConflict, map[string]string{"error": messages[lang(r)]["err_unlock"]})
+	}
+	if it.State != Held || pw == "" || len(pw) > 1024 {
+		conflict()
 		return
 	}
 	// 無害化中 until the worker is done; a restart meanwhile puts it
-	// back to held (the password is not kept).
-	s.setState(r.Context(), it.ID, Processing, "")
+	// back to held (the password is not kept). The conditional update
+	// lets only one of two simultaneous requests through.
+	res, err := s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=?`, string(Processing), it.ID, string(Held))
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		conflict()
+		return
+	}
 	s.record(r, ZoneUpload, audit.Event{Action: audit.Unlock, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: "queued"})
 	s.enqueue(job{id: it.ID, password: pw, by: sess.User.Name, ip: clientIP(r)})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": it.ID})
