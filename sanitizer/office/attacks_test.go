@@ -135,3 +135,35 @@ func TestFormulaVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestDisarmExcel4MacroSheet: a hidden Excel 4.0 macro sheet with an
+// Auto_Open name goes, and the sheet positions after it are renumbered.
+func TestDisarmExcel4MacroSheet(t *testing.T) {
+	wbSheets := `<bookViews><workbookView activeTab="2" firstSheet="0"/></bookViews>`
+	in := xlsxWith(t, ctWorkbookMacro, "", "", []relSpec{
+		{"rIdM", "http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet", "macrosheets/sheet1.xml", ""},
+		{"rId9", relSheet, "worksheets/sheet2.xml", ""},
+	}, []entry{
+		{"xl/macrosheets/sheet1.xml", xmlDecl + `<xm:macrosheet xmlns="` + nsX + `" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1"><c r="A1"><f>EXEC("calc.exe")</f></c></row></sheetData></xm:macrosheet>`},
+		{"xl/worksheets/sheet2.xml", xmlDecl + `<worksheet xmlns="` + nsX + `"><sheetData/></worksheet>`},
+	}, [2]string{"/xl/macrosheets/sheet1.xml", "application/vnd.ms-excel.macrosheet+xml"}, [2]string{"/xl/worksheets/sheet2.xml", ctWorksheet})
+	in = patchZip(t, in, "xl/workbook.xml", xmlDecl+`<workbook xmlns="`+nsX+`" xmlns:r="`+nsR+`">`+wbSheets+
+		`<sheets><sheet name="予算" sheetId="1" r:id="rId1"/><sheet name="Macro1" sheetId="2" state="hidden" r:id="rIdM"/><sheet name="集計" sheetId="3" r:id="rId9"/></sheets>`+
+		`<definedNames><definedName name="_xlnm.Auto_Open">Macro1!$A$1</definedName><definedName name="_xlnm.Print_Area" localSheetId="2">集計!$A$1:$C$9</definedName><definedName name="x" localSheetId="1">Macro1!$A$1</definedName></definedNames></workbook>`)
+	out, res := disarm(t, in, Options{})
+	if err := VerifyOOXML(context.Background(), bytes.NewReader(out), int64(len(out))); err != nil {
+		t.Errorf("VerifyOOXML: %v", err)
+	}
+	if res.Removed["macro"] < 2 || hasPart(t, out, "xl/macrosheets/sheet1.xml") {
+		t.Errorf("removed %v", res.Removed)
+	}
+	wb := partText(t, out, "xl/workbook.xml")
+	for _, want := range []string{`activeTab="1"`, `<definedName name="_xlnm.Print_Area" localSheetId="1">`, `name="集計"`} {
+		if !strings.Contains(wb, want) {
+			t.Errorf("workbook.xml lacks %q: %s", want, wb)
+		}
+	}
+	if strings.Contains(wb, "Macro1") {
+		t.Errorf("workbook.xml still names the macro sheet: %s", wb)
+	}
+}

@@ -316,6 +316,17 @@ func writeXMLPart(p *pkg, op *outPart, w io.Writer, opts Options, removed map[st
 		plan.count(removed)
 		pc.plan = plan
 	}
+	if op.ct == ctXlsx {
+		rc, err := p.open(op.f)
+		if err != nil {
+			return err
+		}
+		pc.sheetsGone, err = goneSheets(rc, opts.Limits, pc.kept)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("office: %s: %w", op.name, err)
+		}
+	}
 	rc, err := p.open(op.f)
 	if err != nil {
 		return err

@@ -47,8 +47,9 @@
 //     slicers, timelines, web extensions, VML legacy drawings of shapes).
 //   - An element pointing at a dropped relationship is removed with its
 //     subtree, except links, pictures and page setup, which lose only the
-//     reference. Removing an Excel macro sheet does not renumber
-//     localSheetId in defined names.
+//     reference. When an Excel macro or dialog sheet goes, defined names
+//     local to it go too and later sheet positions (localSheetId,
+//     activeTab, firstSheet) are renumbered.
 //   - Documents come out as documents: templates and slide shows are not
 //     kept as such.
 //   - XML parts must be UTF-8 (Office never writes UTF-16 parts); comments

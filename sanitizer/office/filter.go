@@ -3,6 +3,7 @@ package office
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ type partCtx struct {
 	opts    Options
 	removed map[string]int
 	plan    *fieldPlan // Word parts only
+	// sheetsGone lists, for a workbook part, the positions in <sheets> of
+	// the sheets whose part was dropped (macro and dialog sheets).
+	sheetsGone []int
 }
 
 type action int
@@ -284,6 +288,12 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 				pc.removed["macro"]++
 				return drop, nil
 			}
+			if !renumberSheet(t, "localSheetId", pc.sheetsGone, false) {
+				return drop, nil
+			}
+		case "workbookView":
+			renumberSheet(t, "activeTab", pc.sheetsGone, true)
+			renumberSheet(t, "firstSheet", pc.sheetsGone, true)
 		}
 	case nsP:
 		switch t.local {
@@ -337,6 +347,61 @@ func (f *filter) decide(t *tok) (action, func(int) bool) {
 			}
 		}
 		return true
+	}
+}
+
+// renumberSheet shifts a sheet position attribute of t past the removed
+// sheets. It reports false when the attribute names a removed sheet; with
+// clamp, such a position moves to the previous remaining sheet instead.
+func renumberSheet(t *tok, attr string, gone []int, clamp bool) bool {
+	if len(gone) == 0 {
+		return true
+	}
+	for i, a := range t.attrs {
+		if t.attrNS[i] != "" || a.Name.Local != attr {
+			continue
+		}
+		n, err := strconv.Atoi(a.Value)
+		if err != nil || n < 0 {
+			return true
+		}
+		shift := 0
+		for _, g := range gone {
+			if g == n && !clamp {
+				return false
+			}
+			if g <= n {
+				shift++
+			}
+		}
+		t.attrs[i].Value = strconv.Itoa(max(n-shift, 0))
+	}
+	return true
+}
+
+// goneSheets reads a workbook part's <sheets> and returns the positions
+// of the sheets whose relationship is not kept.
+func goneSheets(src io.Reader, lim Limits, kept map[string]bool) ([]int, error) {
+	rd := newXReader(src, lim, false)
+	var gone []int
+	pos := 0
+	for {
+		t, err := rd.next()
+		if err == io.EOF {
+			return gone, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.kind != tStart || !t.is(nsX, "sheet") {
+			continue
+		}
+		for i := range t.attrs {
+			if t.attrNS[i] == nsR && t.attrs[i].Name.Local == "id" && !kept[t.attrs[i].Value] {
+				gone = append(gone, pos)
+			}
+		}
+		pos++
 	}
 }
 
