@@ -401,3 +401,29 @@ func TestScanOverTCP(t *testing.T) {
 		})
 	}
 }
+
+// TestHeuristicAlerts: clamd's heuristics, on by default, flag content
+// that no signature names, such as a PDF with hex-escaped names (a way to
+// hide /JavaScript from naive filters); clamdtest can turn them off.
+func TestHeuristicAlerts(t *testing.T) {
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Open#41ction 3 0 R >>\nendobj\n" +
+		"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" +
+		"3 0 obj\n<< /S /#4A#61vaScript /JS (app.alert\\(1\\)) >>\nendobj\n" +
+		"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	t.Run("on", func(t *testing.T) {
+		sig, err := server(t).Client.Scan(context.Background(), bytes.NewReader(pdf))
+		if err != nil || !strings.HasPrefix(sig, "Heuristics.") {
+			t.Fatalf("Scan = %q, %v; want a Heuristics.* signature", sig, err)
+		}
+		t.Logf("signature %s", sig)
+	})
+	t.Run("off", func(t *testing.T) {
+		srv := clamdtest.StartServer(t, clamdtest.Options{NoHeuristics: true})
+		if sig, err := srv.Client.Scan(context.Background(), bytes.NewReader(pdf)); err != nil || sig != "" {
+			t.Fatalf("Scan = %q, %v; want clean with heuristics off", sig, err)
+		}
+		if sig, err := srv.Client.Scan(context.Background(), bytes.NewReader(clamdtest.EICAR())); err != nil || sig != clamdtest.Signature {
+			t.Fatalf("Scan of EICAR = %q, %v with heuristics off", sig, err)
+		}
+	})
+}

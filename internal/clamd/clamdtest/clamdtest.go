@@ -55,6 +55,10 @@ type Options struct {
 	// raw bytes, as with a misconfigured or limited scanner, so that tests
 	// can prove mugai scans nested items itself.
 	Shallow bool
+	// NoHeuristics turns off clamd's HeuristicAlerts (on by default), such
+	// as Heuristics.PDF.ObfuscatedNameObject for hex-escaped PDF names,
+	// so that only the EICAR signature can match.
+	NoHeuristics bool
 	// TCP has clamd listen on a free loopback port as well, for
 	// Server.TCPClient.
 	TCP bool
@@ -196,6 +200,7 @@ func (s *Server) writeConfig(opts Options, tcpAddr string) error {
 		"MaxThreads 4",
 		"ScanArchive " + yes(!opts.Shallow),
 		"ScanMail " + yes(!opts.Shallow),
+		"HeuristicAlerts " + yes(!opts.NoHeuristics),
 		fmt.Sprintf("StreamMaxLength %d", opts.StreamMaxLength),
 		fmt.Sprintf("MaxFileSize %d", opts.StreamMaxLength),
 		fmt.Sprintf("MaxScanSize %d", 4*opts.StreamMaxLength),
