@@ -439,6 +439,9 @@ func TestDisarmHidingPlaces(t *testing.T) {
 // unchanged, and the output must pass verify.PDF (binary font data may
 // spell short names by chance).
 func TestDisarmEmbeddedJapaneseFont(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("6 MB of font data: too slow for -short and the race detector")
+	}
 	const path = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"
 	ttf, err := os.ReadFile(path)
 	if err != nil {
