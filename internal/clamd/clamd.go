@@ -12,9 +12,8 @@
 //	zPING\0      reply "PONG"
 //	zVERSION\0   reply "ClamAV 1.4.6/<db version>/<db date>"
 //
-// The protocol is a few dozen lines, so mugai carries its own client
-// rather than depend on a third-party one (none is both small and kept
-// up to date).
+// The protocol is small enough that mugai speaks it itself: no
+// third-party Go client is needed.
 //
 // Where it diverges from what clamd allows: it does not use IDSESSION
 // (each call dials anew, which makes a Client safe for concurrent use and
@@ -24,6 +23,8 @@
 // Fail closed: anything other than a well-formed "stream: OK" — an ERROR
 // reply, an unknown or truncated reply, a refused or broken connection, a
 // deadline, a stream over MaxStreamBytes — is an error, never "clean".
+// (clamdscan --stream, by contrast, sends only the first StreamMaxLength
+// bytes of a longer file and reports the verdict on that part.)
 package clamd
 
 import (
