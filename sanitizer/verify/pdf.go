@@ -160,7 +160,7 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 		Limits:         model.DefaultResourceLimits(),
 	}
 	conf.Limits.MaxDecodeBytes = c.opts.MaxStreamBytes
-	pc, err := pdfcpu.ReadWithContext(c.ctx, io.NewSectionReader(readerAtSeeker{r}, 0, size), conf)
+	pc, err := pdfcpu.ReadWithContext(c.ctx, io.NewSectionReader(pdfReaderAt{r}, 0, size), conf)
 	if err != nil {
 		return fmt.Errorf("verify: pdf does not parse: %w", err)
 	}
@@ -217,11 +217,11 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 	return nil
 }
 
-// readerAtSeeker lets a ReadSeeker be wrapped in a SectionReader; the
+// pdfReaderAt lets a ReadSeeker be wrapped in a SectionReader; the
 // check reads it from one goroutine only.
-type readerAtSeeker struct{ io.ReadSeeker }
+type pdfReaderAt struct{ io.ReadSeeker }
 
-func (r readerAtSeeker) ReadAt(p []byte, off int64) (int, error) {
+func (r pdfReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if _, err := r.Seek(off, io.SeekStart); err != nil {
 		return 0, err
 	}
