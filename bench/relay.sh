@@ -174,11 +174,8 @@ level = "warn"
 listen = "127.0.0.1:$MPORT"
 domains = ["lg.example.jp"]
 max_connections_per_ip = 200
-[process]
-workers = $(nproc)
 [deliver]
 relay = "127.0.0.1:$SINK_A"
-workers = 16
 [admin]
 listen = ""
 EOF

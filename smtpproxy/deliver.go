@@ -160,8 +160,14 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 		}
 		e.Attempts++
 		e.NextAttempt = time.Now().Add(r.backoff(e.Attempts))
-		if err := r.outbox.save(e); err != nil {
-			return err
+		// A retry is recorded before dialing, so that a crash during it
+		// keeps the count and the backoff. A first attempt needs no
+		// write: a fresh entry is due now, and a crash during it leaves
+		// it due now, to be retried at the next start.
+		if e.Attempts > 1 {
+			if err := r.outbox.save(e); err != nil {
+				return err
+			}
 		}
 		for _, rc := range pend {
 			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})

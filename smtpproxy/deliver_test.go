@@ -64,7 +64,7 @@ type fakeMsg struct {
 	data string
 }
 
-func startFakeMTA(t *testing.T) *fakeMTA {
+func startFakeMTA(t testing.TB) *fakeMTA {
 	t.Helper()
 	f := &fakeMTA{}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &fakeSession{f: f}, nil }))

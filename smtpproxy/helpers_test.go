@@ -17,7 +17,7 @@ import (
 )
 
 // testLogger discards logs unless -v.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	t.Helper()
 	if testing.Verbose() {
 		return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -25,7 +25,7 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(io.Discard, nil))
 }
 
-func testEngine(t *testing.T) *sanitizer.Engine {
+func testEngine(t testing.TB) *sanitizer.Engine {
 	t.Helper()
 	// The mail handler as app.NewEngine wires it (package app is not
 	// imported here: it may come to import this package).

@@ -127,10 +127,10 @@ func Default() Config {
 			CommandTimeout: Duration{5 * time.Minute}, DataTimeout: Duration{10 * time.Minute}, WriteTimeout: Duration{time.Minute},
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: Duration{30 * time.Second},
 		},
-		Process: Process{Workers: 2, Timeout: Duration{5 * time.Minute}, Retention: Duration{180 * 24 * time.Hour}},
+		Process: Process{Workers: 8, Timeout: Duration{5 * time.Minute}, Retention: Duration{180 * 24 * time.Hour}},
 		Deliver: Deliver{
 			Remote:  Remote{Timeout: Duration{5 * time.Minute}},
-			Workers: 4, RetryInitial: Duration{time.Minute}, RetryMax: Duration{time.Hour},
+			Workers: 16, RetryInitial: Duration{time.Minute}, RetryMax: Duration{time.Hour},
 			Lifetime: Duration{120 * time.Hour}, ScanInterval: Duration{30 * time.Second},
 		},
 		ReturnPath: Remote{Timeout: Duration{5 * time.Minute}},
