@@ -21,6 +21,7 @@ import (
 const plainText = "予算の件です。\nこれは本文です。\n"
 
 func TestCSRFWithoutTokenRefused(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	if st, _ := alice.upload("", map[string][]byte{"a.txt": []byte(plainText)}, false); st != http.StatusForbidden {
@@ -53,6 +54,7 @@ func TestCSRFWithoutTokenRefused(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{}) // TLS with a self-signed certificate
 	c := ts.newClient(ts.up)
 	c.get("/login")
@@ -79,6 +81,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestSessionOfOneSiteRefusedOnTheOther(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	up := ts.newClient(ts.up).login("alice")
 	// Cookies ignore ports: the same jar sends the upload cookie to the
@@ -90,6 +93,7 @@ func TestSessionOfOneSiteRefusedOnTheOther(t *testing.T) {
 }
 
 func TestSitesRefuseEachOthersRoutes(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	it := ts.uploadOne(alice, "", "memo.txt", []byte(plainText))
@@ -145,6 +149,7 @@ func TestSitesRefuseEachOthersRoutes(t *testing.T) {
 }
 
 func TestIDORAnotherUsersFiles(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	private := ts.uploadOne(alice, "", "alice-private.txt", []byte(plainText))
@@ -179,6 +184,7 @@ func TestIDORAnotherUsersFiles(t *testing.T) {
 }
 
 func TestPathTraversalInUploadNames(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	outside := filepath.Dir(ts.s.opts.DataDir)
@@ -218,6 +224,7 @@ func (r *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestOversizeUploadRefusedMidStream(t *testing.T) {
+	t.Parallel()
 	const limit = 256 << 10
 	ts := startSite(t, Options{PlainHTTP: true, MaxUploadBytes: limit})
 	alice := ts.newClient(ts.up).login("alice")
@@ -258,6 +265,7 @@ func TestOversizeUploadRefusedMidStream(t *testing.T) {
 }
 
 func TestTooManyFilesRefused(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true, MaxFiles: 2})
 	alice := ts.newClient(ts.up).login("alice")
 	st, body := alice.upload("", map[string][]byte{"1.txt": []byte("a"), "2.txt": []byte("b"), "3.txt": []byte("c")}, true)
@@ -267,6 +275,7 @@ func TestTooManyFilesRefused(t *testing.T) {
 }
 
 func TestLockoutAfterRepeatedBadPasswords(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	c := ts.newClient(ts.up)
 	for i := range 5 {
@@ -288,6 +297,7 @@ func TestLockoutAfterRepeatedBadPasswords(t *testing.T) {
 }
 
 func TestLoginRateLimitPerAddress(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true, LoginBurst: 3, LoginEvery: time.Hour})
 	c := ts.newClient(ts.up)
 	users := []string{"nobody1", "nobody2", "nobody3"}
@@ -302,6 +312,7 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 }
 
 func TestApprovalFlow(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true, Approval: true})
 	alice := ts.newClient(ts.up).login("alice")
 	it := ts.uploadOne(alice, "", "report.txt", []byte(plainText))
@@ -350,6 +361,7 @@ func TestApprovalFlow(t *testing.T) {
 }
 
 func TestExpiryPurge(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true, Expiry: 24 * time.Hour, PurgeInterval: time.Hour})
 	alice := ts.newClient(ts.up).login("alice")
 	old := ts.uploadOne(alice, "", "old.txt", []byte(plainText))
@@ -388,6 +400,7 @@ func TestExpiryPurge(t *testing.T) {
 }
 
 func TestAuditExport(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	it := ts.uploadOne(alice, "", "=cmd.txt", []byte(plainText))
@@ -440,6 +453,7 @@ func TestAuditExport(t *testing.T) {
 }
 
 func TestPPAPHeldThenUnlockedWithPassword(t *testing.T) {
+	t.Parallel()
 	zip, err := os.ReadFile("../fixtures/corpus/archive/zip-zipcrypto.zip")
 	if err != nil {
 		t.Skip("fixture missing:", err)
@@ -468,6 +482,7 @@ func TestPPAPHeldThenUnlockedWithPassword(t *testing.T) {
 }
 
 func TestContentDisposition(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, want string }{
 		{"予算表.xlsx", `attachment; filename="___.xlsx"; filename*=UTF-8''%E4%BA%88%E7%AE%97%E8%A1%A8.xlsx`},
 		{`a"b;c.txt`, `attachment; filename="a_b_c.txt"; filename*=UTF-8''a%22b%3Bc.txt`},
@@ -482,6 +497,7 @@ func TestContentDisposition(t *testing.T) {
 }
 
 func TestDownloadHeaders(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	alice := ts.newClient(ts.up).login("alice")
 	it := ts.uploadOne(alice, "", "名簿.csv", []byte("氏名,年齢\n山田,30\n"))
@@ -502,6 +518,7 @@ func TestDownloadHeaders(t *testing.T) {
 }
 
 func TestLanguageSwitch(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	c := ts.newClient(ts.up)
 	if _, b := c.get("/login"); !strings.Contains(b, `lang="ja"`) || !strings.Contains(b, "ログイン") {
@@ -521,6 +538,7 @@ func TestLanguageSwitch(t *testing.T) {
 }
 
 func TestLoginOnBothSitesAtOnce(t *testing.T) {
+	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true})
 	// One browser opens both login pages before submitting either.
 	up := ts.newClient(ts.up)
