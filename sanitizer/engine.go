@@ -94,6 +94,10 @@ func New(opts Options) (*Engine, error) {
 		e.log = slog.Default()
 	}
 	e.pdf = newPDFHandler(opts.CacheDir, e.log)
+	if e.policy.PDF.Links == "keep" {
+		// Disarmed PDFs keep their web links: the check lets /URI pass.
+		e.verifiers[detect.PDF] = verify.Kind(detect.PDF, verify.PDFCheck(verify.PDFOptions{AllowURI: true}))
+	}
 	e.addBuiltins()
 	for k, h := range opts.Handlers {
 		e.handlers[k] = h

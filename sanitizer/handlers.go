@@ -70,23 +70,41 @@ func (h *pdfHandler) Close() error {
 }
 
 func (h *pdfHandler) act(ctx context.Context, job *Job) error {
-	lim := pdf.Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages}
+	lim := pdf.Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
 	info, err := pdf.Inspect(ctx, job.Input.Open(), lim)
 	if err != nil {
-		return pdfError(err)
-	}
-	for _, f := range info.Findings {
-		job.Removed(f.Category, f.Count)
+		return pdfError(err, job.Password != "")
 	}
 	switch job.Action {
 	case Disarm:
 		out := job.Create(".pdf", detect.PDF)
-		if _, err := pdf.Disarm(ctx, job.Input.Open(), out, pdf.DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim}); err != nil {
-			return pdfError(err)
+		removed, err := pdf.Disarm(ctx, job.Input.Open(), out, pdf.DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
+		if err != nil {
+			return pdfError(err, false)
+		}
+		for _, c := range removed.Categories() {
+			job.Removed(c, removed[c])
 		}
 		return nil
 	case Flatten:
-		return job.Engine.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), detect.WithExt(job.Name, ".pdf"))
+		// Rendering leaves nothing but pixels: everything Inspect found
+		// is gone.
+		for _, f := range info.Findings {
+			job.Removed(f.Category, f.Count)
+		}
+		name := detect.WithExt(job.Name, ".pdf")
+		if !info.Encrypted {
+			return job.Engine.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), name)
+		}
+		// The renderer takes no password: render a decrypted rewrite
+		// (itself disarmed) instead.
+		plain := job.NewBuffer()
+		defer plain.Close()
+		if _, err := pdf.Disarm(ctx, job.Input.Open(), plain, pdf.DisarmOptions{Limits: lim}); err != nil {
+			return pdfError(err, false)
+		}
+		job.Note("the PDF was decrypted before rendering")
+		return job.Engine.FlattenPDF(ctx, job, plain.Open(), plain.Size(), name)
 	}
 	return Withhold(ReasonPolicy, fmt.Errorf("action %s does not apply to PDF", job.Action))
 }
@@ -107,16 +125,19 @@ func (e *Engine) FlattenPDF(ctx context.Context, job *Job, r io.ReadSeeker, size
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
 	})
 	if err != nil {
-		return pdfError(err)
+		return pdfError(err, false)
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
 	return nil
 }
 
-// pdfError maps the PDF packages' errors onto reasons.
-func pdfError(err error) error {
+// pdfError maps the PDF packages' errors onto reasons; withPassword says
+// a password was tried.
+func pdfError(err error, withPassword bool) error {
 	var le *render.LimitError
 	switch {
+	case withPassword && errors.Is(err, pdf.ErrEncrypted):
+		return HoldFor(ReasonWrongPassword, err)
 	case errors.Is(err, pdf.ErrEncrypted), errors.Is(err, render.ErrEncrypted):
 		return HoldFor(ReasonEncrypted, err)
 	case errors.As(err, &le), errors.Is(err, pdf.ErrLimit):

@@ -67,6 +67,10 @@ type Limits struct {
 	MaxObjects     int   // objects in the cross-reference table; default 500,000
 	MaxPages       int   // pages; default 5,000
 	MaxStreamBytes int64 // one decoded stream; default 256 MiB
+	// Password opens a document encrypted with a user password (a PDF
+	// sent with its password in a second mail). Empty tries the empty
+	// password only.
+	Password string
 }
 
 func (l Limits) withDefaults() Limits {
@@ -298,6 +302,8 @@ func config(lim Limits) *model.Configuration {
 		Offline:                   true,
 		Cmd:                       model.VALIDATE,
 		Limits:                    l,
+		UserPW:                    lim.Password,
+		OwnerPW:                   lim.Password,
 		TimestampFormat:           "2006-01-02 15:04",
 		DateFormat:                "2006-01-02",
 	}

@@ -30,7 +30,7 @@ type Func func(ctx context.Context, r io.ReaderAt, size int64) error
 // Other packages (office, archive, mail) add theirs.
 func Defaults() map[detect.Kind]Func {
 	return map[detect.Kind]Func{
-		detect.PDF:  Kind(detect.PDF, pdfCheck),
+		detect.PDF:  Kind(detect.PDF, PDFCheck(PDFOptions{})),
 		detect.PNG:  Kind(detect.PNG, imageCheck(png.Decode, pngEnd)),
 		detect.JPEG: Kind(detect.JPEG, imageCheck(jpeg.Decode, jpegEnd)),
 		detect.Text: Kind(detect.Text, Text),
@@ -57,9 +57,12 @@ func Kind(want detect.Kind, check Func) Func {
 	}
 }
 
-func pdfCheck(ctx context.Context, r io.ReaderAt, size int64) error {
-	_, err := PDF(ctx, io.NewSectionReader(r, 0, size), size)
-	return err
+// PDFCheck returns the PDF check with options o as a Func.
+func PDFCheck(o PDFOptions) Func {
+	return func(ctx context.Context, r io.ReaderAt, size int64) error {
+		_, err := o.Check(ctx, io.NewSectionReader(r, 0, size), size)
+		return err
+	}
 }
 
 // maxCheckBytes bounds how much of an image or text output is read into
