@@ -6,20 +6,30 @@
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # Debian packages the tests use: CJK fonts for the PDF renderer's
-# sandbox, poppler and qpdf as independent PDF readers, mupdf-tools for
-# the benchmark comparison.
-DEBIAN_PACKAGES ?= fonts-ipafont-gothic poppler-utils qpdf mupdf-tools
+# sandbox; poppler and qpdf as independent PDF readers; LibreOffice,
+# bubblewrap and prlimit (util-linux) for office flattening; clamd with a
+# local test signature database; zip and 7-Zip to make PPAP archives the
+# way senders do; Postfix and swaks as real MTAs; Chromium for the
+# transfer sites' browser test.
+DEBIAN_PACKAGES ?= fonts-ipafont-gothic fonts-ipafont-mincho poppler-utils qpdf \
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+	bubblewrap util-linux clamav-daemon zip 7zip postfix swaks chromium
+# What the benchmarks compare against.
+BENCH_PACKAGES ?= mupdf-tools bc postfix
 
 FUZZTIME ?= 1m
 GO ?= go
 
-.PHONY: test deps vet gotest bench fuzz
+.PHONY: test deps install vet gotest bench fuzz
 
 test: deps vet gotest
 
 deps:
+	@$(MAKE) --no-print-directory install PACKAGES="$(DEBIAN_PACKAGES)"
+
+install:
 	@missing=""; \
-	for p in $(DEBIAN_PACKAGES); do \
+	for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -27,7 +37,7 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		echo "postfix postfix/main_mailer_type select No configuration" | $$SUDO debconf-set-selections; \
 		$$SUDO apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
 
 vet:
@@ -37,7 +47,9 @@ gotest:
 	$(GO) test ./...
 
 bench: deps
+	@$(MAKE) --no-print-directory install PACKAGES="$(BENCH_PACKAGES)"
 	bash bench/flatten.sh
+	bash bench/office.sh
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
