@@ -284,7 +284,10 @@ func checkOOXML(t *testing.T, b []byte, part, text string) {
 	}
 }
 
-// screenshot saves the viewport as PNG under testdata/screenshots/.
+// screenshot saves the viewport as PNG: into $MUGAI_ARTIFACTS when set
+// (CI keeps that folder), into testdata/screenshots/ (the pictures the
+// README shows) when MUGAI_UPDATE_SCREENSHOTS=1, else into a folder under
+// the system temp folder, named in the test log.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -292,7 +295,14 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	dir := filepath.Join("testdata", "screenshots")
+	dir := filepath.Join(os.TempDir(), "mugai-artifacts")
+	switch {
+	case os.Getenv("MUGAI_ARTIFACTS") != "":
+		dir = os.Getenv("MUGAI_ARTIFACTS")
+	case os.Getenv("MUGAI_UPDATE_SCREENSHOTS") == "1":
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	defer t.Logf("screenshot %s saved in %s", name, dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
