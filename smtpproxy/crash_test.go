@@ -205,6 +205,28 @@ listen = ""
 		}
 	}
 	t.Logf("%d kills, %d messages acknowledged, all delivered, %d twice", rounds, len(accepted), dups)
+
+	// The operator's commands on the same data folder, beside the
+	// running server.
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("mugai %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := run("config", "check", "-config", cfg); !strings.HasPrefix(out, "ok:") {
+		t.Errorf("config check: %q", out)
+	}
+	held := strings.Count(run("quarantine", "-config", cfg, "list"), " held ")
+	if held < len(accepted) {
+		t.Errorf("quarantine lists %d held originals, %d accepted", held, len(accepted))
+	}
+	run("queue", "-config", cfg, "list")
+	if out, err := exec.Command(bin, "quarantine", "-config", cfg, "release", "-by", "test", "x").CombinedOutput(); err == nil || !strings.Contains(string(out), "disabled") {
+		t.Errorf("release without allow_release: %v %q", err, out)
+	}
 }
 
 // send submits one message in clear (the relay's certificate is

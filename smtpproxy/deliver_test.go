@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -317,3 +318,70 @@ func TestDownstreamDownThenUp(t *testing.T) {
 }
 
 var _ = errors.New
+
+// TestQueueExpiryDSN: a message that cannot be delivered within the
+// queue lifetime is bounced with a DSN saying so.
+func TestQueueExpiryDSN(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	back := startFakeMTA(t)
+	o := testOptions(t)
+	o.Downstream.Addr, o.ReturnPath.Addr = dead, back.addr
+	o.QueueLifetime = 300 * time.Millisecond
+	r := startRelay(t, o)
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the expiry DSN", func() bool { return len(back.messages()) == 1 })
+	dsn := back.messages()[0].data
+	for _, want := range []string{"Status: 5.4.7", "Action: failed", "queue lifetime expired"} {
+		if !strings.Contains(dsn, want) {
+			t.Errorf("DSN lacks %q", want)
+		}
+	}
+}
+
+// TestPipeliningAbuse sends a thousand commands in one write, more
+// recipients than allowed and DATA without a message: every command gets
+// its reply in order, the limits hold, and the relay still serves.
+func TestPipeliningAbuse(t *testing.T) {
+	o := testOptions(t)
+	o.MaxRecipients = 5
+	r := startAcceptOnly(t, o)
+	w := dialWire(t, r.Addr().String())
+	w.hello()
+	var b strings.Builder
+	b.WriteString("MAIL FROM:<a@example.com>\r\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "RCPT TO:<u%d@lg.example.jp>\r\n", i)
+	}
+	b.WriteString("RSET\r\nNOOP\r\n")
+	w.send(b.String())
+	expectPrefix(t, "MAIL", w.reply(), "250")
+	ok := 0
+	for range 1000 {
+		got := w.reply()
+		if strings.Contains(got, "<EOF>") {
+			break // go-smtp may end a session after many errors
+		}
+		switch {
+		case strings.HasPrefix(got, "250"):
+			ok++
+		case strings.HasPrefix(got, "452"), strings.HasPrefix(got, "500 5.5.1"):
+		default:
+			t.Fatalf("unexpected reply %q", got)
+		}
+	}
+	if ok != 5 {
+		t.Fatalf("%d recipients accepted, limit 5", ok)
+	}
+	if n := len(spooled(t, r)); n != 0 {
+		t.Fatalf("%d spooled", n)
+	}
+	v := dialWire(t, r.Addr().String())
+	expectPrefix(t, "EHLO after", v.hello(), "250")
+}

@@ -178,7 +178,7 @@ func dsnStatus(reply string) string {
 		return "5" + f[1][1:]
 	}
 	if strings.Contains(reply, "expired") {
-		return "4.4.7"
+		return "5.4.7" // delivery time expired (RFC 3463 3.5), now permanent
 	}
 	return "5.0.0"
 }

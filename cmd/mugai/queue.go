@@ -34,6 +34,13 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	a := fset.Args()
+	if len(a) > 0 {
+		// Flags may also follow the subcommand: mugai quarantine release -by NAME ID.
+		if err := fset.Parse(a[1:]); err != nil {
+			return exitUsage
+		}
+		a = append([]string{a[0]}, fset.Args()...)
+	}
 	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
 		fset.Usage()
 		return exitUsage
