@@ -53,6 +53,12 @@ func (r *Relay) deliverScheduler() {
 			if _, busy := r.delivBusy.Load(id); busy {
 				continue
 			}
+			// An entry whose spool file is still there is not finished
+			// processing: delivering it now would widen the window in
+			// which a crash delivers it twice.
+			if _, err := os.Stat(filepath.Join(r.spool.incoming(), id)); err == nil {
+				continue
+			}
 			t, known := due[id]
 			if !known || full {
 				e, err := r.outbox.load(id)
