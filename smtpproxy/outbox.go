@@ -147,7 +147,13 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if err := writeJSONSync(filepath.Join(tmp, stateFile), e); err != nil {
+	// Inside the folder nobody sees yet, the state is written in place;
+	// one fsync of the folder covers both names.
+	state, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeSync(filepath.Join(tmp, stateFile), append(state, '\n')); err != nil {
 		return err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -300,4 +306,20 @@ func (q *Outbox) Release(id, from string, rcpts []string, original io.Reader) (s
 		return "", err
 	}
 	return e.ID, q.o.put(e, original)
+}
+
+// writeSync creates name with data and fsyncs it.
+func writeSync(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
