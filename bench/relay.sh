@@ -28,6 +28,7 @@ chmod 755 "$WORK"
 PIDS=()
 PFCONF=""
 cleanup() {
+	set +e
 	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
 	[ -n "$PFCONF" ] && postfix -c "$PFCONF" abort >/dev/null 2>&1 || true
 	rm -rf "$WORK"
