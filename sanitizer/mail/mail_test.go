@@ -556,3 +556,17 @@ func TestHeaderLinesFolded(t *testing.T) {
 		t.Errorf("From = %v, %v", from, err)
 	}
 }
+
+// TestFoldedHeadersKeepTheirText: a Received: header folded with TABs,
+// as every MTA writes it, comes out with spaces, not replaced bytes.
+func TestFoldedHeadersKeepTheirText(t *testing.T) {
+	msg := "Received: from a.example (a.example [192.0.2.1])\r\n\tby mx.example with ESMTP id 123;\r\n\tWed, 25 Nov 2026 10:00:00 +0900\r\n" +
+		"Date: Wed,\r\n\t25 Nov 2026 10:00:00 +0900\r\nFrom: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: hi\r\n\r\nhello\r\n"
+	e := newEngine(t, Options{}, sanitizer.Policy{})
+	out := string(delivered(t, run(t, e, msg)))
+	for _, want := range []string{"(a.example [192.0.2.1]) by mx.example with ESMTP", "Wed, 25 Nov 2026 10:00:00 +0900"} {
+		if !strings.Contains(strings.ReplaceAll(out, "\r\n ", " "), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -252,9 +252,13 @@ func isASCIIPrintable(s string) bool {
 	return true
 }
 
-// asciiOnly replaces bytes outside printable US-ASCII with '?'.
+// asciiOnly replaces bytes outside printable US-ASCII with '?', and a
+// TAB (left by unfolding, RFC 5322 §2.2.3) with a space.
 func asciiOnly(b []byte) string {
 	out := bytes.Map(func(r rune) rune {
+		if r == '\t' {
+			return ' '
+		}
 		if r < 0x20 || r > 0x7e {
 			return '?'
 		}
