@@ -16,9 +16,10 @@
 // Flatten writes a new PDF (ISO 32000-1) that holds, per page, one image
 // XObject and a content stream that draws it at the page's displayed size.
 // Nothing of the input is copied: no text, fonts, annotations, actions,
-// metadata or attachments survive. Each page image is stored as 2-bit gray,
-// a 4- or 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels so that
-// text stays small and sharp and photographs stay photographs (encode.go).
+// metadata or attachments survive. Each page image is stored as black and
+// white (CCITT Group 4, ITU-T T.6, encoded here: g4.go), 2-bit gray, a 4- or
+// 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels so that text
+// stays small and sharp and photographs stay photographs (encode.go).
 // The writer is a small hand-written one
 // (objects, cross-reference table and trailer, ISO 32000-1 §7.5) because the
 // output is streamed page by page; see pdfwriter.go.

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"compress/zlib"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -19,8 +20,9 @@ import (
 //
 //  1. One pass rounds every pixel to 4 bits a component (a 12-bit colour
 //     code) and counts the codes.
-//  2. A page whose codes are all neutral is gray (Options.GrayBits, 2 bits
-//     by default). Otherwise a palette
+//  2. A page whose codes are all neutral is black and white, thresholded
+//     and CCITT G4 coded, if it has no gray areas (bilevelLike), else gray
+//     (Options.GrayBits, 2 bits by default). Otherwise a palette
 //     is chosen (see palette) and the page is 4- or 8-bit Indexed; with
 //     more than 256 colours it is JPEG if they are spread as in a
 //     photograph (photoLike), else 4-bit RGB.
@@ -37,7 +39,25 @@ import (
 //	Japanese text     66 KB 117 KB 221 KB  402 KB
 //
 // Two bits (four levels) keep anti-aliased glyph edges readable; one bit is
-// the smallest; four bits look like the original.
+// the smallest; four bits look like the original. (The Latin page repeats
+// its lines, which Flate finds; real documents do not.)
+//
+// CCITT G4 codes a thresholded page two to three times smaller than 2-bit
+// Flate on real documents, and is cheaper to compute than deflate. Bytes a
+// page at 150 dpi (generated: fonts not embedded; office: LibreOffice
+// output with embedded subsets, 5 KB (Latin) and 22 KB (Japanese) a page):
+//
+//	                      2-bit gray   G4 150 dpi   G4 300 dpi (enlarged)
+//	Japanese 9 pt           116 KB       64 KB        109 KB
+//	Japanese 10.5 pt        108 KB       53 KB         94 KB
+//	office Japanese          95 KB       44 KB         78 KB
+//	office Latin 10 pt       68 KB       36 KB         61 KB
+//	generated Latin          20 KB       49 KB         94 KB
+//
+// Thresholding at 150 dpi keeps 9 pt Mincho readable (see g4Threshold);
+// enlarging to 300 dpi before thresholding (Options.BilevelScale 2) gives
+// smoother edges when zoomed in, but not more legible text at 100%, for
+// 1.7 times the bytes.
 
 // photoBitsPerPixel is the lossless size above which a page is also tried
 // as JPEG: text pages take about 0.15 bit a pixel at 150 dpi, photographs
@@ -69,7 +89,7 @@ func zlibPoolFor(level int) sync.Pool {
 func q4(v uint8) uint16 { return uint16((uint32(v) + 8) / 17) }
 
 // encodePage chooses the encoding from the pixels and encodes them.
-func encodePage(img *image.RGBA, grayBits int) (*encodedPage, error) {
+func encodePage(img *image.RGBA, opt encodeOptions) (*encodedPage, error) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	cp := codesPool.Get().(*[]uint16)
 	defer codesPool.Put(cp)
@@ -107,8 +127,33 @@ func encodePage(img *image.RGBA, grayBits int) (*encodedPage, error) {
 	e := &encodedPage{buf: buf, img: pdfImage{Width: w, Height: h, BPC: 4, Filter: "/FlateDecode"}}
 	var err error
 	var lut [4096]uint8
+	bilevel := gray && opt.bilevelScale > 0 && bilevelLike(&hist, w*h)
+	if bilevel {
+		// G4 of noise (a dithered scan) can exceed the raw samples: stop
+		// at the size of raw 2-bit gray and store the page as gray.
+		s := opt.bilevelScale
+		lw := &limitWriter{w: buf, n: int64(w) * int64(h) / 4}
+		switch err := g4Codes(lw, codes, w, h, s); {
+		case err == nil:
+			e.enc, e.img.ColorSpace, e.img.BPC = EncG4, "/DeviceGray", 1
+			e.img.Width, e.img.Height = w*s, h*s
+			e.img.Filter = "/CCITTFaxDecode"
+			// §7.4.6 table 11: K < 0 is pure two-dimensional (Group 4);
+			// BlackIs1 false (0 is black, as in DeviceGray), EndOfBlock
+			// true.
+			e.img.DecodeParms = fmt.Sprintf("<< /K -1 /Columns %d /Rows %d >>", w*s, h*s)
+			e.img.Data = buf.Bytes()
+			return e, nil
+		case errors.Is(err, errG4TooBig):
+			buf.Reset()
+		default:
+			e.free()
+			return nil, fmt.Errorf("render: encode page: %w", err)
+		}
+	}
 	switch pal, ok := palette(&hist, gray, w*h); {
 	case gray:
+		grayBits := opt.grayBits
 		e.enc, e.img.ColorSpace, e.img.BPC = EncGray, "/DeviceGray", grayBits
 		top := uint32(1)<<grayBits - 1
 		for c := range lut {
@@ -353,4 +398,56 @@ func (p *pagePalette) colorSpace() string {
 	}
 	b.WriteString(">]")
 	return b.String()
+}
+
+type encodeOptions struct {
+	grayBits     int // 1, 2 or 4
+	bilevelScale int // 0: never G4; 1 or 2: G4 at 1 or 2 × the dpi
+}
+
+// Pages without colour are stored black and white (CCITT G4, g4.go) unless
+// they have gray areas that thresholding would erase or blacken: a flat fill
+// (one gray level much more frequent than its neighbours in the histogram;
+// anti-aliased text spreads its edge pixels about evenly over the levels)
+// or much gray overall (a picture). Measured on A4 pages at 150 dpi, in
+// thousandths of the page (levels of 15, 0 black):
+//
+//	                              peak 1-13  peak 14  gray 1-14
+//	text, Latin and Japanese         ≤ 3      ≤ 5.4     ≤ 130
+//	0.8 gray header, 0.9 gray box     15       138       300
+const (
+	bilevelMaxPeak   = 5   // thousandths, levels 1 to 13
+	bilevelMaxPeak14 = 10  // thousandths, level 14 (the lightest gray)
+	bilevelMaxGray   = 250 // thousandths, levels 1 to 14
+)
+
+// bilevelLike reports whether a page without colour (hist as in
+// encodePage) is black text and line art on white, which thresholding
+// keeps.
+func bilevelLike(hist *[4096]uint32, pixels int) bool {
+	var n [16]uint64
+	for l := range n {
+		n[l] = uint64(hist[l*0x111])
+	}
+	px := uint64(pixels)
+	var gray uint64
+	for l := 1; l <= 14; l++ {
+		gray += n[l]
+		nb := n[l-1]
+		if l == 1 {
+			nb = 0 // black is not gray
+		}
+		if l < 14 {
+			nb = max(nb, n[l+1])
+		}
+		peak := n[l] - min(n[l], nb)
+		lim := uint64(bilevelMaxPeak)
+		if l == 14 {
+			lim = bilevelMaxPeak14
+		}
+		if peak*1000 > px*lim {
+			return false
+		}
+	}
+	return gray*1000 <= px*bilevelMaxGray
 }

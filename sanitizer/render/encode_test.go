@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"compress/zlib"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -12,17 +13,35 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/ccitt"
 )
 
 // decodeFlateImage undoes what flateCodes and the colour space did, as a
 // PDF reader would (ISO 32000-1 §7.4.4.4, §8.6.6.3).
+// A CCITTFaxDecode image is decoded by golang.org/x/image/ccitt (§7.4.6:
+// 1 bit a pixel, rows byte-aligned, 0 black without /BlackIs1).
 func decodeFlateImage(t *testing.T, im *pdfImage) *image.RGBA {
 	t.Helper()
-	zr, err := zlib.NewReader(bytes.NewReader(im.Data))
-	if err != nil {
-		t.Fatal(err)
+	var r io.Reader
+	switch im.Filter {
+	case "/FlateDecode":
+		zr, err := zlib.NewReader(bytes.NewReader(im.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	case "/CCITTFaxDecode":
+		want := fmt.Sprintf("<< /K -1 /Columns %d /Rows %d >>", im.Width, im.Height)
+		if im.DecodeParms != want || im.BPC != 1 || im.ColorSpace != "/DeviceGray" {
+			t.Fatalf("CCITT image %s, %d bits, %s", im.DecodeParms, im.BPC, im.ColorSpace)
+		}
+		r = ccitt.NewReader(bytes.NewReader(im.Data), ccitt.MSB, ccitt.Group4, im.Width, im.Height, nil)
+		im = &pdfImage{Width: im.Width, Height: im.Height, BPC: 1, ColorSpace: im.ColorSpace}
+	default:
+		t.Fatalf("filter %s", im.Filter)
 	}
-	raw, err := io.ReadAll(zr)
+	raw, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +120,22 @@ func TestEncodePageRoundTrip(t *testing.T) {
 		}
 		return color.RGBA{255, 255, 255, 255}
 	}
+	// Black glyph-like strokes with anti-aliased edges: pure black, white
+	// and every gray level.
+	blackText := func(x, y int) color.RGBA {
+		if y%20 < 4 || y%20 > 15 || x%30 > 5 {
+			return color.RGBA{255, 255, 255, 255}
+		}
+		v := uint8(0)
+		if x%30 == 0 || x%30 == 5 {
+			v = uint8((x*31 + y*17) % 256)
+		}
+		return color.RGBA{v, v, v, 255}
+	}
 	tests := []struct {
 		name     string
 		img      *image.RGBA
-		grayBits int
+		grayBits int // if set, no G4
 		want     Encoding
 		level    uint8 // component error allowed...
 		maxFar   int   // ...on all but this many pixels
@@ -112,6 +143,21 @@ func TestEncodePageRoundTrip(t *testing.T) {
 		{"gray text 1 bit", fill(textish), 1, EncGray, 128 + 9, 0},
 		{"gray text 2 bits", fill(textish), 2, EncGray, 43 + 9, 0},
 		{"gray text 4 bits", fill(textish), 4, EncGray, 8, 0},
+		{"black text", fill(blackText), 0, EncG4, 0, 0},
+		{"black text with a gray box", fill(func(x, y int) color.RGBA {
+			if x > 20 && x < 200 && y > 100 && y < 150 {
+				return color.RGBA{204, 204, 204, 255}
+			}
+			return blackText(x, y)
+		}), 0, EncGray, 43 + 9, 0},
+		{"black and white noise is not G4 (larger than 2-bit gray)", fill(func(x, y int) color.RGBA {
+			v := uint8(255 * rng.IntN(2))
+			return color.RGBA{v, v, v, 255}
+		}), 0, EncGray, 0, 0},
+		{"gray picture is not thresholded", fill(func(x, y int) color.RGBA {
+			v := uint8(x + rng.IntN(30))
+			return color.RGBA{v, v, v, 255}
+		}), 0, EncGray, 43 + 9, 0},
 		{"few colours", fill(func(x, y int) color.RGBA {
 			if x < 100 {
 				return color.RGBA{200, 0, 0, 255}
@@ -139,7 +185,11 @@ func TestEncodePageRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := encodePage(tc.img, cmp.Or(tc.grayBits, 2))
+			opt := encodeOptions{grayBits: cmp.Or(tc.grayBits, 2), bilevelScale: 1}
+			if tc.grayBits != 0 {
+				opt.bilevelScale = 0 // gray of grayBits
+			}
+			e, err := encodePage(tc.img, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,6 +212,16 @@ func TestEncodePageRoundTrip(t *testing.T) {
 				return
 			}
 			got = decodeFlateImage(t, &e.img)
+			if e.enc == EncG4 {
+				// Thresholded: black exactly where the gray is below
+				// g4Threshold.
+				for i := 0; i < len(got.Pix); i += 4 {
+					if wantBlack := q4(tc.img.Pix[i+1]) < g4Threshold; wantBlack != (got.Pix[i] == 0) {
+						t.Fatalf("pixel %d: gray %d decoded as %d", i/4, tc.img.Pix[i+1], got.Pix[i])
+					}
+				}
+				return
+			}
 			if far := countFar(tc.img, got, tc.level); far > tc.maxFar {
 				t.Errorf("%d pixels off by more than %d levels (allowed %d)", far, tc.level, tc.maxFar)
 			}

@@ -40,5 +40,5 @@ func ExamplePool_Flatten() {
 	default:
 		fmt.Println(st.Pages, "page(s), encodings", st.Encodings)
 	}
-	// Output: 1 page(s), encodings map[gray-flate:1]
+	// Output: 1 page(s), encodings map[bilevel-g4:1]
 }

@@ -20,6 +20,9 @@ const (
 	// EncRGB4 is 4 bits per RGB component, Flate: text and line art with a
 	// small picture.
 	EncRGB4 Encoding = "rgb4-flate"
+	// EncG4 is black and white, CCITT Group 4 (ITU-T T.6): black text and
+	// line art without colour or gray areas.
+	EncG4 Encoding = "bilevel-g4"
 	// EncGrayJPEG is grayscale DCT: photographic pages without colour.
 	EncGrayJPEG Encoding = "gray-dct"
 	// EncJPEG is YCbCr DCT: photographic pages.
@@ -54,7 +57,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			return pw.err
 		},
 		func(pg Page) (any, error) {
-			return encodePage(pg.Image, p.opts.GrayBits)
+			return encodePage(pg.Image, p.opts.encodeOptions())
 		},
 		func(pg Page, v any) error {
 			e := v.(*encodedPage)
@@ -72,4 +75,8 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 	}
 	st.Elapsed = time.Since(start)
 	return st, err
+}
+
+func (o Options) encodeOptions() encodeOptions {
+	return encodeOptions{grayBits: o.GrayBits, bilevelScale: max(o.BilevelScale, 0)}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/sanitizer/verify"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -175,7 +176,8 @@ func TestFlattenEncodingChoice(t *testing.T) {
 		want Encoding
 	}{
 		{"text with a blue rule", textPDF(t, 1), EncIndexed},
-		{"black text", japanesePDF(t, "UniJIS-UCS2-H"), EncGray},
+		{"black text", japanesePDF(t, "UniJIS-UCS2-H"), EncG4},
+		{"text on gray boxes", grayFillPDF(t), EncGray},
 		{"photo", photoPDF(t), EncJPEG},
 	}
 	for _, tc := range tests {
@@ -532,5 +534,22 @@ func TestConcurrentDocuments(t *testing.T) {
 	wg.Wait()
 	for n := 1; n <= 4; n++ {
 		assertImageOnlyPDF(t, outs[n].Bytes(), n)
+	}
+}
+
+// TestFlattenedG4PassesVerify runs the engine's output check on a
+// flattened page stored as CCITTFaxDecode.
+func TestFlattenedG4PassesVerify(t *testing.T) {
+	p := testPool(t)
+	out, st := flatten(t, p, japanesePDF(t, "UniJIS-UCS2-H"), Limits{})
+	if st.Encodings[EncG4] != 1 {
+		t.Fatalf("encodings = %v, want one %s", st.Encodings, EncG4)
+	}
+	f, err := verify.PDF(t.Context(), bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatalf("verify.PDF: %v", err)
+	}
+	if f.Streams == 0 {
+		t.Errorf("verify.PDF scanned no stream")
 	}
 }
