@@ -19,12 +19,15 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/smtpproxy"
+	"github.com/mugai-project/mugai/transfer"
 )
 
-// runServe implements `mugai serve [-config FILE]`: the SMTP relay and
-// the admin listener, until SIGINT or SIGTERM, then a graceful shutdown.
+// runServe implements `mugai serve [-config FILE]`: the SMTP relay, the
+// transfer sites and the admin listener, until SIGINT or SIGTERM, then a
+// graceful shutdown.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -50,7 +53,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		log.Error("serve: data folder", "err", err)
 		return exitInternal
 	}
-	eng, err := app.NewEngine(sanitizer.Options{Policy: policy, TempDir: tmp, Logger: log})
+	engOpts := sanitizer.Options{Policy: policy, TempDir: tmp, Logger: log}
+	if c.Scanner.Clamd != "" {
+		sc, err := app.NewScanner(ctx, c.Scanner.Clamd)
+		if err != nil {
+			log.Error("serve: scanner", "err", err)
+			return exitInternal
+		}
+		engOpts.Scanner = sc
+		log.Info("serve: every item is scanned by clamd", "addr", c.Scanner.Clamd)
+	}
+	eng, err := app.NewEngine(engOpts)
 	if err != nil {
 		log.Error("serve: sanitizer", "err", err)
 		return exitInternal
@@ -61,7 +74,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := c.Relay()
 	opts.Logger, opts.Metrics = log, smtpproxy.NewMetrics(reg)
-	relay, err := smtpproxy.New(opts, eng, nil, nil)
+	// One quarantine for both front doors.
+	q, err := store.NewFS(filepath.Join(c.DataDir, "quarantine"))
+	if err != nil {
+		log.Error("serve: quarantine", "err", err)
+		return exitInternal
+	}
+	relay, err := smtpproxy.New(opts, eng, q, nil)
 	if err != nil {
 		log.Error("serve: relay", "err", err)
 		return exitInternal
@@ -93,17 +112,40 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		log.Info("serve: admin listening", "addr", l.Addr().String())
 	}
 
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- relay.Serve() }()
-	log.Info("serve: started", "smtp", relay.Addr().String(), "data", c.DataDir, "delivery", deliveryTarget(&c))
+	webCtx, stopWeb := context.WithCancel(ctx)
+	defer stopWeb()
+	webDone := make(chan struct{})
+	if c.Web.UploadListen != "" {
+		topts := c.Transfer()
+		topts.Engine, topts.Quarantine, topts.Logger = eng, q, log
+		web, err := transfer.New(topts)
+		if err != nil {
+			log.Error("serve: transfer sites", "err", err)
+			return exitInternal
+		}
+		go func() {
+			defer close(webDone)
+			if err := web.ListenAndServe(webCtx); err != nil {
+				done <- fmt.Errorf("transfer sites: %w", err)
+			}
+		}()
+	} else {
+		close(webDone)
+	}
+	log.Info("serve: started", "smtp", relay.Addr().String(), "upload", c.Web.UploadListen, "download", c.Web.DownloadListen,
+		"data", c.DataDir, "delivery", deliveryTarget(&c))
 	select {
 	case <-ctx.Done():
 	case err := <-done:
 		if err != nil {
-			log.Error("serve: SMTP server stopped", "err", err)
+			log.Error("serve: stopped", "err", err)
 			return exitInternal
 		}
 	}
+	stopWeb()
+	<-webDone
 	log.Info("serve: shutting down: new sessions get 421, open ones may finish")
 	sctx, cancel := context.WithTimeout(context.Background(), c.SMTP.DrainTimeout.Duration+30*time.Second)
 	defer cancel()

@@ -20,6 +20,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/mugai-project/mugai/smtpproxy"
+	"github.com/mugai-project/mugai/transfer"
 )
 
 // Duration is a time.Duration written as "90s", "5m", "120h".
@@ -51,6 +52,8 @@ type Config struct {
 	ReturnPath Remote     `toml:"return_path"`
 	Admin      Admin      `toml:"admin"`
 	Quarantine Quarantine `toml:"quarantine"`
+	Web        Web        `toml:"web"`
+	Scanner    Scanner    `toml:"scanner"`
 }
 
 // Log configures logging.
@@ -116,6 +119,26 @@ type Quarantine struct {
 	AllowRelease bool `toml:"allow_release"`
 }
 
+// Web configures the transfer sites: the upload site in the Internet
+// zone and the download site in the LGWAN zone.
+type Web struct {
+	UploadListen   string   `toml:"upload_listen"`   // "" with download_listen "" disables the sites
+	DownloadListen string   `toml:"download_listen"` //
+	TLSCert        string   `toml:"tls_cert"`
+	TLSKey         string   `toml:"tls_key"`
+	PlainHTTP      bool     `toml:"plain_http"` // only when both addresses are loopback
+	Expiry         Duration `toml:"expiry"`
+	Approval       bool     `toml:"approval"`
+	MaxUploadBytes int64    `toml:"max_upload_bytes"`
+	MaxFiles       int      `toml:"max_files"`
+	Workers        int      `toml:"workers"`
+}
+
+// Scanner points at an optional antivirus engine.
+type Scanner struct {
+	Clamd string `toml:"clamd"` // unix:/path or tcp:host:port; "" = no scanner
+}
+
 // Default returns the configuration used without a file.
 func Default() Config {
 	return Config{
@@ -135,6 +158,10 @@ func Default() Config {
 		},
 		ReturnPath: Remote{Timeout: Duration{5 * time.Minute}},
 		Admin:      Admin{Listen: "127.0.0.1:9025"},
+		Web: Web{
+			UploadListen: ":8080", DownloadListen: ":8081", Expiry: Duration{7 * 24 * time.Hour},
+			MaxUploadBytes: 100 << 20, MaxFiles: 20, Workers: 2,
+		},
 	}
 }
 
@@ -221,6 +248,22 @@ func (c *Config) Check() error {
 			bad("admin.listen: %v", err)
 		}
 	}
+	if (c.Web.UploadListen == "") != (c.Web.DownloadListen == "") {
+		bad("web.upload_listen and web.download_listen go together (both empty disables the sites)")
+	}
+	for name, a := range map[string]string{"upload_listen": c.Web.UploadListen, "download_listen": c.Web.DownloadListen} {
+		if a != "" {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad("web.%s: %v", name, err)
+			}
+		}
+	}
+	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
+		bad("web.tls_cert and web.tls_key go together")
+	}
+	if c.Web.MaxUploadBytes <= 0 || c.Web.MaxFiles <= 0 || c.Web.Workers <= 0 || c.Web.Expiry.Duration <= 0 {
+		bad("web limits, workers and expiry must be positive")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -250,5 +293,17 @@ func (c *Config) Relay() smtpproxy.Options {
 		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
 		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,
 		QueueLifetime: c.Deliver.Lifetime.Duration, ScanInterval: c.Deliver.ScanInterval.Duration,
+	}
+}
+
+// Transfer returns the transfer sites' options (engine, quarantine and
+// logger are the caller's).
+func (c *Config) Transfer() transfer.Options {
+	return transfer.Options{
+		DataDir: c.DataDir, OriginalRetention: c.Process.Retention.Duration,
+		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
+		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
+		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval,
+		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
 	}
 }
