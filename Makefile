@@ -3,6 +3,7 @@
 #   make test    install the Debian packages the tests need (when missing),
 #                then go vet ./... and go test ./...
 #   make bench   benchmarks beside the native tools (mutool, soffice)
+#   make bench-relay  the relay beside a stock Postfix relay (smtp-source → smtp-sink)
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # Debian packages the tests use: CJK fonts for the PDF renderer's
@@ -20,7 +21,7 @@ BENCH_PACKAGES ?= mupdf-tools bc postfix
 FUZZTIME ?= 1m
 GO ?= go
 
-.PHONY: test deps install vet gotest bench fuzz
+.PHONY: test deps install vet gotest bench bench-relay fuzz
 
 test: deps vet gotest
 
@@ -50,6 +51,10 @@ bench: deps
 	@$(MAKE) --no-print-directory install PACKAGES="$(BENCH_PACKAGES)"
 	bash bench/flatten.sh
 	bash bench/office.sh
+
+bench-relay: deps
+	@$(MAKE) --no-print-directory install PACKAGES="$(BENCH_PACKAGES)"
+	bash bench/relay.sh
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

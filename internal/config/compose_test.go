@@ -72,6 +72,9 @@ func TestComposeFile(t *testing.T) {
 	if !published(c.SMTP.Listen) {
 		t.Errorf("SMTP %s not published: %v", c.SMTP.Listen, m.Ports)
 	}
+	if !published(c.Web.UploadListen) || !published(c.Web.DownloadListen) {
+		t.Errorf("transfer sites %s, %s not published: %v", c.Web.UploadListen, c.Web.DownloadListen, m.Ports)
+	}
 	if !published(c.Admin.Listen) {
 		t.Errorf("admin %s not published: %v", c.Admin.Listen, m.Ports)
 	}
