@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -384,4 +386,43 @@ func TestPipeliningAbuse(t *testing.T) {
 	}
 	v := dialWire(t, r.Addr().String())
 	expectPrefix(t, "EHLO after", v.hello(), "250")
+}
+
+// TestCrashLoopWithheld: a message whose processing has stopped the
+// process maxTries times (a parser crash that recover cannot catch) is
+// withheld with a notice at the next start, without being parsed again.
+func TestCrashLoopWithheld(t *testing.T) {
+	o := testOptions(t)
+	acc := startAcceptOnly(t, o)
+	if err := sendMail(t, acc.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := listIDs(acc.spool.incoming())
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("spool: %v %v", ids, err)
+	}
+	// Each earlier start died inside the sanitizer.
+	for range maxTries {
+		if _, err := acc.spool.startTry(ids[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o.Listen = "127.0.0.1:0"
+	parsed := false
+	o.hooks.sanitizeHook = func() { parsed = true }
+	r := startRelay(t, o)
+	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
+	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; strings.Contains(got, "Hello, this is a test.") {
+		t.Fatalf("the message was delivered: %q", got)
+	}
+	if parsed {
+		t.Error("the message was parsed again")
+	}
+	items, _ := r.quarantine.List(context.Background(), store.Filter{})
+	if len(items) != 1 || items[0].ID != ids[0] {
+		t.Fatalf("held: %+v", items)
+	}
+	if _, err := os.Stat(filepath.Join(r.spool.tries(), ids[0])); !os.IsNotExist(err) {
+		t.Errorf("the attempt count outlived the spool entry: %v", err)
+	}
 }

@@ -99,7 +99,20 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer f.Close()
-		v := r.sanitize(ctx, env, body)
+		tries, err := r.spool.startTry(id)
+		if err != nil {
+			return fmt.Errorf("recording the attempt: %w", err)
+		}
+		var v verdict
+		if tries > maxTries {
+			log.Error("process: processing stopped the process before; withholding without parsing", "tries", tries-1)
+			v = verdict{reason: sanitizer.ReasonInternal, report: &sanitizer.Report{
+				ID: env.ID, Name: "message.eml", Withheld: true, Started: time.Now().UTC(), SHA256: sha256Section(body),
+				Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonInternal, fmt.Sprintf("processing was interrupted %d times", tries-1))},
+			}}
+		} else {
+			v = r.sanitize(ctx, env, body)
+		}
 		defer func() {
 			if v.res != nil {
 				v.res.Close()
@@ -158,6 +171,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	r.spool.doneTries(id)
 	r.wakeDeliver()
 	return nil
 }
@@ -187,7 +201,9 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 	if h := r.opts.hooks.sanitizeHook; h != nil {
 		h()
 	}
-	res, err := r.engine.Sanitize(ctx, sanitizer.Input{Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
+	// The message ID is the item ID: the notice in the sanitized message
+	// names the ID its original is kept under.
+	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
 	if err != nil {
 		r.log.Error("process: sanitizer error", "msgid", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal

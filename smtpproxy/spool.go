@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,9 +58,42 @@ type spool struct {
 
 func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
 func (s *spool) tmp() string      { return filepath.Join(s.dir, "tmp") }
+func (s *spool) tries() string    { return filepath.Join(s.dir, "tries") }
+
+// maxTries is how many times processing may start on one message. A
+// message whose processing kills the process (a parser that overflows
+// its stack cannot be recovered) would otherwise kill it again at every
+// restart; past this count it is withheld without being parsed.
+const maxTries = 3
+
+// startTry records, durably, that processing of id starts once more, and
+// returns how many times it has started.
+func (s *spool) startTry(id string) (int, error) {
+	p := filepath.Join(s.tries(), id)
+	n := 0
+	if b, err := os.ReadFile(p); err == nil {
+		n, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	n++
+	f, err := os.Create(p)
+	if err != nil {
+		return n, err
+	}
+	_, err = fmt.Fprintf(f, "%d\n", n)
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// doneTries forgets the count once the message has left the spool.
+func (s *spool) doneTries(id string) { os.Remove(filepath.Join(s.tries(), id)) }
 
 func (s *spool) init() error {
-	for _, d := range []string{s.incoming(), s.tmp()} {
+	for _, d := range []string{s.incoming(), s.tmp(), s.tries()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
 		}
