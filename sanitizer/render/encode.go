@@ -414,6 +414,7 @@ type encodeOptions struct {
 //
 //	                              peak 1-13  peak 14  gray 1-14
 //	text, Latin and Japanese         ≤ 3      ≤ 5.4     ≤ 130
+//	(level 1 next to gray 2: ≤ 5.3)
 //	0.8 gray header, 0.9 gray box     15       138       300
 const (
 	bilevelMaxPeak   = 5   // thousandths, levels 1 to 13
@@ -433,10 +434,9 @@ func bilevelLike(hist *[4096]uint32, pixels int) bool {
 	var gray uint64
 	for l := 1; l <= 14; l++ {
 		gray += n[l]
+		// Level 1 is compared with black too: a near-black fill turns
+		// black, as it looks.
 		nb := n[l-1]
-		if l == 1 {
-			nb = 0 // black is not gray
-		}
 		if l < 14 {
 			nb = max(nb, n[l+1])
 		}
