@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // ErrUnavailable is wrapped when LibreOffice, bubblewrap or prlimit is
@@ -215,7 +217,7 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 		ext = ""
 	}
 	name := "input" + ext
-	if err := copyFile(filepath.Join(work, name), in); err != nil {
+	if err := fsutil.CopyFile(filepath.Join(work, name), in, 0o600); err != nil {
 		return "", err
 	}
 	if err := os.Mkdir(filepath.Join(work, "out"), 0o700); err != nil {
@@ -254,7 +256,9 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 	}
 	dst.Close()
 	if err := os.Rename(pdf, dst.Name()); err != nil {
-		if err := copyFile(dst.Name(), pdf); err != nil {
+		// Across file systems: copy into the name CreateTemp reserved.
+		os.Remove(dst.Name())
+		if err := fsutil.CopyFile(dst.Name(), pdf, 0o600); err != nil {
 			os.Remove(dst.Name())
 			return "", err
 		}
@@ -304,22 +308,4 @@ func checkPDFHeader(path string) error {
 		return errors.New("office: LibreOffice output is not a PDF")
 	}
 	return nil
-}
-
-func copyFile(dst, src string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
-	}
-	return out.Close()
 }
