@@ -28,19 +28,8 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "usage: mugai quarantine [-config FILE] list | show ID | release [-by NAME] ID")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
-	}
-	a := fset.Args()
-	if len(a) > 0 {
-		// Flags may also follow the subcommand: mugai quarantine release -by NAME ID.
-		if err := fset.Parse(a[1:]); err != nil {
-			return exitUsage
-		}
-		a = append([]string{a[0]}, fset.Args()...)
-	}
-	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
-		fset.Usage()
+	a, ok := parseSubcommand(fset, args)
+	if !ok {
 		return exitUsage
 	}
 	c, err := loadConfig(*file)

@@ -30,19 +30,8 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "usage: mugai queue [-config FILE] list | show ID | retry ID | delete ID")
 		fset.PrintDefaults()
 	}
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
-	}
-	a := fset.Args()
-	if len(a) > 0 {
-		// Flags may also follow the subcommand: mugai quarantine release -by NAME ID.
-		if err := fset.Parse(a[1:]); err != nil {
-			return exitUsage
-		}
-		a = append([]string{a[0]}, fset.Args()...)
-	}
-	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
-		fset.Usage()
+	a, ok := parseSubcommand(fset, args)
+	if !ok {
 		return exitUsage
 	}
 	c, err := loadConfig(*file)
@@ -128,4 +117,26 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fset.Usage()
 	return exitUsage
+}
+
+// parseSubcommand parses "SUBCOMMAND [ID]" with fset's flags before or
+// after the subcommand (mugai quarantine release -by NAME ID); every
+// subcommand but list takes one ID. It prints the usage when the words
+// are wrong.
+func parseSubcommand(fset *flag.FlagSet, args []string) ([]string, bool) {
+	if err := fset.Parse(args); err != nil {
+		return nil, false
+	}
+	a := fset.Args()
+	if len(a) > 0 {
+		if err := fset.Parse(a[1:]); err != nil {
+			return nil, false
+		}
+		a = append([]string{a[0]}, fset.Args()...)
+	}
+	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
+		fset.Usage()
+		return nil, false
+	}
+	return a, true
 }
