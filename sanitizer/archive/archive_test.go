@@ -14,16 +14,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mugai-project/mugai/sanitizer/detect"
+
+	"github.com/mugai-project/mugai/internal/memtest"
 )
 
 func TestZipRebuild(t *testing.T) {
@@ -136,35 +134,6 @@ func zerosDeflate(t testing.TB, mib int) []byte {
 	return append(out, b[marks[2]:]...)
 }
 
-// peakHeap runs f while sampling the heap and returns the highest
-// HeapAlloc seen.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
-
 func TestZipBomb(t *testing.T) {
 	const gib = 3 << 10 // MiB: 3 GiB of zeros from about 3 MB
 	stream := zerosDeflate(t, gib)
@@ -186,7 +155,7 @@ func TestZipBomb(t *testing.T) {
 			var sum *Summary
 			var out []byte
 			var err error
-			peak := peakHeap(func() { sum, out, err = rebuildZip(t, in, tt.opts, "") })
+			peak := memtest.PeakHeap(func() { sum, out, err = rebuildZip(t, in, tt.opts, "") })
 			if peak > 64<<20 {
 				t.Errorf("peak heap %d MiB, want < 64 MiB", peak>>20)
 			}

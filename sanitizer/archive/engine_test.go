@@ -18,6 +18,8 @@ import (
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
+
+	"github.com/mugai-project/mugai/internal/memtest"
 )
 
 // These tests run archives through the real engine with the archive
@@ -141,7 +143,7 @@ func TestEngineZipBomb(t *testing.T) {
 	})
 	e := newEngine(t, Options{})
 	var res *sanitizer.Result
-	peak := peakHeap(func() { res = sanitize(t, e, sanitizer.Input{Name: "bomb.zip", Body: bytes.NewReader(in)}) })
+	peak := memtest.PeakHeap(func() { res = sanitize(t, e, sanitizer.Input{Name: "bomb.zip", Body: bytes.NewReader(in)}) })
 	if peak > 64<<20 {
 		t.Errorf("peak heap %d MiB, want < 64 MiB", peak>>20)
 	}

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mugai-project/mugai/sanitizer"
+
+	"github.com/mugai-project/mugai/internal/memtest"
 )
 
 // writeLargeMessage writes a message of about size bytes to a file: a
@@ -55,30 +54,6 @@ func writeLargeMessage(t testing.TB, size int64) string {
 	return path
 }
 
-// peakHeap samples the heap in use while f runs.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(done)
-	return peak.Load()
-}
-
 // TestLargeMessageMemory sanitizes a 99 MiB message and checks that the
 // heap never holds it whole: bodies spill to disk.
 func TestLargeMessageMemory(t *testing.T) {
@@ -89,7 +64,7 @@ func TestLargeMessageMemory(t *testing.T) {
 	fi, _ := os.Stat(path)
 	e := newEngine(t, Options{}, sanitizer.Policy{})
 	var res *sanitizer.Result
-	peak := peakHeap(func() {
+	peak := memtest.PeakHeap(func() {
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
