@@ -86,6 +86,7 @@ func grayFillPDF(t testing.TB) []byte {
 // and, for them and any other PDF there, prints per page the bytes of each
 // way of storing a page without colour and the share of mid-gray pixels,
 // and writes flattened outputs (name.<policy>.pdf) for viewing.
+// $MUGAI_MEASURE_ONLY names one file of the folder to measure alone.
 func TestMeasureEncodings(t *testing.T) {
 	dir := os.Getenv("MUGAI_MEASURE_DIR")
 	if dir == "" {
@@ -104,7 +105,10 @@ func TestMeasureEncodings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.pdf"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	sort.Strings(files)
 	p := testPool(t)
 	policies := []struct {
@@ -123,7 +127,7 @@ func TestMeasureEncodings(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = p.PageImages(t.Context(), bytes.NewReader(in), int64(len(in)), Limits{}, func(pg Page) error {
-			line := fmt.Sprintf("%-16s p%d in/page %6d", filepath.Base(f), pg.Index+1, len(in))
+			line := fmt.Sprintf("%-16s p%d in %6d", filepath.Base(f), pg.Index+1, len(in))
 			for _, pol := range policies {
 				e, err := encodePage(pg.Image, pol.opt)
 				if err != nil {
@@ -160,9 +164,9 @@ func TestMeasureEncodings(t *testing.T) {
 	}
 }
 
-// grayStats gives the shares of dark (4-bit levels 0-3), mid (4-11) and
-// light-but-not-white (12-14) pixels of a page, and of its most frequent
-// mid level.
+// grayStats gives the share of each gray level 1 to 14 (of 15, in
+// thousandths of the page), of dark (levels 0-3), mid (4-11) and
+// light-but-not-white (12-14) pixels, and of the most frequent mid level.
 func grayStats(img *image.RGBA) string {
 	var n [16]int
 	for i := 0; i < len(img.Pix); i += 4 {
