@@ -308,19 +308,9 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))
 
-	if e.scanner != nil {
-		t = time.Now()
-		sig, err := e.scanner.Scan(ctx, orig.Open())
-		rep.Timings.Scan = ms(time.Since(t))
-		switch {
-		case err != nil:
-			e.withhold(res, Withhold(ReasonScanFailed, err))
-			return res, nil
-		case sig != "":
-			rep.Findings = append(rep.Findings, detect.Finding{Code: FindingMalware, Detail: sig})
-			e.withhold(res, Withhold(ReasonMalware, fmt.Errorf("signature %s", sig)))
-			return res, nil
-		}
+	if err := e.scan(ctx, rep, orig.Open()); err != nil {
+		e.withhold(res, err)
+		return res, nil
 	}
 
 	action := e.decide(det.Kind, in.Depth)
@@ -356,6 +346,13 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 		if verr := e.verify(ctx, o); verr != nil {
 			discard(job.outputs)
 			e.withhold(res, Withhold(ReasonVerify, fmt.Errorf("%s: %w", o.Name, verr)))
+			return res, nil
+		}
+		// Outputs are scanned too: rewriting can turn what the scanner
+		// could not see (a UTF-16 test string) into what it knows.
+		if werr := e.scan(ctx, rep, o.Open()); werr != nil {
+			discard(job.outputs)
+			e.withhold(res, werr)
 			return res, nil
 		}
 	}
@@ -415,6 +412,25 @@ func (e *Engine) act(ctx context.Context, h Handler, job *Job) (err error) {
 		return Withhold(ReasonTimeout, ctx.Err())
 	}
 	return err
+}
+
+// scan runs the scanner, if there is one, over r; it returns the
+// *WithheldError for an infected or unscannable item.
+func (e *Engine) scan(ctx context.Context, rep *Report, r io.Reader) error {
+	if e.scanner == nil {
+		return nil
+	}
+	t := time.Now()
+	sig, err := e.scanner.Scan(ctx, r)
+	rep.Timings.Scan += ms(time.Since(t))
+	switch {
+	case err != nil:
+		return Withhold(ReasonScanFailed, err)
+	case sig != "":
+		rep.Findings = append(rep.Findings, detect.Finding{Code: FindingMalware, Detail: sig})
+		return Withhold(ReasonMalware, fmt.Errorf("signature %s", sig))
+	}
+	return nil
 }
 
 func (e *Engine) verify(ctx context.Context, o *Output) error {

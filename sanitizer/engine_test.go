@@ -326,3 +326,23 @@ func TestScannerVerdictWithholds(t *testing.T) {
 		t.Fatalf("clean item withheld: %+v", res.Report)
 	}
 }
+
+// TestScannerSeesOutputs: a scanner that only knows the rewritten form
+// (as with a test string in UTF-16 that becomes UTF-8) still stops it.
+func TestScannerSeesOutputs(t *testing.T) {
+	e := newTestEngine(t, Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
+		b, err := io.ReadAll(r)
+		if bytes.Contains(b, []byte("MARKER")) {
+			return "Test.Marker", err
+		}
+		return "", err
+	})})
+	utf16 := []byte{0xFF, 0xFE}
+	for _, c := range "MARKER line\n" {
+		utf16 = append(utf16, byte(c), 0)
+	}
+	res := run(t, e, "a.txt", utf16)
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonMalware {
+		t.Fatalf("report %+v", res.Report)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/text"
 )
 
@@ -28,9 +29,18 @@ func (w *walker) textPart(c *collector, mt string, params map[string]string, bod
 	if w.o.NFKC {
 		r = norm.NFKC.Reader(r)
 	}
+	html := mt == "text/html"
+	if !html {
+		// The declared type is not trusted: a "text/plain" part whose
+		// content is HTML goes through the HTML converter too.
+		dr := bufio.NewReaderSize(r, 8<<10)
+		dh, _ := dr.Peek(8 << 10)
+		html = detect.Detect(bytes.NewReader(dh), int64(len(dh)), "", "").Kind == detect.HTML
+		r = dr
+	}
 	buf := w.env.buffer()
-	lw := &lineWriter{w: w, dst: buf, links: mt != "text/html"}
-	frag := &fragment{buf: buf, html: mt == "text/html"}
+	lw := &lineWriter{w: w, dst: buf, links: !html}
+	frag := &fragment{buf: buf, html: html}
 	c.frags = append(c.frags, frag) // closed with the collector, even on error
 	if frag.html {
 		w.stats.htmlBody = true
