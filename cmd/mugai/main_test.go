@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/clamd/clamdtest"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -205,5 +206,30 @@ func TestSanitizeKeepsWithheldOriginals(t *testing.T) {
 	kept, err := io.ReadAll(rc)
 	if err != nil || !bytes.Equal(kept, exe) || item.Reason != "executable" {
 		t.Fatalf("quarantined original: reason %q, %v", item.Reason, err)
+	}
+}
+
+func TestSanitizeWithClamd(t *testing.T) {
+	srv := clamdtest.StartServer(t, clamdtest.Options{})
+	dir := t.TempDir()
+	p := filepath.Join(dir, "readme.txt")
+	if err := os.WriteFile(p, clamdtest.EICAR(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := mugai(t, nil, "sanitize", "-o", filepath.Join(dir, "out"), "--json", "--clamd", "unix:"+srv.Socket, p)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Withheld bool `json:"withheld"`
+		Reasons  []struct {
+			Code string `json:"code"`
+		} `json:"reasons"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || !rep.Withheld || rep.Reasons[0].Code != "malware" {
+		t.Fatalf("report %s (%v)", stdout, err)
+	}
+	if _, _, code := mugai(t, nil, "sanitize", "-o", dir, "--clamd", "unix:"+filepath.Join(dir, "nothing.sock"), p); code != exitInternal {
+		t.Errorf("an unreachable clamd gave exit %d, want %d", code, exitInternal)
 	}
 }

@@ -33,6 +33,7 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	verbose := fs.Bool("v", false, "log each step to standard error")
 	quarantine := fs.String("q", "", "quarantine folder: keep the originals of withheld and held items there")
 	password := fs.String("password", "", "password for encrypted inputs (PPAP zips, PDFs)")
+	clamdAddr := fs.String("clamd", "", "scan every item with clamd at this address (unix:/run/clamav/clamd.ctl, tcp:HOST:PORT)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mugai sanitize [-o DIR] [-q QUARANTINE] [--password PW] [--policy FILE] [--json] INPUT...  (INPUT - reads standard input)")
 		fs.PrintDefaults()
@@ -61,10 +62,19 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	eng, err := app.NewEngine(sanitizer.Options{
+	opts := sanitizer.Options{
 		Policy: policy,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-	})
+	}
+	if *clamdAddr != "" {
+		sc, err := app.NewScanner(ctx, *clamdAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai sanitize: %v\n", err)
+			return exitInternal
+		}
+		opts.Scanner = sc
+	}
+	eng, err := app.NewEngine(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai sanitize: %v\n", err)
 		return exitInternal

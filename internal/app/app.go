@@ -4,8 +4,11 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"maps"
 
+	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/archive"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -31,4 +34,23 @@ func NewEngine(opts sanitizer.Options) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	return sanitizer.New(opts)
+}
+
+// NewScanner connects to clamd at addr ("unix:/path", "/path",
+// "tcp:host:port" or "host:port") and checks that it answers, so that a
+// misconfigured scanner is found at start rather than by withholding
+// every item.
+func NewScanner(ctx context.Context, addr string) (*clamd.Client, error) {
+	network, address, err := clamd.ParseAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := clamd.New(clamd.Options{Network: network, Address: address})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("clamd at %s: %w", addr, err)
+	}
+	return c, nil
 }
