@@ -129,7 +129,10 @@ func (l *lineWriter) Close() error {
 	return nil
 }
 
-var scriptRe = regexp.MustCompile(`(?i)<(\s*/?\s*script)`)
+// scriptRe finds text that a mail reader could take for the start of an
+// element that runs, loads or submits something ("<script", "</iframe",
+// "<base href"): its "<" is replaced wherever text is written.
+var scriptRe = regexp.MustCompile(`(?i)<(\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|form|input|button|meta|link|base|style|img|image|svg|math|html|head|body|video|audio|source|a)(?:[\s/>]|$))`)
 
 func (l *lineWriter) emit(line []byte, eol bool) error {
 	s := cleanBodyLine(string(line), &l.w.stats)

@@ -62,8 +62,9 @@
 // the engine one by one; its rich-text body and MAPI properties are
 // dropped.
 //
-// Divergences: text that would read as a script tag in a
-// header or body ("<script", "</script") has its "<" replaced by "＜"
+// Divergences: text that would read as an active tag in a header or
+// body ("<script", "</iframe", "<base", "<a href") has its "<" replaced
+// by "＜"
 // (or "[" in ASCII-only fields) and is reported, so that no reader can
 // take it for markup. A raw NUL byte anywhere in a message makes the
 // detector refuse it as not text (withheld); NULs that a transfer
