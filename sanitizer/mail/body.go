@@ -132,13 +132,21 @@ func (l *lineWriter) Close() error {
 // scriptRe finds text that a mail reader could take for the start of an
 // element that runs, loads or submits something ("<script", "</iframe",
 // "<base href"): its "<" is replaced wherever text is written.
-var scriptRe = regexp.MustCompile(`(?i)<(\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|form|input|button|meta|link|base|style|img|image|svg|math|html|head|body|video|audio|source|a)(?:[\s/>]|$))`)
+var scriptRe = regexp.MustCompile(`(?i)<(\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|form|input|button|meta|link|base|style|img|image|svg|math|html|head|body|video|audio|source|a)(?:[\s/>]|$)|!doctype|!\[cdata\[|\?xml)`)
+
+// schemeRe finds script URL schemes in body text, which a reader that
+// turns URLs into links could make clickable; the colon becomes "[:]".
+var schemeRe = regexp.MustCompile(`(?i)((?:java|vb|live)script\s*):`)
 
 func (l *lineWriter) emit(line []byte, eol bool) error {
 	s := cleanBodyLine(string(line), &l.w.stats)
 	if scriptRe.MatchString(s) {
 		l.w.stats.scriptTags += len(scriptRe.FindAllStringIndex(s, -1))
 		s = scriptRe.ReplaceAllString(s, "＜$1")
+	}
+	if schemeRe.MatchString(s) {
+		l.w.stats.scriptTags += len(schemeRe.FindAllStringIndex(s, -1))
+		s = schemeRe.ReplaceAllString(s, "$1[:]")
 	}
 	if l.links {
 		s = l.w.applyLinks(s)

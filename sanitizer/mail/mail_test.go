@@ -576,16 +576,16 @@ func TestFoldedHeadersKeepTheirText(t *testing.T) {
 // replaced, so no reader can take it for markup.
 func TestActiveTagsInPlainTextDefanged(t *testing.T) {
 	msg := stdHeader + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" +
-		"料金表は下記です。\r\n<base href=\"https://evil.invalid/\">\r\n< iframe\r\n1 < 2 は正しい\r\n"
+		"料金表は下記です。\r\n<base href=\"https://evil.invalid/\">\r\n< iframe\r\n1 < 2 は正しい\r\n<!DOCTYPE x>\r\nJavaScript:alert(1)\r\n"
 	e := newEngine(t, Options{}, sanitizer.Policy{})
 	p := parse(t, delivered(t, run(t, e, msg)))
 	body := afterNotice(t, p.Body)
-	for _, bad := range []string{"<base", "< iframe"} {
+	for _, bad := range []string{"<base", "< iframe", "<!DOCTYPE", "JavaScript:"} {
 		if strings.Contains(body, bad) {
 			t.Errorf("body keeps %q:\n%s", bad, body)
 		}
 	}
-	for _, want := range []string{"料金表は下記です。", "＜base href=", "1 < 2 は正しい"} {
+	for _, want := range []string{"料金表は下記です。", "＜base href=", "1 < 2 は正しい", "JavaScript[:]alert(1)"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
