@@ -411,7 +411,9 @@ func (c *conv) emitPre(s string) {
 
 var textURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'\x{3000}-\x{303F}\x{FF01}-\x{FF5E}]+`)
 
-// clean removes controls (but not whitespace) and bidi overrides.
+// clean removes controls (but not whitespace) and bidi overrides. A
+// control right after "<" becomes U+FFFD instead, so that removing it
+// cannot join "<" and the text after it into a tag ("<\x00script").
 func (c *conv) clean(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
@@ -427,12 +429,18 @@ func (c *conv) clean(s string) string {
 		return s
 	}
 	var b strings.Builder
+	prev := rune(0)
 	for _, r := range s {
 		if badRune(r) {
 			c.res.Removed["control-character"]++
+			if prev == '<' {
+				b.WriteRune('\uFFFD')
+				prev = '\uFFFD'
+			}
 			continue
 		}
 		b.WriteRune(r)
+		prev = r
 	}
 	return b.String()
 }
