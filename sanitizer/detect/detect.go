@@ -114,10 +114,10 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	head := make([]byte, min(size, SniffLen))
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
-	res := Result{Kind: sniff(r, size, head, name)}
-	res.MediaType = MediaType(res.Kind)
-	if res.Kind.IsText() {
-		res.Charset = text.Sniff(head)
+	kind, cs := sniff(r, size, head, name)
+	res := Result{Kind: kind, MediaType: MediaType(kind)}
+	if kind.IsText() {
+		res.Charset = cs
 	}
 	res.Findings = append(res.Findings, NameFindings(name)...)
 	res.Findings = append(res.Findings, mismatch(res.Kind, name, declaredType)...)
@@ -133,47 +133,49 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	return res
 }
 
-func sniff(r io.ReaderAt, size int64, head []byte, name string) Kind {
+// sniff returns the kind and, for text, the charset the text was
+// recognised in (sniffed once, here).
+func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, text.Charset) {
 	if size == 0 {
-		return Empty
+		return Empty, ""
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
-		return OLE2
+		return OLE2, ""
 	case bytes.HasPrefix(head, []byte{0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D}):
-		return OneNote
+		return OneNote, ""
 	case bytes.HasPrefix(head, []byte{0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0}):
-		return LNK
+		return LNK, ""
 	// Executables are matched on their shortest magic: a truncated
 	// executable is still one (filetype wants complete headers).
 	case bytes.HasPrefix(head, []byte("MZ")):
-		return EXE
+		return EXE, ""
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
-		return ELF
+		return ELF, ""
 	case isMachO(head):
-		return MachO
+		return MachO, ""
 	case bytes.HasPrefix(head, []byte("{\\rt")):
-		return RTF
+		return RTF, ""
 	// A zip local file header at offset 0 wins over a PDF header further
 	// in (a PDF stored in the zip); Detect adds a polyglot finding.
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return zipKind(r, size)
+		return zipKind(r, size), ""
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
-		return PDF
+		return PDF, ""
 	case isISO(r, size):
-		return ISO
+		return ISO, ""
 	case len(head) >= 7 && head[2] == '-' && head[3] == 'l' && head[4] == 'h' && head[6] == '-':
-		return LZH
+		return LZH, ""
 	}
 	if k, ok := magic(head); ok {
 		if k == Zip {
-			return zipKind(r, size)
+			return zipKind(r, size), ""
 		}
-		return k
+		return k, ""
 	}
 	cs := text.Sniff(head)
 	if cs == "" {
-		return Unknown
+		return Unknown, ""
 	}
 	if cs == text.UTF16LE || cs == text.UTF16BE {
 		// Markup and headers are sniffed on the decoded text.
@@ -181,7 +183,7 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) Kind {
 			head = u
 		}
 	}
-	return textKind(head, name)
+	return textKind(head, name), cs
 }
 
 // magic maps h2non/filetype's verdict onto Kind.
