@@ -416,20 +416,7 @@ func isFormulaNS(ns string) bool {
 // (server|topic!item, e.g. cmd|' /C calc'!A0): a "|" outside string
 // literals and quoted sheet names.
 func isDDEFormula(s string) bool {
-	var quote rune
-	for _, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-		case r == '|':
-			return true
-		}
-	}
-	return false
+	return strings.ContainsRune(stripQuoted(s), '|')
 }
 
 // riskyFunctions reach outside the workbook when calculated: RTD starts a
@@ -440,10 +427,11 @@ var riskyFunctions = []string{"RTD", "WEBSERVICE", "CALL", "REGISTER", "REGISTER
 // formulaVerdict returns the removal category of a dangerous formula, or
 // "". Function names are matched outside string literals, before "(".
 func formulaVerdict(s string) string {
-	if isDDEFormula(s) {
+	u := stripQuoted(s)
+	if strings.ContainsRune(u, '|') { // as isDDEFormula
 		return "dde"
 	}
-	u := strings.ToUpper(stripQuoted(s))
+	u = strings.ToUpper(u)
 	for _, fn := range riskyFunctions {
 		for i := strings.Index(u, fn+"("); i >= 0; {
 			if i == 0 || !isNameChar(u[i-1]) {
@@ -459,6 +447,8 @@ func formulaVerdict(s string) string {
 	return ""
 }
 
+// stripQuoted drops string literals and quoted sheet names, quotes
+// included.
 func stripQuoted(s string) string {
 	var b strings.Builder
 	var quote rune
