@@ -154,79 +154,62 @@ type Result struct {
 	BytesOut    int64
 }
 
-// Notes returns short English phrases for the report, e.g.
-// "EXIF/GPS removed", "trailing 123 bytes removed".
-func (r Result) Notes() []string {
-	var n []string
+// note is one fact about what was removed, in English (report) and
+// Japanese (notice).
+type note struct{ en, ja string }
+
+// notes lists the removal facts of r in report order, once for both
+// languages.
+func (r Result) notes() []note {
+	var n []note
 	rm := r.Removed
+	add := func(ok bool, en, ja string) {
+		if ok {
+			n = append(n, note{en, ja})
+		}
+	}
+	addN := func(c int64, en, ja string) {
+		if c > 0 {
+			n = append(n, note{fmt.Sprintf(en, c), fmt.Sprintf(ja, c)})
+		}
+	}
 	switch {
 	case rm.GPS:
-		n = append(n, "EXIF/GPS removed")
+		add(true, "EXIF/GPS removed", "Exif情報（GPS位置情報を含む）を削除しました")
 	case rm.EXIF:
-		n = append(n, "EXIF removed")
+		add(true, "EXIF removed", "Exif情報を削除しました")
 	}
-	if rm.XMP {
-		n = append(n, "XMP removed")
-	}
-	if rm.ICC {
-		n = append(n, "ICC profile removed")
-	}
-	if rm.IPTC {
-		n = append(n, "IPTC removed")
-	}
-	if rm.TextChunks > 0 {
-		n = append(n, fmt.Sprintf("%d text chunks removed", rm.TextChunks))
-	}
-	if rm.Comments > 0 {
-		n = append(n, fmt.Sprintf("%d comments removed", rm.Comments))
-	}
-	if rm.OtherMetadata > 0 {
-		n = append(n, fmt.Sprintf("%d other metadata blocks removed", rm.OtherMetadata))
-	}
-	if rm.TrailingBytes > 0 {
-		n = append(n, fmt.Sprintf("trailing %d bytes removed", rm.TrailingBytes))
-	}
+	add(rm.XMP, "XMP removed", "XMPメタデータを削除しました")
+	add(rm.ICC, "ICC profile removed", "ICCカラープロファイルを削除しました")
+	add(rm.IPTC, "IPTC removed", "IPTC情報を削除しました")
+	addN(int64(rm.TextChunks), "%d text chunks removed", "テキスト情報%d件を削除しました")
+	addN(int64(rm.Comments), "%d comments removed", "コメント%d件を削除しました")
+	addN(int64(rm.OtherMetadata), "%d other metadata blocks removed", "その他のメタデータ%d件を削除しました")
+	addN(rm.TrailingBytes, "trailing %d bytes removed", "画像末尾の余分なデータ%dバイトを削除しました")
 	if r.FirstFrameOnly {
-		n = append(n, fmt.Sprintf("first frame kept, %d more frames removed", rm.ExtraFrames))
+		c := rm.ExtraFrames
+		add(true, fmt.Sprintf("first frame kept, %d more frames removed", c), fmt.Sprintf("最初のコマのみ残し、残り%dコマを削除しました", c))
 	}
 	return n
 }
 
+// Notes returns short English phrases for the report, e.g.
+// "EXIF/GPS removed", "trailing 123 bytes removed".
+func (r Result) Notes() []string {
+	var out []string
+	for _, n := range r.notes() {
+		out = append(out, n.en)
+	}
+	return out
+}
+
 // NotesJA returns the same facts as Notes in Japanese, for the notice.
 func (r Result) NotesJA() []string {
-	var n []string
-	rm := r.Removed
-	switch {
-	case rm.GPS:
-		n = append(n, "Exif情報（GPS位置情報を含む）を削除しました")
-	case rm.EXIF:
-		n = append(n, "Exif情報を削除しました")
+	var out []string
+	for _, n := range r.notes() {
+		out = append(out, n.ja)
 	}
-	if rm.XMP {
-		n = append(n, "XMPメタデータを削除しました")
-	}
-	if rm.ICC {
-		n = append(n, "ICCカラープロファイルを削除しました")
-	}
-	if rm.IPTC {
-		n = append(n, "IPTC情報を削除しました")
-	}
-	if rm.TextChunks > 0 {
-		n = append(n, fmt.Sprintf("テキスト情報%d件を削除しました", rm.TextChunks))
-	}
-	if rm.Comments > 0 {
-		n = append(n, fmt.Sprintf("コメント%d件を削除しました", rm.Comments))
-	}
-	if rm.OtherMetadata > 0 {
-		n = append(n, fmt.Sprintf("その他のメタデータ%d件を削除しました", rm.OtherMetadata))
-	}
-	if rm.TrailingBytes > 0 {
-		n = append(n, fmt.Sprintf("画像末尾の余分なデータ%dバイトを削除しました", rm.TrailingBytes))
-	}
-	if r.FirstFrameOnly {
-		n = append(n, fmt.Sprintf("最初のコマのみ残し、残り%dコマを削除しました", rm.ExtraFrames))
-	}
-	return n
+	return out
 }
 
 // Sniff returns the format of an encoded image from its first bytes, or "".
