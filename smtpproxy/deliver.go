@@ -430,13 +430,7 @@ func (r *Relay) maildirPut(e *Entry, rcpt string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, src)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = fillSync(f, src)
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(md, "new", name))
 	}

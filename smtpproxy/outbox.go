@@ -1,6 +1,7 @@
 package smtpproxy
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -137,14 +138,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, msg)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fillSync(f, msg); err != nil {
 		return err
 	}
 	// Inside the folder nobody sees yet, the state is written in place;
@@ -314,12 +308,5 @@ func writeSync(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return fillSync(f, bytes.NewReader(data))
 }

@@ -2,6 +2,7 @@ package smtpproxy
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -79,14 +80,7 @@ func (s *spool) startTry(id string) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	_, err = fmt.Fprintf(f, "%d\n", n)
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return n, err
+	return n, fillSync(f, strings.NewReader(strconv.Itoa(n)+"\n"))
 }
 
 // doneTries forgets the count once the message has left the spool.
@@ -226,6 +220,19 @@ func syncDir(dir string) error {
 	return err
 }
 
+// fillSync copies r into f, fsyncs and closes it, and returns the first
+// error.
+func fillSync(f *os.File, r io.Reader) error {
+	_, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // writeFileSync writes name atomically: a temporary file beside it,
 // fsync, rename, fsync of the folder.
 func writeFileSync(name string, data []byte) error {
@@ -234,13 +241,7 @@ func writeFileSync(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = fillSync(f, bytes.NewReader(data))
 	if err == nil {
 		err = os.Rename(f.Name(), name)
 	}
