@@ -19,20 +19,14 @@ import (
 func sizedJapanesePDF(t testing.TB, size float64, seal bool) []byte {
 	t.Helper()
 	var b pdfBuilder
-	fd := b.add("<< /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>")
-	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", fd))
-	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [%d 0 R] >>", cid))
+	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
 	prose := []rune(strings.Repeat(japaneseProse, 40))
 	perLine := int(460 / size)
 	var c strings.Builder
 	fmt.Fprintf(&c, "BT /F1 %g Tf %g TL 66 780 Td\n", size, size*1.5)
 	for l := range int(700 / (size * 1.5)) {
 		start := (l * perLine) % (len(prose) - perLine)
-		c.WriteString("<")
-		for _, r := range prose[start : start+perLine] {
-			fmt.Fprintf(&c, "%04X", r)
-		}
-		c.WriteString("> '\n")
+		showUCS2(&c, prose[start:start+perLine])
 	}
 	c.WriteString("ET\n")
 	if seal {
@@ -50,19 +44,7 @@ func sizedJapanesePDF(t testing.TB, size float64, seal bool) []byte {
 // plainLatinPDF is textPDF without the blue rule: black text only.
 func plainLatinPDF(t testing.TB, pages int) []byte {
 	t.Helper()
-	var b pdfBuilder
-	font := b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-	var contents []int
-	for p := range pages {
-		var c strings.Builder
-		c.WriteString("BT /F1 10 Tf 13 TL 56 790 Td\n")
-		for l := range 56 {
-			fmt.Fprintf(&c, "(%d.%d %s) '\n", p+1, l+1, lorem[:60+(l*7)%60])
-		}
-		c.WriteString("ET\n")
-		contents = append(contents, b.addStream("", []byte(c.String()), true))
-	}
-	return pagesPDF(&b, "[0 0 595.28 841.89]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), contents)
+	return latinPDF(t, pages, "[0 0 595.28 841.89]", "")
 }
 
 // grayFillPDF is text with a gray table header and a gray box: a page

@@ -76,6 +76,13 @@ func textPDF(t testing.TB, pages int) []byte {
 
 func textPDFBox(t testing.TB, pages int, mediaBox string) []byte {
 	t.Helper()
+	return latinPDF(t, pages, mediaBox, "0 0 1 rg 56 40 483 2 re f\n")
+}
+
+// latinPDF is pages of Helvetica text, 56 lines each, with tail appended
+// to each page's content after the text.
+func latinPDF(t testing.TB, pages int, mediaBox, tail string) []byte {
+	t.Helper()
 	var b pdfBuilder
 	font := b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 	var contents []int
@@ -85,10 +92,27 @@ func textPDFBox(t testing.TB, pages int, mediaBox string) []byte {
 		for l := range 56 {
 			fmt.Fprintf(&c, "(%d.%d %s) '\n", p+1, l+1, lorem[:60+(l*7)%60])
 		}
-		c.WriteString("ET\n0 0 1 rg 56 40 483 2 re f\n")
+		c.WriteString("ET\n" + tail)
 		contents = append(contents, b.addStream("", []byte(c.String()), true))
 	}
 	return pagesPDF(&b, mediaBox, fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), contents)
+}
+
+// jpFont adds a Type0 font whose CIDFontType0 descendant name (Adobe-Japan1,
+// flags as in its descriptor) is not embedded, and returns the Type0 font.
+func jpFont(b *pdfBuilder, name string, flags int, encoding string) int {
+	fd := b.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>", name, flags))
+	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", name, fd))
+	return b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /%s /DescendantFonts [%d 0 R] >>", name, encoding, cid))
+}
+
+// showUCS2 writes rs as one UTF-16BE hex string shown on the next line (').
+func showUCS2(c *strings.Builder, rs []rune) {
+	c.WriteString("<")
+	for _, r := range rs {
+		fmt.Fprintf(c, "%04X", r)
+	}
+	c.WriteString("> '\n")
 }
 
 // japaneseText is drawn by japanesePDF at 40 pt from (72, 700).
@@ -120,9 +144,7 @@ func japanesePDF(t testing.TB, encoding string) []byte {
 		fmt.Fprintf(&hex, "%02X", c)
 	}
 	var b pdfBuilder
-	fd := b.add("<< /Type /FontDescriptor /FontName /MS-Gothic /Flags 4 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>")
-	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Gothic /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", fd))
-	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /MS-Gothic /Encoding /%s /DescendantFonts [%d 0 R] >>", encoding, cid))
+	font := jpFont(&b, "MS-Gothic", 4, encoding)
 	content := b.addStream("", fmt.Appendf(nil, "BT /F1 40 Tf 72 700 Td <%s> Tj ET\n", hex.String()), false)
 	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
 }
@@ -201,9 +223,7 @@ const japaneseProse = "本市では、住民の皆様の個人情報を適切に
 func japaneseTextPDF(t testing.TB, pages int) []byte {
 	t.Helper()
 	var b pdfBuilder
-	fd := b.add("<< /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>")
-	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", fd))
-	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [%d 0 R] >>", cid))
+	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
 	prose := []rune(strings.Repeat(japaneseProse, 20))
 	const perLine = 44
 	var contents []int
@@ -212,11 +232,7 @@ func japaneseTextPDF(t testing.TB, pages int) []byte {
 		c.WriteString("BT /F1 10.5 Tf 16 TL 66 780 Td\n")
 		for l := range 46 {
 			start := ((p*46 + l) * perLine) % (len(prose) - perLine)
-			c.WriteString("<")
-			for _, r := range prose[start : start+perLine] {
-				fmt.Fprintf(&c, "%04X", r)
-			}
-			c.WriteString("> '\n")
+			showUCS2(&c, prose[start:start+perLine])
 		}
 		c.WriteString("ET\n")
 		contents = append(contents, b.addStream("", []byte(c.String()), true))
