@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -259,5 +260,53 @@ func TestHandlerFlattensLegacyDoc(t *testing.T) {
 	os.WriteFile(path, b, 0o600)
 	if text := pdfText(t, path); text != "" {
 		t.Errorf("the flattened PDF has a text layer: %q", text)
+	}
+}
+
+// TestLibreOfficeNeverRunsUnsandboxed: when bubblewrap or prlimit is
+// missing, or bubblewrap refuses to start, the item is withheld and the
+// converter is never started at all, sandboxed or not. The stand-in
+// converter would leave a mark and write a PDF if it ran.
+func TestLibreOfficeNeverRunsUnsandboxed(t *testing.T) {
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "soffice-ran")
+	soffice := filepath.Join(dir, "soffice")
+	script := "#!/bin/sh\ntouch " + mark + "\nprintf '%%PDF-1.4\\n' > /work/out/input.pdf\n"
+	if err := os.WriteFile(soffice, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	refusing := filepath.Join(dir, "bwrap")
+	if err := os.WriteFile(refusing, []byte("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]ConvertOptions{
+		"bwrap missing":   {Soffice: soffice, Bwrap: filepath.Join(dir, "no-bwrap")},
+		"prlimit missing": {Soffice: soffice, Prlimit: filepath.Join(dir, "no-prlimit")},
+		"bwrap refuses":   {Soffice: soffice, Bwrap: refusing},
+	}
+	odt, err := os.ReadFile(filepath.Join("testdata", "clean.odt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, copts := range cases {
+		t.Run(name, func(t *testing.T) {
+			if copts.Prlimit == "" {
+				if _, err := exec.LookPath("prlimit"); err != nil {
+					t.Skip("needs Debian package util-linux (prlimit)")
+				}
+			}
+			pol := sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.DOCX: sanitizer.Flatten}}
+			e := newEngine(t, pol, HandlerOptions{Convert: copts, Flattener: &fakeFlattener{}})
+			for file, in := range map[string][]byte{"議事録.odt": odt, "予算.docx": cleanDOCX(t)} {
+				res := sanitize(t, e, file, in)
+				rep := res.Report
+				if !rep.Withheld || len(res.Outputs) != 0 || len(rep.Reasons) == 0 || rep.Reasons[0].Code != sanitizer.ReasonNoHandler {
+					t.Errorf("%s: report %+v, outputs %d", file, rep, len(res.Outputs))
+				}
+				if _, err := os.Stat(mark); err == nil {
+					t.Fatalf("%s: the converter ran outside the sandbox", file)
+				}
+			}
+		})
 	}
 }
