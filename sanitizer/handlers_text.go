@@ -38,13 +38,7 @@ func actText(ctx context.Context, job *Job) error {
 // hidden content are gone, links follow the policy, every URL is noted.
 func actHTML(ctx context.Context, job *Job) error {
 	out := job.Create(".txt", detect.Text)
-	head := make([]byte, min(job.Input.Size(), detect.SniffLen))
-	n, _ := job.Input.ReadAt(head, 0)
-	cs := text.SniffHTML(head[:n])
-	if cs == "" {
-		cs = text.Charset(job.Charset)
-	}
-	src := text.Decoder(cs, job.Input.Open())
+	src := text.Decoder(text.Charset(job.Charset), job.Input.Open())
 	res, err := text.HTMLToText(ctx, src, out, text.HTMLOptions{Links: job.Policy.Text.Links})
 	if err != nil {
 		return textError(err)

@@ -183,7 +183,14 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, text.Char
 			head = u
 		}
 	}
-	return textKind(head, name), cs
+	k := textKind(head, name)
+	if k == HTML && cs != text.UTF16LE && cs != text.UTF16BE {
+		// A page's <meta charset> counts when its bytes do not decide.
+		if h := text.SniffHTML(head); h != "" {
+			cs = h
+		}
+	}
+	return k, cs
 }
 
 // magic maps h2non/filetype's verdict onto Kind.

@@ -7,6 +7,8 @@ import (
 	"compress/gzip"
 	"strings"
 	"testing"
+
+	"github.com/mugai-project/mugai/sanitizer/text"
 )
 
 func zipOf(t *testing.T, files map[string]string) []byte {
@@ -206,5 +208,13 @@ func TestZipHoldingAPDFIsAZip(t *testing.T) {
 	got := Detect(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "a.zip", "")
 	if got.Kind != Zip || !hasFinding(got.Findings, FindingPolyglot) {
 		t.Errorf("Detect = %s %v, want zip with a polyglot finding", got.Kind, got.Findings)
+	}
+}
+
+func TestHTMLCharsetFromMeta(t *testing.T) {
+	page := []byte(`<html><head><meta charset="Shift_JIS"></head><body>ascii only here</body></html>`)
+	got := Detect(bytes.NewReader(page), int64(len(page)), "a.html", "")
+	if got.Kind != HTML || got.Charset != text.ShiftJIS {
+		t.Errorf("Detect = %s %q, want html Shift_JIS", got.Kind, got.Charset)
 	}
 }
