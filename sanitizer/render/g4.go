@@ -86,13 +86,16 @@ func (e *g4Encoder) flush() {
 // as needed, then a terminating code (T.4 §4.1.1.1, §4.1.1.2).
 func (e *g4Encoder) run(color int, n int32) {
 	for n >= 2560+64 {
-		e.put(g4MakeUp[color][40])
+		e.put(g4ExtMakeUp[len(g4ExtMakeUp)-1])
 		n -= 2560
 	}
-	if n >= 64 {
+	switch {
+	case n >= 1792:
+		e.put(g4ExtMakeUp[n/64-28])
+	case n >= 64:
 		e.put(g4MakeUp[color][n/64])
-		n %= 64
 	}
+	n %= 64
 	e.put(g4Term[color][n])
 }
 

@@ -81,6 +81,7 @@ func TestG4RoundTrip(t *testing.T) {
 		{"diagonals", 300, 300, func(x, y int) bool { return (x+2*y)%23 < 4 || (3*x-y+900)%31 < 2 }},
 		{"long runs past 2560", 9000, 5, func(x, y int) bool { return (x > 2600 && x < 5300) || x == 8999 && y == 2 }},
 		{"runs of 2560 and 2624", 8000, 3, func(x, y int) bool { return x >= 2560 && x < 5184 }},
+		{"extended make-up runs of both colours", 6000, 3, func(x, y int) bool { return x >= 1800 && x < 3800 }},
 		{"noise", 1001, 101, func(x, y int) bool { return rng.IntN(7) == 0 }},
 		{"dense noise", 640, 64, func(x, y int) bool { return rng.IntN(2) == 0 }},
 		{"text-like", 1240, 200, func(x, y int) bool {
