@@ -55,8 +55,8 @@ func reportLines(rep *sanitizer.Report, l string) []string {
 		out = append(out, t["rep_reason"]+pick(en, rs.English, rs.Message))
 	}
 	for _, c := range rep.Children {
-		for _, line := range reportLines(c, l) {
-			if strings.HasPrefix(line, t["rep_detected"][:4]) {
+		for i, line := range reportLines(c, l) {
+			if i == 0 { // the "detected" line
 				line = c.Name + ": " + line
 			}
 			out = append(out, "　"+line)
