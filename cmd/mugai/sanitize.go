@@ -150,12 +150,11 @@ func sanitizeOne(ctx context.Context, eng *sanitizer.Engine, q store.Quarantine,
 			return nil, err
 		}
 	}
-	stem := strings.TrimSuffix(detect.CleanName(name), filepath.Ext(detect.CleanName(name)))
 	js, err := json.MarshalIndent(res.Report, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(outDir, stem+".report.json"), strings.NewReader(string(js)+"\n")); err != nil {
+	if err := writeFile(filepath.Join(outDir, detect.WithExt(name, ".report.json")), strings.NewReader(string(js)+"\n")); err != nil {
 		return nil, err
 	}
 	return res.Report, nil
