@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -19,22 +17,11 @@ import (
 // release delivers an original to its recipients unsanitized; it is off
 // unless quarantine.allow_release is set, and every release is audited.
 func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("quarantine", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	file := fset.String("config", "", "configuration file; default: built-in defaults")
-	by := fset.String("by", os.Getenv("USER"), "who releases, for the audit log")
-	state := fset.String("state", "", "list only items in this state: held, released, purged")
-	fset.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mugai quarantine [-config FILE] list | show ID | release [-by NAME] ID")
-		fset.PrintDefaults()
-	}
-	a, ok := parseSubcommand(fset, args)
+	cmd := newSubcommand("quarantine", "usage: mugai quarantine [-config FILE] list | show ID | release [-by NAME] ID", "who releases, for the audit log", stderr)
+	by := cmd.by
+	state := cmd.fset.String("state", "", "list only items in this state: held, released, purged")
+	a, c, ok := cmd.parse(args, stderr)
 	if !ok {
-		return exitUsage
-	}
-	c, err := loadConfig(*file)
-	if err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitUsage
 	}
 	_, outboxDir, qDir, _ := c.Relay().Dirs()
@@ -81,7 +68,7 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return release(ctx, c.DataDir, outboxDir, q, a[1], *by, stdout, stderr)
 	}
-	fset.Usage()
+	cmd.fset.Usage()
 	return exitUsage
 }
 

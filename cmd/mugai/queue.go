@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/smtpproxy"
 )
@@ -22,21 +23,10 @@ import (
 // on the outbox in the data folder. It works beside a running server,
 // which picks changes up at its next outbox scan.
 func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("queue", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	file := fset.String("config", "", "configuration file; default: built-in defaults")
-	by := fset.String("by", os.Getenv("USER"), "who does this, for the audit log")
-	fset.Usage = func() {
-		fmt.Fprintln(stderr, "usage: mugai queue [-config FILE] list | show ID | retry ID | delete ID")
-		fset.PrintDefaults()
-	}
-	a, ok := parseSubcommand(fset, args)
+	cmd := newSubcommand("queue", "usage: mugai queue [-config FILE] list | show ID | retry ID | delete ID", "who does this, for the audit log", stderr)
+	by := cmd.by
+	a, c, ok := cmd.parse(args, stderr)
 	if !ok {
-		return exitUsage
-	}
-	c, err := loadConfig(*file)
-	if err != nil {
-		fmt.Fprintf(stderr, "mugai queue: %v\n", err)
 		return exitUsage
 	}
 	_, outboxDir, _, _ := c.Relay().Dirs()
@@ -115,28 +105,56 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "%s: %s done\n", a[1], a[0])
 		return exitOK
 	}
-	fset.Usage()
+	cmd.fset.Usage()
 	return exitUsage
 }
 
-// parseSubcommand parses "SUBCOMMAND [ID]" with fset's flags before or
-// after the subcommand (mugai quarantine release -by NAME ID); every
-// subcommand but list takes one ID. It prints the usage when the words
-// are wrong.
-func parseSubcommand(fset *flag.FlagSet, args []string) ([]string, bool) {
-	if err := fset.Parse(args); err != nil {
-		return nil, false
+// subcommand is the command line `mugai NAME [-config FILE] [-by NAME]
+// SUBCOMMAND [ID]` that queue and quarantine share.
+type subcommand struct {
+	name     string
+	fset     *flag.FlagSet
+	file, by *string
+}
+
+// newSubcommand declares -config and -by (byHelp says what -by records);
+// the caller adds its own flags before parse.
+func newSubcommand(name, usage, byHelp string, stderr io.Writer) *subcommand {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	s := &subcommand{name: name, fset: fset}
+	s.file = fset.String("config", "", "configuration file; default: built-in defaults")
+	s.by = fset.String("by", os.Getenv("USER"), byHelp)
+	fset.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fset.PrintDefaults()
 	}
-	a := fset.Args()
+	return s
+}
+
+// parse parses "SUBCOMMAND [ID]" with the flags before or after the
+// subcommand (mugai quarantine release -by NAME ID), every subcommand
+// but list taking one ID, and loads the configuration. It prints the
+// usage or the error when it fails.
+func (s *subcommand) parse(args []string, stderr io.Writer) ([]string, config.Config, bool) {
+	if err := s.fset.Parse(args); err != nil {
+		return nil, config.Config{}, false
+	}
+	a := s.fset.Args()
 	if len(a) > 0 {
-		if err := fset.Parse(a[1:]); err != nil {
-			return nil, false
+		if err := s.fset.Parse(a[1:]); err != nil {
+			return nil, config.Config{}, false
 		}
-		a = append([]string{a[0]}, fset.Args()...)
+		a = append([]string{a[0]}, s.fset.Args()...)
 	}
 	if len(a) == 0 || (a[0] != "list" && len(a) != 2) {
-		fset.Usage()
-		return nil, false
+		s.fset.Usage()
+		return nil, config.Config{}, false
 	}
-	return a, true
+	c, err := loadConfig(*s.file)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai %s: %v\n", s.name, err)
+		return nil, config.Config{}, false
+	}
+	return a, c, true
 }
