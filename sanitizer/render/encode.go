@@ -78,12 +78,8 @@ func (e *encodedPage) free() {
 var (
 	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	codesPool = sync.Pool{New: func() any { return new([]uint16) }}
-	zlibPool  = zlibPoolFor(zlib.DefaultCompression)
+	zlibPool  = sync.Pool{New: func() any { return zlib.NewWriter(io.Discard) }}
 )
-
-func zlibPoolFor(level int) sync.Pool {
-	return sync.Pool{New: func() any { w, _ := zlib.NewWriterLevel(io.Discard, level); return w }}
-}
 
 // q4 rounds an 8-bit level to 4 bits.
 func q4(v uint8) uint16 { return uint16((uint32(v) + 8) / 17) }
