@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	gmcharset "github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
+
+	"github.com/mugai-project/mugai/sanitizer/text"
 )
 
 // japaneseCharsets are the labels Japanese mail uses that go-message's
@@ -69,8 +69,10 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 	case cs == "" || isUTF8Label(cs):
 		// QUIRK: a UTF-8 label over Japanese legacy bytes is believed
 		// only when those bytes are not a clean Shift_JIS or EUC-JP text.
-		if enc := sniffCharset(head); enc != nil && (!strings.HasPrefix(cs, "utf") || decodeErrors(enc, head) == 0) {
-			return enc.NewDecoder().Reader(r), "charset-mismatch"
+		// text.Sniff names Shift_JIS or EUC-JP only for a sample that
+		// decodes cleanly and is not mostly UTF-8.
+		if sc := sniffCharset(head); sc != "" {
+			return text.Decoder(sc, r), "charset-mismatch"
 		}
 		// Invalid sequences are replaced where the text is cleaned.
 		return r, ""
@@ -78,8 +80,8 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 	if dr, err := gmcharset.Reader(cs, r); err == nil {
 		return dr, ""
 	}
-	if enc := sniffCharset(head); enc != nil {
-		return enc.NewDecoder().Reader(r), "unknown-charset"
+	if sc := sniffCharset(head); sc != "" {
+		return text.Decoder(sc, r), "unknown-charset"
 	}
 	return validUTF8Reader(r), "unknown-charset"
 }
@@ -91,48 +93,16 @@ func decodeBytes(label string, b []byte) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), finding
 }
 
-// sniffCharset guesses the charset of Japanese text that is not valid
-// UTF-8: ISO-2022-JP by its escape sequences (RFC 1468), else Shift_JIS
-// or EUC-JP by which decodes with fewer errors. nil means UTF-8.
-func sniffCharset(b []byte) encoding.Encoding {
-	if bytes.Contains(b, []byte("\x1b$B")) || bytes.Contains(b, []byte("\x1b$@")) || bytes.Contains(b, []byte("\x1b(I")) || bytes.Contains(b, []byte("\x1b(J")) {
-		return japanese.ISO2022JP
+// sniffCharset returns the Japanese legacy charset text.Sniff finds in b
+// (ISO-2022-JP, Shift_JIS or EUC-JP), or "" for anything else: UTF-8,
+// ASCII, or not text, which the caller keeps as UTF-8 with invalid
+// sequences replaced.
+func sniffCharset(b []byte) text.Charset {
+	switch cs := text.Sniff(b); cs {
+	case text.ISO2022JP, text.ShiftJIS, text.EUCJP:
+		return cs
 	}
-	if validUTF8Prefix(b) {
-		return nil
-	}
-	sj := decodeErrors(japanese.ShiftJIS, b)
-	eu := decodeErrors(japanese.EUCJP, b)
-	if eu < sj {
-		return japanese.EUCJP
-	}
-	return japanese.ShiftJIS
-}
-
-// validUTF8Prefix is utf8.Valid that forgives a rune cut at the end of b.
-func validUTF8Prefix(b []byte) bool {
-	for i := 1; i <= utf8.UTFMax && i <= len(b); i++ {
-		if utf8.RuneStart(b[len(b)-i]) {
-			if !utf8.FullRune(b[len(b)-i:]) {
-				b = b[:len(b)-i]
-			}
-			break
-		}
-	}
-	return utf8.Valid(b)
-}
-
-// decodeErrors counts replacement characters and half-width katakana
-// (rare in real text, frequent when EUC-JP is read as Shift_JIS).
-func decodeErrors(enc encoding.Encoding, b []byte) int {
-	s, _, _ := transform.String(enc.NewDecoder(), string(b))
-	n := 0
-	for _, r := range s {
-		if r == utf8.RuneError || (r >= 0xFF61 && r <= 0xFF9F) || (r >= 0x80 && r < 0xA0) {
-			n++
-		}
-	}
-	return n
+	return ""
 }
 
 // validUTF8Reader replaces invalid UTF-8 sequences with U+FFFD.

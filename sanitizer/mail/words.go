@@ -3,11 +3,12 @@ package mail
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/transform"
+	"github.com/mugai-project/mugai/sanitizer/text"
 )
 
 // textFindings collects what decoding a header noticed.
@@ -32,10 +33,10 @@ func rawToUTF8(b []byte, f *textFindings) string {
 	if ascii {
 		return string(b)
 	}
-	if enc := sniffCharset(b); enc != nil {
+	if sc := sniffCharset(b); sc != "" {
 		f.raw8bit = true
-		s, _, _ := transform.String(enc.NewDecoder(), string(b))
-		return strings.ToValidUTF8(s, "\uFFFD")
+		s, _ := io.ReadAll(text.Decoder(sc, bytes.NewReader(b)))
+		return strings.ToValidUTF8(string(s), "\uFFFD")
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
