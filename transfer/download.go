@@ -88,7 +88,6 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", fileCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	s.record(r, ZoneDownload, audit.Event{Action: audit.Download, Item: it.ID, Name: o.Name, SHA256In: it.SHA256, SHA256Out: o.SHA256,
 		Detail: "owner=" + it.Owner})
 	http.ServeContent(w, r, "", time.Time{}, f)

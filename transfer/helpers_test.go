@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -235,5 +234,3 @@ func (ts *testSite) wait(id string) *Item {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-var _ = errors.New

@@ -115,7 +115,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			fail(&uploadError{status: http.StatusRequestEntityTooLarge, key: "err_count", arg: strconv.Itoa(s.opts.MaxFiles)}, "")
 			return
 		}
-		it, uerr := s.receive(r.Context(), sess.User.Name, part)
+		it, uerr := s.receive(sess.User.Name, part)
 		part.Close()
 		if uerr != nil {
 			fail(uerr, detect.CleanName(part.FileName()))
@@ -147,7 +147,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 // receive streams one file part into DATA/transfer/incoming/<id>. The
 // file on disk is named by the item ID only; the declared name is
 // cleaned (no folders, no control or bidi characters) and kept as data.
-func (s *Server) receive(ctx context.Context, owner string, part io.Reader) (*Item, *uploadError) {
+func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 	type named interface{ FileName() string }
 	name := "file"
 	if p, ok := part.(named); ok {
@@ -175,11 +175,8 @@ func (s *Server) receive(ctx context.Context, owner string, part io.Reader) (*It
 	if err != nil {
 		os.Remove(path)
 		var mbe *http.MaxBytesError
-		switch {
-		case errors.Is(err, errTooLarge) || errors.As(err, &mbe):
+		if errors.Is(err, errTooLarge) || errors.As(err, &mbe) {
 			return nil, &uploadError{status: http.StatusRequestEntityTooLarge, key: "err_size", arg: humanSize(s.opts.MaxUploadBytes)}
-		case ctx.Err() != nil:
-			return nil, &uploadError{status: http.StatusBadRequest, key: "err_form"}
 		}
 		return nil, &uploadError{status: http.StatusBadRequest, key: "err_form"}
 	}
