@@ -207,32 +207,67 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 	if err != nil {
 		return "", err
 	}
-	work, err := os.MkdirTemp(sb.opts.TempDir, "mugai-lo-")
+	work, input, err := newWork(sb.opts.TempDir, filepath.Ext(in))
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	ext := strings.ToLower(filepath.Ext(in))
+	if err := fsutil.CopyFile(input, in, 0o600); err != nil {
+		return "", err
+	}
+	pdf, err := sb.convert(ctx, work, input)
+	if err != nil {
+		return "", err
+	}
+	dst, err := os.CreateTemp(outDir, "mugai-lo-*.pdf")
+	if err != nil {
+		return "", err
+	}
+	dst.Close()
+	if err := os.Rename(pdf, dst.Name()); err != nil {
+		// Across file systems: copy into the name CreateTemp reserved.
+		os.Remove(dst.Name())
+		if err := fsutil.CopyFile(dst.Name(), pdf, 0o600); err != nil {
+			os.Remove(dst.Name())
+			return "", err
+		}
+	}
+	return dst.Name(), nil
+}
+
+// newWork makes a converter work folder under tempDir, with the fresh
+// profile, and returns it with the path the input is to be written at:
+// "input" with ext (lower-cased), which selects LibreOffice's import
+// filter. The caller removes work.
+func newWork(tempDir, ext string) (work, input string, err error) {
+	ext = strings.ToLower(ext)
 	if len(ext) > 6 || strings.ContainsAny(ext, "/\\ ") {
 		ext = ""
 	}
-	name := "input" + ext
-	if err := fsutil.CopyFile(filepath.Join(work, name), in, 0o600); err != nil {
-		return "", err
+	if work, err = os.MkdirTemp(tempDir, "mugai-lo-"); err != nil {
+		return "", "", err
 	}
-	if err := os.Mkdir(filepath.Join(work, "out"), 0o700); err != nil {
-		return "", err
+	err = os.Mkdir(filepath.Join(work, "out"), 0o700)
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(work, "profile", "user"), 0o700)
 	}
-	if err := os.MkdirAll(filepath.Join(work, "profile", "user"), 0o700); err != nil {
-		return "", err
+	if err == nil {
+		err = os.WriteFile(filepath.Join(work, "profile", "user", "registrymodifications.xcu"), []byte(profileXCU), 0o600)
 	}
-	if err := os.WriteFile(filepath.Join(work, "profile", "user", "registrymodifications.xcu"), []byte(profileXCU), 0o600); err != nil {
-		return "", err
+	if err != nil {
+		os.RemoveAll(work)
+		return "", "", err
 	}
+	return work, filepath.Join(work, "input"+ext), nil
+}
+
+// convert runs LibreOffice in the sandbox on input, a file directly in
+// work (see newWork), and returns the path of the PDF it wrote in work.
+func (sb *sandbox) convert(ctx context.Context, work, input string) (string, error) {
 	out, err := sb.run(ctx, work, sb.soffice,
 		"-env:UserInstallation=file:///work/profile",
 		"--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault", "--nologo", "--nofirststartwizard",
-		"--convert-to", "pdf", "--outdir", "/work/out", "/work/"+name)
+		"--convert-to", "pdf", "--outdir", "/work/out", "/work/"+filepath.Base(input))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return "", err
@@ -250,20 +285,7 @@ func ConvertToPDF(ctx context.Context, in, outDir string, opts ConvertOptions) (
 	if err := checkPDFHeader(pdf); err != nil {
 		return "", err
 	}
-	dst, err := os.CreateTemp(outDir, "mugai-lo-*.pdf")
-	if err != nil {
-		return "", err
-	}
-	dst.Close()
-	if err := os.Rename(pdf, dst.Name()); err != nil {
-		// Across file systems: copy into the name CreateTemp reserved.
-		os.Remove(dst.Name())
-		if err := fsutil.CopyFile(dst.Name(), pdf, 0o600); err != nil {
-			os.Remove(dst.Name())
-			return "", err
-		}
-	}
-	return dst.Name(), nil
+	return pdf, nil
 }
 
 // profileXCU seeds the converter's fresh profile: no macro runs whatever

@@ -95,8 +95,9 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 	}
 	kind := plainKind(job.Kind)
 	// The flattened PDF is made from the disarmed package, so that
-	// LibreOffice never sees macros, links or embedded objects.
-	var tmp *os.File
+	// LibreOffice never sees macros, links or embedded objects; the
+	// disarmed package is written straight into the converter's folder.
+	var conv *conversion
 	var w io.Writer = io.Discard
 	var out *sanitizer.Output
 	if job.Action != sanitizer.Flatten {
@@ -105,14 +106,13 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 	}
 	if job.Action != sanitizer.Disarm {
 		var err error
-		if tmp, err = os.CreateTemp(h.opts.Convert.TempDir, "mugai-office-*."+string(kind)); err != nil {
-			return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+		if conv, err = h.newConversion("." + string(kind)); err != nil {
+			return err
 		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		w = io.MultiWriter(w, tmp)
+		defer conv.remove()
+		w = io.MultiWriter(w, conv.in)
 		if out == nil {
-			w = tmp
+			w = conv.in
 		}
 	}
 	res, err := Disarm(ctx, job.Input, job.Input.Size(), w, h.opts.Disarm)
@@ -128,15 +128,12 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 	if res.Converted {
 		job.Note(fmt.Sprintf("rebuilt as an ordinary %s document (macro-enabled, template or slide show formats are not delivered)", res.Kind))
 	}
-	if tmp == nil {
+	if conv == nil {
 		return nil
-	}
-	if err := tmp.Close(); err != nil {
-		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
 	// With "both", the disarmed document alone is still worth delivering
 	// when LibreOffice cannot make the PDF (before any PDF output exists).
-	return h.flatten(ctx, job, tmp.Name(), job.Action == sanitizer.Both)
+	return h.flatten(ctx, job, conv, job.Action == sanitizer.Both)
 }
 
 // legacy flattens the formats without a disarm: LibreOffice converts
@@ -161,32 +158,57 @@ func (h *handler) legacy(ctx context.Context, job *sanitizer.Job) error {
 		}
 		ext = info.Ext
 	}
-	tmp, err := os.CreateTemp(h.opts.Convert.TempDir, "mugai-office-*"+ext)
+	conv, err := h.newConversion(ext)
 	if err != nil {
+		return err
+	}
+	defer conv.remove()
+	if _, err := io.Copy(conv.in, job.Input.Open()); err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, job.Input.Open())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
-	}
-	return h.flatten(ctx, job, tmp.Name(), false)
+	return h.flatten(ctx, job, conv, false)
 }
 
-// flatten converts the file at path to PDF under the sandbox and has the
-// engine render it into the job's image-only PDF output. When optional,
-// a failed conversion is only noted (the job has another output).
-func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, path string, optional bool) error {
-	copts := h.opts.Convert
-	dir, err := os.MkdirTemp(copts.TempDir, "mugai-office-pdf-")
+// conversion is one document on its way through LibreOffice: its work
+// folder, with the input being written at in.
+type conversion struct {
+	work string
+	in   *os.File
+}
+
+// newConversion makes the work folder and creates the input file in it,
+// named with ext.
+func (h *handler) newConversion(ext string) (*conversion, error) {
+	work, input, err := newWork(h.opts.Convert.TempDir, ext)
 	if err != nil {
+		return nil, sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	f, err := os.OpenFile(input, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, sanitizer.Withhold(sanitizer.ReasonInternal, err)
+	}
+	return &conversion{work: work, in: f}, nil
+}
+
+func (c *conversion) remove() {
+	c.in.Close()
+	os.RemoveAll(c.work)
+}
+
+// flatten converts the document written to c under the sandbox and has
+// the engine render it into the job's image-only PDF output. When
+// optional, a failed conversion is only noted (the job has another
+// output).
+func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion, optional bool) error {
+	if err := c.in.Close(); err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	defer os.RemoveAll(dir)
-	pdfPath, err := ConvertToPDF(ctx, path, dir, copts)
+	sb, err := newSandbox(h.opts.Convert, true)
+	var pdfPath string
+	if err == nil {
+		pdfPath, err = sb.convert(ctx, c.work, c.in.Name())
+	}
 	if err != nil && optional && ctx.Err() == nil {
 		job.Note("the PDF copy could not be made: " + err.Error())
 		return nil
