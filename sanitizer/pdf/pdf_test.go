@@ -148,12 +148,7 @@ func TestDisarmFixtures(t *testing.T) {
 // TestDisarmURILinkPolicy asserts that a kept URI link survives as a URI
 // action and a removed one leaves no /URI in the output.
 func TestDisarmURILinkPolicy(t *testing.T) {
-	var f pdftest.Fixture
-	for _, h := range pdftest.Hostile() {
-		if h.Name == "URILink" {
-			f = h
-		}
-	}
+	f := hostile(t, "URILink")
 	keep, _ := disarm(t, f.Bytes, pdf.DisarmOptions{Links: pdf.LinksKeep})
 	remove, _ := disarm(t, f.Bytes, pdf.DisarmOptions{})
 	if _, err := verify.PDF(context.Background(), bytes.NewReader(keep), int64(len(keep))); err == nil {
@@ -191,12 +186,7 @@ func anyDecodedContains(t *testing.T, pc *model.Context, raw []byte, s string) b
 // survives while the script chained to it (/Next) is cut, and that even a
 // plain destination /OpenAction goes (the output check refuses the key).
 func TestDisarmKeepsSafeNavigation(t *testing.T) {
-	var f pdftest.Fixture
-	for _, h := range pdftest.Hostile() {
-		if h.Name == "OutlineGoToWithScriptInNext" {
-			f = h
-		}
-	}
+	f := hostile(t, "OutlineGoToWithScriptInNext")
 	out, _ := disarm(t, f.Bytes, pdf.DisarmOptions{})
 	pc := readOut(t, out)
 	root, err := pc.Catalog()
@@ -483,12 +473,7 @@ func TestDisarmEmbeddedJapaneseFont(t *testing.T) {
 // of this file made pdfcpu's cached catalog differ from the written one;
 // see the QUIRK in read.)
 func TestRepairedXRefRevisionConfusion(t *testing.T) {
-	var f pdftest.Fixture
-	for _, h := range pdftest.Hostile() {
-		if h.Name == "IncrementalUpdateAddsJavaScript" {
-			f = h
-		}
-	}
+	f := hostile(t, "IncrementalUpdateAddsJavaScript")
 	in := append([]byte(nil), f.Bytes...)
 	first := bytes.Index(in, []byte("xref\n0 "))
 	// The 12th entry (object 11) of the first section.

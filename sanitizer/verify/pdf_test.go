@@ -70,11 +70,9 @@ func TestPDFAcceptsClean(t *testing.T) {
 	if f.Objects < 10 || f.Streams < 3 {
 		t.Errorf("findings %+v: walked too little", f)
 	}
-	var uri pdftest.Fixture
-	for _, h := range pdftest.Hostile() {
-		if h.Name == "URILink" {
-			uri = h
-		}
+	uri, ok := pdftest.HostileNamed("URILink")
+	if !ok {
+		t.Fatal("no hostile fixture URILink")
 	}
 	if _, err := checkPDF(uri.Bytes, true); err != nil {
 		t.Errorf("URI link refused with AllowURI: %v", err)

@@ -383,3 +383,14 @@ func Hostile() []Fixture {
 
 	return fs
 }
+
+// HostileNamed returns the fixture of Hostile called name, and false if
+// there is none.
+func HostileNamed(name string) (Fixture, bool) {
+	for _, f := range Hostile() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Fixture{}, false
+}
