@@ -215,31 +215,8 @@ alias_database =
 local_recipient_maps =
 biff = no
 EOF
-cat > "$PF/conf/master.cf" <<EOF
-127.0.0.1:$PPORT inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-local unix - n n - - local
-virtual unix - n n - - virtual
-lmtp unix - - n - - lmtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-EOF
+# The same master.cf as the Postfix end-to-end test in smtpproxy.
+sed "s/LISTEN_PORT/$PPORT/" "$ROOT/smtpproxy/testdata/postfix-master.cf" > "$PF/conf/master.cf"
 postfix -c "$PF/conf" start >/dev/null
 waitport "$PPORT"
 ROW_B=$(measure postfix "$PPORT")

@@ -1,6 +1,7 @@
 package smtpproxy_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,32 +82,14 @@ maillog_file = %s
 smtputf8_enable = no
 biff = no
 `, d("queue"), d("data"), d("vmail"), nobody, nobody, root, d("maillog"))
-	masterCF := fmt.Sprintf(`127.0.0.1:%d inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-local unix - n n - - local
-virtual unix - n n - - virtual
-lmtp unix - - n - - lmtp
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-`, port)
+	// The same master.cf as bench/relay.sh.
+	masterCF, err := os.ReadFile(filepath.Join("testdata", "postfix-master.cf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	masterCF = bytes.ReplaceAll(masterCF, []byte("LISTEN_PORT"), []byte(strconv.Itoa(port)))
 	os.WriteFile(d("conf/main.cf"), []byte(mainCF), 0o644)
-	os.WriteFile(d("conf/master.cf"), []byte(masterCF), 0o644)
+	os.WriteFile(d("conf/master.cf"), masterCF, 0o644)
 	if out, err := exec.Command(bin, "-c", d("conf"), "start").CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(d("maillog"))
 		t.Fatalf("postfix start: %v\n%s\n%s", err, out, log)
