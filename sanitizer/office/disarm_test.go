@@ -163,7 +163,8 @@ func TestDisarmPreservesPrefixes(t *testing.T) {
 	}
 }
 
-func partText(t testing.TB, b []byte, name string) string {
+// findPart returns the zip entry called name in b, or nil.
+func findPart(t testing.TB, b []byte, name string) *zip.File {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -171,28 +172,33 @@ func partText(t testing.TB, b []byte, name string) string {
 	}
 	for _, f := range zr.File {
 		if f.Name == name {
-			rc, _ := f.Open()
-			body, _ := io.ReadAll(rc)
-			rc.Close()
-			return string(body)
+			return f
 		}
 	}
-	t.Fatalf("no part %s", name)
-	return ""
+	return nil
+}
+
+func partText(t testing.TB, b []byte, name string) string {
+	t.Helper()
+	f := findPart(t, b, name)
+	if f == nil {
+		t.Fatalf("no part %s", name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatalf("part %s: %v", name, err)
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("part %s: %v", name, err)
+	}
+	return string(body)
 }
 
 func hasPart(t testing.TB, b []byte, name string) bool {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range zr.File {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+	return findPart(t, b, name) != nil
 }
 
 // TestDisarmMacroDocument covers the macro, template, DDE, OLE, link,
