@@ -151,7 +151,6 @@ type Server struct {
 	opts      Options
 	db        *sql.DB
 	users     *auth.Local
-	authn     auth.Authenticator
 	audit     *audit.Log
 	eng       *sanitizer.Engine
 	ownEngine bool
@@ -211,7 +210,6 @@ func New(opts Options) (*Server, error) {
 	if s.users, err = auth.NewLocal(ctx, db, opts.Auth); err != nil {
 		return fail(err)
 	}
-	s.authn = s.users
 	if s.audit, err = audit.New(ctx, db, filepath.Join(opts.DataDir, "audit", "transfer.jsonl")); err != nil {
 		return fail(err)
 	}

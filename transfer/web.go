@@ -230,7 +230,7 @@ func (s *Server) login(zone string) http.HandlerFunc {
 			return
 		}
 		name := r.PostFormValue("user")
-		u, err := s.authn.Authenticate(r.Context(), name, r.PostFormValue("password"))
+		u, err := s.users.Authenticate(r.Context(), name, r.PostFormValue("password"))
 		if err != nil {
 			outcome := "bad-credentials"
 			switch {
