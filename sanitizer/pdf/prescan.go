@@ -188,21 +188,8 @@ func refFollows(br *bufio.Reader) bool {
 // a comment (0 at the end).
 func skipSpace(br *bufio.Reader) byte {
 	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return 0
+		if c := skipSpaceKeep(br); c != ' ' {
+			return c
 		}
-		switch c {
-		case 0, '\t', '\n', '\f', '\r', ' ':
-			continue
-		case '%':
-			for c != '\n' && c != '\r' {
-				if c, err = br.ReadByte(); err != nil {
-					return 0
-				}
-			}
-			continue
-		}
-		return c
 	}
 }
