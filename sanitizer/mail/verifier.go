@@ -89,7 +89,7 @@ func verifyMessage(ctx context.Context, r io.ReaderAt, size int64, depth int) er
 	cte := msg.Header.Get("Content-Transfer-Encoding")
 	switch mt {
 	case "text/plain":
-		return checkText(msg.Body, cte, params["charset"])
+		return checkText(ctx, msg.Body, cte, params["charset"])
 	case "multipart/mixed":
 	default:
 		return fmt.Errorf("verify mail: top-level type %s is not allowed", mt)
@@ -118,7 +118,7 @@ func verifyMessage(ctx context.Context, r io.ReaderAt, size int64, depth int) er
 			if pt != "text/plain" {
 				return fmt.Errorf("verify mail: first part is %s, not text/plain", pt)
 			}
-			if err := checkText(p, pcte, pp["charset"]); err != nil {
+			if err := checkText(ctx, p, pcte, pp["charset"]); err != nil {
 				return err
 			}
 			continue
@@ -182,7 +182,7 @@ func newBase64(r io.Reader) io.Reader {
 
 // checkText requires valid UTF-8 text without controls (verify.Text)
 // and without "<script".
-func checkText(r io.Reader, cte, charset string) error {
+func checkText(ctx context.Context, r io.Reader, cte, charset string) error {
 	tr, err := transferReader(r, cte)
 	if err != nil {
 		return fmt.Errorf("verify mail: %w", err)
@@ -199,7 +199,7 @@ func checkText(r io.Reader, cte, charset string) error {
 	if _, err := io.Copy(b, tr); err != nil {
 		return fmt.Errorf("verify mail: text: %w", err)
 	}
-	if err := verify.Text(context.Background(), b, b.Size()); err != nil {
+	if err := verify.Text(ctx, b, b.Size()); err != nil {
 		return err
 	}
 	if containsScript(b.Open()) {
