@@ -99,10 +99,7 @@ func TestSMTPSmuggling(t *testing.T) {
 	}
 	t.Run("BDAT", func(t *testing.T) {
 		before := len(spooled(t, r))
-		w := dialWire(t, r.Addr().String())
-		w.hello()
-		expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
-		expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+		w := dialEnvelope(t, r.Addr().String())
 		chunk := "Subject: first\r\n\r\nfirst\n.\n" + smuggled + ".\r\n"
 		w.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(chunk), chunk))
 		expectPrefix(t, "BDAT", w.reply(), "554 5.6.0")
@@ -128,20 +125,14 @@ func TestOversize(t *testing.T) {
 		expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com> SIZE=5000"), "552 5.3.4")
 	})
 	t.Run("DATA", func(t *testing.T) {
-		w := dialWire(t, r.Addr().String())
-		w.hello()
-		expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
-		expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+		w := dialEnvelope(t, r.Addr().String())
 		expectPrefix(t, "DATA", w.cmd("DATA"), "354")
 		w.send("Subject: big\r\n\r\n" + strings.Repeat("0123456789012345678901234567890123456789\r\n", 100) + ".\r\n")
 		expectPrefix(t, "end of data", w.reply(), "552 5.3.4")
 		expectPrefix(t, "NOOP after", w.cmd("NOOP"), "250")
 	})
 	t.Run("BDAT", func(t *testing.T) {
-		w := dialWire(t, r.Addr().String())
-		w.hello()
-		expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
-		expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+		w := dialEnvelope(t, r.Addr().String())
 		chunk := strings.Repeat("x\r\n", 1000)
 		w.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(chunk), chunk))
 		expectPrefix(t, "BDAT", w.reply(), "552")
@@ -195,10 +186,7 @@ func TestSlowLoris(t *testing.T) {
 		}
 	})
 	t.Run("dribbling DATA", func(t *testing.T) {
-		w := dialWire(t, r.Addr().String())
-		w.hello()
-		expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
-		expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+		w := dialEnvelope(t, r.Addr().String())
 		expectPrefix(t, "DATA", w.cmd("DATA"), "354")
 		closed := false
 		for range 200 {

@@ -154,6 +154,17 @@ func (w *wire) hello() string {
 	return w.cmd("EHLO client.example.com")
 }
 
+// dialEnvelope connects, says EHLO and opens a transaction from
+// a@example.com to user@lg.example.jp, each step answered 250.
+func dialEnvelope(t *testing.T, addr string) *wire {
+	t.Helper()
+	w := dialWire(t, addr)
+	w.hello()
+	expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+	expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+	return w
+}
+
 func expectPrefix(t *testing.T, what, got, want string) {
 	t.Helper()
 	if !strings.HasPrefix(got, want) {
