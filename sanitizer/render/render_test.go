@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 	"github.com/mugai-project/mugai/sanitizer/verify"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -552,5 +553,26 @@ func TestFlattenedG4PassesVerify(t *testing.T) {
 	}
 	if f.Streams == 0 {
 		t.Errorf("verify.PDF scanned no stream")
+	}
+}
+
+// TestFlattenHostilePDFsKeepOnlyImages flattens each attack fixture
+// (scripts, launch actions, embedded files, forms, ...): either Flatten
+// refuses it, or the output is image pages only, as many as the input's,
+// and passes the engine's output check.
+func TestFlattenHostilePDFsKeepOnlyImages(t *testing.T) {
+	p := testPool(t)
+	for _, f := range pdftest.Hostile() {
+		t.Run(f.Name, func(t *testing.T) {
+			var out bytes.Buffer
+			if _, err := p.Flatten(t.Context(), bytes.NewReader(f.Bytes), int64(len(f.Bytes)), &out, Limits{DPI: 36}); err != nil {
+				t.Logf("refused: %v", err)
+				return
+			}
+			assertImageOnlyPDF(t, out.Bytes(), f.Pages)
+			if _, err := verify.PDF(t.Context(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
+				t.Errorf("verify.PDF: %v", err)
+			}
+		})
 	}
 }
