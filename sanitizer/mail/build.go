@@ -91,17 +91,21 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 	nw.Close()
 
 	// The body: the notice, then each fragment, a blank line between.
-	parts := []io.Reader{bytes.NewReader(nb.Bytes()), strings.NewReader("\r\n")}
-	for i, f := range c.frags {
-		if f.blank && len(c.frags) > 1 {
-			continue
+	// It is read twice (once to choose its encoding, once to write it),
+	// each time through new readers over the buffers.
+	bodyText := func() io.Reader {
+		parts := []io.Reader{bytes.NewReader(nb.Bytes()), strings.NewReader("\r\n")}
+		for i, f := range c.frags {
+			if f.blank && len(c.frags) > 1 {
+				continue
+			}
+			if i > 0 {
+				parts = append(parts, strings.NewReader("\r\n"))
+			}
+			parts = append(parts, f.buf.Open())
 		}
-		if i > 0 {
-			parts = append(parts, strings.NewReader("\r\n"))
-		}
-		parts = append(parts, f.buf.Open())
+		return io.MultiReader(parts...)
 	}
-	bodyText := func() io.Reader { return io.MultiReader(rebuild(parts)...) }
 
 	charset, cte := chooseEncoding(o, bodyText)
 	sum.charset = charset
@@ -147,27 +151,6 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 	}
 	fmt.Fprintf(bw, "\r\n--%s--\r\n", boundary)
 	return bw.Flush()
-}
-
-// rebuild rewinds section readers so the body can be read twice (once to
-// choose its encoding, once to write it).
-func rebuild(rs []io.Reader) []io.Reader {
-	out := make([]io.Reader, len(rs))
-	for i, r := range rs {
-		switch v := r.(type) {
-		case *io.SectionReader:
-			out[i] = io.NewSectionReader(v, 0, v.Size())
-		case *bytes.Reader:
-			v.Seek(0, io.SeekStart)
-			out[i] = v
-		case *strings.Reader:
-			v.Seek(0, io.SeekStart)
-			out[i] = v
-		default:
-			out[i] = r
-		}
-	}
-	return out
 }
 
 // chooseEncoding picks the body charset and transfer encoding: ISO-2022-JP
