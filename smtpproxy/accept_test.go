@@ -278,10 +278,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	r := startAcceptOnly(t, o)
 	send := func() string {
-		w := dialWire(t, r.Addr().String())
-		w.hello()
-		w.cmd("MAIL FROM:<a@example.com>")
-		w.cmd("RCPT TO:<user@lg.example.jp>")
+		w := dialEnvelope(t, r.Addr().String())
 		w.cmd("DATA")
 		w.send(simpleMessage + ".\r\n")
 		return w.reply()
@@ -299,10 +296,7 @@ func TestDiskFull(t *testing.T) {
 
 func TestReceivedHeader(t *testing.T) {
 	r := startAcceptOnly(t, testOptions(t))
-	w := dialWire(t, r.Addr().String())
-	w.hello()
-	w.cmd("MAIL FROM:<a@example.com>")
-	w.cmd("RCPT TO:<user@lg.example.jp>")
+	w := dialEnvelope(t, r.Addr().String())
 	w.cmd("DATA")
 	w.send(simpleMessage + ".\r\n")
 	expectPrefix(t, "end of data", w.reply(), "250 2.0.0 OK queued as ")

@@ -52,8 +52,8 @@ func testOptions(t *testing.T) Options {
 	}
 }
 
-// startRelay runs a whole relay (accept, process, deliver).
-func startRelay(t *testing.T, o Options) *Relay {
+// listening returns a new relay listening on its SMTP address.
+func listening(t *testing.T, o Options) *Relay {
 	t.Helper()
 	r, err := New(o, testEngine(t), nil, nil)
 	if err != nil {
@@ -62,6 +62,13 @@ func startRelay(t *testing.T, o Options) *Relay {
 	if err := r.Listen(); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// startRelay runs a whole relay (accept, process, deliver).
+func startRelay(t *testing.T, o Options) *Relay {
+	t.Helper()
+	r := listening(t, o)
 	done := make(chan error, 1)
 	go func() { done <- r.Serve() }()
 	t.Cleanup(func() {
@@ -80,13 +87,7 @@ func startRelay(t *testing.T, o Options) *Relay {
 // inspected.
 func startAcceptOnly(t *testing.T, o Options) *Relay {
 	t.Helper()
-	r, err := New(o, testEngine(t), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Listen(); err != nil {
-		t.Fatal(err)
-	}
+	r := listening(t, o)
 	go r.server.Serve(r.listener)
 	t.Cleanup(func() {
 		r.server.Close()
