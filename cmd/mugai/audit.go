@@ -12,10 +12,10 @@ import (
 	"github.com/mugai-project/mugai/internal/auth"
 )
 
-// runAudit implements `mugai audit export [-data DIR] [--since T] [--until T] [--format csv|jsonl]`.
+// runAudit implements `mugai audit export [-data DIR | -config FILE] [--since T] [--until T] [--format csv|jsonl]`.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	usage := func() {
-		fmt.Fprintln(stderr, "usage: mugai audit export [-data DIR] [--since 2026-04-01|RFC3339|720h] [--until …] [--user U] [--item ID] [--format csv|jsonl]")
+		fmt.Fprintln(stderr, "usage: mugai audit export [-data DIR | -config FILE] [--since 2026-04-01|RFC3339|720h] [--until …] [--user U] [--item ID] [--format csv|jsonl]")
 	}
 	if len(args) == 0 || args[0] != "export" {
 		usage()
@@ -24,7 +24,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = usage
-	data := fs.String("data", dataDirDefault(), "data folder (holds mugai.db)")
+	dataDir := dataDirFlags(fs)
 	since := fs.String("since", "", "from this time: a date (2026-04-01, local time), RFC 3339, or a duration back from now (720h)")
 	until := fs.String("until", "", "before this time, in the same forms")
 	user := fs.String("user", "", "only this user's events")
@@ -49,7 +49,12 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	f.User, f.Item = *user, *item
-	db, err := auth.OpenDB(ctx, filepath.Join(*data, "mugai.db"))
+	data, err := dataDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
+		return exitUsage
+	}
+	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitInternal

@@ -15,13 +15,25 @@ import (
 	"github.com/mugai-project/mugai/internal/auth"
 )
 
-// dataDirDefault is the data folder the subcommands use without -data,
-// the same as `mugai serve` without a config file.
-func dataDirDefault() string {
-	if d := os.Getenv("MUGAI_DATA"); d != "" {
-		return d
+// dataDirFlags adds -data and -config to fs and returns the data folder
+// they name: -data, else the data_dir of the -config file (the one
+// `mugai serve` runs with, as for `mugai quarantine` and `mugai queue`),
+// else $MUGAI_DATA, else ./data as `mugai serve` without a config file.
+func dataDirFlags(fs *flag.FlagSet) func() (string, error) {
+	data := fs.String("data", "", "data folder (holds mugai.db); default: the -config file's data_dir, else $MUGAI_DATA, else ./data")
+	file := fs.String("config", "", "configuration file whose data_dir to use")
+	return func() (string, error) {
+		switch {
+		case *data != "":
+			return *data, nil
+		case *file != "":
+			c, err := loadConfig(*file)
+			return c.DataDir, err
+		case os.Getenv("MUGAI_DATA") != "":
+			return os.Getenv("MUGAI_DATA"), nil
+		}
+		return "data", nil
 	}
-	return "data"
 }
 
 // openUsers opens the user table in DATA/mugai.db.
@@ -60,7 +72,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := func() {
-		fmt.Fprintln(stderr, `usage: mugai users [-data DIR] COMMAND
+		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND
   add [-role user|approver|admin] [-name DISPLAY] USER   create a user; the password is read from standard input
   passwd USER                                            set a new password (read from standard input); ends the user's sessions
   role USER ROLE                                         change the role
@@ -70,7 +82,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", dataDirDefault(), "data folder (holds mugai.db)")
+	dataDir := dataDirFlags(fs)
 	fs.Usage = usage
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -95,7 +107,12 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		usage()
 		return exitUsage
 	}
-	l, closeDB, err := openUsers(ctx, *data)
+	data, err := dataDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai users: %v\n", err)
+		return exitUsage
+	}
+	l, closeDB, err := openUsers(ctx, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai users: %v\n", err)
 		return exitInternal

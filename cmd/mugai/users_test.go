@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -31,5 +34,32 @@ func TestUsersCommand(t *testing.T) {
 	}
 	if code, _ := run("long enough password\n", "passwd", "nobody"); code != exitUsage {
 		t.Errorf("passwd of an unknown user: %d", code)
+	}
+}
+
+// TestUsersCommandUsesTheConfigDataDir: with -config, the users go into
+// the database `mugai serve -config` opens, not ./data.
+func TestUsersCommandUsesTheConfigDataDir(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "served")
+	cfgFile := filepath.Join(dir, "mugai.toml")
+	if err := os.WriteFile(cfgFile, []byte(fmt.Sprintf("data_dir = %q\n", data)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if code := runUsersIO(ctx, []string{"-config", cfgFile, "add", "alice"}, strings.NewReader("correct horse battery\n"), &out, &out); code != exitOK {
+		t.Fatalf("add: %d %s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "mugai.db")); err != nil {
+		t.Errorf("the user is not in the configured data_dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Errorf("./data was created")
+	}
+	out.Reset()
+	if code := runUsersIO(ctx, []string{"-config", cfgFile, "list"}, strings.NewReader(""), &out, &out); code != exitOK || !strings.Contains(out.String(), "alice") {
+		t.Errorf("list: %d %q", code, out.String())
 	}
 }
