@@ -154,6 +154,7 @@ func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Wri
 	}
 	sink := newZipSink(w)
 	sum := &Summary{}
+	var inf inflater
 	for _, e := range dir.entries {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -184,7 +185,7 @@ func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Wri
 		if e.cp932 {
 			sum.CP932++
 		}
-		body, mr, err := b.openEntry(r, e, bud)
+		body, mr, err := b.openEntry(r, e, bud, &inf)
 		if err != nil {
 			res := MemberResult{Name: e.name, Outcome: Damaged, Detail: err.Error()}
 			switch {
@@ -207,9 +208,28 @@ func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Wri
 	return sum, nil
 }
 
+// inflater is one Deflate decompressor, reset for each entry in turn:
+// entries are read one after the other, each to its end or its
+// refusal, before the next is opened.
+type inflater struct {
+	br *bufio.Reader
+	fr io.ReadCloser
+}
+
+func (f *inflater) reset(src io.Reader) io.Reader {
+	if f.fr == nil {
+		f.br = bufio.NewReader(src)
+		f.fr = flate.NewReader(f.br)
+		return f.fr
+	}
+	f.br.Reset(src)
+	f.fr.(flate.Resetter).Reset(f.br, nil)
+	return f.fr
+}
+
 // openEntry returns a reader of the entry's content, decrypted and
-// decompressed, and its counting wrapper.
-func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget) (io.Reader, *memberReader, error) {
+// decompressed (Deflate by inf), and its counting wrapper.
+func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget, inf *inflater) (io.Reader, *memberReader, error) {
 	data := io.NewSectionReader(r, e.dataOff, int64(e.csize))
 	method, checkCRC := e.method, true
 	var src io.Reader = data
@@ -254,7 +274,7 @@ func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget) (io.Reade
 		}
 		body = src
 	case methodDeflate:
-		body = flate.NewReader(bufio.NewReader(src))
+		body = inf.reset(src)
 	case methodBzip2:
 		body = bzip2.NewReader(bufio.NewReader(src))
 	default:
