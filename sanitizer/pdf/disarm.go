@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"bufio"
 	"bytes"
 	"compress/zlib"
 	"context"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 )
 
 // Allow-lists. Keys not listed are dropped from the rebuilt dictionary.
@@ -1007,15 +1005,4 @@ func pageLeaves(x *model.XRefTable, maxPages int) ([]page, error) {
 		return walk(ir, nil)
 	})
 	return pages, err
-}
-
-func validateContext(pc *model.Context) error {
-	return validate.XRefTable(pc)
-}
-
-// flushWriter pairs a bufio.Writer with its Flush for pdfcpu's writer.
-type flushWriter struct{ *bufio.Writer }
-
-func newFlushWriter(w interface{ Write([]byte) (int, error) }) flushWriter {
-	return flushWriter{bufio.NewWriter(w)}
 }

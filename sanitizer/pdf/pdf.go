@@ -47,6 +47,7 @@
 package pdf
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -58,6 +59,7 @@ import (
 	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/validate"
 )
 
 // Limits bound the work done on one PDF. The zero value means the
@@ -404,8 +406,8 @@ func write(pc *model.Context, w *bytes.Buffer) error {
 		if pc.Write == nil {
 			pc.ResetWriteContext()
 		}
-		bw := newFlushWriter(w)
-		pc.Write.Writer = bw.Writer
+		bw := bufio.NewWriter(w)
+		pc.Write.Writer = bw
 		if err := pdfcpu.WriteContext(pc); err != nil {
 			return fmt.Errorf("pdf: write: %w", err)
 		}
@@ -424,7 +426,7 @@ func validateOutput(ctx context.Context, b []byte, lim Limits) (int, error) {
 	if pc.Encrypt != nil {
 		return 0, errors.New("output is encrypted")
 	}
-	if err := guard(func() error { return validateContext(pc) }); err != nil {
+	if err := guard(func() error { return validate.XRefTable(pc) }); err != nil {
 		return 0, err
 	}
 	pages, err := pageLeaves(pc.XRefTable, lim.MaxPages)

@@ -1,6 +1,7 @@
 package pdf_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -250,7 +251,7 @@ func encrypt(t *testing.T, in []byte, userPW, ownerPW string) []byte {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	pc.Write.Writer = newBufWriter(&out)
+	pc.Write.Writer = bufio.NewWriter(&out)
 	if err := pdfcpu.WriteContext(pc); err != nil {
 		t.Fatal(err)
 	}
