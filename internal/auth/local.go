@@ -171,10 +171,11 @@ func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
 
 const userCols = `name, display_name, role, disabled, created, failures, locked_until`
 
-func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+// scanUser scans the userCols of a row, then extra columns into extra.
+func scanUser(sc interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var role, created, locked string
-	if err := sc.Scan(&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked); err != nil {
+	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked}, extra...)...); err != nil {
 		return u, err
 	}
 	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
@@ -216,10 +217,7 @@ func (l *Local) Users(ctx context.Context) ([]User, error) {
 // until the lock ends.
 func (l *Local) Authenticate(ctx context.Context, name, password string) (User, error) {
 	var hash string
-	var u User
-	var role, created, locked string
-	err := l.db.QueryRowContext(ctx, `SELECT `+userCols+`, hash FROM auth_users WHERE name=?`, name).
-		Scan(&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked, &hash)
+	u, err := scanUser(l.db.QueryRowContext(ctx, `SELECT `+userCols+`, hash FROM auth_users WHERE name=?`, name), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		Verify(l.dummy, password) // same time as a real check
 		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrNoUser)
@@ -227,7 +225,6 @@ func (l *Local) Authenticate(ctx context.Context, name, password string) (User, 
 	if err != nil {
 		return User{}, fmt.Errorf("auth: %w", err)
 	}
-	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
 	now := l.opts.Now()
 	if now.Before(u.LockedUntil) {
 		Verify(l.dummy, password)
@@ -251,7 +248,7 @@ func (l *Local) Authenticate(ctx context.Context, name, password string) (User, 
 	if u.Disabled {
 		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
 	}
-	if u.Failures != 0 || locked != "" {
+	if u.Failures != 0 || !u.LockedUntil.IsZero() {
 		if _, err := l.db.ExecContext(ctx, `UPDATE auth_users SET failures=0, locked_until='' WHERE name=?`, name); err != nil {
 			return User{}, fmt.Errorf("auth: %w", err)
 		}
