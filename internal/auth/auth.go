@@ -173,9 +173,11 @@ func parseTS(s string) time.Time {
 	return t
 }
 
-// OpenDB opens (creating if needed) the SQLite database file the way the
-// rest of mugai does: WAL journal, synchronous=FULL, a busy timeout, so
-// that the server and the command-line tools can share it.
+// OpenDB opens (creating if needed) the SQLite database file with the
+// WAL journal and a busy timeout, as internal/meta does, so that the
+// server and the command-line tools can share it. Unlike meta's
+// synchronous=NORMAL it uses FULL: users, lockouts, sessions and the
+// audit trail have no other copy to redo them from.
 func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
 	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
