@@ -135,7 +135,7 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 		return "", err
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
-		if errors.Is(err, fs.ErrExist) || errors.Is(err, os.ErrExist) || isNotEmpty(err) {
+		if errors.Is(err, fs.ErrExist) || isNotEmpty(err) {
 			return "", ErrExists
 		}
 		return "", fmt.Errorf("store: %w", err)
