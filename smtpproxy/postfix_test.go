@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/app"
@@ -178,11 +179,11 @@ func b64(b []byte) string {
 }
 
 // japaneseMail is an HTML mail in Japanese with a PDF, an .exe and a
-// macro-enabled Word document attached.
-func japaneseMail(t *testing.T) (msg string, exe []byte) {
-	pdf := readFixture(t, "pdf/clean-en-3pages.pdf")
+// macro-enabled Word document attached; it returns the attachments too.
+func japaneseMail(t *testing.T) (msg string, pdf, exe, docm []byte) {
+	pdf = readFixture(t, "pdf/clean-en-3pages.pdf")
 	exe = readFixture(t, "exec/setup.exe")
-	docm := readFixture(t, "office/docm-autoopen.docm")
+	docm = readFixture(t, "office/docm-autoopen.docm")
 	html := "<html><body><p>お世話になっております。</p><p>請求書を<a href=\"http://evil.example/\">こちら</a>からご確認ください。</p><script>alert(1)</script></body></html>"
 	var b strings.Builder
 	b.WriteString("From: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("取引先")) + "?= <sender@example.com>\r\n")
@@ -195,7 +196,38 @@ func japaneseMail(t *testing.T) (msg string, exe []byte) {
 	b.WriteString("--outer\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\nContent-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64(exe))
 	b.WriteString("--outer\r\nContent-Type: application/vnd.ms-word.document.macroEnabled.12; name=\"report.docm\"\r\nContent-Disposition: attachment; filename=\"report.docm\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64(docm))
 	b.WriteString("--outer--\r\n")
-	return b.String(), exe
+	return b.String(), pdf, exe, docm
+}
+
+// decodedParts returns the decoded bodies of every leaf part of msg.
+func decodedParts(t *testing.T, msg string) [][]byte {
+	t.Helper()
+	e, err := message.Read(strings.NewReader(msg))
+	if err != nil {
+		t.Fatalf("delivered message does not parse: %v", err)
+	}
+	var parts [][]byte
+	err = e.Walk(func(_ []int, p *message.Entity, err error) error {
+		if err != nil {
+			return err
+		}
+		if mr := p.MultipartReader(); mr != nil {
+			return nil
+		}
+		b, err := io.ReadAll(p.Body)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking the delivered message: %v", err)
+	}
+	if len(parts) == 0 {
+		t.Fatal("the delivered message has no parts")
+	}
+	return parts
 }
 
 // TestPostfixEndToEnd: mail comes in from a real SMTP client, goes
@@ -235,7 +267,7 @@ func TestPostfixEndToEnd(t *testing.T) {
 		r.Close()
 	}()
 
-	msg, exe := japaneseMail(t)
+	msg, pdf, exe, docm := japaneseMail(t)
 	c, err := smtp.Dial(r.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +288,16 @@ func TestPostfixEndToEnd(t *testing.T) {
 	m, err := mail.ReadMessage(strings.NewReader(got))
 	if err != nil {
 		t.Fatalf("delivered message does not parse: %v", err)
+	}
+	// Only mugai's output crosses: no delivered part, decoded, holds an
+	// original attachment, not even the PDF and the Word document that
+	// arrive in rebuilt form.
+	for i, part := range decodedParts(t, got) {
+		for name, orig := range map[string][]byte{"pdf": pdf, "exe": exe, "docm": docm} {
+			if bytes.Contains(part, orig) {
+				t.Errorf("delivered part %d carries the original %s", i, name)
+			}
+		}
 	}
 	if m.Header.Get("X-Mugai-ID") == "" {
 		t.Error("no X-Mugai-ID: not mugai's message")
