@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -59,7 +60,7 @@ func actionCategory(s string) string {
 	switch s {
 	case "JavaScript", "Launch", "SubmitForm", "ImportData", "ResetForm", "GoToR",
 		"GoToE", "URI", "Sound", "Movie", "Rendition":
-		return lower(s)
+		return strings.ToLower(s)
 	case "RichMediaExecute":
 		return "richmedia"
 	case "GoTo3DView":
@@ -73,19 +74,9 @@ func annotCategory(s string) string {
 	case "FileAttachment":
 		return "file-attachment"
 	case "Sound", "Movie", "Screen", "RichMedia", "3D":
-		return lower(s)
+		return strings.ToLower(s)
 	}
 	return "annotation"
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // disarmer rebuilds the object graph reachable from the catalog in place.

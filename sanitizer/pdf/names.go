@@ -1,6 +1,10 @@
 package pdf
 
-import "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+import (
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
 
 // Names that must not be spelled anywhere in an output, as a key, a name
 // value, or a name token in a string or decoded stream, in any spelling
@@ -41,7 +45,7 @@ func nameCategory(n string) string {
 	case "GoToDp", "Encrypt":
 		return "action"
 	}
-	return lower(n)
+	return strings.ToLower(n)
 }
 
 // spelledName returns the first dangerous name token in b, after #xx
