@@ -18,6 +18,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
 )
 
 // sendMail submits one message with go-smtp's client.
@@ -194,6 +195,29 @@ func TestSanitizerPanic(t *testing.T) {
 	}
 	items, _ := r.quarantine.List(context.Background(), store.Filter{})
 	if len(items) != 1 || items[0].Reason != "internal-error" {
+		t.Fatalf("held: %+v", items)
+	}
+}
+
+// TestSanitizerTimeout: a message that takes the sanitizer past
+// ProcessTimeout (a decompression bomb, a pathological PDF) is withheld:
+// the recipients get a notice, the original is held as "timeout".
+func TestSanitizerTimeout(t *testing.T) {
+	o := testOptions(t)
+	o.ProcessTimeout = time.Millisecond
+	// The deadline has passed before the engine starts.
+	o.hooks.sanitizeHook = func() { time.Sleep(20 * time.Millisecond) }
+	r := startRelay(t, o)
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, mixedMessage); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
+	got := maildirFiles(t, r, "user@lg.example.jp")[0]
+	if !strings.Contains(got, "Auto-Submitted: auto-generated") || strings.Contains(got, "Please open.") || strings.Contains(got, attachmentLine) {
+		t.Fatalf("not a notice: %q", got)
+	}
+	items, _ := r.quarantine.List(context.Background(), store.Filter{})
+	if len(items) != 1 || items[0].Reason != sanitizer.ReasonTimeout {
 		t.Fatalf("held: %+v", items)
 	}
 }
