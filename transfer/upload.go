@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -500,8 +501,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	// 無害化中 until the worker is done; a restart meanwhile puts it
 	// back to held (the password is not kept). The conditional update
 	// lets only one of two simultaneous requests through.
-	res, err := s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=?`, string(Processing), it.ID, string(Held))
-	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=?`, string(Processing), it.ID, string(Held))); err != nil || n != 1 {
 		conflict()
 		return
 	}
@@ -559,9 +559,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("decision") == "reject" {
 		decision, action = ApprovalRejected, audit.Reject
 	}
-	res, err := s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
-		decision, sess.User.Name, it.ID)
-	if n, _ := res.RowsAffected(); err != nil || n == 0 {
+	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
+		decision, sess.User.Name, it.ID)); err != nil || n == 0 {
 		http.Error(w, t["err_not_pending"], http.StatusConflict)
 		return
 	}
@@ -571,4 +570,13 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: trimSpace(outs), Outcome: decision, Detail: "uploader=" + it.Owner})
 	http.Redirect(w, r, "/approvals?done=1", http.StatusSeeOther)
+}
+
+// affected is the number of rows an Exec changed; a failed Exec has no
+// result to ask.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
