@@ -258,24 +258,22 @@ var (
 )
 
 // containsScript reports whether r holds a script tag, also across read
-// boundaries.
+// boundaries: the last 16 bytes of each read are matched again with the
+// next, in one buffer.
 func containsScript(r io.Reader) bool {
-	buf := make([]byte, 64<<10)
-	var carry []byte
+	const keep = 16
+	buf := make([]byte, keep+64<<10)
+	carry := 0
 	for {
-		n, err := r.Read(buf)
-		chunk := append(carry, buf[:n]...)
+		n, err := r.Read(buf[carry:])
+		chunk := buf[:carry+n]
 		if err != nil && containsScriptString(string(chunk)) || scriptTag.Match(chunk) {
 			return true
-		}
-		if len(chunk) > 16 {
-			carry = append(carry[:0:0], chunk[len(chunk)-16:]...)
-		} else {
-			carry = append(carry[:0:0], chunk...)
 		}
 		if err != nil {
 			return false
 		}
+		carry = copy(buf, chunk[max(0, len(chunk)-keep):])
 	}
 }
 
