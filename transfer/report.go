@@ -200,5 +200,3 @@ func humanSize(n int64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	return strings.TrimSuffix(s, ".0") + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[u]
 }
-
-func trimSpace(s string) string { return strings.TrimSpace(s) }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
@@ -409,12 +410,11 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 	if rep != nil {
 		e.Detail = rep.Summary("en")
-		for _, o := range rep.Outputs {
-			if e.SHA256Out != "" {
-				e.SHA256Out += " "
-			}
-			e.SHA256Out += o.SHA256
+		sums := make([]string, len(rep.Outputs))
+		for i, o := range rep.Outputs {
+			sums[i] = o.SHA256
 		}
+		e.SHA256Out = strings.Join(sums, " ")
 	} else {
 		e.Detail = errText
 	}
@@ -564,11 +564,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, t["err_not_pending"], http.StatusConflict)
 		return
 	}
-	var outs string
-	for _, o := range it.Outputs {
-		outs += o.SHA256 + " "
+	sums := make([]string, len(it.Outputs))
+	for i, o := range it.Outputs {
+		sums[i] = o.SHA256
 	}
-	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: trimSpace(outs), Outcome: decision, Detail: "uploader=" + it.Owner})
+	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: strings.Join(sums, " "), Outcome: decision, Detail: "uploader=" + it.Owner})
 	http.Redirect(w, r, "/approvals?done=1", http.StatusSeeOther)
 }
 
