@@ -2,6 +2,7 @@ package smtpproxy
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -163,8 +164,8 @@ func remoteIP(a net.Addr) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// parseNets parses CIDRs and single addresses.
-func parseNets(ss []string) ([]netip.Prefix, error) {
+// ParseNets parses Options.AllowNets: CIDRs and single addresses.
+func ParseNets(ss []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range ss {
 		if p, err := netip.ParsePrefix(s); err == nil {
@@ -173,7 +174,7 @@ func parseNets(ss []string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%q is neither a CIDR nor an address", s)
 		}
 		a = a.Unmap()
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))

@@ -58,7 +58,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 		return nil, errors.New("smtpproxy: no sanitizer engine")
 	}
 	o := opts.withDefaults()
-	allow, err := parseNets(o.AllowNets)
+	allow, err := ParseNets(o.AllowNets)
 	if err != nil {
 		return nil, fmt.Errorf("smtpproxy: allow_nets: %w", err)
 	}

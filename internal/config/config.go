@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -217,12 +216,8 @@ func (c *Config) Check() error {
 			bad("smtp.domains: %q is not a domain", d)
 		}
 	}
-	for _, n := range c.SMTP.AllowNets {
-		if _, err := netip.ParsePrefix(n); err != nil {
-			if _, err := netip.ParseAddr(n); err != nil {
-				bad("smtp.allow_nets: %q is neither a CIDR nor an address", n)
-			}
-		}
+	if _, err := smtpproxy.ParseNets(c.SMTP.AllowNets); err != nil {
+		bad("smtp.allow_nets: %v", err)
 	}
 	if c.SMTP.MaxMessageBytes <= 0 || c.SMTP.MaxRecipients <= 0 || c.SMTP.MaxConnections <= 0 || c.SMTP.MaxConnectionsPerIP <= 0 || c.SMTP.MaxLineLength < 1000 {
 		bad("smtp limits must be positive (max_line_length at least 1000, RFC 5321 4.5.3.1.6)")
