@@ -2,11 +2,8 @@ package transfer
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
-	"github.com/mugai-project/mugai/internal/store"
 )
 
 // downloadRoutes is the download site's route table. It has no route
@@ -146,10 +142,7 @@ func (s *Server) removeOutputs(ctx context.Context, it *Item, st State) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM transfer_outputs WHERE item_id=?`, it.ID); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(s.outputs, it.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return os.RemoveAll(filepath.Join(s.outputs, it.ID)) // nil when already gone
 }
 
 // Purge removes the outputs of every item whose expiry has passed and
@@ -192,8 +185,3 @@ func (s *Server) purgeLoop(ctx context.Context) {
 		}
 	}
 }
-
-var (
-	_ = url.PathEscape
-	_ = store.Held
-)
