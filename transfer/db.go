@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -161,34 +160,47 @@ func (s *Server) item(ctx context.Context, id string) (*Item, error) {
 	return it, nil
 }
 
-// fill loads the outputs and recipients of items.
+// fill loads the outputs and recipients of items, two queries for all
+// of them (the status page polls its list every second).
 func (s *Server) fill(ctx context.Context, items []*Item) error {
-	for _, it := range items {
-		rows, err := s.db.QueryContext(ctx, `SELECT idx, name, media_type, size, sha256 FROM transfer_outputs WHERE item_id=? ORDER BY idx`, it.ID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var o OutputFile
-			if err := rows.Scan(&o.Index, &o.Name, &o.MediaType, &o.Size, &o.SHA256); err != nil {
-				rows.Close()
-				return err
-			}
-			it.Outputs = append(it.Outputs, o)
-		}
-		rows.Close()
-		rows, err = s.db.QueryContext(ctx, `SELECT user_name FROM transfer_recipients WHERE item_id=? ORDER BY user_name`, it.ID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var r string
-			rows.Scan(&r)
-			it.Recipients = append(it.Recipients, r)
-		}
-		rows.Close()
+	if len(items) == 0 {
+		return nil
 	}
-	return nil
+	byID := make(map[string]*Item, len(items))
+	ids := make([]any, len(items))
+	for i, it := range items {
+		byID[it.ID], ids[i] = it, it.ID
+	}
+	in := "(?" + strings.Repeat(",?", len(ids)-1) + ")"
+	rows, err := s.db.QueryContext(ctx, `SELECT item_id, idx, name, media_type, size, sha256 FROM transfer_outputs WHERE item_id IN `+in+` ORDER BY item_id, idx`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var o OutputFile
+		if err := rows.Scan(&id, &o.Index, &o.Name, &o.MediaType, &o.Size, &o.SHA256); err != nil {
+			return err
+		}
+		byID[id].Outputs = append(byID[id].Outputs, o)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT item_id, user_name FROM transfer_recipients WHERE item_id IN `+in+` ORDER BY item_id, user_name`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, r string
+		if err := rows.Scan(&id, &r); err != nil {
+			return err
+		}
+		byID[id].Recipients = append(byID[id].Recipients, r)
+	}
+	return rows.Err()
 }
 
 func (s *Server) queryItems(ctx context.Context, q string, args ...any) ([]*Item, error) {
@@ -260,5 +272,3 @@ func splitRecipients(s string) []string {
 	}
 	return out
 }
-
-var _ = fmt.Sprintf
