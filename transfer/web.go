@@ -2,10 +2,8 @@ package transfer
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -202,9 +200,7 @@ func (s *Server) loginPage(zone string) http.HandlerFunc {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKey string, status int) {
-	b := make([]byte, 24)
-	rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
+	tok := auth.RandomToken(24)
 	s.setCookie(w, loginCSRFCookie(zone), tok, 3600)
 	p := page{CSRF: tok}
 	if errKey != "" {

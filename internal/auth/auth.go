@@ -153,8 +153,9 @@ func Verify(enc, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// randomToken returns n random bytes as unpadded URL-safe base64.
-func randomToken(n int) string {
+// RandomToken returns n random bytes (crypto/rand) as unpadded URL-safe
+// base64: session, CSRF and form tokens.
+func RandomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
