@@ -15,6 +15,7 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]bucket
+	swept   time.Time // last sweep of a full table
 }
 
 type bucket struct {
@@ -22,7 +23,9 @@ type bucket struct {
 	last   time.Time
 }
 
-// maxKeys bounds the table; when full, buckets that are full again are dropped.
+// maxKeys bounds the table; when full, buckets that are full again are
+// dropped, by a sweep at most once every Every (a table full of live
+// buckets is not walked again for each new address).
 const maxKeys = 100_000
 
 // Allow takes one token for key and reports whether there was one.
@@ -45,7 +48,8 @@ func (l *Limiter) Allow(key string) bool {
 	}
 	b, ok := l.buckets[key]
 	if !ok {
-		if len(l.buckets) >= maxKeys {
+		if len(l.buckets) >= maxKeys && t.Sub(l.swept) >= every {
+			l.swept = t
 			for k, v := range l.buckets {
 				if t.Sub(v.last) > time.Duration(burst)*every {
 					delete(l.buckets, k)
