@@ -17,6 +17,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/meta"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 func (r *Relay) wakeDeliver() {
@@ -430,7 +432,7 @@ func (r *Relay) maildirPut(e *Entry, rcpt string) error {
 	if err != nil {
 		return err
 	}
-	err = fillSync(f, src)
+	err = fsutil.FillSync(f, src)
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(md, "new", name))
 	}
@@ -438,5 +440,5 @@ func (r *Relay) maildirPut(e *Entry, rcpt string) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Join(md, "new"))
+	return fsutil.SyncDir(filepath.Join(md, "new"))
 }

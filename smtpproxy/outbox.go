@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Entry kinds.
@@ -138,7 +140,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if err := fillSync(f, msg); err != nil {
+	if err := fsutil.FillSync(f, msg); err != nil {
 		return err
 	}
 	// Inside the folder nobody sees yet, the state is written in place;
@@ -150,7 +152,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err := writeSync(filepath.Join(tmp, stateFile), append(state, '\n')); err != nil {
 		return err
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := fsutil.SyncDir(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {
@@ -160,7 +162,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 		return err
 	}
 	done = true
-	return syncDir(o.dir)
+	return fsutil.SyncDir(o.dir)
 }
 
 func (o *outbox) load(id string) (*Entry, error) {
@@ -198,7 +200,7 @@ func (o *outbox) remove(id string) error {
 		}
 		return err
 	}
-	if err := syncDir(o.dir); err != nil {
+	if err := fsutil.SyncDir(o.dir); err != nil {
 		return err
 	}
 	return os.RemoveAll(gone)
@@ -308,5 +310,5 @@ func writeSync(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return fillSync(f, bytes.NewReader(data))
+	return fsutil.FillSync(f, bytes.NewReader(data))
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Envelope is what the SMTP transaction said about a message (RFC 5321
@@ -157,7 +159,7 @@ func (sw *spoolWrite) commit() (err error) {
 	if err := os.Rename(sw.f.Name(), final); err != nil {
 		return err
 	}
-	if err := syncDir(sw.s.incoming()); err != nil {
+	if err := fsutil.SyncDir(sw.s.incoming()); err != nil {
 		os.Remove(final)
 		return err
 	}
@@ -208,32 +210,6 @@ func listIDs(dir string) ([]string, error) {
 	return ids, nil
 }
 
-// syncDir fsyncs a folder so that renames into it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// fillSync copies r into f, fsyncs and closes it, and returns the first
-// error.
-func fillSync(f *os.File, r io.Reader) error {
-	_, err := io.Copy(f, r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // writeFileSync writes name atomically: a temporary file beside it,
 // fsync, rename, fsync of the folder.
 func writeFileSync(name string, data []byte) error {
@@ -242,7 +218,7 @@ func writeFileSync(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	err = fillSync(f, bytes.NewReader(data))
+	err = fsutil.FillSync(f, bytes.NewReader(data))
 	if err == nil {
 		err = os.Rename(f.Name(), name)
 	}
@@ -250,5 +226,5 @@ func writeFileSync(name string, data []byte) error {
 		os.Remove(f.Name())
 		return err
 	}
-	return syncDir(dir)
+	return fsutil.SyncDir(dir)
 }

@@ -3,6 +3,7 @@
 package fsutil
 
 import (
+	"bytes"
 	"io"
 	"os"
 )
@@ -29,4 +30,41 @@ func CopyFile(dst, src string, perm os.FileMode) error {
 		return err
 	}
 	return nil
+}
+
+// SyncDir fsyncs a folder so that the renames and creations in it are
+// durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// FillSync copies r into f, fsyncs and closes f, and returns the first
+// error. f is closed in every case.
+func FillSync(f *os.File, r io.Reader) error {
+	_, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// WriteFileSync writes data to name (created or truncated, mode perm) and
+// fsyncs it before returning.
+func WriteFileSync(name string, data []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	return FillSync(f, bytes.NewReader(data))
 }

@@ -31,3 +31,23 @@ func TestCopyFile(t *testing.T) {
 		t.Error("a failed copy left a file behind")
 	}
 }
+
+func TestWriteFileSyncAndSyncDir(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "item.json")
+	if err := WriteFileSync(name, []byte("first, longer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileSync(name, []byte("second\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(name); string(b) != "second\n" {
+		t.Errorf("content %q: not truncated", b)
+	}
+	if err := SyncDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncDir(filepath.Join(dir, "missing")); err == nil {
+		t.Error("SyncDir of a missing folder succeeded")
+	}
+}

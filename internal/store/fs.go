@@ -18,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // FS is a Quarantine in a local folder:
@@ -306,18 +308,7 @@ func writeJSON(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fsutil.WriteFileSync(name, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
@@ -325,15 +316,7 @@ func writeJSON(name string, v any) error {
 
 // syncDir fsyncs a folder so that renames into it are durable.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fsutil.SyncDir(dir); err != nil {
 		return fmt.Errorf("store: syncing %s: %w", dir, err)
 	}
 	return nil
