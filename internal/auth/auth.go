@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // Role is what a user may do.
@@ -180,13 +182,8 @@ func parseTS(s string) time.Time {
 // synchronous=NORMAL it uses FULL: users, lockouts, sessions and the
 // audit trail have no other copy to redo them from.
 func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
-	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := meta.OpenDB(ctx, file, "FULL")
 	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	return db, nil

@@ -59,16 +59,36 @@ CREATE INDEX IF NOT EXISTS audit_target ON audit(target, time);
 // fsynced spool and outbox files, and every row is rewritten when a step
 // is redone.
 func OpenSQLite(ctx context.Context, file string) (*SQLite, error) {
-	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := OpenDB(ctx, file, "NORMAL")
 	if err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
+		return nil, err
 	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("meta: creating the schema: %w", err)
 	}
 	return &SQLite{db: db}, nil
+}
+
+// OpenDB opens mugai.db the way every part of mugai shares it: WAL
+// journal, a 10 s busy timeout, foreign keys on, and the given
+// synchronous level (NORMAL or FULL, SQLite's PRAGMA synchronous).
+func OpenDB(ctx context.Context, file, synchronous string) (*sql.DB, error) {
+	switch synchronous {
+	case "NORMAL", "FULL":
+	default:
+		return nil, fmt.Errorf("meta: synchronous level %q", synchronous)
+	}
+	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("meta: %w", err)
+	}
+	return db, nil
 }
 
 // Close closes the database.
