@@ -244,7 +244,7 @@ func TestPostfixEndToEnd(t *testing.T) {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	eng, err := app.NewEngine(sanitizer.Options{TempDir: t.TempDir(), Logger: log})
+	eng, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{TempDir: t.TempDir(), Logger: log}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ import (
 // testEngine is one engine for the package's tests (its PDF renderer
 // compiles once).
 var testEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
-	return app.NewEngine(sanitizer.Options{Logger: slog.New(slog.DiscardHandler)})
+	return app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
 })
 
 // testPassword is every test user's password.

@@ -229,7 +229,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.eng = opts.Engine
 	if s.eng == nil {
-		e, err := app.NewEngine(sanitizer.Options{Logger: opts.Logger, TempDir: filepath.Join(opts.DataDir, "transfer")})
+		e, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: opts.Logger, TempDir: filepath.Join(opts.DataDir, "transfer")}})
 		if err != nil {
 			return fail(err)
 		}

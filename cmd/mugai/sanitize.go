@@ -74,7 +74,7 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		opts.Scanner = sc
 	}
-	eng, err := app.NewEngine(opts)
+	eng, err := app.NewEngine(app.EngineOptions{Sanitizer: opts})
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai sanitize: %v\n", err)
 		return exitInternal

@@ -63,7 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		engOpts.Scanner = sc
 		log.Info("serve: every item is scanned by clamd", "addr", c.Scanner.Clamd)
 	}
-	eng, err := app.NewEngine(engOpts)
+	eng, err := app.NewEngine(app.EngineOptions{Sanitizer: engOpts})
 	if err != nil {
 		log.Error("serve: sanitizer", "err", err)
 		return exitInternal

@@ -18,10 +18,10 @@ import (
 
 func newEngine(t *testing.T, scanner sanitizer.Scanner) *sanitizer.Engine {
 	t.Helper()
-	e, err := app.NewEngine(sanitizer.Options{
+	e, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{
 		Scanner: scanner, TempDir: t.TempDir(), CacheDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func Example() {
 	if err := c.Ping(ctx); err != nil {
 		log.Fatal(err) // clamd down: items would all be withheld ("scan-failed")
 	}
-	e, err := app.NewEngine(sanitizer.Options{Scanner: c})
+	e, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Scanner: c}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,15 +17,26 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
+// EngineOptions are everything the sanitizer engine is built from: the
+// engine's own options (policy, temporary folder, logger, scanner) and
+// each format package's options. The zero value is the safe default.
+type EngineOptions struct {
+	Sanitizer sanitizer.Options
+	Office    office.HandlerOptions
+	Archive   archive.Options
+	Mail      mail.Options
+}
+
 // NewEngine builds the sanitizer engine with the handlers and verifiers of
 // every format package: office documents, archives and mail beside the
-// engine's own PDF, image, text and HTML handlers. opts.Handlers and
-// opts.Verifiers, if set, take precedence.
-func NewEngine(opts sanitizer.Options) (*sanitizer.Engine, error) {
+// engine's own PDF, image, text and HTML handlers. opts.Sanitizer.Handlers
+// and opts.Sanitizer.Verifiers, if set, take precedence.
+func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
+	opts := o.Sanitizer
 	handlers := map[detect.Kind]sanitizer.Handler{}
-	maps.Copy(handlers, office.Handlers(office.HandlerOptions{}))
-	maps.Copy(handlers, archive.Handlers(archive.Options{}))
-	maps.Copy(handlers, mail.Handlers(mail.Options{}))
+	maps.Copy(handlers, office.Handlers(o.Office))
+	maps.Copy(handlers, archive.Handlers(o.Archive))
+	maps.Copy(handlers, mail.Handlers(o.Mail))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
 	maps.Copy(verifiers, office.Verifiers())
