@@ -11,10 +11,15 @@
 # bubblewrap and prlimit (util-linux) for office flattening; clamd with a
 # local test signature database; zip and 7-Zip to make PPAP archives the
 # way senders do; Postfix and swaks as real MTAs; Chromium for the
-# transfer sites' browser test.
-DEBIAN_PACKAGES ?= fonts-ipafont-gothic fonts-ipafont-mincho poppler-utils qpdf \
+# transfer sites' browser test; Noto CJK (Japanese, Chinese, Korean) for
+# the renderer's fallback fonts; tesseract with Japanese (horizontal and
+# vertical) for OCR of scanned pages; slapd and the LDAP tools for
+# directory login; PostgreSQL and nats-server for the cluster tests.
+DEBIAN_PACKAGES ?= fonts-ipafont-gothic fonts-ipafont-mincho fonts-noto-cjk poppler-utils qpdf \
 	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-	bubblewrap util-linux clamav-daemon zip 7zip postfix swaks chromium
+	bubblewrap util-linux clamav-daemon zip 7zip postfix swaks chromium \
+	slapd ldap-utils tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert \
+	postgresql nats-server
 # What the benchmarks compare against.
 BENCH_PACKAGES ?= mupdf-tools bc postfix
 
