@@ -2,8 +2,6 @@ package smtpproxy
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // Entry kinds.
@@ -124,9 +123,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if o.exists(e.ID) {
 		return nil
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+hex.EncodeToString(b[:]))
+	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return err
 	}
@@ -191,9 +188,7 @@ func (o *outbox) open(id string) (*os.File, error) {
 
 // remove takes an entry out of the outbox in one rename.
 func (o *outbox) remove(id string) error {
-	var b [6]byte
-	rand.Read(b[:])
-	gone := filepath.Join(o.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
 	if err := os.Rename(o.entryDir(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil

@@ -3,8 +3,6 @@ package smtpproxy
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,14 +28,6 @@ type Envelope struct {
 	TLS      string    `json:"tls,omitempty"` // version and cipher suite, empty without TLS
 	UTF8     bool      `json:"smtputf8,omitempty"`
 	Received time.Time `json:"received"`
-}
-
-// newID returns a sortable message ID that is also a valid store ID:
-// UTC time and 12 random hex digits.
-func newID(t time.Time) string {
-	var b [6]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // writeSyncer is the spool file as the writer sees it.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // FS is a Quarantine in a local folder:
@@ -74,13 +74,6 @@ func NewFS(dir string) (*FS, error) {
 
 func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id) }
 
-// newID returns a sortable ID: UTC time and 16 random hex digits.
-func newID(t time.Time) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
-
 // Put implements Quarantine.
 func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -91,7 +84,7 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 	}
 	item.Created = item.Created.UTC()
 	if item.ID == "" {
-		item.ID = newID(item.Created)
+		item.ID = ids.New(item.Created)
 	} else if !ValidID(item.ID) {
 		return "", ErrInvalidID
 	}
@@ -287,9 +280,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b [8]byte
-	rand.Read(b[:])
-	gone := filepath.Join(s.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	gone := filepath.Join(s.dir, "tmp", id+".del-"+ids.Token())
 	if err := os.Rename(s.itemDir(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound
