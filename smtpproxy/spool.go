@@ -2,7 +2,6 @@ package smtpproxy
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -198,23 +197,4 @@ func listIDs(dir string) ([]string, error) {
 		ids = append(ids, n)
 	}
 	return ids, nil
-}
-
-// writeFileSync writes name atomically: a temporary file beside it,
-// fsync, rename, fsync of the folder.
-func writeFileSync(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	err = fsutil.FillSync(f, bytes.NewReader(data))
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return fsutil.SyncDir(dir)
 }

@@ -123,10 +123,8 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 		return "", fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
 	}
 	item.SHA256, item.Size = sum, n
+	// The record's write fsyncs the folder, which covers both names.
 	if err := writeJSON(filepath.Join(tmp, itemFile), &item); err != nil {
-		return "", err
-	}
-	if err := syncDir(tmp); err != nil {
 		return "", err
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
@@ -252,14 +250,7 @@ func (s *FS) SetState(ctx context.Context, id string, st State, by string) error
 	it.State, it.StateChanged, it.StateBy = st, s.now().UTC(), by
 	// The record changes first: a crash after it leaves an original
 	// that is marked purged, never a held item without its original.
-	tmp := filepath.Join(s.itemDir(id), itemFile+".tmp")
-	if err := writeJSON(tmp, &it); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(s.itemDir(id), itemFile)); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := syncDir(s.itemDir(id)); err != nil {
+	if err := writeJSON(filepath.Join(s.itemDir(id), itemFile), &it); err != nil {
 		return err
 	}
 	if st == Purged {
@@ -293,7 +284,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	return os.RemoveAll(gone)
 }
 
-// writeJSON writes v to name and fsyncs it.
+// writeJSON replaces name with v durably and atomically.
 func writeJSON(name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
