@@ -12,8 +12,8 @@ import (
 
 // HTMLOptions for HTMLToText. The zero value means defaults.
 type HTMLOptions struct {
-	// Links: LinksDefang (default), LinksKeep or LinksRemove. In defang
-	// mode URLs written as plain text are defanged too.
+	// Links: LinksDefang (default), LinksKeep or LinksRemove. URLs
+	// written as text follow it too, as in a plain-text body (ApplyLinks).
 	Links string
 	// MaxDepth bounds element nesting; deeper elements are flattened (their
 	// text is kept, their structure ignored). Default 512.

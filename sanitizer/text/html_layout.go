@@ -77,29 +77,16 @@ func (c *conv) text(b []byte) error {
 	return nil
 }
 
-// emitText writes collapsible text, defanging URLs in it in defang mode
-// and listing them.
+// emitText writes collapsible text with the links policy applied to the
+// URLs in it, and lists them.
 func (c *conv) emitText(s string) {
-	var locs [][]int
-	if strings.Contains(s, "://") {
-		locs = textURL.FindAllStringIndex(s, -1)
-	}
-	last := 0
-	for _, l := range locs {
-		c.out.text(s[last:l[0]], c.capture())
-		u := strings.TrimRight(s[l[0]:l[1]], ".,;:!?)]}'\"。、」』）")
-		c.addURL(u)
-		if c.opts.Links == LinksDefang {
-			c.out.text(Defang(u), c.capture())
-		} else {
-			c.out.text(u, c.capture())
-		}
-		last = l[0] + len(u)
-	}
-	c.out.text(s[last:], c.capture())
+	c.out.text(ApplyLinks(s, c.opts.Links, c.addURL), c.capture())
 }
 
+// emitPre writes preformatted text line by line, with the links policy
+// applied as in emitText.
 func (c *conv) emitPre(s string) {
+	s = ApplyLinks(s, c.opts.Links, c.addURL)
 	for i, line := range strings.Split(s, "\n") {
 		if i > 0 {
 			c.out.br()

@@ -5,14 +5,102 @@ import (
 	"strings"
 )
 
-// Link policies for HTMLOptions.Links.
+// Links policies: what becomes of a URL in a mail body or an HTML file
+// (HTMLOptions.Links, and the mail package for plain-text bodies). A
+// link's label is always kept.
 const (
-	LinksDefang = "defang" // label <hxxps://example[.]com/path> (default)
-	LinksKeep   = "keep"   // label <https://example.com/path>
-	LinksRemove = "remove" // label only
+	LinksDefang = "defang" // label <hxxps://example[.]com/path>; text URLs defanged (default)
+	LinksKeep   = "keep"   // label <https://example.com/path>; text URLs as they are
+	LinksRemove = "remove" // label only; text URLs replaced by RemovedLink
 )
 
-var textURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'\x{3000}-\x{303F}\x{FF01}-\x{FF5E}]+`)
+// RemovedLink stands where LinksRemove took a URL out of the text.
+const RemovedLink = "[リンク削除]"
+
+// textURL finds URLs written in text: an http, https or ftp scheme and
+// then the characters RFC 3986 section 2 allows in a URI (unreserved,
+// reserved and "%"). Japanese text often follows a URL without a space
+// ("詳細はhttps://example.jp/infoをご覧ください"): every other character,
+// full-width and CJK ones included, ends the URL.
+var textURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[0-9a-z._~:/?#\[\]@!$&'()*+,;=%-]+`)
+
+// findURLs returns the byte ranges [start, end) of the URLs written in s,
+// each without the punctuation that ends the sentence around it.
+func findURLs(s string) [][2]int {
+	if !strings.Contains(s, "://") {
+		return nil
+	}
+	var out [][2]int
+	for _, m := range textURL.FindAllStringIndex(s, -1) {
+		u := trimURL(s[m[0]:m[1]])
+		if strings.HasSuffix(u, "://") {
+			continue // a scheme and no host
+		}
+		out = append(out, [2]int{m[0], m[0] + len(u)})
+	}
+	return out
+}
+
+// trimURL removes from the end of u the punctuation that closes the
+// sentence rather than the URL: . , ; : ! ? ' and a ")" or "]" that no
+// "(" or "[" in the URL opened, so "(https://example.jp/a_(b))" keeps
+// "https://example.jp/a_(b)".
+func trimURL(u string) string {
+	opened := strings.Count(u, "(") - strings.Count(u, ")")
+	bracketed := strings.Count(u, "[") - strings.Count(u, "]")
+	for u != "" {
+		switch u[len(u)-1] {
+		case '.', ',', ';', ':', '!', '?', '\'':
+		case ')':
+			if opened >= 0 {
+				return u
+			}
+			opened++
+		case ']':
+			if bracketed >= 0 {
+				return u
+			}
+			bracketed++
+		default:
+			return u
+		}
+		u = u[:len(u)-1]
+	}
+	return u
+}
+
+// ApplyLinks returns s with the links policy applied to every URL written
+// in it: kept (LinksKeep), replaced by RemovedLink (LinksRemove) or
+// defanged (LinksDefang, and any other value). found, if not nil, is
+// called with each URL as written. Plain-text mail bodies and the text of
+// HTML documents both go through here, so a URL is treated the same in
+// either.
+func ApplyLinks(s, policy string, found func(url string)) string {
+	spans := findURLs(s)
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		u := s[sp[0]:sp[1]]
+		if found != nil {
+			found(u)
+		}
+		b.WriteString(s[last:sp[0]])
+		switch policy {
+		case LinksKeep:
+			b.WriteString(u)
+		case LinksRemove:
+			b.WriteString(RemovedLink)
+		default:
+			b.WriteString(Defang(u))
+		}
+		last = sp[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
 
 // scheme returns the lower-case scheme of u as a browser reads it (tabs
 // and newlines inside are ignored, leading controls and spaces trimmed),
