@@ -1,6 +1,7 @@
 // Package ids makes the names mugai gives to what it keeps: item IDs,
 // which sort by time and name a file, a folder or an object, and
-// tokens, which must not be guessed. Both come from crypto/rand.
+// tokens, which must not be guessed. Both come from crypto/rand, whose
+// Read never fails (it ends the process if the kernel gives no entropy).
 package ids
 
 import (
