@@ -14,8 +14,6 @@ package sanitizer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +21,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/spill"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/verify"
@@ -272,7 +271,7 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	start := time.Now()
 	id := in.ID
 	if id == "" {
-		id = newID(start)
+		id = ids.New(start)
 	}
 	rootID, _ := ctx.Value(rootIDKey{}).(string)
 	if rootID == "" {
@@ -466,10 +465,3 @@ func discard(outs []*Output) {
 
 // rootIDKey carries the top-level item ID to nested items.
 type rootIDKey struct{}
-
-// newID returns a sortable item ID: UTC time and 8 random hex digits.
-func newID(t time.Time) string {
-	var b [4]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}

@@ -1,7 +1,6 @@
 package smtpproxy
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,6 +9,8 @@ import (
 	"mime"
 	"strings"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
@@ -46,9 +47,7 @@ func safeAddr(s string) string {
 }
 
 func messageID(host string) string {
-	var b [12]byte
-	rand.Read(b[:])
-	return "<" + hex.EncodeToString(b[:]) + "@" + host + ">"
+	return "<" + ids.Token() + "@" + host + ">"
 }
 
 // base64Lines encodes a UTF-8 body in 76-character lines (RFC 2045 6.8).

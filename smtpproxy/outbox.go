@@ -1,9 +1,6 @@
 package smtpproxy
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // Entry kinds.
@@ -124,9 +122,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if o.exists(e.ID) {
 		return nil
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+hex.EncodeToString(b[:]))
+	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return err
 	}
@@ -143,16 +139,8 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err := fsutil.FillSync(f, msg); err != nil {
 		return err
 	}
-	// Inside the folder nobody sees yet, the state is written in place;
-	// one fsync of the folder covers both names.
-	state, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeSync(filepath.Join(tmp, stateFile), append(state, '\n')); err != nil {
-		return err
-	}
-	if err := fsutil.SyncDir(tmp); err != nil {
+	// The state's write fsyncs the folder, which covers both names.
+	if err := writeJSONSync(filepath.Join(tmp, stateFile), e); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {
@@ -191,9 +179,7 @@ func (o *outbox) open(id string) (*os.File, error) {
 
 // remove takes an entry out of the outbox in one rename.
 func (o *outbox) remove(id string) error {
-	var b [6]byte
-	rand.Read(b[:])
-	gone := filepath.Join(o.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
 	if err := os.Rename(o.entryDir(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -217,7 +203,7 @@ func writeJSONSync(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileSync(name, append(b, '\n'))
+	return fsutil.WriteFileSync(name, append(b, '\n'), 0o600)
 }
 
 // Outbox is the delivery queue as the command-line tools see it. Changes
@@ -302,13 +288,4 @@ func (q *Outbox) Release(id, from string, rcpts []string, original io.Reader) (s
 		return "", err
 	}
 	return e.ID, q.o.put(e, original)
-}
-
-// writeSync creates name with data and fsyncs it.
-func writeSync(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	return fsutil.FillSync(f, bytes.NewReader(data))
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // Replies. The text is safe to show to any client; causes go to the log.
@@ -111,7 +113,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 func (s *session) Data(r io.Reader) error {
 	now := time.Now().UTC()
 	env := &Envelope{
-		ID: newID(now), From: s.from, To: append([]string(nil), s.rcpts...),
+		ID: ids.New(now), From: s.from, To: append([]string(nil), s.rcpts...),
 		ClientIP: remoteIP(s.conn.Conn().RemoteAddr()).String(), HELO: s.conn.Hostname(),
 		UTF8: s.utf8, Received: now,
 	}

@@ -2,9 +2,6 @@ package smtpproxy
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,14 +27,6 @@ type Envelope struct {
 	TLS      string    `json:"tls,omitempty"` // version and cipher suite, empty without TLS
 	UTF8     bool      `json:"smtputf8,omitempty"`
 	Received time.Time `json:"received"`
-}
-
-// newID returns a sortable message ID that is also a valid store ID:
-// UTC time and 12 random hex digits.
-func newID(t time.Time) string {
-	var b [6]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // writeSyncer is the spool file as the writer sees it.
@@ -208,23 +197,4 @@ func listIDs(dir string) ([]string, error) {
 		ids = append(ids, n)
 	}
 	return ids, nil
-}
-
-// writeFileSync writes name atomically: a temporary file beside it,
-// fsync, rename, fsync of the folder.
-func writeFileSync(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	err = fsutil.FillSync(f, bytes.NewReader(data))
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return fsutil.SyncDir(dir)
 }

@@ -2,7 +2,6 @@ package transfer
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -16,10 +15,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -40,13 +39,6 @@ func (s *Server) uploadRoutes() http.Handler {
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, ZoneUpload, "upload", page{}, http.StatusOK)
-}
-
-// newItemID returns a sortable ID that is also a valid quarantine ID.
-func newItemID(t time.Time) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // uploadError is a refusal shown to the user.
@@ -156,7 +148,7 @@ func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 		name = detect.CleanName(p.FileName())
 	}
 	now := s.opts.Now()
-	it := &Item{ID: newItemID(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
+	it := &Item{ID: ids.New(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
 	path := filepath.Join(s.incoming, it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 //go:embed templates/*.html
@@ -200,7 +201,7 @@ func (s *Server) loginPage(zone string) http.HandlerFunc {
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKey string, status int) {
-	tok := auth.RandomToken(24)
+	tok := ids.Token()
 	s.setCookie(w, loginCSRFCookie(zone), tok, 3600)
 	p := page{CSRF: tok}
 	if errKey != "" {

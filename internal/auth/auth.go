@@ -155,14 +155,6 @@ func Verify(enc, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// RandomToken returns n random bytes (crypto/rand) as unpadded URL-safe
-// base64: session, CSRF and form tokens.
-func RandomToken(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // tokenHash is how a session token is stored.
 func tokenHash(tok string) string {
 	h := sha256.Sum256([]byte(tok))

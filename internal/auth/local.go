@@ -9,6 +9,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // Options configure Local. The zero value means the defaults.
@@ -86,7 +88,7 @@ func NewLocal(ctx context.Context, db *sql.DB, opts Options) (*Local, error) {
 		return nil, fmt.Errorf("auth: creating the schema: %w", err)
 	}
 	l := &Local{db: db, opts: opts.withDefaults()}
-	d, err := Hash(RandomToken(16), l.opts.Params)
+	d, err := Hash(ids.Token(), l.opts.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -269,9 +271,9 @@ type Session struct {
 // NewSession starts a session for user on zone and returns its token,
 // which goes into the cookie and nowhere else.
 func (l *Local) NewSession(ctx context.Context, user, zone, ip string) (token string, s Session, err error) {
-	token = RandomToken(32)
+	token = ids.Token()
 	now := l.opts.Now()
-	s = Session{Zone: zone, CSRF: RandomToken(32), Created: now}
+	s = Session{Zone: zone, CSRF: ids.Token(), Created: now}
 	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_sessions (token_hash, user_name, zone, csrf, created, last_seen, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		tokenHash(token), user, zone, s.CSRF, ts(now), ts(now), ip)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // CopyFile copies src to a new file dst with mode perm. dst must not
@@ -59,12 +60,36 @@ func FillSync(f *os.File, r io.Reader) error {
 	return err
 }
 
-// WriteFileSync writes data to name (created or truncated, mode perm) and
-// fsyncs it before returning.
+// WriteFileSync replaces name with data durably and atomically: data goes
+// to a temporary file in name's folder, which is fsynced, given mode
+// perm and renamed over name (rename(2) is atomic within a file system),
+// and then the folder is fsynced. Readers, and a crash at any instant,
+// see either the old content or the new, never a part. On error name is
+// unchanged and the temporary file removed; a crash can leave one named
+// ".<base>.<random>" beside it, which nothing reads under name.
 func WriteFileSync(name string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	return replace(name, bytes.NewReader(data), perm)
+}
+
+// replace is WriteFileSync for a reader.
+func replace(name string, r io.Reader, perm os.FileMode) error {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
 	if err != nil {
 		return err
 	}
-	return FillSync(f, bytes.NewReader(data))
+	err = f.Chmod(perm)
+	if err == nil {
+		err = FillSync(f, r)
+	} else {
+		f.Close()
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return SyncDir(dir)
 }

@@ -1,9 +1,16 @@
 package fsutil
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCopyFile(t *testing.T) {
@@ -49,5 +56,135 @@ func TestWriteFileSyncAndSyncDir(t *testing.T) {
 	}
 	if err := SyncDir(filepath.Join(dir, "missing")); err == nil {
 		t.Error("SyncDir of a missing folder succeeded")
+	}
+}
+
+// failingReader gives some bytes and then fails, as a disk that fills
+// up in the middle of a write.
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, errors.New("device full")
+	}
+	k := min(r.n, len(p))
+	for i := range p[:k] {
+		p[i] = 'x'
+	}
+	r.n -= k
+	return k, nil
+}
+
+func TestWriteFileSyncFailedWriteKeepsOldContent(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "state.json")
+	if err := WriteFileSync(name, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := replace(name, &failingReader{n: 100 << 10}, 0o600); err == nil {
+		t.Fatal("a failed write reported success")
+	}
+	if b, _ := os.ReadFile(name); string(b) != "old\n" {
+		t.Errorf("after a failed write: %d bytes %.20q, want the old content", len(b), b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("a failed write left %d files, want only state.json", len(ents))
+	}
+	if err := replace(filepath.Join(dir, "new.json"), &failingReader{n: 10}, 0o600); err == nil {
+		t.Fatal("a failed first write reported success")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.json")); !os.IsNotExist(err) {
+		t.Error("a failed first write left a file under its name")
+	}
+}
+
+func TestWriteFileSyncMode(t *testing.T) {
+	dir := t.TempDir()
+	for _, perm := range []os.FileMode{0o600, 0o644} {
+		name := filepath.Join(dir, perm.String())
+		if err := WriteFileSync(name, []byte("pem"), perm); err != nil {
+			t.Fatal(err)
+		}
+		if fi, _ := os.Stat(name); fi.Mode().Perm() != perm {
+			t.Errorf("mode %v, want %v", fi.Mode().Perm(), perm)
+		}
+	}
+}
+
+// contents are two versions of a file, large enough that a write takes
+// many system calls.
+func contents() [2][]byte {
+	return [2][]byte{bytes.Repeat([]byte("old 旧版\n"), 32<<10), bytes.Repeat([]byte("new 新版!\n"), 24<<10)}
+}
+
+func TestWriteFileSyncReadersSeeOldOrNew(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "item.json")
+	v := contents()
+	if err := WriteFileSync(name, v[0], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	bad := make(chan string, 1)
+	go func() {
+		defer close(bad)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			b, err := os.ReadFile(name)
+			if err != nil || !bytes.Equal(b, v[0]) && !bytes.Equal(b, v[1]) {
+				bad <- fmt.Sprintf("read %d bytes, %v: neither version", len(b), err)
+				return
+			}
+		}
+	}()
+	for i := range 40 {
+		if err := WriteFileSync(name, v[(i+1)%2], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	if msg, ok := <-bad; ok {
+		t.Fatal(msg)
+	}
+}
+
+// TestWriteFileSyncKill9 kills a process that rewrites a file over and
+// over and finds one whole version under the name.
+func TestWriteFileSyncKill9(t *testing.T) {
+	if name := os.Getenv("MUGAI_FSUTIL_REWRITE"); name != "" {
+		v := contents()
+		for i := 0; ; i++ {
+			if err := WriteFileSync(name, v[i%2], 0o600); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+	}
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	name := filepath.Join(dir, "item.json")
+	v := contents()
+	for round, wait := range []time.Duration{5, 20, 50, 120} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriteFileSyncKill9$")
+		cmd.Env = append(os.Environ(), "MUGAI_FSUTIL_REWRITE="+name)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(wait * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		b, err := os.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) && round == 0 {
+			continue // killed before the first rename
+		}
+		if err != nil || !bytes.Equal(b, v[0]) && !bytes.Equal(b, v[1]) {
+			t.Fatalf("after kill -9: %d bytes, %v: neither version", len(b), err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // FS is a Quarantine in a local folder:
@@ -74,13 +74,6 @@ func NewFS(dir string) (*FS, error) {
 
 func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id) }
 
-// newID returns a sortable ID: UTC time and 16 random hex digits.
-func newID(t time.Time) string {
-	var b [8]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
-
 // Put implements Quarantine.
 func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	if err := ctx.Err(); err != nil {
@@ -91,7 +84,7 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 	}
 	item.Created = item.Created.UTC()
 	if item.ID == "" {
-		item.ID = newID(item.Created)
+		item.ID = ids.New(item.Created)
 	} else if !ValidID(item.ID) {
 		return "", ErrInvalidID
 	}
@@ -130,10 +123,8 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 		return "", fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
 	}
 	item.SHA256, item.Size = sum, n
+	// The record's write fsyncs the folder, which covers both names.
 	if err := writeJSON(filepath.Join(tmp, itemFile), &item); err != nil {
-		return "", err
-	}
-	if err := syncDir(tmp); err != nil {
 		return "", err
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
@@ -259,14 +250,7 @@ func (s *FS) SetState(ctx context.Context, id string, st State, by string) error
 	it.State, it.StateChanged, it.StateBy = st, s.now().UTC(), by
 	// The record changes first: a crash after it leaves an original
 	// that is marked purged, never a held item without its original.
-	tmp := filepath.Join(s.itemDir(id), itemFile+".tmp")
-	if err := writeJSON(tmp, &it); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(s.itemDir(id), itemFile)); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := syncDir(s.itemDir(id)); err != nil {
+	if err := writeJSON(filepath.Join(s.itemDir(id), itemFile), &it); err != nil {
 		return err
 	}
 	if st == Purged {
@@ -287,9 +271,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b [8]byte
-	rand.Read(b[:])
-	gone := filepath.Join(s.dir, "tmp", id+".del-"+hex.EncodeToString(b[:]))
+	gone := filepath.Join(s.dir, "tmp", id+".del-"+ids.Token())
 	if err := os.Rename(s.itemDir(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound
@@ -302,7 +284,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	return os.RemoveAll(gone)
 }
 
-// writeJSON writes v to name and fsyncs it.
+// writeJSON replaces name with v durably and atomically.
 func writeJSON(name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

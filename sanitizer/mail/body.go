@@ -205,31 +205,14 @@ func needsCleaning(s string) bool {
 	return false
 }
 
-// urlRe finds URLs in plain text. Japanese text often follows a URL
-// without a space, so CJK and full-width characters end it.
-var urlRe = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'` + "`" + `\x{3000}-\x{30FF}\x{3400}-\x{9FFF}\x{F900}-\x{FAFF}\x{FF00}-\x{FFEF}]+`)
-
-// applyLinks applies the links policy to the URLs in one line of text.
+// applyLinks applies the links policy to the URLs in one line of text,
+// the same way as the HTML converter does to the text of an HTML body.
 func (w *walker) applyLinks(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	return urlRe.ReplaceAllStringFunc(s, func(u string) string {
-		trail := ""
-		for len(u) > 0 && strings.ContainsRune(".,;:!?)]}", rune(u[len(u)-1])) {
-			trail = u[len(u)-1:] + trail
-			u = u[:len(u)-1]
-		}
+	return text.ApplyLinks(s, w.o.Links, func(u string) {
 		w.addURL(u)
-		switch w.o.Links {
-		case LinksKeep:
-			return u + trail
-		case LinksRemove:
+		if w.o.Links != LinksKeep {
 			w.stats.linksChanged++
-			return "[リンク削除]" + trail
 		}
-		w.stats.linksChanged++
-		return text.Defang(u) + trail
 	})
 }
 

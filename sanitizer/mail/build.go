@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
 
+	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/sanitizer/text"
 )
 
@@ -315,9 +314,7 @@ func (l *lineBreaker) Write(p []byte) (int, error) {
 // newBoundary returns a boundary that cannot occur in quoted-printable
 // ("=" is always escaped there) or base64 ("_" is not in its alphabet).
 func newBoundary() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return "=_mugai_" + hex.EncodeToString(b[:])
+	return "=_mugai_" + ids.Token()
 }
 
 // summaryLine is the ASCII summary in X-Mugai-Sanitized.

@@ -1,12 +1,17 @@
 package mail
 
-import "text/template"
+import (
+	"text/template"
 
-// Links policies for URLs in the body.
+	"github.com/mugai-project/mugai/sanitizer/text"
+)
+
+// Links policies for URLs in the body, plain text and HTML alike (see
+// text.ApplyLinks).
 const (
-	LinksKeep   = "keep"
-	LinksDefang = "defang"
-	LinksRemove = "remove"
+	LinksKeep   = text.LinksKeep
+	LinksDefang = text.LinksDefang
+	LinksRemove = text.LinksRemove
 )
 
 // Options configure the mail handler. The zero value is the default.

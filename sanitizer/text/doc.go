@@ -17,6 +17,12 @@
 // hidden content and forms are dropped, links are kept, defanged or
 // removed, and every URL is listed for the report.
 //
+// ApplyLinks is the one links policy, for the text of HTML documents and
+// for plain-text mail bodies alike. It finds http, https and ftp URLs
+// written in text by RFC 3986's character set (section 2). Divergence:
+// an IRI's non-ASCII characters end the URL, as Japanese text often
+// follows a URL with no space between.
+//
 // Everything written is rebuilt from decoded characters; no input bytes
 // are passed through. Limits (input, line, token and output bytes,
 // nesting depth) return a *LimitError, and the caller withholds the item.

@@ -68,3 +68,13 @@ func ExampleSniff() {
 	// ISO-2022-JP
 	// ""
 }
+
+func ExampleApplyLinks() {
+	line := "詳細はhttps://www.example.lg.jp/infoをご覧ください。"
+	fmt.Println(text.ApplyLinks(line, text.LinksDefang, nil))
+	fmt.Println(text.ApplyLinks(line, text.LinksRemove, func(u string) { fmt.Println("found", u) }))
+	// Output:
+	// 詳細はhxxps://www[.]example[.]lg[.]jp/infoをご覧ください。
+	// found https://www.example.lg.jp/info
+	// 詳細は[リンク削除]をご覧ください。
+}

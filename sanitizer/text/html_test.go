@@ -245,7 +245,7 @@ func TestHTMLLinkModes(t *testing.T) {
 	}{
 		{LinksKeep, "詳細はこちら <https://www.example.lg.jp/a/b?c=d>、連絡先 info@example.jp、本文中の http://plain.example.com/x です。\n"},
 		{LinksDefang, "詳細はこちら <hxxps://www[.]example[.]lg[.]jp/a/b?c=d>、連絡先 info@example.jp、本文中の hxxp://plain[.]example[.]com/x です。\n"},
-		{LinksRemove, "詳細はこちら、連絡先 info@example.jp、本文中の http://plain.example.com/x です。\n"},
+		{LinksRemove, "詳細はこちら、連絡先 info@example.jp、本文中の [リンク削除] です。\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.links, func(t *testing.T) {
