@@ -206,6 +206,9 @@ func TestDisarmErrorsAsInProcess(t *testing.T) {
 	})
 }
 
+// corpusDir is mugai's malicious corpus.
+var corpusDir = filepath.Join("..", "..", "..", "fixtures")
+
 // TestCorpusAsInProcess runs every PDF of the malicious corpus (fixtures/)
 // through the sandbox and in process, without and (for the encrypted
 // ones) with their password, and asserts the same outcome.
@@ -214,8 +217,7 @@ func TestCorpusAsInProcess(t *testing.T) {
 		t.Skip("the corpus includes a 10,000-page file")
 	}
 	s := testSandbox(t)
-	dir := filepath.Join("..", "..", "..", "fixtures")
-	m, err := fixtures.Load(dir)
+	m, err := fixtures.Load(corpusDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +226,7 @@ func TestCorpusAsInProcess(t *testing.T) {
 		if e.Kind != "pdf" {
 			continue
 		}
-		in, err := os.ReadFile(filepath.Join(dir, e.Path))
+		in, err := os.ReadFile(filepath.Join(corpusDir, e.Path))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,6 +56,16 @@ func probeSandbox(t *testing.T, opts Options) *Sandbox {
 	return startSandbox(t, opts, probeWasm)
 }
 
+// mustGuest returns the embedded guest module.
+func mustGuest(t *testing.T) []byte {
+	t.Helper()
+	wasm, err := guestModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wasm
+}
+
 // startSandbox compiles wasm (from the shared cache) into a sandbox that
 // the test closes.
 func startSandbox(t *testing.T, opts Options, wasm []byte) *Sandbox {
