@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -89,7 +90,7 @@ func gzipHeaderName(s string) string {
 		}
 		b = append(b, byte(r))
 	}
-	name, _ := decodeName(b, false, nil, 0, false)
+	name, _ := zipsafe.DecodeName(b, false, nil, 0, false)
 	return name
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -109,9 +110,13 @@ const (
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// formatError marks an archive whose structure mugai refuses; zip, tar
+// and gzip alike.
+type formatError = zipsafe.FormatError
+
 func refuse(err error) error {
 	var le *limitError
-	var oe *overlapError
+	var oe *zipsafe.OverlapError
 	switch {
 	case errors.As(err, &le):
 		return &Error{Kind: ErrLimit, Err: err}

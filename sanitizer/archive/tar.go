@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 )
 
 // Tar rebuilds the tar archive read from r as a new zip written to w.
@@ -35,7 +37,7 @@ func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary
 		if err := bud.addEntry(); err != nil {
 			return sum, refuse(err)
 		}
-		name, cp := decodeName([]byte(h.Name), false, nil, 0, false)
+		name, cp := zipsafe.DecodeName([]byte(h.Name), false, nil, 0, false)
 		switch h.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
 		case tar.TypeDir:

@@ -3,13 +3,14 @@ package archive
 import (
 	"bufio"
 	"compress/bzip2"
-	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 )
 
 // Zip rebuilds the zip archive in r (size bytes) as a new zip written to
@@ -20,46 +21,50 @@ import (
 func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
 	ctx, bud := withBudget(ctx, opts)
-	dir, err := readZipDir(r, size, opts.MaxEntries)
+	dir, err := zipsafe.ReadDir(r, size, opts.MaxEntries)
+	var many *zipsafe.TooManyError
+	if errors.As(err, &many) {
+		err = &limitError{many.Error()}
+	}
 	if err != nil {
 		return nil, refuse(err)
 	}
 	sink := newZipSink(w)
 	sum := &Summary{}
-	var inf inflater
-	for _, e := range dir.entries {
+	var inf zipsafe.Inflater
+	for _, e := range dir.Entries {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		if e.localName != nil && string(e.localName) != string(e.rawName) {
+		if e.LocalName != nil && string(e.LocalName) != string(e.RawName) {
 			sum.NameMismatch++
 		}
-		if e.isDir() {
-			if e.usize != 0 || e.csize != 0 && e.flags&flagEncrypted == 0 {
-				sum.Members = append(sum.Members, MemberResult{Name: e.name, Outcome: Dropped, Detail: "a folder entry with content"})
+		if e.IsDir() {
+			if e.UncompressedSize != 0 || e.CompressedSize != 0 && e.Flags&zipsafe.FlagEncrypted == 0 {
+				sum.Members = append(sum.Members, MemberResult{Name: e.Name, Outcome: Dropped, Detail: "a folder entry with content"})
 			}
 			continue
 		}
-		switch t := e.unixType(); t {
+		switch t := e.UnixType(); t {
 		case 0, 0x8000: // not Unix-made, or a regular file
 		case 0xA000:
-			sum.Members = append(sum.Members, MemberResult{Name: e.name, Outcome: Dropped, Detail: "symbolic link"})
+			sum.Members = append(sum.Members, MemberResult{Name: e.Name, Outcome: Dropped, Detail: "symbolic link"})
 			continue
 		case 0x4000:
 			continue // a folder without the trailing slash
 		default:
-			sum.Members = append(sum.Members, MemberResult{Name: e.name, Outcome: Dropped, Detail: "device or special file"})
+			sum.Members = append(sum.Members, MemberResult{Name: e.Name, Outcome: Dropped, Detail: "device or special file"})
 			continue
 		}
 		if err := bud.addEntry(); err != nil {
 			return sum, refuse(err)
 		}
-		if e.cp932 {
+		if e.CP932 {
 			sum.CP932++
 		}
 		body, mr, err := b.openEntry(r, e, bud, &inf)
 		if err != nil {
-			res := MemberResult{Name: e.name, Outcome: Damaged, Detail: err.Error()}
+			res := MemberResult{Name: e.Name, Outcome: Damaged, Detail: err.Error()}
 			switch {
 			case errors.Is(err, errNeedPassword):
 				res.Outcome = Encrypted
@@ -69,7 +74,7 @@ func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Wri
 			sum.Members = append(sum.Members, res)
 			continue
 		}
-		if err := b.member(ctx, sum, sink, e.name, e.modified(), body, mr, e.flags&flagEncrypted != 0 && e.aes == nil); err != nil {
+		if err := b.member(ctx, sum, sink, e.Name, e.Modified(), body, mr, e.Flags&zipsafe.FlagEncrypted != 0 && e.AES == nil); err != nil {
 			return sum, err
 		}
 	}
@@ -80,32 +85,13 @@ func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Wri
 	return sum, nil
 }
 
-// inflater is one Deflate decompressor, reset for each entry in turn:
-// entries are read one after the other, each to its end or its
-// refusal, before the next is opened.
-type inflater struct {
-	br *bufio.Reader
-	fr io.ReadCloser
-}
-
-func (f *inflater) reset(src io.Reader) io.Reader {
-	if f.fr == nil {
-		f.br = bufio.NewReader(src)
-		f.fr = flate.NewReader(f.br)
-		return f.fr
-	}
-	f.br.Reset(src)
-	f.fr.(flate.Resetter).Reset(f.br, nil)
-	return f.fr
-}
-
 // openEntry returns a reader of the entry's content, decrypted and
 // decompressed (Deflate by inf), and its counting wrapper.
-func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget, inf *inflater) (io.Reader, *memberReader, error) {
-	data := io.NewSectionReader(r, e.dataOff, int64(e.csize))
-	method, checkCRC := e.method, true
+func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipsafe.Entry, bud *budget, inf *zipsafe.Inflater) (io.Reader, *memberReader, error) {
+	data := e.Data(r)
+	method, checkCRC := e.Method, true
 	var src io.Reader = data
-	if e.flags&flagEncrypted != 0 || e.method == methodAES {
+	if e.Flags&zipsafe.FlagEncrypted != 0 || e.Method == zipsafe.MethodAES {
 		if what := encryptionUnsupported(e); what != "" {
 			return nil, nil, fmt.Errorf("%w with %s, which mugai cannot open", errNeedPassword, what)
 		}
@@ -114,7 +100,7 @@ func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget, inf *infl
 		}
 		var err error
 		for _, pw := range passwordCandidates(b.Password) {
-			if e.aes != nil {
+			if e.AES != nil {
 				src, err = openAES(data, e, pw)
 			} else {
 				data.Seek(0, io.SeekStart)
@@ -127,32 +113,32 @@ func (b *Rebuilder) openEntry(r io.ReaderAt, e *zipEntry, bud *budget, inf *infl
 		if err != nil {
 			return nil, nil, err
 		}
-		if e.aes != nil {
-			method = e.aes.method
+		if e.AES != nil {
+			method = e.AES.Method
 			// AE-2 leaves the CRC out (zero) so as not to leak
 			// anything about the plaintext; the MAC covers it.
-			checkCRC = e.aes.version == 1
+			checkCRC = e.AES.Version == 1
 		}
 	}
 	var body io.Reader
 	switch method {
-	case methodStore:
-		plain := int64(e.csize)
-		if e.flags&flagEncrypted != 0 && e.aes == nil {
+	case zipsafe.MethodStore:
+		plain := int64(e.CompressedSize)
+		if e.Flags&zipsafe.FlagEncrypted != 0 && e.AES == nil {
 			plain -= zipCryptoHeaderLen
 		}
-		if plain != int64(e.usize) && e.aes == nil {
+		if plain != int64(e.UncompressedSize) && e.AES == nil {
 			return nil, nil, formatError("stored entry whose sizes differ")
 		}
 		body = src
-	case methodDeflate:
-		body = inf.reset(src)
-	case methodBzip2:
+	case zipsafe.MethodDeflate:
+		body = inf.Reset(src)
+	case zipsafe.MethodBzip2:
 		body = bzip2.NewReader(bufio.NewReader(src))
 	default:
 		return nil, nil, fmt.Errorf("compression method %d is not supported", method)
 	}
-	mr := newMemberReader(body, bud, int64(e.csize), int64(e.usize), e.crc, checkCRC)
+	mr := newMemberReader(body, bud, int64(e.CompressedSize), int64(e.UncompressedSize), e.CRC32, checkCRC)
 	return mr, mr, nil
 }
 
