@@ -18,6 +18,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 )
 
 // Options configure Disarm. The zero value is the safe default.
@@ -77,7 +79,7 @@ type outRel struct {
 }
 
 type outPart struct {
-	f      *zip.File
+	f      *zipsafe.Entry
 	name   string // zip entry name, as in the input
 	ct     string // output content type
 	img    string // "png", "jpeg", "gif" for images; "" for XML
@@ -364,7 +366,7 @@ func reencodeImage(p *pkg, op *outPart, w io.Writer, opts Options, removed map[s
 	return fmt.Errorf("office: internal: image format %q", op.img)
 }
 
-func decodeImage(p *pkg, f *zip.File, lim Limits) (image.Image, error) {
+func decodeImage(p *pkg, f *zipsafe.Entry, lim Limits) (image.Image, error) {
 	rc, err := p.open(f)
 	if err != nil {
 		return nil, err

@@ -415,6 +415,8 @@ func TestZipHygiene(t *testing.T) {
 		{"TooManyEntries", with(), Options{Limits: Limits{MaxEntries: 3}}, true},
 		{"PartTooLarge", clean, Options{Limits: Limits{MaxEntryBytes: 100}}, true},
 		{"OverlappingEntries", overlapping(t, clean), Options{}, false},
+		{"DataBeforeArchive", append([]byte("MZ"), clean...), Options{}, false},
+		{"DataAfterArchive", append(append([]byte{}, clean...), "trailer"...), Options{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
