@@ -14,7 +14,7 @@ import (
 )
 
 // testZip writes files with archive/zip: name, content, name, content…
-func testZip(t *testing.T, method uint16, files ...string) []byte {
+func testZip(t testing.TB, method uint16, files ...string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
