@@ -1,8 +1,6 @@
 package pdf
 
-import (
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-)
+import "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 // catalog rebuilds the document catalog (ISO 32000-1 §7.7.2).
 func (d *disarmer) catalog(root types.Dict) error {
