@@ -34,6 +34,25 @@ var (
 	imageFilters = set("DCTDecode", "JPXDecode", "JBIG2Decode", "CCITTFaxDecode")
 )
 
+// droppedKeys are the dictionary entries removed wherever they appear,
+// with the Removed category each counts under ("" for harmless leftovers
+// that are not reported).
+var droppedKeys = map[string]string{
+	"JS":                "javascript", // §12.6.4.16
+	"XFA":               "xfa",
+	"AF":                "embedded-file", // ISO 32000-2 §14.13
+	"Collection":        "embedded-file", // portable collections, §12.3.5
+	"RichMediaContent":  "richmedia",
+	"RichMediaSettings": "richmedia",
+	"3DD":               "3d",
+	"Metadata":          "",
+	"PieceInfo":         "",
+	"StructParent":      "",
+	"StructParents":     "",
+	"OPI":               "",
+	"Alternates":        "",
+}
+
 func set(ss ...string) map[string]bool {
 	m := make(map[string]bool, len(ss))
 	for _, s := range ss {

@@ -183,6 +183,13 @@ func (d *disarmer) dict(t types.Dict, depth int) error {
 		if err := d.tick(); err != nil {
 			return err
 		}
+		if cat, ok := droppedKeys[k]; ok {
+			if cat != "" {
+				d.removed.add(cat, 1)
+			}
+			delete(t, k)
+			continue
+		}
 		switch k {
 		case "AA":
 			d.removed.add("additional-actions", 1)
@@ -198,35 +205,12 @@ func (d *disarmer) dict(t types.Dict, depth int) error {
 			d.countActions(v, 0)
 			delete(t, k)
 			continue
-		case "JS":
-			d.removed.add("javascript", 1)
-			delete(t, k)
-			continue
 		case "JavaScript":
 			d.removed.add("javascript", d.countNameTree(v))
 			delete(t, k)
 			continue
 		case "EmbeddedFiles":
 			d.removed.add("embedded-file", d.countNameTree(v))
-			delete(t, k)
-			continue
-		case "XFA":
-			d.removed.add("xfa", 1)
-			delete(t, k)
-			continue
-		case "AF", "Collection":
-			d.removed.add("embedded-file", 1)
-			delete(t, k)
-			continue
-		case "RichMediaContent", "RichMediaSettings":
-			d.removed.add("richmedia", 1)
-			delete(t, k)
-			continue
-		case "3DD":
-			d.removed.add("3d", 1)
-			delete(t, k)
-			continue
-		case "Metadata", "PieceInfo", "StructParent", "StructParents", "OPI", "Alternates":
 			delete(t, k)
 			continue
 		case "A":
