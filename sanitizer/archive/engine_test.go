@@ -15,11 +15,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/memtest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
-
-	"github.com/mugai-project/mugai/internal/memtest"
 )
 
 // These tests run archives through the real engine with the archive
@@ -138,7 +138,7 @@ func TestEngineZipNesting(t *testing.T) {
 func TestEngineZipBomb(t *testing.T) {
 	stream := zerosDeflate(t, 3<<10)
 	in := buildZip([]rawEntry{
-		{name: []byte("zeros.txt"), method: methodDeflate, stored: stream, usize: 3 << 30},
+		{name: []byte("zeros.txt"), method: zipsafe.MethodDeflate, stored: stream, usize: 3 << 30},
 		deflated(t, "ok.txt", []byte("fine\n")),
 	})
 	e := newEngine(t, Options{})
@@ -164,10 +164,10 @@ func TestEngineZipBomb(t *testing.T) {
 func TestPPAPQuarantineRelease(t *testing.T) {
 	plain := []byte("見積書の本文\n")
 	crc := crc32.ChecksumIEEE(plain)
-	zipCrypto := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: flagEncrypted | flagUTF8, method: methodDeflate,
+	zipCrypto := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: zipsafe.FlagEncrypted | zipsafe.FlagUTF8, method: zipsafe.MethodDeflate,
 		stored: zipCryptoEncrypt("p@ss", deflateBytes(t, plain), crc), crc: crc, usize: uint32(len(plain))}})
-	aes := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: flagEncrypted | flagUTF8, method: methodAES,
-		stored: aesEncrypt(t, "p@ss", 3, deflateBytes(t, plain)), usize: uint32(len(plain)), extra: aesExtra(2, 3, methodDeflate)}})
+	aes := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: zipsafe.FlagEncrypted | zipsafe.FlagUTF8, method: zipsafe.MethodAES,
+		stored: aesEncrypt(t, "p@ss", 3, deflateBytes(t, plain)), usize: uint32(len(plain)), extra: aesExtra(2, 3, zipsafe.MethodDeflate)}})
 	sevenZip, err := os.ReadFile(filepath.Join("testdata", "ppap-aes256.zip"))
 	if err != nil {
 		t.Fatal(err)

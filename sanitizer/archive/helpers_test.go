@@ -18,6 +18,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -50,9 +51,16 @@ func deflateBytes(t testing.TB, b []byte) []byte {
 }
 
 func deflated(t testing.TB, name string, content []byte) rawEntry {
-	return rawEntry{name: []byte(name), method: methodDeflate, stored: deflateBytes(t, content),
+	return rawEntry{name: []byte(name), method: zipsafe.MethodDeflate, stored: deflateBytes(t, content),
 		crc: crc32.ChecksumIEEE(content), usize: uint32(len(content))}
 }
+
+// Record signatures of APPNOTE.TXT §4.3, for writing raw zips.
+const (
+	sigLocal   = 0x04034b50 // §4.3.7
+	sigCentral = 0x02014b50 // §4.3.12
+	sigEnd     = 0x06054b50 // §4.3.16
+)
 
 // buildZip lays out local headers, data, central directory and end record
 // (APPNOTE.TXT §4.3.6).

@@ -20,10 +20,13 @@
 // Macro-enabled and template main parts get the plain document type; the
 // Result says so, so that the output's name follows (.docm → .docx).
 //
-// The input zip is checked first (zipin.go): entry count, per-part and
-// total inflated size counted while inflating, compression ratio,
-// duplicate names (ASCII case-insensitive, Part 2 §9.1.1.4), traversal,
-// absolute and backslashed names, overlapping entries, encryption.
+// The input zip is read by archive/zipsafe, the strict reader archive
+// uses too (no data around or inside the archive, no overlapping entries,
+// size and CRC-32 checked against the central directory), and then
+// checked (zipin.go): entry count, per-part and total inflated size
+// counted while inflating, compression ratio, duplicate names (ASCII
+// case-insensitive, Part 2 §9.1.1.4), traversal, absolute and backslashed
+// names, encryption.
 //
 // VerifyOOXML is the independent check of the output (verify.go), written
 // against encoding/xml's namespace-resolving decoder and sharing no code
