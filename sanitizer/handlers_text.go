@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mugai-project/mugai/sanitizer/charset"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/text"
 )
@@ -13,7 +14,7 @@ import (
 // actText rewrites plain text, CSV and TSV as UTF-8 from the detected
 // charset, neutralizing spreadsheet formulas in CSV and TSV cells.
 func actText(ctx context.Context, job *Job) error {
-	opts := text.Options{Charset: text.Charset(job.Charset)}
+	opts := text.Options{Charset: charset.Charset(job.Charset)}
 	ext, kind := ".txt", detect.Text
 	switch job.Kind {
 	case detect.CSV:
@@ -38,7 +39,7 @@ func actText(ctx context.Context, job *Job) error {
 // hidden content are gone, links follow the policy, every URL is noted.
 func actHTML(ctx context.Context, job *Job) error {
 	out := job.Create(".txt", detect.Text)
-	src := text.Decoder(text.Charset(job.Charset), job.Input.Open())
+	src := charset.Decoder(charset.Charset(job.Charset), job.Input.Open())
 	res, err := text.HTMLToText(ctx, src, out, text.HTMLOptions{Links: job.Policy.Text.Links})
 	if err != nil {
 		return textError(err)
