@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -32,18 +33,7 @@ func newEngine(t testing.TB, opts Options) *sanitizer.Engine {
 
 func newEngineWith(t testing.TB, p sanitizer.Policy, opts Options) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{
-		Policy:    p,
-		TempDir:   t.TempDir(),
-		CacheDir:  t.TempDir(),
-		Handlers:  Handlers(opts),
-		Verifiers: Verifiers(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.New(t, sanitizer.Options{Policy: p, Handlers: Handlers(opts), Verifiers: Verifiers()}, nil)
 }
 
 func sanitize(t testing.TB, e *sanitizer.Engine, in sanitizer.Input) *sanitizer.Result {

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -138,6 +139,9 @@ type Rebuilder struct {
 	Sanitize SanitizeFunc
 	// Password opens encrypted zip entries (PPAP); empty for none.
 	Password string
+	// Tree, if set, is the item tree whose archives share one allowance
+	// (the engine's job.Tree); without one the archive has its own.
+	Tree *sanitizer.Tree
 }
 
 // Zip rebuilds the zip archive in r (size bytes) as a new zip written to
@@ -147,7 +151,7 @@ type Rebuilder struct {
 // refuses the whole archive; w then holds nothing usable.
 func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.budget(opts)
 	dir, err := readZipDir(r, size, opts.MaxEntries)
 	if err != nil {
 		return nil, refuse(err)
@@ -372,7 +376,7 @@ func passwordCandidates(pw string) []string {
 // are not UTF-8).
 func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.budget(opts)
 	tr := tar.NewReader(r)
 	sink := newZipSink(w)
 	sum := &Summary{}
@@ -428,7 +432,7 @@ func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary
 // (".tgz" becomes ".tar"). A stream of several members is refused.
 func (b *Rebuilder) Gzip(ctx context.Context, r io.Reader, size int64, outerName string, emit EmitFunc) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.budget(opts)
 	br := bufio.NewReader(r)
 	zr, err := gzip.NewReader(br)
 	if err != nil {

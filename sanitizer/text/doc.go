@@ -14,4 +14,7 @@
 // Everything written is rebuilt from decoded characters; no input bytes
 // are passed through. Limits (input, line, token and output bytes,
 // nesting depth) return a *LimitError, and the caller withholds the item.
+//
+// Handlers gives the engine its handlers for text, CSV, TSV and HTML, and
+// Verifiers the checks of what they write.
 package text
