@@ -10,6 +10,15 @@
 // Any error, limit, timeout, panic or failed check withholds the item:
 // nothing the engine did not build itself is ever returned (fail closed).
 // Inputs are held once, in memory up to a threshold and on disk above it.
+//
+// This package is the pipeline's contract only and knows no format: each
+// format package (sanitizer/pdf, image, text, office, archive, mail) gives
+// its Handlers and Verifiers, and the composition root (internal/app)
+// hands them to New together with the one PDF renderer that the PDF and
+// office handlers share as a Flattener. A kind without a handler, or an
+// output kind without a verifier, is withheld. Items nested in another
+// (Job.Child) belong to its Tree, which carries what they share: the
+// top-level item's ID and tree-wide allowances.
 package sanitizer
 
 import (

@@ -65,9 +65,9 @@ type budget struct {
 
 type budgetKey struct{}
 
-// budget returns the allowance of b.Tree, made for opts by the tree's
+// treeBudget returns the allowance of b.Tree, made for opts by the tree's
 // first archive, or a new one for this archive alone without a Tree.
-func (b *Rebuilder) budget(opts Options) *budget {
+func (b *Rebuilder) treeBudget(opts Options) *budget {
 	if b.Tree == nil {
 		return &budget{opts: opts}
 	}

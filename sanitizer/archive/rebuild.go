@@ -151,7 +151,7 @@ type Rebuilder struct {
 // refuses the whole archive; w then holds nothing usable.
 func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	bud := b.budget(opts)
+	bud := b.treeBudget(opts)
 	dir, err := readZipDir(r, size, opts.MaxEntries)
 	if err != nil {
 		return nil, refuse(err)
@@ -376,7 +376,7 @@ func passwordCandidates(pw string) []string {
 // are not UTF-8).
 func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	bud := b.budget(opts)
+	bud := b.treeBudget(opts)
 	tr := tar.NewReader(r)
 	sink := newZipSink(w)
 	sum := &Summary{}
@@ -432,7 +432,7 @@ func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary
 // (".tgz" becomes ".tar"). A stream of several members is refused.
 func (b *Rebuilder) Gzip(ctx context.Context, r io.Reader, size int64, outerName string, emit EmitFunc) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	bud := b.budget(opts)
+	bud := b.treeBudget(opts)
 	br := bufio.NewReader(r)
 	zr, err := gzip.NewReader(br)
 	if err != nil {

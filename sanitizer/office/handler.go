@@ -127,7 +127,7 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 }
 
 // legacy flattens the formats without a disarm: LibreOffice converts
-// them to PDF in its sandbox and the engine renders that PDF to images.
+// them to PDF in its sandbox and the Flattener renders that PDF to images.
 func (h *handler) legacy(ctx context.Context, job *sanitizer.Job) error {
 	if job.Action != sanitizer.Flatten {
 		return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to %s (flatten only)", job.Action, job.Kind))
@@ -187,7 +187,7 @@ func (c *conversion) remove() {
 }
 
 // flatten converts the document written to c under the sandbox and has
-// the engine render it into the job's image-only PDF output. When
+// the Flattener render it into the job's image-only PDF output. When
 // optional, a failed conversion is only noted (the job has another
 // output).
 func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion, optional bool) error {
