@@ -125,6 +125,36 @@ func TestEngineZipNesting(t *testing.T) {
 	}
 }
 
+// TestEngineNestedArchivesShareOneBudget: archives nested through the
+// engine (each one a child item of the one around it) draw on the entry
+// allowance of their item tree, so nesting cannot multiply it.
+func TestEngineNestedArchivesShareOneBudget(t *testing.T) {
+	var files []string
+	for i := range 15 {
+		files = append(files, fmt.Sprintf("%02d.txt", i), "x\n")
+	}
+	inner := string(testZip(t, files...))
+	outer := testZip(t, "a.zip", inner, "b.zip", inner)
+	tests := []struct {
+		max      int
+		withheld bool
+	}{
+		{20, true},  // 2 + 15 + 15 entries across the tree
+		{40, false}, // room for all 32
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			res := sanitize(t, newEngine(t, Options{MaxEntries: tt.max}), sanitizer.Input{Name: "outer.zip", Body: bytes.NewReader(outer)})
+			if res.Report.Withheld != tt.withheld {
+				t.Fatalf("withheld %v, want %v: %+v", res.Report.Withheld, tt.withheld, res.Report.Reasons)
+			}
+			if tt.withheld && res.Report.Reasons[0].Code != sanitizer.ReasonBomb {
+				t.Errorf("reason %+v, want %s", res.Report.Reasons, sanitizer.ReasonBomb)
+			}
+		})
+	}
+}
+
 func TestEngineZipBomb(t *testing.T) {
 	stream := zerosDeflate(t, 3<<10)
 	in := buildZip([]rawEntry{
