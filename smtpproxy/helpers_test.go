@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/mail"
 )
@@ -27,17 +28,13 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func testEngine(t testing.TB) *sanitizer.Engine {
 	t.Helper()
-	// The mail handler as app.NewEngine wires it (package app is not
-	// imported here: it may come to import this package).
-	e, err := sanitizer.New(sanitizer.Options{
-		TempDir: t.TempDir(), Logger: testLogger(t),
+	// The mail handler as app.NewEngine wires it, with the formats of
+	// the parts (package app is not imported here: it may come to import
+	// this package).
+	return enginetest.New(t, sanitizer.Options{
+		Logger:   testLogger(t),
 		Handlers: mail.Handlers(mail.Options{}), Verifiers: mail.Verifiers(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	}, nil)
 }
 
 // testOptions are fast options on loopback: no delays.

@@ -92,7 +92,7 @@ func nestedZip(t testing.TB, n int) []byte {
 func TestZipNesting(t *testing.T) {
 	in := nestedZip(t, 20)
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	var out bytes.Buffer
 	sum, err := rb.Zip(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
 	if err != nil {
@@ -531,7 +531,7 @@ func TestTarLinks(t *testing.T) {
 	tw.Close()
 
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	var out bytes.Buffer
 	sum, err := rb.Tar(context.Background(), &buf, &out)
 	if err != nil {
@@ -557,7 +557,7 @@ func TestTarBombEntries(t *testing.T) {
 	}
 	tw.Close()
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Options: Options{MaxEntries: 20}, Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Options: Options{MaxEntries: 20}, Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	if _, err := rb.Tar(context.Background(), &buf, io.Discard); !IsLimit(err) {
 		t.Fatalf("err = %v, want the entry limit", err)
 	}
@@ -593,7 +593,7 @@ func TestGzip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSanitize{maxDepth: 3}
-			rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+			rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 			var got []string
 			sum, err := rb.Gzip(context.Background(), bytes.NewReader(tt.in), int64(len(tt.in)), tt.outer,
 				func(name string, kind detect.Kind, body io.Reader) error {
@@ -634,7 +634,7 @@ func TestGzipBomb(t *testing.T) {
 	b.Write(zerosDeflate(t, 256))
 	b.Write(make([]byte, 8))
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	_, err := rb.Gzip(context.Background(), bytes.NewReader(b.Bytes()), int64(b.Len()), "z.gz",
 		func(string, detect.Kind, io.Reader) error { return nil })
 	if !IsLimit(err) {

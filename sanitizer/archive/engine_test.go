@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/internal/memtest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -32,18 +33,7 @@ func newEngine(t testing.TB, opts Options) *sanitizer.Engine {
 
 func newEngineWith(t testing.TB, p sanitizer.Policy, opts Options) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{
-		Policy:    p,
-		TempDir:   t.TempDir(),
-		CacheDir:  t.TempDir(),
-		Handlers:  Handlers(opts),
-		Verifiers: Verifiers(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.New(t, sanitizer.Options{Policy: p, Handlers: Handlers(opts), Verifiers: Verifiers()}, nil)
 }
 
 func sanitize(t testing.TB, e *sanitizer.Engine, in sanitizer.Input) *sanitizer.Result {
@@ -132,6 +122,36 @@ func TestEngineZipNesting(t *testing.T) {
 	}
 	if depth != 4 {
 		t.Errorf("stopped after %d levels, want 4 (depth limit 3)", depth)
+	}
+}
+
+// TestEngineNestedArchivesShareOneBudget: archives nested through the
+// engine (each one a child item of the one around it) draw on the entry
+// allowance of their item tree, so nesting cannot multiply it.
+func TestEngineNestedArchivesShareOneBudget(t *testing.T) {
+	var files []string
+	for i := range 15 {
+		files = append(files, fmt.Sprintf("%02d.txt", i), "x\n")
+	}
+	inner := string(testZip(t, files...))
+	outer := testZip(t, "a.zip", inner, "b.zip", inner)
+	tests := []struct {
+		max      int
+		withheld bool
+	}{
+		{20, true},  // 2 + 15 + 15 entries across the tree
+		{40, false}, // room for all 32
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			res := sanitize(t, newEngine(t, Options{MaxEntries: tt.max}), sanitizer.Input{Name: "outer.zip", Body: bytes.NewReader(outer)})
+			if res.Report.Withheld != tt.withheld {
+				t.Fatalf("withheld %v, want %v: %+v", res.Report.Withheld, tt.withheld, res.Report.Reasons)
+			}
+			if tt.withheld && res.Report.Reasons[0].Code != sanitizer.ReasonBomb {
+				t.Errorf("reason %+v, want %s", res.Report.Reasons, sanitizer.ReasonBomb)
+			}
+		})
 	}
 }
 

@@ -67,7 +67,7 @@ func FuzzArchive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
 		fake := &fakeSanitize{maxDepth: 3}
-		rb := &Rebuilder{Options: opts, Password: "p@ss", Sanitize: fake.fn(opts, "p@ss")}
+		rb := &Rebuilder{Options: opts, Password: "p@ss", Sanitize: fake.fn(opts, "p@ss"), Tree: &fake.tree}
 		var out bytes.Buffer
 		if _, err := rb.Zip(ctx, bytes.NewReader(data), int64(len(data)), &out); err == nil {
 			if err := VerifyZip(nil)(ctx, bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {

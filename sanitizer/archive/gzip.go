@@ -19,7 +19,7 @@ import (
 // (".tgz" becomes ".tar"). A stream of several members is refused.
 func (b *Rebuilder) Gzip(ctx context.Context, r io.Reader, size int64, outerName string, emit EmitFunc) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.treeBudget(opts)
 	br := bufio.NewReader(r)
 	zr, err := gzip.NewReader(br)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
@@ -133,6 +134,9 @@ type Rebuilder struct {
 	Sanitize SanitizeFunc
 	// Password opens encrypted zip entries (PPAP); empty for none.
 	Password string
+	// Tree, if set, is the item tree whose archives share one allowance
+	// (the engine's job.Tree); without one the archive has its own.
+	Tree *sanitizer.Tree
 }
 
 // member runs one file through Sanitize and records the result.

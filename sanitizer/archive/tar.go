@@ -17,7 +17,7 @@ import (
 // are not UTF-8).
 func (b *Rebuilder) Tar(ctx context.Context, r io.Reader, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.treeBudget(opts)
 	tr := tar.NewReader(r)
 	sink := newZipSink(w)
 	sum := &Summary{}

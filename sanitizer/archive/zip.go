@@ -20,7 +20,7 @@ import (
 // refuses the whole archive; w then holds nothing usable.
 func (b *Rebuilder) Zip(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) (*Summary, error) {
 	opts := b.Options.withDefaults()
-	ctx, bud := withBudget(ctx, opts)
+	bud := b.treeBudget(opts)
 	dir, err := zipsafe.ReadDir(r, size, opts.MaxEntries)
 	var many *zipsafe.TooManyError
 	if errors.As(err, &many) {

@@ -19,15 +19,15 @@ import (
 
 	"github.com/h2non/filetype"
 
-	"github.com/mugai-project/mugai/sanitizer/text"
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 // Result is what Detect found.
 type Result struct {
 	Kind      Kind
-	MediaType string       // canonical media type of Kind
-	Charset   text.Charset // for text kinds
-	Findings  []Finding    // suspicious facts noticed on the way
+	MediaType string          // canonical media type of Kind
+	Charset   charset.Charset // for text kinds
+	Findings  []Finding       // suspicious facts noticed on the way
 }
 
 // Finding is a suspicious fact about an input, such as a name that hides
@@ -80,7 +80,7 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 
 // sniff returns the kind and, for text, the charset the text was
 // recognised in (sniffed once, here).
-func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, text.Charset) {
+func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.Charset) {
 	if size == 0 {
 		return Empty, ""
 	}
@@ -118,20 +118,20 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, text.Char
 		}
 		return k, ""
 	}
-	cs := text.Sniff(head)
+	cs := charset.Sniff(head)
 	if cs == "" {
 		return Unknown, ""
 	}
-	if cs == text.UTF16LE || cs == text.UTF16BE {
+	if cs == charset.UTF16LE || cs == charset.UTF16BE {
 		// Markup and headers are sniffed on the decoded text.
-		if u, err := io.ReadAll(io.LimitReader(text.Decoder(cs, bytes.NewReader(head)), SniffLen)); err == nil {
+		if u, err := io.ReadAll(io.LimitReader(charset.Decoder(cs, bytes.NewReader(head)), SniffLen)); err == nil {
 			head = u
 		}
 	}
 	k := textKind(head, name)
-	if k == HTML && cs != text.UTF16LE && cs != text.UTF16BE {
+	if k == HTML && cs != charset.UTF16LE && cs != charset.UTF16BE {
 		// A page's <meta charset> counts when its bytes do not decide.
-		if h := text.SniffHTML(head); h != "" {
+		if h := charset.SniffHTML(head); h != "" {
 			cs = h
 		}
 	}

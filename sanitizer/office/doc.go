@@ -37,9 +37,10 @@
 // --convert-to pdf) under bubblewrap with no network namespace access,
 // a read-only /usr, a private /tmp, only the document's work folder
 // writable, rlimits set by prlimit, and a deadline that kills the process
-// group; the engine's WebAssembly renderer then turns that PDF into
-// images. If bubblewrap or LibreOffice is missing, ConvertToPDF returns
-// ErrUnavailable and the handlers withhold the item with that reason.
+// group; the sandboxed WebAssembly renderer (HandlerOptions.Flattener,
+// sanitizer/render) then turns that PDF into images. If bubblewrap or
+// LibreOffice is missing, ConvertToPDF returns ErrUnavailable and the
+// handlers withhold the item with that reason.
 //
 // Where it diverges from the specifications and from Office:
 //   - EMF, WMF, SVG, TIFF and BMP images are dropped (metafiles have a long
