@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/text"
 )
@@ -226,7 +227,7 @@ func (w *walker) applyLinks(s string) string {
 			return u + trail
 		case LinksRemove:
 			w.stats.linksChanged++
-			return "[リンク削除]" + trail
+			return catalog.Text(catalog.Japanese, "notice.link_removed") + trail
 		}
 		w.stats.linksChanged++
 		return text.Defang(u) + trail
