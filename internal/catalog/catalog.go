@@ -46,6 +46,14 @@ type message struct {
 	forms map[plural.Form]string
 }
 
+// other is the message's words when no count chooses a form.
+func (m message) other() string {
+	if m.forms != nil {
+		return m.forms[plural.Other]
+	}
+	return m.text
+}
+
 type lang struct {
 	tag  language.Tag
 	msgs map[string]message
@@ -170,11 +178,7 @@ func Text(lang, key string, args ...any) string {
 	if !ok {
 		return key
 	}
-	s := m.text
-	if m.forms != nil {
-		s = m.forms[plural.Other]
-	}
-	return format(s, args)
+	return format(m.other(), args)
 }
 
 // N returns the words of key in language lang for the count n: the
@@ -185,15 +189,15 @@ func N(lang, key string, n int, args ...any) string {
 	if !ok {
 		return key
 	}
-	s := m.text
+	s := m.other()
 	if m.forms != nil {
 		i := n
 		if i < 0 {
 			i = -i
 		}
 		f := plural.Cardinal.MatchPlural(l.tag, i%10_000_000, 0, 0, 0, 0)
-		if s = m.forms[f]; s == "" {
-			s = m.forms[plural.Other]
+		if fs, ok := m.forms[f]; ok {
+			s = fs
 		}
 	}
 	return format(s, append([]any{n}, args...))
