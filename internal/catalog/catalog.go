@@ -233,6 +233,3 @@ func Supported(lang string) bool {
 	_, ok := get().langs[lang]
 	return ok
 }
-
-// Keys returns every key, sorted.
-func Keys() []string { return slices.Clone(get().keys) }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestEveryKeyIsUsed(t *testing.T) {
 	}
 	src := all.String()
 	quoted := func(s string) bool { return strings.Contains(src, `"`+s+`"`) }
-	for _, k := range Keys() {
+	for _, k := range get().keys {
 		if quoted(k) {
 			continue
 		}
@@ -152,4 +153,25 @@ func allowed(path, s string) bool {
 		}
 	}
 	return false
+}
+
+// keyLiteral is a quoted string that looks like a catalog key: one of the
+// catalog's sections, a dot, and more.
+var keyLiteral = regexp.MustCompile(`"((?:language|list|reason|summary|notice|relay|page|report)\.[a-z0-9_.-]*)"`)
+
+// TestEveryUsedKeyExists: a key named in code or a template is in the
+// catalog, so no page shows a bare key. Literals ending in "." or "_"
+// are the prefixes of the families above.
+func TestEveryUsedKeyExists(t *testing.T) {
+	for path, src := range sourceFiles(t) {
+		for _, m := range keyLiteral.FindAllStringSubmatch(src, -1) {
+			k := m[1]
+			if strings.HasSuffix(k, ".") || strings.HasSuffix(k, "_") {
+				continue
+			}
+			if !Has(k) {
+				t.Errorf("%s: %q is not in the catalog", path, k)
+			}
+		}
+	}
 }
