@@ -18,6 +18,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -56,12 +57,13 @@ func (e *uploadError) Error() string { return e.key + " " + e.arg }
 // its partial file is removed and nothing of it is recorded.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
-	t := messages[lang(r)]
+	t := words(lang(r))
 	fail := func(e *uploadError, name string) {
-		msg := t[e.key]
+		var args []any
 		if e.arg != "" {
-			msg = fmt.Sprintf(msg, e.arg)
+			args = append(args, e.arg)
 		}
+		msg := t("page."+e.key, args...)
 		s.record(r, ZoneUpload, audit.Event{Action: audit.UploadFailed, Name: name, Outcome: e.key})
 		// The rest of the body is not read: the connection closes.
 		w.Header().Set("Connection", "close")
@@ -450,12 +452,12 @@ type itemView struct {
 }
 
 func (s *Server) view(it *Item, l string) itemView {
-	t := messages[l]
-	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t["state_"+string(it.State)],
+	t := words(l)
+	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t("page.state." + string(it.State)),
 		Final: it.State.final(), Recipients: it.Recipients, Expires: it.Expires.Local().Format("2006-01-02 15:04"),
 		Report: reportLines(it.Report, l)}
 	if it.Approval != "" {
-		v.Approval = t["approval_"+it.Approval]
+		v.Approval = t("page.approval." + it.Approval)
 	}
 	if it.State == Held && it.Report != nil {
 		for _, rs := range it.Report.Reasons {
@@ -465,7 +467,7 @@ func (s *Server) view(it *Item, l string) itemView {
 		}
 	}
 	if it.Error != "" && it.Report == nil {
-		v.Report = append(v.Report, t["err_internal"])
+		v.Report = append(v.Report, t("page.err_internal"))
 	}
 	for _, o := range it.Outputs {
 		v.Outputs = append(v.Outputs, o.Name+" ("+humanSize(o.Size)+")")
@@ -484,7 +486,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	conflict := func() {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": messages[lang(r)]["err_unlock"]})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": catalog.Text(lang(r), "page.err_unlock")})
 	}
 	if it.State != Held || pw == "" || len(pw) > 1024 {
 		conflict()
@@ -511,7 +513,7 @@ type approvalRow struct {
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	if !sess.User.Role.CanApprove() {
-		http.Error(w, messages[lang(r)]["err_forbidden"], http.StatusForbidden)
+		http.Error(w, catalog.Text(lang(r), "page.err_forbidden"), http.StatusForbidden)
 		return
 	}
 	items, err := s.pendingApprovals(r.Context())
@@ -524,7 +526,7 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r))})
 	}
 	if r.URL.Query().Get("done") != "" {
-		p.Notice = messages[lang(r)]["approval_saved"]
+		p.Notice = catalog.Text(lang(r), "page.approval_saved")
 	}
 	s.render(w, r, ZoneUpload, "approvals", p, http.StatusOK)
 }
@@ -533,9 +535,9 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 // own upload (四つの目: a second person looks at it).
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
-	t := messages[lang(r)]
+	t := words(lang(r))
 	if !sess.User.Role.CanApprove() {
-		http.Error(w, t["err_forbidden"], http.StatusForbidden)
+		http.Error(w, t("page.err_forbidden"), http.StatusForbidden)
 		return
 	}
 	it, err := s.item(r.Context(), r.PathValue("id"))
@@ -544,7 +546,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if it.Owner == sess.User.Name {
-		http.Error(w, t["err_self_approve"], http.StatusForbidden)
+		http.Error(w, t("page.err_self_approve"), http.StatusForbidden)
 		return
 	}
 	decision, action := ApprovalApproved, audit.Approve
@@ -553,7 +555,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
 		decision, sess.User.Name, it.ID)); err != nil || n == 0 {
-		http.Error(w, t["err_not_pending"], http.StatusConflict)
+		http.Error(w, t("page.err_not_pending"), http.StatusConflict)
 		return
 	}
 	sums := make([]string, len(it.Outputs))
