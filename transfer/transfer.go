@@ -155,10 +155,10 @@ const (
 
 // Server runs the two sites.
 type Server struct {
-	opts      Options
-	db        *sql.DB
-	users     *auth.Local
-	audit     *audit.Log
+	opts    Options
+	db      *sql.DB
+	users   *auth.Local
+	audit   *audit.Log
 	eng     *sanitizer.Engine
 	q       store.Quarantine
 	limiter *auth.Limiter

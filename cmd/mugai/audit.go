@@ -5,11 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/audit"
-	"github.com/mugai-project/mugai/internal/auth"
 )
 
 // runAudit implements `mugai audit export [-data DIR | -config FILE] [--since T] [--until T] [--format csv|jsonl]`.
@@ -54,7 +53,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitUsage
 	}
-	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
+	db, err := app.OpenDB(ctx, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitInternal

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
-	"github.com/mugai-project/mugai/sanitizer"
 )
 
 // runConfig implements `mugai config check [-config FILE]` and
@@ -29,17 +29,14 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitUsage
 		}
 		c, err := loadConfig(*file)
+		if err == nil {
+			err = app.Check(&c)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai config: %v\n", err)
 			return exitUsage
 		}
-		if c.Process.Policy != "" {
-			if _, err := sanitizer.LoadPolicyFile(c.Process.Policy); err != nil {
-				fmt.Fprintf(stderr, "mugai config: process.policy: %v\n", err)
-				return exitUsage
-			}
-		}
-		fmt.Fprintf(stdout, "ok: SMTP %s for %v, data in %s, delivery to %s\n", c.SMTP.Listen, c.SMTP.Domains, c.DataDir, deliveryTarget(&c))
+		fmt.Fprintf(stdout, "ok: SMTP %s for %v, data in %s, delivery to %s\n", c.SMTP.Listen, c.SMTP.Domains, c.DataDir, app.DeliveryTarget(&c))
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "mugai config: unknown subcommand %q\n", args[0])
@@ -53,11 +50,4 @@ func loadConfig(file string) (config.Config, error) {
 		return c, c.Check()
 	}
 	return config.Load(file)
-}
-
-func deliveryTarget(c *config.Config) string {
-	if c.Deliver.Relay != "" {
-		return c.Deliver.Relay
-	}
-	return "Maildir " + c.DataDir + "/maildir"
 }

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/auth"
 )
 
@@ -38,10 +38,7 @@ func dataDirFlags(fs *flag.FlagSet) func() (string, error) {
 
 // openUsers opens the user table in DATA/mugai.db.
 func openUsers(ctx context.Context, data string) (*auth.Local, func(), error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, nil, err
-	}
-	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
+	db, err := app.OpenDB(ctx, data)
 	if err != nil {
 		return nil, nil, err
 	}

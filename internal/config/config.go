@@ -52,45 +52,45 @@ type Log struct {
 
 // SMTP is the Internet-side listener.
 type SMTP struct {
-	Listen              string   `toml:"listen"`
-	Hostname            string   `toml:"hostname"`
-	Domains             []string `toml:"domains"`
-	AllowNets           []string `toml:"allow_nets"`
-	MaxMessageBytes     int64    `toml:"max_message_bytes"`
-	MaxRecipients       int      `toml:"max_recipients"`
-	MaxLineLength       int      `toml:"max_line_length"`
+	Listen              string             `toml:"listen"`
+	Hostname            string             `toml:"hostname"`
+	Domains             []string           `toml:"domains"`
+	AllowNets           []string           `toml:"allow_nets"`
+	MaxMessageBytes     int64              `toml:"max_message_bytes"`
+	MaxRecipients       int                `toml:"max_recipients"`
+	MaxLineLength       int                `toml:"max_line_length"`
 	CommandTimeout      sanitizer.Duration `toml:"command_timeout"`
 	DataTimeout         sanitizer.Duration `toml:"data_timeout"`
 	WriteTimeout        sanitizer.Duration `toml:"write_timeout"`
-	MaxConnections      int      `toml:"max_connections"`
-	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
-	TLSCert             string   `toml:"tls_cert"`
-	TLSKey              string   `toml:"tls_key"`
+	MaxConnections      int                `toml:"max_connections"`
+	MaxConnectionsPerIP int                `toml:"max_connections_per_ip"`
+	TLSCert             string             `toml:"tls_cert"`
+	TLSKey              string             `toml:"tls_key"`
 	DrainTimeout        sanitizer.Duration `toml:"drain_timeout"`
 }
 
 // Process is the sanitizing step.
 type Process struct {
-	Workers   int      `toml:"workers"`
+	Workers   int                `toml:"workers"`
 	Timeout   sanitizer.Duration `toml:"timeout"`
 	Retention sanitizer.Duration `toml:"retention"`
-	Policy    string   `toml:"policy"`
+	Policy    string             `toml:"policy"`
 }
 
 // Remote is an outgoing SMTP peer.
 type Remote struct {
-	Relay              string   `toml:"relay"`
-	StartTLS           bool     `toml:"starttls"`
-	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
-	Username           string   `toml:"username"`
-	Password           string   `toml:"password"`
+	Relay              string             `toml:"relay"`
+	StartTLS           bool               `toml:"starttls"`
+	InsecureSkipVerify bool               `toml:"insecure_skip_verify"`
+	Username           string             `toml:"username"`
+	Password           string             `toml:"password"`
 	Timeout            sanitizer.Duration `toml:"timeout"`
 }
 
 // Deliver is the LGWAN side.
 type Deliver struct {
 	Remote
-	Workers      int      `toml:"workers"`
+	Workers      int                `toml:"workers"`
 	RetryInitial sanitizer.Duration `toml:"retry_initial"`
 	RetryMax     sanitizer.Duration `toml:"retry_max"`
 	Lifetime     sanitizer.Duration `toml:"lifetime"`
@@ -110,22 +110,24 @@ type Quarantine struct {
 // Web configures the transfer sites: the upload site in the Internet
 // zone and the download site in the LGWAN zone.
 type Web struct {
-	UploadListen   string   `toml:"upload_listen"`   // "" with download_listen "" disables the sites
-	DownloadListen string   `toml:"download_listen"` //
-	TLSCert        string   `toml:"tls_cert"`
-	TLSKey         string   `toml:"tls_key"`
-	PlainHTTP      bool     `toml:"plain_http"` // only when both addresses are loopback
+	UploadListen   string             `toml:"upload_listen"`   // "" with download_listen "" disables the sites
+	DownloadListen string             `toml:"download_listen"` //
+	TLSCert        string             `toml:"tls_cert"`
+	TLSKey         string             `toml:"tls_key"`
+	PlainHTTP      bool               `toml:"plain_http"` // only when both addresses are loopback
 	Expiry         sanitizer.Duration `toml:"expiry"`
-	Approval       bool     `toml:"approval"`
-	MaxUploadBytes int64    `toml:"max_upload_bytes"`
-	MaxFiles       int      `toml:"max_files"`
-	Workers        int      `toml:"workers"`
+	Approval       bool               `toml:"approval"`
+	MaxUploadBytes int64              `toml:"max_upload_bytes"`
+	MaxFiles       int                `toml:"max_files"`
+	Workers        int                `toml:"workers"`
 }
 
 // Scanner points at an optional antivirus engine.
 type Scanner struct {
 	Clamd string `toml:"clamd"` // unix:/path or tcp:host:port; "" = no scanner
 }
+
+func dur(d time.Duration) sanitizer.Duration { return sanitizer.Duration{Duration: d} }
 
 // Default returns the configuration used without a file.
 func Default() Config {
@@ -135,19 +137,19 @@ func Default() Config {
 		SMTP: SMTP{
 			Listen: ":2525", Domains: []string{"localhost", "localhost.localdomain"}, AllowNets: []string{},
 			MaxMessageBytes: 25 << 20, MaxRecipients: 100, MaxLineLength: 2000,
-			CommandTimeout: sanitizer.Duration{5 * time.Minute}, DataTimeout: sanitizer.Duration{10 * time.Minute}, WriteTimeout: sanitizer.Duration{time.Minute},
-			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: sanitizer.Duration{30 * time.Second},
+			CommandTimeout: dur(5 * time.Minute), DataTimeout: dur(10 * time.Minute), WriteTimeout: dur(time.Minute),
+			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
 		},
-		Process: Process{Workers: 8, Timeout: sanitizer.Duration{5 * time.Minute}, Retention: sanitizer.Duration{180 * 24 * time.Hour}},
+		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
 		Deliver: Deliver{
-			Remote:  Remote{Timeout: sanitizer.Duration{5 * time.Minute}},
-			Workers: 16, RetryInitial: sanitizer.Duration{time.Minute}, RetryMax: sanitizer.Duration{time.Hour},
-			Lifetime: sanitizer.Duration{120 * time.Hour}, ScanInterval: sanitizer.Duration{30 * time.Second},
+			Remote:  Remote{Timeout: dur(5 * time.Minute)},
+			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
+			Lifetime: dur(120 * time.Hour), ScanInterval: dur(30 * time.Second),
 		},
-		ReturnPath: Remote{Timeout: sanitizer.Duration{5 * time.Minute}},
+		ReturnPath: Remote{Timeout: dur(5 * time.Minute)},
 		Admin:      Admin{Listen: "127.0.0.1:9025"},
 		Web: Web{
-			UploadListen: ":8080", DownloadListen: ":8081", Expiry: sanitizer.Duration{7 * 24 * time.Hour},
+			UploadListen: ":8080", DownloadListen: ":8081", Expiry: dur(7 * 24 * time.Hour),
 			MaxUploadBytes: 100 << 20, MaxFiles: 20, Workers: 2,
 		},
 	}

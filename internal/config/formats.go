@@ -95,7 +95,7 @@ func defaultFormats(c *Config) {
 		JPEGQuality: 90,
 		Limits: OfficeLimits{MaxEntries: 10_000, MaxTotalBytes: 512 << 20, MaxEntryBytes: 256 << 20, MaxRatio: 200,
 			MaxXMLDepth: 256, MaxAttrs: 512, MaxImagePixels: 50_000_000, MaxCapture: 200_000},
-		Convert: OfficeConvert{Soffice: "soffice", Bwrap: "bwrap", Prlimit: "prlimit", Timeout: sanitizer.Duration{Duration: 90 * time.Second},
+		Convert: OfficeConvert{Soffice: "soffice", Bwrap: "bwrap", Prlimit: "prlimit", Timeout: dur(90 * time.Second),
 			MaxMemory: 4 << 30, MaxFile: 512 << 20, MaxFiles: 1024},
 	}
 	c.Mail = Mail{Charset: "UTF-8", InlineImages: "drop", MaxHeaders: 1000, MaxHeaderBytes: 1 << 20, MaxHeaderLineBytes: 64 << 10,
