@@ -62,7 +62,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-
 // TestPolicyFileWins: the [pdf], [image] and [text] sections give the
 // policy's values, and a field the process.policy file sets wins.
 func TestPolicyFileWins(t *testing.T) {
