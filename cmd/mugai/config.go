@@ -13,21 +13,27 @@ import (
 // runConfig implements `mugai config check [-config FILE]` and
 // `mugai config example`.
 func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: mugai config check [-config FILE] | mugai config example")
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("config", "", "configuration file; default: the built-in defaults")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: mugai config check [-config FILE] | mugai config example") }
+	// -config goes before or after the subcommand.
+	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	switch args[0] {
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	sub := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return exitUsage
+	}
+	switch sub {
 	case "example":
 		io.WriteString(stdout, config.Example())
 		return exitOK
 	case "check":
-		fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		file := fs.String("config", "", "configuration file; default: the built-in defaults")
-		if err := fs.Parse(args[1:]); err != nil {
-			return exitUsage
-		}
 		c, err := loadConfig(*file)
 		if err == nil {
 			err = app.Check(&c)
@@ -39,7 +45,7 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stdout, "ok: SMTP %s for %v, data in %s, delivery to %s\n", c.SMTP.Listen, c.SMTP.Domains, c.DataDir, app.DeliveryTarget(&c))
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "mugai config: unknown subcommand %q\n", args[0])
+	fmt.Fprintf(stderr, "mugai config: unknown subcommand %q\n", sub)
 	return exitUsage
 }
 
