@@ -317,7 +317,7 @@ func TestReceivedHeader(t *testing.T) {
 // open session may finish its message (250), and Shutdown returns.
 func TestGracefulShutdown(t *testing.T) {
 	o := testOptions(t)
-	r, err := New(o, testEngine(t), nil, nil)
+	r, err := newRelay(t, o, testEngine(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,6 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- r.Serve() }()
-	defer r.Close()
 	a := dialWire(t, r.Addr().String())
 	a.hello()
 	expectPrefix(t, "MAIL", a.cmd("MAIL FROM:<a@example.com>"), "250")

@@ -91,7 +91,7 @@ func (r *Relay) deliverScheduler() {
 			go func() {
 				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
 				if err := r.deliver(r.ctx, id); err != nil {
-					r.log.Error("deliver: local error", "msgid", id, "err", err)
+					r.log.Error("deliver: local error", "item_id", id, "err", err)
 				}
 			}()
 		}
@@ -143,7 +143,7 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 		}
 		return err
 	}
-	log := r.log.With("msgid", id, "kind", e.Kind)
+	log := r.log.With("item_id", id, "kind", e.Kind)
 	if e.Held {
 		return nil
 	}
@@ -248,7 +248,7 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 	if err := r.meta.SetState(ctx, e.ID, state, detail); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return err
 	}
-	r.log.Info("deliver: done", "msgid", e.ID, "state", state)
+	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
 	return r.outbox.remove(e.ID)
 }
 
@@ -381,7 +381,7 @@ func (r *Relay) deliverMaildir(e *Entry, pend []*RcptState) map[string]result {
 	for _, rc := range pend {
 		err := r.maildirPut(e, rc.Addr)
 		if err != nil {
-			r.log.Error("deliver: maildir", "msgid", e.ID, "rcpt", rc.Addr, "err", err)
+			r.log.Error("deliver: maildir", "item_id", e.ID, "rcpt", rc.Addr, "err", err)
 			results[rc.Addr] = result{reply: "451 4.3.0 local maildir error"}
 			continue
 		}

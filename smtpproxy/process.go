@@ -64,7 +64,7 @@ func (r *Relay) processWorker() {
 			err := r.process(r.ctx, id)
 			r.procBusy.Delete(id)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				r.log.Error("process: failed, will retry", "msgid", id, "err", err)
+				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
 				// A transient fault (disk, database): the scanner retries.
 			}
 		}
@@ -92,7 +92,7 @@ type verdict struct {
 //  5. the spool file removed, last
 func (r *Relay) process(ctx context.Context, id string) error {
 	path := filepath.Join(r.spool.incoming(), id)
-	log := r.log.With("msgid", id)
+	log := r.log.With("item_id", id)
 	if !r.outbox.exists(id) {
 		env, f, body, err := openSpooled(path)
 		if err != nil {
@@ -185,7 +185,7 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 	defer func() {
 		v.elapsed = time.Since(start)
 		if p := recover(); p != nil {
-			r.log.Error("process: sanitizer panic", "msgid", env.ID, "panic", fmt.Sprint(p))
+			r.log.Error("process: sanitizer panic", "item_id", env.ID, "panic", fmt.Sprint(p))
 			if v.res != nil {
 				v.res.Close()
 			}
@@ -205,7 +205,7 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 	// names the ID its original is kept under.
 	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
 	if err != nil {
-		r.log.Error("process: sanitizer error", "msgid", env.ID, "err", err)
+		r.log.Error("process: sanitizer error", "item_id", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal
 		if ctx.Err() != nil {
 			reason = sanitizer.ReasonTimeout
@@ -219,7 +219,7 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 			v.reason = res.Report.Reasons[0].Code
 		}
 		if !res.Report.Withheld {
-			r.log.Error("process: the sanitizer did not return one message", "msgid", env.ID, "outputs", len(res.Outputs))
+			r.log.Error("process: the sanitizer did not return one message", "item_id", env.ID, "outputs", len(res.Outputs))
 		}
 		return v
 	}

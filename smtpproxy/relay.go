@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +28,6 @@ type Relay struct {
 	engine     *sanitizer.Engine
 	quarantine store.Quarantine
 	meta       meta.Store
-	ownMeta    bool
 	spool      *spool
 	outbox     *outbox
 	allow      []netip.Prefix
@@ -49,13 +47,17 @@ type Relay struct {
 	wg     sync.WaitGroup
 }
 
-// New prepares a relay: it creates the data folders, recovers what a
-// crash left, and opens the quarantine q and the metadata database db
-// (each defaulting to its implementation in DataDir). The engine is the
-// caller's; Relay does not close it. db, if given, is the caller's too.
+// New prepares a relay: it creates the data folders and recovers what a
+// crash left. The engine, the quarantine q and the metadata database db
+// are required and stay the caller's; Relay closes none of them.
 func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Store) (*Relay, error) {
-	if engine == nil {
+	switch {
+	case engine == nil:
 		return nil, errors.New("smtpproxy: no sanitizer engine")
+	case q == nil:
+		return nil, errors.New("smtpproxy: no quarantine")
+	case db == nil:
+		return nil, errors.New("smtpproxy: no metadata database")
 	}
 	o := opts.withDefaults()
 	allow, err := ParseNets(o.AllowNets)
@@ -78,17 +80,6 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	}
 	if r.outbox, err = openOutbox(o.outboxDir()); err != nil {
 		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
-	}
-	if r.quarantine == nil {
-		if r.quarantine, err = store.NewFS(o.quarantineDir()); err != nil {
-			return nil, err
-		}
-	}
-	if r.meta == nil {
-		if r.meta, err = meta.OpenSQLite(context.Background(), filepath.Join(o.DataDir, "mugai.db")); err != nil {
-			return nil, err
-		}
-		r.ownMeta = true
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r, nil
@@ -185,14 +176,6 @@ func (r *Relay) Shutdown(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	return err
-}
-
-// Close releases the database if New opened it. Call after Shutdown.
-func (r *Relay) Close() error {
-	if r.ownMeta {
-		return r.meta.Close()
-	}
-	return nil
 }
 
 // slogPrintf adapts the logger to go-smtp's.

@@ -120,7 +120,7 @@ func (s *session) Data(r io.Reader) error {
 	if st, ok := s.conn.TLSConnectionState(); ok {
 		env.TLS = tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite)
 	}
-	log := s.log.With("msgid", env.ID)
+	log := s.log.With("item_id", env.ID)
 	// The DATA timeout spans the whole transfer; go-smtp's ReadTimeout
 	// covers each read only.
 	// It stays set after Data returns, so that go-smtp's draining of an

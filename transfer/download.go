@@ -128,7 +128,7 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.removeOutputs(r.Context(), it, Deleted); err != nil {
-		s.log.Error("delete", "item", it.ID, "err", err)
+		s.failure("delete", it.ID, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -120,7 +120,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		it.Recipients = recipients
 		if err := s.insertItem(r.Context(), it); err != nil {
 			os.Remove(filepath.Join(s.incoming, it.ID))
-			s.log.Error("upload", "err", err)
+			s.failure("upload", it.ID, err)
 			fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, it.Name)
 			return
 		}
@@ -154,7 +154,7 @@ func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 	path := filepath.Join(s.incoming, it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		s.log.Error("upload", "err", err)
+		s.failure("upload", it.ID, err)
 		return nil, &uploadError{status: http.StatusInternalServerError, key: "err_internal"}
 	}
 	h := sha256.New()
@@ -200,7 +200,7 @@ func (s *Server) enqueue(j job) {
 	default:
 		// The queue is full: the item stays "received" and is picked up
 		// at the next start.
-		s.log.Warn("sanitizing queue full", "item", j.id)
+		s.log.Warn("sanitizing queue full", "item_id", j.id)
 	}
 }
 
@@ -241,7 +241,7 @@ func (s *Server) startWorkers(ctx context.Context) {
 func (s *Server) process(ctx context.Context, j job) {
 	it, err := s.item(ctx, j.id)
 	if err != nil {
-		s.log.Error("process", "item", j.id, "err", err)
+		s.failure("process", j.id, err)
 		return
 	}
 	retry := j.password != ""
@@ -252,7 +252,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		}
 		_, rc, err := s.q.Get(ctx, it.ID)
 		if err != nil {
-			s.log.Error("process: original", "item", it.ID, "err", err)
+			s.failure("original", it.ID, err)
 			s.setState(ctx, it.ID, Held, "original unavailable")
 			return
 		}
@@ -263,7 +263,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		}
 		f, err := os.Open(filepath.Join(s.incoming, it.ID))
 		if err != nil {
-			s.log.Error("process: incoming file", "item", it.ID, "err", err)
+			s.failure("incoming", it.ID, err)
 			s.setState(ctx, it.ID, Withheld, "the uploaded file was lost")
 			return
 		}
@@ -276,7 +276,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start
 		}
-		s.log.Error("sanitize", "item", it.ID, "err", err)
+		s.failure("sanitize", it.ID, err)
 		s.finish(ctx, it, nil, Withheld, err.Error(), j)
 		return
 	}
@@ -284,7 +284,7 @@ func (s *Server) process(ctx context.Context, j job) {
 	rep := res.Report
 	if !retry {
 		if err := s.keepOriginal(ctx, it, res); err != nil {
-			s.log.Error("quarantine", "item", it.ID, "err", err)
+			s.failure("quarantine", it.ID, err)
 			s.finish(ctx, it, rep, Withheld, "quarantine: "+err.Error(), j)
 			return
 		}
@@ -299,13 +299,13 @@ func (s *Server) process(ctx context.Context, j job) {
 	}
 	if state == Done {
 		if err := s.storeOutputs(ctx, it.ID, res.Outputs); err != nil {
-			s.log.Error("outputs", "item", it.ID, "err", err)
+			s.failure("outputs", it.ID, err)
 			state = Withheld
 			rep.Withheld = true
 			rep.Reasons = append(rep.Reasons, sanitizer.NewReason(sanitizer.ReasonInternal, err.Error()))
 		} else if retry {
 			if err := s.q.SetState(ctx, it.ID, store.Released, j.by); err != nil {
-				s.log.Warn("quarantine release", "item", it.ID, "err", err)
+				s.log.Warn("quarantine release", "item_id", it.ID, "err", err)
 			}
 		}
 	}
@@ -396,7 +396,7 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, report=?, error=?, approval=? WHERE id=?`,
 		string(st), string(js), errText, approval, it.ID); err != nil {
-		s.log.Error("finish", "item", it.ID, "err", err)
+		s.failure("finish", it.ID, err)
 	}
 	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
 	if j.password != "" {

@@ -302,6 +302,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 // record writes an audit event with the request's zone and address.
 func (s *Server) record(r *http.Request, zone string, e audit.Event) {
 	e.Zone, e.IP = zone, clientIP(r)
+	s.metrics.count(e)
 	if e.User == "" {
 		if sess := session(r); sess != nil {
 			e.User = sess.User.Name

@@ -67,7 +67,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
-	maps.Copy(verifiers, office.Verifiers())
+	maps.Copy(verifiers, office.VerifiersFor(o.Office))
 	maps.Copy(verifiers, archive.Verifiers())
 	maps.Copy(verifiers, mail.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)
