@@ -64,7 +64,7 @@ func (r *Relay) processWorker() {
 			err := r.process(r.ctx, id)
 			r.procBusy.Delete(id)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				r.log.Error("process: failed, will retry", "msgid", id, "err", err)
+				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
 				// A transient fault (disk, database): the scanner retries.
 			}
 		}
@@ -92,23 +92,31 @@ type verdict struct {
 //  5. the spool file removed, last
 func (r *Relay) process(ctx context.Context, id string) error {
 	path := filepath.Join(r.spool.incoming(), id)
-	log := r.log.With("msgid", id)
+	log := r.log.With("item_id", id)
+	left := false // the message has left the spool
 	if !r.outbox.exists(id) {
 		env, f, body, err := openSpooled(path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		tries, err := r.spool.startTry(id)
+		crashes, err := r.spool.startTry(id)
 		if err != nil {
 			return fmt.Errorf("recording the attempt: %w", err)
 		}
+		// Every return below is a clean end (done, failed or cut short
+		// by a shutdown); only a crash skips this.
+		defer func() {
+			if !left {
+				r.spool.endTry(id, crashes)
+			}
+		}()
 		var v verdict
-		if tries > maxTries {
-			log.Error("process: processing stopped the process before; withholding without parsing", "tries", tries-1)
+		if crashes >= maxTries {
+			log.Error("process: processing crashed the process before; withholding without parsing", "crashes", crashes)
 			v = verdict{reason: sanitizer.ReasonInternal, report: &sanitizer.Report{
 				ID: env.ID, Name: "message.eml", Withheld: true, Started: time.Now().UTC(), SHA256: sha256Section(body),
-				Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonInternal, fmt.Sprintf("processing was interrupted %d times", tries-1))},
+				Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonInternal, fmt.Sprintf("processing crashed the process %d times", crashes))},
 			}}
 		} else {
 			v = r.sanitize(ctx, env, body)
@@ -121,6 +129,10 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		if err := ctx.Err(); err != nil {
 			return err // shutting down: redo on the next start
 		}
+		// From here on only records are written: a shutdown does not
+		// cut them half way.
+		ctx, cancel := bookkeeping(ctx)
+		defer cancel()
 		action := "notice"
 		if v.output != nil {
 			action = string(v.report.Action)
@@ -172,6 +184,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		return err
 	}
 	r.spool.doneTries(id)
+	left = true
 	r.wakeDeliver()
 	return nil
 }
