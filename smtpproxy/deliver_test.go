@@ -58,8 +58,11 @@ type fakeMTA struct {
 	// fault returns the reply for the n-th DATA (from 1), nil for 250.
 	fault     func(n int) error
 	rcptFault func(rcpt string) error
-	n         int
-	got       []fakeMsg
+	// delay is how long each DATA takes before its reply, as a busy
+	// MTA's would: it keeps deliveries in flight.
+	delay time.Duration
+	n     int
+	got   []fakeMsg
 }
 
 type fakeMsg struct {
@@ -120,6 +123,7 @@ func (s *fakeSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	time.Sleep(s.f.delay)
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
 	s.f.n++
@@ -183,7 +187,7 @@ func TestMaildirDelivery(t *testing.T) {
 // recipients a notice and keeps the original.
 func TestSanitizerPanic(t *testing.T) {
 	o := testOptions(t)
-	o.hooks.sanitizeHook = func() { panic("boom") }
+	o.hooks.sanitizeHook = func(context.Context) { panic("boom") }
 	r := startRelay(t, o)
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
 		t.Fatal(err)
@@ -206,7 +210,7 @@ func TestSanitizerTimeout(t *testing.T) {
 	o := testOptions(t)
 	o.ProcessTimeout = time.Millisecond
 	// The deadline has passed before the engine starts.
-	o.hooks.sanitizeHook = func() { time.Sleep(20 * time.Millisecond) }
+	o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
 	r := startRelay(t, o)
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, mixedMessage); err != nil {
 		t.Fatal(err)
@@ -433,7 +437,7 @@ func TestCrashLoopWithheld(t *testing.T) {
 	}
 	o.Listen = "127.0.0.1:0"
 	parsed := false
-	o.hooks.sanitizeHook = func() { parsed = true }
+	o.hooks.sanitizeHook = func(context.Context) { parsed = true }
 	r := startRelay(t, o)
 	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
 	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; strings.Contains(got, "Hello, this is a test.") {
@@ -445,6 +449,9 @@ func TestCrashLoopWithheld(t *testing.T) {
 	items, _ := r.quarantine.List(context.Background(), store.Filter{})
 	if len(items) != 1 || items[0].ID != ids[0] {
 		t.Fatalf("held: %+v", items)
+	}
+	if rep := string(items[0].Report); !strings.Contains(rep, "crashed the process 3 times") {
+		t.Errorf("the report does not say the process crashed: %s", rep)
 	}
 	if _, err := os.Stat(filepath.Join(r.spool.tries(), ids[0])); !os.IsNotExist(err) {
 		t.Errorf("the attempt count outlived the spool entry: %v", err)

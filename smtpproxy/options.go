@@ -1,6 +1,7 @@
 package smtpproxy
 
 import (
+	"context"
 	"crypto/tls"
 	"log/slog"
 	"os"
@@ -92,7 +93,7 @@ type hooks struct {
 	// spoolWriter wraps the spool file writer (disk-full test).
 	spoolWriter func(w writeSyncer) writeSyncer
 	// sanitize, if set, replaces the engine call (panic test).
-	sanitizeHook func()
+	sanitizeHook func(ctx context.Context)
 }
 
 // DefaultDomains are the recipient domains of an unconfigured relay.

@@ -212,7 +212,7 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 		}
 	}()
 	if h := r.opts.hooks.sanitizeHook; h != nil {
-		h()
+		h(ctx)
 	}
 	// The message ID is the item ID: the notice in the sanitized message
 	// names the ID its original is kept under.
