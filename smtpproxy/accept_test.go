@@ -363,3 +363,43 @@ func mustList(t *testing.T, dir string) []string {
 	}
 	return ids
 }
+
+// TestRecipientRouting sends recipients in served domains whose local
+// parts would route the message on elsewhere (an address in the local
+// part, the percent hack, a bang path, the same quoted): each is refused
+// with 550 5.1.3. Quoted local parts without routing characters are
+// kept quoted, and the domain is normalized.
+func TestRecipientRouting(t *testing.T) {
+	r := startAcceptOnly(t, testOptions(t))
+	for _, rcpt := range []string{
+		"victim@gmail.com@lg.example.jp",
+		"victim%gmail.com@lg.example.jp",
+		"victim!gmail.com@lg.example.jp",
+		"gmail.com!victim@lg.example.jp",
+		`"victim@gmail.com"@lg.example.jp`,
+		`"victim%gmail.com"@LG.example.JP.`,
+		`"victim\@gmail.com"@lg.example.jp`,
+	} {
+		t.Run(rcpt, func(t *testing.T) {
+			w := dialWire(t, r.Addr().String())
+			w.hello()
+			expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+			expectPrefix(t, "RCPT "+rcpt, w.cmd("RCPT TO:<"+rcpt+">"), "550 5.1.3")
+		})
+	}
+	if n := len(spooled(t, r)); n != 0 {
+		t.Fatalf("%d messages spooled", n)
+	}
+	w := dialWire(t, r.Addr().String())
+	w.hello()
+	expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+	expectPrefix(t, "RCPT quoted", w.cmd(`RCPT TO:<"john doe"@LG.Example.JP.>`), "250")
+	expectPrefix(t, "RCPT plain", w.cmd(`RCPT TO:<user.name+tag@lg.example.jp>`), "250")
+	expectPrefix(t, "DATA", w.cmd("DATA"), "354")
+	w.send(simpleMessage + ".\r\n")
+	expectPrefix(t, "end of data", w.reply(), "250")
+	m := spooled(t, r)
+	if len(m) != 1 || !strings.Contains(m[0], `"to":["\"john doe\"@lg.example.jp","user.name+tag@lg.example.jp"]`) {
+		t.Fatalf("spooled envelope: %q", m)
+	}
+}

@@ -18,6 +18,7 @@ var (
 	errOurFault = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Local error, message not accepted, try again later"}
 	errDiskFull = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Insufficient system storage, try again later"}
 	errRelay    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied: recipient domain not served here"}
+	errRouted   = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Recipient local part must not route elsewhere (@, % or !)"}
 	errBadAddr  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax"}
 	errBadFrom  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Bad sender address syntax"}
 	errBareEOL  = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: bare CR or LF (RFC 5321 2.3.8)"}
@@ -82,7 +83,8 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	return nil
 }
 
-// Rcpt implements RFC 5321 4.1.1.3: only the LGWAN domains.
+// Rcpt implements RFC 5321 4.1.1.3: only the LGWAN domains, and only
+// local parts that end there (addr.go).
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if !s.fromSet {
 		return errNoFrom
@@ -91,18 +93,27 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.reject("too-many-recipients")
 		return errTooMany
 	}
-	at := strings.LastIndexByte(to, '@')
-	if at <= 0 || at == len(to)-1 || strings.ContainsAny(to, " \t\r\n<>\\\"") {
+	local, dom, ok := splitRcpt(to)
+	if !ok {
 		s.reject("bad-recipient")
 		return errBadAddr
 	}
-	dom := strings.ToLower(strings.TrimSuffix(to[at+1:], "."))
 	if !s.r.servesDomain(dom) {
 		s.reject("relay-denied")
 		s.log.Info("smtp: relay denied", "rcpt", to)
 		return errRelay
 	}
-	s.rcpts = append(s.rcpts, to)
+	if routesOn(local) {
+		s.reject("routed-local-part")
+		s.log.Warn("smtp: refused a local part that routes elsewhere", "rcpt", to)
+		return errRouted
+	}
+	quoted, ok := quoteLocal(local)
+	if !ok {
+		s.reject("bad-recipient")
+		return errBadAddr
+	}
+	s.rcpts = append(s.rcpts, quoted+"@"+dom)
 	return nil
 }
 
