@@ -38,6 +38,10 @@ type Options struct {
 	WriteTimeout        time.Duration // default 1m
 	MaxConnections      int           // default 200
 	MaxConnectionsPerIP int           // default 20
+	// MinFree is the free space, in bytes, the spool's file system must
+	// keep: below it new mail gets 452 4.3.1 (Postfix's queue_minfree).
+	// Default 1.5 × MaxMessageBytes + 100 MiB.
+	MinFree int64
 
 	// TLSCert and TLSKey are PEM files for STARTTLS. When empty a
 	// self-signed certificate is generated into DataDir/tls.
@@ -132,6 +136,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 25 << 20
+	}
+	if o.MinFree <= 0 {
+		o.MinFree = o.MaxMessageBytes*3/2 + 100<<20
 	}
 	defi(&o.MaxRecipients, 100)
 	defi(&o.MaxLineLength, 2000)

@@ -29,26 +29,29 @@ func (r *Relay) wakeProcess(id string) {
 // (after a crash, or when the channel was full).
 func (r *Relay) processScanner() {
 	defer r.wg.Done()
-	for {
-		ids, err := listIDs(r.spool.incoming())
-		if err != nil {
-			r.log.Error("process: listing the spool", "err", err)
+	for r.queueSpool() && sleepCtx(r.ctx, r.opts.ScanInterval) {
+	}
+}
+
+// queueSpool hands every spooled message not being processed to the
+// workers. It returns false when the relay is shutting down.
+func (r *Relay) queueSpool() bool {
+	ids, err := listIDs(r.spool.incoming())
+	if err != nil {
+		r.log.Error("process: listing the spool", "err", err)
+	}
+	r.opts.Metrics.QueueDepth.WithLabelValues("spool").Set(float64(len(ids)))
+	for _, id := range ids {
+		if _, busy := r.procBusy.Load(id); busy {
+			continue
 		}
-		r.opts.Metrics.QueueDepth.WithLabelValues("spool").Set(float64(len(ids)))
-		for _, id := range ids {
-			if _, busy := r.procBusy.Load(id); busy {
-				continue
-			}
-			select {
-			case r.procCh <- id:
-			case <-r.ctx.Done():
-				return
-			}
-		}
-		if !sleepCtx(r.ctx, r.opts.ScanInterval) {
-			return
+		select {
+		case r.procCh <- id:
+		case <-r.ctx.Done():
+			return false
 		}
 	}
+	return true
 }
 
 func (r *Relay) processWorker() {
@@ -65,7 +68,11 @@ func (r *Relay) processWorker() {
 			r.procBusy.Delete(id)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
-				// A transient fault (disk, database): the scanner retries.
+				// A transient fault (disk, database): the scanner retries,
+				// and spaceWatcher as soon as a full disk has room again.
+				if isDiskFull(err) {
+					r.noSpace()
+				}
 			}
 		}
 	}

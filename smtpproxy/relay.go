@@ -44,6 +44,10 @@ type Relay struct {
 	delivWake chan struct{}
 	delivBusy sync.Map // id → struct{}: being delivered
 
+	// spaceLow is the free space + 1 when a step last failed for lack
+	// of it; 0: none waiting (space.go).
+	spaceLow atomic.Int64
+
 	ctx    context.Context // cancelled by Shutdown after the drain: no new work
 	cancel context.CancelFunc
 	// abort is cancelled when Shutdown stops waiting for the work under
@@ -158,9 +162,10 @@ func (r *Relay) Start() {
 		r.wg.Add(1)
 		go r.processWorker()
 	}
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go r.processScanner()
 	go r.deliverScheduler()
+	go r.spaceWatcher()
 }
 
 // Shutdown stops accepting (new connections get 421), waits up to

@@ -64,6 +64,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.r.closing.Load() {
 		return errShutdown
 	}
+	if !s.r.spoolHasRoom() {
+		s.reject("disk-full")
+		s.log.Warn("smtp: refusing mail: the spool's free space is under the reserve", "min_free", s.r.opts.MinFree)
+		return errDiskFull
+	}
 	if from != "" {
 		if _, err := mail.ParseAddress("<" + from + ">"); err != nil && !strings.Contains(from, "@") {
 			s.reject("bad-sender")
