@@ -122,4 +122,3 @@ func TestDiskFullRetry(t *testing.T) {
 		t.Fatalf("not the sanitized message: %q", got)
 	}
 }
-
