@@ -38,6 +38,11 @@ type Options struct {
 	WriteTimeout        time.Duration // default 1m
 	MaxConnections      int           // default 200
 	MaxConnectionsPerIP int           // default 20
+	// MaxJunkCommands is how many commands that do not advance a
+	// transaction (NOOP, RSET, VRFY, HELP, EHLO) a session may send
+	// between messages before it is closed with 421;
+	// default 20 (Postfix: smtpd_junk_command_limit).
+	MaxJunkCommands int
 	// MinFree is the free space, in bytes, the spool's file system must
 	// keep: below it new mail gets 452 4.3.1 (Postfix's queue_minfree).
 	// Default 1.5 × MaxMessageBytes + 100 MiB.
@@ -141,6 +146,7 @@ func (o Options) withDefaults() Options {
 		o.MinFree = o.MaxMessageBytes*3/2 + 100<<20
 	}
 	defi(&o.MaxRecipients, 100)
+	defi(&o.MaxJunkCommands, 20)
 	defi(&o.MaxLineLength, 2000)
 	def(&o.CommandTimeout, 5*time.Minute)
 	def(&o.DataTimeout, 10*time.Minute)

@@ -124,7 +124,8 @@ func (r *Relay) Listen() error {
 	s.Domain = r.opts.Hostname
 	s.TLSConfig = tlsConf
 	s.MaxMessageBytes = r.opts.MaxMessageBytes
-	s.MaxRecipients = r.opts.MaxRecipients
+	// MaxRecipients is the session's to enforce (452 4.5.3), so that
+	// every RCPT reaches it and is not counted as junk (wirewatch.go).
 	s.MaxLineLength = r.opts.MaxLineLength
 	s.ReadTimeout = r.opts.CommandTimeout
 	s.WriteTimeout = r.opts.WriteTimeout

@@ -33,6 +33,7 @@ var (
 type session struct {
 	r    *Relay
 	conn *smtp.Conn
+	wire *limitConn // the connection below go-smtp (wirewatch.go)
 	log  *slog.Logger
 
 	from     string
@@ -48,7 +49,7 @@ func (r *Relay) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if r.closing.Load() {
 		return nil, errShutdown
 	}
-	return &session{r: r, conn: c, log: r.log.With("client", c.Conn().RemoteAddr().String(), "helo", c.Hostname())}, nil
+	return &session{r: r, conn: c, wire: wireOf(c.Conn()), log: r.log.With("client", c.Conn().RemoteAddr().String(), "helo", c.Hostname())}, nil
 }
 
 func (s *session) reject(reason string) { s.r.opts.Metrics.Rejected.WithLabelValues(reason).Inc() }
@@ -61,6 +62,7 @@ func (s *session) Logout() error { return nil }
 
 // Mail implements RFC 5321 4.1.1.2.
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.wire.advanced()
 	if s.r.closing.Load() {
 		return errShutdown
 	}
@@ -91,6 +93,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 // Rcpt implements RFC 5321 4.1.1.3: only the LGWAN domains, and only
 // local parts that end there (addr.go).
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.wire.advanced()
 	if !s.fromSet {
 		return errNoFrom
 	}
@@ -134,12 +137,16 @@ func (s *session) Data(r io.Reader) error {
 	if st, ok := s.conn.TLSConnectionState(); ok {
 		env.TLS = tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite)
 	}
-	log := s.log.With("msgid", env.ID)
+	log := s.log.With("item_id", env.ID)
 	// The DATA timeout spans the whole transfer; go-smtp's ReadTimeout
 	// covers each read only.
 	// It stays set after Data returns, so that go-smtp's draining of an
 	// unread rest is bounded too; the next command sets its own.
-	s.conn.Conn().SetReadDeadline(now.Add(s.r.opts.DataTimeout))
+	if s.wire != nil {
+		s.wire.setDataDeadline(now.Add(s.r.opts.DataTimeout))
+	} else {
+		s.conn.Conn().SetReadDeadline(now.Add(s.r.opts.DataTimeout))
+	}
 
 	sw, err := s.r.spool.create(env)
 	if err != nil {
@@ -150,7 +157,7 @@ func (s *session) Data(r io.Reader) error {
 		return s.fault(log, "writing the spool file", err)
 	}
 	chk := &eolChecker{}
-	n, err := copyData(io.MultiWriter(sw, chk), r)
+	n, err := copyData(io.MultiWriter(sw, chk), s.wire.content(r))
 	if err != nil {
 		sw.abort()
 		var se *smtp.SMTPError
@@ -176,7 +183,7 @@ func (s *session) Data(r io.Reader) error {
 		}
 		return s.fault(log, "writing the spool file", err)
 	}
-	if chk.bare() {
+	if chk.bare() || s.wire.sawBareCR() {
 		sw.abort()
 		s.reject("bare-cr-lf")
 		log.Warn("smtp: refused message with bare CR or LF (possible SMTP smuggling)")
