@@ -3,10 +3,14 @@ package smtpproxy
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,6 +293,14 @@ func TestDownstream550DSN(t *testing.T) {
 	if strings.Contains(dsn.data, "user@lg.example.jp") {
 		t.Error("DSN names the delivered recipient")
 	}
+	for _, want := range []string{"Diagnostic-Code: smtp; 550 5.1.1 no such user", "Content-Type: text/rfc822-headers\r\n", "\r\nSubject: hello\r\n", "\r\nMessage-ID: <1@example.com>\r\n"} {
+		if !strings.Contains(dsn.data, want) {
+			t.Errorf("DSN lacks %q", want)
+		}
+	}
+	if human := dsnHumanPart(t, dsn.data); !strings.Contains(human, "件名: hello") || !strings.Contains(human, "Subject: hello") {
+		t.Errorf("the DSN's explanation does not name the Subject: %q", human)
+	}
 	if got := down.messages(); len(got) != 1 || len(got[0].to) != 1 {
 		t.Fatalf("downstream got %+v", got)
 	}
@@ -348,6 +360,28 @@ func TestDownstreamDownThenUp(t *testing.T) {
 }
 
 var _ = errors.New
+
+// dsnHumanPart returns the decoded first part of a DSN.
+func dsnHumanPart(t *testing.T, msg string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := multipart.NewReader(m.Body, params["boundary"]).NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // TestQueueExpiryDSN: a message that cannot be delivered within the
 // queue lifetime is bounced with a DSN saying so.
