@@ -166,3 +166,31 @@ func TestGracefulRestartNotACrash(t *testing.T) {
 		t.Fatalf("held: %+v", items)
 	}
 }
+
+// TestKill9AfterDownstream250 leaves the outbox as a kill -9 right after
+// the downstream's 250 leaves it (the reply journalled, nothing else
+// written: no database row, the state file still pending): the next
+// start delivers the message no second time and finishes the entry.
+func TestKill9AfterDownstream250(t *testing.T) {
+	down := startFakeMTA(t)
+	o := testOptions(t)
+	o.Downstream.Addr = down.addr
+	ob, err := openOutbox(o.outboxDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Entry{ID: "20261203T000000Z-0123456789ab", Kind: KindMessage, From: "sender@example.com", OrigFrom: "sender@example.com", Created: time.Now().UTC(),
+		Rcpts: []*RcptState{{Addr: "user@lg.example.jp", Status: StatusPending}, {Addr: "two@lg.example.jp", Status: StatusPending}}}
+	if err := ob.put(e, strings.NewReader(simpleMessage)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.record(e.ID, map[string]result{"user@lg.example.jp": {ok: true, reply: "250 2.0.0 queued"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := startRelay(t, o)
+	waitFor(t, "the entry to finish", func() bool { return !r.outbox.exists(e.ID) })
+	got := down.messages()
+	if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != "two@lg.example.jp" {
+		t.Fatalf("downstream got %+v, want one delivery to the recipient not yet delivered", got)
+	}
+}
