@@ -94,6 +94,9 @@ func (r *Relay) deliverScheduler() {
 				// shutdown, up to its drain bound (r.abort).
 				if err := r.deliver(r.abort, id); err != nil {
 					r.log.Error("deliver: local error", "item_id", id, "err", err)
+					if isDiskFull(err) {
+						r.noSpace()
+					}
 				}
 			}()
 		}

@@ -9,8 +9,9 @@ import (
 // 4.3.1) while the spool's file system has less than Options.MinFree
 // free, as Postfix's queue_minfree does, so that a full disk is met with
 // a reserve left for the messages already accepted, not at 0 bytes. A
-// spooled message whose processing failed for lack of space is retried
-// as soon as space comes back, not only at the next ScanInterval.
+// spooled message whose processing failed for lack of space, or an
+// outbox entry whose delivery records did, is retried as soon as space
+// comes back, not only at the next ScanInterval.
 
 // spacePoll is how often free space is read while a message waits for
 // it.
