@@ -137,6 +137,7 @@ func RelayOptions(c *config.Config) smtpproxy.Options {
 		CommandTimeout: c.SMTP.CommandTimeout.Duration, DataTimeout: c.SMTP.DataTimeout.Duration, WriteTimeout: c.SMTP.WriteTimeout.Duration,
 		MaxConnections: c.SMTP.MaxConnections, MaxConnectionsPerIP: c.SMTP.MaxConnectionsPerIP,
 		TLSCert: c.SMTP.TLSCert, TLSKey: c.SMTP.TLSKey, DrainTimeout: c.SMTP.DrainTimeout.Duration,
+		MinFree: c.SMTP.MinFree, MaxJunkCommands: c.SMTP.JunkCommandLimit,
 		ProcessWorkers: c.Process.Workers, ProcessTimeout: c.Process.Timeout.Duration, Retention: c.Process.Retention.Duration,
 		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
 		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,

@@ -67,6 +67,8 @@ type SMTP struct {
 	TLSCert             string             `toml:"tls_cert"`
 	TLSKey              string             `toml:"tls_key"`
 	DrainTimeout        sanitizer.Duration `toml:"drain_timeout"`
+	MinFree             int64              `toml:"min_free"`
+	JunkCommandLimit    int                `toml:"junk_command_limit"`
 }
 
 // Process is the sanitizing step.
@@ -139,6 +141,7 @@ func Default() Config {
 			MaxMessageBytes: 25 << 20, MaxRecipients: 100, MaxLineLength: 2000,
 			CommandTimeout: dur(5 * time.Minute), DataTimeout: dur(10 * time.Minute), WriteTimeout: dur(time.Minute),
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
+			JunkCommandLimit: 20,
 		},
 		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
 		Deliver: Deliver{
