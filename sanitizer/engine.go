@@ -10,6 +10,15 @@
 // Any error, limit, timeout, panic or failed check withholds the item:
 // nothing the engine did not build itself is ever returned (fail closed).
 // Inputs are held once, in memory up to a threshold and on disk above it.
+//
+// This package is the pipeline's contract only and knows no format: each
+// format package (sanitizer/pdf, image, text, office, archive, mail) gives
+// its Handlers and Verifiers, and the composition root (internal/app)
+// hands them to New together with the one PDF renderer that the PDF and
+// office handlers share as a Flattener. A kind without a handler, or an
+// output kind without a verifier, is withheld. Items nested in another
+// (Job.Child) belong to its Tree, which carries what they share: the
+// top-level item's ID and tree-wide allowances.
 package sanitizer
 
 import (
@@ -18,8 +27,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/spill"
@@ -27,35 +39,33 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
-// Handler rebuilds one item. It reads job.Input and writes outputs with
-// job.Create. It returns a *WithheldError to withhold the item with a
-// reason; any other error withholds it as malformed.
-type Handler interface {
-	Act(ctx context.Context, job *Job) error
-}
-
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, job *Job) error
-
-// Act calls f.
-func (f HandlerFunc) Act(ctx context.Context, job *Job) error { return f(ctx, job) }
-
 // Options configure an Engine. The zero value is usable: default policy,
-// temporary files in os.TempDir, the built-in handlers.
+// temporary files in os.TempDir, no handlers (every item is withheld).
 type Options struct {
-	Policy   Policy
-	TempDir  string       // spill folder for inputs and outputs
-	CacheDir string       // compiled WebAssembly modules and font sandbox; default the user cache dir
-	Logger   *slog.Logger // default slog.Default()
-	// Handlers adds or replaces handlers per detected kind (office,
-	// archive and mail handlers live in their own packages).
+	Policy  Policy
+	TempDir string       // spill folder for inputs and outputs
+	Logger  *slog.Logger // default slog.Default()
+	// Handlers act on each detected kind. Every format package offers
+	// its own (pdf.Handlers, image.Handlers, office.Handlers, …); a kind
+	// without a handler is withheld.
 	Handlers map[detect.Kind]Handler
-	// Verifiers adds independent output checks per output kind.
+	// Verifiers are the independent output checks per output kind, from
+	// the same packages' Verifiers. An output of a kind without one is
+	// withheld.
 	Verifiers map[detect.Kind]verify.Func
 	// Scanner, if set, scans every item (top-level and nested) for known
 	// malware before it is acted on. An infected item is withheld; a scan
 	// that fails withholds the item too.
 	Scanner Scanner
+	// Registerer, if set, receives the engine's metrics:
+	// mugai_sanitize_items_total{kind,action},
+	// mugai_sanitize_withheld_total{reason} and
+	// mugai_sanitize_duration_seconds.
+	Registerer prometheus.Registerer
+	// Closers are handed to the engine with the handlers that use them
+	// (the renderer pool) and released by Close, so that the owner of
+	// the engine has one thing to close.
+	Closers []io.Closer
 }
 
 // Scanner is an antivirus engine, such as clamd.
@@ -73,42 +83,45 @@ type Engine struct {
 	handlers  map[detect.Kind]Handler
 	verifiers map[detect.Kind]verify.Func
 	scanner   Scanner
-	pdf       *pdfHandler
+	metrics   *metrics
+	closers   []io.Closer
 }
 
-// New builds an Engine. Close releases the renderer pool.
+// New builds an Engine. Close releases opts.Closers.
 func New(opts Options) (*Engine, error) {
 	if err := opts.Policy.Check(); err != nil {
 		return nil, err
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("sanitizer: metrics: %w", err)
 	}
 	e := &Engine{
 		policy:    opts.Policy.WithDefaults(),
 		tempDir:   opts.TempDir,
 		log:       opts.Logger,
-		handlers:  map[detect.Kind]Handler{},
-		verifiers: verify.Defaults(),
+		handlers:  maps.Clone(opts.Handlers),
+		verifiers: maps.Clone(opts.Verifiers),
 		scanner:   opts.Scanner,
+		metrics:   m,
+		closers:   opts.Closers,
 	}
 	if e.log == nil {
 		e.log = slog.Default()
 	}
-	e.pdf = newPDFHandler(opts.CacheDir, e.log)
-	if e.policy.PDF.Links == "keep" {
-		// Disarmed PDFs keep their web links: the check lets /URI pass.
-		e.verifiers[detect.PDF] = verify.Kind(detect.PDF, verify.PDFCheck(verify.PDFOptions{AllowURI: true}))
-	}
-	e.addBuiltins()
-	for k, h := range opts.Handlers {
-		e.handlers[k] = h
-	}
-	for k, v := range opts.Verifiers {
-		e.verifiers[k] = v
-	}
 	return e, nil
 }
 
-// Close releases the renderer pool.
-func (e *Engine) Close() error { return e.pdf.Close() }
+// Close releases what the engine was handed in Options.Closers. Items
+// still running finish first where a closer waits for them (the renderer
+// pool does).
+func (e *Engine) Close() error {
+	var errs []error
+	for _, c := range e.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
 
 // Policy returns the engine's policy with defaults filled in.
 func (e *Engine) Policy() Policy { return e.policy }
@@ -166,94 +179,6 @@ func (o *Output) SHA256() string { return o.buf.SHA256() }
 // Open returns a reader over the output, valid until the Result is closed.
 func (o *Output) Open() *io.SectionReader { return o.buf.Open() }
 
-// Job is the state of one item while a handler works on it.
-type Job struct {
-	Input   *spill.Buffer // the content; io.ReaderAt, Open for a reader
-	Name    string        // declared name
-	Kind    detect.Kind
-	Charset string // for text kinds
-	Action  Action
-	Depth   int
-	// Password is the one supplied with the Input, for encrypted content.
-	Password string
-	// RootID is the item ID of the top-level item this one is nested in
-	// (its own ID at the top): the ID under which the original is kept.
-	RootID string
-	Policy *Policy
-	Engine *Engine
-
-	report  *Report
-	outputs []*Output
-}
-
-// Create starts a new output named after the input with extension ext
-// (".pdf") and of kind k. The handler writes to it; the engine verifies it.
-func (j *Job) Create(ext string, k detect.Kind) *Output {
-	return j.CreateNamed(detect.WithExt(j.Name, ext), k)
-}
-
-// CreateNamed starts a new output with an explicit file name.
-func (j *Job) CreateNamed(name string, k detect.Kind) *Output {
-	o := &Output{
-		Name:      detect.CleanName(name),
-		Kind:      k,
-		MediaType: detect.MediaType(k),
-		buf:       spill.New(spill.Options{Threshold: j.Policy.Limits.SpillThreshold, Dir: j.Engine.tempDir, Limit: j.Policy.Limits.MaxOutputBytes}),
-	}
-	j.outputs = append(j.outputs, o)
-	return o
-}
-
-// ID is the item ID under which the original is kept: the top-level
-// item's ID, for notices that tell people what to ask for.
-func (j *Job) ID() string { return j.RootID }
-
-// NewBuffer returns a buffer for a handler's intermediate data, spilling
-// to the engine's temporary folder and bounded like an output. The
-// handler closes it.
-func (j *Job) NewBuffer() *spill.Buffer {
-	return spill.New(spill.Options{Threshold: j.Policy.Limits.SpillThreshold, Dir: j.Engine.tempDir, Limit: j.Policy.Limits.MaxOutputBytes})
-}
-
-// Removed records that n things of one kind were taken out.
-func (j *Job) Removed(what string, n int) {
-	if n <= 0 {
-		return
-	}
-	for i := range j.report.Removed {
-		if j.report.Removed[i].What == what {
-			j.report.Removed[i].Count += n
-			return
-		}
-	}
-	j.report.Removed = append(j.report.Removed, Removal{What: what, Count: n})
-}
-
-// Find records a finding.
-func (j *Job) Find(code, detail string) {
-	j.report.Findings = append(j.report.Findings, detect.Finding{Code: code, Detail: detail})
-}
-
-// Note records a remark for the report, such as "first frame only".
-func (j *Job) Note(s string) { j.report.Notes = append(j.report.Notes, s) }
-
-// Child sanitizes an item nested in this one (an archive entry, a mail
-// part) one level deeper. Its report is attached to this one's children.
-// The caller closes the child Result.
-func (j *Job) Child(ctx context.Context, in Input) (*Result, error) {
-	in.Depth = j.Depth + 1
-	in.ID = ""
-	ctx = context.WithValue(ctx, rootIDKey{}, j.RootID)
-	if in.Password == "" {
-		in.Password = j.Password
-	}
-	res, err := j.Engine.sanitize(ctx, in)
-	if res != nil {
-		j.report.Children = append(j.report.Children, res.Report)
-	}
-	return res, err
-}
-
 // Sanitize runs one item through the pipeline. The returned error is for
 // the caller's own failures only (cancelled context before start, a
 // temporary folder that cannot be written); everything about the item
@@ -261,10 +186,26 @@ func (j *Job) Child(ctx context.Context, in Input) (*Result, error) {
 func (e *Engine) Sanitize(ctx context.Context, in Input) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.policy.Limits.Timeout.Duration)
 	defer cancel()
-	return e.sanitize(ctx, in)
+	start := time.Now()
+	res, err := e.sanitize(ctx, in, nil)
+	if res != nil {
+		e.metrics.top(time.Since(start))
+	}
+	return res, err
 }
 
-func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
+// sanitize runs one item of tree and counts it; a nil tree starts a new
+// one with the item at its top.
+func (e *Engine) sanitize(ctx context.Context, in Input, tree *Tree) (*Result, error) {
+	res, err := e.run(ctx, in, tree)
+	if res != nil {
+		e.metrics.item(res.Report)
+	}
+	return res, err
+}
+
+// run is the pipeline for one item: detect, decide, act, verify, report.
+func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -273,9 +214,8 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	if id == "" {
 		id = ids.New(start)
 	}
-	rootID, _ := ctx.Value(rootIDKey{}).(string)
-	if rootID == "" {
-		rootID = id
+	if tree == nil {
+		tree = &Tree{ID: id}
 	}
 	rep := &Report{
 		ID:           id,
@@ -327,7 +267,7 @@ func (e *Engine) sanitize(ctx context.Context, in Input) (*Result, error) {
 	t = time.Now()
 	job := &Job{
 		Input: orig, Name: in.Name, Kind: det.Kind, Charset: string(det.Charset), Action: action,
-		Depth: in.Depth, Password: in.Password, RootID: rootID, Policy: &e.policy, Engine: e, report: rep,
+		Depth: in.Depth, Password: in.Password, Policy: &e.policy, Tree: tree, eng: e, report: rep,
 	}
 	err = e.act(ctx, h, job)
 	rep.Timings.Act = ms(time.Since(t))
@@ -402,7 +342,7 @@ func (e *Engine) blockReason(k detect.Kind, depth int, action Action) error {
 func (e *Engine) act(ctx context.Context, h Handler, job *Job) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			e.log.Error("sanitizer: handler panic", "kind", job.Kind, "name", job.Name, "panic", p, "stack", string(debug.Stack()))
+			e.log.Error("sanitizer: handler panic", "item_id", job.report.ID, "kind", job.Kind, "name", job.Name, "panic", p, "stack", string(debug.Stack()))
 			err = Withhold(ReasonInternal, fmt.Errorf("panic: %v", p))
 		}
 	}()
@@ -454,7 +394,7 @@ func (e *Engine) withhold(res *Result, err error) {
 		rep.Action = Block
 	}
 	rep.Reasons = append(rep.Reasons, we.Reason)
-	e.log.Info("sanitizer: withheld", "id", rep.ID, "name", rep.Name, "kind", rep.Detected, "reason", we.Reason.Code, "detail", we.Reason.Detail)
+	e.log.Info("sanitizer: withheld", "item_id", rep.ID, "name", rep.Name, "kind", rep.Detected, "reason", we.Reason.Code, "detail", we.Reason.Detail)
 }
 
 func discard(outs []*Output) {
@@ -462,6 +402,3 @@ func discard(outs []*Output) {
 		o.buf.Close()
 	}
 }
-
-// rootIDKey carries the top-level item ID to nested items.
-type rootIDKey struct{}

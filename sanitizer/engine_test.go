@@ -1,4 +1,4 @@
-package sanitizer
+package sanitizer_test
 
 import (
 	"bytes"
@@ -8,43 +8,26 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
+	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
-func newTestEngine(t *testing.T, opts Options) *Engine {
+// newTestEngine builds an engine with the PDF, image and text handlers
+// and checks (most tests run small text items); opts.Handlers take
+// precedence.
+func newTestEngine(t *testing.T, opts sanitizer.Options) *sanitizer.Engine {
 	t.Helper()
-	opts.TempDir = t.TempDir()
-	if opts.CacheDir == "" {
-		opts.CacheDir = testCacheDir(t)
-	}
-	e, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.New(t, opts, nil)
 }
 
-// testCacheDir is shared by test runs so the PDF renderer's compiled
-// module is compiled once per machine.
-func testCacheDir(t *testing.T) string {
+func run(t *testing.T, e *sanitizer.Engine, name string, data []byte) *sanitizer.Result {
 	t.Helper()
-	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
-	}
-	return filepath.Join(d, "mugai-test")
-}
-
-func run(t *testing.T, e *Engine, name string, data []byte) *Result {
-	t.Helper()
-	res, err := e.Sanitize(context.Background(), Input{Name: name, Body: bytes.NewReader(data)})
+	res, err := e.Sanitize(context.Background(), sanitizer.Input{Name: name, Body: bytes.NewReader(data)})
 	if err != nil {
 		t.Fatalf("Sanitize(%s): %v", name, err)
 	}
@@ -65,44 +48,15 @@ func pngBytes(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func readAll(t *testing.T, o *Output) []byte {
-	t.Helper()
-	b, err := io.ReadAll(o.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func TestSanitizeImageRebuilt(t *testing.T) {
-	e := newTestEngine(t, Options{})
-	in := append(pngBytes(t), []byte("<script>trailing payload</script>")...)
-	res := run(t, e, "photo.png", in)
-	rep := res.Report
-	if rep.Withheld || len(res.Outputs) != 1 {
-		t.Fatalf("report %+v", rep)
-	}
-	out := readAll(t, res.Outputs[0])
-	if bytes.Equal(out, in) || bytes.Contains(out, []byte("<script>")) {
-		t.Fatal("output carries the input's trailing bytes")
-	}
-	if rep.Action != Reencode || rep.Outputs[0].SHA256 == rep.SHA256 {
-		t.Errorf("action %s, hashes in %s out %s", rep.Action, rep.SHA256, rep.Outputs[0].SHA256)
-	}
-	if !hasRemoval(rep, "trailing-bytes") {
-		t.Errorf("removed %v lacks trailing-bytes", rep.Removed)
-	}
-}
-
 func TestSanitizeExecutableBlocked(t *testing.T) {
-	e := newTestEngine(t, Options{})
+	e := newTestEngine(t, sanitizer.Options{})
 	exe := append([]byte("MZ\x90\x00"), make([]byte, 200)...)
 	res := run(t, e, "report.pdf.exe", exe)
 	rep := res.Report
-	if !rep.Withheld || rep.Action != Block || len(res.Outputs) != 0 {
+	if !rep.Withheld || rep.Action != sanitizer.Block || len(res.Outputs) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	if rep.Reasons[0].Code != ReasonExecutable || rep.Reasons[0].Message == "" {
+	if rep.Reasons[0].Code != sanitizer.ReasonExecutable || rep.Reasons[0].Message == "" {
 		t.Errorf("reason %+v", rep.Reasons)
 	}
 	if !hasFinding(rep, detect.FindingDoubleExt) {
@@ -114,17 +68,17 @@ func TestSanitizeExecutableBlocked(t *testing.T) {
 }
 
 func TestSanitizeTooLarge(t *testing.T) {
-	e := newTestEngine(t, Options{Policy: Policy{Limits: Limits{MaxInputBytes: 1000}}})
+	e := newTestEngine(t, sanitizer.Options{Policy: sanitizer.Policy{Limits: sanitizer.Limits{MaxInputBytes: 1000}}})
 	res := run(t, e, "big.txt", bytes.Repeat([]byte("a"), 5000))
-	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonTooLarge {
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonTooLarge {
 		t.Fatalf("report %+v", res.Report)
 	}
 }
 
 func TestPolicyOverridesBlock(t *testing.T) {
-	e := newTestEngine(t, Options{Policy: Policy{Actions: map[detect.Kind]Action{detect.PNG: Block}}})
+	e := newTestEngine(t, sanitizer.Options{Policy: sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PNG: sanitizer.Block}}})
 	res := run(t, e, "a.png", pngBytes(t))
-	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonPolicy {
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonPolicy {
 		t.Fatalf("report %+v", res.Report)
 	}
 }
@@ -133,30 +87,30 @@ func TestPolicyOverridesBlock(t *testing.T) {
 func TestHandlerFaultsWithhold(t *testing.T) {
 	tests := []struct {
 		name   string
-		h      HandlerFunc
+		h      sanitizer.HandlerFunc
 		reason string
 	}{
-		{"panic", func(ctx context.Context, j *Job) error { panic("boom") }, ReasonInternal},
-		{"timeout", func(ctx context.Context, j *Job) error { <-ctx.Done(); return ctx.Err() }, ReasonTimeout},
-		{"no output", func(ctx context.Context, j *Job) error { return nil }, ReasonInternal},
-		{"plain error", func(ctx context.Context, j *Job) error { return io.ErrUnexpectedEOF }, ReasonMalformed},
-		{"verify fails", func(ctx context.Context, j *Job) error {
+		{"panic", func(ctx context.Context, j *sanitizer.Job) error { panic("boom") }, sanitizer.ReasonInternal},
+		{"timeout", func(ctx context.Context, j *sanitizer.Job) error { <-ctx.Done(); return ctx.Err() }, sanitizer.ReasonTimeout},
+		{"no output", func(ctx context.Context, j *sanitizer.Job) error { return nil }, sanitizer.ReasonInternal},
+		{"plain error", func(ctx context.Context, j *sanitizer.Job) error { return io.ErrUnexpectedEOF }, sanitizer.ReasonMalformed},
+		{"verify fails", func(ctx context.Context, j *sanitizer.Job) error {
 			// Claims a PNG but writes something else: the second check catches it.
 			o := j.Create(".png", detect.PNG)
 			_, err := io.Copy(o, j.Input.Open())
 			return err
-		}, ReasonVerify},
-		{"not an output kind", func(ctx context.Context, j *Job) error {
+		}, sanitizer.ReasonVerify},
+		{"not an output kind", func(ctx context.Context, j *sanitizer.Job) error {
 			o := j.Create(".exe", detect.EXE)
 			_, err := o.Write([]byte("MZ"))
 			return err
-		}, ReasonVerify},
+		}, sanitizer.ReasonVerify},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newTestEngine(t, Options{
-				Policy:   Policy{Limits: Limits{Timeout: Duration{200 * time.Millisecond}}},
-				Handlers: map[detect.Kind]Handler{detect.Text: tt.h},
+			e := newTestEngine(t, sanitizer.Options{
+				Policy:   sanitizer.Policy{Limits: sanitizer.Limits{Timeout: sanitizer.Duration{200 * time.Millisecond}}},
+				Handlers: map[detect.Kind]sanitizer.Handler{detect.Text: tt.h},
 			})
 			res := run(t, e, "a.txt", []byte("hello\n"))
 			if !res.Report.Withheld || len(res.Outputs) != 0 {
@@ -170,24 +124,24 @@ func TestHandlerFaultsWithhold(t *testing.T) {
 }
 
 func TestChildDepthLimit(t *testing.T) {
-	var nest HandlerFunc
-	nest = func(ctx context.Context, j *Job) error {
+	var nest sanitizer.HandlerFunc
+	nest = func(ctx context.Context, j *sanitizer.Job) error {
 		// Each level wraps itself once more, like a zip in a zip.
-		res, err := j.Child(ctx, Input{Name: "inner.txt", Body: strings.NewReader("nested\n")})
+		res, err := j.Child(ctx, sanitizer.Input{Name: "inner.txt", Body: strings.NewReader("nested\n")})
 		if err != nil {
 			return err
 		}
 		defer res.Close()
 		if res.Report.Withheld {
-			return Withhold(res.Report.Reasons[0].Code, nil)
+			return sanitizer.Withhold(res.Report.Reasons[0].Code, nil)
 		}
 		o := j.Create(".txt", detect.Text)
 		_, err = io.Copy(o, res.Outputs[0].Open())
 		return err
 	}
-	e := newTestEngine(t, Options{Policy: Policy{Limits: Limits{MaxDepth: 3}}, Handlers: map[detect.Kind]Handler{detect.Text: nest}})
+	e := newTestEngine(t, sanitizer.Options{Policy: sanitizer.Policy{Limits: sanitizer.Limits{MaxDepth: 3}}, Handlers: map[detect.Kind]sanitizer.Handler{detect.Text: nest}})
 	res := run(t, e, "outer.txt", []byte("outer\n"))
-	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonDepth {
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonDepth {
 		t.Fatalf("report %+v", res.Report)
 	}
 	depth := 0
@@ -200,7 +154,7 @@ func TestChildDepthLimit(t *testing.T) {
 }
 
 func TestReportJSON(t *testing.T) {
-	e := newTestEngine(t, Options{})
+	e := newTestEngine(t, sanitizer.Options{})
 	res := run(t, e, "invoice\u202Efdp.exe", []byte("MZ"+strings.Repeat("\x00", 100)))
 	b, err := json.Marshal(res.Report)
 	if err != nil {
@@ -217,16 +171,7 @@ func TestReportJSON(t *testing.T) {
 	}
 }
 
-func hasRemoval(r *Report, what string) bool {
-	for _, rm := range r.Removed {
-		if rm.What == what && rm.Count > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func hasFinding(r *Report, code string) bool {
+func hasFinding(r *sanitizer.Report, code string) bool {
 	for _, f := range r.Findings {
 		if f.Code == code {
 			return true
@@ -236,18 +181,18 @@ func hasFinding(r *Report, code string) bool {
 }
 
 func TestBlockedKindsExplained(t *testing.T) {
-	e := newTestEngine(t, Options{})
+	e := newTestEngine(t, sanitizer.Options{})
 	tests := []struct {
 		name   string
 		data   []byte
 		reason string
 	}{
-		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), ReasonActive},
-		{"a.xml", []byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`), ReasonActive},
-		{"a.7z", []byte{'7', 'z', 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3}, ReasonArchiveKind},
-		{"run.sh", []byte("#!/bin/sh\nrm -rf /\n"), ReasonExecutable},
-		{"empty.txt", nil, ReasonEmpty},
-		{"blob.bin", []byte{0, 1, 2, 3, 0xFF, 0, 0, 0x80, 0x81}, ReasonUnknown},
+		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), sanitizer.ReasonActive},
+		{"a.xml", []byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`), sanitizer.ReasonActive},
+		{"a.7z", []byte{'7', 'z', 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3}, sanitizer.ReasonArchiveKind},
+		{"run.sh", []byte("#!/bin/sh\nrm -rf /\n"), sanitizer.ReasonExecutable},
+		{"empty.txt", nil, sanitizer.ReasonEmpty},
+		{"blob.bin", []byte{0, 1, 2, 3, 0xFF, 0, 0, 0x80, 0x81}, sanitizer.ReasonUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,11 +209,11 @@ func TestBlockedKindsExplained(t *testing.T) {
 
 func TestNestedItemsKnowTheirRootID(t *testing.T) {
 	var seen []string
-	var h HandlerFunc
-	h = func(ctx context.Context, j *Job) error {
-		seen = append(seen, j.RootID)
+	var h sanitizer.HandlerFunc
+	h = func(ctx context.Context, j *sanitizer.Job) error {
+		seen = append(seen, j.ID())
 		if j.Depth < 2 {
-			res, err := j.Child(ctx, Input{Name: "inner.txt", Body: strings.NewReader("x\n")})
+			res, err := j.Child(ctx, sanitizer.Input{Name: "inner.txt", Body: strings.NewReader("x\n")})
 			if err != nil {
 				return err
 			}
@@ -277,8 +222,8 @@ func TestNestedItemsKnowTheirRootID(t *testing.T) {
 		_, err := j.Create(".txt", detect.Text).Write([]byte("ok\n"))
 		return err
 	}
-	e := newTestEngine(t, Options{Handlers: map[detect.Kind]Handler{detect.Text: h}})
-	res, err := e.Sanitize(context.Background(), Input{Name: "a.txt", ID: "msg-1", Body: strings.NewReader("a\n")})
+	e := newTestEngine(t, sanitizer.Options{Handlers: map[detect.Kind]sanitizer.Handler{detect.Text: h}})
+	res, err := e.Sanitize(context.Background(), sanitizer.Input{Name: "a.txt", ID: "msg-1", Body: strings.NewReader("a\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,19 +251,19 @@ func TestScannerVerdictWithholds(t *testing.T) {
 		scan   scannerFunc
 		reason string
 	}{
-		{"infected", func(ctx context.Context, r io.Reader) (string, error) { return "Eicar-Test-Signature", nil }, ReasonMalware},
-		{"scan fails", func(ctx context.Context, r io.Reader) (string, error) { return "", io.ErrClosedPipe }, ReasonScanFailed},
+		{"infected", func(ctx context.Context, r io.Reader) (string, error) { return "Eicar-Test-Signature", nil }, sanitizer.ReasonMalware},
+		{"scan fails", func(ctx context.Context, r io.Reader) (string, error) { return "", io.ErrClosedPipe }, sanitizer.ReasonScanFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newTestEngine(t, Options{Scanner: tt.scan})
+			e := newTestEngine(t, sanitizer.Options{Scanner: tt.scan})
 			res := run(t, e, "a.txt", []byte("hello\n"))
 			if !res.Report.Withheld || res.Report.Reasons[0].Code != tt.reason {
 				t.Fatalf("report %+v", res.Report)
 			}
 		})
 	}
-	clean := newTestEngine(t, Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
+	clean := newTestEngine(t, sanitizer.Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
 		_, err := io.Copy(io.Discard, r)
 		return "", err
 	})})
@@ -330,7 +275,7 @@ func TestScannerVerdictWithholds(t *testing.T) {
 // TestScannerSeesOutputs: a scanner that only knows the rewritten form
 // (as with a test string in UTF-16 that becomes UTF-8) still stops it.
 func TestScannerSeesOutputs(t *testing.T) {
-	e := newTestEngine(t, Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
+	e := newTestEngine(t, sanitizer.Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
 		b, err := io.ReadAll(r)
 		if bytes.Contains(b, []byte("MARKER")) {
 			return "Test.Marker", err
@@ -342,7 +287,7 @@ func TestScannerSeesOutputs(t *testing.T) {
 		utf16 = append(utf16, byte(c), 0)
 	}
 	res := run(t, e, "a.txt", utf16)
-	if !res.Report.Withheld || res.Report.Reasons[0].Code != ReasonMalware {
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonMalware {
 		t.Fatalf("report %+v", res.Report)
 	}
 }

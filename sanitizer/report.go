@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -109,38 +110,28 @@ const (
 // FindingMalware records the signature the scanner matched.
 const FindingMalware = "malware"
 
-// reasonText holds the words for each code: Japanese first, then English.
-var reasonText = map[string][2]string{
-	ReasonBlockedKind:   {"この種類のファイルは安全に変換できないため削除しました", "this kind of file cannot be made harmless, so it was removed"},
-	ReasonExecutable:    {"実行ファイル・スクリプトのため削除しました", "executable or script, removed"},
-	ReasonUnknown:       {"ファイルの種類を判別できないため削除しました", "the file type could not be identified, so it was removed"},
-	ReasonEmpty:         {"空のファイルのため削除しました", "the file is empty"},
-	ReasonEncrypted:     {"パスワード付き(暗号化)のため中身を確認できず、保留しました", "encrypted, so it could not be inspected and was held"},
-	ReasonTooLarge:      {"サイズが上限を超えたため削除しました", "larger than the size limit, removed"},
-	ReasonLimit:         {"ページ数・画素数などの上限を超えたため削除しました", "over a page, pixel or count limit, removed"},
-	ReasonDepth:         {"入れ子が深すぎるため削除しました", "nested too deeply, removed"},
-	ReasonTimeout:       {"処理が時間内に終わらなかったため削除しました", "processing did not finish in time, removed"},
-	ReasonMalformed:     {"ファイルが壊れているか不正な形式のため削除しました", "malformed or damaged file, removed"},
-	ReasonVerify:        {"変換結果の検査に合格しなかったため削除しました", "the converted output failed the safety check, removed"},
-	ReasonInternal:      {"内部エラーのため削除しました", "internal error, removed"},
-	ReasonNoHandler:     {"この種類のファイルの無害化はこのサーバーで利用できないため削除しました", "sanitizing this kind of file is not available on this server, removed"},
-	ReasonPolicy:        {"ポリシーによりこの種類のファイルは削除します", "removed by policy"},
-	ReasonArchiveKind:   {"この形式の圧縮ファイル・ディスクイメージは中身を安全に検査できないため削除しました", "this archive or disk image format cannot be inspected safely, removed"},
-	ReasonActive:        {"スクリプトや外部参照を含み得る形式のため削除しました", "a format that can carry scripts or external references, removed"},
-	ReasonWrongPassword: {"パスワードが正しくないため開けませんでした。保留したままです", "the password does not open the file; it is still held"},
-	ReasonBomb:          {"展開後のサイズやファイル数が上限を超える(圧縮爆弾の疑い)ため削除しました", "unpacks past the size or file-count limits (a suspected zip bomb), removed"},
-	ReasonMalware:       {"ウイルス・マルウェアが検出されたため削除しました", "malware was found, removed"},
-	ReasonScanFailed:    {"ウイルス検査を完了できなかったため削除しました", "the malware scan could not be completed, removed"},
-	ReasonArchiveEmpty:  {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
+// NewReason builds a Reason for a code with its words from the catalog
+// (the key "reason." + code); a code the catalog does not know gets the
+// words of an internal error.
+func NewReason(code, detail string) Reason {
+	key := "reason." + code
+	if !catalog.Has(key) {
+		key = "reason." + ReasonInternal
+	}
+	return Reason{Code: code, Message: catalog.Text(catalog.Japanese, key), English: catalog.Text(catalog.English, key), Detail: detail}
 }
 
-// NewReason builds a Reason for a code with its standard words.
-func NewReason(code, detail string) Reason {
-	t, ok := reasonText[code]
-	if !ok {
-		t = reasonText[ReasonInternal]
+// Text is the reason in language lang: the catalog's words for its code,
+// or, for a code the catalog no longer knows (an old report), the
+// recorded Japanese or English.
+func (r Reason) Text(lang string) string {
+	if key := "reason." + r.Code; catalog.Has(key) {
+		return catalog.Text(lang, key)
 	}
-	return Reason{Code: code, Message: t[0], English: t[1], Detail: detail}
+	if lang == catalog.Japanese {
+		return r.Message
+	}
+	return r.English
 }
 
 // WithheldError is returned by a handler to withhold an item with a
@@ -183,17 +174,16 @@ func IsHold(err error) bool {
 	return errors.As(err, &we) && we.Hold
 }
 
-// Summary is a one-line human account of the report, in Japanese when
-// lang is "ja" and English otherwise.
+// Summary is a one-line human account of the report in language lang
+// (a catalog language; others read Japanese).
 func (r *Report) Summary(lang string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s [%s] ", r.Name, r.Detected)
-	ja := lang == "ja"
 	switch {
 	case r.Withheld && r.Action == Hold:
-		b.WriteString(pick(ja, "保留", "held"))
+		b.WriteString(catalog.Text(lang, "summary.held"))
 	case r.Withheld:
-		b.WriteString(pick(ja, "削除", "withheld"))
+		b.WriteString(catalog.Text(lang, "summary.withheld"))
 	default:
 		b.WriteString(string(r.Action))
 		for _, o := range r.Outputs {
@@ -202,27 +192,17 @@ func (r *Report) Summary(lang string) string {
 	}
 	for _, rs := range r.Reasons {
 		b.WriteString(": ")
-		b.WriteString(pick(ja, rs.Message, rs.English))
+		b.WriteString(rs.Text(lang))
 	}
 	if r.QuarantineID != "" {
-		fmt.Fprintf(&b, pick(ja, "（保管ID: %s）", " (quarantine ID: %s)"), r.QuarantineID)
+		b.WriteString(catalog.Text(lang, "summary.quarantine_id", r.QuarantineID))
 	}
 	if len(r.Removed) > 0 {
-		b.WriteString(pick(ja, " (除去: ", " (removed: "))
+		parts := make([]string, len(r.Removed))
 		for i, rm := range r.Removed {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%s×%d", rm.What, rm.Count)
+			parts[i] = fmt.Sprintf("%s×%d", rm.What, rm.Count)
 		}
-		b.WriteString(")")
+		b.WriteString(catalog.Text(lang, "summary.removed", strings.Join(parts, catalog.Text(lang, "list.separator"))))
 	}
 	return b.String()
-}
-
-func pick(cond bool, a, b string) string {
-	if cond {
-		return a
-	}
-	return b
 }

@@ -21,7 +21,7 @@ func BenchmarkRelay(b *testing.B) {
 		Logger: testLogger(b), MaxConnectionsPerIP: 100,
 	}
 	eng := testEngine(b)
-	r, err := New(o, eng, nil, nil)
+	r, err := newRelay(b, o, eng)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +31,6 @@ func BenchmarkRelay(b *testing.B) {
 	go r.Serve()
 	defer func() {
 		r.Shutdown(context.Background())
-		r.Close()
 	}()
 	const conns = 8
 	b.ResetTimer()

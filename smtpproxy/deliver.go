@@ -90,8 +90,13 @@ func (r *Relay) deliverScheduler() {
 			inflight.Add(1)
 			go func() {
 				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
-				if err := r.deliver(r.ctx, id); err != nil {
-					r.log.Error("deliver: local error", "msgid", id, "err", err)
+				// An attempt under way is let finish through a graceful
+				// shutdown, up to its drain bound (r.abort).
+				if err := r.deliver(r.abort, id); err != nil {
+					r.log.Error("deliver: local error", "item_id", id, "err", err)
+					if isDiskFull(err) {
+						r.noSpace()
+					}
 				}
 			}()
 		}
@@ -134,8 +139,12 @@ type result struct {
 }
 
 // deliver makes one attempt for one entry. The attempt is recorded
-// before dialing, so a crash during it means a retry, never a loss.
+// before dialing, so a crash during it means a retry, never a loss. ctx
+// cuts the attempt itself; the records after it are written under their
+// own bounded context, so that a shutdown cannot cut them half way.
 func (r *Relay) deliver(ctx context.Context, id string) error {
+	bctx, cancel := bookkeeping(ctx)
+	defer cancel()
 	e, err := r.outbox.load(id)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -143,7 +152,7 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 		}
 		return err
 	}
-	log := r.log.With("msgid", id, "kind", e.Kind)
+	log := r.log.With("item_id", id, "kind", e.Kind)
 	if e.Held {
 		return nil
 	}
@@ -162,7 +171,7 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 			if remote.Addr == "" {
 				e.Held, e.LastError = true, "no return path configured for DSNs"
 				log.Warn("deliver: DSN kept in the failed list: no return path configured")
-				r.meta.SetState(ctx, id, meta.Failed, e.LastError)
+				r.meta.SetState(bctx, id, meta.Failed, e.LastError)
 				return r.outbox.save(e)
 			}
 		}
@@ -178,12 +187,15 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 			}
 		}
 		for _, rc := range pend {
-			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
+			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
 		}
 		var results map[string]result
 		var aerr error
 		if remote.Addr == "" {
 			results = r.deliverMaildir(e, pend)
+			if err := r.outbox.record(e.ID, results); err != nil {
+				log.Error("deliver: recording the results", "err", err)
+			}
 		} else {
 			results, aerr = r.deliverSMTP(ctx, remote, e, pend)
 		}
@@ -208,14 +220,14 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.LastError = res.reply
 				r.opts.Metrics.Deferred.Inc()
 			}
-			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
+			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
 			log.Info("deliver: "+outcome, "rcpt", rc.Addr, "reply", res.reply, "attempt", e.Attempts)
 		}
 	}
 	if len(e.pending()) > 0 {
 		return r.outbox.save(e)
 	}
-	return r.finish(ctx, e)
+	return r.finish(bctx, e)
 }
 
 // finish closes an entry whose recipients all have a final status:
@@ -248,7 +260,7 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 	if err := r.meta.SetState(ctx, e.ID, state, detail); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return err
 	}
-	r.log.Info("deliver: done", "msgid", e.ID, "state", state)
+	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
 	return r.outbox.remove(e.ID)
 }
 
@@ -343,6 +355,11 @@ func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*R
 	default:
 		return results, err
 	}
+	// The downstream has answered the final dot: its reply is recorded
+	// before any other step.
+	if err := r.outbox.record(e.ID, results); err != nil {
+		r.log.Error("deliver: recording the results", "item_id", e.ID, "err", err)
+	}
 	c.Quit()
 	return results, nil
 }
@@ -381,7 +398,7 @@ func (r *Relay) deliverMaildir(e *Entry, pend []*RcptState) map[string]result {
 	for _, rc := range pend {
 		err := r.maildirPut(e, rc.Addr)
 		if err != nil {
-			r.log.Error("deliver: maildir", "msgid", e.ID, "rcpt", rc.Addr, "err", err)
+			r.log.Error("deliver: maildir", "item_id", e.ID, "rcpt", rc.Addr, "err", err)
 			results[rc.Addr] = result{reply: "451 4.3.0 local maildir error"}
 			continue
 		}

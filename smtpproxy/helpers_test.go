@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/mail"
 )
@@ -27,17 +30,44 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func testEngine(t testing.TB) *sanitizer.Engine {
 	t.Helper()
-	// The mail handler as app.NewEngine wires it (package app is not
-	// imported here: it may come to import this package).
-	e, err := sanitizer.New(sanitizer.Options{
-		TempDir: t.TempDir(), Logger: testLogger(t),
+	// The mail handler as app.NewEngine wires it, with the formats of
+	// the parts (package app is not imported here: it may come to import
+	// this package).
+	return enginetest.New(t, sanitizer.Options{
+		Logger:   testLogger(t),
 		Handlers: mail.Handlers(mail.Options{}), Verifiers: mail.Verifiers(),
-	})
+	}, nil)
+}
+
+// OpenTestStores opens the quarantine and the metadata database a relay
+// with data in dataDir is given (as the service does), closed when the
+// test ends.
+func OpenTestStores(t testing.TB, dataDir string) (store.Quarantine, meta.Store) {
+	t.Helper()
+	q, err := store.NewFS(filepath.Join(dataDir, "quarantine"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, err := meta.OpenDB(context.Background(), filepath.Join(dataDir, "mugai.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	m, err := meta.NewSQLite(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q, m
+}
+
+// newRelay is New with the quarantine and database in o.DataDir.
+func newRelay(t testing.TB, o Options, eng *sanitizer.Engine) (*Relay, error) {
+	t.Helper()
+	q, db := OpenTestStores(t, o.DataDir)
+	return New(o, eng, q, db)
 }
 
 // testOptions are fast options on loopback: no delays.
@@ -55,7 +85,7 @@ func testOptions(t *testing.T) Options {
 // listening returns a new relay listening on its SMTP address.
 func listening(t *testing.T, o Options) *Relay {
 	t.Helper()
-	r, err := New(o, testEngine(t), nil, nil)
+	r, err := newRelay(t, o, testEngine(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +108,6 @@ func startRelay(t *testing.T, o Options) *Relay {
 			t.Errorf("shutdown: %v", err)
 		}
 		<-done
-		r.Close()
 	})
 	return r
 }
@@ -92,7 +121,6 @@ func startAcceptOnly(t *testing.T, o Options) *Relay {
 	t.Cleanup(func() {
 		r.server.Close()
 		r.listener.stop()
-		r.Close()
 	})
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/ids"
 )
 
@@ -69,39 +70,22 @@ func base64Lines(s string) string {
 // only the envelope sender (bounded, printable), times, the reason code
 // and the quarantine ID.
 func (r *Relay) noticeMessage(env *Envelope, v verdict) string {
-	reasonJA, reasonEN := "内部エラー", "internal error"
+	ja, en := catalog.Japanese, catalog.English
+	reasonJA, reasonEN := catalog.Text(ja, "relay.withheld.internal"), catalog.Text(en, "relay.withheld.internal")
 	if v.report != nil && len(v.report.Reasons) > 0 {
-		reasonJA, reasonEN = v.report.Reasons[0].Message, v.report.Reasons[0].English
+		reasonJA, reasonEN = v.report.Reasons[0].Text(ja), v.report.Reasons[0].Text(en)
 	}
 	if v.reason == "no-handler" {
-		reasonJA, reasonEN = "このメールを無害化する処理がありません", "no sanitizer is available for this message"
+		reasonJA, reasonEN = catalog.Text(ja, "relay.withheld.no_handler"), catalog.Text(en, "relay.withheld.no_handler")
 	}
 	when := env.Received.In(jst).Format("2006-01-02 15:04:05 MST")
-	body := fmt.Sprintf(`このメールは無害化できなかったため、お届けできませんでした。
-原本は mugai の隔離領域に保管されています。
-
-  保管ID:   %s
-  送信者:   %s
-  受信日時: %s
-  理由:     %s (%s)
-
-必要な場合は、保管IDを添えてシステム管理者にお問い合わせください。
-
-----------------------------------------------------------------------
-This message could not be made harmless and was not delivered.
-The original is held in mugai's quarantine.
-
-  Held under ID: %s
-  Sender:        %s
-  Received:      %s
-  Reason:        %s (%s)
-
-If you need it, ask your administrator, quoting the ID above.
-`, env.ID, safeAddr(env.From), when, reasonJA, v.reason, env.ID, safeAddr(env.From), env.Received.UTC().Format(time.RFC1123Z), reasonEN, v.reason)
-	subject := mime.BEncoding.Encode("UTF-8", "[mugai] 無害化できなかったメール / Message could not be made harmless")
+	body := catalog.Text(ja, "relay.withheld.body", env.ID, safeAddr(env.From), when, reasonJA, v.reason) +
+		"\n" + rule + "\n" +
+		catalog.Text(en, "relay.withheld.body", env.ID, safeAddr(env.From), env.Received.UTC().Format(time.RFC1123Z), reasonEN, v.reason)
+	subject := mime.BEncoding.Encode("UTF-8", "[mugai] "+catalog.Text(ja, "relay.withheld.subject")+" / "+catalog.Text(en, "relay.withheld.subject"))
 	var b strings.Builder
 	fmt.Fprintf(&b, "Received: by %s (mugai, notice) id %s;\r\n\t%s\r\n", r.opts.Hostname, env.ID, time.Now().UTC().Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "From: %s <postmaster@%s>\r\n", mime.BEncoding.Encode("UTF-8", "mugai 無害化ゲートウェイ"), r.opts.Hostname)
+	fmt.Fprintf(&b, "From: %s <postmaster@%s>\r\n", mime.BEncoding.Encode("UTF-8", catalog.Text(catalog.Japanese, "relay.from_name")), r.opts.Hostname)
 	b.WriteString("To: undisclosed-recipients:;\r\n")
 	fmt.Fprintf(&b, "Subject: %s\r\n", subject)
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
@@ -115,26 +99,38 @@ If you need it, ask your administrator, quoting the ID above.
 
 var jst = time.FixedZone("JST", 9*3600)
 
+// rule separates the Japanese and the English text of a generated mail.
+const rule = "----------------------------------------------------------------------"
+
 func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 
 // dsnMessage is a delivery status notification (RFC 3464) in a
-// multipart/report (RFC 6522): a Japanese and English explanation and
-// the machine-readable status. The original message is not returned:
-// it is held in the quarantine.
+// multipart/report (RFC 6522): a Japanese and English explanation naming
+// the message by its Subject, the machine-readable status with each
+// recipient's Diagnostic-Code, and the message's headers
+// (text/rfc822-headers, from mugai's rebuilt copy: dsnparts.go). The
+// message itself is not returned: it is held in the quarantine.
 func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 	boundary := "mugai-dsn-" + e.ID
+	headers, subject := r.outbox.reportedHeaders(e.ID)
 	var human strings.Builder
-	human.WriteString("次の宛先にメールを配送できませんでした。\n\n")
+	human.WriteString(catalog.Text(catalog.Japanese, "relay.dsn.intro") + "\n\n")
+	if subject != "" {
+		human.WriteString(catalog.Text(catalog.Japanese, "relay.dsn.subject_line", subject) + "\n\n")
+	}
 	for _, rc := range failed {
 		fmt.Fprintf(&human, "  %s: %s\n", safeAddr(rc.Addr), rc.Reply)
 	}
-	fmt.Fprintf(&human, "\n受付ID: %s\n\n", e.ID)
-	human.WriteString("----------------------------------------------------------------------\n")
-	human.WriteString("Your message could not be delivered to the following recipients.\n\n")
+	fmt.Fprintf(&human, "\n%s\n\n", catalog.Text(catalog.Japanese, "relay.dsn.queue_id", e.ID))
+	human.WriteString(rule + "\n")
+	human.WriteString(catalog.Text(catalog.English, "relay.dsn.intro") + "\n\n")
+	if subject != "" {
+		human.WriteString(catalog.Text(catalog.English, "relay.dsn.subject_line", subject) + "\n\n")
+	}
 	for _, rc := range failed {
 		fmt.Fprintf(&human, "  %s: %s\n", safeAddr(rc.Addr), rc.Reply)
 	}
-	fmt.Fprintf(&human, "\nQueue ID: %s\n", e.ID)
+	fmt.Fprintf(&human, "\n%s\n", catalog.Text(catalog.English, "relay.dsn.queue_id", e.ID))
 
 	var st strings.Builder
 	fmt.Fprintf(&st, "Reporting-MTA: dns; %s\r\n", r.opts.Hostname)
@@ -148,14 +144,14 @@ func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 		if rem := r.opts.Downstream.Addr; rem != "" {
 			fmt.Fprintf(&st, "Remote-MTA: dns; %s\r\n", rem)
 		}
-		fmt.Fprintf(&st, "Diagnostic-Code: smtp; %s\r\n", oneLine(rc.Reply))
+		fmt.Fprintf(&st, "Diagnostic-Code: %s\r\n", diagnosticCode(rc.Reply, e.LastError))
 		fmt.Fprintf(&st, "Last-Attempt-Date: %s\r\n", time.Now().Format(time.RFC1123Z))
 	}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", r.opts.Hostname)
 	fmt.Fprintf(&b, "To: <%s>\r\n", safeAddr(e.OrigFrom))
-	fmt.Fprintf(&b, "Subject: %s\r\n", mime.BEncoding.Encode("UTF-8", "配送不能 / Undelivered Mail Returned to Sender"))
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.BEncoding.Encode("UTF-8", catalog.Text(catalog.Japanese, "relay.dsn.subject")+" / "+catalog.Text(catalog.English, "relay.dsn.subject")))
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: %s\r\n", messageID(r.opts.Hostname))
 	b.WriteString("Auto-Submitted: auto-replied\r\n")
@@ -165,6 +161,10 @@ func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 	b.WriteString(base64Lines(crlf(human.String())))
 	fmt.Fprintf(&b, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary)
 	b.WriteString(st.String())
+	if headers != "" {
+		fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary)
+		b.WriteString(headers)
+	}
 	fmt.Fprintf(&b, "\r\n--%s--\r\n", boundary)
 	return b.String()
 }

@@ -249,10 +249,11 @@ func TestPostfixEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
+	q, db := smtpproxy.OpenTestStores(t, data)
 	r, err := smtpproxy.New(smtpproxy.Options{
 		DataDir: data, Listen: "127.0.0.1:0", Hostname: "mugai.test", Domains: []string{"lg.example.jp"},
 		Downstream: smtpproxy.Remote{Addr: pf.addr}, ScanInterval: 100 * time.Millisecond, Logger: log,
-	}, eng, nil, nil)
+	}, eng, q, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,6 @@ func TestPostfixEndToEnd(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		r.Shutdown(ctx)
-		r.Close()
 	}()
 
 	msg, pdf, exe, docm := japaneseMail(t)

@@ -48,7 +48,7 @@ CREATE INDEX IF NOT EXISTS transfer_recipients_user ON transfer_recipients(user_
 // State is where an item is in its life.
 type State string
 
-// The states, as the pages name them: 受付, 無害化中, 完了, 保留, 削除.
+// The states, as the pages name them: 受付, 無害化中, 完了, 保留, 受け渡し不可.
 const (
 	Received   State = "received"   // stored, waiting for a worker
 	Processing State = "processing" // being sanitized

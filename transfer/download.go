@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/catalog"
 )
 
 // downloadRoutes is the download site's route table. It has no route
@@ -51,7 +52,7 @@ func (s *Server) downloadPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.URL.Query().Get("deleted") != "" {
-		p.Notice = messages[l]["deleted"]
+		p.Notice = catalog.Text(l, "page.deleted")
 	}
 	s.render(w, r, ZoneDownload, "download", p, http.StatusOK)
 }
@@ -127,7 +128,7 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.removeOutputs(r.Context(), it, Deleted); err != nil {
-		s.log.Error("delete", "item", it.ID, "err", err)
+		s.failure("delete", it.ID, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

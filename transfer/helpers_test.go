@@ -12,22 +12,24 @@ import (
 	"net/http/cookiejar"
 	"net/textproto"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
 
-// testEngine is one engine for the package's tests (its PDF renderer
-// compiles once).
-var testEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
-	return app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
-})
+// TestEngine returns one engine with every format for the package's
+// tests (its PDF renderer compiles once). TestMain, in the external test
+// package, sets it from app.NewEngine: package app imports this one, so
+// the tests inside it cannot import app.
+var TestEngine func() (*sanitizer.Engine, error)
 
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
@@ -55,12 +57,19 @@ func (c *fakeClock) Add(d time.Duration) {
 // bob (users) and carol (approver).
 func startSite(t *testing.T, opts Options) *testSite {
 	t.Helper()
-	eng, err := testEngine()
+	eng, err := TestEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{t: time.Now()}
 	opts.DataDir = t.TempDir()
+	if opts.Quarantine, err = store.NewFS(filepath.Join(opts.DataDir, "quarantine")); err != nil {
+		t.Fatal(err)
+	}
+	if opts.DB, err = meta.OpenDB(context.Background(), filepath.Join(opts.DataDir, "mugai.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { opts.DB.Close() })
 	opts.UploadAddr, opts.DownloadAddr = "127.0.0.1:0", "127.0.0.1:0"
 	opts.Engine = eng
 	opts.Logger = slog.New(slog.DiscardHandler)

@@ -27,8 +27,9 @@
 // result, approval, download and deletion goes to the audit trail
 // (internal/audit).
 //
-// Metadata lives in the shared SQLite file DATA/mugai.db, in tables
-// prefixed transfer_, auth_ and audit_, beside the relay's tables.
+// Metadata lives in the shared database mugai.db (the handle is given,
+// Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
+// the relay's tables.
 // Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
 //
 // Divergence: status updates are polled once a second rather than pushed
@@ -51,23 +52,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
 
-// Options configure a Server. The zero value means the defaults.
+// Options configure a Server. Engine, Quarantine and DB are required and
+// stay the caller's (Shutdown closes none of them); for every other
+// field the zero value means the default.
 type Options struct {
-	// DataDir holds mugai.db, transfer/ (uploads being received and the
-	// sanitized outputs), audit/transfer.jsonl and tls/. Default "data".
+	// DataDir holds transfer/ (uploads being received and the sanitized
+	// outputs), audit/transfer.jsonl and tls/. Default "data".
 	DataDir string
-	// Engine sanitizes the uploads; default app.NewEngine with the
-	// default policy (closed by Shutdown only when built here).
+	// Engine sanitizes the uploads.
 	Engine *sanitizer.Engine
-	// Quarantine keeps every original; default store.NewFS(DATA/quarantine).
+	// Quarantine keeps every original.
 	Quarantine store.Quarantine
+	// DB is mugai.db, opened by meta.OpenDB.
+	DB *sql.DB
 	// OriginalRetention is how long originals are kept in the
 	// quarantine; default 90 days.
 	OriginalRetention time.Duration
@@ -96,8 +99,9 @@ type Options struct {
 	// Auth configures the local accounts (lockout, session lifetimes).
 	Auth auth.Options
 
-	Logger *slog.Logger
-	Now    func() time.Time // default time.Now
+	Logger  *slog.Logger
+	Metrics *Metrics         // default: a private registry
+	Now     func() time.Time // default time.Now
 }
 
 func (o Options) withDefaults() Options {
@@ -131,6 +135,9 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -148,16 +155,16 @@ const (
 
 // Server runs the two sites.
 type Server struct {
-	opts      Options
-	db        *sql.DB
-	users     *auth.Local
-	audit     *audit.Log
-	eng       *sanitizer.Engine
-	ownEngine bool
-	q         store.Quarantine
-	limiter   *auth.Limiter
-	tmpl      map[string]*template.Template
-	log       *slog.Logger
+	opts    Options
+	db      *sql.DB
+	users   *auth.Local
+	audit   *audit.Log
+	eng     *sanitizer.Engine
+	q       store.Quarantine
+	limiter *auth.Limiter
+	tmpl    map[string]*template.Template
+	log     *slog.Logger
+	metrics *Metrics
 
 	incoming, outputs string
 
@@ -170,9 +177,17 @@ type Server struct {
 	shutdown bool
 }
 
-// New opens the database and folders in opts.DataDir and builds the two
-// sites. It does not listen yet.
+// New creates its tables in opts.DB and its folders in opts.DataDir and
+// builds the two sites. It does not listen yet.
 func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Engine == nil:
+		return nil, errors.New("transfer: no sanitizer engine")
+	case opts.Quarantine == nil:
+		return nil, errors.New("transfer: no quarantine")
+	case opts.DB == nil:
+		return nil, errors.New("transfer: no database")
+	}
 	opts = opts.withDefaults()
 	if opts.PlainHTTP {
 		for _, a := range []string{opts.UploadAddr, opts.DownloadAddr} {
@@ -187,6 +202,10 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:     opts,
 		log:      opts.Logger.With("service", "transfer"),
+		metrics:  opts.Metrics,
+		db:       opts.DB,
+		eng:      opts.Engine,
+		q:        opts.Quarantine,
 		incoming: filepath.Join(opts.DataDir, "transfer", "incoming"),
 		outputs:  filepath.Join(opts.DataDir, "transfer", "outputs"),
 		limiter:  &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
@@ -198,56 +217,20 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	ctx := context.Background()
-	db, err := auth.OpenDB(ctx, filepath.Join(opts.DataDir, "mugai.db"))
-	if err != nil {
+	var err error
+	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
 		return nil, err
 	}
-	s.db = db
-	fail := func(err error) (*Server, error) {
-		s.close()
-		return nil, err
-	}
-	if s.users, err = auth.NewLocal(ctx, db, opts.Auth); err != nil {
-		return fail(err)
-	}
-	if s.audit, err = audit.New(ctx, db, filepath.Join(opts.DataDir, "audit", "transfer.jsonl")); err != nil {
-		return fail(err)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return fail(fmt.Errorf("transfer: creating the schema: %w", err))
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
 	}
 	if s.tmpl, err = parseTemplates(); err != nil {
-		return fail(err)
+		return nil, err
 	}
-	s.q = opts.Quarantine
-	if s.q == nil {
-		fsq, err := store.NewFS(filepath.Join(opts.DataDir, "quarantine"))
-		if err != nil {
-			return fail(err)
-		}
-		s.q = fsq
-	}
-	s.eng = opts.Engine
-	if s.eng == nil {
-		e, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: opts.Logger, TempDir: filepath.Join(opts.DataDir, "transfer")}})
-		if err != nil {
-			return fail(err)
-		}
-		s.eng, s.ownEngine = e, true
+	if s.audit, err = audit.New(ctx, s.db, filepath.Join(opts.DataDir, "audit", "transfer.jsonl")); err != nil {
+		return nil, err
 	}
 	return s, nil
-}
-
-func (s *Server) close() {
-	if s.audit != nil {
-		s.audit.Close()
-	}
-	if s.ownEngine {
-		s.eng.Close()
-	}
-	if s.db != nil {
-		s.db.Close()
-	}
 }
 
 // Users is the local account store, for administration.
@@ -331,7 +314,7 @@ func (s *Server) Serve(ctx context.Context, up, down net.Listener) error {
 
 // Shutdown stops accepting requests, lets running ones finish until ctx
 // is done, stops the workers (an item being sanitized is picked up
-// again at the next start) and closes the database.
+// again at the next start) and closes the audit trail's file.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if s.shutdown {
@@ -352,7 +335,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		stop()
 	}
 	s.workers.Wait()
-	s.close()
+	s.audit.Close()
 	return errors.Join(errs...)
 }
 

@@ -75,7 +75,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	if h := resp.Header.Get("Strict-Transport-Security"); h == "" {
 		t.Error("no HSTS over TLS")
 	}
-	if _, err := New(Options{DataDir: t.TempDir(), PlainHTTP: true, UploadAddr: ":0", Engine: ts.s.eng}); err == nil {
+	if _, err := New(Options{DataDir: t.TempDir(), PlainHTTP: true, UploadAddr: ":0", Engine: ts.s.eng, Quarantine: ts.s.q, DB: ts.s.db}); err == nil {
 		t.Error("plain HTTP accepted on all interfaces")
 	}
 }

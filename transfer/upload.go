@@ -18,6 +18,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -56,12 +57,13 @@ func (e *uploadError) Error() string { return e.key + " " + e.arg }
 // its partial file is removed and nothing of it is recorded.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
-	t := messages[lang(r)]
+	t := words(lang(r))
 	fail := func(e *uploadError, name string) {
-		msg := t[e.key]
+		var args []any
 		if e.arg != "" {
-			msg = fmt.Sprintf(msg, e.arg)
+			args = append(args, e.arg)
 		}
+		msg := t("page."+e.key, args...)
 		s.record(r, ZoneUpload, audit.Event{Action: audit.UploadFailed, Name: name, Outcome: e.key})
 		// The rest of the body is not read: the connection closes.
 		w.Header().Set("Connection", "close")
@@ -118,7 +120,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		it.Recipients = recipients
 		if err := s.insertItem(r.Context(), it); err != nil {
 			os.Remove(filepath.Join(s.incoming, it.ID))
-			s.log.Error("upload", "err", err)
+			s.failure("upload", it.ID, err)
 			fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, it.Name)
 			return
 		}
@@ -152,7 +154,7 @@ func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 	path := filepath.Join(s.incoming, it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		s.log.Error("upload", "err", err)
+		s.failure("upload", it.ID, err)
 		return nil, &uploadError{status: http.StatusInternalServerError, key: "err_internal"}
 	}
 	h := sha256.New()
@@ -198,7 +200,7 @@ func (s *Server) enqueue(j job) {
 	default:
 		// The queue is full: the item stays "received" and is picked up
 		// at the next start.
-		s.log.Warn("sanitizing queue full", "item", j.id)
+		s.log.Warn("sanitizing queue full", "item_id", j.id)
 	}
 }
 
@@ -239,7 +241,7 @@ func (s *Server) startWorkers(ctx context.Context) {
 func (s *Server) process(ctx context.Context, j job) {
 	it, err := s.item(ctx, j.id)
 	if err != nil {
-		s.log.Error("process", "item", j.id, "err", err)
+		s.failure("process", j.id, err)
 		return
 	}
 	retry := j.password != ""
@@ -250,7 +252,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		}
 		_, rc, err := s.q.Get(ctx, it.ID)
 		if err != nil {
-			s.log.Error("process: original", "item", it.ID, "err", err)
+			s.failure("original", it.ID, err)
 			s.setState(ctx, it.ID, Held, "original unavailable")
 			return
 		}
@@ -261,7 +263,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		}
 		f, err := os.Open(filepath.Join(s.incoming, it.ID))
 		if err != nil {
-			s.log.Error("process: incoming file", "item", it.ID, "err", err)
+			s.failure("incoming", it.ID, err)
 			s.setState(ctx, it.ID, Withheld, "the uploaded file was lost")
 			return
 		}
@@ -274,7 +276,7 @@ func (s *Server) process(ctx context.Context, j job) {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start
 		}
-		s.log.Error("sanitize", "item", it.ID, "err", err)
+		s.failure("sanitize", it.ID, err)
 		s.finish(ctx, it, nil, Withheld, err.Error(), j)
 		return
 	}
@@ -282,7 +284,7 @@ func (s *Server) process(ctx context.Context, j job) {
 	rep := res.Report
 	if !retry {
 		if err := s.keepOriginal(ctx, it, res); err != nil {
-			s.log.Error("quarantine", "item", it.ID, "err", err)
+			s.failure("quarantine", it.ID, err)
 			s.finish(ctx, it, rep, Withheld, "quarantine: "+err.Error(), j)
 			return
 		}
@@ -297,13 +299,13 @@ func (s *Server) process(ctx context.Context, j job) {
 	}
 	if state == Done {
 		if err := s.storeOutputs(ctx, it.ID, res.Outputs); err != nil {
-			s.log.Error("outputs", "item", it.ID, "err", err)
+			s.failure("outputs", it.ID, err)
 			state = Withheld
 			rep.Withheld = true
 			rep.Reasons = append(rep.Reasons, sanitizer.NewReason(sanitizer.ReasonInternal, err.Error()))
 		} else if retry {
 			if err := s.q.SetState(ctx, it.ID, store.Released, j.by); err != nil {
-				s.log.Warn("quarantine release", "item", it.ID, "err", err)
+				s.log.Warn("quarantine release", "item_id", it.ID, "err", err)
 			}
 		}
 	}
@@ -394,7 +396,7 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, report=?, error=?, approval=? WHERE id=?`,
 		string(st), string(js), errText, approval, it.ID); err != nil {
-		s.log.Error("finish", "item", it.ID, "err", err)
+		s.failure("finish", it.ID, err)
 	}
 	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
 	if j.password != "" {
@@ -450,12 +452,12 @@ type itemView struct {
 }
 
 func (s *Server) view(it *Item, l string) itemView {
-	t := messages[l]
-	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t["state_"+string(it.State)],
+	t := words(l)
+	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t("page.state." + string(it.State)),
 		Final: it.State.final(), Recipients: it.Recipients, Expires: it.Expires.Local().Format("2006-01-02 15:04"),
 		Report: reportLines(it.Report, l)}
 	if it.Approval != "" {
-		v.Approval = t["approval_"+it.Approval]
+		v.Approval = t("page.approval." + it.Approval)
 	}
 	if it.State == Held && it.Report != nil {
 		for _, rs := range it.Report.Reasons {
@@ -465,7 +467,7 @@ func (s *Server) view(it *Item, l string) itemView {
 		}
 	}
 	if it.Error != "" && it.Report == nil {
-		v.Report = append(v.Report, t["err_internal"])
+		v.Report = append(v.Report, t("page.err_internal"))
 	}
 	for _, o := range it.Outputs {
 		v.Outputs = append(v.Outputs, o.Name+" ("+humanSize(o.Size)+")")
@@ -484,7 +486,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	conflict := func() {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": messages[lang(r)]["err_unlock"]})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": catalog.Text(lang(r), "page.err_unlock")})
 	}
 	if it.State != Held || pw == "" || len(pw) > 1024 {
 		conflict()
@@ -511,7 +513,7 @@ type approvalRow struct {
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	if !sess.User.Role.CanApprove() {
-		http.Error(w, messages[lang(r)]["err_forbidden"], http.StatusForbidden)
+		http.Error(w, catalog.Text(lang(r), "page.err_forbidden"), http.StatusForbidden)
 		return
 	}
 	items, err := s.pendingApprovals(r.Context())
@@ -524,7 +526,7 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r))})
 	}
 	if r.URL.Query().Get("done") != "" {
-		p.Notice = messages[lang(r)]["approval_saved"]
+		p.Notice = catalog.Text(lang(r), "page.approval_saved")
 	}
 	s.render(w, r, ZoneUpload, "approvals", p, http.StatusOK)
 }
@@ -533,9 +535,9 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
 // own upload (四つの目: a second person looks at it).
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
-	t := messages[lang(r)]
+	t := words(lang(r))
 	if !sess.User.Role.CanApprove() {
-		http.Error(w, t["err_forbidden"], http.StatusForbidden)
+		http.Error(w, t("page.err_forbidden"), http.StatusForbidden)
 		return
 	}
 	it, err := s.item(r.Context(), r.PathValue("id"))
@@ -544,7 +546,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if it.Owner == sess.User.Name {
-		http.Error(w, t["err_self_approve"], http.StatusForbidden)
+		http.Error(w, t("page.err_self_approve"), http.StatusForbidden)
 		return
 	}
 	decision, action := ApprovalApproved, audit.Approve
@@ -553,7 +555,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
 		decision, sess.User.Name, it.ID)); err != nil || n == 0 {
-		http.Error(w, t["err_not_pending"], http.StatusConflict)
+		http.Error(w, t("page.err_not_pending"), http.StatusConflict)
 		return
 	}
 	sums := make([]string, len(it.Outputs))

@@ -11,11 +11,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/ids"
 )
 
@@ -32,18 +34,28 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 // fileCSP is the policy of a downloaded file: nothing at all runs.
 const fileCSP = "default-src 'none'; sandbox"
 
+// parseTemplates parses every page once per catalog language, keyed
+// "lang/page"; in a page {{t KEY ARGS...}} and {{n KEY COUNT ARGS...}}
+// (plural forms) give the catalog's words in that language, {{others}}
+// the other languages and {{langName CODE}} a language's own name.
 func parseTemplates() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{
-		"size": humanSize,
-		"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
-	}
 	out := map[string]*template.Template{}
-	for _, page := range []string{"login", "upload", "approvals", "download"} {
-		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
-		if err != nil {
-			return nil, err
+	for _, l := range catalog.Languages() {
+		funcs := template.FuncMap{
+			"size":     humanSize,
+			"date":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
+			"t":        words(l),
+			"n":        func(key string, n int, args ...any) string { return catalog.N(l, key, n, args...) },
+			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
+			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		out[page] = t
+		for _, page := range []string{"login", "upload", "approvals", "download"} {
+			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+			if err != nil {
+				return nil, err
+			}
+			out[l+"/"+page] = t
+		}
 	}
 	return out, nil
 }
@@ -55,7 +67,6 @@ type ctxKey struct{}
 type page struct {
 	Zone      string
 	Lang      string
-	T         map[string]string
 	Session   *auth.Session
 	CSRF      string
 	Error     string
@@ -70,24 +81,24 @@ type page struct {
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {
 	p.Zone, p.Lang = zone, lang(r)
-	p.T = messages[p.Lang]
 	p.Approval, p.MaxFiles, p.MaxBytes = s.opts.Approval, s.opts.MaxFiles, s.opts.MaxUploadBytes
 	if sess := session(r); sess != nil {
 		p.Session, p.CSRF = sess, sess.CSRF
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.tmpl[name].ExecuteTemplate(w, "layout", p); err != nil {
+	if err := s.tmpl[p.Lang+"/"+name].ExecuteTemplate(w, "layout", p); err != nil {
 		s.log.Warn("rendering", "page", name, "err", err)
 	}
 }
 
-// lang is the page language: the lang cookie, else Japanese.
+// lang is the page language: the lang cookie when the catalog has that
+// language, else Japanese.
 func lang(r *http.Request) string {
-	if c, err := r.Cookie("mugai_lang"); err == nil && c.Value == "en" {
-		return "en"
+	if c, err := r.Cookie("mugai_lang"); err == nil && catalog.Supported(c.Value) {
+		return c.Value
 	}
-	return "ja"
+	return catalog.Japanese
 }
 
 func session(r *http.Request) *auth.Session {
@@ -205,7 +216,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKe
 	s.setCookie(w, loginCSRFCookie(zone), tok, 3600)
 	p := page{CSRF: tok}
 	if errKey != "" {
-		p.Error = messages[lang(r)][errKey]
+		p.Error = catalog.Text(lang(r), errKey)
 	}
 	s.render(w, r, zone, "login", p, status)
 }
@@ -223,7 +234,7 @@ func (s *Server) login(zone string) http.HandlerFunc {
 		if !s.limiter.Allow(ip) {
 			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: r.PostFormValue("user"), Outcome: "rate-limited"})
 			w.Header().Set("Retry-After", "60")
-			s.renderLogin(w, r, zone, "err_rate", http.StatusTooManyRequests)
+			s.renderLogin(w, r, zone, "page.err_rate", http.StatusTooManyRequests)
 			return
 		}
 		name := r.PostFormValue("user")
@@ -243,7 +254,7 @@ func (s *Server) login(zone string) http.HandlerFunc {
 				name = name[:64]
 			}
 			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: name, Outcome: outcome})
-			s.renderLogin(w, r, zone, "err_login", http.StatusUnauthorized)
+			s.renderLogin(w, r, zone, "page.err_login", http.StatusUnauthorized)
 			return
 		}
 		// A new session on every login: no session fixation.
@@ -276,9 +287,9 @@ func (s *Server) logout(zone string) http.HandlerFunc {
 
 // setLang switches the language (a cookie, not a session change).
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
-	l := "ja"
-	if r.URL.Query().Get("to") == "en" {
-		l = "en"
+	l := r.URL.Query().Get("to")
+	if !catalog.Supported(l) {
+		l = catalog.Japanese
 	}
 	http.SetCookie(w, &http.Cookie{Name: "mugai_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, Secure: !s.opts.PlainHTTP, SameSite: http.SameSiteStrictMode})
 	back := "/"
@@ -291,6 +302,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 // record writes an audit event with the request's zone and address.
 func (s *Server) record(r *http.Request, zone string, e audit.Event) {
 	e.Zone, e.IP = zone, clientIP(r)
+	s.metrics.count(e)
 	if e.User == "" {
 		if sess := session(r); sess != nil {
 			e.User = sess.User.Name

@@ -5,21 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/audit"
-	"github.com/mugai-project/mugai/internal/auth"
 )
 
 // runAudit implements `mugai audit export [-data DIR | -config FILE] [--since T] [--until T] [--format csv|jsonl]`.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	usage := func() {
 		fmt.Fprintln(stderr, "usage: mugai audit export [-data DIR | -config FILE] [--since 2026-04-01|RFC3339|720h] [--until …] [--user U] [--item ID] [--format csv|jsonl]")
-	}
-	if len(args) == 0 || args[0] != "export" {
-		usage()
-		return exitUsage
 	}
 	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -30,7 +25,15 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	user := fs.String("user", "", "only this user's events")
 	item := fs.String("item", "", "only this item's events")
 	format := fs.String("format", "csv", "csv (UTF-8 with BOM, for Excel) or jsonl")
-	if err := fs.Parse(args[1:]); err != nil {
+	// The flags go before or after "export".
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() == 0 || fs.Arg(0) != "export" {
+		usage()
+		return exitUsage
+	}
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
 		return exitUsage
 	}
 	var f audit.Filter
@@ -54,7 +57,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitUsage
 	}
-	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
+	db, err := app.OpenDB(ctx, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitInternal

@@ -3,19 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/audit"
-	"github.com/mugai-project/mugai/internal/auth"
 )
 
 func TestAuditExportCommand(t *testing.T) {
 	data := t.TempDir()
 	ctx := context.Background()
-	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
+	db, err := app.OpenDB(ctx, data)
 	if err != nil {
 		t.Fatal(err)
 	}

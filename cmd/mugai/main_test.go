@@ -69,6 +69,7 @@ func TestUsageExitCodes(t *testing.T) {
 		{[]string{"sanitize"}, exitUsage},
 		{[]string{"sanitize", "--no-such-flag", "x"}, exitUsage},
 		{[]string{"sanitize", "--policy", "/nonexistent.toml", "x"}, exitUsage},
+		{[]string{"sanitize", "--lang", "xx", "x"}, exitUsage},
 		{[]string{"version"}, exitOK},
 		{[]string{"help"}, exitOK},
 	}
@@ -127,6 +128,23 @@ func TestSanitizeWritesOutputsAndReports(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &rep); err != nil || !rep.Withheld || len(rep.Reasons) == 0 {
 		t.Errorf("setup.report.json: %s (%v)", b, err)
+	}
+}
+
+// TestSanitizeSummaryLanguage: the summary of a withheld item is in the
+// language asked for, in the catalog's words.
+func TestSanitizeSummaryLanguage(t *testing.T) {
+	exe := append([]byte("MZ\x90\x00"), make([]byte, 100)...)
+	for _, tt := range []struct{ lang, want string }{
+		{"ja", "無害化できないため受け渡しできません: 実行ファイル・スクリプトのため削除しました"},
+		{"en", "cannot be made harmless, not passed on: executable or script, removed"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			stdout, stderr, code := mugai(t, exe, "sanitize", "-o", t.TempDir(), "--lang", tt.lang, "-")
+			if code != exitOK || !strings.Contains(stdout, tt.want) {
+				t.Errorf("exit %d, summary %q, want %q (stderr %s)", code, stdout, tt.want, stderr)
+			}
+		})
 	}
 }
 

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -24,7 +24,7 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		return exitUsage
 	}
-	_, outboxDir, qDir, _ := c.Relay().Dirs()
+	_, outboxDir, qDir, _ := app.RelayOptions(&c).Dirs()
 	q, err := store.NewFS(qDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
@@ -88,12 +88,17 @@ func release(ctx context.Context, dataDir, outboxDir string, q store.Quarantine,
 		fmt.Fprintf(stderr, "mugai quarantine: %s: no recipients recorded\n", id)
 		return exitInternal
 	}
-	db, err := meta.OpenSQLite(ctx, filepath.Join(dataDir, "mugai.db"))
+	h, err := app.OpenDB(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
-	defer db.Close()
+	defer h.Close()
+	db, err := meta.NewSQLite(ctx, h)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
 	// The audit record comes first: a release that is not recorded does
 	// not happen.
 	if err := db.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {

@@ -9,11 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -29,7 +29,7 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	_, outboxDir, _, _ := c.Relay().Dirs()
+	_, outboxDir, _, _ := app.RelayOptions(&c).Dirs()
 	q, err := smtpproxy.OpenOutbox(outboxDir)
 	if errors.Is(err, fs.ErrNotExist) && a[0] == "list" {
 		fmt.Fprintln(stdout, "the queue is empty")
@@ -95,10 +95,12 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "mugai queue: %s %s: %v\n", a[0], a[1], err)
 			return exitInternal
 		}
-		if db, err := meta.OpenSQLite(ctx, filepath.Join(c.DataDir, "mugai.db")); err == nil {
-			db.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
-			if a[0] == "delete" {
-				db.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
+		if db, err := app.OpenDB(ctx, c.DataDir); err == nil {
+			if md, err := meta.NewSQLite(ctx, db); err == nil {
+				md.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
+				if a[0] == "delete" {
+					md.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
+				}
 			}
 			db.Close()
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -29,7 +30,7 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	outDir := fs.String("o", ".", "folder for the outputs and reports")
 	policyFile := fs.String("policy", "", "policy file (TOML); default: the built-in safe policy")
 	asJSON := fs.Bool("json", false, "print each report as JSON instead of a one-line summary")
-	lang := fs.String("lang", "ja", "language of the summary: ja or en")
+	lang := fs.String("lang", catalog.Japanese, "language of the summary: "+strings.Join(catalog.Languages(), ", "))
 	verbose := fs.Bool("v", false, "log each step to standard error")
 	quarantine := fs.String("q", "", "quarantine folder: keep the originals of withheld and held items there")
 	password := fs.String("password", "", "password for encrypted inputs (PPAP zips, PDFs)")
@@ -43,6 +44,10 @@ func runSanitize(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		return exitUsage
+	}
+	if !catalog.Supported(*lang) {
+		fmt.Fprintf(stderr, "mugai sanitize: no words in language %q (have %s)\n", *lang, strings.Join(catalog.Languages(), ", "))
 		return exitUsage
 	}
 	var policy sanitizer.Policy

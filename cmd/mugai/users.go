@@ -8,26 +8,31 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/auth"
 )
 
-// dataDirFlags adds -data and -config to fs and returns the data folder
-// they name: -data, else the data_dir of the -config file (the one
-// `mugai serve` runs with, as for `mugai quarantine` and `mugai queue`),
-// else $MUGAI_DATA, else ./data as `mugai serve` without a config file.
-func dataDirFlags(fs *flag.FlagSet) func() (string, error) {
-	data := fs.String("data", "", "data folder (holds mugai.db); default: the -config file's data_dir, else $MUGAI_DATA, else ./data")
-	file := fs.String("config", "", "configuration file whose data_dir to use")
+// dataDirFlags adds -data and -config to each flag set (the command's
+// and its subcommand's, so that either place takes them) and returns
+// the data folder they name: -data, else the data_dir of the -config
+// file (the one `mugai serve` runs with, as for `mugai quarantine` and
+// `mugai queue`), else $MUGAI_DATA, else ./data as `mugai serve`
+// without a config file.
+func dataDirFlags(sets ...*flag.FlagSet) func() (string, error) {
+	var data, file string
+	for _, fs := range sets {
+		fs.StringVar(&data, "data", "", "data folder (holds mugai.db); default: the -config file's data_dir, else $MUGAI_DATA, else ./data")
+		fs.StringVar(&file, "config", "", "configuration file whose data_dir to use")
+	}
 	return func() (string, error) {
 		switch {
-		case *data != "":
-			return *data, nil
-		case *file != "":
-			c, err := loadConfig(*file)
+		case data != "":
+			return data, nil
+		case file != "":
+			c, err := loadConfig(file)
 			return c.DataDir, err
 		case os.Getenv("MUGAI_DATA") != "":
 			return os.Getenv("MUGAI_DATA"), nil
@@ -38,10 +43,7 @@ func dataDirFlags(fs *flag.FlagSet) func() (string, error) {
 
 // openUsers opens the user table in DATA/mugai.db.
 func openUsers(ctx context.Context, data string) (*auth.Local, func(), error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, nil, err
-	}
-	db, err := auth.OpenDB(ctx, filepath.Join(data, "mugai.db"))
+	db, err := app.OpenDB(ctx, data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,7 +74,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := func() {
-		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND
+		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND (the flags also after COMMAND)
   add [-role user|approver|admin] [-name DISPLAY] USER   create a user; the password is read from standard input
   passwd USER                                            set a new password (read from standard input); ends the user's sessions
   role USER ROLE                                         change the role
@@ -82,8 +84,10 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := dataDirFlags(fs)
 	fs.Usage = usage
+	sub := flag.NewFlagSet("users COMMAND", flag.ContinueOnError)
+	sub.SetOutput(stderr)
+	dataDir := dataDirFlags(fs, sub)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -93,8 +97,6 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 	cmd, rest := rest[0], rest[1:]
-	sub := flag.NewFlagSet("users "+cmd, flag.ContinueOnError)
-	sub.SetOutput(stderr)
 	role := sub.String("role", "user", "role: user, approver or admin")
 	display := sub.String("name", "", "display name")
 	if err := sub.Parse(rest); err != nil {

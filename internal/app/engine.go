@@ -7,43 +7,72 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/archive"
 	"github.com/mugai-project/mugai/sanitizer/detect"
+	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/mail"
 	"github.com/mugai-project/mugai/sanitizer/office"
+	"github.com/mugai-project/mugai/sanitizer/pdf"
+	"github.com/mugai-project/mugai/sanitizer/render"
+	"github.com/mugai-project/mugai/sanitizer/text"
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
 // EngineOptions are everything the sanitizer engine is built from: the
-// engine's own options (policy, temporary folder, logger, scanner) and
-// each format package's options. The zero value is the safe default.
+// engine's own options (policy, temporary folder, logger, scanner,
+// metrics) and each format package's options. The zero value is the safe
+// default.
 type EngineOptions struct {
 	Sanitizer sanitizer.Options
-	Office    office.HandlerOptions
-	Archive   archive.Options
-	Mail      mail.Options
+	// Render is the PDF renderer pool, one for the PDF and office
+	// handlers; its Logger defaults to Sanitizer.Logger.
+	Render  render.Options
+	Image   image.Limits
+	Text    text.HandlerOptions
+	Office  office.HandlerOptions
+	Archive archive.Options
+	Mail    mail.Options
 }
 
 // NewEngine builds the sanitizer engine with the handlers and verifiers of
-// every format package: office documents, archives and mail beside the
-// engine's own PDF, image, text and HTML handlers. opts.Sanitizer.Handlers
-// and opts.Sanitizer.Verifiers, if set, take precedence.
+// every format package: PDF, images, text and HTML, office documents,
+// archives and mail. It builds the one PDF renderer, started on the first
+// PDF, and hands it to the PDF and office handlers (unless
+// o.Office.Flattener names another) and to the engine, whose Close
+// releases it. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if set,
+// take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts := o.Sanitizer
+	ropts := o.Render
+	if ropts.Logger == nil {
+		ropts.Logger = opts.Logger
+	}
+	renderer := render.NewFlattener(ropts)
+	if o.Office.Flattener == nil {
+		o.Office.Flattener = renderer
+	}
 	handlers := map[detect.Kind]sanitizer.Handler{}
+	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: renderer}))
+	maps.Copy(handlers, image.Handlers(o.Image))
+	maps.Copy(handlers, text.Handlers(o.Text))
 	maps.Copy(handlers, office.Handlers(o.Office))
 	maps.Copy(handlers, archive.Handlers(o.Archive))
 	maps.Copy(handlers, mail.Handlers(o.Mail))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
-	maps.Copy(verifiers, office.Verifiers())
+	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
+	maps.Copy(verifiers, image.Verifiers())
+	maps.Copy(verifiers, text.Verifiers())
+	maps.Copy(verifiers, office.VerifiersFor(o.Office))
 	maps.Copy(verifiers, archive.Verifiers())
 	maps.Copy(verifiers, mail.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
+	opts.Closers = append(slices.Clip(opts.Closers), renderer)
 	return sanitizer.New(opts)
 }
 

@@ -19,7 +19,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -29,8 +28,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // Role is what a user may do.
@@ -166,17 +163,4 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
-}
-
-// OpenDB opens (creating if needed) the SQLite database file with the
-// WAL journal and a busy timeout, as internal/meta does, so that the
-// server and the command-line tools can share it. Unlike meta's
-// synchronous=NORMAL it uses FULL: users, lockouts, sessions and the
-// audit trail have no other copy to redo them from.
-func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
-	db, err := meta.OpenDB(ctx, file, "FULL")
-	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
-	return db, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // cheap keeps the tests fast; production uses the defaults.
@@ -14,7 +16,7 @@ var cheap = Params{Time: 1, Memory: 64, Threads: 1}
 
 func newLocal(t *testing.T, now func() time.Time) *Local {
 	t.Helper()
-	db, err := OpenDB(context.Background(), filepath.Join(t.TempDir(), "mugai.db"))
+	db, err := meta.OpenDB(context.Background(), filepath.Join(t.TempDir(), "mugai.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/clamd/clamdtest"
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/render"
 )
 
 // These tests run items through mugai's engine, with every handler, and
@@ -19,9 +20,9 @@ import (
 func newEngine(t *testing.T, scanner sanitizer.Scanner) *sanitizer.Engine {
 	t.Helper()
 	e, err := app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{
-		Scanner: scanner, TempDir: t.TempDir(), CacheDir: t.TempDir(),
+		Scanner: scanner, TempDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
-	}})
+	}, Render: render.Options{CacheDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}

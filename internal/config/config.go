@@ -12,34 +12,15 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/mugai-project/mugai/smtpproxy"
-	"github.com/mugai-project/mugai/transfer"
+	"github.com/mugai-project/mugai/sanitizer"
 )
-
-// Duration is a time.Duration written as "90s", "5m", "120h".
-type Duration struct{ time.Duration }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	if v < 0 {
-		return fmt.Errorf("negative duration %s", b)
-	}
-	d.Duration = v
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Config is the whole file.
 type Config struct {
@@ -53,6 +34,14 @@ type Config struct {
 	Quarantine Quarantine `toml:"quarantine"`
 	Web        Web        `toml:"web"`
 	Scanner    Scanner    `toml:"scanner"`
+
+	// The formats, each the options of its sanitizer package.
+	Archive Archive `toml:"archive"`
+	Office  Office  `toml:"office"`
+	Mail    Mail    `toml:"mail"`
+	PDF     PDF     `toml:"pdf"`
+	Image   Image   `toml:"image"`
+	Text    Text    `toml:"text"`
 }
 
 // Log configures logging.
@@ -63,49 +52,51 @@ type Log struct {
 
 // SMTP is the Internet-side listener.
 type SMTP struct {
-	Listen              string   `toml:"listen"`
-	Hostname            string   `toml:"hostname"`
-	Domains             []string `toml:"domains"`
-	AllowNets           []string `toml:"allow_nets"`
-	MaxMessageBytes     int64    `toml:"max_message_bytes"`
-	MaxRecipients       int      `toml:"max_recipients"`
-	MaxLineLength       int      `toml:"max_line_length"`
-	CommandTimeout      Duration `toml:"command_timeout"`
-	DataTimeout         Duration `toml:"data_timeout"`
-	WriteTimeout        Duration `toml:"write_timeout"`
-	MaxConnections      int      `toml:"max_connections"`
-	MaxConnectionsPerIP int      `toml:"max_connections_per_ip"`
-	TLSCert             string   `toml:"tls_cert"`
-	TLSKey              string   `toml:"tls_key"`
-	DrainTimeout        Duration `toml:"drain_timeout"`
+	Listen              string             `toml:"listen"`
+	Hostname            string             `toml:"hostname"`
+	Domains             []string           `toml:"domains"`
+	AllowNets           []string           `toml:"allow_nets"`
+	MaxMessageBytes     int64              `toml:"max_message_bytes"`
+	MaxRecipients       int                `toml:"max_recipients"`
+	MaxLineLength       int                `toml:"max_line_length"`
+	CommandTimeout      sanitizer.Duration `toml:"command_timeout"`
+	DataTimeout         sanitizer.Duration `toml:"data_timeout"`
+	WriteTimeout        sanitizer.Duration `toml:"write_timeout"`
+	MaxConnections      int                `toml:"max_connections"`
+	MaxConnectionsPerIP int                `toml:"max_connections_per_ip"`
+	TLSCert             string             `toml:"tls_cert"`
+	TLSKey              string             `toml:"tls_key"`
+	DrainTimeout        sanitizer.Duration `toml:"drain_timeout"`
+	MinFree             int64              `toml:"min_free"`
+	JunkCommandLimit    int                `toml:"junk_command_limit"`
 }
 
 // Process is the sanitizing step.
 type Process struct {
-	Workers   int      `toml:"workers"`
-	Timeout   Duration `toml:"timeout"`
-	Retention Duration `toml:"retention"`
-	Policy    string   `toml:"policy"`
+	Workers   int                `toml:"workers"`
+	Timeout   sanitizer.Duration `toml:"timeout"`
+	Retention sanitizer.Duration `toml:"retention"`
+	Policy    string             `toml:"policy"`
 }
 
 // Remote is an outgoing SMTP peer.
 type Remote struct {
-	Relay              string   `toml:"relay"`
-	StartTLS           bool     `toml:"starttls"`
-	InsecureSkipVerify bool     `toml:"insecure_skip_verify"`
-	Username           string   `toml:"username"`
-	Password           string   `toml:"password"`
-	Timeout            Duration `toml:"timeout"`
+	Relay              string             `toml:"relay"`
+	StartTLS           bool               `toml:"starttls"`
+	InsecureSkipVerify bool               `toml:"insecure_skip_verify"`
+	Username           string             `toml:"username"`
+	Password           string             `toml:"password"`
+	Timeout            sanitizer.Duration `toml:"timeout"`
 }
 
 // Deliver is the LGWAN side.
 type Deliver struct {
 	Remote
-	Workers      int      `toml:"workers"`
-	RetryInitial Duration `toml:"retry_initial"`
-	RetryMax     Duration `toml:"retry_max"`
-	Lifetime     Duration `toml:"lifetime"`
-	ScanInterval Duration `toml:"scan_interval"`
+	Workers      int                `toml:"workers"`
+	RetryInitial sanitizer.Duration `toml:"retry_initial"`
+	RetryMax     sanitizer.Duration `toml:"retry_max"`
+	Lifetime     sanitizer.Duration `toml:"lifetime"`
+	ScanInterval sanitizer.Duration `toml:"scan_interval"`
 }
 
 // Admin is the operations listener.
@@ -121,16 +112,16 @@ type Quarantine struct {
 // Web configures the transfer sites: the upload site in the Internet
 // zone and the download site in the LGWAN zone.
 type Web struct {
-	UploadListen   string   `toml:"upload_listen"`   // "" with download_listen "" disables the sites
-	DownloadListen string   `toml:"download_listen"` //
-	TLSCert        string   `toml:"tls_cert"`
-	TLSKey         string   `toml:"tls_key"`
-	PlainHTTP      bool     `toml:"plain_http"` // only when both addresses are loopback
-	Expiry         Duration `toml:"expiry"`
-	Approval       bool     `toml:"approval"`
-	MaxUploadBytes int64    `toml:"max_upload_bytes"`
-	MaxFiles       int      `toml:"max_files"`
-	Workers        int      `toml:"workers"`
+	UploadListen   string             `toml:"upload_listen"`   // "" with download_listen "" disables the sites
+	DownloadListen string             `toml:"download_listen"` //
+	TLSCert        string             `toml:"tls_cert"`
+	TLSKey         string             `toml:"tls_key"`
+	PlainHTTP      bool               `toml:"plain_http"` // only when both addresses are loopback
+	Expiry         sanitizer.Duration `toml:"expiry"`
+	Approval       bool               `toml:"approval"`
+	MaxUploadBytes int64              `toml:"max_upload_bytes"`
+	MaxFiles       int                `toml:"max_files"`
+	Workers        int                `toml:"workers"`
 }
 
 // Scanner points at an optional antivirus engine.
@@ -138,30 +129,35 @@ type Scanner struct {
 	Clamd string `toml:"clamd"` // unix:/path or tcp:host:port; "" = no scanner
 }
 
+func dur(d time.Duration) sanitizer.Duration { return sanitizer.Duration{Duration: d} }
+
 // Default returns the configuration used without a file.
 func Default() Config {
-	return Config{
+	c := Config{
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "json"},
 		SMTP: SMTP{
-			Listen: ":2525", Domains: append([]string(nil), smtpproxy.DefaultDomains...), AllowNets: []string{},
+			Listen: ":2525", Domains: []string{"localhost", "localhost.localdomain"}, AllowNets: []string{},
 			MaxMessageBytes: 25 << 20, MaxRecipients: 100, MaxLineLength: 2000,
-			CommandTimeout: Duration{5 * time.Minute}, DataTimeout: Duration{10 * time.Minute}, WriteTimeout: Duration{time.Minute},
-			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: Duration{30 * time.Second},
+			CommandTimeout: dur(5 * time.Minute), DataTimeout: dur(10 * time.Minute), WriteTimeout: dur(time.Minute),
+			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
+			JunkCommandLimit: 20,
 		},
-		Process: Process{Workers: 8, Timeout: Duration{5 * time.Minute}, Retention: Duration{180 * 24 * time.Hour}},
+		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
 		Deliver: Deliver{
-			Remote:  Remote{Timeout: Duration{5 * time.Minute}},
-			Workers: 16, RetryInitial: Duration{time.Minute}, RetryMax: Duration{time.Hour},
-			Lifetime: Duration{120 * time.Hour}, ScanInterval: Duration{30 * time.Second},
+			Remote:  Remote{Timeout: dur(5 * time.Minute)},
+			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
+			Lifetime: dur(120 * time.Hour), ScanInterval: dur(30 * time.Second),
 		},
-		ReturnPath: Remote{Timeout: Duration{5 * time.Minute}},
+		ReturnPath: Remote{Timeout: dur(5 * time.Minute)},
 		Admin:      Admin{Listen: "127.0.0.1:9025"},
 		Web: Web{
-			UploadListen: ":8080", DownloadListen: ":8081", Expiry: Duration{7 * 24 * time.Hour},
+			UploadListen: ":8080", DownloadListen: ":8081", Expiry: dur(7 * 24 * time.Hour),
 			MaxUploadBytes: 100 << 20, MaxFiles: 20, Workers: 2,
 		},
 	}
+	defaultFormats(&c)
+	return c
 }
 
 //go:embed example.toml
@@ -216,9 +212,6 @@ func (c *Config) Check() error {
 			bad("smtp.domains: %q is not a domain", d)
 		}
 	}
-	if _, err := smtpproxy.ParseNets(c.SMTP.AllowNets); err != nil {
-		bad("smtp.allow_nets: %v", err)
-	}
 	if c.SMTP.MaxMessageBytes <= 0 || c.SMTP.MaxRecipients <= 0 || c.SMTP.MaxConnections <= 0 || c.SMTP.MaxConnectionsPerIP <= 0 || c.SMTP.MaxLineLength < 1000 {
 		bad("smtp limits must be positive (max_line_length at least 1000, RFC 5321 4.5.3.1.6)")
 	}
@@ -267,38 +260,28 @@ func (c *Config) Check() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		bad("log.format %q: json or text", c.Log.Format)
 	}
+	checkDurations(reflect.ValueOf(c).Elem(), "", bad)
+	c.checkFormats(bad)
 	return errors.Join(errs...)
 }
 
-func remote(r Remote) smtpproxy.Remote {
-	return smtpproxy.Remote{Addr: r.Relay, StartTLS: r.StartTLS, InsecureSkipVerify: r.InsecureSkipVerify,
-		Username: r.Username, Password: r.Password, Timeout: r.Timeout.Duration}
-}
+var durationType = reflect.TypeFor[sanitizer.Duration]()
 
-// Relay returns the relay's options (logger and metrics are the
-// caller's).
-func (c *Config) Relay() smtpproxy.Options {
-	return smtpproxy.Options{
-		DataDir: c.DataDir, Listen: c.SMTP.Listen, Hostname: c.SMTP.Hostname, Domains: c.SMTP.Domains, AllowNets: c.SMTP.AllowNets,
-		MaxMessageBytes: c.SMTP.MaxMessageBytes, MaxRecipients: c.SMTP.MaxRecipients, MaxLineLength: c.SMTP.MaxLineLength,
-		CommandTimeout: c.SMTP.CommandTimeout.Duration, DataTimeout: c.SMTP.DataTimeout.Duration, WriteTimeout: c.SMTP.WriteTimeout.Duration,
-		MaxConnections: c.SMTP.MaxConnections, MaxConnectionsPerIP: c.SMTP.MaxConnectionsPerIP,
-		TLSCert: c.SMTP.TLSCert, TLSKey: c.SMTP.TLSKey, DrainTimeout: c.SMTP.DrainTimeout.Duration,
-		ProcessWorkers: c.Process.Workers, ProcessTimeout: c.Process.Timeout.Duration, Retention: c.Process.Retention.Duration,
-		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
-		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,
-		QueueLifetime: c.Deliver.Lifetime.Duration, ScanInterval: c.Deliver.ScanInterval.Duration,
-	}
-}
-
-// Transfer returns the transfer sites' options (engine, quarantine and
-// logger are the caller's).
-func (c *Config) Transfer() transfer.Options {
-	return transfer.Options{
-		DataDir: c.DataDir, OriginalRetention: c.Process.Retention.Duration,
-		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
-		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
-		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval,
-		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
+// checkDurations reports every negative duration in the struct v, whose
+// TOML path is prefix.
+func checkDurations(v reflect.Value, prefix string, bad func(format string, a ...any)) {
+	for i := range v.NumField() {
+		f, sf := v.Field(i), v.Type().Field(i)
+		tag, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
+		switch {
+		case sf.Type == durationType:
+			if d := f.Interface().(sanitizer.Duration); d.Duration < 0 {
+				bad("%s%s: negative duration %s", prefix, tag, d)
+			}
+		case sf.Type.Kind() == reflect.Struct && sf.Anonymous:
+			checkDurations(f, prefix, bad) // an embedded struct's keys are its parent's
+		case sf.Type.Kind() == reflect.Struct:
+			checkDurations(f, prefix+tag+".", bad)
+		}
 	}
 }

@@ -27,7 +27,14 @@ func TestParse(t *testing.T) {
 		{"unknown key", "[smtp]\ndomian = [\"x\"]\n", "unknown keys: smtp.domian"},
 		{"bad duration", "[deliver]\nretry_max = \"soon\"\n", "retry_max"},
 		{"auth in clear", "[deliver]\nrelay = \"lg:25\"\nusername = \"u\"\n", "starttls"},
-		{"bad net", "[smtp]\nallow_nets = [\"10.0.0/8\"]\n", "allow_nets"},
+		{"negative duration", "[deliver]\nretry_max = \"-1s\"\n", "deliver.retry_max: negative duration"},
+		{"negative embedded duration", "[deliver]\ntimeout = \"-1s\"\n", "deliver.timeout: negative duration"},
+		{"archive limit", "[archive]\nmax_entries = 0\n", "archive.max_entries must be positive"},
+		{"office timeout", "[office.convert]\ntimeout = \"0s\"\n", "office.convert.timeout must be positive"},
+		{"mail charset", "[mail]\ncharset = \"Shift_JIS\"\n", "mail.charset"},
+		{"pdf dpi", "[pdf]\ndpi = 1200\n", "pdf.dpi"},
+		{"text links", "[text]\nlinks = \"open\"\n", "text.links"},
+		{"unknown format key", "[archive]\nmax_entry = 5\n", "unknown keys: archive.max_entry"},
 		{"no domains", "[smtp]\ndomains = []\n", "domains is empty"},
 		{"bad listen", "[smtp]\nlisten = \"2525\"\n", "smtp.listen"},
 	}
@@ -41,13 +48,5 @@ func TestParse(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tc.err)
 			}
 		})
-	}
-}
-
-func TestRelayOptions(t *testing.T) {
-	c := Default()
-	o := c.Relay()
-	if o.Listen != ":2525" || o.DataDir != "./data" || o.RetryInitial.Minutes() != 1 || o.QueueLifetime.Hours() != 120 || o.Downstream.Addr != "" {
-		t.Fatalf("%+v", o)
 	}
 }

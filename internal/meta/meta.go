@@ -80,7 +80,6 @@ type Store interface {
 	Attempts(ctx context.Context, id string) ([]Attempt, error)
 	Audit(ctx context.Context, e Event) error
 	Events(ctx context.Context, target string) ([]Event, error)
-	Close() error
 }
 
 // ErrNotFound is returned for an unknown message ID.

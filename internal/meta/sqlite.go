@@ -51,35 +51,16 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_target ON audit(target, time);
 `
 
-// OpenSQLite opens (creating if needed) the database file with the WAL
-// journal and a busy timeout, so that several processes (the server and
-// the command-line tools) can share it. synchronous=NORMAL: in WAL mode
-// a crash of the process loses nothing and a power loss at most the last
-// transactions, never consistency; the relay's source of truth is its
-// fsynced spool and outbox files, and every row is rewritten when a step
-// is redone.
-func OpenSQLite(ctx context.Context, file string) (*SQLite, error) {
-	db, err := OpenDB(ctx, file, "NORMAL")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("meta: creating the schema: %w", err)
-	}
-	return &SQLite{db: db}, nil
-}
-
-// OpenDB opens mugai.db the way every part of mugai shares it: WAL
-// journal, a 10 s busy timeout, foreign keys on, and the given
-// synchronous level (NORMAL or FULL, SQLite's PRAGMA synchronous).
-func OpenDB(ctx context.Context, file, synchronous string) (*sql.DB, error) {
-	switch synchronous {
-	case "NORMAL", "FULL":
-	default:
-		return nil, fmt.Errorf("meta: synchronous level %q", synchronous)
-	}
-	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+// OpenDB opens (creating if needed) mugai.db the one way every part of
+// mugai shares it, the server and the command-line tools alike: WAL
+// journal so readers never block the writer, a 10 s busy timeout so
+// several processes can share the file, foreign keys on, and
+// synchronous=FULL. FULL because users, lockouts, sessions and the audit
+// trail have no other copy to redo them from; the relay's rows could do
+// with NORMAL (its fsynced spool and outbox are its source of truth) but
+// share the handle and so its level.
+func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
+	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
@@ -91,8 +72,15 @@ func OpenDB(ctx context.Context, file, synchronous string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes the database.
-func (s *SQLite) Close() error { return s.db.Close() }
+// NewSQLite creates the relay's tables in db (opened by OpenDB) if they
+// are missing and returns the Store on it. The handle stays its
+// opener's to close.
+func NewSQLite(ctx context.Context, db *sql.DB) (*SQLite, error) {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return nil, fmt.Errorf("meta: creating the schema: %w", err)
+	}
+	return &SQLite{db: db}, nil
+}
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 

@@ -10,11 +10,15 @@ import (
 
 func TestSQLiteRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "mugai.db"))
+	h, err := OpenDB(ctx, filepath.Join(t.TempDir(), "mugai.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer h.Close()
+	db, err := NewSQLite(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := Message{ID: "20260101T000000Z-abc", Received: time.Now(), From: "a@example.com", To: []string{"b@lg.jp"}, State: Queued, Outcome: "sanitized"}
 	// Put twice: a redone step leaves one row.
 	for range 2 {

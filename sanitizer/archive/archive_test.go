@@ -19,9 +19,9 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"github.com/mugai-project/mugai/sanitizer/detect"
-
 	"github.com/mugai-project/mugai/internal/memtest"
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
+	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
 func TestZipRebuild(t *testing.T) {
@@ -49,7 +49,7 @@ func TestZipRebuild(t *testing.T) {
 		t.Errorf("written %d, files %v", sum.Written, files)
 	}
 	for _, f := range zf {
-		if !isASCII(f.Name) && (f.Flags&flagUTF8 == 0 || f.NonUTF8) {
+		if !isASCII(f.Name) && (f.Flags&zipsafe.FlagUTF8 == 0 || f.NonUTF8) {
 			t.Errorf("%q is not flagged UTF-8 (flags %#x)", f.Name, f.Flags)
 		}
 	}
@@ -92,7 +92,7 @@ func nestedZip(t testing.TB, n int) []byte {
 func TestZipNesting(t *testing.T) {
 	in := nestedZip(t, 20)
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	var out bytes.Buffer
 	sum, err := rb.Zip(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
 	if err != nil {
@@ -137,7 +137,7 @@ func zerosDeflate(t testing.TB, mib int) []byte {
 func TestZipBomb(t *testing.T) {
 	const gib = 3 << 10 // MiB: 3 GiB of zeros from about 3 MB
 	stream := zerosDeflate(t, gib)
-	bomb := rawEntry{name: []byte("zeros.txt"), method: methodDeflate, stored: stream, usize: 3 << 30}
+	bomb := rawEntry{name: []byte("zeros.txt"), method: zipsafe.MethodDeflate, stored: stream, usize: 3 << 30}
 	liar := bomb
 	liar.name, liar.usize = []byte("small.txt"), 1000
 	tests := []struct {
@@ -292,7 +292,7 @@ func TestZipCP932Names(t *testing.T) {
 		}
 	}
 	for _, f := range zf {
-		if f.Flags&flagUTF8 == 0 {
+		if f.Flags&zipsafe.FlagUTF8 == 0 {
 			t.Errorf("%q lacks the UTF-8 flag", f.Name)
 		}
 	}
@@ -320,7 +320,7 @@ func TestZipUnicodePathExtra(t *testing.T) {
 }
 
 func TestZipSymlink(t *testing.T) {
-	link := rawEntry{name: []byte("passwd"), method: methodStore, stored: []byte("/etc/passwd"),
+	link := rawEntry{name: []byte("passwd"), method: zipsafe.MethodStore, stored: []byte("/etc/passwd"),
 		crc: crc32.ChecksumIEEE([]byte("/etc/passwd")), usize: 11, creator: 3 << 8, extAttr: 0xA1FF << 16}
 	in := buildZip([]rawEntry{link, deflated(t, "ok.txt", []byte("ok\n"))})
 	sum, out, err := rebuildZip(t, in, Options{}, "")
@@ -368,7 +368,7 @@ func TestPPAPZipCrypto(t *testing.T) {
 	plain := []byte("見積書 PPAP 本文\n")
 	crc := crc32.ChecksumIEEE(plain)
 	compressed := deflateBytes(t, plain)
-	in := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: flagEncrypted | flagUTF8, method: methodDeflate,
+	in := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: zipsafe.FlagEncrypted | zipsafe.FlagUTF8, method: zipsafe.MethodDeflate,
 		stored: zipCryptoEncrypt("p@ss", compressed, crc), crc: crc, usize: uint32(len(plain))}})
 	tests := []struct {
 		password string
@@ -404,11 +404,11 @@ func TestPPAPAES(t *testing.T) {
 		if version == 2 {
 			c = 0
 		}
-		return rawEntry{name: []byte("a.txt"), flags: flagEncrypted, method: methodAES,
+		return rawEntry{name: []byte("a.txt"), flags: zipsafe.FlagEncrypted, method: zipsafe.MethodAES,
 			stored: aesEncrypt(t, "秘密pw", strength, data), crc: c, usize: uint32(len(plain)),
 			extra: aesExtra(version, strength, method)}
 	}
-	tampered := entry(2, 3, methodDeflate, deflateBytes(t, plain))
+	tampered := entry(2, 3, zipsafe.MethodDeflate, deflateBytes(t, plain))
 	tampered.stored[len(tampered.stored)/2] ^= 1
 	tests := []struct {
 		name     string
@@ -416,11 +416,11 @@ func TestPPAPAES(t *testing.T) {
 		password string
 		want     Outcome
 	}{
-		{"AE-1 128 deflate", entry(1, 1, methodDeflate, deflateBytes(t, plain)), "秘密pw", Delivered},
-		{"AE-2 192 store", entry(2, 2, methodStore, plain), "秘密pw", Delivered},
-		{"AE-2 256 deflate", entry(2, 3, methodDeflate, deflateBytes(t, plain)), "秘密pw", Delivered},
-		{"no password", entry(2, 3, methodDeflate, deflateBytes(t, plain)), "", Encrypted},
-		{"wrong password", entry(2, 3, methodDeflate, deflateBytes(t, plain)), "himitsu", WrongPassword},
+		{"AE-1 128 deflate", entry(1, 1, zipsafe.MethodDeflate, deflateBytes(t, plain)), "秘密pw", Delivered},
+		{"AE-2 192 store", entry(2, 2, zipsafe.MethodStore, plain), "秘密pw", Delivered},
+		{"AE-2 256 deflate", entry(2, 3, zipsafe.MethodDeflate, deflateBytes(t, plain)), "秘密pw", Delivered},
+		{"no password", entry(2, 3, zipsafe.MethodDeflate, deflateBytes(t, plain)), "", Encrypted},
+		{"wrong password", entry(2, 3, zipsafe.MethodDeflate, deflateBytes(t, plain)), "himitsu", WrongPassword},
 		{"tampered ciphertext", tampered, "秘密pw", Damaged},
 	}
 	for _, tt := range tests {
@@ -531,7 +531,7 @@ func TestTarLinks(t *testing.T) {
 	tw.Close()
 
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	var out bytes.Buffer
 	sum, err := rb.Tar(context.Background(), &buf, &out)
 	if err != nil {
@@ -557,7 +557,7 @@ func TestTarBombEntries(t *testing.T) {
 	}
 	tw.Close()
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Options: Options{MaxEntries: 20}, Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Options: Options{MaxEntries: 20}, Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	if _, err := rb.Tar(context.Background(), &buf, io.Discard); !IsLimit(err) {
 		t.Fatalf("err = %v, want the entry limit", err)
 	}
@@ -593,7 +593,7 @@ func TestGzip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSanitize{maxDepth: 3}
-			rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+			rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 			var got []string
 			sum, err := rb.Gzip(context.Background(), bytes.NewReader(tt.in), int64(len(tt.in)), tt.outer,
 				func(name string, kind detect.Kind, body io.Reader) error {
@@ -634,7 +634,7 @@ func TestGzipBomb(t *testing.T) {
 	b.Write(zerosDeflate(t, 256))
 	b.Write(make([]byte, 8))
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Sanitize: f.fn(Options{}, "")}
+	rb := &Rebuilder{Sanitize: f.fn(Options{}, ""), Tree: &f.tree}
 	_, err := rb.Gzip(context.Background(), bytes.NewReader(b.Bytes()), int64(b.Len()), "z.gz",
 		func(string, detect.Kind, io.Reader) error { return nil })
 	if !IsLimit(err) {

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 )
 
 // The two zip encryptions senders use for PPAP (パスワード付きZIP).
@@ -35,18 +37,18 @@ var (
 
 // encryptionUnsupported names encryptions mugai cannot open even with a
 // password, or "" when the entry's is supported.
-func encryptionUnsupported(e *zipEntry) string {
+func encryptionUnsupported(e *zipsafe.Entry) string {
 	switch {
-	case e.flags&flagStrong != 0:
+	case e.Flags&zipsafe.FlagStrong != 0:
 		return "PKWARE strong encryption"
-	case e.flags&flagMaskedHdr != 0:
+	case e.Flags&zipsafe.FlagMaskedHdr != 0:
 		return "an encrypted central directory"
-	case e.method == methodAES && e.aes == nil:
+	case e.Method == zipsafe.MethodAES && e.AES == nil:
 		return "AES without its extra field"
-	case e.aes != nil && (e.aes.strength < 1 || e.aes.strength > 3):
-		return fmt.Sprintf("AES key strength %d", e.aes.strength)
-	case e.aes != nil && e.aes.version != 1 && e.aes.version != 2:
-		return fmt.Sprintf("AE-%d", e.aes.version)
+	case e.AES != nil && (e.AES.Strength < 1 || e.AES.Strength > 3):
+		return fmt.Sprintf("AES key strength %d", e.AES.Strength)
+	case e.AES != nil && e.AES.Version != 1 && e.AES.Version != 2:
+		return fmt.Sprintf("AE-%d", e.AES.Version)
 	}
 	return ""
 }
@@ -105,16 +107,16 @@ func (z *zipCryptoReader) Read(p []byte) (int, error) {
 // (§6.1.6: the high byte of the CRC, or of the DOS time when the CRC
 // follows in a data descriptor) and returns the decrypting reader over
 // the rest of the data.
-func openZipCrypto(data *io.SectionReader, e *zipEntry, password string) (io.Reader, error) {
+func openZipCrypto(data *io.SectionReader, e *zipsafe.Entry, password string) (io.Reader, error) {
 	var hdr [zipCryptoHeaderLen]byte
 	if _, err := io.ReadFull(data, hdr[:]); err != nil {
 		return nil, formatError("encrypted entry shorter than its header")
 	}
 	keys := newZipCryptoKeys(password)
 	keys.decrypt(hdr[:])
-	check := byte(e.crc >> 24)
-	if e.flags&flagDescriptor != 0 {
-		check = byte(e.dosTime >> 8)
+	check := byte(e.CRC32 >> 24)
+	if e.Flags&zipsafe.FlagDescriptor != 0 {
+		check = byte(e.DOSTime >> 8)
 	}
 	if hdr[11] != check {
 		return nil, errWrongPassword
@@ -135,8 +137,8 @@ const (
 // whole ciphertext with HMAC-SHA1 truncated to 80 bits before returning
 // a reader that decrypts it with AES in CTR mode (little-endian counter
 // from 1). Only then is the data trusted to reach the decompressor.
-func openAES(data *io.SectionReader, e *zipEntry, password string) (io.Reader, error) {
-	keyLen := 8 + 8*int(e.aes.strength) // 16, 24, 32
+func openAES(data *io.SectionReader, e *zipsafe.Entry, password string) (io.Reader, error) {
+	keyLen := 8 + 8*int(e.AES.Strength) // 16, 24, 32
 	saltLen := keyLen / 2
 	size := data.Size()
 	if size < int64(saltLen+aesVerifierLen+aesMACLen) {

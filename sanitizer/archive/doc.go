@@ -34,7 +34,8 @@
 // archives, a Zip64 extensible data sector, PKWARE strong encryption, an
 // encrypted central directory and compression methods other than store,
 // deflate and bzip2 are refused. Names without the UTF-8 flag that are not
-// valid UTF-8 are read as CP932 rather than CP437 (see decodeName).
+// valid UTF-8 are read as CP932 rather than CP437 (see zipsafe.DecodeName,
+// the strict reader this package shares with office).
 //
 // The core (Rebuilder) takes a SanitizeFunc callback and can be used and
 // tested without the engine; Handlers adapts it to the engine, Verifiers

@@ -15,11 +15,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
+	"github.com/mugai-project/mugai/internal/memtest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
-
-	"github.com/mugai-project/mugai/internal/memtest"
 )
 
 // These tests run archives through the real engine with the archive
@@ -32,18 +33,7 @@ func newEngine(t testing.TB, opts Options) *sanitizer.Engine {
 
 func newEngineWith(t testing.TB, p sanitizer.Policy, opts Options) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{
-		Policy:    p,
-		TempDir:   t.TempDir(),
-		CacheDir:  t.TempDir(),
-		Handlers:  Handlers(opts),
-		Verifiers: Verifiers(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.New(t, sanitizer.Options{Policy: p, Handlers: Handlers(opts), Verifiers: Verifiers()}, nil)
 }
 
 func sanitize(t testing.TB, e *sanitizer.Engine, in sanitizer.Input) *sanitizer.Result {
@@ -135,10 +125,40 @@ func TestEngineZipNesting(t *testing.T) {
 	}
 }
 
+// TestEngineNestedArchivesShareOneBudget: archives nested through the
+// engine (each one a child item of the one around it) draw on the entry
+// allowance of their item tree, so nesting cannot multiply it.
+func TestEngineNestedArchivesShareOneBudget(t *testing.T) {
+	var files []string
+	for i := range 15 {
+		files = append(files, fmt.Sprintf("%02d.txt", i), "x\n")
+	}
+	inner := string(testZip(t, files...))
+	outer := testZip(t, "a.zip", inner, "b.zip", inner)
+	tests := []struct {
+		max      int
+		withheld bool
+	}{
+		{20, true},  // 2 + 15 + 15 entries across the tree
+		{40, false}, // room for all 32
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			res := sanitize(t, newEngine(t, Options{MaxEntries: tt.max}), sanitizer.Input{Name: "outer.zip", Body: bytes.NewReader(outer)})
+			if res.Report.Withheld != tt.withheld {
+				t.Fatalf("withheld %v, want %v: %+v", res.Report.Withheld, tt.withheld, res.Report.Reasons)
+			}
+			if tt.withheld && res.Report.Reasons[0].Code != sanitizer.ReasonBomb {
+				t.Errorf("reason %+v, want %s", res.Report.Reasons, sanitizer.ReasonBomb)
+			}
+		})
+	}
+}
+
 func TestEngineZipBomb(t *testing.T) {
 	stream := zerosDeflate(t, 3<<10)
 	in := buildZip([]rawEntry{
-		{name: []byte("zeros.txt"), method: methodDeflate, stored: stream, usize: 3 << 30},
+		{name: []byte("zeros.txt"), method: zipsafe.MethodDeflate, stored: stream, usize: 3 << 30},
 		deflated(t, "ok.txt", []byte("fine\n")),
 	})
 	e := newEngine(t, Options{})
@@ -164,10 +184,10 @@ func TestEngineZipBomb(t *testing.T) {
 func TestPPAPQuarantineRelease(t *testing.T) {
 	plain := []byte("見積書の本文\n")
 	crc := crc32.ChecksumIEEE(plain)
-	zipCrypto := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: flagEncrypted | flagUTF8, method: methodDeflate,
+	zipCrypto := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: zipsafe.FlagEncrypted | zipsafe.FlagUTF8, method: zipsafe.MethodDeflate,
 		stored: zipCryptoEncrypt("p@ss", deflateBytes(t, plain), crc), crc: crc, usize: uint32(len(plain))}})
-	aes := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: flagEncrypted | flagUTF8, method: methodAES,
-		stored: aesEncrypt(t, "p@ss", 3, deflateBytes(t, plain)), usize: uint32(len(plain)), extra: aesExtra(2, 3, methodDeflate)}})
+	aes := buildZip([]rawEntry{{name: []byte("見積書.txt"), flags: zipsafe.FlagEncrypted | zipsafe.FlagUTF8, method: zipsafe.MethodAES,
+		stored: aesEncrypt(t, "p@ss", 3, deflateBytes(t, plain)), usize: uint32(len(plain)), extra: aesExtra(2, 3, zipsafe.MethodDeflate)}})
 	sevenZip, err := os.ReadFile(filepath.Join("testdata", "ppap-aes256.zip"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -26,13 +27,13 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		testZip(t, "a.txt", "a\n", "資料/b.txt", "b\n", "../../etc/passwd", "x", "invoice.exe", "MZ\x90"),
 		nestedZip(t, 4),
 		buildZip([]rawEntry{deflated(t, "\x8c\xa9\x90\xcf\x8f\x91.txt", plain)}), // 見積書.txt in CP932
-		buildZip([]rawEntry{{name: []byte("z.txt"), flags: flagEncrypted, method: methodDeflate,
+		buildZip([]rawEntry{{name: []byte("z.txt"), flags: zipsafe.FlagEncrypted, method: zipsafe.MethodDeflate,
 			stored: zipCryptoEncrypt("p@ss", deflateBytes(t, plain), crc), crc: crc, usize: uint32(len(plain))}}),
-		buildZip([]rawEntry{{name: []byte("a.txt"), flags: flagEncrypted, method: methodAES,
-			stored: aesEncrypt(t, "p@ss", 1, deflateBytes(t, plain)), crc: crc, usize: uint32(len(plain)), extra: aesExtra(1, 1, methodDeflate)}}),
-		buildZip([]rawEntry{deflated(t, "k.txt", plain), {name: []byte("k2.txt"), method: methodDeflate, shareWith: 1, crc: crc, usize: uint32(len(plain))}}),
-		buildZip([]rawEntry{{name: []byte("l"), method: methodStore, stored: []byte("/etc"), crc: crc32.ChecksumIEEE([]byte("/etc")), usize: 4, creator: 3 << 8, extAttr: 0xA1FF << 16}}),
-		buildZip([]rawEntry{{name: []byte("z.txt"), method: methodDeflate, stored: zerosDeflate(t, 4), usize: 4 << 20}}),
+		buildZip([]rawEntry{{name: []byte("a.txt"), flags: zipsafe.FlagEncrypted, method: zipsafe.MethodAES,
+			stored: aesEncrypt(t, "p@ss", 1, deflateBytes(t, plain)), crc: crc, usize: uint32(len(plain)), extra: aesExtra(1, 1, zipsafe.MethodDeflate)}}),
+		buildZip([]rawEntry{deflated(t, "k.txt", plain), {name: []byte("k2.txt"), method: zipsafe.MethodDeflate, shareWith: 1, crc: crc, usize: uint32(len(plain))}}),
+		buildZip([]rawEntry{{name: []byte("l"), method: zipsafe.MethodStore, stored: []byte("/etc"), crc: crc32.ChecksumIEEE([]byte("/etc")), usize: 4, creator: 3 << 8, extAttr: 0xA1FF << 16}}),
+		buildZip([]rawEntry{{name: []byte("z.txt"), method: zipsafe.MethodDeflate, stored: zerosDeflate(t, 4), usize: 4 << 20}}),
 	)
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
@@ -66,7 +67,7 @@ func FuzzArchive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
 		fake := &fakeSanitize{maxDepth: 3}
-		rb := &Rebuilder{Options: opts, Password: "p@ss", Sanitize: fake.fn(opts, "p@ss")}
+		rb := &Rebuilder{Options: opts, Password: "p@ss", Sanitize: fake.fn(opts, "p@ss"), Tree: &fake.tree}
 		var out bytes.Buffer
 		if _, err := rb.Zip(ctx, bytes.NewReader(data), int64(len(data)), &out); err == nil {
 			if err := VerifyZip(nil)(ctx, bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {

@@ -40,7 +40,7 @@ func Handlers(opts Options) map[detect.Kind]sanitizer.Handler {
 type handler struct{ opts Options }
 
 func (h *handler) rebuilder(job *sanitizer.Job) *Rebuilder {
-	return &Rebuilder{Options: h.opts, Password: job.Password, Sanitize: childFunc(job)}
+	return &Rebuilder{Options: h.opts, Password: job.Password, Sanitize: childFunc(job), Tree: job.Tree}
 }
 
 func (h *handler) zip(ctx context.Context, job *sanitizer.Job) error {

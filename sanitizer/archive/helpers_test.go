@@ -18,6 +18,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -50,9 +52,16 @@ func deflateBytes(t testing.TB, b []byte) []byte {
 }
 
 func deflated(t testing.TB, name string, content []byte) rawEntry {
-	return rawEntry{name: []byte(name), method: methodDeflate, stored: deflateBytes(t, content),
+	return rawEntry{name: []byte(name), method: zipsafe.MethodDeflate, stored: deflateBytes(t, content),
 		crc: crc32.ChecksumIEEE(content), usize: uint32(len(content))}
 }
+
+// Record signatures of APPNOTE.TXT §4.3, for writing raw zips.
+const (
+	sigLocal   = 0x04034b50 // §4.3.7
+	sigCentral = 0x02014b50 // §4.3.12
+	sigEnd     = 0x06054b50 // §4.3.16
+)
 
 // buildZip lays out local headers, data, central directory and end record
 // (APPNOTE.TXT §4.3.6).
@@ -176,6 +185,7 @@ func aesExtra(version uint16, strength byte, method uint16) []byte {
 type fakeSanitize struct {
 	maxDepth int
 	calls    int
+	tree     sanitizer.Tree // shared by the archives it nests, as the engine's
 }
 
 type depthKey struct{}
@@ -204,7 +214,7 @@ func (f *fakeSanitize) fn(opts Options, password string) SanitizeFunc {
 				return Verdict{Outcome: Withheld, Reason: "too-deep"}, nil
 			}
 			var out bytes.Buffer
-			rb := &Rebuilder{Options: opts, Password: password, Sanitize: f.fn(opts, password)}
+			rb := &Rebuilder{Options: opts, Password: password, Sanitize: f.fn(opts, password), Tree: &f.tree}
 			sum, err := rb.Zip(context.WithValue(ctx, depthKey{}, depth+1), bytes.NewReader(body), int64(len(body)), &out)
 			var ae *Error
 			if errors.As(err, &ae) && ae.Kind == ErrMalformed {
@@ -229,7 +239,7 @@ func (f *fakeSanitize) fn(opts Options, password string) SanitizeFunc {
 func rebuildZip(t testing.TB, in []byte, opts Options, password string) (*Summary, []byte, error) {
 	t.Helper()
 	f := &fakeSanitize{maxDepth: 3}
-	rb := &Rebuilder{Options: opts, Password: password, Sanitize: f.fn(opts, password)}
+	rb := &Rebuilder{Options: opts, Password: password, Sanitize: f.fn(opts, password), Tree: &f.tree}
 	var out bytes.Buffer
 	sum, err := rb.Zip(context.Background(), bytes.NewReader(in), int64(len(in)), &out)
 	return sum, out.Bytes(), err

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"hash"
@@ -54,7 +53,7 @@ func IsLimit(err error) bool {
 	return errors.As(err, &le)
 }
 
-// budget is the allowance of one archive tree, carried in the context so
+// budget is the allowance of one item tree, kept on the sanitizer.Tree so
 // that nested archives share it.
 type budget struct {
 	mu      sync.Mutex
@@ -66,13 +65,13 @@ type budget struct {
 
 type budgetKey struct{}
 
-// withBudget returns the budget already in ctx, or a new one for opts.
-func withBudget(ctx context.Context, opts Options) (context.Context, *budget) {
-	if b, ok := ctx.Value(budgetKey{}).(*budget); ok {
-		return ctx, b
+// treeBudget returns the allowance of b.Tree, made for opts by the tree's
+// first archive, or a new one for this archive alone without a Tree.
+func (b *Rebuilder) treeBudget(opts Options) *budget {
+	if b.Tree == nil {
+		return &budget{opts: opts}
 	}
-	b := &budget{opts: opts}
-	return context.WithValue(ctx, budgetKey{}, b), b
+	return b.Tree.Shared(budgetKey{}, func() any { return &budget{opts: opts} }).(*budget)
 }
 
 func (b *budget) trip(err error) error {

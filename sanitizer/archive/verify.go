@@ -23,6 +23,13 @@ const (
 	verifyThreshold  = 4 << 20
 )
 
+// General purpose flags the check reads (APPNOTE.TXT §4.4.4), its own so
+// that it shares nothing with the reader it checks.
+const (
+	outEncrypted = 1 << 0  // bit 0
+	outUTF8      = 1 << 11 // bit 11, the language encoding flag
+)
+
 // Verifiers returns the independent check of rebuilt zips, with the core
 // checks of verify.Defaults for the files inside. Use VerifyZip to give it
 // the checks of more kinds (office documents).
@@ -70,7 +77,7 @@ func verifyZip(ctx context.Context, r io.ReaderAt, size int64, inner map[detect.
 			return err
 		}
 		switch {
-		case f.Flags&flagEncrypted != 0:
+		case f.Flags&outEncrypted != 0:
 			return fmt.Errorf("verify: %q is encrypted", f.Name)
 		case f.Method != zip.Store && f.Method != zip.Deflate:
 			return fmt.Errorf("verify: %q uses compression method %d", f.Name, f.Method)
@@ -92,7 +99,7 @@ func checkEntryName(f *zip.File, files, dirs map[string]bool) error {
 	if !utf8.ValidString(name) {
 		return fmt.Errorf("verify: entry name %q is not UTF-8", name)
 	}
-	if f.NonUTF8 || !isASCII(name) && f.Flags&flagUTF8 == 0 {
+	if f.NonUTF8 || !isASCII(name) && f.Flags&outUTF8 == 0 {
 		return fmt.Errorf("verify: entry name %q is not flagged as UTF-8", name)
 	}
 	if name == "" || strings.ContainsAny(name, "\\:") || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
@@ -72,7 +73,7 @@ func TestVerifyZip(t *testing.T) {
 		{"duplicate", vzip(t, "", vfile{name: "a.txt", body: txt}, vfile{name: "A.TXT", body: txt}), false},
 		{"file and folder", vzip(t, "", vfile{name: "a", body: txt}, vfile{name: "a/b.txt", body: txt}), false},
 		{"not flagged UTF-8", vzip(t, "", vfile{name: "見積書.txt", body: txt, nonUTF8: true}), false},
-		{"encrypted flag", vzip(t, "", vfile{name: "a.txt", body: txt, flags: flagEncrypted}), false},
+		{"encrypted flag", vzip(t, "", vfile{name: "a.txt", body: txt, flags: zipsafe.FlagEncrypted}), false},
 		{"symlink", vzip(t, "", vfile{name: "a.txt", body: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777}), false},
 		{"comment", vzip(t, "hello", vfile{name: "a.txt", body: txt}), false},
 		{"executable", vzip(t, "", vfile{name: "a.exe", body: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")}), false},

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mugai-project/mugai/sanitizer/text"
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 func zipOf(t *testing.T, files map[string]string) []byte {
@@ -214,7 +214,7 @@ func TestZipHoldingAPDFIsAZip(t *testing.T) {
 func TestHTMLCharsetFromMeta(t *testing.T) {
 	page := []byte(`<html><head><meta charset="Shift_JIS"></head><body>ascii only here</body></html>`)
 	got := Detect(bytes.NewReader(page), int64(len(page)), "a.html", "")
-	if got.Kind != HTML || got.Charset != text.ShiftJIS {
+	if got.Kind != HTML || got.Charset != charset.ShiftJIS {
 		t.Errorf("Detect = %s %q, want html Shift_JIS", got.Kind, got.Charset)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/mugai-project/mugai/sanitizer/text"
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 // japaneseCharsets are the labels Japanese mail uses that go-message's
@@ -69,10 +69,10 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 	case cs == "" || isUTF8Label(cs):
 		// QUIRK: a UTF-8 label over Japanese legacy bytes is believed
 		// only when those bytes are not a clean Shift_JIS or EUC-JP text.
-		// text.Sniff names Shift_JIS or EUC-JP only for a sample that
+		// charset.Sniff names Shift_JIS or EUC-JP only for a sample that
 		// decodes cleanly and is not mostly UTF-8.
 		if sc := sniffCharset(head); sc != "" {
-			return text.Decoder(sc, r), "charset-mismatch"
+			return charset.Decoder(sc, r), "charset-mismatch"
 		}
 		// Invalid sequences are replaced where the text is cleaned.
 		return r, ""
@@ -81,7 +81,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 		return dr, ""
 	}
 	if sc := sniffCharset(head); sc != "" {
-		return text.Decoder(sc, r), "unknown-charset"
+		return charset.Decoder(sc, r), "unknown-charset"
 	}
 	return validUTF8Reader(r), "unknown-charset"
 }
@@ -93,13 +93,13 @@ func decodeBytes(label string, b []byte) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), finding
 }
 
-// sniffCharset returns the Japanese legacy charset text.Sniff finds in b
+// sniffCharset returns the Japanese legacy charset charset.Sniff finds in b
 // (ISO-2022-JP, Shift_JIS or EUC-JP), or "" for anything else: UTF-8,
 // ASCII, or not text, which the caller keeps as UTF-8 with invalid
 // sequences replaced.
-func sniffCharset(b []byte) text.Charset {
-	switch cs := text.Sniff(b); cs {
-	case text.ISO2022JP, text.ShiftJIS, text.EUCJP:
+func sniffCharset(b []byte) charset.Charset {
+	switch cs := charset.Sniff(b); cs {
+	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP:
 		return cs
 	}
 	return ""

@@ -21,7 +21,6 @@ func Example() {
 	defer os.RemoveAll(dir)
 	eng, err := sanitizer.New(sanitizer.Options{
 		TempDir:   dir,
-		CacheDir:  dir,
 		Handlers:  mugaimail.Handlers(mugaimail.Options{Links: mugaimail.LinksDefang}),
 		Verifiers: mugaimail.Verifiers(),
 	})

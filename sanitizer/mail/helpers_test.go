@@ -11,25 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
-// newEngine builds an engine with the mail handler and verifier.
+// newEngine builds an engine with the mail handler and verifier, beside
+// those of the formats a message's parts meet.
 func newEngine(t testing.TB, o Options, pol sanitizer.Policy) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{
-		Policy:    pol,
-		TempDir:   t.TempDir(),
-		CacheDir:  t.TempDir(),
-		Handlers:  Handlers(o),
-		Verifiers: Verifiers(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	return enginetest.New(t, sanitizer.Options{Policy: pol, Handlers: Handlers(o), Verifiers: Verifiers()}, nil)
 }
 
 // run sanitizes raw as a top-level message and returns the result.

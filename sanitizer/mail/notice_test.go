@@ -44,3 +44,45 @@ func TestNoticeLines(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultNotice renders the default notice whole: the catalog's
+// words in the template's layout, byte for byte.
+func TestDefaultNotice(t *testing.T) {
+	d := NoticeData{ID: "X1", Lines: []NoticeLine{{Ja: "一行目", En: "line one"}}, URLs: []string{"hxxps://a[.]example/"}, English: true}
+	got, err := renderNotice(nil, "", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rule = "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━\n"
+	want := rule +
+		"【無害化済み】このメールは安全のため、受信時に無害化（テキスト化）されています。\n" +
+		"This message was made harmless (converted to plain text) on arrival.\n" +
+		"・一行目\n" +
+		"  (line one)\n" +
+		"\n" +
+		"本文中のリンク（クリックできない形で表示しています）:\n" +
+		"  hxxps://a[.]example/\n" +
+		"\n" +
+		"元のメールが必要な場合は、保管ID X1 を添えて情報システム担当へお問い合わせください。\n" +
+		rule
+	if got != want {
+		t.Errorf("notice:\n%s\nwant:\n%s", got, want)
+	}
+	d.English, d.LinksRemoved = false, true
+	if got, _ := renderNotice(nil, "", d); strings.Contains(got, "This message") || !strings.Contains(got, "削除したリンク（クリックできない形で表示しています）:\n") {
+		t.Errorf("Japanese-only notice with removed links:\n%s", got)
+	}
+}
+
+// TestNoticeLinesEnglishPlurals: English counts take their plural form.
+func TestNoticeLinesEnglishPlurals(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{{1, "1 image embedded in the body was removed"}, {2, "2 images embedded in the body were removed"}} {
+		got := noticeLines(&walkStats{inlineImages: tt.n}, nil, Options{}, 0, false)
+		if len(got) != 1 || got[0].En != tt.want {
+			t.Errorf("%d images: %+v, want %q", tt.n, got, tt.want)
+		}
+	}
+}

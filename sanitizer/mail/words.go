@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mugai-project/mugai/sanitizer/text"
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 // textFindings collects what decoding a header noticed.
@@ -35,7 +35,7 @@ func rawToUTF8(b []byte, f *textFindings) string {
 	}
 	if sc := sniffCharset(b); sc != "" {
 		f.raw8bit = true
-		s, _ := io.ReadAll(text.Decoder(sc, bytes.NewReader(b)))
+		s, _ := io.ReadAll(charset.Decoder(sc, bytes.NewReader(b)))
 		return strings.ToValidUTF8(string(s), "\uFFFD")
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")

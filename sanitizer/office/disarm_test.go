@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 	"sort"
@@ -415,6 +417,8 @@ func TestZipHygiene(t *testing.T) {
 		{"TooManyEntries", with(), Options{Limits: Limits{MaxEntries: 3}}, true},
 		{"PartTooLarge", clean, Options{Limits: Limits{MaxEntryBytes: 100}}, true},
 		{"OverlappingEntries", overlapping(t, clean), Options{}, false},
+		{"DataBeforeArchive", append([]byte("MZ"), clean...), Options{}, false},
+		{"DataAfterArchive", append(append([]byte{}, clean...), "trailer"...), Options{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -525,4 +529,42 @@ func BenchmarkDisarmDOCX(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// TestZipUnicodePathSpoofing: an entry whose Info-ZIP Unicode Path field
+// (APPNOTE.TXT §4.6.9) names another part than its stored name is
+// refused, so that no reader of the package sees a different part list.
+func TestZipUnicodePathSpoofing(t *testing.T) {
+	clean := cleanDOCX(t)
+	zr, err := zip.NewReader(bytes.NewReader(clean), int64(len(clean)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, shown := "word/media/image9.png", "word/vbaProject.bin"
+	extra := binary.LittleEndian.AppendUint16(nil, 0x7075)
+	extra = binary.LittleEndian.AppendUint16(extra, uint16(5+len(shown)))
+	extra = append(extra, 1)
+	extra = binary.LittleEndian.AppendUint32(extra, crc32.ChecksumIEEE([]byte(stored)))
+	extra = append(extra, shown...)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: stored, Method: zip.Store, Extra: extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("x"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in := buf.Bytes()
+	var out bytes.Buffer
+	_, err = Disarm(context.Background(), bytes.NewReader(in), int64(len(in)), &out, Options{})
+	if !errors.Is(err, ErrUnsafeZip) {
+		t.Fatalf("err = %v, want ErrUnsafeZip", err)
+	}
 }

@@ -20,10 +20,13 @@
 // Macro-enabled and template main parts get the plain document type; the
 // Result says so, so that the output's name follows (.docm → .docx).
 //
-// The input zip is checked first (zipin.go): entry count, per-part and
-// total inflated size counted while inflating, compression ratio,
-// duplicate names (ASCII case-insensitive, Part 2 §9.1.1.4), traversal,
-// absolute and backslashed names, overlapping entries, encryption.
+// The input zip is read by archive/zipsafe, the strict reader archive
+// uses too (no data around or inside the archive, no overlapping entries,
+// size and CRC-32 checked against the central directory), and then
+// checked (zipin.go): entry count, per-part and total inflated size
+// counted while inflating, compression ratio, duplicate names (ASCII
+// case-insensitive, Part 2 §9.1.1.4), traversal, absolute and backslashed
+// names, encryption.
 //
 // VerifyOOXML is the independent check of the output (verify.go), written
 // against encoding/xml's namespace-resolving decoder and sharing no code
@@ -34,9 +37,10 @@
 // --convert-to pdf) under bubblewrap with no network namespace access,
 // a read-only /usr, a private /tmp, only the document's work folder
 // writable, rlimits set by prlimit, and a deadline that kills the process
-// group; the engine's WebAssembly renderer then turns that PDF into
-// images. If bubblewrap or LibreOffice is missing, ConvertToPDF returns
-// ErrUnavailable and the handlers withhold the item with that reason.
+// group; the sandboxed WebAssembly renderer (HandlerOptions.Flattener,
+// sanitizer/render) then turns that PDF into images. If bubblewrap or
+// LibreOffice is missing, ConvertToPDF returns ErrUnavailable and the
+// handlers withhold the item with that reason.
 //
 // Where it diverges from the specifications and from Office:
 //   - EMF, WMF, SVG, TIFF and BMP images are dropped (metafiles have a long

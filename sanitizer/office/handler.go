@@ -12,22 +12,16 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
-// PDFFlattener turns a PDF into an image-only PDF output of job named
-// name. *sanitizer.Engine is one (its WebAssembly renderer pool).
-type PDFFlattener interface {
-	FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error
-}
-
-var _ PDFFlattener = (*sanitizer.Engine)(nil)
-
 // HandlerOptions configure the office handlers. The zero value disarms
-// OOXML with the default rules, converts with LibreOffice found on PATH,
-// and flattens with the job's engine.
+// OOXML with the default rules and converts with LibreOffice found on
+// PATH, but cannot flatten.
 type HandlerOptions struct {
 	Disarm  Options        // OOXML rules and limits
 	Convert ConvertOptions // LibreOffice sandbox
-	// Flattener renders converted PDFs; default job.Engine.
-	Flattener PDFFlattener
+	// Flattener renders converted PDFs (the renderer pool of
+	// sanitizer/render). Without one, a document to be flattened is
+	// withheld (with "both", only the disarmed copy is delivered).
+	Flattener sanitizer.Flattener
 }
 
 // Handlers returns the handlers for OOXML (disarm, flatten or both, by the
@@ -67,12 +61,8 @@ func VerifiersFor(opts HandlerOptions) map[detect.Kind]verify.Func {
 
 type handler struct{ opts HandlerOptions }
 
-func (h *handler) flattener(job *sanitizer.Job) PDFFlattener {
-	if h.opts.Flattener != nil {
-		return h.opts.Flattener
-	}
-	return job.Engine
-}
+// errNoRenderer flattens nothing: the handlers were given no Flattener.
+var errNoRenderer = errors.New("office: no PDF renderer")
 
 // plainKind is the output kind of a disarmed document.
 func plainKind(k detect.Kind) detect.Kind {
@@ -137,7 +127,7 @@ func (h *handler) ooxml(ctx context.Context, job *sanitizer.Job) error {
 }
 
 // legacy flattens the formats without a disarm: LibreOffice converts
-// them to PDF in its sandbox and the engine renders that PDF to images.
+// them to PDF in its sandbox and the Flattener renders that PDF to images.
 func (h *handler) legacy(ctx context.Context, job *sanitizer.Job) error {
 	if job.Action != sanitizer.Flatten {
 		return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to %s (flatten only)", job.Action, job.Kind))
@@ -197,7 +187,7 @@ func (c *conversion) remove() {
 }
 
 // flatten converts the document written to c under the sandbox and has
-// the engine render it into the job's image-only PDF output. When
+// the Flattener render it into the job's image-only PDF output. When
 // optional, a failed conversion is only noted (the job has another
 // output).
 func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion, optional bool) error {
@@ -205,6 +195,9 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
 	sb, err := newSandbox(h.opts.Convert, true)
+	if err == nil && h.opts.Flattener == nil {
+		err = errNoRenderer
+	}
 	var pdfPath string
 	if err == nil {
 		pdfPath, err = sb.convert(ctx, c.work, c.in.Name())
@@ -214,7 +207,7 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 		return nil
 	}
 	switch {
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, errNoRenderer):
 		return sanitizer.Withhold(sanitizer.ReasonNoHandler, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return sanitizer.Withhold(sanitizer.ReasonTimeout, err)
@@ -230,7 +223,7 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 	if err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	return h.flattener(job).FlattenPDF(ctx, job, f, fi.Size(), detect.WithExt(job.Name, ".pdf"))
+	return h.opts.Flattener.FlattenPDF(ctx, job, f, fi.Size(), detect.WithExt(job.Name, ".pdf"))
 }
 
 // disarmError maps Disarm's errors onto reasons.

@@ -13,35 +13,25 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
+// newEngine builds an engine with the office handlers for hopts, beside
+// those of the formats a conversion meets. Without a Flattener in hopts,
+// converted documents go to a real renderer.
 func newEngine(t *testing.T, pol sanitizer.Policy, hopts HandlerOptions) *sanitizer.Engine {
 	t.Helper()
-	e, err := sanitizer.New(sanitizer.Options{
+	if hopts.Flattener == nil {
+		hopts.Flattener = enginetest.Renderer(t)
+	}
+	return enginetest.New(t, sanitizer.Options{
 		Policy:    pol,
-		TempDir:   t.TempDir(),
-		CacheDir:  testCacheDir(),
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Handlers:  Handlers(hopts),
 		Verifiers: VerifiersFor(hopts),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
-// testCacheDir is shared by test runs so that the PDF renderer's module
-// is compiled once per machine (as in the sanitizer package's tests).
-func testCacheDir() string {
-	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
-	}
-	return filepath.Join(d, "mugai-test")
+	}, hopts.Flattener)
 }
 
 func sanitize(t *testing.T, e *sanitizer.Engine, name string, body []byte) *sanitizer.Result {

@@ -1,14 +1,14 @@
 package office
 
 import (
-	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
 )
 
 // ErrLimit is wrapped by every refusal caused by a size, count or ratio
@@ -68,59 +68,52 @@ const ratioFloor = 1 << 20
 // normalized name (ECMA-376 Part 2 §9.1.1.4: part names compare ASCII
 // case-insensitively).
 type pkg struct {
-	zr    *zip.Reader
-	parts map[string]*zip.File // key: lower-case name without leading "/"
+	r     io.ReaderAt
+	parts map[string]*zipsafe.Entry // key: lower-case name without leading "/"
 	lim   Limits
 	read  int64 // uncompressed bytes inflated so far, over all parts
 }
 
-// openPackage opens r as a zip and applies the hygiene rules before any
-// part is inflated.
+// openPackage opens r with the strict zip reader (which refuses data
+// around or inside the archive and overlapping entries) and applies the
+// package rules before any part is inflated.
 func openPackage(r io.ReaderAt, size int64, lim Limits) (*pkg, error) {
-	zr, err := zip.NewReader(r, size)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	dir, err := zipsafe.ReadDir(r, size, lim.MaxEntries)
+	var many *zipsafe.TooManyError
+	var overlap *zipsafe.OverlapError
+	switch {
+	case errors.As(err, &many):
+		return nil, fmt.Errorf("%w: %d zip entries, over %d", ErrLimit, many.Entries, lim.MaxEntries)
+	case errors.As(err, &overlap):
+		// Several names over one compressed stream: the "non-recursive
+		// zip bomb" construction; no writer produces them.
+		return nil, fmt.Errorf("%w: %v", ErrUnsafeZip, err)
+	case err != nil:
 		return nil, fmt.Errorf("office: not a zip package: %w", err)
 	}
-	if zr == nil {
-		return nil, fmt.Errorf("office: not a zip package: %w", err)
-	}
-	if len(zr.File) > lim.MaxEntries {
-		return nil, fmt.Errorf("%w: %d zip entries, over %d", ErrLimit, len(zr.File), lim.MaxEntries)
-	}
-	p := &pkg{zr: zr, parts: make(map[string]*zip.File, len(zr.File)), lim: lim}
-	type span struct{ start, end int64 }
-	spans := make([]span, 0, len(zr.File))
-	for _, f := range zr.File {
-		if err := checkName(f.Name); err != nil {
+	p := &pkg{r: r, parts: make(map[string]*zipsafe.Entry, len(dir.Entries)), lim: lim}
+	for _, f := range dir.Entries {
+		// Part names are the stored bytes, which must be UTF-8 (§9.1.1.1).
+		if err := checkName(string(f.RawName)); err != nil {
 			return nil, err
 		}
-		if f.Flags&0x1 != 0 {
+		if f.Name != string(f.RawName) {
+			return nil, fmt.Errorf("%w: entry %q is named otherwise in its Unicode Path field", ErrUnsafeZip, f.RawName)
+		}
+		if f.Flags&zipsafe.FlagEncrypted != 0 || f.Method == zipsafe.MethodAES {
 			return nil, fmt.Errorf("%w: entry %q is encrypted", ErrUnsafeZip, f.Name)
 		}
-		if f.Method != zip.Store && f.Method != zip.Deflate {
+		if f.Method != zipsafe.MethodStore && f.Method != zipsafe.MethodDeflate {
 			return nil, fmt.Errorf("%w: entry %q uses compression method %d", ErrUnsafeZip, f.Name, f.Method)
 		}
-		if f.UncompressedSize64 > uint64(lim.MaxEntryBytes) {
-			return nil, fmt.Errorf("%w: entry %q declares %d bytes", ErrLimit, f.Name, f.UncompressedSize64)
+		if f.UncompressedSize > uint64(lim.MaxEntryBytes) {
+			return nil, fmt.Errorf("%w: entry %q declares %d bytes", ErrLimit, f.Name, f.UncompressedSize)
 		}
 		key := strings.ToLower(f.Name)
 		if _, dup := p.parts[key]; dup {
 			return nil, fmt.Errorf("%w: duplicate entry %q", ErrUnsafeZip, f.Name)
 		}
 		p.parts[key] = f
-		off, err := f.DataOffset()
-		if err != nil {
-			return nil, fmt.Errorf("%w: entry %q: %v", ErrUnsafeZip, f.Name, err)
-		}
-		spans = append(spans, span{off, off + int64(f.CompressedSize64)})
-	}
-	// Overlapping entries (several names over one compressed stream) are
-	// the "non-recursive zip bomb" construction; no writer produces them.
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].start < spans[i-1].end {
-			return nil, fmt.Errorf("%w: overlapping zip entries", ErrUnsafeZip)
-		}
 	}
 	return p, nil
 }
@@ -157,7 +150,7 @@ func checkName(name string) error {
 }
 
 // lookup finds a part by name (with or without a leading slash).
-func (p *pkg) lookup(name string) *zip.File {
+func (p *pkg) lookup(name string) *zipsafe.Entry {
 	f := p.parts[strings.ToLower(strings.TrimPrefix(name, "/"))]
 	if f == nil || strings.HasSuffix(f.Name, "/") {
 		return nil
@@ -166,9 +159,10 @@ func (p *pkg) lookup(name string) *zip.File {
 }
 
 // open inflates a part, counting the bytes as they come: the per-part,
-// ratio and total limits hold whatever the headers say.
-func (p *pkg) open(f *zip.File) (io.ReadCloser, error) {
-	rc, err := f.Open()
+// ratio and total limits hold whatever the headers say, and the size and
+// CRC-32 are checked against the central directory.
+func (p *pkg) open(f *zipsafe.Entry) (io.ReadCloser, error) {
+	rc, err := f.Open(p.r)
 	if err != nil {
 		return nil, fmt.Errorf("office: part %q: %w", f.Name, err)
 	}
@@ -176,7 +170,7 @@ func (p *pkg) open(f *zip.File) (io.ReadCloser, error) {
 }
 
 // readAll inflates a small part whole, at most max bytes.
-func (p *pkg) readAll(f *zip.File, max int64) ([]byte, error) {
+func (p *pkg) readAll(f *zipsafe.Entry, max int64) ([]byte, error) {
 	rc, err := p.open(f)
 	if err != nil {
 		return nil, err
@@ -195,7 +189,7 @@ func (p *pkg) readAll(f *zip.File, max int64) ([]byte, error) {
 type countingReader struct {
 	rc io.ReadCloser
 	p  *pkg
-	f  *zip.File
+	f  *zipsafe.Entry
 	n  int64
 }
 
@@ -207,7 +201,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	switch {
 	case c.n > lim.MaxEntryBytes:
 		return n, fmt.Errorf("%w: part %q inflates past %d bytes", ErrLimit, c.f.Name, lim.MaxEntryBytes)
-	case c.n > ratioFloor && c.n > lim.MaxRatio*max(int64(c.f.CompressedSize64), 1):
+	case c.n > ratioFloor && c.n > lim.MaxRatio*max(int64(c.f.CompressedSize), 1):
 		return n, fmt.Errorf("%w: part %q inflates more than %d:1", ErrLimit, c.f.Name, lim.MaxRatio)
 	case c.p.read > lim.MaxTotalBytes:
 		return n, fmt.Errorf("%w: package inflates past %d bytes", ErrLimit, lim.MaxTotalBytes)

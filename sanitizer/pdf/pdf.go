@@ -44,6 +44,14 @@
 // password are decrypted and written without encryption; files that need a
 // password return an *EncryptedError (errors.Is ErrEncrypted) so that the
 // engine holds them.
+//
+// Handlers gives the engine its PDF handler, which inspects every PDF and
+// then disarms or flattens it by the policy's action. It lives here, with
+// the inspection and the disarm it decides between, rather than in
+// sanitizer/render: rendering is a service that the office handlers need
+// as much as this one, so the composition root builds one renderer pool
+// and hands it to both as a sanitizer.Flattener, and this package never
+// starts a WebAssembly runtime of its own.
 package pdf
 
 import (

@@ -1,7 +1,6 @@
 package pdf_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -241,24 +240,11 @@ func TestInspect(t *testing.T) {
 
 func encrypt(t *testing.T, in []byte, userPW, ownerPW string) []byte {
 	t.Helper()
-	conf := model.NewAESConfiguration(userPW, ownerPW, 256)
-	// Avoid pdfcpu's config directory (model.NewDefaultConfiguration).
-	*conf = model.Configuration{Reader15: true, ValidationMode: model.ValidationRelaxed, Eol: types.EolLF,
-		Limits: model.DefaultResourceLimits(), UserPW: userPW, OwnerPW: ownerPW, EncryptUsingAES: true,
-		EncryptKeyLength: 256, Permissions: model.PermissionsAll, Cmd: model.ENCRYPT, WriteObjectStream: true, WriteXRefStream: true}
-	pc, err := pdfcpu.Read(bytes.NewReader(in), conf)
+	out, err := pdftest.Encrypt(in, userPW, ownerPW)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	pc.Write.Writer = bufio.NewWriter(&out)
-	if err := pdfcpu.WriteContext(pc); err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.Write.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return out
 }
 
 // TestEncryptedWithUserPasswordIsHeld asserts that a PDF needing a user

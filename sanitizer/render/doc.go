@@ -28,4 +28,8 @@
 // (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; form
 // fields are drawn with their current appearance; optional content is drawn
 // as PDFium's default view shows it.
+//
+// Flattener binds a Pool, started on first use, to the engine: it is the
+// sanitizer.Flattener that the PDF and office handlers render with, writing
+// the job's output and mapping refusals onto the engine's reasons.
 package render

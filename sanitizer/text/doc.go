@@ -1,12 +1,6 @@
-// Package text makes text safe to cross into the LGWAN zone: it detects
-// Japanese charsets, decodes them to UTF-8, rewrites plain text, CSV and
-// TSV as clean UTF-8, and turns HTML into plain text.
-//
-// Charsets (Sniff, Decoder, HTMLCharset): UTF-8 (RFC 3629, with or without
-// BOM), UTF-16LE/BE with BOM (RFC 2781), Shift_JIS read as Windows-31J
-// (CP932), EUC-JP and ISO-2022-JP (RFC 1468), following the WHATWG
-// Encoding Standard mappings of golang.org/x/text. Divergences: UTF-16
-// without a BOM and CP50221 SO/SI kana shifts are not read (fail closed).
+// Package text makes text safe to cross into the LGWAN zone: it rewrites
+// plain text, CSV and TSV as clean UTF-8 from the charsets that
+// sanitizer/charset reads, and turns HTML into plain text.
 //
 // Rewrite writes valid UTF-8 only: controls removed, invalid bytes as
 // U+FFFD, line ends as in the input; CSV/TSV (RFC 4180) cells that a
@@ -26,4 +20,7 @@
 // Everything written is rebuilt from decoded characters; no input bytes
 // are passed through. Limits (input, line, token and output bytes,
 // nesting depth) return a *LimitError, and the caller withholds the item.
+//
+// Handlers gives the engine its handlers for text, CSV, TSV and HTML, and
+// Verifiers the checks of what they write.
 package text

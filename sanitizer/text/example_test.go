@@ -59,16 +59,6 @@ func ExampleNeutralize() {
 	// 東京 false
 }
 
-func ExampleSniff() {
-	fmt.Println(text.Sniff([]byte("\x82\xa8\x90\xa2\x98\x62\x82\xc9\x82\xc8\x82\xc1\x82\xc4\x82\xa8\x82\xe8\x82\xdc\x82\xb7")))
-	fmt.Println(text.Sniff([]byte("\x1b$B$*@$OC$K$J$C$F$*$j$^$9\x1b(B")))
-	fmt.Printf("%q\n", text.Sniff([]byte("\x89PNG\r\n\x1a\n\x00\x00")))
-	// Output:
-	// Shift_JIS
-	// ISO-2022-JP
-	// ""
-}
-
 func ExampleApplyLinks() {
 	line := "詳細はhttps://www.example.lg.jp/infoをご覧ください。"
 	fmt.Println(text.ApplyLinks(line, text.LinksDefang, nil))

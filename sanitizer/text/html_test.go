@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 func htmlText(t testing.TB, in string, opts HTMLOptions) (string, HTMLResult) {
@@ -388,12 +390,12 @@ func TestHTMLContextCanceled(t *testing.T) {
 func TestHTMLFileCharset(t *testing.T) {
 	page := `<html><head><meta charset="Shift_JIS"></head><body><p>` + greeting + `</p></body></html>`
 	sjis := encode(t, japanese.ShiftJIS, page)
-	cs := HTMLCharset(sjis)
-	if cs != ShiftJIS {
+	cs := charset.HTMLCharset(sjis)
+	if cs != charset.ShiftJIS {
 		t.Fatalf("HTMLCharset = %q", cs)
 	}
 	var out bytes.Buffer
-	if _, err := HTMLToText(context.Background(), Decoder(cs, bytes.NewReader(sjis)), &out, HTMLOptions{}); err != nil {
+	if _, err := HTMLToText(context.Background(), charset.Decoder(cs, bytes.NewReader(sjis)), &out, HTMLOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != greeting+"\n" {

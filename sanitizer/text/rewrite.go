@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
+
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 // Format is the layout Rewrite keeps while rewriting.
@@ -25,7 +27,7 @@ const (
 // Options for Rewrite. The zero value rewrites sniffed plain text.
 type Options struct {
 	// Charset of the input; "" means Sniff the first 64 KiB.
-	Charset Charset
+	Charset charset.Charset
 	// Format: FormatPlain (or ""), FormatCSV or FormatTSV.
 	Format Format
 	// BOM writes a UTF-8 byte order mark first. Excel needs it to open a
@@ -53,8 +55,8 @@ func (o Options) withDefaults() Options {
 
 // Stats says what Rewrite did.
 type Stats struct {
-	Charset  Charset // the input's, as given or sniffed (after a 7-bit start, as found later)
-	Newline  string  // "CRLF", "LF", "CR" as first seen, or "" for one line
+	Charset  charset.Charset // the input's, as given or sniffed (after a 7-bit start, as found later)
+	Newline  string          // "CRLF", "LF", "CR" as first seen, or "" for one line
 	BytesIn  int64
 	BytesOut int64
 	Lines    int // LF count in the decoded text
@@ -109,14 +111,14 @@ func Rewrite(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Stats
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 			return st, err
 		}
-		cs = Sniff(sample)
+		cs = charset.Sniff(sample)
 		if cs == "" {
-			return st, ErrNotText
+			return st, charset.ErrNotText
 		}
 	}
 	st.Charset = cs
 	cl := &cleaner{maxLine: opts.MaxLineBytes}
-	dec := Decoder(cs, br)
+	dec := charset.Decoder(cs, br)
 	src := transform.NewReader(dec, cl)
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 32<<10)
@@ -138,7 +140,7 @@ func Rewrite(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Stats
 	if err == nil {
 		err = bw.Flush()
 	}
-	if lr, ok := dec.(*lateReader); ok && lr.Late() != "" {
+	if lr, ok := dec.(interface{ Late() charset.Charset }); ok && lr.Late() != "" {
 		st.Charset = lr.Late()
 	}
 	st.BytesIn = in.max - in.left

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
 func rewrite(t testing.TB, in []byte, opts Options) (string, Stats, error) {
@@ -26,12 +28,12 @@ func TestRewriteCharsets(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		cs   Charset
+		cs   charset.Charset
 	}{
-		{"UTF-8", []byte(text), UTF8},
-		{"Shift_JIS", encode(t, japanese.ShiftJIS, text), ShiftJIS},
-		{"EUC-JP", encode(t, japanese.EUCJP, text), EUCJP},
-		{"ISO-2022-JP", []byte(greetingISO2022JP + "\r\n2\x1b$B9TL\\\x1b(B\r\n"), ISO2022JP},
+		{"UTF-8", []byte(text), charset.UTF8},
+		{"Shift_JIS", encode(t, japanese.ShiftJIS, text), charset.ShiftJIS},
+		{"EUC-JP", encode(t, japanese.EUCJP, text), charset.EUCJP},
+		{"ISO-2022-JP", []byte(greetingISO2022JP + "\r\n2\x1b$B9TL\\\x1b(B\r\n"), charset.ISO2022JP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,24 +54,24 @@ func TestRewriteCharsets(t *testing.T) {
 	}
 }
 
-// TestRewriteLateJapanese: the first 64 KiB are ASCII, Japanese comes later;
+// TestRewriteLateJapanese: the first 64 KiB are charset.ASCII, Japanese comes later;
 // it must not become U+FFFD.
 func TestRewriteLateJapanese(t *testing.T) {
-	head := strings.Repeat("12345,67890,ABCDE\r\n", 5000) // 95 KB of ASCII
+	head := strings.Repeat("12345,67890,ABCDE\r\n", 5000) // 95 KB of charset.ASCII
 	tail := "99999,山田 太郎,ﾔﾏﾀﾞ ﾀﾛｳ①\r\n"
 	tests := []struct {
 		name string
 		enc  []byte
-		want Charset
+		want charset.Charset
 	}{
-		{"Shift_JIS", encode(t, japanese.ShiftJIS, head+tail), ShiftJIS},
-		{"EUC-JP", encode(t, japanese.EUCJP, head+tail), EUCJP},
-		{"UTF-8", []byte(head + tail), UTF8},
-		{"ISO-2022-JP", encode(t, japanese.ISO2022JP, head+tail), ISO2022JP},
+		{"Shift_JIS", encode(t, japanese.ShiftJIS, head+tail), charset.ShiftJIS},
+		{"EUC-JP", encode(t, japanese.EUCJP, head+tail), charset.EUCJP},
+		{"UTF-8", []byte(head + tail), charset.UTF8},
+		{"ISO-2022-JP", encode(t, japanese.ISO2022JP, head+tail), charset.ISO2022JP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if cs := Sniff(tt.enc[:64<<10]); cs != ASCII {
+			if cs := charset.Sniff(tt.enc[:64<<10]); cs != charset.ASCII {
 				t.Fatalf("first 64 KiB sniffed as %q", cs)
 			}
 			out, st, err := rewrite(t, tt.enc, Options{Format: FormatCSV})
@@ -84,8 +86,8 @@ func TestRewriteLateJapanese(t *testing.T) {
 			}
 		})
 	}
-	// Binary after an ASCII start is refused.
-	if _, _, err := rewrite(t, append([]byte(head), "\x00\x01\x02\xff\xfe"...), Options{}); !errors.Is(err, ErrNotText) {
+	// Binary after an charset.ASCII start is refused.
+	if _, _, err := rewrite(t, append([]byte(head), "\x00\x01\x02\xff\xfe"...), Options{}); !errors.Is(err, charset.ErrNotText) {
 		t.Errorf("binary tail: err = %v", err)
 	}
 }
@@ -99,7 +101,7 @@ func TestRewriteKeepsLF(t *testing.T) {
 
 func TestRewriteRemovesControls(t *testing.T) {
 	in := []byte("a\x00b\x01c\tD\x1b[31mE\x7f\u0085F\x0c\r\n")
-	out, st, err := rewrite(t, in, Options{Charset: UTF8})
+	out, st, err := rewrite(t, in, Options{Charset: charset.UTF8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func TestRewriteRemovesControls(t *testing.T) {
 
 func TestRewriteInvalidReplaced(t *testing.T) {
 	in := append(encode(t, japanese.ShiftJIS, "請求書"), 0x82, 0xFF, '\n')
-	out, st, err := rewrite(t, in, Options{Charset: ShiftJIS})
+	out, st, err := rewrite(t, in, Options{Charset: charset.ShiftJIS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,15 +125,15 @@ func TestRewriteInvalidReplaced(t *testing.T) {
 	if st.InvalidReplaced < 1 {
 		t.Errorf("InvalidReplaced %d", st.InvalidReplaced)
 	}
-	out, st, err = rewrite(t, []byte("ok\xC3(\xFF\n"), Options{Charset: UTF8})
+	out, st, err = rewrite(t, []byte("ok\xC3(\xFF\n"), Options{Charset: charset.UTF8})
 	if err != nil || out != "ok\uFFFD(\uFFFD\n" || st.InvalidReplaced != 2 {
 		t.Errorf("%q %+v %v", out, st, err)
 	}
 }
 
 func TestRewriteNotTextRefused(t *testing.T) {
-	if _, _, err := rewrite(t, []byte("MZ\x90\x00\x03\x00\x00\x00"), Options{}); !errors.Is(err, ErrNotText) {
-		t.Errorf("err = %v, want ErrNotText", err)
+	if _, _, err := rewrite(t, []byte("MZ\x90\x00\x03\x00\x00\x00"), Options{}); !errors.Is(err, charset.ErrNotText) {
+		t.Errorf("err = %v, want charset.ErrNotText", err)
 	}
 }
 
@@ -220,7 +222,7 @@ func TestRewriteCSVInjection(t *testing.T) {
 	if out != want {
 		t.Errorf("got\n%q\nwant\n%q", out, want)
 	}
-	if st.FormulasNeutralized != 5 || st.Records != 4 || st.Charset != ShiftJIS {
+	if st.FormulasNeutralized != 5 || st.Records != 4 || st.Charset != charset.ShiftJIS {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -306,7 +308,7 @@ func BenchmarkRewriteSJIS(b *testing.B) {
 		b.Run(string(f), func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
-				if _, err := Rewrite(context.Background(), bytes.NewReader(in), discard{}, Options{Charset: ShiftJIS, Format: f}); err != nil {
+				if _, err := Rewrite(context.Background(), bytes.NewReader(in), discard{}, Options{Charset: charset.ShiftJIS, Format: f}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,6 +3,8 @@ package text
 import (
 	"regexp"
 	"strings"
+
+	"github.com/mugai-project/mugai/internal/catalog"
 )
 
 // Links policies: what becomes of a URL in a mail body or an HTML file
@@ -14,8 +16,10 @@ const (
 	LinksRemove = "remove" // label only; text URLs replaced by RemovedLink
 )
 
-// RemovedLink stands where LinksRemove took a URL out of the text.
-const RemovedLink = "[リンク削除]"
+// RemovedLink is the mark that stands where LinksRemove took a URL out
+// of the text: the catalog's Japanese words, as the text goes to
+// Japanese readers.
+func RemovedLink() string { return catalog.Text(catalog.Japanese, "notice.link_removed") }
 
 // textURL finds URLs written in text: an http, https or ftp scheme and
 // then the characters RFC 3986 section 2 allows in a URI (unreserved,
@@ -70,7 +74,7 @@ func trimURL(u string) string {
 }
 
 // ApplyLinks returns s with the links policy applied to every URL written
-// in it: kept (LinksKeep), replaced by RemovedLink (LinksRemove) or
+// in it: kept (LinksKeep), replaced by RemovedLink() (LinksRemove) or
 // defanged (LinksDefang, and any other value). found, if not nil, is
 // called with each URL as written. Plain-text mail bodies and the text of
 // HTML documents both go through here, so a URL is treated the same in
@@ -92,7 +96,7 @@ func ApplyLinks(s, policy string, found func(url string)) string {
 		case LinksKeep:
 			b.WriteString(u)
 		case LinksRemove:
-			b.WriteString(RemovedLink)
+			b.WriteString(RemovedLink())
 		default:
 			b.WriteString(Defang(u))
 		}

@@ -103,7 +103,7 @@ func TestLinksPolicySameForPlainTextAndHTML(t *testing.T) {
 	want := map[string]string{
 		LinksKeep:   in,
 		LinksDefang: "詳細はhxxps://www[.]example[.]lg[.]jp/info?id=1をご覧ください。予備 hxxp://example[.]com/a.",
-		LinksRemove: "詳細は" + RemovedLink + "をご覧ください。予備 " + RemovedLink + ".",
+		LinksRemove: "詳細は" + RemovedLink() + "をご覧ください。予備 " + RemovedLink() + ".",
 	}
 	wantURLs := []string{"https://www.example.lg.jp/info?id=1", "http://example.com/a"}
 	for _, policy := range []string{LinksKeep, LinksDefang, LinksRemove} {
@@ -123,7 +123,7 @@ func TestLinksPolicySameForPlainTextAndHTML(t *testing.T) {
 
 func TestLinksPolicyAppliesInsidePre(t *testing.T) {
 	got, res := htmlText(t, "<pre>  手順: https://example.jp/a\n  以上</pre>", HTMLOptions{Links: LinksRemove})
-	if got != "  手順: "+RemovedLink+"\n  以上\n" || !slices.Equal(res.URLs, []string{"https://example.jp/a"}) {
+	if got != "  手順: "+RemovedLink()+"\n  以上\n" || !slices.Equal(res.URLs, []string{"https://example.jp/a"}) {
 		t.Errorf("text %q, URLs %q", got, res.URLs)
 	}
 }

@@ -31,8 +31,8 @@ type Func func(ctx context.Context, r io.ReaderAt, size int64) error
 func Defaults() map[detect.Kind]Func {
 	return map[detect.Kind]Func{
 		detect.PDF:  Kind(detect.PDF, PDFCheck(PDFOptions{})),
-		detect.PNG:  Kind(detect.PNG, imageCheck(png.Decode, pngEnd)),
-		detect.JPEG: Kind(detect.JPEG, imageCheck(jpeg.Decode, jpegEnd)),
+		detect.PNG:  Kind(detect.PNG, PNG),
+		detect.JPEG: Kind(detect.JPEG, JPEG),
 		detect.Text: Kind(detect.Text, Text),
 		detect.CSV:  Kind(detect.CSV, Text),
 		detect.TSV:  Kind(detect.TSV, Text),
@@ -73,6 +73,18 @@ var (
 	pngEnd  = []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82}
 	jpegEnd = []byte{0xFF, 0xD9}
 )
+
+// PNG checks a PNG output: it decodes completely and ends right after
+// its IEND chunk.
+func PNG(ctx context.Context, r io.ReaderAt, size int64) error {
+	return imageCheck(png.Decode, pngEnd)(ctx, r, size)
+}
+
+// JPEG checks a JPEG output: it decodes completely and ends right at its
+// EOI marker.
+func JPEG(ctx context.Context, r io.ReaderAt, size int64) error {
+	return imageCheck(jpeg.Decode, jpegEnd)(ctx, r, size)
+}
 
 // imageCheck decodes the whole image with the standard library and
 // requires the file to end right at the format's end marker.

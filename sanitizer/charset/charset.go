@@ -1,4 +1,16 @@
-package text
+// Package charset detects the charset of text and decodes it to UTF-8:
+// UTF-8 (RFC 3629, with or without BOM), UTF-16LE/BE with BOM (RFC 2781),
+// Shift_JIS read as Windows-31J (CP932), EUC-JP and ISO-2022-JP (RFC 1468),
+// following the WHATWG Encoding Standard mappings of golang.org/x/text.
+// Sniff judges a sample, HTMLCharset and SniffHTML read an HTML document's
+// own declaration, Decoder turns a charset's bytes into UTF-8.
+//
+// Divergences: UTF-16 without a BOM and CP50221 SO/SI kana shifts are not
+// read (fail closed).
+//
+// It imports nothing of mugai, so that content detection (sanitizer/detect)
+// and the text rewriters (sanitizer/text, sanitizer/mail) share it.
+package charset
 
 import (
 	"bufio"
@@ -32,7 +44,7 @@ const (
 )
 
 // ErrNotText is returned when input is not text in a supported charset.
-var ErrNotText = errors.New("text: not text in a supported charset")
+var ErrNotText = errors.New("charset: not text in a supported charset")
 
 // Sniff returns the charset of sample, the first bytes of a file (for
 // example 64 KiB), or "" when it is not text. The sample may end in the

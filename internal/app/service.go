@@ -1,0 +1,269 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/smtpproxy"
+	"github.com/mugai-project/mugai/transfer"
+)
+
+// Options are what New takes besides the configuration. The zero value
+// means the defaults.
+type Options struct {
+	// Logger; default NewLogger(cfg.Log, os.Stderr).
+	Logger *slog.Logger
+	// Registry receives every metric and is served on /metrics; default
+	// a new one with the Go and process collectors.
+	Registry *prometheus.Registry
+}
+
+// Service is mugai running on one machine: the parts New built from
+// the configuration, each built once and handed to the front doors.
+type Service struct {
+	Engine     *sanitizer.Engine
+	Quarantine store.Quarantine
+	DB         *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
+	Relay      *smtpproxy.Relay
+	Sites      *transfer.Server // nil when web.upload_listen is ""
+	Registry   *prometheus.Registry
+
+	cfg      config.Config
+	log      *slog.Logger
+	up, down net.Listener // the sites'
+	admin    *http.Server
+	adminL   net.Listener
+	stopping atomic.Bool
+	served   sync.WaitGroup
+}
+
+// New builds the service from the configuration: the engine with every
+// format and the clamd scanner (when set), the quarantine, the one
+// database handle, the relay, the transfer sites and the admin listener
+// (/metrics, /healthz). Every listener is open when it returns; Run
+// serves them. On an error, whatever was built is released.
+func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err error) {
+	if opts.Logger == nil {
+		opts.Logger = NewLogger(cfg.Log, os.Stderr)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+		opts.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Service{cfg: cfg, log: opts.Logger, Registry: opts.Registry}
+	defer func() {
+		if err != nil {
+			s.stop(context.Background())
+		}
+	}()
+	eo, err := engineOptions(&cfg, s.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(tempDir(&cfg), 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	if cfg.Scanner.Clamd != "" {
+		sc, err := NewScanner(ctx, cfg.Scanner.Clamd)
+		if err != nil {
+			return nil, fmt.Errorf("scanner: %w", err)
+		}
+		eo.Sanitizer.Scanner = sc
+		s.log.Info("serve: every item is scanned by clamd", "addr", cfg.Scanner.Clamd)
+	}
+	eo.Sanitizer.Registerer = s.Registry
+	if s.Engine, err = NewEngine(eo); err != nil {
+		return nil, fmt.Errorf("sanitizer: %w", err)
+	}
+	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
+	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
+		return nil, err
+	}
+	md, err := meta.NewSQLite(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	ro := RelayOptions(&cfg)
+	ro.Logger, ro.Metrics = s.log, smtpproxy.NewMetrics(s.Registry)
+	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	if err := s.Relay.Listen(); err != nil {
+		return nil, fmt.Errorf("SMTP listener: %w", err)
+	}
+	if cfg.Web.UploadListen != "" {
+		if err := s.newSites(); err != nil {
+			return nil, fmt.Errorf("transfer sites: %w", err)
+		}
+	}
+	if cfg.Admin.Listen != "" {
+		if s.adminL, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
+			return nil, fmt.Errorf("admin listener: %w", err)
+		}
+		s.admin = &http.Server{Handler: s.adminRoutes(), ReadHeaderTimeout: 10 * time.Second}
+	}
+	return s, nil
+}
+
+func (s *Service) newSites() error {
+	to := transferOptions(&s.cfg)
+	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
+	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
+	var err error
+	if s.Sites, err = transfer.New(to); err != nil {
+		return err
+	}
+	if s.up, err = net.Listen("tcp", to.UploadAddr); err != nil {
+		return fmt.Errorf("upload site: %w", err)
+	}
+	if s.down, err = net.Listen("tcp", to.DownloadAddr); err != nil {
+		return fmt.Errorf("download site: %w", err)
+	}
+	return nil
+}
+
+// adminRoutes are /metrics and /healthz, which answers 503 once
+// Shutdown has begun.
+func (s *Service) adminRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if s.stopping.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	return mux
+}
+
+// AdminAddr is the admin listener's address; nil when it is off.
+func (s *Service) AdminAddr() net.Addr {
+	if s.adminL == nil {
+		return nil
+	}
+	return s.adminL.Addr()
+}
+
+// Run serves the relay, the sites and the admin listener until ctx is
+// done (it returns nil) or one of them fails (it returns the error).
+// Either way, call Shutdown next.
+func (s *Service) Run(ctx context.Context) error {
+	errc := make(chan error, 3)
+	s.served.Add(1)
+	go func() {
+		defer s.served.Done()
+		if err := s.Relay.Serve(); err != nil {
+			errc <- fmt.Errorf("relay: %w", err)
+		}
+	}()
+	if s.Sites != nil {
+		s.served.Add(1)
+		go func() {
+			defer s.served.Done()
+			// The sites stop with Shutdown, not with ctx: the relay
+			// and the sites go down in order.
+			if err := s.Sites.Serve(context.WithoutCancel(ctx), s.up, s.down); err != nil {
+				errc <- fmt.Errorf("transfer sites: %w", err)
+			}
+		}()
+	}
+	if s.admin != nil {
+		go func() {
+			if err := s.admin.Serve(s.adminL); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("admin listener: %w", err)
+			}
+		}()
+		s.log.Info("serve: admin listening", "addr", s.adminL.Addr().String())
+	}
+	s.log.Info("serve: started", "smtp", s.Relay.Addr().String(), "upload", s.cfg.Web.UploadListen, "download", s.cfg.Web.DownloadListen,
+		"data", s.cfg.DataDir, "delivery", DeliveryTarget(&s.cfg))
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// Shutdown stops the service: /healthz turns 503, the sites stop
+// accepting and finish their requests, the relay gives new sessions 421
+// and lets open ones finish (up to smtp.drain_timeout), then the admin
+// listener stops and the engine and the database are closed. ctx bounds
+// the whole; what is left unfinished is picked up at the next start.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.log.Info("serve: shutting down: new sessions get 421, open ones may finish")
+	err := s.stop(ctx)
+	s.log.Info("serve: stopped")
+	return err
+}
+
+// stop stops what New built, in Shutdown's order; New calls it on what
+// it built before an error.
+func (s *Service) stop(ctx context.Context) error {
+	s.stopping.Store(true)
+	var errs []error
+	if s.Sites != nil {
+		if err := s.Sites.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("transfer sites: %w", err))
+		}
+	}
+	if s.Relay != nil {
+		if err := s.Relay.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, fmt.Errorf("relay: %w", err))
+		}
+	}
+	if s.admin != nil {
+		s.admin.Shutdown(ctx)
+	}
+	done := make(chan struct{})
+	go func() { s.served.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, ctx.Err())
+	}
+	// The listeners Run did not take over, the engine, the database.
+	for _, l := range []net.Listener{s.up, s.down, s.adminL} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if s.Engine != nil {
+		s.Engine.Close()
+	}
+	if s.DB != nil {
+		s.DB.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// DeliveryTarget says where the relay delivers: the LGWAN MTA, or the
+// Maildir in the data folder.
+func DeliveryTarget(c *config.Config) string {
+	if c.Deliver.Relay != "" {
+		return c.Deliver.Relay
+	}
+	return "Maildir " + c.DataDir + "/maildir"
+}

@@ -1,0 +1,104 @@
+package pdf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/detect"
+	"github.com/mugai-project/mugai/sanitizer/verify"
+)
+
+// HandlerOptions configure the PDF handler.
+type HandlerOptions struct {
+	// Flattener renders PDFs into image-only PDFs for the flatten action
+	// (the renderer pool of sanitizer/render). Without one, a PDF to be
+	// flattened is withheld: that cannot be done on this server.
+	Flattener sanitizer.Flattener
+}
+
+// Handlers returns the engine handler for PDF. Every PDF is first
+// inspected within the policy's limits; by the job's action it is then
+// disarmed (rewritten without active content) or flattened (rendered to
+// pixels by the Flattener, a rewrite of it decrypted first when it was
+// opened with a password).
+func Handlers(opts HandlerOptions) map[detect.Kind]sanitizer.Handler {
+	h := &handler{opts: opts}
+	return map[detect.Kind]sanitizer.Handler{detect.PDF: sanitizer.HandlerFunc(h.act)}
+}
+
+// Verifiers returns the independent check for PDF outputs, refusing web
+// links as well as every other action.
+func Verifiers() map[detect.Kind]verify.Func {
+	return VerifiersFor(sanitizer.PDFPolicy{})
+}
+
+// VerifiersFor returns the check matching the policy p: with Links
+// "keep", disarmed PDFs keep their web links and the check lets /URI
+// actions pass.
+func VerifiersFor(p sanitizer.PDFPolicy) map[detect.Kind]verify.Func {
+	o := verify.PDFOptions{AllowURI: p.Links == "keep"}
+	return map[detect.Kind]verify.Func{detect.PDF: verify.Kind(detect.PDF, verify.PDFCheck(o))}
+}
+
+type handler struct{ opts HandlerOptions }
+
+func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
+	lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
+	info, err := Inspect(ctx, job.Input.Open(), lim)
+	if err != nil {
+		return reason(err, job.Password != "")
+	}
+	switch job.Action {
+	case sanitizer.Disarm:
+		out := job.Create(".pdf", detect.PDF)
+		removed, err := Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
+		if err != nil {
+			return reason(err, false)
+		}
+		for _, c := range removed.Categories() {
+			job.Removed(c, removed[c])
+		}
+		return nil
+	case sanitizer.Flatten:
+		if h.opts.Flattener == nil {
+			return sanitizer.Withhold(sanitizer.ReasonNoHandler, errors.New("no PDF renderer"))
+		}
+		// Rendering leaves nothing but pixels: everything Inspect found
+		// is gone.
+		for _, f := range info.Findings {
+			job.Removed(f.Category, f.Count)
+		}
+		name := detect.WithExt(job.Name, ".pdf")
+		if !info.Encrypted {
+			return h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), name)
+		}
+		// The renderer takes no password: render a decrypted rewrite
+		// (itself disarmed) instead.
+		plain := job.NewBuffer()
+		defer plain.Close()
+		if _, err := Disarm(ctx, job.Input.Open(), plain, DisarmOptions{Limits: lim}); err != nil {
+			return reason(err, false)
+		}
+		job.Note("the PDF was decrypted before rendering")
+		return h.opts.Flattener.FlattenPDF(ctx, job, plain.Open(), plain.Size(), name)
+	}
+	return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to PDF", job.Action))
+}
+
+// reason maps Inspect's and Disarm's errors onto the engine's reasons;
+// withPassword says a password was tried.
+func reason(err error, withPassword bool) error {
+	switch {
+	case withPassword && errors.Is(err, ErrEncrypted):
+		return sanitizer.HoldFor(sanitizer.ReasonWrongPassword, err)
+	case errors.Is(err, ErrEncrypted):
+		return sanitizer.HoldFor(sanitizer.ReasonEncrypted, err)
+	case errors.Is(err, ErrLimit):
+		return sanitizer.Withhold(sanitizer.ReasonLimit, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return sanitizer.Withhold(sanitizer.ReasonTimeout, err)
+	}
+	return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
+}

@@ -1,0 +1,59 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// TestFlattenerStartsOnFirstUse: building the engine's renderer costs
+// nothing until a PDF arrives, and once closed it renders no more.
+func TestFlattenerStartsOnFirstUse(t *testing.T) {
+	f := NewFlattener(Options{Instances: 1, Logger: quietLogger()})
+	if f.pool != nil {
+		t.Fatal("the pool started before the first PDF")
+	}
+	p, err := f.start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := f.start(context.Background()); again != p {
+		t.Error("a second PDF started a second pool")
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.start(context.Background()); err == nil {
+		t.Error("a closed renderer started again")
+	}
+	if err := f.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestFlattenerReasons: the renderer's refusals become the engine's
+// reasons, so that a withheld PDF says why.
+func TestFlattenerReasons(t *testing.T) {
+	tests := []struct {
+		err  error
+		code string
+		hold bool
+	}{
+		{ErrEncrypted, sanitizer.ReasonEncrypted, true},
+		{&LimitError{What: "pages", Limit: 1, Got: 2}, sanitizer.ReasonLimit, false},
+		{context.DeadlineExceeded, sanitizer.ReasonTimeout, false},
+		{ErrMalformed, sanitizer.ReasonMalformed, false},
+	}
+	for _, tt := range tests {
+		err := reason(tt.err)
+		var we *sanitizer.WithheldError
+		if !errors.As(err, &we) || !errors.Is(err, tt.err) {
+			t.Fatalf("%v: not a withheld error with its cause: %v", tt.err, err)
+		}
+		if we.Reason.Code != tt.code || we.Hold != tt.hold {
+			t.Errorf("%v: reason %s hold %v, want %s hold %v", tt.err, we.Reason.Code, we.Hold, tt.code, tt.hold)
+		}
+	}
+}
