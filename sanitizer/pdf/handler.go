@@ -1,3 +1,8 @@
+// The engine handler runs on the host only: the PDF disarm guest of
+// sanitizer/pdf/sandbox, built for wasip1, links the disarm alone.
+
+//go:build !wasip1
+
 package pdf
 
 import (
