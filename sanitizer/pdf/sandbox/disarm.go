@@ -41,7 +41,8 @@ func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if err := s.acquire(ctx); err != nil {
+	m, err := s.acquire(ctx)
+	if err != nil {
 		return nil, err
 	}
 	defer s.release()
@@ -51,7 +52,7 @@ func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts
 	stdout := &cappedBuffer{max: s.opts.MemoryLimitBytes}
 	stderr := &cappedBuffer{max: maxStderr}
 	cfg := s.moduleConfig([]string{"guest", string(req)}, r, stdout, stderr)
-	mod, runErr := s.rt.InstantiateModule(ctx, s.module, cfg)
+	mod, runErr := m.rt.InstantiateModule(ctx, m.module, cfg)
 	if mod != nil {
 		mod.Close(context.Background())
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/mugai-project/mugai/sanitizer/pdf"
 )
 
 // Options configures a Sandbox. The zero value means defaults throughout.
@@ -67,26 +69,33 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Sandbox runs the disarm guest. It is safe for concurrent use.
+// Sandbox runs the disarm guest (a pdf.Disarmer for the PDF handler). It
+// compiles the guest on first use, so that a process that disarms no PDF
+// never pays for it: seconds the first time, then a fraction of a second
+// from the on-disk cache. It is safe for concurrent use; the composition
+// root builds one and hands it to the engine, which closes it.
 type Sandbox struct {
-	opts   Options
-	rt     wazero.Runtime
-	module wazero.CompiledModule
-	cache  wazero.CompilationCache
-	slots  chan struct{}
+	opts  Options
+	wasm  func() ([]byte, error) // the guest module
+	slots chan struct{}
 
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup // running instances
+	mu      sync.Mutex
+	machine *machine // nil until the first Disarm
+	closed  bool
+	wg      sync.WaitGroup // running instances
 }
 
-// New compiles (or loads from the cache) the embedded disarm guest.
-func New(ctx context.Context, opts Options) (*Sandbox, error) {
-	wasm, err := guestModule()
-	if err != nil {
-		return nil, err
-	}
-	return newSandbox(ctx, opts, wasm)
+var _ pdf.Disarmer = (*Sandbox)(nil)
+
+// New returns a Sandbox of the embedded disarm guest, compiled when it is
+// first needed.
+func New(opts Options) *Sandbox {
+	return newSandbox(opts, guestModule)
+}
+
+func newSandbox(opts Options, wasm func() ([]byte, error)) *Sandbox {
+	opts = opts.withDefaults()
+	return &Sandbox{opts: opts, wasm: wasm, slots: make(chan struct{}, opts.Instances)}
 }
 
 // guestModule returns the embedded guest, decompressed.
@@ -102,10 +111,16 @@ func guestModule() ([]byte, error) {
 	return wasm, nil
 }
 
-// newSandbox compiles wasm, a WASI preview 1 command that speaks package
-// wire.
-func newSandbox(ctx context.Context, opts Options, wasm []byte) (*Sandbox, error) {
-	opts = opts.withDefaults()
+// machine is the compiled guest in its runtime.
+type machine struct {
+	rt     wazero.Runtime
+	module wazero.CompiledModule
+	cache  wazero.CompilationCache
+}
+
+// compile compiles wasm, a WASI preview 1 command that speaks package
+// wire, or loads it from the cache.
+func compile(ctx context.Context, opts Options, wasm []byte) (*machine, error) {
 	log := opts.Logger
 	if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("pdf sandbox: cache dir: %w", err)
@@ -119,11 +134,14 @@ func newSandbox(ctx context.Context, opts Options, wasm []byte) (*Sandbox, error
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(cache).
 		WithMemoryLimitPages(uint32(opts.MemoryLimitBytes / wasmPageSize)).
-		// The caller's deadline closes a running instance.
+		// The caller's deadline closes a running instance, even one in a
+		// loop that never calls the host. This checks for it at every
+		// loop and function entry of the guest, which costs about three
+		// times the CPU of the same guest without (see bench_test.go):
+		// the price of a deadline that holds.
 		WithCloseOnContextDone(true)
-	ctx = context.WithoutCancel(ctx) // the runtime outlives the call that starts it
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	start := time.Now()
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
 		cache.Close(ctx)
@@ -137,49 +155,76 @@ func newSandbox(ctx context.Context, opts Options, wasm []byte) (*Sandbox, error
 	}
 	log.Debug("pdf sandbox: ready", slog.Duration("compile", time.Since(start)),
 		slog.Int("instances", opts.Instances), slog.Int64("memory_limit", opts.MemoryLimitBytes))
-	return &Sandbox{
-		opts:   opts,
-		rt:     rt,
-		module: mod,
-		cache:  cache,
-		slots:  make(chan struct{}, opts.Instances),
-	}, nil
+	return &machine{rt: rt, module: mod, cache: cache}, nil
 }
 
-// Close waits for running instances to end, then releases the runtime.
-func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errors.New("pdf sandbox: already closed")
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.wg.Wait()
+func (m *machine) close() error {
 	ctx := context.Background()
-	err := s.rt.Close(ctx)
-	if cerr := s.cache.Close(ctx); err == nil {
+	err := m.rt.Close(ctx)
+	if cerr := m.cache.Close(ctx); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// acquire takes an instance slot; release gives it back.
-func (s *Sandbox) acquire(ctx context.Context) error {
+// Close waits for running instances to end, then releases the runtime;
+// Disarm fails from then on.
+func (s *Sandbox) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return errors.New("pdf sandbox: closed")
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.wg.Wait()
+	if s.machine == nil {
+		return nil
+	}
+	return s.machine.close()
+}
+
+// acquire takes an instance slot, compiling the guest on first use;
+// release gives the slot back.
+func (s *Sandbox) acquire(ctx context.Context) (*machine, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errors.New("pdf sandbox: closed")
 	}
 	s.wg.Add(1)
+	m, err := s.start(ctx)
 	s.mu.Unlock()
+	if err != nil {
+		s.wg.Done()
+		return nil, err
+	}
 	select {
 	case s.slots <- struct{}{}:
-		return nil
+		return m, nil
 	case <-ctx.Done():
 		s.wg.Done()
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
+}
+
+// start compiles the guest if it is not yet; s.mu is held. A failure is
+// not kept: the next call tries again.
+func (s *Sandbox) start(ctx context.Context) (*machine, error) {
+	if s.machine != nil {
+		return s.machine, nil
+	}
+	wasm, err := s.wasm()
+	if err != nil {
+		return nil, err
+	}
+	// The runtime outlives the call that starts it.
+	m, err := compile(context.WithoutCancel(ctx), s.opts, wasm)
+	if err != nil {
+		return nil, err
+	}
+	s.machine = m
+	return m, nil
 }
 
 func (s *Sandbox) release() {

@@ -16,7 +16,6 @@ import (
 var (
 	sharedOnce sync.Once
 	shared     *Sandbox
-	sharedErr  error
 
 	probeOnce sync.Once
 	probeWasm []byte
@@ -30,11 +29,8 @@ var (
 func testSandbox(t testing.TB) *Sandbox {
 	t.Helper()
 	sharedOnce.Do(func() {
-		shared, sharedErr = New(context.Background(), Options{Instances: 2, Logger: quietLogger()})
+		shared = New(Options{Instances: 2, Logger: quietLogger()})
 	})
-	if sharedErr != nil {
-		t.Fatalf("New: %v", sharedErr)
-	}
 	return shared
 }
 
@@ -66,15 +62,12 @@ func mustGuest(t *testing.T) []byte {
 	return wasm
 }
 
-// startSandbox compiles wasm (from the shared cache) into a sandbox that
-// the test closes.
+// startSandbox returns a sandbox of wasm (compiled from the shared cache)
+// that the test closes.
 func startSandbox(t *testing.T, opts Options, wasm []byte) *Sandbox {
 	t.Helper()
 	opts.Logger = quietLogger()
-	s, err := newSandbox(t.Context(), opts, wasm)
-	if err != nil {
-		t.Fatalf("newSandbox: %v", err)
-	}
+	s := newSandbox(opts, func() ([]byte, error) { return wasm, nil })
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Error(err)
