@@ -27,9 +27,9 @@ const maxStderr = 1 << 20
 
 // Disarm is pdf.Disarm run in a fresh sandboxed instance: the same
 // contract (nothing is written to w unless the whole rewrite and its
-// validation succeed) and the same error values (errors.Is(err,
-// pdf.ErrEncrypted), errors.As(err, &*pdf.EncryptedError), errors.Is(err,
-// pdf.ErrLimit), the ctx error), plus ErrCrashed.
+// validation succeed) and the same error values (pdf.ErrEncrypted and
+// *pdf.EncryptedError, pdf.ErrLimit, the ctx error, the same text for the
+// others), plus ErrCrashed.
 func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts pdf.DisarmOptions) (pdf.Removed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -61,8 +61,8 @@ func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts
 	}
 	res, err := verdict(runErr, stdout, stderr)
 	if err != nil {
-		s.opts.Logger.Debug("pdf sandbox: guest crashed", slog.Any("err", err),
-			slog.String("stderr", head(stderr.String(), 4096)))
+		s.opts.Logger.Warn("pdf sandbox: guest crashed", slog.Any("err", err))
+		s.opts.Logger.Debug("pdf sandbox: guest crash report", slog.String("stderr", head(stderr.String(), 4096)))
 		return nil, err
 	}
 	if err := res.Err(); err != nil {

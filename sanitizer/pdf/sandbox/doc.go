@@ -18,6 +18,10 @@
 // of memory, a trap) ends that instance only and comes back as an error
 // matching ErrCrashed (and pdf.ErrLimit when it ran out of memory).
 //
+// The price is CPU time: Go compiled to WebAssembly, with the deadline
+// checks at every loop, runs the disarm about 25 times slower than in
+// process, plus about 30 ms to start an instance (see bench_test.go).
+//
 // Divergences from calling pdf.Disarm in process: the output is held in
 // host memory until the guest has exited with a verdict, then copied to w;
 // the input is read once, from its start, into the guest.

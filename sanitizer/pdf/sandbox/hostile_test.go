@@ -93,6 +93,11 @@ func TestAllocationEndsAtTheMemoryCap(t *testing.T) {
 // promptly.
 func TestDeadlineStopsTheGuest(t *testing.T) {
 	s := probeSandbox(t, Options{Instances: 1})
+	// Compile (the first call's, which no deadline interrupts) before
+	// the clock starts.
+	if _, err := probe(t, t.Context(), s, "warm-up", nil); err == nil {
+		t.Fatal("the probe accepted an unknown mode")
+	}
 	const deadline = 200 * time.Millisecond
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), deadline)

@@ -37,8 +37,8 @@ type Options struct {
 	// 4 GiB (the WebAssembly 32-bit limit).
 	MemoryLimitBytes int64
 
-	// Logger receives debug records (compile time, crashes). Default:
-	// slog.Default().
+	// Logger receives a warning for each guest crash, and debug records
+	// (compile time, the guest's crash report). Default: slog.Default().
 	Logger *slog.Logger
 }
 
