@@ -119,6 +119,8 @@ type client struct {
 	c    *http.Client
 	base string
 	csrf string
+	// purpose, when set, is sent as the upload's 目的.
+	purpose string
 }
 
 func (ts *testSite) newClient(base string) *client {
@@ -184,6 +186,9 @@ func (c *client) upload(to string, files map[string][]byte, csrf bool) (int, str
 	mw := multipart.NewWriter(&body)
 	if to != "" {
 		mw.WriteField("to", to)
+	}
+	if c.purpose != "" {
+		mw.WriteField("purpose", c.purpose)
 	}
 	for name, content := range files {
 		h := textproto.MIMEHeader{}

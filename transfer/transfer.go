@@ -86,7 +86,13 @@ type Options struct {
 	PlainHTTP bool
 
 	Expiry         time.Duration // how long a sanitized file can be downloaded; default 7 days
-	Approval       bool          // 上長承認: downloads wait for an approver
+	Approval       bool          // 上長承認: downloads wait for an approver, uploads need a 目的
+	// DownloadURL is the download site's address as staff reach it from
+	// the LGWAN zone, told on the upload page once a file is ready.
+	DownloadURL string
+	// MaxPasswordTries wrong PPAP passwords leave a held item to an
+	// administrator; default 5.
+	MaxPasswordTries int
 	MaxUploadBytes int64         // per file; default 100 MiB
 	MaxFiles       int           // per upload request and per selection; default 20
 	Workers        int           // sanitizing workers; default 2
@@ -128,6 +134,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.MaxPasswordTries <= 0 {
+		o.MaxPasswordTries = 5
 	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = 10 * time.Minute
@@ -216,6 +225,11 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("transfer: %w", err)
 		}
 	}
+	// Uploads cut off by a stop were never accepted.
+	parts, _ := filepath.Glob(filepath.Join(s.incoming, "*.part"))
+	for _, p := range parts {
+		os.Remove(p)
+	}
 	ctx := context.Background()
 	var err error
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
@@ -223,6 +237,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
+	}
+	if err := migrate(ctx, s.db); err != nil {
+		return nil, fmt.Errorf("transfer: updating the schema: %w", err)
 	}
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, err
