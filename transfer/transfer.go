@@ -85,18 +85,18 @@ type Options struct {
 	// first look on one machine only. Cookies then lack Secure.
 	PlainHTTP bool
 
-	Expiry         time.Duration // how long a sanitized file can be downloaded; default 7 days
-	Approval       bool          // 上長承認: downloads wait for an approver, uploads need a 目的
+	Expiry   time.Duration // how long a sanitized file can be downloaded; default 7 days
+	Approval bool          // 上長承認: downloads wait for an approver, uploads need a 目的
 	// DownloadURL is the download site's address as staff reach it from
 	// the LGWAN zone, told on the upload page once a file is ready.
 	DownloadURL string
 	// MaxPasswordTries wrong PPAP passwords leave a held item to an
 	// administrator; default 5.
 	MaxPasswordTries int
-	MaxUploadBytes int64         // per file; default 100 MiB
-	MaxFiles       int           // per upload request and per selection; default 20
-	Workers        int           // sanitizing workers; default 2
-	PurgeInterval  time.Duration // how often expired items are purged; default 10 minutes
+	MaxUploadBytes   int64         // per file; default 100 MiB
+	MaxFiles         int           // per upload request and per selection; default 20
+	Workers          int           // sanitizing workers; default 2
+	PurgeInterval    time.Duration // how often expired items are purged; default 10 minutes
 
 	// LoginBurst attempts per client address at once, then one every
 	// LoginEvery; defaults 10 and 6 seconds.
