@@ -566,7 +566,7 @@ func (s *Server) view(it *Item, l string) itemView {
 	if it.Approval != "" {
 		v.Approval = t("page.approval." + it.Approval)
 	}
-	if it.State == Held && it.Report != nil && slices.ContainsFunc(it.Report.Reasons, func(rs sanitizer.Reason) bool { return rs.Code == sanitizer.ReasonEncrypted }) {
+	if it.State == Held && it.Report != nil && slices.ContainsFunc(it.Report.Reasons, passwordReason) {
 		left := s.opts.MaxPasswordTries - it.UnlockFailures
 		switch {
 		case left <= 0:
@@ -597,6 +597,12 @@ func (s *Server) view(it *Item, l string) itemView {
 		}
 	}
 	return v
+}
+
+// passwordReason reports whether a held item waits for a password: it
+// is encrypted, or the last password was wrong.
+func passwordReason(rs sanitizer.Reason) bool {
+	return rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
 }
 
 // unlock re-runs a held encrypted item with the password the uploader
