@@ -9,16 +9,19 @@
 // (internal/auth) with server-side sessions bound to their site, cookies
 // HttpOnly, Secure (except plain HTTP on loopback) and SameSite=Strict
 // (RFC 6265bis section 4.1.2.7), a CSRF token on every POST and an Origin
-// check, a login rate limit per address and a lockout per account.
+// check, a login rate limit per address and a lockout per account and
+// address (internal/auth).
 //
 // Uploads are streamed part by part (mime/multipart.Reader) to files in
 // the data folder, never held whole in memory, and refused mid-stream
 // above the size limit. Background workers run each file through the
 // sanitizer engine; the page follows each item by polling
 // (受付 → 無害化中 → 完了 / 保留 / 削除) and shows the report in plain
-// words. A held encrypted file (PPAP) can be unlocked with its password.
-// With Approval on, a sanitized file is downloadable only after an
-// approver (上長) other than the uploader approves it.
+// words. A held encrypted file (PPAP) can be unlocked with its password,
+// with a few tries. With Approval on, an upload states its purpose (目的)
+// and a sanitized file is downloadable only after an approver (上長)
+// other than the uploader approves it, having seen the report, the
+// recipients, the purpose and a preview of the sanitized files.
 //
 // Downloads carry Content-Disposition with an RFC 6266 / RFC 5987 UTF-8
 // filename, nosniff, a CSP that forbids everything and no-store. Items
