@@ -312,3 +312,21 @@ func TestApproverPreviewOfSanitizedOutput(t *testing.T) {
 		t.Errorf("a picture of a zip: %d", resp.StatusCode)
 	}
 }
+
+// TestRefusedFormsAnswerWithThePage: a button whose form is refused (a
+// stale token, an expired login form) ends on the site's page with the
+// reason, never on a bare text.
+func TestRefusedFormsAnswerWithThePage(t *testing.T) {
+	t.Parallel()
+	ts := startSite(t, Options{PlainHTTP: true})
+	alice := ts.newClient(ts.up).login("alice")
+	resp, page := alice.postForm("/logout", url.Values{"csrf": {"stale"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "<header>") || !strings.Contains(page, "画面を開き直して") {
+		t.Errorf("logout with a stale token: %d %s", resp.StatusCode, page)
+	}
+	fresh := ts.newClient(ts.up)
+	resp, page = fresh.postForm("/login", url.Values{"csrf": {"old"}, "user": {"alice"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, `id="login-button"`) || !strings.Contains(page, "有効期限が切れました") {
+		t.Errorf("an expired login form: %d %s", resp.StatusCode, page)
+	}
+}

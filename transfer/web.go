@@ -163,12 +163,16 @@ func sameOrigin(r *http.Request) bool {
 }
 
 // authed requires a session; with post it also requires the CSRF token,
-// from the X-CSRF-Token header or the csrf form field.
+// from the X-CSRF-Token header or the csrf form field. A page's form
+// refused for a missing session or token gets the login page or the
+// layout with the message; a script's request (the header, a multipart
+// upload, /api/) gets a bare status.
 func (s *Server) authed(post bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess := session(r)
+		script := r.Header.Get("X-CSRF-Token") != "" || strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") || strings.HasPrefix(r.URL.Path, "/api/")
 		if sess == nil {
-			if post || strings.HasPrefix(r.URL.Path, "/api/") {
+			if script {
 				http.Error(w, "login required", http.StatusUnauthorized)
 				return
 			}
@@ -182,7 +186,11 @@ func (s *Server) authed(post bool, h http.HandlerFunc) http.HandlerFunc {
 				tok = r.PostFormValue("csrf")
 			}
 			if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
-				http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				if script {
+					http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				} else {
+					s.renderError(w, r, sess.Zone, http.StatusForbidden, words(lang(r))("page.err_csrf"))
+				}
 				return
 			}
 		}
