@@ -330,3 +330,27 @@ func TestRefusedFormsAnswerWithThePage(t *testing.T) {
 		t.Errorf("an expired login form: %d %s", resp.StatusCode, page)
 	}
 }
+
+// TestCSVInjectionReportedPhoneNumbersKept: a CSV's formula cells are
+// neutralized and counted on the page, with examples in the report,
+// while its phone numbers and signed numbers stay as they were.
+func TestCSVInjectionReportedPhoneNumbersKept(t *testing.T) {
+	t.Parallel()
+	ts := startSite(t, Options{PlainHTTP: true})
+	alice := ts.newClient(ts.up).login("alice")
+	it := ts.uploadOne(alice, "", "名簿.csv", []byte("氏名,電話,残高\n山田,+81-48-000-0000,\"-1,234\"\n鈴木,=HYPERLINK(\"http://evil.example\"),+12.5%\n"))
+	if it.State != Done {
+		t.Fatalf("state %s", it.State)
+	}
+	down := ts.newClient(ts.down).login("alice")
+	_, out := down.get("/files/" + it.ID + "/0")
+	if !strings.Contains(out, "山田,+81-48-000-0000") || !strings.Contains(out, `"-1,234"`) || !strings.Contains(out, "+12.5%") || !strings.Contains(out, `"'=HYPERLINK(`) {
+		t.Errorf("sanitized CSV:\n%s", out)
+	}
+	if _, js := alice.get("/api/items"); !strings.Contains(js, "数式として働くセル（先頭に ' を付け、値は保持） ×1") {
+		t.Errorf("the page does not count the changed cell: %s", js)
+	}
+	if n := strings.Join(it.Report.Notes, " "); !strings.Contains(n, `=HYPERLINK(\"http://evil.example\")`) {
+		t.Errorf("the report's notes give no example: %q", it.Report.Notes)
+	}
+}
