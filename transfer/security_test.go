@@ -250,7 +250,7 @@ func TestPPAPWrongPasswordKeepsTheField(t *testing.T) {
 	}
 	try("wrong again")
 	_, js = alice.get("/api/items")
-	if !strings.Contains(js, `"needs_password":false`) || !strings.Contains(js, "管理者に連絡してください") {
+	if !strings.Contains(js, `"needs_password":false`) || !strings.Contains(js, "管理者に連絡してください") || strings.Contains(js, "パスワードを入力すると") {
 		t.Errorf("after the last try: %s", js)
 	}
 	if st := try("mugai"); st != http.StatusConflict {

@@ -571,6 +571,10 @@ func (s *Server) view(it *Item, l string) itemView {
 		switch {
 		case left <= 0:
 			v.PassNote = catalog.N(l, "page.password_exhausted", s.opts.MaxPasswordTries)
+			// The report's "type the password" no longer holds.
+			if i := slices.Index(v.Report, catalog.Text(l, "report.held")); i >= 0 {
+				v.Report[i] = t("page.held_for_admin")
+			}
 		case it.UnlockFailures > 0:
 			v.NeedsPass, v.PassNote = true, catalog.N(l, "page.password_wrong", left)
 		default:
