@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -122,6 +123,7 @@ type Web struct {
 	MaxUploadBytes int64              `toml:"max_upload_bytes"`
 	MaxFiles       int                `toml:"max_files"`
 	Workers        int                `toml:"workers"`
+	DownloadURL    string             `toml:"download_url"` // the download site as LGWAN staff reach it; "" = not told
 }
 
 // Scanner points at an optional antivirus engine.
@@ -248,6 +250,11 @@ func (c *Config) Check() error {
 	}
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
 		bad("web.tls_cert and web.tls_key go together")
+	}
+	if u := c.Web.DownloadURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			bad("web.download_url %q: an absolute https:// address", u)
+		}
 	}
 	if c.Web.MaxUploadBytes <= 0 || c.Web.MaxFiles <= 0 || c.Web.Workers <= 0 || c.Web.Expiry.Duration <= 0 {
 		bad("web limits, workers and expiry must be positive")

@@ -28,6 +28,8 @@
   function send(files) {
     showError("");
     if (files.length > maxFiles) { showError(box.dataset.errCount); return; }
+    var purpose = document.getElementById("purpose");
+    if (purpose.required && !purpose.value.trim()) { showError(box.dataset.errPurpose); purpose.focus(); return; }
     for (var i = 0; i < files.length; i++) {
       if (files[i].size > maxBytes) { showError(box.dataset.errSize + " (" + files[i].name + ")"); return; }
     }
@@ -52,6 +54,7 @@
 
     var fd = new FormData();
     fd.append("to", document.getElementById("to").value);
+    fd.append("purpose", document.getElementById("purpose").value);
     fd.append("file", file, file.name);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", "/upload");
@@ -122,6 +125,8 @@
         it.report.forEach(function (line) { ul.appendChild(el("li", "", line)); });
         li.appendChild(ul);
       }
+      if (it.next) li.appendChild(el("p", "next", it.next));
+      if (it.password_note) li.appendChild(el("p", it.needs_password ? "error" : "notice", it.password_note));
       if (it.needs_password) li.appendChild(unlockForm(it));
       if (!it.final) unfinished = true;
     });
@@ -148,7 +153,11 @@
       fetch("/items/" + encodeURIComponent(it.id) + "/password", {
         method: "POST", credentials: "same-origin",
         headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }, body: body
-      }).then(function () { pw.value = ""; poll(); });
+      }).then(function (r) {
+        pw.value = "";
+        if (r.ok) { poll(); return; }
+        return r.json().then(function (b) { f.appendChild(el("p", "error", b.error || box.dataset.errInternal)); });
+      }).catch(function () { f.appendChild(el("p", "error", box.dataset.errInternal)); });
     });
     return f;
   }
