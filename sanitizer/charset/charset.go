@@ -1,9 +1,11 @@
 // Package charset detects the charset of text and decodes it to UTF-8:
 // UTF-8 (RFC 3629, with or without BOM), UTF-16LE/BE with BOM (RFC 2781),
 // Shift_JIS read as Windows-31J (CP932), EUC-JP and ISO-2022-JP (RFC 1468),
-// following the WHATWG Encoding Standard mappings of golang.org/x/text.
-// Sniff judges a sample, HTMLCharset and SniffHTML read an HTML document's
-// own declaration, Decoder turns a charset's bytes into UTF-8.
+// and Windows-1252 for unlabelled Western European mail text, following
+// the WHATWG Encoding Standard mappings of golang.org/x/text.
+// Sniff judges a sample (SniffLatin also weighs Windows-1252), HTMLCharset
+// and SniffHTML read an HTML document's own declaration, Decoder turns a
+// charset's bytes into UTF-8.
 //
 // Divergences: UTF-16 without a BOM and CP50221 SO/SI kana shifts are not
 // read (fail closed).
@@ -22,6 +24,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
@@ -322,6 +325,8 @@ func runeScore(r rune) int {
 // (eucJP-ms-like) and ISO-2022-JP accepts JIS X 0208-1978 (ESC $ @),
 // JIS X 0208-1983 (ESC $ B), JIS X 0201 Roman (ESC ( J) and half-width
 // katakana (ESC ( I); SO/SI shifts (CP50221) are not supported.
+// Windows-1252 (also named ISO-8859-1) is read as the Encoding Standard
+// reads both.
 //
 // US-ASCII means the sample was 7-bit: the text is passed through until the
 // first byte that is not, and the charset is then sniffed from the next
@@ -347,6 +352,8 @@ func Decoder(cs Charset, r io.Reader) io.Reader {
 		enc = japanese.EUCJP
 	case "ISO-2022-JP":
 		enc = japanese.ISO2022JP
+	case "WINDOWS-1252", "ISO-8859-1":
+		enc = charmap.Windows1252
 	default:
 		return errReader{ErrNotText}
 	}

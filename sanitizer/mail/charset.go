@@ -93,13 +93,13 @@ func decodeBytes(label string, b []byte) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), finding
 }
 
-// sniffCharset returns the Japanese legacy charset charset.Sniff finds in b
-// (ISO-2022-JP, Shift_JIS or EUC-JP), or "" for anything else: UTF-8,
-// ASCII, or not text, which the caller keeps as UTF-8 with invalid
-// sequences replaced.
+// sniffCharset returns the legacy charset charset.SniffLatin finds in b
+// (ISO-2022-JP, Shift_JIS, EUC-JP or Windows-1252), or "" for anything
+// else: UTF-8, ASCII, or not text, which the caller keeps as UTF-8 with
+// invalid sequences replaced.
 func sniffCharset(b []byte) charset.Charset {
-	switch cs := charset.Sniff(b); cs {
-	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP:
+	switch cs := charset.SniffLatin(b); cs {
+	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP, charset.Windows1252:
 		return cs
 	}
 	return ""

@@ -74,6 +74,7 @@ func record(job *sanitizer.Job, sum *outcomeSummary) {
 		detail string
 	}{
 		{"mail-mbox-from-line", b2i(sum.hstats.mbox), "an mbox From line preceded the header"},
+		{"mail-cr-line-ends", b2i(sum.hstats.crOnly), "lines ended in CR alone, read as CRLF"},
 		{"mail-malformed-header", st.headerRepairs, "header lines that were neither a field nor a continuation"},
 		{"mail-nul-bytes", st.nul, "NUL bytes removed"},
 		{"mail-unknown-transfer-encoding", st.unknownCTE, "parts with an unknown Content-Transfer-Encoding, read as 8bit"},

@@ -3,7 +3,6 @@ package mail
 import (
 	"errors"
 	"io"
-	"mime/quotedprintable"
 	"strings"
 )
 
@@ -15,30 +14,11 @@ func transferDecode(cte string, r io.Reader) (io.Reader, bool) {
 	case "", "7bit", "8bit", "binary", "7-bit", "8-bit":
 		return r, true
 	case "quoted-printable":
-		return &qpReader{qp: quotedprintable.NewReader(r)}, true
+		return newQPReader(r), true
 	case "base64":
 		return &b64Reader{r: r}, true
 	}
 	return r, false
-}
-
-// qpReader ends quietly where Go's quoted-printable reader fails on
-// invalid input (QUIRK: broken encoders; what decoded so far is kept).
-type qpReader struct {
-	qp  io.Reader
-	err error
-}
-
-func (q *qpReader) Read(p []byte) (int, error) {
-	if q.err != nil {
-		return 0, q.err
-	}
-	n, err := q.qp.Read(p)
-	if err != nil && err != io.EOF && !isLimit(err) {
-		err = io.EOF
-	}
-	q.err = err
-	return n, err
 }
 
 // b64Reader decodes base64 leniently (RFC 2045 §6.8 says to ignore

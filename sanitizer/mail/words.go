@@ -20,8 +20,10 @@ type textFindings struct {
 }
 
 // rawToUTF8 turns a raw header value into UTF-8. RFC 5322 headers are
-// US-ASCII (RFC 6532 allows UTF-8); QUIRK: Japanese senders put raw
-// ISO-2022-JP, Shift_JIS or EUC-JP bytes there, so those are sniffed.
+// US-ASCII (RFC 6532 allows UTF-8, which is read first); QUIRK: Japanese
+// senders put raw ISO-2022-JP, Shift_JIS or EUC-JP bytes there, and
+// Western ones Latin-1, so those are sniffed by the scoring bodies get
+// (sniffCharset).
 func rawToUTF8(b []byte, f *textFindings) string {
 	ascii := true
 	for _, c := range b {
@@ -33,8 +35,8 @@ func rawToUTF8(b []byte, f *textFindings) string {
 	if ascii {
 		return string(b)
 	}
+	f.raw8bit = true
 	if sc := sniffCharset(b); sc != "" {
-		f.raw8bit = true
 		s, _ := io.ReadAll(charset.Decoder(sc, bytes.NewReader(b)))
 		return strings.ToValidUTF8(string(s), "\uFFFD")
 	}
