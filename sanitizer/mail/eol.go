@@ -31,7 +31,7 @@ type crReader struct {
 	buf    [4096]byte
 	out    []byte // what is left to return
 	ob     []byte // out's storage, reused
-	lastCR bool // the last byte read was a CR
+	lastCR bool   // the last byte read was a CR
 	err    error
 }
 
