@@ -254,6 +254,7 @@ func decodeScore(enc encoding.Encoding, sample []byte) (int, bool) {
 	out := dst[:nDst]
 	sjis := enc == japanese.ShiftJIS
 	src := sample
+	prev := rune(0)
 	for len(out) > 0 {
 		r, size := utf8.DecodeRune(out)
 		out = out[size:]
@@ -261,6 +262,19 @@ func decodeScore(enc encoding.Encoding, sample []byte) (int, bool) {
 			return 0, false
 		}
 		score += runeScore(r)
+		// EUC-JP punctuation and brackets (、。「」（）) lead with 0xA1 and
+		// hiragana with 0xA4, which Shift_JIS reads as a half-width full
+		// stop and comma: real half-width text hardly runs on after a full
+		// stop, and seldom after a comma, without a blank.
+		if r >= 0xFF61 && r <= 0xFF9F {
+			switch prev {
+			case 0xFF61:
+				score -= 4
+			case 0xFF64:
+				score -= 2
+			}
+		}
+		prev = r
 		// QUIRK: EUC-JP half-width katakana is 0x8E + 0xA1–0xDF, which is
 		// also a valid Shift_JIS kanji (lead byte 0x8E). Such a pair scores
 		// nothing under Shift_JIS, so EUC-JP half-width text is not taken

@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 )
@@ -18,36 +19,56 @@ const Windows1252 Charset = "windows-1252"
 // body part whose label is missing or wrong. When 8-bit text is neither
 // UTF-8 nor in a byte order mark's encoding, its Windows-1252 reading is
 // scored against the Shift_JIS and EUC-JP readings of the same bytes and
-// wins only with a higher score, so that Japanese text stays Japanese.
+// wins only with a higher score, so that Japanese text stays Japanese
+// (Shift_JIS wins a tie with EUC-JP, as in Sniff). whole says that sample
+// is the whole text (a header field), so that a character cut off at its
+// end rules a reading out instead of being taken for the sample's end.
 //
 // The Windows-1252 reading fails on bytes that it leaves undefined (0x81,
 // 0x8D, 0x8F, 0x90, 0x9D) and on runs of more than two 8-bit bytes, which
 // Western words hardly have ("ção" has two) and Japanese has in every
-// word of kana or kanji. A letter next to an ASCII letter scores 4 (an
-// accented letter inside a word), any other letter 1; a symbol or
-// punctuation mark scores 1 between blanks, digits or punctuation and
-// -2 inside a word.
-func SniffLatin(sample []byte) Charset {
+// word of kana or kanji. A letter between two ASCII letters scores 6 (an
+// accented letter inside a word), next to one 4, any other letter 1; a
+// symbol or punctuation mark scores 1 away from letters and -2 next to
+// one.
+//
+// Divergence: a short run of EUC-JP kanji whose bytes read as Shift_JIS
+// half-width katakana (確認 as ｳﾎﾇｧ) scores the same both ways and is read
+// as Shift_JIS; the bytes alone cannot tell them apart.
+func SniffLatin(sample []byte, whole bool) Charset {
 	cs := Sniff(sample)
+	if whole && cs == UTF8 && !hasBOM(sample) && !utf8.Valid(sample) && !mostlyUTF8(sample) {
+		cs = "" // not a UTF-8 character cut off by the sample's end
+	}
 	switch {
 	case cs == ShiftJIS, cs == EUCJP:
 	case cs != "", hasBOM(sample), binaryControls(sample, false):
 		return cs
 	}
-	lat, ok := latinScore(sample)
-	if !ok || lat <= 0 {
-		return cs
-	}
-	if cs != "" {
-		enc := japanese.ShiftJIS
-		if cs == EUCJP {
-			enc = japanese.EUCJP
+	best, bestScore := Charset(""), 0
+	for _, c := range []struct {
+		cs  Charset
+		enc encoding.Encoding
+	}{{ShiftJIS, japanese.ShiftJIS}, {EUCJP, japanese.EUCJP}} {
+		s, ok := decodeScore(c.enc, sample)
+		if !ok || whole && !decodesWhole(c.enc, sample) {
+			continue
 		}
-		if jp, _ := decodeScore(enc, sample); jp >= lat {
-			return cs
+		if best == "" || s > bestScore {
+			best, bestScore = c.cs, s
 		}
 	}
-	return Windows1252
+	if lat, ok := latinScore(sample); ok && lat > 0 && (best == "" || lat > bestScore) {
+		return Windows1252
+	}
+	return best
+}
+
+// decodesWhole reports whether sample decodes in enc to its last byte
+// without a replacement character.
+func decodesWhole(enc encoding.Encoding, sample []byte) bool {
+	out, err := enc.NewDecoder().Bytes(sample)
+	return err == nil && !bytes.ContainsRune(out, utf8.RuneError)
 }
 
 func hasBOM(b []byte) bool {
@@ -69,13 +90,15 @@ func latinScore(b []byte) (int, bool) {
 		if r >= 0x80 && r < 0xA0 || r == utf8.RuneError {
 			return 0, false
 		}
-		inWord := i > 0 && asciiLetter(b[i-1]) || i+1 < len(b) && asciiLetter(b[i+1])
+		before, after := i > 0 && asciiLetter(b[i-1]), i+1 < len(b) && asciiLetter(b[i+1])
 		switch {
-		case unicode.IsLetter(r) && inWord:
+		case unicode.IsLetter(r) && before && after:
+			score += 6
+		case unicode.IsLetter(r) && (before || after):
 			score += 4
 		case unicode.IsLetter(r):
 			score++
-		case inWord:
+		case before || after:
 			score -= 2
 		default:
 			score++

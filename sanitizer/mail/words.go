@@ -36,7 +36,7 @@ func rawToUTF8(b []byte, f *textFindings) string {
 		return string(b)
 	}
 	f.raw8bit = true
-	if sc := sniffCharset(b); sc != "" {
+	if sc := sniffCharset(b, true); sc != "" {
 		s, _ := io.ReadAll(charset.Decoder(sc, bytes.NewReader(b)))
 		return strings.ToValidUTF8(string(s), "\uFFFD")
 	}
