@@ -29,6 +29,19 @@ var japaneseCharsets = map[string]encoding.Encoding{
 	"cseucpkdfmtjapanese": japanese.EUCJP, "x-eucjp": japanese.EUCJP, "cp51932": japanese.EUCJP,
 }
 
+// japaneseLabel returns the Japanese legacy charset a label names, or "".
+func japaneseLabel(label string) charset.Charset {
+	switch japaneseCharsets[strings.ToLower(strings.TrimSpace(label))] {
+	case japanese.ShiftJIS:
+		return charset.ShiftJIS
+	case japanese.EUCJP:
+		return charset.EUCJP
+	case japanese.ISO2022JP:
+		return charset.ISO2022JP
+	}
+	return ""
+}
+
 // isUTF8Label reports labels that need no conversion (ASCII is a subset).
 func isUTF8Label(cs string) bool {
 	switch cs {

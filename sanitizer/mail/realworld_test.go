@@ -280,3 +280,20 @@ func TestClaimedMessageSniffedOtherwise(t *testing.T) {
 		t.Errorf("body not whole:\n%s", p.Body)
 	}
 }
+
+func TestRawHeaderCharsetFromTheWholeHeader(t *testing.T) {
+	// "山田" alone in EUC-JP reads as well as Shift_JIS ｻｳﾅﾄ. The other
+	// raw fields, or the body's label, decide.
+	name := encodeTo(t, japanese.EUCJP, "山田")
+	for _, tc := range []struct{ name, raw string }{
+		{"a Subject beside it", "From: " + name + " <y@example.co.jp>\r\nSubject: " + encodeTo(t, japanese.EUCJP, "会議のご案内") + "\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nx\r\n"},
+		{"the body's label", "From: " + name + " <y@example.co.jp>\r\nSubject: meeting\r\nContent-Type: text/plain; charset=EUC-JP\r\n\r\n" + encodeTo(t, japanese.EUCJP, "本文") + "\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _, _ := readBack(t, tc.raw)
+			if got := decodedField(t, p, "From"); got != "山田 <y@example.co.jp>" {
+				t.Errorf("From reads %q", got)
+			}
+		})
+	}
+}

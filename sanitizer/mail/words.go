@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"mime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,11 +24,13 @@ type textFindings struct {
 	rawCharset charset.Charset
 }
 
-// rawHeaderCharset sniffs the raw 8-bit text of all of h's fields at
-// once. A mailer writes its whole header in one charset, and a longer
-// sample decides where one field alone cannot: a name of two kanji in
-// EUC-JP reads as well as Shift_JIS half-width katakana, the Subject
-// beside it does not.
+// rawHeaderCharset is the charset of the raw 8-bit text of h's fields,
+// judged for all of them at once: a mailer writes its whole header in one
+// charset, mostly the one it labels its body with, and a longer sample
+// decides where one field alone cannot (a name of two kanji in EUC-JP
+// reads as well as Shift_JIS half-width katakana; the Subject beside it
+// does not). A Japanese charset label on the top-level Content-Type is
+// taken when every raw byte reads cleanly in it.
 func rawHeaderCharset(h header) charset.Charset {
 	var all []byte
 	for _, fl := range h {
@@ -37,6 +40,13 @@ func rawHeaderCharset(h header) charset.Charset {
 	}
 	if len(all) == 0 {
 		return ""
+	}
+	if _, params, err := mime.ParseMediaType(h.get("Content-Type")); err == nil {
+		if cs := japaneseLabel(params["charset"]); cs != "" {
+			if _, ok := decodeClean(cs, all); ok {
+				return cs
+			}
+		}
 	}
 	return sniffCharset(all, true)
 }
