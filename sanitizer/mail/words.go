@@ -42,10 +42,8 @@ func rawHeaderCharset(h header) charset.Charset {
 		return ""
 	}
 	if _, params, err := mime.ParseMediaType(h.get("Content-Type")); err == nil {
-		if cs := japaneseLabel(params["charset"]); cs != "" {
-			if _, ok := decodeClean(cs, all); ok {
-				return cs
-			}
+		if cs := japaneseLabel(params["charset"]); readsIn(cs, all) {
+			return cs
 		}
 	}
 	return sniffCharset(all, true)
@@ -72,16 +70,27 @@ func rawToUTF8(b []byte, f *textFindings) string {
 	if utf8.Valid(b) && bytes.IndexByte(b, 0x1b) < 0 {
 		return string(b)
 	}
-	if f.rawCharset != "" {
-		if s, ok := decodeClean(f.rawCharset, b); ok {
-			return s
-		}
+	if readsIn(f.rawCharset, b) {
+		s, _ := decodeClean(f.rawCharset, b)
+		return s
 	}
 	if sc := sniffCharset(b, true); sc != "" {
 		s, _ := decodeClean(sc, b)
 		return s
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// readsIn reports whether the raw text b can be in cs: ISO-2022-JP is
+// 7-bit and the others are not (7-bit escapes read "cleanly" as
+// Shift_JIS, as text with control characters in it), and b decodes
+// without a replacement.
+func readsIn(cs charset.Charset, b []byte) bool {
+	if cs == "" || (cs == charset.ISO2022JP) == bytes.ContainsFunc(b, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return false
+	}
+	_, ok := decodeClean(cs, b)
+	return ok
 }
 
 // decodeClean decodes b from cs to valid UTF-8 and reports whether it
