@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"testing"
@@ -50,4 +51,23 @@ func shorten(s string) string {
 		return s[:100] + "…" + s[len(s)-100:]
 	}
 	return s
+}
+
+func FuzzQuotedPrintable(f *testing.F) {
+	for _, s := range []string{"caf=C3=A9\r\n", "soft=\r\nbreak", "\x1b$B$3$s\x1b(B=\r\n", "a = b =Z", strings.Repeat("=4", 5000), strings.Repeat(" ", 9000) + "=\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := io.ReadAll(newQPReader(bytes.NewReader(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > len(in) {
+			t.Fatalf("%d octets out of %d in", len(got), len(in))
+		}
+		// Without escapes or blanks to remove, no octet is lost.
+		if !bytes.ContainsAny(in, "= \t") && !bytes.Equal(got, in) {
+			t.Fatalf("%q became %q", in, got)
+		}
+	})
 }
