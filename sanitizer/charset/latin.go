@@ -19,8 +19,11 @@ const Windows1252 Charset = "windows-1252"
 // body part whose label is missing or wrong. When 8-bit text is neither
 // UTF-8 nor in a byte order mark's encoding, its Windows-1252 reading is
 // scored against the Shift_JIS and EUC-JP readings of the same bytes and
-// wins only with a higher score, so that Japanese text stays Japanese
-// (Shift_JIS wins a tie with EUC-JP, as in Sniff). whole says that sample
+// wins only with a higher score, so that Japanese text stays Japanese.
+// Between Shift_JIS and EUC-JP, prefer (a charset the text's context
+// names, such as the message's label) wins unless the other reading
+// scores more than a quarter higher; with no preference Shift_JIS wins a
+// tie, as in Sniff. whole says that sample
 // is the whole text (a header field), so that a character cut off at its
 // end rules a reading out instead of being taken for the sample's end.
 //
@@ -34,8 +37,8 @@ const Windows1252 Charset = "windows-1252"
 //
 // Divergence: a short run of EUC-JP kanji whose bytes read as Shift_JIS
 // half-width katakana (確認 as ｳﾎﾇｧ) scores the same both ways and is read
-// as Shift_JIS; the bytes alone cannot tell them apart.
-func SniffLatin(sample []byte, whole bool) Charset {
+// as prefer, or as Shift_JIS; the bytes alone cannot tell them apart.
+func SniffLatin(sample []byte, whole bool, prefer Charset) Charset {
 	cs := Sniff(sample)
 	if whole && cs == UTF8 && !hasBOM(sample) && !utf8.Valid(sample) && !mostlyUTF8(sample) {
 		cs = "" // not a UTF-8 character cut off by the sample's end
@@ -45,18 +48,20 @@ func SniffLatin(sample []byte, whole bool) Charset {
 	case cs != "", hasBOM(sample), binaryControls(sample, false):
 		return cs
 	}
+	score := func(enc encoding.Encoding) (int, bool) {
+		s, ok := decodeScore(enc, sample)
+		return s, ok && (!whole || decodesWhole(enc, sample))
+	}
+	sj, sjOK := score(japanese.ShiftJIS)
+	eu, euOK := score(japanese.EUCJP)
 	best, bestScore := Charset(""), 0
-	for _, c := range []struct {
-		cs  Charset
-		enc encoding.Encoding
-	}{{ShiftJIS, japanese.ShiftJIS}, {EUCJP, japanese.EUCJP}} {
-		s, ok := decodeScore(c.enc, sample)
-		if !ok || whole && !decodesWhole(c.enc, sample) {
-			continue
-		}
-		if best == "" || s > bestScore {
-			best, bestScore = c.cs, s
-		}
+	switch {
+	case sjOK && euOK && prefer == EUCJP && sj <= eu+abs(eu)/4,
+		sjOK && euOK && prefer != EUCJP && eu > sj && (prefer != ShiftJIS || eu > sj+abs(sj)/4),
+		euOK && !sjOK:
+		best, bestScore = EUCJP, eu
+	case sjOK:
+		best, bestScore = ShiftJIS, sj
 	}
 	if lat, ok := latinScore(sample); ok && lat > 0 && (best == "" || lat > bestScore) {
 		return Windows1252
@@ -69,6 +74,13 @@ func SniffLatin(sample []byte, whole bool) Charset {
 func decodesWhole(enc encoding.Encoding, sample []byte) bool {
 	out, err := enc.NewDecoder().Bytes(sample)
 	return err == nil && !bytes.ContainsRune(out, utf8.RuneError)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func hasBOM(b []byte) bool {

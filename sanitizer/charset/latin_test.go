@@ -29,7 +29,7 @@ func TestSniffLatin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := SniffLatin(tt.in, true); got != tt.want {
+			if got := SniffLatin(tt.in, true, ""); got != tt.want {
 				t.Errorf("SniffLatin(% x) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
@@ -40,10 +40,10 @@ func TestSniffLatinWhole(t *testing.T) {
 	// "見積書" in EUC-JP ends in a byte that Shift_JIS takes for the lead
 	// of a cut character: a sample may end so, a whole header value not.
 	b := encode(t, japanese.EUCJP, "見積書")
-	if got := SniffLatin(b, true); got != EUCJP {
+	if got := SniffLatin(b, true, ""); got != EUCJP {
 		t.Errorf("whole: %q, want EUC-JP", got)
 	}
-	if got := decodeAll(t, SniffLatin(b, true), b); got != "見積書" {
+	if got := decodeAll(t, SniffLatin(b, true, ""), b); got != "見積書" {
 		t.Errorf("decoded %q", got)
 	}
 }
@@ -53,5 +53,20 @@ func TestDecoderWindows1252(t *testing.T) {
 		if got := decodeAll(t, cs, []byte("\x93Forma\xe7\xe3o\x94 \x80 5")); got != "“Formação” € 5" {
 			t.Errorf("%s: %q", cs, got)
 		}
+	}
+}
+
+func TestSniffLatinPrefer(t *testing.T) {
+	// Two EUC-JP kanji read as well as four Shift_JIS half-width
+	// katakana: what the context names decides the tie, and only a tie.
+	b := encode(t, japanese.EUCJP, "確認")
+	if got := SniffLatin(b, true, ""); got != ShiftJIS {
+		t.Errorf("no preference: %q, want Shift_JIS", got)
+	}
+	if got := SniffLatin(b, true, EUCJP); got != EUCJP {
+		t.Errorf("EUC-JP preferred: %q", got)
+	}
+	if got := SniffLatin(encode(t, japanese.EUCJP, "ご確認のほど"), true, ShiftJIS); got != EUCJP {
+		t.Errorf("a clear EUC-JP text under a Shift_JIS preference: %q", got)
 	}
 }

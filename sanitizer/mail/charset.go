@@ -84,7 +84,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 		// only when those bytes are not a clean Shift_JIS or EUC-JP text.
 		// charset.Sniff names Shift_JIS or EUC-JP only for a sample that
 		// decodes cleanly and is not mostly UTF-8.
-		if sc := sniffCharset(head, false); sc != "" {
+		if sc := sniffCharset(head, false, ""); sc != "" {
 			return charset.Decoder(sc, r), "charset-mismatch"
 		}
 		// Invalid sequences are replaced where the text is cleaned.
@@ -93,7 +93,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 	if dr, err := gmcharset.Reader(cs, r); err == nil {
 		return dr, ""
 	}
-	if sc := sniffCharset(head, false); sc != "" {
+	if sc := sniffCharset(head, false, ""); sc != "" {
 		return charset.Decoder(sc, r), "unknown-charset"
 	}
 	return validUTF8Reader(r), "unknown-charset"
@@ -110,9 +110,14 @@ func decodeBytes(label string, b []byte) (string, string) {
 // (ISO-2022-JP, Shift_JIS, EUC-JP or Windows-1252), or "" for anything
 // else: UTF-8, ASCII, or not text, which the caller keeps as UTF-8 with
 // invalid sequences replaced. whole says b is a whole value (a header
-// field), not the first bytes of a body.
-func sniffCharset(b []byte, whole bool) charset.Charset {
-	switch cs := charset.SniffLatin(b, whole); cs {
+// field), not the first bytes of a body; prefer breaks a tie between
+// Shift_JIS and EUC-JP (charset.SniffLatin). NUL bytes, which the text of
+// a message loses anyway, do not make it binary.
+func sniffCharset(b []byte, whole bool, prefer charset.Charset) charset.Charset {
+	if bytes.IndexByte(b, 0) >= 0 {
+		b = bytes.ReplaceAll(b, []byte{0}, nil)
+	}
+	switch cs := charset.SniffLatin(b, whole, prefer); cs {
 	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP, charset.Windows1252:
 		return cs
 	}

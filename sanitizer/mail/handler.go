@@ -81,6 +81,7 @@ func record(job *sanitizer.Job, sum *outcomeSummary) {
 		{"mail-unknown-charset", st.unknownCharset, "body parts in an unknown charset, guessed"},
 		{"mail-charset-mismatch", st.charsetMismatch, "body parts whose bytes do not match the declared charset"},
 		{"mail-bad-content-type", st.badContentType, "unparsable Content-Type, treated as an octet stream"},
+		{"mail-base64-trailing-text", st.base64Trailing, "lines of text after the end of base64 data, not decoded"},
 		{"mail-truncated", b2i(st.truncated), "a multipart ended without its closing boundary"},
 		{"mail-no-parts", st.noParts, "a multipart with no parts"},
 		{"mail-header-8bit", b2i(sum.headerFinds.raw8bit), "raw 8-bit or ISO-2022-JP bytes in header fields"},

@@ -103,6 +103,7 @@ func TestNULInMessage(t *testing.T) {
 		{"subject", "From: sender@example.co.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: 見積\x00書の件\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + realBody},
 		{"last byte", "From: sender@example.co.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: 見積書の件\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + realBody + "\x00"},
 		{"body", "From: sender@example.co.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: 見積書の件\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + strings.Replace(realBody, "見積書", "見積\x00書", 1)},
+		{"unlabelled Shift_JIS body", "From: sender@example.co.jp\r\nTo: soumu@city.example.lg.jp\r\nSubject: 見積書の件\r\n\r\n" + strings.Replace(encodeTo(t, japanese.ShiftJIS, realBody), "\x8c", "\x00\x8c", 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, rep, _ := readBack(t, tc.raw)

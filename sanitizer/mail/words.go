@@ -29,8 +29,8 @@ type textFindings struct {
 // charset, mostly the one it labels its body with, and a longer sample
 // decides where one field alone cannot (a name of two kanji in EUC-JP
 // reads as well as Shift_JIS half-width katakana; the Subject beside it
-// does not). A Japanese charset label on the top-level Content-Type is
-// taken when every raw byte reads cleanly in it.
+// does not). A Japanese charset label on the top-level Content-Type
+// decides a tie between Shift_JIS and EUC-JP.
 func rawHeaderCharset(h header) charset.Charset {
 	var all []byte
 	for _, fl := range h {
@@ -41,12 +41,11 @@ func rawHeaderCharset(h header) charset.Charset {
 	if len(all) == 0 {
 		return ""
 	}
+	var label charset.Charset
 	if _, params, err := mime.ParseMediaType(h.get("Content-Type")); err == nil {
-		if cs := japaneseLabel(params["charset"]); readsIn(cs, all) {
-			return cs
-		}
+		label = japaneseLabel(params["charset"])
 	}
-	return sniffCharset(all, true)
+	return sniffCharset(all, true, label)
 }
 
 // rawToUTF8 turns a raw header value into UTF-8. RFC 5322 headers are
@@ -74,7 +73,7 @@ func rawToUTF8(b []byte, f *textFindings) string {
 		s, _ := decodeClean(f.rawCharset, b)
 		return s
 	}
-	if sc := sniffCharset(b, true); sc != "" {
+	if sc := sniffCharset(b, true, ""); sc != "" {
 		s, _ := decodeClean(sc, b)
 		return s
 	}
