@@ -127,7 +127,7 @@ type walkStats struct {
 	controls        int
 	linksChanged    int
 	badContentType  int
-	base64Trailing  int // lines of text after base64 data, not decoded
+	base64Trailing  int      // lines of text after base64 data, not decoded
 	failed          []string // parts the engine could not take
 	tnef            []string // TNEF parts unpacked
 }
