@@ -27,7 +27,9 @@
 //     best-effort instead of passed through, and so that no part is ever
 //     cut short: quoted-printable keeps what is not valid quoted-printable
 //     as it is (QUIRK: Exchange Online writes raw ISO-2022-JP escapes into
-//     it), base64 skips what is not in its alphabet. Japanese charsets
+//     it), base64 skips what is not in its alphabet and reads runs
+//     padded one after the other (a line of text after the padding ends
+//     the data and is reported). Japanese charsets
 //     are looked up in a local table (cp932, Windows-31J, x-sjis,
 //     Shift_JIS, EUC-JP, ISO-2022-JP) before go-message's charset
 //     package; no global registry is changed.
