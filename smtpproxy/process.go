@@ -222,8 +222,9 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 		h(ctx)
 	}
 	// The message ID is the item ID: the notice in the sanitized message
-	// names the ID its original is kept under.
-	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
+	// names the ID its original is kept under. What came over SMTP is a
+	// message, whatever its bytes look like to the sniffer.
+	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Kind: detect.EML, Body: io.NewSectionReader(body, 0, body.Size())})
 	if err != nil {
 		r.log.Error("process: sanitizer error", "item_id", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal
