@@ -104,6 +104,9 @@ const (
 	ReasonMalware = "malware"
 	// ReasonScanFailed withholds an item the scanner could not judge.
 	ReasonScanFailed = "scan-failed"
+	// ReasonMalwareTest withholds the EICAR anti-malware test file, and
+	// an output that holds its string, with or without a scanner.
+	ReasonMalwareTest = "malware-test"
 )
 
 // FindingMalware records the signature the scanner matched.
@@ -131,6 +134,7 @@ var reasonText = map[string][2]string{
 	ReasonBomb:          {"展開後のサイズやファイル数が上限を超える(圧縮爆弾の疑い)ため削除しました", "unpacks past the size or file-count limits (a suspected zip bomb), removed"},
 	ReasonMalware:       {"ウイルス・マルウェアが検出されたため削除しました", "malware was found, removed"},
 	ReasonScanFailed:    {"ウイルス検査を完了できなかったため削除しました", "the malware scan could not be completed, removed"},
+	ReasonMalwareTest:   {"ウイルス対策ソフトのテスト用ファイル(EICAR)のため削除しました", "the EICAR anti-malware test file, removed"},
 	ReasonArchiveEmpty:  {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
 }
 

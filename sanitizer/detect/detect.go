@@ -48,6 +48,7 @@ const (
 	FindingPolyglot       = "polyglot"
 	FindingScriptName     = "script-name"
 	FindingPDFNotAtOffset = "pdf-header-not-at-start"
+	FindingEICAR          = "eicar-test-file"
 )
 
 // SniffLen is how much of the start of a file the sniffers read.
@@ -63,6 +64,9 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	res := Result{Kind: kind, MediaType: MediaType(kind)}
 	if kind.IsText() {
 		res.Charset = cs
+	}
+	if kind == EICAR {
+		res.Findings = append(res.Findings, Finding{FindingEICAR, "the content is the EICAR anti-malware test file (eicar.org)"})
 	}
 	res.Findings = append(res.Findings, NameFindings(name)...)
 	res.Findings = append(res.Findings, mismatch(res.Kind, name, declaredType)...)
@@ -85,6 +89,8 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 		return Empty, ""
 	}
 	switch {
+	case IsEICAR(head):
+		return EICAR, ""
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
 		return OLE2, ""
 	case bytes.HasPrefix(head, []byte{0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D}):
@@ -127,6 +133,10 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 		if u, err := io.ReadAll(io.LimitReader(charset.Decoder(cs, bytes.NewReader(head)), SniffLen)); err == nil {
 			head = u
 		}
+	}
+	if IsEICAR(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))) {
+		// The test file in another encoding is the test file once decoded.
+		return EICAR, ""
 	}
 	k := textKind(head, name)
 	if k == HTML && cs != charset.UTF16LE && cs != charset.UTF16BE {

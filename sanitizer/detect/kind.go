@@ -44,6 +44,9 @@ const (
 	OneNote Kind = "onenote"
 	Script  Kind = "script"
 	EML     Kind = "eml"
+	// EICAR is the EICAR anti-malware test file (IsEICAR), which every
+	// operator sends first and which must never cross.
+	EICAR   Kind = "eicar"
 	Unknown Kind = "unknown"
 	Empty   Kind = "empty"
 )
