@@ -15,6 +15,7 @@ package detect
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 
 	"github.com/h2non/filetype"
@@ -61,6 +62,14 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	kind, cs := sniff(r, size, head, name)
+	content := kind
+	var runnable []Finding
+	if ext := RunnableExt(name); ext != "" && kind.IsText() {
+		// The declared name is what the recipient's PC acts on: text
+		// named to run is a script, whatever it reads like.
+		runnable = []Finding{{FindingScriptName, fmt.Sprintf("the name ends in %s, which Windows runs, and the content is %s", ext, kind)}}
+		kind = Script
+	}
 	res := Result{Kind: kind, MediaType: MediaType(kind)}
 	if kind.IsText() {
 		res.Charset = cs
@@ -68,8 +77,9 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	if kind == EICAR {
 		res.Findings = append(res.Findings, Finding{FindingEICAR, "the content is the EICAR anti-malware test file (eicar.org)"})
 	}
+	res.Findings = append(res.Findings, runnable...)
 	res.Findings = append(res.Findings, NameFindings(name)...)
-	res.Findings = append(res.Findings, mismatch(res.Kind, name, declaredType)...)
+	res.Findings = append(res.Findings, mismatch(content, name, declaredType)...)
 	if res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")) {
 		res.Findings = append(res.Findings, Finding{FindingPDFNotAtOffset, "the PDF header is preceded by other bytes"})
 	}

@@ -28,7 +28,7 @@ func TestEICARTestFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Detect(strings.NewReader(tt.data), int64(len(tt.data)), "eicar.com", "")
+			got := Detect(strings.NewReader(tt.data), int64(len(tt.data)), "eicar.txt", "")
 			if got.Kind != tt.want {
 				t.Fatalf("Detect = %s, want %s", got.Kind, tt.want)
 			}

@@ -14,8 +14,6 @@ func textKind(head []byte, name string) Kind {
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("#!")):
 		return Script
-	case scriptExt[ext]:
-		return Script
 	case isMessage(head):
 		return EML
 	case bytes.Contains(lower, []byte("<svg")):
@@ -50,14 +48,6 @@ func isHTML(lower []byte) bool {
 		}
 	}
 	return false
-}
-
-var scriptExt = map[string]bool{
-	".js": true, ".jse": true, ".vbs": true, ".vbe": true, ".wsf": true, ".wsh": true,
-	".ps1": true, ".psm1": true, ".bat": true, ".cmd": true, ".hta": true, ".sh": true,
-	".py": true, ".pl": true, ".rb": true, ".php": true, ".jar": true, ".scr": true,
-	".reg": true, ".inf": true, ".scf": true, ".url": true, ".desktop": true, ".applescript": true,
-	".sct": true, ".lnk": true, ".msc": true, ".mht": true, ".mhtml": true, ".svgz": true,
 }
 
 // messageHeaders are RFC 5322 §3.6 field names; two of them in the first
