@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/detect"
 )
 
 const schema = `
@@ -70,8 +71,12 @@ const (
 
 // Item is one uploaded file.
 type Item struct {
-	ID         string
-	Owner      string
+	ID    string
+	Owner string
+	// Declared is the file name as the sender gave it (bounded), stored
+	// as is so that the engine reports what it hides (bidi controls,
+	// trailing dots); Name is its cleaned form, the one shown and saved.
+	Declared   string
 	Name       string
 	Size       int64
 	SHA256     string
@@ -114,9 +119,10 @@ const itemCols = `id, owner, name, size, sha256, state, approval, approved_by, c
 func scanItem(sc interface{ Scan(...any) error }) (*Item, error) {
 	it := &Item{}
 	var state, created, expires, report string
-	if err := sc.Scan(&it.ID, &it.Owner, &it.Name, &it.Size, &it.SHA256, &state, &it.Approval, &it.ApprovedBy, &created, &expires, &report, &it.Error); err != nil {
+	if err := sc.Scan(&it.ID, &it.Owner, &it.Declared, &it.Size, &it.SHA256, &state, &it.Approval, &it.ApprovedBy, &created, &expires, &report, &it.Error); err != nil {
 		return nil, err
 	}
+	it.Name = detect.CleanName(it.Declared)
 	it.State, it.Created, it.Expires = State(state), parseTS(created), parseTS(expires)
 	if report != "" {
 		it.Report = &sanitizer.Report{}
@@ -134,7 +140,7 @@ func (s *Server) insertItem(ctx context.Context, it *Item) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires)); err != nil {
+		it.ID, it.Owner, it.Declared, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires)); err != nil {
 		return err
 	}
 	for _, r := range it.Recipients {

@@ -83,6 +83,7 @@ var kindNames = map[string][2]string{
 	"ole2": {"旧形式のOffice文書", "legacy Office document"}, "rtf": {"RTF文書", "RTF document"},
 	"zip": {"ZIP圧縮ファイル", "ZIP archive"}, "exe": {"実行ファイル", "executable"}, "script": {"スクリプト", "script"},
 	"eml": {"メール", "mail message"}, "unknown": {"不明な形式", "unknown format"}, "empty": {"空のファイル", "empty file"},
+	"eicar": {"EICARテストファイル", "EICAR test file"},
 }
 
 // actionNames say what was done.
@@ -114,7 +115,7 @@ var findingNames = map[string][2]string{
 	"name-trailing-dot-or-space": {"注意: ファイル名の末尾に点や空白があります", "warning: trailing dot or space in the name"},
 	"name-control-character":     {"注意: ファイル名に制御文字があります", "warning: control characters in the name"},
 	"polyglot":                   {"注意: 複数の形式として解釈できる内容です", "warning: the content is valid as several formats"},
-	"script-name":                {"注意: スクリプトのファイル名です", "warning: a script's file name"},
+	"script-name":                {"注意: Windowsが実行する種類のファイル名です（中身がテキストでも実行されます）", "warning: a name Windows runs, whatever the content"},
 	"pdf-header-not-at-start":    {"注意: PDFの先頭に余分なデータがあります", "warning: data before the PDF header"},
 	"archive-encrypted-entry":    {"注意: パスワードで暗号化された項目があります", "warning: an entry is encrypted with a password"},
 	"archive-wrong-password":     {"注意: パスワードが違います", "warning: the password is wrong"},
@@ -124,6 +125,7 @@ var findingNames = map[string][2]string{
 	"zip-local-name-mismatch":    {"注意: ZIP内の名前が食い違っています（偽装の疑い）", "warning: zip entry names disagree (possible disguise)"},
 	"zip-overlapping-entries":    {"注意: ZIPの項目が重なっています（圧縮爆弾の疑い）", "warning: overlapping zip entries (possible zip bomb)"},
 	"malware":                    {"注意: マルウェアを検出しました", "warning: malware detected"},
+	"eicar-test-file":            {"注意: ウイルス対策ソフトのテスト用ファイル(EICAR)です", "warning: the EICAR anti-malware test file"},
 }
 
 // messages are the pages' words.

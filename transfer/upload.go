@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
@@ -139,16 +140,21 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 // receive streams one file part into DATA/transfer/incoming/<id>. The
-// file on disk is named by the item ID only; the declared name is
-// cleaned (no folders, no control or bidi characters) and kept as data.
+// file on disk is named by the item ID only; the declared name is kept
+// as data, as sent (for the engine's name findings) and cleaned (no
+// folders, no control or bidi characters) for everything else.
 func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 	type named interface{ FileName() string }
-	name := "file"
+	declared := ""
 	if p, ok := part.(named); ok {
-		name = detect.CleanName(p.FileName())
+		declared = boundName(p.FileName())
+	}
+	name := detect.CleanName(declared)
+	if declared == "" {
+		declared = name
 	}
 	now := s.opts.Now()
-	it := &Item{ID: ids.New(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
+	it := &Item{ID: ids.New(now), Owner: owner, Declared: declared, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
 	path := filepath.Join(s.incoming, it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -183,6 +189,19 @@ func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
 }
 
 var errTooLarge = errors.New("transfer: file too large")
+
+// maxDeclaredName bounds the declared name kept as sent.
+const maxDeclaredName = 1 << 10
+
+// boundName cuts a declared name to maxDeclaredName bytes at a
+// character boundary.
+func boundName(s string) string {
+	for len(s) > maxDeclaredName {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}
 
 // job is one item for the workers: a new upload, or a held one with a password.
 type job struct {
@@ -269,7 +288,7 @@ func (s *Server) process(ctx context.Context, j job) {
 	}
 	defer body.Close()
 	s.setState(ctx, it.ID, Processing, "")
-	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: it.Name, Body: body, ID: it.ID, Password: j.password})
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: it.Declared, Body: body, ID: it.ID, Password: j.password})
 	if err != nil {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start

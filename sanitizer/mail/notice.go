@@ -101,6 +101,7 @@ func noticeLines(st *walkStats, children []*outcome, o Options, nurls int, readR
 	}
 	for _, ch := range children {
 		name := displayName(ch.Name)
+		l = append(l, nameNotice(ch.Name, name)...)
 		switch {
 		case ch.Held && ch.Reason == "encrypted":
 			add("添付ファイル「%s」はパスワード付きのため保留しました（保管ID: %s）", "%q is password-protected and was held (ID %s)", name, ch.ID)
