@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// textKind sorts text into mail, markup, delimited data, scripts and plain text.
+// textKind sorts text into calendars, mail, markup, delimited data,
+// scripts and plain text.
 func textKind(head []byte, name string) Kind {
 	lower := bytes.ToLower(head[:min(len(head), 4096)])
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(lower, []byte("\xef\xbb\xbf")), " \t\r\n")
@@ -14,6 +15,10 @@ func textKind(head []byte, name string) Kind {
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("#!")):
 		return Script
+	case bytes.HasPrefix(trimmed, []byte("begin:vcalendar")):
+		// RFC 5545 §3.4: before the markup sniffers, as descriptions
+		// carry HTML (X-ALT-DESC).
+		return Calendar
 	case isMessage(head):
 		return EML
 	case bytes.Contains(lower, []byte("<svg")):
