@@ -111,9 +111,10 @@ func cleanText(s string, lines bool) string {
 }
 
 // paramText makes a parameter value (a common name, a time zone ID) that
-// needs no escaping in a quoted string (§3.1: no DQUOTE, no controls).
+// needs no escaping in a quoted string (§3.1: no DQUOTE, no controls),
+// with script schemes and tag starts broken.
 func paramText(s string) string {
-	s = cleanText(s, false)
+	s = defangText(cleanText(s, false))
 	s = strings.NewReplacer(`"`, "'", "\t", " ").Replace(s)
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200])

@@ -29,7 +29,7 @@ var (
 	}
 	verifyParams = map[string]bool{"LANGUAGE": true, "TZID": true, "VALUE": true, "CN": true, "ROLE": true, "PARTSTAT": true, "RSVP": true, "CUTYPE": true}
 	// what no rebuilt value holds, in any letter case
-	verifyBad = regexp.MustCompile(`(?i)(javascript|vbscript|livescript|data|file)\s*:|<[a-z/!?]`)
+	verifyBad = regexp.MustCompile(`(?i)\b(javascript|vbscript|livescript|data|file)\s*:|<[a-z/!?]`)
 )
 
 // VerifyCalendar checks a rebuilt calendar with code of its own: UTF-8
