@@ -126,6 +126,7 @@ func noticeLines(st *walkStats, children []*outcome, o Options, nurls int, readR
 			}
 			l = append(l, line)
 		}
+		l = append(l, calendarNotice(ch, name)...)
 	}
 	for _, name := range st.encrypted {
 		add("暗号化された部分「%s」は内容を確認できないため保留しました", "The encrypted part %q could not be inspected and was held", displayName(name))

@@ -432,6 +432,9 @@ func (w *walker) choose(c *collector, alts []*collector) {
 			c.children = append(c.children, a.children...)
 			continue
 		}
+		if keepCalendars(c, a) {
+			continue // an invitation alone: kept, nothing dropped
+		}
 		if a.hasText(true) {
 			w.stats.htmlDropped = true
 		} else {
