@@ -83,7 +83,7 @@ var kindNames = map[string][2]string{
 	"ole2": {"旧形式のOffice文書", "legacy Office document"}, "rtf": {"RTF文書", "RTF document"},
 	"zip": {"ZIP圧縮ファイル", "ZIP archive"}, "exe": {"実行ファイル", "executable"}, "script": {"スクリプト", "script"},
 	"eml": {"メール", "mail message"}, "unknown": {"不明な形式", "unknown format"}, "empty": {"空のファイル", "empty file"},
-	"eicar": {"EICARテストファイル", "EICAR test file"},
+	"eicar": {"EICARテストファイル", "EICAR test file"}, "calendar": {"予定表（iCalendar）", "calendar (iCalendar)"},
 }
 
 // actionNames say what was done.
@@ -105,6 +105,10 @@ var removedNames = map[string][2]string{
 	"metadata": {"メタデータ", "metadata"}, "comment": {"コメント", "comments"}, "formula": {"数式（値は保持）", "formulas (values kept)"},
 	"external-link": {"外部リンク", "external links"}, "activex": {"ActiveX", "ActiveX"}, "ole-object": {"埋め込みオブジェクト", "embedded objects"},
 	"archive-entry": {"圧縮ファイル内の項目", "archive entries"}, "trailing-bytes": {"末尾の余分なデータ", "trailing data"},
+	"calendar-attachment": {"予定に添付されたファイル", "files attached to the event"}, "calendar-html-description": {"HTML形式の説明", "HTML descriptions"},
+	"calendar-alarm": {"アラーム（通知・プログラム実行）", "alarms"}, "calendar-component": {"その他の予定要素", "other calendar components"},
+	"calendar-property": {"その他の項目", "other calendar properties"}, "calendar-parameter": {"項目の付加情報（リンクなど）", "property parameters (links and others)"},
+	"calendar-invalid-value": {"値が不正な項目", "properties with invalid values"},
 }
 
 // findingNames are the detector's warnings.
