@@ -247,15 +247,16 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))
 
-	if err := e.scan(ctx, rep, orig.Open()); err != nil {
-		e.withhold(res, err)
-		if det.Kind != detect.EICAR {
-			return res, nil
-		}
+	scanErr := e.scan(ctx, rep, orig.Open())
+	if scanErr != nil {
+		e.withhold(res, scanErr)
 	}
 	if det.Kind == detect.EICAR {
 		// Known without a scanner; with one, beside the scanner's verdict.
 		e.withhold(res, Withhold(ReasonMalwareTest, errors.New("the EICAR test file")))
+		return res, nil
+	}
+	if scanErr != nil {
 		return res, nil
 	}
 

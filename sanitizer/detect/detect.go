@@ -6,11 +6,14 @@
 // in the first KiB (as readers accept, ISO 32000-1 §7.5.2 implementation
 // note), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
 // Part 2 §10.1; the mimetype member, ODF 1.2 Part 3 §3.3), OLE2 compound
-// files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block) and
-// text with its charset.
+// files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block),
+// iCalendar files (RFC 5545 §3.4, BEGIN:VCALENDAR), the EICAR
+// anti-malware test file (eicar.org's definition, also once decoded
+// from UTF-16) and text with its charset.
 //
-// The declared name is used only to make a verdict stricter (a script
-// saved as text is a script), never to trust a file more.
+// The declared name is used only to make a verdict stricter (text under
+// a name Windows runs, from Outlook's Level 1 list, is a script), never
+// to trust a file more.
 package detect
 
 import (
