@@ -255,8 +255,16 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))
 
-	if err := e.scan(ctx, rep, orig.Open()); err != nil {
-		e.withhold(res, err)
+	scanErr := e.scan(ctx, rep, orig.Open())
+	if scanErr != nil {
+		e.withhold(res, scanErr)
+	}
+	if det.Kind == detect.EICAR {
+		// Known without a scanner; with one, beside the scanner's verdict.
+		e.withhold(res, Withhold(ReasonMalwareTest, errors.New("the EICAR test file")))
+		return res, nil
+	}
+	if scanErr != nil {
 		return res, nil
 	}
 
@@ -292,7 +300,14 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	for _, o := range job.outputs {
 		if verr := e.verify(ctx, o); verr != nil {
 			discard(job.outputs)
-			e.withhold(res, Withhold(ReasonVerify, fmt.Errorf("%s: %w", o.Name, verr)))
+			code := ReasonVerify
+			if errors.Is(verr, verify.ErrEICAR) {
+				// A rewrite made the test string readable (UTF-16 text,
+				// HTML, a mail body that pastes it).
+				code = ReasonMalwareTest
+				rep.Findings = append(rep.Findings, detect.Finding{Code: detect.FindingEICAR, Detail: o.Name + " holds the EICAR test string"})
+			}
+			e.withhold(res, Withhold(code, fmt.Errorf("%s: %w", o.Name, verr)))
 			return res, nil
 		}
 		// Outputs are scanned too: rewriting can turn what the scanner

@@ -108,7 +108,7 @@ var defaultActions = map[detect.Kind]Action{
 	detect.PPTX: Disarm, detect.PPTM: Disarm,
 	detect.OLE2: Flatten, detect.RTF: Flatten, detect.ODT: Flatten, detect.ODS: Flatten, detect.ODP: Flatten,
 	detect.Zip: Strip, detect.Gzip: Strip, detect.Tar: Strip,
-	detect.EML: Text,
+	detect.EML: Text, detect.Calendar: Text,
 }
 
 // WithDefaults returns p with every zero field set to its default.

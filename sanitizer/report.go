@@ -105,6 +105,9 @@ const (
 	ReasonMalware = "malware"
 	// ReasonScanFailed withholds an item the scanner could not judge.
 	ReasonScanFailed = "scan-failed"
+	// ReasonMalwareTest withholds the EICAR anti-malware test file, and
+	// an output that holds its string, with or without a scanner.
+	ReasonMalwareTest = "malware-test"
 )
 
 // FindingMalware records the signature the scanner matched.

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/catalog"
@@ -243,7 +244,7 @@ func (s *Server) receive(owner, declared string, part io.Reader) (*Item, *upload
 	now := s.opts.Now()
 	it := &Item{ID: ids.New(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
 	if declared != name {
-		it.Declared = strings.ToValidUTF8(declared, "\uFFFD")
+		it.Declared = strings.ToValidUTF8(boundName(declared), "\uFFFD")
 	}
 	path := s.partPath(it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -279,6 +280,19 @@ func (s *Server) receive(owner, declared string, part io.Reader) (*Item, *upload
 }
 
 var errTooLarge = errors.New("transfer: file too large")
+
+// maxDeclaredName bounds the declared name kept as sent.
+const maxDeclaredName = 1 << 10
+
+// boundName cuts a declared name to maxDeclaredName bytes at a
+// character boundary.
+func boundName(s string) string {
+	for len(s) > maxDeclaredName {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}
 
 // job is one item for the workers: a new upload, or a held one with a password.
 type job struct {

@@ -31,7 +31,7 @@ type ConvertOptions struct {
 	TempDir string // parent of the per-document work folder; default os.TempDir()
 
 	Timeout   time.Duration // per document, also bounded by ctx; default 90s
-	MaxMemory int64         // RLIMIT_AS of the converter; default 4 GiB
+	MaxMemory int64         // RLIMIT_AS of the converter, at most the process's own hard limit; default 4 GiB
 	MaxFile   int64         // RLIMIT_FSIZE, the largest file it may write; default 512 MiB
 	MaxFiles  int           // RLIMIT_NOFILE; default 1024
 }
@@ -67,6 +67,10 @@ type sandbox struct {
 	soffice string // absolute, symlinks resolved
 	bwrap   string
 	prlimit string
+	// as is the converter's RLIMIT_AS: opts.MaxMemory, or the process's
+	// lower hard limit (asLowered).
+	as        int64
+	asLowered bool
 }
 
 // newSandbox resolves bubblewrap and prlimit, and LibreOffice when
@@ -74,6 +78,7 @@ type sandbox struct {
 func newSandbox(opts ConvertOptions, withSoffice bool) (*sandbox, error) {
 	opts = opts.withDefaults()
 	sb := &sandbox{opts: opts}
+	sb.as, sb.asLowered = addressSpaceLimit(opts.MaxMemory)
 	type tool struct {
 		name string
 		dst  *string
@@ -106,7 +111,7 @@ func (sb *sandbox) argv(work string, cmd ...string) []string {
 	o := sb.opts
 	cpu := int64(o.Timeout/time.Second) + 5
 	a := []string{sb.prlimit,
-		"--as=" + strconv.FormatInt(o.MaxMemory, 10),
+		"--as=" + strconv.FormatInt(sb.as, 10),
 		"--fsize=" + strconv.FormatInt(o.MaxFile, 10),
 		"--nofile=" + strconv.Itoa(o.MaxFiles),
 		"--cpu=" + strconv.FormatInt(cpu, 10),
