@@ -27,19 +27,24 @@ const (
 	EncGrayJPEG Encoding = "gray-dct"
 	// EncJPEG is YCbCr DCT: photographic pages.
 	EncJPEG Encoding = "rgb-dct"
+	// EncLayered is black and white, CCITT G4, drawn as a stencil mask
+	// over images of the few places in colour or gray, each stored as its
+	// pixels need: text pages with a seal, a logo or a shaded cell.
+	EncLayered Encoding = "g4-layered"
 )
-
-// JPEGQuality is the DCT quality used for photographic pages.
-const JPEGQuality = 85
 
 // Stats describes one Flatten call.
 type Stats struct {
-	Pages      int
-	BytesIn    int64
-	BytesOut   int64
-	Encodings  map[Encoding]int // pages per encoding
-	RenderTime time.Duration    // time spent in PDFium, summed over instances
-	Elapsed    time.Duration
+	Pages     int
+	BytesIn   int64
+	BytesOut  int64
+	Encodings map[Encoding]int // pages per encoding
+	// JPEGQuality counts the pages with a JPEG image by its quality,
+	// chosen from the content: lower for photographs throughout, higher
+	// where text or line art is drawn as well.
+	JPEGQuality map[int]int
+	RenderTime  time.Duration // time spent in PDFium, summed over instances
+	Elapsed     time.Duration
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -49,7 +54,7 @@ type Stats struct {
 // that must be discarded.
 func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io.Writer, lim Limits) (Stats, error) {
 	start := time.Now()
-	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}}
+	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}, JPEGQuality: map[int]int{}}
 	var pw *pdfWriter
 	rs, err := p.run(ctx, in, size, lim,
 		func([]PageInfo) error {
@@ -63,7 +68,10 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			e := v.(*encodedPage)
 			defer e.free()
 			st.Encodings[e.enc]++
-			return pw.page(pg.WidthPt, pg.HeightPt, &e.img)
+			if e.quality > 0 {
+				st.JPEGQuality[e.quality]++
+			}
+			return pw.page(pg.WidthPt, pg.HeightPt, pg.WidthPx, pg.HeightPx, &e.img, e.regions)
 		})
 	st.Pages = rs.pages
 	st.RenderTime = rs.render

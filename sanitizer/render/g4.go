@@ -276,10 +276,10 @@ func g4Codes(w io.Writer, codes []uint16, width, h, scale int) error {
 	return e.close()
 }
 
-// errG4TooBig stops a G4 coding that has grown past its limit.
-var errG4TooBig = errors.New("render: G4 coding larger than its limit")
+// errTooBig stops an encoding that has grown past its limit.
+var errTooBig = errors.New("render: encoded page larger than its limit")
 
-// limitWriter fails with errG4TooBig once more than n bytes are written.
+// limitWriter fails with errTooBig once more than n bytes are written.
 type limitWriter struct {
 	w io.Writer
 	n int64
@@ -287,7 +287,7 @@ type limitWriter struct {
 
 func (l *limitWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > l.n {
-		return 0, errG4TooBig
+		return 0, errTooBig
 	}
 	l.n -= int64(len(p))
 	return l.w.Write(p)
