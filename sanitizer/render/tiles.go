@@ -35,12 +35,12 @@ const (
 type tileKind uint8
 
 const (
-	tileInk    tileKind = 1 << iota // anything but white
-	tileColour                      // a pixel that is not neutral
-	tileSmooth                      // continuous tone
-	tileSmoothColour                // continuous tone in colour
-	tileGray                        // gray that thresholding would change
-	tileLight                       // gray that 2-bit gray would drop
+	tileInk          tileKind = 1 << iota // anything but white
+	tileColour                            // a pixel that is not neutral
+	tileSmooth                            // continuous tone
+	tileSmoothColour                      // continuous tone in colour
+	tileGray                              // gray that thresholding would change
+	tileLight                             // gray that 2-bit gray would drop
 )
 
 // tileMap is the tiles of one page, row by row.
