@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
 // gradientPDF is an A4 page filled top to bottom by an axial shading from
@@ -152,7 +154,7 @@ func renderPages(t *testing.T, p *Pool, in []byte, dpi int) []*image.RGBA {
 // how far the pixels moved: on average (JPEG noise, thresholded glyph
 // edges) and on flat areas (a fill that vanishes, a gradient that bands,
 // a photograph cut to a few colours). With $MUGAI_FIDELITY_DIR set, the
-// input and output renders are written there as PNG files.
+// input and output documents and their renders (PNG) are written there.
 func TestFlattenedPagesMatchTheInput(t *testing.T) {
 	p := testPool(t)
 	const dpi = 150
@@ -160,6 +162,9 @@ func TestFlattenedPagesMatchTheInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out, st := flatten(t, p, tc.pdf, Limits{DPI: dpi})
 			assertImageOnlyPDF(t, out, 1)
+			if _, err := verify.PDF(t.Context(), bytes.NewReader(out), int64(len(out))); err != nil {
+				t.Errorf("verify.PDF: %v", err)
+			}
 			want := renderPages(t, p, tc.pdf, dpi)[0]
 			got := renderPages(t, p, out, dpi)[0]
 			if got.Rect != want.Rect {
@@ -170,6 +175,11 @@ func TestFlattenedPagesMatchTheInput(t *testing.T) {
 			if dir := os.Getenv("MUGAI_FIDELITY_DIR"); dir != "" {
 				writePNG(t, filepath.Join(dir, tc.name+".in.png"), want)
 				writePNG(t, filepath.Join(dir, tc.name+".out.png"), got)
+				for name, b := range map[string][]byte{".in.pdf": tc.pdf, ".out.pdf": out} {
+					if err := os.WriteFile(filepath.Join(dir, tc.name+name), b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			// Measured at 150 dpi, in blocks of 4 × 4 pixels: text pages
 			// 4.7 to 9.3 on average (G4 moves anti-aliased edges to black

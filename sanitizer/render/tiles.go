@@ -126,19 +126,17 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 		cr := codes[y*w : (y+1)*w]
 		tr := (y / tileSize) * m.cols
 		runL, runStart := uint16(0), 0
-		for x := 0; x <= w; x++ {
-			l := uint16(0)
-			if x < w {
-				l = runLevel(cr[x])
+		for x := 0; x < w; x++ {
+			c := cr[x]
+			if c == 0xfff && runL == 0 && colLevel[x] == 0 {
+				continue // white, in no run: most of a page
 			}
+			l := runLevel(c)
 			if l != runL {
 				if runL != 0 && x-runStart >= grayRun {
 					addRun(runL, runStart, y, x-1, y)
 				}
 				runL, runStart = l, x
-			}
-			if x == w {
-				break
 			}
 			if cl := colLevel[x]; l != cl {
 				if cl != 0 && y-colStart[x] >= grayRun {
@@ -146,7 +144,6 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 				}
 				colLevel[x], colStart[x] = l, y
 			}
-			c := cr[x]
 			if c == 0xfff {
 				continue
 			}
@@ -163,6 +160,9 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 					smoothColour[t]++
 				}
 			}
+		}
+		if runL != 0 && w-runStart >= grayRun {
+			addRun(runL, runStart, y, w-1, y)
 		}
 	}
 	for x, cl := range colLevel {
