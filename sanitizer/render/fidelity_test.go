@@ -252,3 +252,17 @@ func TestFlattenedPageBytes(t *testing.T) {
 	slices.Sort(text)
 	fmt.Printf("median text page %d bytes over %d pages\n", text[len(text)/2], len(text))
 }
+
+// TestFlattenJPEGQualityFollowsContent: pages of continuous tone
+// throughout are stored at the photograph quality, and Stats says so.
+func TestFlattenJPEGQualityFollowsContent(t *testing.T) {
+	p := testPool(t)
+	for name, in := range map[string][]byte{"photo": photoPDF(t), "gradient": gradientPDF(t)} {
+		t.Run(name, func(t *testing.T) {
+			_, st := flatten(t, p, in, Limits{})
+			if st.JPEGQuality[jpegPhotoQuality] != 1 || st.Encodings[EncJPEG] != 1 {
+				t.Errorf("encodings %v, JPEG qualities %v", st.Encodings, st.JPEGQuality)
+			}
+		})
+	}
+}
