@@ -70,6 +70,21 @@ import (
 // enlarging to 300 dpi before thresholding (Options.BilevelScale 2) gives
 // smoother edges when zoomed in, but not more legible text at 100%, for
 // 1.7 times the bytes.
+//
+// What the tiles changed, on the pages of fidelity_test.go (A4, 150 dpi,
+// bytes of the flattened page; the differences are those of that test):
+//
+//	                       without tiles                with tiles
+//	text pages (median)    49 KB                        48 KB
+//	text with a red seal   158 KB palette (88× input)   56 KB layered (31×)
+//	0.9 gray box           26 KB 2-bit, box lost (34)   46 KB 4-bit (8)
+//	shaded table           18 KB 2-bit, fills lost (13) 34 KB 4-bit (2)
+//	gradient               3 KB palette, banded (23)    55 KB JPEG 80 (1.5)
+//	photograph             182 KB JPEG 85               159 KB JPEG 80
+//
+// The tile pass costs about 10 ms of CPU an A4 page (BenchmarkFlattenPDF,
+// CPU a page: text 70 to 85 ms, Japanese 91 to 103 ms, photograph 96 to
+// 119 ms, the sealed page 145 to 142 ms).
 
 // photoBitsPerPixel is the lossless size above which a page is also tried
 // as JPEG: text pages take about 0.15 bit a pixel at 150 dpi, photographs
@@ -407,5 +422,22 @@ func flateCodes(w io.Writer, codes []uint16, width, h int, lut *[4096]uint8, bit
 
 type encodeOptions struct {
 	grayBits     int // 1, 2 or 4
-	bilevelScale int // 0: never G4; 1 or 2: G4 at 1 or 2 × the dpi
+	bilevelScale int // 0: never G4 (nor layers); 1 or 2: G4 at 1 or 2 × the dpi
+}
+
+// errTooBig stops an encoding that has grown past its limit.
+var errTooBig = errors.New("render: encoded page larger than its limit")
+
+// limitWriter fails with errTooBig once more than n bytes are written.
+type limitWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.n {
+		return 0, errTooBig
+	}
+	l.n -= int64(len(p))
+	return l.w.Write(p)
 }
