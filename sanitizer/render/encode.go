@@ -28,8 +28,9 @@ import (
 //     and white over images of those places (mrc.go), and kept so if that
 //     is smaller than the page stored whole.
 //  3. Whole, a page without colour is gray (Options.GrayBits, 2 bits by
-//     default; 4 if it has light gray areas, which 2-bit gray would store
-//     as white, or continuous tone, which it would band). A page with
+//     default; if it has light gray areas, which evenly spaced 2-bit levels
+//     would store as white, black, white and its two commonest grays,
+//     fillLevels). A page with
 //     continuous tone in colour (at least minPhotoTiles tiles) is JPEG;
 //     otherwise a palette is chosen (see palette) and the page is 4- or
 //     8-bit Indexed; with more than 256 colours it is JPEG if they are
@@ -77,8 +78,8 @@ import (
 //	                       without tiles                with tiles
 //	text pages (median)    49 KB                        48 KB
 //	text with a red seal   158 KB palette (88× input)   56 KB layered (31×)
-//	0.9 gray box           26 KB 2-bit, box lost (34)   46 KB 4-bit (8)
-//	shaded table           18 KB 2-bit, fills lost (13) 34 KB 4-bit (2)
+//	0.9 gray box           26 KB 2-bit, box lost (34)   26 KB 2-bit fill levels (8)
+//	shaded table           18 KB 2-bit, fills lost (13) 19 KB 2-bit fill levels (2)
 //	gradient               3 KB palette, banded (23)    55 KB JPEG 80 (1.5)
 //	photograph             182 KB JPEG 85               159 KB JPEG 80
 //
@@ -257,8 +258,13 @@ func encodeWhole(img *image.RGBA, codes []uint16, hist *[4096]uint32, tiles *til
 	switch {
 	case gray:
 		grayBits := opt.grayBits
-		if tiles.anyOf(tileLight) {
-			grayBits = max(grayBits, 4)
+		if tiles.anyOf(tileLight) && grayBits < 4 {
+			// Light fills, which evenly spaced levels of 2 bits
+			// would store as white: four levels that keep them.
+			pal := fillLevels(hist)
+			e.enc, e.img.BPC, e.img.ColorSpace = EncGray, pal.bits, pal.colorSpace()
+			err = flateCodes(out, codes, w, h, &pal.index, pal.bits)
+			break
 		}
 		e.enc, e.img.ColorSpace, e.img.BPC = EncGray, "/DeviceGray", grayBits
 		top := uint32(1)<<grayBits - 1

@@ -11,7 +11,9 @@ type Encoding string
 
 const (
 	// EncGray is grayscale of Options.GrayBits, Flate: text and line art
-	// without colour.
+	// without colour. With light gray fills, which evenly spaced levels
+	// of 2 bits would store as white, the levels are black, white and the
+	// page's two commonest grays.
 	EncGray Encoding = "gray-flate"
 	// EncIndexed is a palette of at most 16 (4-bit) or 256 (8-bit)
 	// colours, each component rounded to 4 bits, Flate: coloured text and

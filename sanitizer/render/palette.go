@@ -108,3 +108,25 @@ func (p *pagePalette) colorSpace() string {
 	b.WriteString(">]")
 	return b.String()
 }
+
+// fillLevels is a 2-bit palette of black, white and the two commonest
+// grays between (the fills, each far more frequent than any level of
+// anti-aliased edges), for a page without colour; every gray is stored as
+// the nearest of the four.
+func fillLevels(hist *[4096]uint32) *pagePalette {
+	var fills [2]uint16 // levels, commonest first
+	for l := uint16(1); l < 15; l++ {
+		switch n := hist[l*0x111]; {
+		case fills[0] == 0 || n > hist[fills[0]*0x111]:
+			fills[0], fills[1] = l, fills[0]
+		case fills[1] == 0 || n > hist[fills[1]*0x111]:
+			fills[1] = l
+		}
+	}
+	p := &pagePalette{bits: 2, colors: []uint16{0, fills[0] * 0x111, fills[1] * 0x111, 0xfff}}
+	for l := uint16(0); l < 16; l++ {
+		_, i := nearest(l*0x111, p.colors)
+		p.index[l*0x111] = uint8(i)
+	}
+	return p
+}

@@ -101,3 +101,36 @@ func TestPlacesMergeTouchingTiles(t *testing.T) {
 		t.Errorf("mergeOverlaps = %v", got)
 	}
 }
+
+// TestLightFillsKeepTheirGray: a page of black strokes on two light gray
+// fills, which evenly spaced 2-bit levels would store as white, is stored
+// in 2 bits that keep both fills.
+func TestLightFillsKeepTheirGray(t *testing.T) {
+	const w, h = 300, 200
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			v := uint8(255)
+			switch {
+			case y%20 < 3:
+				v = 0
+			case y < 100:
+				v = 224 // 0.88 gray
+			default:
+				v = 240 // 0.94 gray
+			}
+			m.SetRGBA(x, y, color.RGBA{v, v, v, 255})
+		}
+	}
+	e, err := encodePage(m, encodeOptions{grayBits: 2, bilevelScale: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.free()
+	if e.enc != EncGray || e.img.BPC != 2 {
+		t.Fatalf("encoding %s, %d bits", e.enc, e.img.BPC)
+	}
+	if far := countFar(m, decodeFlateImage(t, &e.img), 8); far > 0 {
+		t.Errorf("%d pixels off by more than 8 levels", far)
+	}
+}
