@@ -37,16 +37,17 @@ const (
 
 // Stats describes one Flatten call.
 type Stats struct {
-	Pages     int
-	BytesIn   int64
-	BytesOut  int64
-	Encodings map[Encoding]int // pages per encoding
+	Pages      int
+	BytesIn    int64
+	BytesOut   int64
+	Encodings  map[Encoding]int // pages per encoding
+	RenderTime time.Duration    // time spent in PDFium, summed over instances
+	Elapsed    time.Duration
+
 	// JPEGQuality counts the pages with a JPEG image by its quality,
 	// chosen from the content: lower for photographs throughout, higher
 	// where text or line art is drawn as well.
 	JPEGQuality map[int]int
-	RenderTime  time.Duration // time spent in PDFium, summed over instances
-	Elapsed     time.Duration
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
