@@ -1,6 +1,7 @@
 package render
 
 import (
+	"errors"
 	"image"
 )
 
@@ -15,10 +16,10 @@ import (
 //
 // Measured at 150 dpi: an A4 page of 10.5 pt Japanese text with a red seal
 // takes 54 KB so (the seal, 160 × 160 pixels, 2 KB) against 158 KB as one
-// palette image. A page of text with a shaded table took 38 KB so and 33 KB
-// whole (4-bit gray): whichever is smaller is kept.
+// palette image. A page of text with a shaded table is smaller whole (19 KB
+// of 2-bit gray whose levels keep the fills): whichever is smaller is kept.
 
-// mrcMaxShare is the largest part of the page (in tiles) that the places
+// mrcMaxShare is the largest part of the page that the boxes of the places
 // may cover; more is stored whole. mrcMinPixels is the smallest page
 // worth layering: each place costs about 300 bytes of PDF objects.
 const (
@@ -56,8 +57,11 @@ func encodeLayered(img *image.RGBA, codes []uint16, tiles *tileMap, opt encodeOp
 		}
 	}
 	e, err := encodeG4(base, w, h, opt.bilevelScale)
-	if err != nil {
+	switch {
+	case errors.Is(err, errTooBig):
 		return nil, nil // noise: stored whole
+	case err != nil:
+		return nil, err
 	}
 	e.enc = EncLayered
 	e.img.ColorSpace, e.img.Mask = "", true

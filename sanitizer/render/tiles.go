@@ -51,7 +51,7 @@ type tileMap struct {
 	kind       []tileKind
 }
 
-// counts returns how many tiles have every flag of k.
+// count returns how many tiles have every flag of k.
 func (m *tileMap) count(k tileKind) (n int) {
 	for _, t := range m.kind {
 		if t&k == k {
