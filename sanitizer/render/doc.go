@@ -14,18 +14,23 @@
 // so that the engine can say why the item was withheld.
 //
 // Flatten writes a new PDF (ISO 32000-1) that holds, per page, one image
-// XObject and a content stream that draws it at the page's displayed size.
+// XObject (or, for text with a few places in colour or gray, a black and
+// white stencil mask over small images of those places, mrc.go) and a
+// content stream that draws them at the page's displayed size.
 // Nothing of the input is copied: no text, fonts, annotations, actions,
 // metadata or attachments survive. Each page image is stored as black and
-// white (CCITT Group 4, ITU-T T.6, encoded here: g4.go), 2-bit gray, a 4- or
-// 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels so that text
-// stays small and sharp and photographs stay photographs (encode.go).
+// white (CCITT Group 4, ITU-T T.6, encoded here: g4.go), 2- or 4-bit gray,
+// a 4- or 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels (tiles.go)
+// so that text stays small and sharp, fills and shading keep their tone and
+// photographs stay photographs (encode.go).
 // The writer is a small hand-written one
 // (objects, cross-reference table and trailer, ISO 32000-1 §7.5) because the
 // output is streamed page by page; see pdfwriter.go.
 //
 // Where it diverges: the output page size is the page as PDFium displays it
-// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; form
+// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; a page's
+// /UserUnit (§7.7.3.3, table 30) is not applied, as PDFium's API does not
+// report it, so such a page comes out at its size in default units; form
 // fields are drawn with their current appearance; optional content is drawn
 // as PDFium's default view shows it.
 //

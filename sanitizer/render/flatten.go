@@ -11,7 +11,9 @@ type Encoding string
 
 const (
 	// EncGray is grayscale of Options.GrayBits, Flate: text and line art
-	// without colour.
+	// without colour. With light gray fills, which evenly spaced levels
+	// of 2 bits would store as white, the levels are black, white and the
+	// page's two commonest grays.
 	EncGray Encoding = "gray-flate"
 	// EncIndexed is a palette of at most 16 (4-bit) or 256 (8-bit)
 	// colours, each component rounded to 4 bits, Flate: coloured text and
@@ -27,10 +29,11 @@ const (
 	EncGrayJPEG Encoding = "gray-dct"
 	// EncJPEG is YCbCr DCT: photographic pages.
 	EncJPEG Encoding = "rgb-dct"
+	// EncLayered is black and white, CCITT G4, drawn as a stencil mask
+	// over images of the few places in colour or gray, each stored as its
+	// pixels need: text pages with a seal, a logo or a shaded cell.
+	EncLayered Encoding = "g4-layered"
 )
-
-// JPEGQuality is the DCT quality used for photographic pages.
-const JPEGQuality = 85
 
 // Stats describes one Flatten call.
 type Stats struct {
@@ -40,6 +43,11 @@ type Stats struct {
 	Encodings  map[Encoding]int // pages per encoding
 	RenderTime time.Duration    // time spent in PDFium, summed over instances
 	Elapsed    time.Duration
+
+	// JPEGQuality counts the pages with a JPEG image by its quality,
+	// chosen from the content: lower for photographs throughout, higher
+	// where text or line art is drawn as well.
+	JPEGQuality map[int]int
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -49,7 +57,7 @@ type Stats struct {
 // that must be discarded.
 func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io.Writer, lim Limits) (Stats, error) {
 	start := time.Now()
-	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}}
+	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}, JPEGQuality: map[int]int{}}
 	var pw *pdfWriter
 	rs, err := p.run(ctx, in, size, lim,
 		func([]PageInfo) error {
@@ -63,7 +71,10 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			e := v.(*encodedPage)
 			defer e.free()
 			st.Encodings[e.enc]++
-			return pw.page(pg.WidthPt, pg.HeightPt, &e.img)
+			if e.quality > 0 {
+				st.JPEGQuality[e.quality]++
+			}
+			return pw.page(pg.WidthPt, pg.HeightPt, pg.WidthPx, pg.HeightPx, &e.img, e.regions)
 		})
 	st.Pages = rs.pages
 	st.RenderTime = rs.render

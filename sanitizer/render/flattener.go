@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/mugai-project/mugai/sanitizer"
@@ -50,6 +52,9 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 		return reason(err)
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
+	for _, q := range slices.Sorted(maps.Keys(st.JPEGQuality)) {
+		job.Note(fmt.Sprintf("%d pages stored as JPEG at quality %d", st.JPEGQuality[q], q))
+	}
 	return nil
 }
 
