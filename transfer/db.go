@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS transfer_recipients (
 	PRIMARY KEY (item_id, user_name)
 );
 CREATE INDEX IF NOT EXISTS transfer_recipients_user ON transfer_recipients(user_name);
+CREATE TABLE IF NOT EXISTS transfer_downloads (
+	user_name TEXT NOT NULL,
+	item_id TEXT NOT NULL,
+	idx INTEGER NOT NULL,
+	first TEXT NOT NULL,
+	PRIMARY KEY (user_name, item_id, idx)
+);
+CREATE INDEX IF NOT EXISTS transfer_items_created ON transfer_items(created);
 `
 
 // State is where an item is in its life.
@@ -244,6 +252,7 @@ func (s *Server) pendingApprovals(ctx context.Context) ([]*Item, error) {
 
 func (s *Server) setState(ctx context.Context, id string, st State, errText string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, error=? WHERE id=?`, string(st), errText, id)
+	s.hub.notify()
 	return err
 }
 

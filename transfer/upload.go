@@ -32,6 +32,7 @@ func (s *Server) uploadRoutes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.authed(false, s.uploadPage))
 	mux.HandleFunc("POST /upload", s.authed(true, s.upload))
 	mux.HandleFunc("GET /api/items", s.authed(false, s.apiItems))
+	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneUpload)))
 	mux.HandleFunc("POST /items/{id}/password", s.authed(true, s.unlock))
 	mux.HandleFunc("GET /approvals", s.authed(false, s.approvalsPage))
 	mux.HandleFunc("POST /approvals/{id}", s.authed(true, s.decide))
@@ -39,7 +40,7 @@ func (s *Server) uploadRoutes() http.Handler {
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, ZoneUpload, "upload", page{}, http.StatusOK)
+	s.renderList(w, r, ZoneUpload, page{})
 }
 
 // uploadError is a refusal shown to the user.
@@ -398,6 +399,7 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 		string(st), string(js), errText, approval, it.ID); err != nil {
 		s.failure("finish", it.ID, err)
 	}
+	s.hub.notify()
 	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
 	if j.password != "" {
 		e.Action, e.User, e.IP, e.Zone = audit.Unlock, j.by, j.ip, ZoneUpload
