@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS transfer_downloads (
 	first TEXT NOT NULL,
 	PRIMARY KEY (user_name, item_id, idx)
 );
-CREATE INDEX IF NOT EXISTS transfer_items_created ON transfer_items(created);
 `
 
 // State is where an item is in its life.
