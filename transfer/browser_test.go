@@ -31,13 +31,6 @@ const chromiumPath = "/usr/bin/chromium"
 // fetch each file, which must be the sanitized output. Screenshots of
 // both pages at 1366×768 go to testdata/screenshots/.
 func TestBrowserUploadSanitizeDownload(t *testing.T) {
-	exe, err := exec.LookPath(chromiumPath)
-	if err != nil {
-		t.Skip("chromium is not installed (Debian package chromium): ", err)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
 	ts := startSite(t, Options{PlainHTTP: true})
 
 	dir := t.TempDir()
@@ -54,52 +47,8 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Second)
-	defer cancel()
-	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("lang", "ja"),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1366, 768),
-	)...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-
-	login := func(base, landing string) {
-		t.Helper()
-		err := chromedp.Do(bctx,
-			chromedp.EmulateViewport(1366, 768),
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible("#user"),
-			chromedp.SendKeys("#user", "alice"),
-			chromedp.SendKeys("#password", testPassword),
-			chromedp.Click("#login-button"),
-		)
-		if err == nil {
-			wctx, wcancel := context.WithTimeout(bctx, 15*time.Second)
-			err = chromedp.Do(wctx, chromedp.WaitVisible(landing))
-			wcancel()
-		}
-		if err != nil {
-			u, _ := chromedp.Run(bctx, chromedp.Location())
-			body, _ := chromedp.Run(bctx, chromedp.Text("body"))
-			t.Logf("at %s:\n%s", u, body)
-		}
-		if err != nil {
-			t.Fatalf("login on %s: %v", base, err)
-		}
-		if u, _ := chromedp.Run(bctx, chromedp.Location()); strings.Contains(u, "/login") {
-			t.Fatalf("still on the login page: %s", u)
-		}
-	}
+	bctx := newBrowser(t, 80*time.Second)
+	login := func(base, landing string) { t.Helper(); browserLogin(t, bctx, base, "alice", landing) }
 
 	// Upload site: two files dropped on the drop zone, one chosen.
 	login(ts.up, "#dropzone")
@@ -204,6 +153,67 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		if bytes.Contains(pdf, []byte(bad)) {
 			t.Errorf("report.pdf still contains %s", bad)
 		}
+	}
+}
+
+// newBrowser starts Debian's chromium headless at 1366×768 with Japanese
+// as its language, for at most timeout; it skips the test when chromium
+// is not installed or in -short mode.
+func newBrowser(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	exe, err := exec.LookPath(chromiumPath)
+	if err != nil {
+		t.Skip("chromium is not installed (Debian package chromium): ", err)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("lang", "ja"),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
+		chromedp.WindowSize(1366, 768),
+	)...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	return bctx
+}
+
+// browserLogin logs user in on the site at base and waits for the
+// landing page's element landing.
+func browserLogin(t *testing.T, bctx context.Context, base, user, landing string) {
+	t.Helper()
+	err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#user"),
+		chromedp.SendKeys("#user", user),
+		chromedp.SendKeys("#password", testPassword),
+		chromedp.Click("#login-button"),
+	)
+	if err == nil {
+		wctx, wcancel := context.WithTimeout(bctx, 15*time.Second)
+		err = chromedp.Do(wctx, chromedp.WaitVisible(landing))
+		wcancel()
+	}
+	if err != nil {
+		u, _ := chromedp.Run(bctx, chromedp.Location())
+		body, _ := chromedp.Run(bctx, chromedp.Text("body"))
+		t.Logf("at %s:\n%s", u, body)
+		t.Fatalf("login on %s: %v", base, err)
+	}
+	if u, _ := chromedp.Run(bctx, chromedp.Location()); strings.Contains(u, "/login") {
+		t.Fatalf("still on the login page: %s", u)
 	}
 }
 
