@@ -33,7 +33,7 @@ type listItem struct {
 	View       itemView // the upload site's words for its state and report
 	OwnerName  string   // display names, not user IDs
 	ToNames    []string
-	Summary    string     // the download site's report in one paragraph
+	Summary    []string   // the download site's report
 	Files      []listFile // the download site's outputs
 	Downloaded bool       // the user took at least one output
 	Available  bool       // the outputs can be downloaded now
@@ -93,7 +93,7 @@ func (s *Server) list(ctx context.Context, zone string, sess *auth.Session, l st
 			li.ToNames = append(li.ToNames, names[r])
 		}
 		if zone == ZoneDownload {
-			li.Summary = strings.Join(reportLines(it.Report, l), " ")
+			li.Summary = reportLines(it.Report, l)
 			for _, o := range it.Outputs {
 				n := strconv.Itoa(o.Index)
 				li.Files = append(li.Files, listFile{OutputFile: o, URL: "/files/" + it.ID + "/" + n, Value: it.ID + "/" + n, Downloaded: marks[it.ID][o.Index]})
