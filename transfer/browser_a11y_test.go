@@ -153,8 +153,12 @@ func TestBrowserAccessibility(t *testing.T) {
 	if stops[0] != "a.skip" {
 		t.Errorf("the first Tab stop is %s, want the skip link", stops[0])
 	}
-	joined := strings.Join(stops, " ")
-	for _, want := range []string{"input#files", "input#to", "input#q-name", "select#q-status", "select#q-sort", "a" /* the next page */} {
+	// The search unfolds with Enter on its summary.
+	if err := chromedp.Do(bctx, chromedp.Focus("details.search-box summary"), chromedp.KeyEvent(keyEnter)); err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(append(stops, tabStops(t, bctx, 40)...), " ")
+	for _, want := range []string{"input#files", "input#to", "summary", "input#q-name", "select#q-status", "select#q-sort", "a" /* the next page */} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("Tab never reaches %s: %s", want, joined)
 		}

@@ -19,6 +19,7 @@ type historyList struct {
 	Count              string // "N items, a–b shown"
 	Statuses, Sorts    []option
 	Filtered           bool
+	SearchOpen         bool // the search form shows unfolded
 }
 
 // option is one choice of the search form.
@@ -64,6 +65,7 @@ func (s *Server) list(ctx context.Context, zone string, sess *auth.Session, l st
 	}
 	names := s.displayNames(ctx, items)
 	hl := &historyList{Query: q, Total: total, Page: page, Pages: max(1, (total+historyPageSize-1)/historyPageSize), Filtered: q.filtered()}
+	hl.SearchOpen = hl.Filtered || zone == ZoneDownload
 	hl.Count = words(l)("page.history.count_none")
 	if total > 0 {
 		first := (page-1)*historyPageSize + 1
