@@ -101,8 +101,13 @@ func TestEventStreamFollowsTheList(t *testing.T) {
 	if row.ID != it.ID || !strings.Contains(row.HTML, `id="item-`+it.ID+`"`) || !strings.Contains(row.HTML, "完了") || !strings.Contains(row.HTML, "メモ.txt") {
 		t.Errorf("row %+v", row)
 	}
-	if _, page := alice.get("/"); !strings.Contains(page, row.HTML) {
+	_, page := alice.get("/")
+	if !strings.Contains(page, row.HTML) {
 		t.Errorf("the stream's row differs from the page's:\n%s", row.HTML)
+	}
+	// Without JavaScript the page offers to reload.
+	if !strings.Contains(page, `<a id="live-reload" href="">`) {
+		t.Errorf("no reload link")
 	}
 	le = next(t, down, func(le listEvent) bool { return len(le.Order) == 1 })
 	if le.Order[0] != it.ID || len(le.Rows) != 1 || !strings.Contains(le.Rows[0].HTML, "未ダウンロード") {

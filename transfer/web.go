@@ -303,7 +303,9 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 func (s *Server) record(r *http.Request, zone string, e audit.Event) {
 	e.Zone, e.IP = zone, clientIP(r)
 	s.metrics.count(e)
-	defer s.hub.notify()
+	if e.Item != "" {
+		defer s.hub.notify() // the item's row changes
+	}
 	if e.User == "" {
 		if sess := session(r); sess != nil {
 			e.User = sess.User.Name
