@@ -150,6 +150,9 @@ func TestZipRefusals(t *testing.T) {
 	b := ts.uploadOne(alice, "", "b.txt", []byte("more words\n"))
 	bobUp := ts.newClient(ts.up).login("bob")
 	private := ts.uploadOne(bobUp, "", "bob.txt", []byte("bob's words\n"))
+	if resp, _ := alice.zipOfSelection(selection(a)...); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the upload site made a zip: %d", resp.StatusCode)
+	}
 	down := ts.newClient(ts.down).login("alice")
 	if resp, _ := down.zipOfSelection(append(selection(a), selection(private)...)...); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another user's file in the selection: %d", resp.StatusCode)

@@ -2,9 +2,6 @@ package transfer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,18 +27,18 @@ type historyQuery struct {
 type choice struct {
 	key   string
 	words string // catalog key
-	where string // status: an SQL condition on transfer_items; sort: an ORDER BY
+	sql   string // a status's condition on transfer_items, or an order's ORDER BY
 	args  func(user, now string) []any
 }
 
 // historySorts are the orders a list can take; the first is the default.
 var historySorts = []choice{
-	{key: "new", words: "page.history.sort_new", where: "created DESC, id DESC"},
-	{key: "old", words: "page.history.sort_old", where: "created ASC, id ASC"},
-	{key: "name", words: "page.history.sort_name", where: "name ASC, created DESC"},
-	{key: "name-desc", words: "page.history.sort_name_desc", where: "name DESC, created DESC"},
-	{key: "large", words: "page.history.sort_large", where: "size DESC, created DESC"},
-	{key: "small", words: "page.history.sort_small", where: "size ASC, created DESC"},
+	{key: "new", words: "page.history.sort_new", sql: "created DESC, id DESC"},
+	{key: "old", words: "page.history.sort_old", sql: "created ASC, id ASC"},
+	{key: "name", words: "page.history.sort_name", sql: "name ASC, created DESC"},
+	{key: "name-desc", words: "page.history.sort_name_desc", sql: "name DESC, created DESC"},
+	{key: "large", words: "page.history.sort_large", sql: "size DESC, created DESC"},
+	{key: "small", words: "page.history.sort_small", sql: "size ASC, created DESC"},
 }
 
 // downloadedBy is the condition "the user downloaded an output of the item".
@@ -55,20 +52,20 @@ func nowArg(_, now string) []any   { return []any{now} }
 var historyStatuses = map[string][]choice{
 	ZoneUpload: {
 		{key: "", words: "page.history.status_all"},
-		{key: "active", words: "page.history.status_active", where: `state IN ('received', 'processing')`},
-		{key: "done", words: "page.history.status_done", where: `state = 'done'`},
-		{key: "held", words: "page.history.status_held", where: `state = 'held'`},
-		{key: "withheld", words: "page.history.status_withheld", where: `state = 'withheld'`},
-		{key: "downloaded", words: "page.history.status_downloaded", where: downloadedBy, args: userArg},
-		{key: "ended", words: "page.history.status_ended", where: `state IN ('deleted', 'expired')`},
+		{key: "active", words: "page.history.status_active", sql: `state IN ('received', 'processing')`},
+		{key: "done", words: "page.history.status_done", sql: `state = 'done'`},
+		{key: "held", words: "page.history.status_held", sql: `state = 'held'`},
+		{key: "withheld", words: "page.history.status_withheld", sql: `state = 'withheld'`},
+		{key: "downloaded", words: "page.history.status_downloaded", sql: downloadedBy, args: userArg},
+		{key: "ended", words: "page.history.status_ended", sql: `state IN ('deleted', 'expired')`},
 	},
 	ZoneDownload: {
 		{key: "", words: "page.history.status_all"},
-		{key: "available", words: "page.history.status_available", where: stateText + ` = 'done' AND expires > ?`, args: nowArg},
-		{key: "new", words: "page.history.status_new", where: stateText + ` = 'done' AND expires > ? AND NOT ` + downloadedBy,
+		{key: "available", words: "page.history.status_available", sql: stateText + ` = 'done' AND expires > ?`, args: nowArg},
+		{key: "new", words: "page.history.status_new", sql: stateText + ` = 'done' AND expires > ? AND NOT ` + downloadedBy,
 			args: func(user, now string) []any { return []any{now, user} }},
-		{key: "downloaded", words: "page.history.status_downloaded", where: downloadedBy, args: userArg},
-		{key: "ended", words: "page.history.status_ended", where: `(` + stateText + ` IN ('deleted', 'expired') OR expires <= ?)`, args: nowArg},
+		{key: "downloaded", words: "page.history.status_downloaded", sql: downloadedBy, args: userArg},
+		{key: "ended", words: "page.history.status_ended", sql: `(` + stateText + ` IN ('deleted', 'expired') OR expires <= ?)`, args: nowArg},
 	},
 }
 
@@ -85,8 +82,8 @@ const stateText = `(state || '')`
 // user may take (their own and those addressed to them, once sanitized
 // and approved) and what has since been deleted or has expired.
 var historyBase = map[string]choice{
-	ZoneUpload: {where: `owner = ?`, args: userArg},
-	ZoneDownload: {where: `id IN (SELECT id FROM transfer_items WHERE owner = ? UNION SELECT item_id FROM transfer_recipients WHERE user_name = ?)
+	ZoneUpload: {sql: `owner = ?`, args: userArg},
+	ZoneDownload: {sql: `id IN (SELECT id FROM transfer_items WHERE owner = ? UNION SELECT item_id FROM transfer_recipients WHERE user_name = ?)
 		AND ` + stateText + ` IN ('done', 'deleted', 'expired') AND approval IN ('', 'approved')`,
 		args: func(user, _ string) []any { return []any{user, user} }},
 }
@@ -202,7 +199,7 @@ func (s *Server) history(ctx context.Context, zone, user string, q historyQuery)
 // zone, for user at now, and its arguments.
 func historyWhere(zone, user string, q historyQuery, now string) (string, []any) {
 	base := historyBase[zone]
-	where := []string{"(" + base.where + ")"}
+	where := []string{"(" + base.sql + ")"}
 	args := base.args(user, now)
 	if q.Name != "" {
 		where = append(where, `LOWER(name) LIKE ? ESCAPE '\'`)
@@ -216,8 +213,8 @@ func historyWhere(zone, user string, q historyQuery, now string) (string, []any)
 		where = append(where, `created < ?`)
 		args = append(args, dayBound(q.To, 1))
 	}
-	if st, _ := find(historyStatuses[zone], q.Status); st.where != "" {
-		where = append(where, "("+st.where+")")
+	if st, _ := find(historyStatuses[zone], q.Status); st.sql != "" {
+		where = append(where, "("+st.sql+")")
 		if st.args != nil {
 			args = append(args, st.args(user, now)...)
 		}
@@ -228,7 +225,7 @@ func historyWhere(zone, user string, q historyQuery, now string) (string, []any)
 // historyOrder is the ORDER BY that q asks for.
 func historyOrder(q historyQuery) string {
 	order, _ := find(historySorts, q.Sort)
-	return order.where
+	return order.sql
 }
 
 // downloads returns which outputs of items user has downloaded: item ID
@@ -288,12 +285,4 @@ func (s *Server) displayNames(ctx context.Context, items []*Item) map[string]str
 		}
 	}
 	return out
-}
-
-// sig is a short fingerprint of what a row shows, so that the event
-// stream sends, and the page replaces, only rows that changed.
-func sig(v any) string {
-	b, _ := json.Marshal(v)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
 }

@@ -2,6 +2,9 @@ package transfer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,4 +133,12 @@ func (s *Server) renderList(w http.ResponseWriter, r *http.Request, zone string,
 	}
 	p.List = hl
 	s.render(w, r, zone, rowTemplates[zone][0], p, http.StatusOK)
+}
+
+// sig is a short fingerprint of what a row shows, so that the event
+// stream sends, and the page replaces, only rows that changed.
+func sig(v any) string {
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
 }

@@ -419,8 +419,8 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 }
 
-// apiItems returns the user's items with their state and report, for
-// the page to follow (polled once a second while any is unfinished).
+// apiItems returns the user's latest items with their state and report
+// as JSON, for scripts.
 func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	items, err := s.uploadsOf(r.Context(), sess.User.Name, 50)
