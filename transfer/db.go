@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS transfer_downloads (
 	user_name TEXT NOT NULL,
 	item_id TEXT NOT NULL,
 	idx INTEGER NOT NULL,
-	first TEXT NOT NULL,
+	first_at TEXT NOT NULL,
 	PRIMARY KEY (user_name, item_id, idx)
 );
 `

@@ -262,7 +262,7 @@ func (s *Server) downloads(ctx context.Context, user string, items []*Item) (map
 // markDownloaded remembers that user took output n of an item (the first
 // time only), for the ダウンロード済み mark.
 func (s *Server) markDownloaded(ctx context.Context, user, id string, n int) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO transfer_downloads (user_name, item_id, idx, first) VALUES (?, ?, ?, ?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO transfer_downloads (user_name, item_id, idx, first_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_name, item_id, idx) DO NOTHING`, user, id, n, ts(s.opts.Now()))
 	s.hub.notify()
 	return err
