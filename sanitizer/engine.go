@@ -137,6 +137,10 @@ type Input struct {
 	// ID, if set, becomes the report's item ID, so that a front door can
 	// name the item (and its quarantined original) before it is sanitized.
 	ID string
+	// Kind, if set, is what the front door knows a top-level item to be,
+	// whatever the sniffer says: only detect.EML, for mail received over
+	// SMTP (see claim). Never set it from what a sender declared.
+	Kind detect.Kind
 }
 
 // Result holds the outputs and report of one item. Close removes the
@@ -243,6 +247,10 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 
 	t := time.Now()
 	det := detect.Detect(orig, orig.Size(), in.Name, in.DeclaredType)
+	if err := claim(in.Kind, &det); err != nil {
+		res.Close()
+		return nil, err
+	}
 	rep.Detected, rep.MediaType, rep.Charset = det.Kind, det.MediaType, string(det.Charset)
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))

@@ -113,7 +113,7 @@ func (j *Job) Note(s string) { j.report.Notes = append(j.report.Notes, s) }
 // this one's children. The caller closes the child Result.
 func (j *Job) Child(ctx context.Context, in Input) (*Result, error) {
 	in.Depth = j.Depth + 1
-	in.ID = ""
+	in.ID, in.Kind = "", ""
 	if in.Password == "" {
 		in.Password = j.Password
 	}

@@ -48,8 +48,11 @@ func TestOpenRelayRefused(t *testing.T) {
 }
 
 // TestSMTPSmuggling sends the end-of-data variants that some MTAs take
-// for the end of DATA (CVE-2023-51764 and relatives). None may end the
-// message early, and no accepted message may contain a bare CR or LF.
+// for the end of DATA (CVE-2023-51764 and relatives). Each is refused
+// with 554 5.6.0, none may end the message early, and no accepted
+// message may contain a bare CR or LF. "\r\n.\r" followed by anything
+// but LF is one that go-smtp's DATA reader turns into clean CRLF lines
+// by dropping the ".\r": it is caught below go-smtp (wirewatch.go).
 func TestSMTPSmuggling(t *testing.T) {
 	r := startAcceptOnly(t, testOptions(t))
 	smuggled := "MAIL FROM:<ceo@example.com>\r\nRCPT TO:<victim@lg.example.jp>\r\nDATA\r\nFrom: ceo@example.com\r\nSubject: smuggled\r\n\r\nsmuggled\r\n"
@@ -59,6 +62,9 @@ func TestSMTPSmuggling(t *testing.T) {
 		`\r\n.\n`: "\r\n.\n",
 		`\r.\r`:   "\r.\r",
 		`\r\n.\r`: "\r\n.\r",
+		// The same followed by text, and by CRLF.
+		`\r\n.\r text`: "\r\n.\rtext\r\n",
+		`\r\n.\r\r\n`:  "\r\n.\r\r\n",
 	}
 	for name, eod := range variants {
 		t.Run(name, func(t *testing.T) {
@@ -74,9 +80,8 @@ func TestSMTPSmuggling(t *testing.T) {
 			queued := 0
 			if strings.HasPrefix(got, "250") {
 				queued++
-			} else {
-				expectPrefix(t, "end of data", got, "554 5.6.0")
 			}
+			expectPrefix(t, "end of data", got, "554 5.6.0")
 			// Whatever follows must be read as commands of this session,
 			// never as a second message smuggled in the first.
 			got = w.cmd("NOOP")
@@ -361,4 +366,44 @@ func mustList(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// TestRecipientRouting sends recipients in served domains whose local
+// parts would route the message on elsewhere (an address in the local
+// part, the percent hack, a bang path, the same quoted): each is refused
+// with 550 5.1.3. Quoted local parts without routing characters are
+// kept quoted, and the domain is normalized.
+func TestRecipientRouting(t *testing.T) {
+	r := startAcceptOnly(t, testOptions(t))
+	for _, rcpt := range []string{
+		"victim@gmail.com@lg.example.jp",
+		"victim%gmail.com@lg.example.jp",
+		"victim!gmail.com@lg.example.jp",
+		"gmail.com!victim@lg.example.jp",
+		`"victim@gmail.com"@lg.example.jp`,
+		`"victim%gmail.com"@LG.example.JP.`,
+		`"victim\@gmail.com"@lg.example.jp`,
+	} {
+		t.Run(rcpt, func(t *testing.T) {
+			w := dialWire(t, r.Addr().String())
+			w.hello()
+			expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+			expectPrefix(t, "RCPT "+rcpt, w.cmd("RCPT TO:<"+rcpt+">"), "550 5.1.3")
+		})
+	}
+	if n := len(spooled(t, r)); n != 0 {
+		t.Fatalf("%d messages spooled", n)
+	}
+	w := dialWire(t, r.Addr().String())
+	w.hello()
+	expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+	expectPrefix(t, "RCPT quoted", w.cmd(`RCPT TO:<"john doe"@LG.Example.JP.>`), "250")
+	expectPrefix(t, "RCPT plain", w.cmd(`RCPT TO:<user.name+tag@lg.example.jp>`), "250")
+	expectPrefix(t, "DATA", w.cmd("DATA"), "354")
+	w.send(simpleMessage + ".\r\n")
+	expectPrefix(t, "end of data", w.reply(), "250")
+	m := spooled(t, r)
+	if len(m) != 1 || !strings.Contains(m[0], `"to":["\"john doe\"@lg.example.jp","user.name+tag@lg.example.jp"]`) {
+		t.Fatalf("spooled envelope: %q", m)
+	}
 }

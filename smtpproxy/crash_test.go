@@ -122,6 +122,9 @@ retry_max = "200ms"
 scan_interval = "100ms"
 [admin]
 listen = ""
+[web]
+upload_listen = ""
+download_listen = ""
 `, filepath.Join(dir, "data"), addr, sink.addr)), 0o644)
 
 	start := func(round int) *exec.Cmd {

@@ -90,8 +90,13 @@ func (r *Relay) deliverScheduler() {
 			inflight.Add(1)
 			go func() {
 				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
-				if err := r.deliver(r.ctx, id); err != nil {
+				// An attempt under way is let finish through a graceful
+				// shutdown, up to its drain bound (r.abort).
+				if err := r.deliver(r.abort, id); err != nil {
 					r.log.Error("deliver: local error", "item_id", id, "err", err)
+					if isDiskFull(err) {
+						r.noSpace()
+					}
 				}
 			}()
 		}
@@ -134,8 +139,12 @@ type result struct {
 }
 
 // deliver makes one attempt for one entry. The attempt is recorded
-// before dialing, so a crash during it means a retry, never a loss.
+// before dialing, so a crash during it means a retry, never a loss. ctx
+// cuts the attempt itself; the records after it are written under their
+// own bounded context, so that a shutdown cannot cut them half way.
 func (r *Relay) deliver(ctx context.Context, id string) error {
+	bctx, cancel := bookkeeping(ctx)
+	defer cancel()
 	e, err := r.outbox.load(id)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -162,7 +171,7 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 			if remote.Addr == "" {
 				e.Held, e.LastError = true, "no return path configured for DSNs"
 				log.Warn("deliver: DSN kept in the failed list: no return path configured")
-				r.meta.SetState(ctx, id, meta.Failed, e.LastError)
+				r.meta.SetState(bctx, id, meta.Failed, e.LastError)
 				return r.outbox.save(e)
 			}
 		}
@@ -178,12 +187,15 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 			}
 		}
 		for _, rc := range pend {
-			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
+			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
 		}
 		var results map[string]result
 		var aerr error
 		if remote.Addr == "" {
 			results = r.deliverMaildir(e, pend)
+			if err := r.outbox.record(e.ID, results); err != nil {
+				log.Error("deliver: recording the results", "err", err)
+			}
 		} else {
 			results, aerr = r.deliverSMTP(ctx, remote, e, pend)
 		}
@@ -208,14 +220,14 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.LastError = res.reply
 				r.opts.Metrics.Deferred.Inc()
 			}
-			r.meta.AddAttempt(ctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
+			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
 			log.Info("deliver: "+outcome, "rcpt", rc.Addr, "reply", res.reply, "attempt", e.Attempts)
 		}
 	}
 	if len(e.pending()) > 0 {
 		return r.outbox.save(e)
 	}
-	return r.finish(ctx, e)
+	return r.finish(bctx, e)
 }
 
 // finish closes an entry whose recipients all have a final status:
@@ -342,6 +354,11 @@ func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*R
 		}
 	default:
 		return results, err
+	}
+	// The downstream has answered the final dot: its reply is recorded
+	// before any other step.
+	if err := r.outbox.record(e.ID, results); err != nil {
+		r.log.Error("deliver: recording the results", "item_id", e.ID, "err", err)
 	}
 	c.Quit()
 	return results, nil

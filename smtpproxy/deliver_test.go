@@ -3,10 +3,14 @@ package smtpproxy
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,8 +62,11 @@ type fakeMTA struct {
 	// fault returns the reply for the n-th DATA (from 1), nil for 250.
 	fault     func(n int) error
 	rcptFault func(rcpt string) error
-	n         int
-	got       []fakeMsg
+	// delay is how long each DATA takes before its reply, as a busy
+	// MTA's would: it keeps deliveries in flight.
+	delay time.Duration
+	n     int
+	got   []fakeMsg
 }
 
 type fakeMsg struct {
@@ -120,6 +127,7 @@ func (s *fakeSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	time.Sleep(s.f.delay)
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
 	s.f.n++
@@ -183,7 +191,7 @@ func TestMaildirDelivery(t *testing.T) {
 // recipients a notice and keeps the original.
 func TestSanitizerPanic(t *testing.T) {
 	o := testOptions(t)
-	o.hooks.sanitizeHook = func() { panic("boom") }
+	o.hooks.sanitizeHook = func(context.Context) { panic("boom") }
 	r := startRelay(t, o)
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
 		t.Fatal(err)
@@ -206,7 +214,7 @@ func TestSanitizerTimeout(t *testing.T) {
 	o := testOptions(t)
 	o.ProcessTimeout = time.Millisecond
 	// The deadline has passed before the engine starts.
-	o.hooks.sanitizeHook = func() { time.Sleep(20 * time.Millisecond) }
+	o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
 	r := startRelay(t, o)
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, mixedMessage); err != nil {
 		t.Fatal(err)
@@ -285,6 +293,14 @@ func TestDownstream550DSN(t *testing.T) {
 	if strings.Contains(dsn.data, "user@lg.example.jp") {
 		t.Error("DSN names the delivered recipient")
 	}
+	for _, want := range []string{"Diagnostic-Code: smtp; 550 5.1.1 no such user", "Content-Type: text/rfc822-headers\r\n", "\r\nSubject: hello\r\n", "\r\nMessage-ID: <1@example.com>\r\n"} {
+		if !strings.Contains(dsn.data, want) {
+			t.Errorf("DSN lacks %q", want)
+		}
+	}
+	if human := dsnHumanPart(t, dsn.data); !strings.Contains(human, "件名: hello") || !strings.Contains(human, "Subject: hello") {
+		t.Errorf("the DSN's explanation does not name the Subject: %q", human)
+	}
 	if got := down.messages(); len(got) != 1 || len(got[0].to) != 1 {
 		t.Fatalf("downstream got %+v", got)
 	}
@@ -344,6 +360,28 @@ func TestDownstreamDownThenUp(t *testing.T) {
 }
 
 var _ = errors.New
+
+// dsnHumanPart returns the decoded first part of a DSN.
+func dsnHumanPart(t *testing.T, msg string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := multipart.NewReader(m.Body, params["boundary"]).NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 // TestQueueExpiryDSN: a message that cannot be delivered within the
 // queue lifetime is bounced with a DSN saying so.
@@ -433,7 +471,7 @@ func TestCrashLoopWithheld(t *testing.T) {
 	}
 	o.Listen = "127.0.0.1:0"
 	parsed := false
-	o.hooks.sanitizeHook = func() { parsed = true }
+	o.hooks.sanitizeHook = func(context.Context) { parsed = true }
 	r := startRelay(t, o)
 	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
 	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; strings.Contains(got, "Hello, this is a test.") {
@@ -445,6 +483,9 @@ func TestCrashLoopWithheld(t *testing.T) {
 	items, _ := r.quarantine.List(context.Background(), store.Filter{})
 	if len(items) != 1 || items[0].ID != ids[0] {
 		t.Fatalf("held: %+v", items)
+	}
+	if rep := string(items[0].Report); !strings.Contains(rep, "crashed the process 3 times") {
+		t.Errorf("the report does not say the process crashed: %s", rep)
 	}
 	if _, err := os.Stat(filepath.Join(r.spool.tries(), ids[0])); !os.IsNotExist(err) {
 		t.Errorf("the attempt count outlived the spool entry: %v", err)

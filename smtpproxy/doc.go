@@ -18,15 +18,27 @@
 // SMTPUTF8, RFC 2920 PIPELINING, RFC 2034 ENHANCEDSTATUSCODES, RFC 3207
 // STARTTLS, and RFC 3030 CHUNKING, which go-smtp always offers) is done
 // by emersion/go-smtp. Recipients outside the configured LGWAN domains are
-// refused with 550 5.7.1: mugai is never an open relay.
+// refused with 550 5.7.1: mugai is never an open relay. The domain is
+// compared in lower case without a trailing dot; a quoted local part is
+// delivered quoted (RFC 5321 4.1.2).
 //
 // Divergences, all on the side of refusing:
 //   - A bare CR or bare LF anywhere in DATA or BDAT content refuses the
 //     message (554 5.6.0) instead of being passed or repaired, as mox
 //     does: this closes SMTP smuggling (RFC 5321 2.3.8 and 4.1.1.4 allow
-//     only CRLF), whatever the downstream MTA makes of such lines.
+//     only CRLF), whatever the downstream MTA makes of such lines. The
+//     bytes are also watched below go-smtp, whose DATA reader drops the
+//     ".\r" of "\r\n.\rX" (wirewatch.go); under STARTTLS that watch sees
+//     only ciphertext and stops, and the session's own check remains.
+//   - A local part with "@", "%" or "!" (an address, the percent hack, a
+//     bang path: routing after mugai's) is refused with 550 5.1.3 (addr.go).
 //   - Connection caps (total and per client IP) and the client IP
 //     allow-list answer 421/554 at the greeting, before any command.
+//   - More than MaxJunkCommands commands that do not advance a
+//     transaction (NOOP, RSET, VRFY, HELP) between messages close the
+//     session with 421, like Postfix's smtpd_junk_command_limit.
+//   - Under MinFree free bytes in the spool's file system, MAIL gets
+//     452 4.3.1 (RFC 1870 6.1), like Postfix's queue_minfree.
 //
 // Processing runs the sanitizer engine on the whole message. Its one
 // output of kind eml is delivered; if the engine withholds the message,
@@ -34,11 +46,22 @@
 // and English) naming the quarantine ID instead, and the original is held.
 // Input bytes never reach the outbox.
 //
-// Delivery uses go-smtp's client with per-recipient results. 4xx replies
+// A graceful shutdown cuts sanitizing (it is redone at the next start
+// and is not counted as a crash: only starts of processing that never
+// returned count toward withholding a message that crashes the process)
+// and lets delivery attempts under way finish within DrainTimeout.
+//
+// Delivery uses go-smtp's client with per-recipient results. Each final
+// reply from the downstream is journalled with one fsync before anything
+// else (results.go), so that neither a crash nor a shutdown after a 250
+// delivers the message again. 4xx replies
 // and connection failures retry with exponential backoff; 5xx replies and
 // queue expiry produce a delivery status notification (RFC 3464,
 // multipart/report, RFC 6522) with a null sender, sent to the envelope
 // sender through the configured return path, and never for a message
-// whose own sender was null (RFC 5321 6.1). Sanitizing verdicts never
+// whose own sender was null (RFC 5321 6.1). A DSN names the message by
+// its Subject, gives each recipient's Diagnostic-Code (RFC 3464 2.3.6)
+// and returns the identifying header fields as text/rfc822-headers
+// (RFC 6522), from mugai's rebuilt copy. Sanitizing verdicts never
 // bounce to the Internet sender: that would be backscatter.
 package smtpproxy

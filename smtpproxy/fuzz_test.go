@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,32 @@ func FuzzOpenSpooled(f *testing.F) {
 		i := bytes.IndexByte(b, '\n')
 		if int64(len(b)-i-1) != body.Size() {
 			t.Fatalf("body does not start after the envelope line")
+		}
+	})
+}
+
+// FuzzReportedHeaders: the headers a DSN returns are printable ASCII
+// lines of the allowed fields within the bound, and the Subject is one
+// bounded line, whatever the message.
+func FuzzReportedHeaders(f *testing.F) {
+	f.Add([]byte(simpleMessage))
+	f.Add([]byte("Subject: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\n\tmore\r\nTo: a@b\r\n\r\n"))
+	f.Add([]byte("Subject: \x00\r\nFrom: a\xff\r\n"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		o := &outbox{dir: t.TempDir()}
+		os.Mkdir(o.entryDir("x"), 0o700)
+		os.WriteFile(filepath.Join(o.entryDir("x"), messageFile), msg, 0o600)
+		h, subj := o.reportedHeaders("x")
+		if len(h) > maxDSNHeaders || !printableASCII(strings.ReplaceAll(h, "\r\n", "")) || (h != "" && !strings.HasSuffix(h, "\r\n")) {
+			t.Fatalf("headers %q", h)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(h, "\r\n"), "\r\n") {
+			if name, _, _ := strings.Cut(line, ":"); line != "" && line[0] != ' ' && line[0] != '\t' && !dsnHeaderFields[strings.ToLower(name)] {
+				t.Fatalf("field %q returned", line)
+			}
+		}
+		if len(subj) > 200 || strings.ContainsAny(subj, "\r\n") {
+			t.Fatalf("subject %q", subj)
 		}
 	})
 }

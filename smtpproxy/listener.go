@@ -20,6 +20,7 @@ type limitListener struct {
 	allow      []netip.Prefix
 	hostname   string
 	metrics    *Metrics
+	junk       int // MaxJunkCommands
 
 	conns chan net.Conn
 	done  chan struct{} // closed by Close: refuse with 421
@@ -33,7 +34,7 @@ type limitListener struct {
 func newLimitListener(l net.Listener, o *Options, allow []netip.Prefix) *limitListener {
 	ll := &limitListener{
 		Listener: l, max: o.MaxConnections, perIP: o.MaxConnectionsPerIP, allow: allow,
-		hostname: o.Hostname, metrics: o.Metrics,
+		hostname: o.Hostname, metrics: o.Metrics, junk: o.MaxJunkCommands,
 		conns: make(chan net.Conn), done: make(chan struct{}), byIP: map[netip.Addr]int{},
 	}
 	go ll.loop()
@@ -74,7 +75,7 @@ func (l *limitListener) loop() {
 			l.refuse(c, "421 4.7.0 "+l.hostname+" too many connections, try again later", "too-many-connections")
 			continue
 		}
-		lc := &limitConn{Conn: c, l: l, ip: ip}
+		lc := &limitConn{Conn: c, l: l, ip: ip, w: wireWatch{limit: l.junk}}
 		select {
 		case l.conns <- lc:
 		case <-l.done:
@@ -145,6 +146,9 @@ type limitConn struct {
 	l    *limitListener
 	ip   netip.Addr
 	once sync.Once
+
+	mu sync.Mutex
+	w  wireWatch // wirewatch.go
 }
 
 func (c *limitConn) Close() error {

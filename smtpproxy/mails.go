@@ -105,19 +105,28 @@ const rule = "------------------------------------------------------------------
 func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 
 // dsnMessage is a delivery status notification (RFC 3464) in a
-// multipart/report (RFC 6522): a Japanese and English explanation and
-// the machine-readable status. The original message is not returned:
-// it is held in the quarantine.
+// multipart/report (RFC 6522): a Japanese and English explanation naming
+// the message by its Subject, the machine-readable status with each
+// recipient's Diagnostic-Code, and the message's headers
+// (text/rfc822-headers, from mugai's rebuilt copy: dsnparts.go). The
+// message itself is not returned: it is held in the quarantine.
 func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 	boundary := "mugai-dsn-" + e.ID
+	headers, subject := r.outbox.reportedHeaders(e.ID)
 	var human strings.Builder
 	human.WriteString(catalog.Text(catalog.Japanese, "relay.dsn.intro") + "\n\n")
+	if subject != "" {
+		human.WriteString(catalog.Text(catalog.Japanese, "relay.dsn.subject_line", subject) + "\n\n")
+	}
 	for _, rc := range failed {
 		fmt.Fprintf(&human, "  %s: %s\n", safeAddr(rc.Addr), rc.Reply)
 	}
 	fmt.Fprintf(&human, "\n%s\n\n", catalog.Text(catalog.Japanese, "relay.dsn.queue_id", e.ID))
 	human.WriteString(rule + "\n")
 	human.WriteString(catalog.Text(catalog.English, "relay.dsn.intro") + "\n\n")
+	if subject != "" {
+		human.WriteString(catalog.Text(catalog.English, "relay.dsn.subject_line", subject) + "\n\n")
+	}
 	for _, rc := range failed {
 		fmt.Fprintf(&human, "  %s: %s\n", safeAddr(rc.Addr), rc.Reply)
 	}
@@ -135,7 +144,7 @@ func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 		if rem := r.opts.Downstream.Addr; rem != "" {
 			fmt.Fprintf(&st, "Remote-MTA: dns; %s\r\n", rem)
 		}
-		fmt.Fprintf(&st, "Diagnostic-Code: smtp; %s\r\n", oneLine(rc.Reply))
+		fmt.Fprintf(&st, "Diagnostic-Code: %s\r\n", diagnosticCode(rc.Reply, e.LastError))
 		fmt.Fprintf(&st, "Last-Attempt-Date: %s\r\n", time.Now().Format(time.RFC1123Z))
 	}
 
@@ -152,6 +161,10 @@ func (r *Relay) dsnMessage(e *Entry, failed []*RcptState) string {
 	b.WriteString(base64Lines(crlf(human.String())))
 	fmt.Fprintf(&b, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary)
 	b.WriteString(st.String())
+	if headers != "" {
+		fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary)
+		b.WriteString(headers)
+	}
 	fmt.Fprintf(&b, "\r\n--%s--\r\n", boundary)
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package smtpproxy
 
 import (
+	"context"
 	"crypto/tls"
 	"log/slog"
 	"os"
@@ -37,6 +38,15 @@ type Options struct {
 	WriteTimeout        time.Duration // default 1m
 	MaxConnections      int           // default 200
 	MaxConnectionsPerIP int           // default 20
+	// MaxJunkCommands is how many commands that do not advance a
+	// transaction (NOOP, RSET, VRFY, HELP, EHLO) a session may send
+	// between messages before it is closed with 421;
+	// default 20 (Postfix: smtpd_junk_command_limit).
+	MaxJunkCommands int
+	// MinFree is the free space, in bytes, the spool's file system must
+	// keep: below it new mail gets 452 4.3.1 (Postfix's queue_minfree).
+	// Default 1.5 × MaxMessageBytes + 100 MiB.
+	MinFree int64
 
 	// TLSCert and TLSKey are PEM files for STARTTLS. When empty a
 	// self-signed certificate is generated into DataDir/tls.
@@ -92,7 +102,7 @@ type hooks struct {
 	// spoolWriter wraps the spool file writer (disk-full test).
 	spoolWriter func(w writeSyncer) writeSyncer
 	// sanitize, if set, replaces the engine call (panic test).
-	sanitizeHook func()
+	sanitizeHook func(ctx context.Context)
 }
 
 // DefaultDomains are the recipient domains of an unconfigured relay.
@@ -132,7 +142,11 @@ func (o Options) withDefaults() Options {
 	if o.MaxMessageBytes <= 0 {
 		o.MaxMessageBytes = 25 << 20
 	}
+	if o.MinFree <= 0 {
+		o.MinFree = o.MaxMessageBytes*3/2 + 100<<20
+	}
 	defi(&o.MaxRecipients, 100)
+	defi(&o.MaxJunkCommands, 20)
 	defi(&o.MaxLineLength, 2000)
 	def(&o.CommandTimeout, 5*time.Minute)
 	def(&o.DataTimeout, 10*time.Minute)

@@ -165,6 +165,7 @@ func (o *outbox) load(id string) (*Entry, error) {
 	if e.ID != id {
 		return nil, fmt.Errorf("outbox %s: inconsistent state", id)
 	}
+	o.applyResults(&e)
 	return &e, nil
 }
 

@@ -29,26 +29,29 @@ func (r *Relay) wakeProcess(id string) {
 // (after a crash, or when the channel was full).
 func (r *Relay) processScanner() {
 	defer r.wg.Done()
-	for {
-		ids, err := listIDs(r.spool.incoming())
-		if err != nil {
-			r.log.Error("process: listing the spool", "err", err)
+	for r.queueSpool() && sleepCtx(r.ctx, r.opts.ScanInterval) {
+	}
+}
+
+// queueSpool hands every spooled message not being processed to the
+// workers. It returns false when the relay is shutting down.
+func (r *Relay) queueSpool() bool {
+	ids, err := listIDs(r.spool.incoming())
+	if err != nil {
+		r.log.Error("process: listing the spool", "err", err)
+	}
+	r.opts.Metrics.QueueDepth.WithLabelValues("spool").Set(float64(len(ids)))
+	for _, id := range ids {
+		if _, busy := r.procBusy.Load(id); busy {
+			continue
 		}
-		r.opts.Metrics.QueueDepth.WithLabelValues("spool").Set(float64(len(ids)))
-		for _, id := range ids {
-			if _, busy := r.procBusy.Load(id); busy {
-				continue
-			}
-			select {
-			case r.procCh <- id:
-			case <-r.ctx.Done():
-				return
-			}
-		}
-		if !sleepCtx(r.ctx, r.opts.ScanInterval) {
-			return
+		select {
+		case r.procCh <- id:
+		case <-r.ctx.Done():
+			return false
 		}
 	}
+	return true
 }
 
 func (r *Relay) processWorker() {
@@ -65,7 +68,11 @@ func (r *Relay) processWorker() {
 			r.procBusy.Delete(id)
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
-				// A transient fault (disk, database): the scanner retries.
+				// A transient fault (disk, database): the scanner retries,
+				// and spaceWatcher as soon as a full disk has room again.
+				if isDiskFull(err) {
+					r.noSpace()
+				}
 			}
 		}
 	}
@@ -93,22 +100,30 @@ type verdict struct {
 func (r *Relay) process(ctx context.Context, id string) error {
 	path := filepath.Join(r.spool.incoming(), id)
 	log := r.log.With("item_id", id)
+	left := false // the message has left the spool
 	if !r.outbox.exists(id) {
 		env, f, body, err := openSpooled(path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		tries, err := r.spool.startTry(id)
+		crashes, err := r.spool.startTry(id)
 		if err != nil {
 			return fmt.Errorf("recording the attempt: %w", err)
 		}
+		// Every return below is a clean end (done, failed or cut short
+		// by a shutdown); only a crash skips this.
+		defer func() {
+			if !left {
+				r.spool.endTry(id, crashes)
+			}
+		}()
 		var v verdict
-		if tries > maxTries {
-			log.Error("process: processing stopped the process before; withholding without parsing", "tries", tries-1)
+		if crashes >= maxTries {
+			log.Error("process: processing crashed the process before; withholding without parsing", "crashes", crashes)
 			v = verdict{reason: sanitizer.ReasonInternal, report: &sanitizer.Report{
 				ID: env.ID, Name: "message.eml", Withheld: true, Started: time.Now().UTC(), SHA256: sha256Section(body),
-				Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonInternal, fmt.Sprintf("processing was interrupted %d times", tries-1))},
+				Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonInternal, fmt.Sprintf("processing crashed the process %d times", crashes))},
 			}}
 		} else {
 			v = r.sanitize(ctx, env, body)
@@ -121,6 +136,10 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		if err := ctx.Err(); err != nil {
 			return err // shutting down: redo on the next start
 		}
+		// From here on only records are written: a shutdown does not
+		// cut them half way.
+		ctx, cancel := bookkeeping(ctx)
+		defer cancel()
 		action := "notice"
 		if v.output != nil {
 			action = string(v.report.Action)
@@ -172,6 +191,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		return err
 	}
 	r.spool.doneTries(id)
+	left = true
 	r.wakeDeliver()
 	return nil
 }
@@ -199,11 +219,12 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 		}
 	}()
 	if h := r.opts.hooks.sanitizeHook; h != nil {
-		h()
+		h(ctx)
 	}
 	// The message ID is the item ID: the notice in the sanitized message
-	// names the ID its original is kept under.
-	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
+	// names the ID its original is kept under. What came over SMTP is a
+	// message, whatever its bytes look like to the sniffer.
+	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Kind: detect.EML, Body: io.NewSectionReader(body, 0, body.Size())})
 	if err != nil {
 		r.log.Error("process: sanitizer error", "item_id", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal

@@ -42,9 +42,17 @@ type Relay struct {
 	delivWake chan struct{}
 	delivBusy sync.Map // id → struct{}: being delivered
 
-	ctx    context.Context // cancelled by Shutdown after the drain
+	// spaceLow is the free space + 1 when a step last failed for lack
+	// of it; 0: none waiting (space.go).
+	spaceLow atomic.Int64
+
+	ctx    context.Context // cancelled by Shutdown after the drain: no new work
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// abort is cancelled when Shutdown stops waiting for the work under
+	// way: it cuts delivery attempts still running.
+	abort     context.Context
+	abortStop context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // New prepares a relay: it creates the data folders and recovers what a
@@ -82,6 +90,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.abort, r.abortStop = context.WithCancel(context.Background())
 	return r, nil
 }
 
@@ -106,7 +115,8 @@ func (r *Relay) Listen() error {
 	s.Domain = r.opts.Hostname
 	s.TLSConfig = tlsConf
 	s.MaxMessageBytes = r.opts.MaxMessageBytes
-	s.MaxRecipients = r.opts.MaxRecipients
+	// MaxRecipients is the session's to enforce (452 4.5.3), so that
+	// every RCPT reaches it and is not counted as junk (wirewatch.go).
 	s.MaxLineLength = r.opts.MaxLineLength
 	s.ReadTimeout = r.opts.CommandTimeout
 	s.WriteTimeout = r.opts.WriteTimeout
@@ -144,16 +154,21 @@ func (r *Relay) Start() {
 		r.wg.Add(1)
 		go r.processWorker()
 	}
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go r.processScanner()
 	go r.deliverScheduler()
+	go r.spaceWatcher()
 }
 
 // Shutdown stops accepting (new connections get 421), waits up to
 // DrainTimeout or ctx for sessions to end, then closes the rest (a
-// message not yet acknowledged is not accepted and the sender retries),
-// lets the workers finish their current step and returns. Whatever is
-// left stays in the spool and outbox for the next start.
+// message not yet acknowledged is not accepted and the sender retries).
+// It then stops the workers: sanitizing is cut at once (it is redone at
+// the next start, and the cut is not counted as a crash), delivery
+// attempts under way get another DrainTimeout to finish before they are
+// cut, and every step's records are written under their own bounded
+// context. Whatever is left stays in the spool and outbox for the next
+// start.
 func (r *Relay) Shutdown(ctx context.Context) error {
 	r.closing.Store(true)
 	var err error
@@ -170,6 +185,16 @@ func (r *Relay) Shutdown(ctx context.Context) error {
 	r.cancel()
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
+	drain := time.NewTimer(r.opts.DrainTimeout)
+	defer drain.Stop()
+	select {
+	case <-done:
+		r.abortStop()
+		return err
+	case <-drain.C:
+	case <-ctx.Done():
+	}
+	r.abortStop()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -183,6 +208,17 @@ type slogPrintf struct{ l *slog.Logger }
 
 func (s slogPrintf) Printf(format string, v ...any) { s.l.Warn("smtp: " + fmt.Sprintf(format, v...)) }
 func (s slogPrintf) Println(v ...any)               { s.l.Warn("smtp: " + fmt.Sprint(v...)) }
+
+// bookkeepingTimeout bounds the records written after a step (database
+// rows, state files), which must not be cut by the shutdown that may
+// have cancelled the step itself.
+const bookkeepingTimeout = 30 * time.Second
+
+// bookkeeping is the context for the records after a step done under
+// ctx: not cancelled with ctx, bounded by bookkeepingTimeout.
+func bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
 
 // sleepCtx waits d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -20,6 +20,7 @@ var (
 	errOurFault = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Local error, message not accepted, try again later"}
 	errDiskFull = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Insufficient system storage, try again later"}
 	errRelay    = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relaying denied: recipient domain not served here"}
+	errRouted   = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Recipient local part must not route elsewhere (@, % or !)"}
 	errBadAddr  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax"}
 	errBadFrom  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Bad sender address syntax"}
 	errBareEOL  = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: bare CR or LF (RFC 5321 2.3.8)"}
@@ -34,6 +35,7 @@ var (
 type session struct {
 	r    *Relay
 	conn *smtp.Conn
+	wire *limitConn // the connection below go-smtp (wirewatch.go)
 	log  *slog.Logger
 
 	from     string
@@ -49,7 +51,7 @@ func (r *Relay) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if r.closing.Load() {
 		return nil, errShutdown
 	}
-	return &session{r: r, conn: c, log: r.log.With("client", c.Conn().RemoteAddr().String(), "helo", c.Hostname())}, nil
+	return &session{r: r, conn: c, wire: wireOf(c.Conn()), log: r.log.With("client", c.Conn().RemoteAddr().String(), "helo", c.Hostname())}, nil
 }
 
 func (s *session) reject(reason string) { s.r.opts.Metrics.Rejected.WithLabelValues(reason).Inc() }
@@ -62,8 +64,14 @@ func (s *session) Logout() error { return nil }
 
 // Mail implements RFC 5321 4.1.1.2.
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.wire.advanced()
 	if s.r.closing.Load() {
 		return errShutdown
+	}
+	if !s.r.spoolHasRoom() {
+		s.reject("disk-full")
+		s.log.Warn("smtp: refusing mail: the spool's free space is under the reserve", "min_free", s.r.opts.MinFree)
+		return errDiskFull
 	}
 	if from != "" {
 		if _, err := mail.ParseAddress("<" + from + ">"); err != nil && !strings.Contains(from, "@") {
@@ -84,8 +92,10 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	return nil
 }
 
-// Rcpt implements RFC 5321 4.1.1.3: only the LGWAN domains.
+// Rcpt implements RFC 5321 4.1.1.3: only the LGWAN domains, and only
+// local parts that end there (addr.go).
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.wire.advanced()
 	if !s.fromSet {
 		return errNoFrom
 	}
@@ -93,18 +103,27 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.reject("too-many-recipients")
 		return errTooMany
 	}
-	at := strings.LastIndexByte(to, '@')
-	if at <= 0 || at == len(to)-1 || strings.ContainsAny(to, " \t\r\n<>\\\"") {
+	local, dom, ok := splitRcpt(to)
+	if !ok {
 		s.reject("bad-recipient")
 		return errBadAddr
 	}
-	dom := strings.ToLower(strings.TrimSuffix(to[at+1:], "."))
 	if !s.r.servesDomain(dom) {
 		s.reject("relay-denied")
 		s.log.Info("smtp: relay denied", "rcpt", to)
 		return errRelay
 	}
-	s.rcpts = append(s.rcpts, to)
+	if routesOn(local) {
+		s.reject("routed-local-part")
+		s.log.Warn("smtp: refused a local part that routes elsewhere", "rcpt", to)
+		return errRouted
+	}
+	quoted, ok := quoteLocal(local)
+	if !ok {
+		s.reject("bad-recipient")
+		return errBadAddr
+	}
+	s.rcpts = append(s.rcpts, quoted+"@"+dom)
 	return nil
 }
 
@@ -125,7 +144,11 @@ func (s *session) Data(r io.Reader) error {
 	// covers each read only.
 	// It stays set after Data returns, so that go-smtp's draining of an
 	// unread rest is bounded too; the next command sets its own.
-	s.conn.Conn().SetReadDeadline(now.Add(s.r.opts.DataTimeout))
+	if s.wire != nil {
+		s.wire.setDataDeadline(now.Add(s.r.opts.DataTimeout))
+	} else {
+		s.conn.Conn().SetReadDeadline(now.Add(s.r.opts.DataTimeout))
+	}
 
 	sw, err := s.r.spool.create(env)
 	if err != nil {
@@ -136,7 +159,7 @@ func (s *session) Data(r io.Reader) error {
 		return s.fault(log, "writing the spool file", err)
 	}
 	chk := &eolChecker{}
-	n, err := copyData(io.MultiWriter(sw, chk), r)
+	n, err := copyData(io.MultiWriter(sw, chk), s.wire.content(r))
 	if err != nil {
 		sw.abort()
 		var se *smtp.SMTPError
@@ -162,7 +185,7 @@ func (s *session) Data(r io.Reader) error {
 		}
 		return s.fault(log, "writing the spool file", err)
 	}
-	if chk.bare() {
+	if chk.bare() || s.wire.sawBareCR() {
 		sw.abort()
 		s.reject("bare-cr-lf")
 		log.Warn("smtp: refused message with bare CR or LF (possible SMTP smuggling)")

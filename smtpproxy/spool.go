@@ -52,14 +52,18 @@ func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
 func (s *spool) tmp() string      { return filepath.Join(s.dir, "tmp") }
 func (s *spool) tries() string    { return filepath.Join(s.dir, "tries") }
 
-// maxTries is how many times processing may start on one message. A
-// message whose processing kills the process (a parser that overflows
-// its stack cannot be recovered) would otherwise kill it again at every
-// restart; past this count it is withheld without being parsed.
+// maxTries is how many starts of processing on one message may end
+// without returning: a message whose processing kills the process (a
+// parser that overflows its stack cannot be recovered) would otherwise
+// kill it again at every restart; past this count it is withheld without
+// being parsed. A start that returns, even cut short by a graceful
+// shutdown, is not counted.
 const maxTries = 3
 
-// startTry records that processing of id starts once more, and returns
-// how many times it has started.
+// startTry records that processing of id starts, and returns how many
+// earlier starts crashed: the count in tries/<id> is raised while
+// processing runs and lowered again by endTry when it returns, so what
+// stays in it is the starts that never returned.
 //
 // QUIRK: the count is not fsynced. What it counts, a parser killing the
 // process, leaves the kernel's copy intact; only a power loss can lose
@@ -71,8 +75,19 @@ func (s *spool) startTry(id string) (int, error) {
 	if b, err := os.ReadFile(p); err == nil {
 		n, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	}
-	n++
-	return n, os.WriteFile(p, []byte(strconv.Itoa(n)+"\n"), 0o600)
+	return n, os.WriteFile(p, []byte(strconv.Itoa(n+1)+"\n"), 0o600)
+}
+
+// endTry takes back the start that startTry counted: processing returned
+// (done, failed or interrupted), it did not crash. crashes is what
+// startTry returned.
+func (s *spool) endTry(id string, crashes int) {
+	p := filepath.Join(s.tries(), id)
+	if crashes == 0 {
+		os.Remove(p)
+		return
+	}
+	os.WriteFile(p, []byte(strconv.Itoa(crashes)+"\n"), 0o600)
 }
 
 // doneTries forgets the count once the message has left the spool.

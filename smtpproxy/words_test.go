@@ -64,6 +64,13 @@ func TestGeneratedMailWords(t *testing.T) {
 		t.Error("the English comes before the Japanese")
 	}
 
+	// An entry whose message is gone from the outbox: the DSN has no
+	// Subject line to give.
+	ob, err := openOutbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.outbox = ob
 	e := &Entry{ID: "Q2", OrigFrom: "a@example.com", Created: env.Received}
 	subject, text = readMail(t, r.dsnMessage(e, []*RcptState{{Addr: "gone@lg.example.jp", Reply: "550 5.1.1 no such user"}}))
 	if subject != "配送不能 / Undelivered Mail Returned to Sender" {

@@ -129,6 +129,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	ts := startSite(t, Options{PlainHTTP: true, Approval: true})
 	axe := axeSource(t)
 	alice := ts.newClient(ts.up).login("alice")
+	alice.purpose = "会議資料の共有"
 	ts.addItems("alice", "memo", 55, Withheld)
 	ts.uploadOne(alice, "bob", "議事録.docm", hostileDocm(t, "議事録の本文")) // left pending
 	approved := ts.uploadOne(alice, "bob", "予算表.xlsx", budgetXlsx(t, "令和8年度予算"))
@@ -140,7 +141,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("approve: %d %s", resp.StatusCode, b)
 	}
 
-	bctx := newBrowser(t, 150*time.Second)
+	bctx := startBrowser(t, t.TempDir(), 150*time.Second)
 	if err := chromedp.Do(bctx, chromedp.Navigate(ts.up+"/login"), chromedp.WaitVisible("#user")); err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestBrowserHistoryAndZip(t *testing.T) {
 		items = append(items, ts.uploadOne(dave, "alice", name, b))
 	}
 
-	bctx := newBrowser(t, 120*time.Second)
+	bctx := startBrowser(t, t.TempDir(), 120*time.Second)
 	browserLogin(t, bctx, ts.down, "alice", "#downloads")
 	if n := evalInt(t, bctx, `document.querySelectorAll("table.files tbody").length`); n != historyPageSize {
 		t.Errorf("page 1 shows %d items, want %d", n, historyPageSize)

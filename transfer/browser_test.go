@@ -31,9 +31,10 @@ const chromiumPath = "/usr/bin/chromium"
 // fetch each file, which must be the sanitized output. Screenshots of
 // both pages at 1366×768 go to testdata/screenshots/.
 func TestBrowserUploadSanitizeDownload(t *testing.T) {
-	ts := startSite(t, Options{PlainHTTP: true})
-
 	dir := t.TempDir()
+	bctx := startBrowser(t, dir, 80*time.Second)
+	ts := startSite(t, Options{PlainHTTP: true, DownloadURL: "https://mugai.example.lg.jp:8081/"})
+
 	files := map[string][]byte{
 		"議事録.docm":   hostileDocm(t, "議事録の本文"),
 		"report.pdf": jsPDF("Quarterly report"),
@@ -47,11 +48,8 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 		}
 	}
 
-	bctx := newBrowser(t, 80*time.Second)
-	login := func(base, landing string) { t.Helper(); browserLogin(t, bctx, base, "alice", landing) }
-
 	// Upload site: two files dropped on the drop zone, one chosen.
-	login(ts.up, "#dropzone")
+	browserLogin(t, bctx, ts.up, "alice", "#dropzone")
 	if err := chromedp.Do(bctx, chromedp.WaitVisible("#dropzone")); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +81,8 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"議事録.docm", "report.pdf", "予算表.xlsx", "完了", "除去したもの: マクロ ×1", "JavaScript ×1", "画像化PDFに変換", "マクロ・外部参照などを除いて作り直しました"} {
+	for _, want := range []string{"議事録.docm", "report.pdf", "予算表.xlsx", "完了", "除去したもの: マクロ ×1", "JavaScript ×1", "画像化PDFに変換", "マクロ・外部参照などを除いて作り直しました",
+		"LGWAN 側の受け取り画面（https://mugai.example.lg.jp:8081/）からダウンロードできます"} {
 		if !strings.Contains(itemsText, want) {
 			t.Errorf("upload page lacks %q:\n%s", want, itemsText)
 		}
@@ -101,7 +100,7 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 	}
 
 	// Download site.
-	login(ts.down, "#downloads")
+	browserLogin(t, bctx, ts.down, "alice", "#downloads")
 	type link struct{ Name, Href string }
 	links, err := chromedp.Run(bctx, chromedp.Evaluate[[]link](`Array.from(document.querySelectorAll("table.files tbody tr")).map(tr => ({Name: tr.querySelector("td.name").textContent, Href: tr.querySelector("a.button").getAttribute("href")}))`))
 	if err != nil {
@@ -156,69 +155,9 @@ func TestBrowserUploadSanitizeDownload(t *testing.T) {
 	}
 }
 
-// newBrowser starts Debian's chromium headless at 1366×768 with Japanese
-// as its language, for at most timeout; it skips the test when chromium
-// is not installed or in -short mode.
-func newBrowser(t *testing.T, timeout time.Duration) context.Context {
-	t.Helper()
-	exe, err := exec.LookPath(chromiumPath)
-	if err != nil {
-		t.Skip("chromium is not installed (Debian package chromium): ", err)
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("lang", "ja"),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
-		chromedp.WindowSize(1366, 768),
-	)...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	return bctx
-}
-
-// browserLogin logs user in on the site at base and waits for the
-// landing page's element landing.
-func browserLogin(t *testing.T, bctx context.Context, base, user, landing string) {
-	t.Helper()
-	err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(1366, 768),
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible("#user"),
-		chromedp.SendKeys("#user", user),
-		chromedp.SendKeys("#password", testPassword),
-		chromedp.Click("#login-button"),
-	)
-	if err == nil {
-		wctx, wcancel := context.WithTimeout(bctx, 15*time.Second)
-		err = chromedp.Do(wctx, chromedp.WaitVisible(landing))
-		wcancel()
-	}
-	if err != nil {
-		u, _ := chromedp.Run(bctx, chromedp.Location())
-		body, _ := chromedp.Run(bctx, chromedp.Text("body"))
-		t.Logf("at %s:\n%s", u, body)
-		t.Fatalf("login on %s: %v", base, err)
-	}
-	if u, _ := chromedp.Run(bctx, chromedp.Location()); strings.Contains(u, "/login") {
-		t.Fatalf("still on the login page: %s", u)
-	}
-}
-
 // unlockPPAP uploads a password-protected zip (PPAP), sees it held with
-// a password field, types the password and watches it reach 完了.
+// a password field, types a wrong password and sees the field again with
+// the tries left, then types the right one and watches it reach 完了.
 func unlockPPAP(t *testing.T, ctx context.Context, ts *testSite) {
 	t.Helper()
 	zip, err := os.ReadFile("../fixtures/corpus/archive/zip-zipcrypto.zip")
@@ -243,6 +182,22 @@ func unlockPPAP(t *testing.T, ctx context.Context, ts *testSite) {
 	if !strings.Contains(held, "保留") || !strings.Contains(held, "パスワード") {
 		t.Errorf("held item does not explain itself:\n%s", held)
 	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(`#items li[data-state="held"] input[type="password"]`, "wrong password"),
+		chromedp.Click(`#items li[data-state="held"] form.unlock button`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const li = document.querySelector('#items li[data-state="held"]'); return !!li && li.textContent.includes("パスワードが違います") && !!li.querySelector('input[type="password"]'); })()`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Text("#items"))
+		t.Fatalf("after a wrong password the field is gone or unexplained: %v\n%s", err, text)
+	}
+	held, _ = chromedp.Run(ctx, chromedp.Text(`#items li[data-state="held"]`))
+	if !strings.Contains(held, "あと 4 回") {
+		t.Errorf("the tries left are not shown:\n%s", held)
+	}
 	screenshot(t, ctx, "upload-held.png")
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(`#items li[data-state="held"] input[type="password"]`, "mugai"),
@@ -256,6 +211,66 @@ func unlockPPAP(t *testing.T, ctx context.Context, ts *testSite) {
 		text, _ := chromedp.Run(ctx, chromedp.Text("#items"))
 		t.Fatalf("PPAP after the password: %v\n%s", err, text)
 	}
+}
+
+// browserLogin logs user in on the site at base and waits for the
+// landing page's element.
+func browserLogin(t *testing.T, bctx context.Context, base, user, landing string) {
+	t.Helper()
+	err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1366, 768),
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible("#user"),
+		chromedp.SendKeys("#user", user),
+		chromedp.SendKeys("#password", testPassword),
+		chromedp.Click("#login-button"),
+	)
+	if err == nil {
+		wctx, wcancel := context.WithTimeout(bctx, 15*time.Second)
+		err = chromedp.Do(wctx, chromedp.WaitVisible(landing))
+		wcancel()
+	}
+	if err != nil {
+		u, _ := chromedp.Run(bctx, chromedp.Location())
+		body, _ := chromedp.Run(bctx, chromedp.Text("body"))
+		t.Fatalf("login on %s: %v\nat %s:\n%s", base, err, u, body)
+	}
+	if u, _ := chromedp.Run(bctx, chromedp.Location()); strings.Contains(u, "/login") {
+		t.Fatalf("still on the login page: %s", u)
+	}
+}
+
+// startBrowser starts Debian's headless Chromium at 1366×768 with its
+// profile in dir, for at most timeout; it skips the test when chromium
+// is not installed or in -short mode.
+func startBrowser(t *testing.T, dir string, timeout time.Duration) context.Context {
+	t.Helper()
+	exe, err := exec.LookPath(chromiumPath)
+	if err != nil {
+		t.Skip("chromium is not installed (Debian package chromium): ", err)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("lang", "ja"),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1366, 768),
+	)...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	return bctx
 }
 
 // checkOOXML asserts a rebuilt document has no macros and kept its text.

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS transfer_items (
 	report TEXT NOT NULL DEFAULT '',
 	error TEXT NOT NULL DEFAULT ''
 );
+-- purpose, declared, reject_reason and unlock_failures: see itemColumns.
 CREATE INDEX IF NOT EXISTS transfer_items_owner ON transfer_items(owner, created);
 CREATE INDEX IF NOT EXISTS transfer_items_state ON transfer_items(state, expires);
 CREATE TABLE IF NOT EXISTS transfer_outputs (
@@ -51,6 +52,45 @@ CREATE TABLE IF NOT EXISTS transfer_downloads (
 	PRIMARY KEY (user_name, item_id, idx)
 );
 `
+
+// itemColumns are the columns of transfer_items added after its first
+// release, each with its declaration; New adds those an older database
+// lacks.
+var itemColumns = []struct{ name, decl string }{
+	{"purpose", "TEXT NOT NULL DEFAULT ''"},           // 目的, for the approver
+	{"declared", "TEXT NOT NULL DEFAULT ''"},          // the name as uploaded, before cleaning
+	{"reject_reason", "TEXT NOT NULL DEFAULT ''"},     // 差し戻しの理由, for the uploader
+	{"unlock_failures", "INTEGER NOT NULL DEFAULT 0"}, // wrong PPAP passwords
+}
+
+// migrate adds the itemColumns that transfer_items lacks.
+func migrate(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('transfer_items')`)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range itemColumns {
+		if !have[c.name] {
+			if _, err := db.ExecContext(ctx, `ALTER TABLE transfer_items ADD COLUMN `+c.name+` `+c.decl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // State is where an item is in its life.
 type State string
@@ -91,6 +131,14 @@ type Item struct {
 	Error      string
 	Outputs    []OutputFile
 	Recipients []string
+	// Purpose is the uploader's 目的, shown to the approver.
+	Purpose string
+	// Declared is the name as uploaded when cleaning changed it, else "".
+	Declared string
+	// RejectReason is the approver's reason for 差し戻し.
+	RejectReason string
+	// UnlockFailures counts wrong PPAP passwords.
+	UnlockFailures int
 }
 
 // OutputFile is one sanitized file of an item.
@@ -116,12 +164,13 @@ func parseTS(s string) time.Time {
 
 var errNoItem = errors.New("transfer: no such item")
 
-const itemCols = `id, owner, name, size, sha256, state, approval, approved_by, created, expires, report, error`
+const itemCols = `id, owner, name, size, sha256, state, approval, approved_by, created, expires, report, error, purpose, declared, reject_reason, unlock_failures`
 
 func scanItem(sc interface{ Scan(...any) error }) (*Item, error) {
 	it := &Item{}
 	var state, created, expires, report string
-	if err := sc.Scan(&it.ID, &it.Owner, &it.Name, &it.Size, &it.SHA256, &state, &it.Approval, &it.ApprovedBy, &created, &expires, &report, &it.Error); err != nil {
+	if err := sc.Scan(&it.ID, &it.Owner, &it.Name, &it.Size, &it.SHA256, &state, &it.Approval, &it.ApprovedBy, &created, &expires, &report, &it.Error,
+		&it.Purpose, &it.Declared, &it.RejectReason, &it.UnlockFailures); err != nil {
 		return nil, err
 	}
 	it.State, it.Created, it.Expires = State(state), parseTS(created), parseTS(expires)
@@ -134,19 +183,22 @@ func scanItem(sc interface{ Scan(...any) error }) (*Item, error) {
 	return it, nil
 }
 
-func (s *Server) insertItem(ctx context.Context, it *Item) error {
+// insertItems records new items and their recipients, all or none.
+func (s *Server) insertItems(ctx context.Context, items []*Item) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires)); err != nil {
-		return err
-	}
-	for _, r := range it.Recipients {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO transfer_recipients (item_id, user_name) VALUES (?, ?)`, it.ID, r); err != nil {
+	for _, it := range items {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires, purpose, declared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires), it.Purpose, it.Declared); err != nil {
 			return err
+		}
+		for _, r := range it.Recipients {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO transfer_recipients (item_id, user_name) VALUES (?, ?)`, it.ID, r); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Commit()
@@ -244,9 +296,10 @@ func (s *Server) inbox(ctx context.Context, user string, now time.Time) ([]*Item
 	return items, err
 }
 
-// pendingApprovals lists the items waiting for an approver.
-func (s *Server) pendingApprovals(ctx context.Context) ([]*Item, error) {
-	return s.queryItems(ctx, `WHERE state='done' AND approval='pending' ORDER BY created LIMIT 500`)
+// pendingApprovals lists the items waiting for an approver, less the
+// approver's own uploads (which another approver decides).
+func (s *Server) pendingApprovals(ctx context.Context, approver string) ([]*Item, error) {
+	return s.queryItems(ctx, `WHERE state='done' AND approval='pending' AND owner<>? ORDER BY created LIMIT 500`, approver)
 }
 
 func (s *Server) setState(ctx context.Context, id string, st State, errText string) error {

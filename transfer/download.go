@@ -182,6 +182,9 @@ func (s *Server) Purge(ctx context.Context) (int, error) {
 	if err := s.users.PurgeSessions(ctx); err != nil {
 		s.log.Warn("purging sessions", "err", err)
 	}
+	if err := s.users.PurgeLockouts(ctx); err != nil {
+		s.log.Warn("purging login lockouts", "err", err)
+	}
 	return n, nil
 }
 

@@ -119,13 +119,25 @@ type client struct {
 	c    *http.Client
 	base string
 	csrf string
+	// purpose, when set, is sent as the upload's 目的.
+	purpose string
 }
 
-func (ts *testSite) newClient(base string) *client {
+func (ts *testSite) newClient(base string) *client { return ts.newClientFrom(base, "") }
+
+// newClientFrom is a browser on another machine: its connections come
+// from the loopback address src (such as 127.0.0.2; Linux answers the
+// whole of 127.0.0.0/8), or the default one when src is "".
+func (ts *testSite) newClientFrom(base, src string) *client {
 	jar, _ := cookiejar.New(nil)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	if src != "" {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		tr.DialContext = d.DialContext
+	}
 	return &client{t: ts.t, base: base, c: &http.Client{
 		Jar:           jar,
-		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -162,9 +174,16 @@ func (c *client) postForm(path string, v url.Values) (*http.Response, string) {
 // tryLogin logs in and returns the response status.
 func (c *client) tryLogin(user, pw string) int {
 	c.t.Helper()
+	st, _ := c.tryLoginPage(user, pw)
+	return st
+}
+
+// tryLoginPage logs in and returns the response status and page.
+func (c *client) tryLoginPage(user, pw string) (int, string) {
+	c.t.Helper()
 	c.get("/login")
-	resp, _ := c.postForm("/login", url.Values{"csrf": {c.csrf}, "user": {user}, "password": {pw}})
-	return resp.StatusCode
+	resp, b := c.postForm("/login", url.Values{"csrf": {c.csrf}, "user": {user}, "password": {pw}})
+	return resp.StatusCode, b
 }
 
 func (c *client) login(user string) *client {
@@ -184,6 +203,9 @@ func (c *client) upload(to string, files map[string][]byte, csrf bool) (int, str
 	mw := multipart.NewWriter(&body)
 	if to != "" {
 		mw.WriteField("to", to)
+	}
+	if c.purpose != "" {
+		mw.WriteField("purpose", c.purpose)
 	}
 	for name, content := range files {
 		h := textproto.MIMEHeader{}

@@ -20,7 +20,7 @@ func (ts *testSite) addItems(owner, prefix string, n int, st State, to ...string
 		created := start.Add(time.Duration(i) * time.Minute)
 		it := &Item{ID: fmt.Sprintf("%s-%s-%03d", owner, prefix, i), Owner: owner, Name: fmt.Sprintf("%s-%03d.txt", prefix, i), Size: int64(100 + i),
 			SHA256: strings.Repeat("0", 64), State: st, Created: created, Expires: created.Add(7 * 24 * time.Hour), Recipients: to}
-		if err := ts.s.insertItem(ctx, it); err != nil {
+		if err := ts.s.insertItems(ctx, []*Item{it}); err != nil {
 			ts.t.Fatal(err)
 		}
 		out = append(out, it)
@@ -93,7 +93,7 @@ func TestHistoryDates(t *testing.T) {
 	for i := range 5 {
 		c := day.AddDate(0, 0, -i).Add(time.Duration(i) * time.Second) // one just after each midnight
 		it := &Item{ID: fmt.Sprintf("d%d", i), Owner: "alice", Name: fmt.Sprintf("day-%d.txt", i), SHA256: "x", State: Withheld, Created: c, Expires: c.Add(time.Hour)}
-		if err := ts.s.insertItem(context.Background(), it); err != nil {
+		if err := ts.s.insertItems(context.Background(), []*Item{it}); err != nil {
 			t.Fatal(err)
 		}
 	}

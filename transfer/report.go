@@ -32,19 +32,23 @@ func reportLines(rep *sanitizer.Report, l string) []string {
 	var out []string
 	out = append(out, catalog.Text(l, "report.detected", named("report.kind.", string(rep.Detected))))
 	out = append(out, findingLines(rep.Findings, l, named)...)
-	var parts []string
+	var removed, kept []string
 	for _, rm := range rep.Removed {
+		part := catalog.Text(l, "report.removed_item", named("report.removed_what.", rm.What), rm.Count)
 		switch {
-		case catalog.Has("report.changed." + rm.What):
-			// Kept, but made harmless: not a removal.
-			out = append(out, catalog.N(l, "report.changed."+rm.What, rm.Count))
+		case keptHarmless[rm.What]:
+			kept = append(kept, part)
 		case !held:
 			// A held item passed nothing on yet, so nothing was removed.
-			parts = append(parts, catalog.Text(l, "report.removed_item", named("report.removed_what.", rm.What), rm.Count))
+			removed = append(removed, part)
 		}
 	}
-	if len(parts) > 0 {
-		out = append(out, catalog.Text(l, "report.removed", strings.Join(parts, catalog.Text(l, "list.separator"))))
+	sep := catalog.Text(l, "list.separator")
+	if len(removed) > 0 {
+		out = append(out, catalog.Text(l, "report.removed", strings.Join(removed, sep)))
+	}
+	if len(kept) > 0 {
+		out = append(out, catalog.Text(l, "report.kept", strings.Join(kept, sep)))
 	}
 	switch {
 	case held:
@@ -69,6 +73,10 @@ func reportLines(rep *sanitizer.Report, l string) []string {
 	}
 	return out
 }
+
+// keptHarmless are the Removal kinds that are not taken out but kept in
+// a harmless form: a CSV cell that would run as a formula stays, as text.
+var keptHarmless = map[string]bool{"formula": true}
 
 // entryFindings are the findings about one entry of an archive; their
 // detail starts with the entry's name ("name: cause"), or is the name.

@@ -118,12 +118,12 @@ func TestReportLinesManyEntries(t *testing.T) {
 }
 
 // TestReportLinesFormulasKept: formula cells of a CSV are kept as text,
-// which the report says as a change, not as something removed.
+// which the report says apart from what it removed.
 func TestReportLinesFormulasKept(t *testing.T) {
 	rep := &sanitizer.Report{Detected: "csv", Action: sanitizer.Text,
 		Removed: []sanitizer.Removal{{What: "formula", Count: 3}, {What: "control-character", Count: 1}}}
 	got := strings.Join(reportLines(rep, "ja"), "\n")
-	for _, want := range []string{"数式として実行されるおそれのあるセル（3件）は、先頭に「'」を付けて文字のまま残しました", "除去したもの: 制御文字 ×1"} {
+	for _, want := range []string{"無害な形に変えて残したもの: 数式として働くセル（先頭に ' を付け、値は保持） ×3", "除去したもの: 制御文字 ×1"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lacks %q:\n%s", want, got)
 		}
@@ -131,7 +131,7 @@ func TestReportLinesFormulasKept(t *testing.T) {
 	if strings.Contains(got, "除去したもの: 数式") {
 		t.Errorf("formulas reported as removed:\n%s", got)
 	}
-	if en := strings.Join(reportLines(rep, "en"), "\n"); !strings.Contains(en, "3 cells that a spreadsheet would run as formulas were kept as text") {
+	if en := strings.Join(reportLines(rep, "en"), "\n"); !strings.Contains(en, "Kept in a harmless form: cells that would run as formulas") {
 		t.Errorf("English:\n%s", en)
 	}
 }

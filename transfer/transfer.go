@@ -9,7 +9,8 @@
 // (internal/auth) with server-side sessions bound to their site, cookies
 // HttpOnly, Secure (except plain HTTP on loopback) and SameSite=Strict
 // (RFC 6265bis section 4.1.2.7), a CSRF token on every POST and an Origin
-// check, a login rate limit per address and a lockout per account.
+// check, a login rate limit per address and a lockout per account and
+// address (internal/auth).
 //
 // Uploads are streamed part by part (mime/multipart.Reader) to files in
 // the data folder, never held whole in memory, and refused mid-stream
@@ -18,9 +19,12 @@
 // event stream (受付 → 無害化中 → 完了 / 保留 / 削除) and show the report
 // in plain words. Both sites list a user's whole history, searched,
 // sorted and paged in SQL, and the download site zips a selection of
-// sanitized outputs into one file. A held encrypted file (PPAP) can be unlocked with its password.
-// With Approval on, a sanitized file is downloadable only after an
-// approver (上長) other than the uploader approves it.
+// sanitized outputs into one file. A held encrypted file (PPAP) can be
+// unlocked with its password, with a few tries. With Approval on, an
+// upload states its purpose (目的) and a sanitized file is downloadable
+// only after an approver (上長) other than the uploader approves it,
+// having seen the report, the recipients, the purpose and a preview of
+// the sanitized files.
 //
 // Downloads carry Content-Disposition with an RFC 6266 / RFC 5987 UTF-8
 // filename, nosniff, a CSP that forbids everything and no-store. Items
@@ -87,12 +91,18 @@ type Options struct {
 	// first look on one machine only. Cookies then lack Secure.
 	PlainHTTP bool
 
-	Expiry         time.Duration // how long a sanitized file can be downloaded; default 7 days
-	Approval       bool          // 上長承認: downloads wait for an approver
-	MaxUploadBytes int64         // per file; default 100 MiB
-	MaxFiles       int           // per upload request and per selection; default 20
-	Workers        int           // sanitizing workers; default 2
-	PurgeInterval  time.Duration // how often expired items are purged; default 10 minutes
+	Expiry   time.Duration // how long a sanitized file can be downloaded; default 7 days
+	Approval bool          // 上長承認: downloads wait for an approver, uploads need a 目的
+	// DownloadURL is the download site's address as staff reach it from
+	// the LGWAN zone, told on the upload page once a file is ready.
+	DownloadURL string
+	// MaxPasswordTries wrong PPAP passwords leave a held item to an
+	// administrator; default 5.
+	MaxPasswordTries int
+	MaxUploadBytes   int64         // per file; default 100 MiB
+	MaxFiles         int           // per upload request and per selection; default 20
+	Workers          int           // sanitizing workers; default 2
+	PurgeInterval    time.Duration // how often expired items are purged; default 10 minutes
 
 	// LoginBurst attempts per client address at once, then one every
 	// LoginEvery; defaults 10 and 6 seconds.
@@ -130,6 +140,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.MaxPasswordTries <= 0 {
+		o.MaxPasswordTries = 5
 	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = 10 * time.Minute
@@ -219,6 +232,11 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("transfer: %w", err)
 		}
 	}
+	// Uploads cut off by a stop were never accepted.
+	parts, _ := filepath.Glob(filepath.Join(s.incoming, "*.part"))
+	for _, p := range parts {
+		os.Remove(p)
+	}
 	ctx := context.Background()
 	var err error
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
@@ -226,6 +244,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
+	}
+	if err := migrate(ctx, s.db); err != nil {
+		return nil, fmt.Errorf("transfer: updating the schema: %w", err)
 	}
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, err

@@ -315,6 +315,7 @@ func TestApprovalFlow(t *testing.T) {
 	t.Parallel()
 	ts := startSite(t, Options{PlainHTTP: true, Approval: true})
 	alice := ts.newClient(ts.up).login("alice")
+	alice.purpose = "予算資料の共有"
 	it := ts.uploadOne(alice, "", "report.txt", []byte(plainText))
 	if it.State != Done || it.Approval != ApprovalPending {
 		t.Fatalf("state %s approval %q", it.State, it.Approval)
@@ -333,6 +334,7 @@ func TestApprovalFlow(t *testing.T) {
 		t.Errorf("a user approved: %d", resp.StatusCode)
 	}
 	carol := ts.newClient(ts.up).login("carol")
+	carol.purpose = "自分の資料"
 	own := ts.uploadOne(carol, "", "carol.txt", []byte(plainText))
 	_, page := carol.get("/approvals")
 	if !strings.Contains(page, "report.txt") || !strings.Contains(page, "テキストに変換") {
@@ -354,7 +356,7 @@ func TestApprovalFlow(t *testing.T) {
 	// A rejected item never becomes downloadable.
 	it2 := ts.uploadOne(alice, "", "second.txt", []byte(plainText))
 	carol.get("/approvals")
-	carol.postForm("/approvals/"+it2.ID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}})
+	carol.postForm("/approvals/"+it2.ID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}, "reason": {"宛先が違います"}})
 	if resp, _ := aliceDown.get("/files/" + it2.ID + "/0"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("rejected item downloaded: %d", resp.StatusCode)
 	}

@@ -10,14 +10,15 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mugai-project/mugai/internal/audit"
-	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
@@ -36,11 +37,17 @@ func (s *Server) uploadRoutes() http.Handler {
 	mux.HandleFunc("POST /items/{id}/password", s.authed(true, s.unlock))
 	mux.HandleFunc("GET /approvals", s.authed(false, s.approvalsPage))
 	mux.HandleFunc("POST /approvals/{id}", s.authed(true, s.decide))
+	mux.HandleFunc("GET /approvals/{id}/preview/{n}", s.authed(false, s.preview))
 	return s.secure(ZoneUpload, mux)
 }
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
-	s.renderList(w, r, ZoneUpload, page{})
+	scope, err := s.recipientScope(r.Context())
+	if err != nil {
+		s.log.Error("recipients", "err", err)
+	}
+	me := session(r).User.Name
+	s.renderList(w, r, ZoneUpload, page{Recipients: slices.DeleteFunc(scope, func(n string) bool { return n == me })})
 }
 
 // uploadError is a refusal shown to the user.
@@ -52,14 +59,23 @@ type uploadError struct {
 
 func (e *uploadError) Error() string { return e.key + " " + e.arg }
 
-// upload receives multipart/form-data (RFC 7578): an optional "to" field
-// (recipients) and then up to MaxFiles file parts, each streamed to its
-// own file. A file above MaxUploadBytes stops the upload then and there;
-// its partial file is removed and nothing of it is recorded.
+// maxPurpose bounds the 目的 field, in bytes.
+const maxPurpose = 2000
+
+// upload receives multipart/form-data (RFC 7578): optional "to"
+// (recipients) and "purpose" (目的; required with Approval) fields and
+// up to MaxFiles file parts, each streamed to its own file. Nothing is
+// recorded until the whole request has been read and accepted: a file
+// above MaxUploadBytes, a file past MaxFiles, or a refused field stops
+// the upload then and there and removes every file it received.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	t := words(lang(r))
+	var got []*Item
 	fail := func(e *uploadError, name string) {
+		for _, it := range got {
+			os.Remove(s.partPath(it.ID))
+		}
 		var args []any
 		if e.arg != "" {
 			args = append(args, e.arg)
@@ -73,13 +89,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	// The whole request may not exceed MaxFiles full files plus room for
 	// the headers and fields.
 	r.Body = http.MaxBytesReader(w, r.Body, int64(s.opts.MaxFiles)*s.opts.MaxUploadBytes+1<<20)
-	mr, err := r.MultipartReader()
+	mr, err := s.multipartReader(r)
 	if err != nil {
 		fail(&uploadError{status: http.StatusBadRequest, key: "err_form"}, "")
 		return
 	}
 	var recipients []string
-	var accepted []*Item
+	var purpose string
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -90,69 +106,147 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch part.FormName() {
-		case "to":
-			v, err := io.ReadAll(io.LimitReader(part, 4<<10))
-			if err != nil {
+		case "to", "purpose":
+			v, err := io.ReadAll(io.LimitReader(part, maxPurpose+1))
+			if err != nil || len(v) > maxPurpose {
 				fail(&uploadError{status: http.StatusBadRequest, key: "err_form"}, "")
 				return
 			}
-			recipients = splitRecipients(string(v))
-			for _, n := range recipients {
-				if _, err := s.users.User(r.Context(), n); err != nil || !auth.ValidName(n) {
-					fail(&uploadError{status: http.StatusBadRequest, key: "err_recipient", arg: n}, "")
-					return
-				}
+			if part.FormName() == "to" {
+				recipients = splitRecipients(string(v))
+			} else {
+				purpose = strings.TrimSpace(strings.ToValidUTF8(string(v), "\uFFFD"))
 			}
 			continue
 		case "file":
 		default:
 			continue
 		}
-		if len(accepted) >= s.opts.MaxFiles {
+		if len(got) >= s.opts.MaxFiles {
 			fail(&uploadError{status: http.StatusRequestEntityTooLarge, key: "err_count", arg: strconv.Itoa(s.opts.MaxFiles)}, "")
 			return
 		}
-		it, uerr := s.receive(sess.User.Name, part)
+		it, uerr := s.receive(sess.User.Name, declaredName(part.FileName()), part)
 		part.Close()
 		if uerr != nil {
-			fail(uerr, detect.CleanName(part.FileName()))
+			fail(uerr, detect.CleanName(declaredName(part.FileName())))
 			return
 		}
-		it.Recipients = recipients
-		if err := s.insertItem(r.Context(), it); err != nil {
-			os.Remove(filepath.Join(s.incoming, it.ID))
-			s.failure("upload", it.ID, err)
-			fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, it.Name)
-			return
-		}
-		s.record(r, ZoneUpload, audit.Event{Action: audit.Upload, Item: it.ID, Name: it.Name, SHA256In: it.SHA256,
-			Detail: fmt.Sprintf("size=%d recipients=%v", it.Size, it.Recipients)})
-		accepted = append(accepted, it)
-		s.enqueue(job{id: it.ID})
+		got = append(got, it)
 	}
-	if len(accepted) == 0 {
+	if len(got) == 0 {
 		fail(&uploadError{status: http.StatusBadRequest, key: "err_nofile"}, "")
 		return
 	}
-	out := make([]map[string]string, 0, len(accepted))
-	for _, it := range accepted {
+	if bad, err := s.outOfScope(r.Context(), recipients); err != nil {
+		s.log.Error("recipients", "err", err)
+		fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, "")
+		return
+	} else if bad != "" {
+		fail(&uploadError{status: http.StatusBadRequest, key: "err_recipient", arg: bad}, "")
+		return
+	}
+	if s.opts.Approval && purpose == "" {
+		fail(&uploadError{status: http.StatusBadRequest, key: "err_purpose"}, "")
+		return
+	}
+	for _, it := range got {
+		it.Recipients, it.Purpose = recipients, purpose
+	}
+	if err := s.commit(r.Context(), got); err != nil {
+		s.failure("upload", got[0].ID, err)
+		fail(&uploadError{status: http.StatusInternalServerError, key: "err_internal"}, got[0].Name)
+		return
+	}
+	out := make([]map[string]string, 0, len(got))
+	for _, it := range got {
+		s.record(r, ZoneUpload, audit.Event{Action: audit.Upload, Item: it.ID, Name: it.Name, SHA256In: it.SHA256,
+			Detail: fmt.Sprintf("size=%d recipients=%v", it.Size, it.Recipients)})
+		s.enqueue(job{id: it.ID})
 		out = append(out, map[string]string{"id": it.ID, "name": it.Name})
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"items": out})
 }
 
-// receive streams one file part into DATA/transfer/incoming/<id>. The
-// file on disk is named by the item ID only; the declared name is
-// cleaned (no folders, no control or bidi characters) and kept as data.
-func (s *Server) receive(owner string, part io.Reader) (*Item, *uploadError) {
-	type named interface{ FileName() string }
-	name := "file"
-	if p, ok := part.(named); ok {
-		name = detect.CleanName(p.FileName())
+// multipartReader is r.MultipartReader over a body whose part headers
+// may name files with control characters (see headerControls).
+func (s *Server) multipartReader(r *http.Request) (*multipart.Reader, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, http.ErrNotMultipart
 	}
+	return multipart.NewReader(newHeaderControls(r.Body, params["boundary"]), params["boundary"]), nil
+}
+
+// outOfScope returns the first recipient the uploader may not send to,
+// or "". Whether the name is an account outside the scope or no account
+// at all, the answer and the work are the same: one listing of the
+// scope, then a lookup in it.
+func (s *Server) outOfScope(ctx context.Context, recipients []string) (string, error) {
+	if len(recipients) == 0 {
+		return "", nil
+	}
+	scope, err := s.recipientScope(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range recipients {
+		if !slices.Contains(scope, n) {
+			if len(n) > 64 {
+				n = n[:64]
+			}
+			return n, nil
+		}
+	}
+	return "", nil
+}
+
+// recipientScope lists the users an uploader may send to, by name: every
+// account that is not disabled. The upload page offers the same list.
+func (s *Server) recipientScope(ctx context.Context) ([]string, error) {
+	users, err := s.users.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, u := range users {
+		if !u.Disabled {
+			out = append(out, u.Name)
+		}
+	}
+	return out, nil
+}
+
+// partPath is where an upload is received, before it is accepted.
+func (s *Server) partPath(id string) string { return filepath.Join(s.incoming, id+".part") }
+
+// commit records the received items, all or none, then moves their
+// files into place for the workers. An item whose rename fails stays
+// recorded: the worker withholds it as lost, which the page shows.
+func (s *Server) commit(ctx context.Context, items []*Item) error {
+	if err := s.insertItems(ctx, items); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := os.Rename(s.partPath(it.ID), filepath.Join(s.incoming, it.ID)); err != nil {
+			s.failure("upload", it.ID, err)
+		}
+	}
+	return nil
+}
+
+// receive streams one file part into DATA/transfer/incoming/<id>.part.
+// The file on disk is named by the item ID only; the declared name is
+// cleaned (no folders, no control or bidi characters) and kept as data,
+// with the declared one when cleaning changed it.
+func (s *Server) receive(owner, declared string, part io.Reader) (*Item, *uploadError) {
+	name := detect.CleanName(declared)
 	now := s.opts.Now()
 	it := &Item{ID: ids.New(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
-	path := filepath.Join(s.incoming, it.ID)
+	if declared != name {
+		it.Declared = strings.ToValidUTF8(declared, "\uFFFD")
+	}
+	path := s.partPath(it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		s.failure("upload", it.ID, err)
@@ -272,7 +366,11 @@ func (s *Server) process(ctx context.Context, j job) {
 	}
 	defer body.Close()
 	s.setState(ctx, it.ID, Processing, "")
-	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: it.Name, Body: body, ID: it.ID, Password: j.password})
+	name := it.Name
+	if it.Declared != "" {
+		name = it.Declared // the engine reports what cleaning the name took
+	}
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password})
 	if err != nil {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start
@@ -395,8 +493,12 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	if st == Done && s.opts.Approval {
 		approval = ApprovalPending
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, report=?, error=?, approval=? WHERE id=?`,
-		string(st), string(js), errText, approval, it.ID); err != nil {
+	wrong := 0 // a password that left the item held was wrong
+	if j.password != "" && st == Held {
+		wrong = 1
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, report=?, error=?, approval=?, unlock_failures=unlock_failures+? WHERE id=?`,
+		string(st), string(js), errText, approval, wrong, it.ID); err != nil {
 		s.failure("finish", it.ID, err)
 	}
 	s.hub.notify()
@@ -451,6 +553,11 @@ type itemView struct {
 	Outputs    []string `json:"outputs,omitempty"`
 	Expires    string   `json:"expires"`
 	NeedsPass  bool     `json:"needs_password"`
+	// PassNote says how the last password went: wrong with the tries
+	// left, or no tries left.
+	PassNote string `json:"password_note,omitempty"`
+	// Next is the clerk's next step: where to download, or why not yet.
+	Next string `json:"next,omitempty"`
 }
 
 func (s *Server) view(it *Item, l string) itemView {
@@ -461,11 +568,19 @@ func (s *Server) view(it *Item, l string) itemView {
 	if it.Approval != "" {
 		v.Approval = t("page.approval." + it.Approval)
 	}
-	if it.State == Held && it.Report != nil {
-		for _, rs := range it.Report.Reasons {
-			if rs.Code == sanitizer.ReasonEncrypted {
-				v.NeedsPass = true
+	if it.State == Held && it.Report != nil && slices.ContainsFunc(it.Report.Reasons, passwordReason) {
+		left := s.opts.MaxPasswordTries - it.UnlockFailures
+		switch {
+		case left <= 0:
+			v.PassNote = catalog.N(l, "page.password_exhausted", s.opts.MaxPasswordTries)
+			// The report's "type the password" no longer holds.
+			if i := slices.Index(v.Report, catalog.Text(l, "report.held")); i >= 0 {
+				v.Report[i] = t("page.held_for_admin")
 			}
+		case it.UnlockFailures > 0:
+			v.NeedsPass, v.PassNote = true, catalog.N(l, "page.password_wrong", left)
+		default:
+			v.NeedsPass = true
 		}
 	}
 	if it.Error != "" && it.Report == nil {
@@ -474,11 +589,32 @@ func (s *Server) view(it *Item, l string) itemView {
 	for _, o := range it.Outputs {
 		v.Outputs = append(v.Outputs, o.Name+" ("+humanSize(o.Size)+")")
 	}
+	if it.State == Done {
+		switch it.Approval {
+		case "", ApprovalApproved:
+			v.Next = t("page.next_download")
+			if s.opts.DownloadURL != "" {
+				v.Next = t("page.next_download_at", s.opts.DownloadURL)
+			}
+		case ApprovalPending:
+			v.Next = t("page.next_approval")
+		case ApprovalRejected:
+			v.Next = t("page.next_rejected", it.RejectReason)
+		}
+	}
 	return v
 }
 
+// passwordReason reports whether a held item waits for a password: it
+// is encrypted, or the last password was wrong.
+func passwordReason(rs sanitizer.Reason) bool {
+	return rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
+}
+
 // unlock re-runs a held encrypted item with the password the uploader
-// gives (PPAP). The password is used once and not stored.
+// gives (PPAP). The password is used once and not stored. After
+// MaxPasswordTries wrong passwords the item takes no more: an
+// administrator decides on its original.
 func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	it, err := s.item(r.Context(), r.PathValue("id"))
@@ -487,85 +623,28 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("password")
-	conflict := func() {
-		writeJSON(w, http.StatusConflict, map[string]string{"error": catalog.Text(lang(r), "page.err_unlock")})
+	conflict := func(msg string) { writeJSON(w, http.StatusConflict, map[string]string{"error": msg}) }
+	if it.UnlockFailures >= s.opts.MaxPasswordTries {
+		conflict(catalog.N(lang(r), "page.password_exhausted", s.opts.MaxPasswordTries))
+		return
 	}
+	notHeld := catalog.Text(lang(r), "page.err_unlock")
 	if it.State != Held || pw == "" || len(pw) > 1024 {
-		conflict()
+		conflict(notHeld)
 		return
 	}
 	// 無害化中 until the worker is done; a restart meanwhile puts it
 	// back to held (the password is not kept). The conditional update
-	// lets only one of two simultaneous requests through.
-	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=?`, string(Processing), it.ID, string(Held))); err != nil || n != 1 {
-		conflict()
+	// lets only one of two simultaneous requests through, so the tries
+	// are counted one by one.
+	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=? AND unlock_failures<?`,
+		string(Processing), it.ID, string(Held), s.opts.MaxPasswordTries)); err != nil || n != 1 {
+		conflict(notHeld)
 		return
 	}
 	s.record(r, ZoneUpload, audit.Event{Action: audit.Unlock, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: "queued"})
 	s.enqueue(job{id: it.ID, password: pw, by: sess.User.Name, ip: clientIP(r)})
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": it.ID})
-}
-
-// approvalRow is one item in the approver's queue.
-type approvalRow struct {
-	Item   *Item
-	Report []string
-}
-
-func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request) {
-	sess := session(r)
-	if !sess.User.Role.CanApprove() {
-		http.Error(w, catalog.Text(lang(r), "page.err_forbidden"), http.StatusForbidden)
-		return
-	}
-	items, err := s.pendingApprovals(r.Context())
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	p := page{}
-	for _, it := range items {
-		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r))})
-	}
-	if r.URL.Query().Get("done") != "" {
-		p.Notice = catalog.Text(lang(r), "page.approval_saved")
-	}
-	s.render(w, r, ZoneUpload, "approvals", p, http.StatusOK)
-}
-
-// decide approves or rejects an item. An approver cannot approve their
-// own upload (四つの目: a second person looks at it).
-func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	sess := session(r)
-	t := words(lang(r))
-	if !sess.User.Role.CanApprove() {
-		http.Error(w, t("page.err_forbidden"), http.StatusForbidden)
-		return
-	}
-	it, err := s.item(r.Context(), r.PathValue("id"))
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	if it.Owner == sess.User.Name {
-		http.Error(w, t("page.err_self_approve"), http.StatusForbidden)
-		return
-	}
-	decision, action := ApprovalApproved, audit.Approve
-	if r.PostFormValue("decision") == "reject" {
-		decision, action = ApprovalRejected, audit.Reject
-	}
-	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET approval=?, approved_by=? WHERE id=? AND state='done' AND approval='pending'`,
-		decision, sess.User.Name, it.ID)); err != nil || n == 0 {
-		http.Error(w, t("page.err_not_pending"), http.StatusConflict)
-		return
-	}
-	sums := make([]string, len(it.Outputs))
-	for i, o := range it.Outputs {
-		sums[i] = o.SHA256
-	}
-	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: strings.Join(sums, " "), Outcome: decision, Detail: "uploader=" + it.Owner})
-	http.Redirect(w, r, "/approvals?done=1", http.StatusSeeOther)
 }
 
 // affected is the number of rows an Exec changed; a failed Exec has no

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net"
@@ -49,7 +50,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		for _, page := range []string{"login", "upload", "approvals", "download"} {
+		for _, page := range []string{"login", "upload", "approvals", "download", "message"} {
 			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/history.html", "templates/"+page+".html")
 			if err != nil {
 				return nil, err
@@ -77,6 +78,8 @@ type page struct {
 	Items     []*Item
 	List      *historyList
 	Approvals []approvalRow
+	// Recipients are the names the upload page offers as 宛先.
+	Recipients []string
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {
@@ -90,6 +93,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name strin
 	if err := s.tmpl[p.Lang+"/"+name].ExecuteTemplate(w, "layout", p); err != nil {
 		s.log.Warn("rendering", "page", name, "err", err)
 	}
+}
+
+// renderError answers a form's button with the site's layout and the
+// message, never a bare text page.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, zone string, status int, msg string) {
+	s.render(w, r, zone, "message", page{Error: msg}, status)
 }
 
 // lang is the page language: the lang cookie when the catalog has that
@@ -154,12 +163,16 @@ func sameOrigin(r *http.Request) bool {
 }
 
 // authed requires a session; with post it also requires the CSRF token,
-// from the X-CSRF-Token header or the csrf form field.
+// from the X-CSRF-Token header or the csrf form field. A page's form
+// refused for a missing session or token gets the login page or the
+// layout with the message; a script's request (the header, a multipart
+// upload, /api/) gets a bare status.
 func (s *Server) authed(post bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess := session(r)
+		script := r.Header.Get("X-CSRF-Token") != "" || strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") || strings.HasPrefix(r.URL.Path, "/api/")
 		if sess == nil {
-			if post || strings.HasPrefix(r.URL.Path, "/api/") {
+			if script {
 				http.Error(w, "login required", http.StatusUnauthorized)
 				return
 			}
@@ -173,7 +186,11 @@ func (s *Server) authed(post bool, h http.HandlerFunc) http.HandlerFunc {
 				tok = r.PostFormValue("csrf")
 			}
 			if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
-				http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				if script {
+					http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+				} else {
+					s.renderError(w, r, sess.Zone, http.StatusForbidden, words(lang(r))("page.err_csrf"))
+				}
 				return
 			}
 		}
@@ -211,14 +228,12 @@ func (s *Server) loginPage(zone string) http.HandlerFunc {
 	}
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, errKey string, status int) {
+// renderLogin shows the login form with a fresh token and the message
+// msg, if any.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, zone, msg string, status int) {
 	tok := ids.Token()
 	s.setCookie(w, loginCSRFCookie(zone), tok, 3600)
-	p := page{CSRF: tok}
-	if errKey != "" {
-		p.Error = catalog.Text(lang(r), errKey)
-	}
-	s.render(w, r, zone, "login", p, status)
+	s.render(w, r, zone, "login", page{CSRF: tok, Error: msg}, status)
 }
 
 func (s *Server) login(zone string) http.HandlerFunc {
@@ -226,35 +241,41 @@ func (s *Server) login(zone string) http.HandlerFunc {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		c, err := r.Cookie(loginCSRFCookie(zone))
 		tok := r.PostFormValue("csrf")
+		t := words(lang(r))
 		if err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 {
-			http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+			// A form left open past its token's life, or a forged post.
+			s.renderLogin(w, r, zone, t("page.err_login_expired"), http.StatusForbidden)
 			return
 		}
 		ip := clientIP(r)
 		if !s.limiter.Allow(ip) {
 			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: r.PostFormValue("user"), Outcome: "rate-limited"})
 			w.Header().Set("Retry-After", "60")
-			s.renderLogin(w, r, zone, "page.err_rate", http.StatusTooManyRequests)
+			s.renderLogin(w, r, zone, t("page.err_rate"), http.StatusTooManyRequests)
 			return
 		}
 		name := r.PostFormValue("user")
-		u, err := s.users.Authenticate(r.Context(), name, r.PostFormValue("password"))
+		u, err := s.users.AuthenticateFrom(r.Context(), name, r.PostFormValue("password"), ip)
 		if err != nil {
-			outcome := "bad-credentials"
+			if len(name) > 64 {
+				name = name[:64]
+			}
+			msg, outcome := t("page.err_login"), "bad-credentials"
+			var locked *auth.LockedError
 			switch {
-			case errors.Is(err, auth.ErrLocked):
-				outcome = "locked"
+			case errors.As(err, &locked):
+				msg, outcome = t("page.err_locked", locked.Until.Local().Format("15:04")), "locked"
 			case errors.Is(err, auth.ErrDisabled):
 				outcome = "disabled"
 			case !errors.Is(err, auth.ErrBadCredentials):
 				s.log.Error("login", "err", err)
 				outcome = "error"
 			}
-			if len(name) > 64 {
-				name = name[:64]
-			}
 			s.record(r, zone, audit.Event{Action: audit.LoginFailed, User: name, Outcome: outcome})
-			s.renderLogin(w, r, zone, "page.err_login", http.StatusUnauthorized)
+			if errors.Is(err, auth.ErrAlarm) {
+				s.loginAlarm(r, zone, name)
+			}
+			s.renderLogin(w, r, zone, msg, http.StatusUnauthorized)
 			return
 		}
 		// A new session on every login: no session fixation.
@@ -272,6 +293,15 @@ func (s *Server) login(zone string) http.HandlerFunc {
 		s.record(r, zone, audit.Event{Action: audit.Login, User: u.Name, Outcome: "ok"})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}
+}
+
+// loginAlarm tells the administrators that an account has had many
+// failed logins in a row, from any addresses: an audit entry and a log
+// line. The account itself stays open to its owner.
+func (s *Server) loginAlarm(r *http.Request, zone, name string) {
+	u, _ := s.users.User(r.Context(), name)
+	s.log.Warn("repeated failed logins for one account", "user", name, "failures", u.Failures, "last_ip", clientIP(r))
+	s.record(r, zone, audit.Event{Action: audit.LoginAlarm, User: name, Outcome: "alarm", Detail: fmt.Sprintf("failures=%d", u.Failures)})
 }
 
 func (s *Server) logout(zone string) http.HandlerFunc {

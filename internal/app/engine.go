@@ -17,6 +17,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/mail"
 	"github.com/mugai-project/mugai/sanitizer/office"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
+	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox"
 	"github.com/mugai-project/mugai/sanitizer/render"
 	"github.com/mugai-project/mugai/sanitizer/text"
 	"github.com/mugai-project/mugai/sanitizer/verify"
@@ -30,7 +31,10 @@ type EngineOptions struct {
 	Sanitizer sanitizer.Options
 	// Render is the PDF renderer pool, one for the PDF and office
 	// handlers; its Logger defaults to Sanitizer.Logger.
-	Render  render.Options
+	Render render.Options
+	// Disarm is the PDF disarm sandbox, for the PDF handler; its Logger
+	// defaults to Sanitizer.Logger.
+	Disarm  sandbox.Options
 	Image   image.Limits
 	Text    text.HandlerOptions
 	Office  office.HandlerOptions
@@ -42,9 +46,10 @@ type EngineOptions struct {
 // every format package: PDF, images, text and HTML, office documents,
 // archives and mail. It builds the one PDF renderer, started on the first
 // PDF, and hands it to the PDF and office handlers (unless
-// o.Office.Flattener names another) and to the engine, whose Close
-// releases it. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if set,
-// take precedence.
+// o.Office.Flattener names another), and the one PDF disarm sandbox,
+// started on the first PDF to disarm, for the PDF handler; the engine's
+// Close releases both. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if
+// set, take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts := o.Sanitizer
 	ropts := o.Render
@@ -52,11 +57,16 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 		ropts.Logger = opts.Logger
 	}
 	renderer := render.NewFlattener(ropts)
+	dopts := o.Disarm
+	if dopts.Logger == nil {
+		dopts.Logger = opts.Logger
+	}
+	disarmer := sandbox.New(dopts)
 	if o.Office.Flattener == nil {
 		o.Office.Flattener = renderer
 	}
 	handlers := map[detect.Kind]sanitizer.Handler{}
-	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: renderer}))
+	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: renderer, Disarmer: disarmer}))
 	maps.Copy(handlers, image.Handlers(o.Image))
 	maps.Copy(handlers, text.Handlers(o.Text))
 	maps.Copy(handlers, office.Handlers(o.Office))
@@ -72,7 +82,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, mail.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
-	opts.Closers = append(slices.Clip(opts.Closers), renderer)
+	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
 	return sanitizer.New(opts)
 }
 

@@ -137,6 +137,7 @@ func RelayOptions(c *config.Config) smtpproxy.Options {
 		CommandTimeout: c.SMTP.CommandTimeout.Duration, DataTimeout: c.SMTP.DataTimeout.Duration, WriteTimeout: c.SMTP.WriteTimeout.Duration,
 		MaxConnections: c.SMTP.MaxConnections, MaxConnectionsPerIP: c.SMTP.MaxConnectionsPerIP,
 		TLSCert: c.SMTP.TLSCert, TLSKey: c.SMTP.TLSKey, DrainTimeout: c.SMTP.DrainTimeout.Duration,
+		MinFree: c.SMTP.MinFree, MaxJunkCommands: c.SMTP.JunkCommandLimit,
 		ProcessWorkers: c.Process.Workers, ProcessTimeout: c.Process.Timeout.Duration, Retention: c.Process.Retention.Duration,
 		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
 		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,
@@ -151,7 +152,7 @@ func transferOptions(c *config.Config) transfer.Options {
 		DataDir: c.DataDir, OriginalRetention: c.Process.Retention.Duration,
 		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
 		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
-		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval,
+		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,
 		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
 	}
 }

@@ -28,6 +28,7 @@ import (
 const (
 	Login        = "login"
 	LoginFailed  = "login-failed"
+	LoginAlarm   = "login-alarm" // many failed logins for one account
 	Logout       = "logout"
 	Upload       = "upload"
 	UploadFailed = "upload-refused"

@@ -1,7 +1,9 @@
 // Package auth signs mugai's web users in: local accounts whose passwords
 // are hashed with Argon2id (RFC 9106, the PHC string format of the
-// reference implementation), roles, a lockout after repeated failures,
-// and server-side sessions with a CSRF token each.
+// reference implementation), roles, a lockout per account and source
+// address after repeated failures (with an alarm for the account as a
+// whole instead of a lock), and server-side sessions with a CSRF token
+// each.
 //
 // Authenticator is the seam for other directories: Local checks the
 // accounts in the database; an LDAP or Active Directory bind can
@@ -53,17 +55,19 @@ type User struct {
 	Role        Role
 	Disabled    bool
 	Created     time.Time
-	// Failures counts consecutive failed logins; LockedUntil is set
-	// when they reach the limit.
+	// Failures counts consecutive failed logins from any address (the
+	// alarm's count); LockedUntil is the latest end of a lockout of the
+	// account from one address (see lockout.go).
 	Failures    int
 	LockedUntil time.Time
 }
 
-// Errors. ErrBadCredentials is the only error a login page shows, so
-// that it does not tell which accounts exist or are locked.
+// Errors. A login page shows ErrBadCredentials, which does not tell
+// which accounts exist, or a *LockedError, which only tells that the
+// asking address tried too often (unknown accounts lock the same way).
 var (
 	ErrBadCredentials = errors.New("auth: wrong user name or password")
-	ErrLocked         = errors.New("auth: account locked after repeated failures")
+	ErrLocked         = errors.New("auth: locked out after repeated failures from this address")
 	ErrDisabled       = errors.New("auth: account disabled")
 	ErrNoUser         = errors.New("auth: no such user")
 	ErrExists         = errors.New("auth: user already exists")

@@ -16,10 +16,17 @@ import (
 // Options configure Local. The zero value means the defaults.
 type Options struct {
 	Params Params
-	// MaxFailures consecutive wrong passwords lock an account for
-	// LockFor. Defaults 5 and 15 minutes.
+	// MaxFailures consecutive wrong passwords for an account from one
+	// address lock that address out of the account for LockFor; each
+	// further failure doubles the lock, up to MaxLock (see lockout.go).
+	// Defaults 5, 15 minutes and 24 hours.
 	MaxFailures int
 	LockFor     time.Duration
+	MaxLock     time.Duration
+	// AlarmFailures consecutive failures for an account from any
+	// addresses raise an alarm (ErrAlarm), again at every multiple;
+	// default 20.
+	AlarmFailures int
 	// SessionTTL is how long a session lives without use (default 8
 	// hours); SessionMax how long it lives at most (default 12 hours).
 	SessionTTL time.Duration
@@ -34,6 +41,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LockFor <= 0 {
 		o.LockFor = 15 * time.Minute
+	}
+	if o.MaxLock <= 0 {
+		o.MaxLock = 24 * time.Hour
+	}
+	if o.AlarmFailures <= 0 {
+		o.AlarmFailures = 20
 	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 8 * time.Hour
@@ -67,8 +80,7 @@ CREATE TABLE IF NOT EXISTS auth_users (
 	hash TEXT NOT NULL,
 	disabled INTEGER NOT NULL DEFAULT 0,
 	created TEXT NOT NULL,
-	failures INTEGER NOT NULL DEFAULT 0,
-	locked_until TEXT NOT NULL DEFAULT ''
+	failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS auth_sessions (
 	token_hash TEXT PRIMARY KEY,
@@ -84,8 +96,10 @@ CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions(user_name);
 
 // NewLocal creates the auth_ tables if needed.
 func NewLocal(ctx context.Context, db *sql.DB, opts Options) (*Local, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return nil, fmt.Errorf("auth: creating the schema: %w", err)
+	for _, q := range []string{schema, lockoutSchema} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("auth: creating the schema: %w", err)
+		}
 	}
 	l := &Local{db: db, opts: opts.withDefaults()}
 	d, err := Hash(ids.Token(), l.opts.Params)
@@ -125,8 +139,8 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 	return nil
 }
 
-// SetPassword replaces a user's password, clears a lockout and ends the
-// user's sessions.
+// SetPassword replaces a user's password, clears its lockouts and ends
+// the user's sessions.
 func (l *Local) SetPassword(ctx context.Context, name, password string) error {
 	if len([]rune(password)) < MinPasswordLen {
 		return ErrWeakPassword
@@ -135,7 +149,10 @@ func (l *Local) SetPassword(ctx context.Context, name, password string) error {
 	if err != nil {
 		return err
 	}
-	return l.update(ctx, name, `UPDATE auth_users SET hash=?, failures=0, locked_until='' WHERE name=?`, h, name)
+	if err := l.update(ctx, name, `UPDATE auth_users SET hash=?, failures=0 WHERE name=?`, h, name); err != nil {
+		return err
+	}
+	return l.clearLockouts(ctx, name)
 }
 
 // SetDisabled disables or enables a user; disabling ends its sessions.
@@ -151,9 +168,19 @@ func (l *Local) SetRole(ctx context.Context, name string, r Role) error {
 	return l.update(ctx, name, `UPDATE auth_users SET role=? WHERE name=?`, string(r), name)
 }
 
-// Unlock clears a lockout.
+// Unlock clears the account's lockouts from every address.
 func (l *Local) Unlock(ctx context.Context, name string) error {
-	return l.update(ctx, name, `UPDATE auth_users SET failures=0, locked_until='' WHERE name=?`, name)
+	if err := l.update(ctx, name, `UPDATE auth_users SET failures=0 WHERE name=?`, name); err != nil {
+		return err
+	}
+	return l.clearLockouts(ctx, name)
+}
+
+func (l *Local) clearLockouts(ctx context.Context, name string) error {
+	if _, err := l.db.ExecContext(ctx, `DELETE FROM auth_lockouts WHERE user_name=?`, name); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	return nil
 }
 
 func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
@@ -171,7 +198,10 @@ func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
 	return nil
 }
 
-const userCols = `name, display_name, role, disabled, created, failures, locked_until`
+// userCols name a user's columns; locked_until is the latest lock of
+// the account from any address.
+const userCols = `name, display_name, role, disabled, created, failures,
+	(SELECT coalesce(max(locked_until), '') FROM auth_lockouts WHERE auth_lockouts.user_name = auth_users.name)`
 
 // scanUser scans the userCols of a row, then extra columns into extra.
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (User, error) {
@@ -214,48 +244,49 @@ func (l *Local) Users(ctx context.Context) ([]User, error) {
 	return out, rows.Err()
 }
 
-// Authenticate implements Authenticator. A wrong password counts toward
-// the lockout; a locked account is refused even with the right password
-// until the lock ends.
+// Authenticate implements Authenticator for a login whose source
+// address is not known; see AuthenticateFrom.
 func (l *Local) Authenticate(ctx context.Context, name, password string) (User, error) {
+	return l.AuthenticateFrom(ctx, name, password, "")
+}
+
+// AuthenticateFrom checks a login from the source address addr. A wrong
+// password counts toward the lockout of addr from the account; while
+// addr is locked out the login is refused, even with the right password,
+// with an error wrapping a *LockedError. Other addresses are not locked.
+func (l *Local) AuthenticateFrom(ctx context.Context, name, password, addr string) (User, error) {
+	if !ValidName(name) {
+		Verify(l.dummy, password) // same time as a real check
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrNoUser)
+	}
+	now := l.opts.Now()
+	until, err := l.lockedUntil(ctx, name, addr, now)
+	if err != nil {
+		return User{}, err
+	}
+	if !until.IsZero() {
+		Verify(l.dummy, password)
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, &LockedError{Until: until})
+	}
 	var hash string
 	u, err := scanUser(l.db.QueryRowContext(ctx, `SELECT `+userCols+`, hash FROM auth_users WHERE name=?`, name), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		Verify(l.dummy, password) // same time as a real check
-		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrNoUser)
+		Verify(l.dummy, password)
+		return User{}, fmt.Errorf("%w: %w", l.failed(ctx, name, addr, false, now), ErrNoUser)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("auth: %w", err)
 	}
-	now := l.opts.Now()
-	if now.Before(u.LockedUntil) {
-		Verify(l.dummy, password)
-		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrLocked)
-	}
-	ok, verr := Verify(hash, password)
-	if verr != nil || !ok {
-		failures := u.Failures + 1
-		lock := ""
-		if failures >= l.opts.MaxFailures {
-			lock, failures = ts(now.Add(l.opts.LockFor)), 0
-		}
-		if _, err := l.db.ExecContext(ctx, `UPDATE auth_users SET failures=?, locked_until=? WHERE name=?`, failures, lock, name); err != nil {
-			return User{}, fmt.Errorf("auth: %w", err)
-		}
-		if lock != "" {
-			return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrLocked)
-		}
-		return User{}, ErrBadCredentials
+	if ok, verr := Verify(hash, password); verr != nil || !ok {
+		return User{}, l.failed(ctx, name, addr, true, now)
 	}
 	if u.Disabled {
 		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
 	}
-	if u.Failures != 0 || !u.LockedUntil.IsZero() {
-		if _, err := l.db.ExecContext(ctx, `UPDATE auth_users SET failures=0, locked_until='' WHERE name=?`, name); err != nil {
-			return User{}, fmt.Errorf("auth: %w", err)
-		}
-		u.Failures, u.LockedUntil = 0, time.Time{}
+	if err := l.succeeded(ctx, name, addr); err != nil {
+		return User{}, err
 	}
+	u.Failures = 0
 	return u, nil
 }
 

@@ -12,8 +12,8 @@ func Example() {
 	fmt.Println(catalog.N(catalog.English, "notice.alternatives", 1))
 	fmt.Println(catalog.N(catalog.English, "notice.alternatives", 2))
 	// Output:
-	// 宛先のユーザーが見つかりません: tanaka
-	// No such recipient: tanaka
+	// 宛先に指定できないユーザー名です: tanaka（宛先の一覧から選んでください）
+	// This user name cannot be a recipient: tanaka (pick one from the list)
 	// 1 alternative version of the body was removed
 	// 2 alternative versions of the body were removed
 }

@@ -57,7 +57,6 @@ var families = []struct{ prefix, strip string }{
 	{"report.kind.", "report.kind."},                 // transfer.reportLines: detect.Kind
 	{"report.action.", "report.action."},             // transfer.reportLines: sanitizer.Action
 	{"report.removed_what.", "report.removed_what."}, // transfer.reportLines: Removal.What
-	{"report.changed.", "report.changed."},           // transfer.reportLines: Removal.What kept in a harmless form
 	{"report.finding_code.", "report.finding_code."}, // transfer.reportLines: detect.Finding codes
 	{"notice.action.", "notice.action."},             // mail.actionKey: sanitizer.Action
 	{"page.state.", "page.state."},                   // transfer.view: the item states

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -67,6 +68,8 @@ type SMTP struct {
 	TLSCert             string             `toml:"tls_cert"`
 	TLSKey              string             `toml:"tls_key"`
 	DrainTimeout        sanitizer.Duration `toml:"drain_timeout"`
+	MinFree             int64              `toml:"min_free"`
+	JunkCommandLimit    int                `toml:"junk_command_limit"`
 }
 
 // Process is the sanitizing step.
@@ -120,6 +123,7 @@ type Web struct {
 	MaxUploadBytes int64              `toml:"max_upload_bytes"`
 	MaxFiles       int                `toml:"max_files"`
 	Workers        int                `toml:"workers"`
+	DownloadURL    string             `toml:"download_url"` // the download site as LGWAN staff reach it; "" = not told
 }
 
 // Scanner points at an optional antivirus engine.
@@ -139,6 +143,7 @@ func Default() Config {
 			MaxMessageBytes: 25 << 20, MaxRecipients: 100, MaxLineLength: 2000,
 			CommandTimeout: dur(5 * time.Minute), DataTimeout: dur(10 * time.Minute), WriteTimeout: dur(time.Minute),
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
+			JunkCommandLimit: 20,
 		},
 		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
 		Deliver: Deliver{
@@ -245,6 +250,11 @@ func (c *Config) Check() error {
 	}
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
 		bad("web.tls_cert and web.tls_key go together")
+	}
+	if u := c.Web.DownloadURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			bad("web.download_url %q: an absolute https:// address", u)
+		}
 	}
 	if c.Web.MaxUploadBytes <= 0 || c.Web.MaxFiles <= 0 || c.Web.Workers <= 0 || c.Web.Expiry.Duration <= 0 {
 		bad("web limits, workers and expiry must be positive")

@@ -37,6 +37,8 @@ func TestParse(t *testing.T) {
 		{"unknown format key", "[archive]\nmax_entry = 5\n", "unknown keys: archive.max_entry"},
 		{"no domains", "[smtp]\ndomains = []\n", "domains is empty"},
 		{"bad listen", "[smtp]\nlisten = \"2525\"\n", "smtp.listen"},
+		{"download url", "[web]\ndownload_url = \"https://mugai.example.lg.jp:8081/\"\n", ""},
+		{"relative download url", "[web]\ndownload_url = \"mugai:8081\"\n", "web.download_url"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

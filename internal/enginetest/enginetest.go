@@ -15,6 +15,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
+	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox"
 	"github.com/mugai-project/mugai/sanitizer/render"
 	"github.com/mugai-project/mugai/sanitizer/text"
 	"github.com/mugai-project/mugai/sanitizer/verify"
@@ -40,8 +41,9 @@ func Renderer(t testing.TB) *render.Flattener {
 }
 
 // New builds an engine from opts with the PDF (flattened by r, or by a
-// new Renderer when r is nil), image and text handlers and verifiers
-// added; opts.Handlers and opts.Verifiers take precedence. TempDir
+// new Renderer when r is nil, and disarmed in a new sandbox), image and
+// text handlers and verifiers added; opts.Handlers and opts.Verifiers
+// take precedence. TempDir
 // defaults to a folder of the test. The engine is closed when the test
 // ends.
 func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer.Engine {
@@ -52,8 +54,10 @@ func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer
 	if opts.TempDir == "" {
 		opts.TempDir = t.TempDir()
 	}
+	d := sandbox.New(sandbox.Options{CacheDir: CacheDir()})
+	t.Cleanup(func() { d.Close() })
 	handlers := map[detect.Kind]sanitizer.Handler{}
-	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: r}))
+	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: r, Disarmer: d}))
 	maps.Copy(handlers, image.Handlers(image.Limits{}))
 	maps.Copy(handlers, text.Handlers(text.HandlerOptions{}))
 	maps.Copy(handlers, opts.Handlers)

@@ -1,9 +1,11 @@
 // Package charset detects the charset of text and decodes it to UTF-8:
 // UTF-8 (RFC 3629, with or without BOM), UTF-16LE/BE with BOM (RFC 2781),
 // Shift_JIS read as Windows-31J (CP932), EUC-JP and ISO-2022-JP (RFC 1468),
-// following the WHATWG Encoding Standard mappings of golang.org/x/text.
-// Sniff judges a sample, HTMLCharset and SniffHTML read an HTML document's
-// own declaration, Decoder turns a charset's bytes into UTF-8.
+// and Windows-1252 for unlabelled Western European mail text, following
+// the WHATWG Encoding Standard mappings of golang.org/x/text.
+// Sniff judges a sample (SniffLatin also weighs Windows-1252), HTMLCharset
+// and SniffHTML read an HTML document's own declaration, Decoder turns a
+// charset's bytes into UTF-8.
 //
 // Divergences: UTF-16 without a BOM and CP50221 SO/SI kana shifts are not
 // read (fail closed).
@@ -22,6 +24,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
@@ -251,6 +254,7 @@ func decodeScore(enc encoding.Encoding, sample []byte) (int, bool) {
 	out := dst[:nDst]
 	sjis := enc == japanese.ShiftJIS
 	src := sample
+	prev := rune(0)
 	for len(out) > 0 {
 		r, size := utf8.DecodeRune(out)
 		out = out[size:]
@@ -258,6 +262,19 @@ func decodeScore(enc encoding.Encoding, sample []byte) (int, bool) {
 			return 0, false
 		}
 		score += runeScore(r)
+		// EUC-JP punctuation and brackets (、。「」（）) lead with 0xA1 and
+		// hiragana with 0xA4, which Shift_JIS reads as a half-width full
+		// stop and comma: real half-width text hardly runs on after a full
+		// stop, and seldom after a comma, without a blank.
+		if r >= 0xFF61 && r <= 0xFF9F {
+			switch prev {
+			case 0xFF61:
+				score -= 4
+			case 0xFF64:
+				score -= 2
+			}
+		}
+		prev = r
 		// QUIRK: EUC-JP half-width katakana is 0x8E + 0xA1–0xDF, which is
 		// also a valid Shift_JIS kanji (lead byte 0x8E). Such a pair scores
 		// nothing under Shift_JIS, so EUC-JP half-width text is not taken
@@ -322,6 +339,8 @@ func runeScore(r rune) int {
 // (eucJP-ms-like) and ISO-2022-JP accepts JIS X 0208-1978 (ESC $ @),
 // JIS X 0208-1983 (ESC $ B), JIS X 0201 Roman (ESC ( J) and half-width
 // katakana (ESC ( I); SO/SI shifts (CP50221) are not supported.
+// Windows-1252 (also named ISO-8859-1) is read as the Encoding Standard
+// reads both.
 //
 // US-ASCII means the sample was 7-bit: the text is passed through until the
 // first byte that is not, and the charset is then sniffed from the next
@@ -347,6 +366,8 @@ func Decoder(cs Charset, r io.Reader) io.Reader {
 		enc = japanese.EUCJP
 	case "ISO-2022-JP":
 		enc = japanese.ISO2022JP
+	case "WINDOWS-1252", "ISO-8859-1":
+		enc = charmap.Windows1252
 	default:
 		return errReader{ErrNotText}
 	}

@@ -120,7 +120,7 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 	}
 	cs := charset.Sniff(head)
 	if cs == "" {
-		return Unknown, ""
+		return binaryMessage(head, name), ""
 	}
 	if cs == charset.UTF16LE || cs == charset.UTF16BE {
 		// Markup and headers are sniffed on the decoded text.

@@ -36,11 +36,17 @@ type outcomeSummary struct {
 // form to out. id is the item ID written in X-Mugai-Sanitized and the
 // notice. The caller owns in and out.
 func sanitizeMessage(ctx context.Context, o Options, e env, in io.Reader, out io.Writer, id string) (*outcomeSummary, error) {
-	br := bufio.NewReaderSize(in, 8<<10)
+	br, crOnly := crLines(bufio.NewReaderSize(in, 8<<10))
 	h, rest, hst, err := readHeader(br, o, true)
 	if err != nil {
 		return nil, err
 	}
+	if len(h) == 0 {
+		// Nothing reads as a header field (RFC 5322 §2.2): this is not a
+		// message, whatever claimed it was one, and it is not guessed at.
+		return nil, errNotMessage
+	}
+	hst.crOnly = crOnly
 	sum := &outcomeSummary{hstats: hst}
 	w := newWalker(ctx, o, e)
 	c := &collector{}
@@ -242,9 +248,16 @@ func writeAttachment(w io.Writer, f file) error {
 		return nil
 	}
 	ct := []string{f.MediaType + ";"}
-	ct = append(ct, "name=\""+strings.Join(encodeWords(name), " ")+"\"")
+	if strings.HasPrefix(f.MediaType, "text/") {
+		// The engine writes text as UTF-8. Without the parameter a reader
+		// takes RFC 2045 §5.2's us-ascii, or its locale's charset: Outlook
+		// in Japan opens such an attachment as Shift_JIS.
+		ct = append(ct, "charset=UTF-8;")
+	}
 	if isASCIIPrintable(name) && !strings.ContainsAny(name, `"\`) && len(name) < 60 {
-		ct[1] = `name="` + name + `"`
+		ct = append(ct, `name="`+name+`"`)
+	} else {
+		ct = append(ct, "name=\""+strings.Join(encodeWords(name), " ")+"\"")
 	}
 	writeField(&ph, "Content-Type", ct)
 	writeField(&ph, "Content-Disposition", append([]string{"attachment;"}, rfc2231Tokens(name)...))

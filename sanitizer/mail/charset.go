@@ -29,6 +29,19 @@ var japaneseCharsets = map[string]encoding.Encoding{
 	"cseucpkdfmtjapanese": japanese.EUCJP, "x-eucjp": japanese.EUCJP, "cp51932": japanese.EUCJP,
 }
 
+// japaneseLabel returns the Japanese legacy charset a label names, or "".
+func japaneseLabel(label string) charset.Charset {
+	switch japaneseCharsets[strings.ToLower(strings.TrimSpace(label))] {
+	case japanese.ShiftJIS:
+		return charset.ShiftJIS
+	case japanese.EUCJP:
+		return charset.EUCJP
+	case japanese.ISO2022JP:
+		return charset.ISO2022JP
+	}
+	return ""
+}
+
 // isUTF8Label reports labels that need no conversion (ASCII is a subset).
 func isUTF8Label(cs string) bool {
 	switch cs {
@@ -71,7 +84,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 		// only when those bytes are not a clean Shift_JIS or EUC-JP text.
 		// charset.Sniff names Shift_JIS or EUC-JP only for a sample that
 		// decodes cleanly and is not mostly UTF-8.
-		if sc := sniffCharset(head); sc != "" {
+		if sc := sniffCharset(head, false, ""); sc != "" {
 			return charset.Decoder(sc, r), "charset-mismatch"
 		}
 		// Invalid sequences are replaced where the text is cleaned.
@@ -80,7 +93,7 @@ func decodeReader(label string, head []byte, r io.Reader) (io.Reader, string) {
 	if dr, err := gmcharset.Reader(cs, r); err == nil {
 		return dr, ""
 	}
-	if sc := sniffCharset(head); sc != "" {
+	if sc := sniffCharset(head, false, ""); sc != "" {
 		return charset.Decoder(sc, r), "unknown-charset"
 	}
 	return validUTF8Reader(r), "unknown-charset"
@@ -93,13 +106,19 @@ func decodeBytes(label string, b []byte) (string, string) {
 	return strings.ToValidUTF8(string(out), "\uFFFD"), finding
 }
 
-// sniffCharset returns the Japanese legacy charset charset.Sniff finds in b
-// (ISO-2022-JP, Shift_JIS or EUC-JP), or "" for anything else: UTF-8,
-// ASCII, or not text, which the caller keeps as UTF-8 with invalid
-// sequences replaced.
-func sniffCharset(b []byte) charset.Charset {
-	switch cs := charset.Sniff(b); cs {
-	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP:
+// sniffCharset returns the legacy charset charset.SniffLatin finds in b
+// (ISO-2022-JP, Shift_JIS, EUC-JP or Windows-1252), or "" for anything
+// else: UTF-8, ASCII, or not text, which the caller keeps as UTF-8 with
+// invalid sequences replaced. whole says b is a whole value (a header
+// field), not the first bytes of a body; prefer breaks a tie between
+// Shift_JIS and EUC-JP (charset.SniffLatin). NUL bytes, which the text of
+// a message loses anyway, do not make it binary.
+func sniffCharset(b []byte, whole bool, prefer charset.Charset) charset.Charset {
+	if bytes.IndexByte(b, 0) >= 0 {
+		b = bytes.ReplaceAll(b, []byte{0}, nil)
+	}
+	switch cs := charset.SniffLatin(b, whole, prefer); cs {
+	case charset.ISO2022JP, charset.ShiftJIS, charset.EUCJP, charset.Windows1252:
 		return cs
 	}
 	return ""

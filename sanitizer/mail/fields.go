@@ -17,6 +17,7 @@ const maxReceived = 100
 // writeHeaderFields writes the kept fields of h to b, decoded and
 // re-encoded. It reports whether a read receipt was asked for.
 func writeHeaderFields(b *bytes.Buffer, h header, o Options, f *textFindings) bool {
+	f.rawCharset = rawHeaderCharset(h)
 	received := 0
 	readReceipt := false
 	for _, fl := range h {

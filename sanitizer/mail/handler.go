@@ -74,12 +74,14 @@ func record(job *sanitizer.Job, sum *outcomeSummary) {
 		detail string
 	}{
 		{"mail-mbox-from-line", b2i(sum.hstats.mbox), "an mbox From line preceded the header"},
+		{"mail-cr-line-ends", b2i(sum.hstats.crOnly), "lines ended in CR alone, read as CRLF"},
 		{"mail-malformed-header", st.headerRepairs, "header lines that were neither a field nor a continuation"},
 		{"mail-nul-bytes", st.nul, "NUL bytes removed"},
 		{"mail-unknown-transfer-encoding", st.unknownCTE, "parts with an unknown Content-Transfer-Encoding, read as 8bit"},
 		{"mail-unknown-charset", st.unknownCharset, "body parts in an unknown charset, guessed"},
 		{"mail-charset-mismatch", st.charsetMismatch, "body parts whose bytes do not match the declared charset"},
 		{"mail-bad-content-type", st.badContentType, "unparsable Content-Type, treated as an octet stream"},
+		{"mail-base64-trailing-text", st.base64Trailing, "lines of text after the end of base64 data, not decoded"},
 		{"mail-truncated", b2i(st.truncated), "a multipart ended without its closing boundary"},
 		{"mail-no-parts", st.noParts, "a multipart with no parts"},
 		{"mail-header-8bit", b2i(sum.headerFinds.raw8bit), "raw 8-bit or ISO-2022-JP bytes in header fields"},

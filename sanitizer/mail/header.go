@@ -48,7 +48,12 @@ type headerStats struct {
 	mbox      bool // an mbox "From " line was skipped
 	malformed int  // a non-field line ended the header
 	nul       int  // NUL bytes removed
+	crOnly    bool // lines ended in CR alone (crLines)
 }
+
+// errNotMessage withholds a top-level item in which no header field
+// could be read.
+var errNotMessage = errors.New("mail: not an Internet message: no header field could be read")
 
 // validFieldName reports whether b is an RFC 5322 §3.6.8 field name
 // (printable US-ASCII except colon), allowing trailing blanks before

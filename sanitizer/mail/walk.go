@@ -127,6 +127,7 @@ type walkStats struct {
 	controls        int
 	linksChanged    int
 	badContentType  int
+	base64Trailing  int      // lines of text after base64 data, not decoded
 	failed          []string // parts the engine could not take
 	tnef            []string // TNEF parts unpacked
 }
@@ -213,7 +214,7 @@ func (w *walker) entity(c *collector, h header, body io.Reader, depth int, paren
 	if strings.HasPrefix(mt, "multipart/") {
 		return w.multipart(c, mt, params, body, depth)
 	}
-	decoded, ok := transferDecode(cte, body)
+	decoded, ok := transferDecode(cte, body, &w.stats.base64Trailing)
 	if !ok {
 		w.stats.unknownCTE++
 	}

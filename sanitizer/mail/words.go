@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"mime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,17 +12,48 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/charset"
 )
 
-// textFindings collects what decoding a header noticed.
+// textFindings collects what decoding a header noticed, and the charset
+// of its raw 8-bit text.
 type textFindings struct {
 	raw8bit     bool // 8-bit or raw ISO-2022-JP bytes outside encoded words
 	badCharset  bool // an encoded word's charset is unknown
 	controls    bool // CR, LF or other controls removed after decoding
 	joinedWords bool // adjacent encoded words joined across a split character
+	// rawCharset is what the raw 8-bit text of the whole header block
+	// reads as (rawHeaderCharset); "" to judge each value alone.
+	rawCharset charset.Charset
+}
+
+// rawHeaderCharset is the charset of the raw 8-bit text of h's fields,
+// judged for all of them at once: a mailer writes its whole header in one
+// charset, mostly the one it labels its body with, and a longer sample
+// decides where one field alone cannot (a name of two kanji in EUC-JP
+// reads as well as Shift_JIS half-width katakana; the Subject beside it
+// does not). A Japanese charset label on the top-level Content-Type
+// decides a tie between Shift_JIS and EUC-JP.
+func rawHeaderCharset(h header) charset.Charset {
+	var all []byte
+	for _, fl := range h {
+		if bytes.ContainsFunc(fl.Value, func(r rune) bool { return r >= utf8.RuneSelf || r == 0x1b }) {
+			all = append(append(all, fl.Value...), '\n')
+		}
+	}
+	if len(all) == 0 {
+		return ""
+	}
+	var label charset.Charset
+	if _, params, err := mime.ParseMediaType(h.get("Content-Type")); err == nil {
+		label = japaneseLabel(params["charset"])
+	}
+	return sniffCharset(all, true, label)
 }
 
 // rawToUTF8 turns a raw header value into UTF-8. RFC 5322 headers are
-// US-ASCII (RFC 6532 allows UTF-8); QUIRK: Japanese senders put raw
-// ISO-2022-JP, Shift_JIS or EUC-JP bytes there, so those are sniffed.
+// US-ASCII (RFC 6532 allows UTF-8, which is read first); QUIRK: Japanese
+// senders put raw ISO-2022-JP, Shift_JIS or EUC-JP bytes there, and
+// Western ones Latin-1: the header's charset (f.rawCharset) is used when
+// the value reads cleanly in it, else the value's own is sniffed by the
+// scoring bodies get (sniffCharset).
 func rawToUTF8(b []byte, f *textFindings) string {
 	ascii := true
 	for _, c := range b {
@@ -33,12 +65,38 @@ func rawToUTF8(b []byte, f *textFindings) string {
 	if ascii {
 		return string(b)
 	}
-	if sc := sniffCharset(b); sc != "" {
-		f.raw8bit = true
-		s, _ := io.ReadAll(charset.Decoder(sc, bytes.NewReader(b)))
-		return strings.ToValidUTF8(string(s), "\uFFFD")
+	f.raw8bit = true
+	if utf8.Valid(b) && bytes.IndexByte(b, 0x1b) < 0 {
+		return string(b)
+	}
+	if readsIn(f.rawCharset, b) {
+		s, _ := decodeClean(f.rawCharset, b)
+		return s
+	}
+	if sc := sniffCharset(b, true, ""); sc != "" {
+		s, _ := decodeClean(sc, b)
+		return s
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// readsIn reports whether the raw text b can be in cs: ISO-2022-JP is
+// 7-bit and the others are not (7-bit escapes read "cleanly" as
+// Shift_JIS, as text with control characters in it), and b decodes
+// without a replacement.
+func readsIn(cs charset.Charset, b []byte) bool {
+	if cs == "" || (cs == charset.ISO2022JP) == bytes.ContainsFunc(b, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return false
+	}
+	_, ok := decodeClean(cs, b)
+	return ok
+}
+
+// decodeClean decodes b from cs to valid UTF-8 and reports whether it
+// did so without replacing anything.
+func decodeClean(cs charset.Charset, b []byte) (string, bool) {
+	out, _ := io.ReadAll(charset.Decoder(cs, bytes.NewReader(b)))
+	return strings.ToValidUTF8(string(out), "\uFFFD"), utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError)
 }
 
 // segment is a run of literal text or of joined encoded words.

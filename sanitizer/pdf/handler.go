@@ -1,9 +1,15 @@
+// The engine handler runs on the host only: the PDF disarm guest of
+// sanitizer/pdf/sandbox, built for wasip1, links the disarm alone.
+
+//go:build !wasip1
+
 package pdf
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -16,6 +22,17 @@ type HandlerOptions struct {
 	// (the renderer pool of sanitizer/render). Without one, a PDF to be
 	// flattened is withheld: that cannot be done on this server.
 	Flattener sanitizer.Flattener
+	// Disarmer runs Disarm for the disarm action and for the decrypted
+	// rewrite of an encrypted PDF before it is flattened: the WebAssembly
+	// sandbox of sanitizer/pdf/sandbox, so that pdfcpu never rewrites a
+	// hostile file in mugai's own process. Without one, those PDFs are
+	// withheld.
+	Disarmer Disarmer
+}
+
+// Disarmer is Disarm, run elsewhere, with its contract and error values.
+type Disarmer interface {
+	Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts DisarmOptions) (Removed, error)
 }
 
 // Handlers returns the engine handler for PDF. Every PDF is first
@@ -44,6 +61,12 @@ func VerifiersFor(p sanitizer.PDFPolicy) map[detect.Kind]verify.Func {
 
 type handler struct{ opts HandlerOptions }
 
+// noDisarmer withholds a PDF that needs a Disarmer the handler was not
+// given.
+func noDisarmer() error {
+	return sanitizer.Withhold(sanitizer.ReasonNoHandler, errors.New("no PDF disarm sandbox"))
+}
+
 func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
 	lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
 	info, err := Inspect(ctx, job.Input.Open(), lim)
@@ -52,8 +75,11 @@ func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
 	}
 	switch job.Action {
 	case sanitizer.Disarm:
+		if h.opts.Disarmer == nil {
+			return noDisarmer()
+		}
 		out := job.Create(".pdf", detect.PDF)
-		removed, err := Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
+		removed, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
 		if err != nil {
 			return reason(err, false)
 		}
@@ -76,9 +102,12 @@ func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
 		}
 		// The renderer takes no password: render a decrypted rewrite
 		// (itself disarmed) instead.
+		if h.opts.Disarmer == nil {
+			return noDisarmer()
+		}
 		plain := job.NewBuffer()
 		defer plain.Close()
-		if _, err := Disarm(ctx, job.Input.Open(), plain, DisarmOptions{Limits: lim}); err != nil {
+		if _, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), plain, DisarmOptions{Limits: lim}); err != nil {
 			return reason(err, false)
 		}
 		job.Note("the PDF was decrypted before rendering")

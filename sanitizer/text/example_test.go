@@ -54,7 +54,7 @@ func ExampleNeutralize() {
 	// Output:
 	// '=1+1 true
 	// -123 false
-	// '+81-3-1234-5678 true
+	// +81-3-1234-5678 false
 	// '＠SUM(A1) true
 	// 東京 false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mugai-project/mugai/sanitizer"
@@ -66,6 +67,14 @@ func (h *handler) text(ctx context.Context, job *sanitizer.Job) error {
 		return reason(err)
 	}
 	job.Removed("formula", st.FormulasNeutralized)
+	if st.FormulasNeutralized > 0 {
+		q := make([]string, len(st.FormulaExamples))
+		for i, c := range st.FormulaExamples {
+			q[i] = strconv.Quote(c)
+		}
+		job.Note(fmt.Sprintf("%d個のセルの先頭に ' を付けて数式として働かないようにしました。例: %s (%d cells prefixed with ' so that they are not run as formulas, e.g. %[2]s)",
+			st.FormulasNeutralized, strings.Join(q, ", "), st.FormulasNeutralized))
+	}
 	job.Removed("control-character", st.ControlsRemoved)
 	job.Removed("invalid-byte", st.InvalidReplaced)
 	return nil

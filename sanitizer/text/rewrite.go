@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/transform"
@@ -68,8 +70,10 @@ type Stats struct {
 	// in the input charset. (A U+FFFD already present in UTF-8 input is
 	// counted too; the count is for the report.)
 	InvalidReplaced int
-	// FormulasNeutralized counts CSV/TSV cells prefixed with ' .
+	// FormulasNeutralized counts CSV/TSV cells prefixed with ' ;
+	// FormulaExamples are the first few of them as they were.
 	FormulasNeutralized int
+	FormulaExamples     []string
 	BOMWritten          bool
 }
 
@@ -94,10 +98,14 @@ func (e *LimitError) Error() string {
 // spreadsheet formula injection is neutralized as the OWASP "CSV Injection"
 // guidance says: a cell starting with = + - @ TAB or CR, or with the
 // full-width ＝ ＋ － ＠ that Excel also takes as formula starts, gets a
-// leading apostrophe. Divergence: a cell that is a plain number ("-123",
-// "+1.5", "-1,234.5", "1e-3") is left alone so that the sheet keeps its
-// numbers; a phone number like "+81-3-1234-5678" is not a number and is
-// prefixed (which also stops Excel from evaluating it as 81-3-1234-5678).
+// leading apostrophe. Divergence: a cell that is plain data is left
+// alone so that the sheet keeps it as it was: a signed number, with
+// thousands separators, decimals, an exponent or a percent sign ("-123",
+// "+1.5", "-1,234.5", "-1 234", "+12.5%", "1e-3"), a phone number
+// ("+81-48-000-0000", "+1 (555) 123-4567"), a signed date or time
+// ("+2026-04-01", "+09:00"). Such a cell holds only digits, signs and
+// separators: a spreadsheet can at most compute a number from it, never
+// call a function, reach a cell or another program.
 // encoding/csv drops blank lines and turns CRLF inside a quoted cell into
 // the output's line end.
 func Rewrite(ctx context.Context, r io.Reader, w io.Writer, opts Options) (Stats, error) {
@@ -182,6 +190,9 @@ func rewriteCSV(ctx context.Context, src io.Reader, w io.Writer, comma rune, cl 
 		}
 		for i, cell := range rec {
 			if c, ok := Neutralize(cell); ok {
+				if len(st.FormulaExamples) < maxFormulaExamples {
+					st.FormulaExamples = append(st.FormulaExamples, example(cell))
+				}
 				rec[i] = c
 				st.FormulasNeutralized++
 			}
@@ -195,6 +206,17 @@ func rewriteCSV(ctx context.Context, src io.Reader, w io.Writer, comma rune, cl 
 	return cw.Error()
 }
 
+// maxFormulaExamples is how many neutralized cells Stats keeps.
+const maxFormulaExamples = 3
+
+// example is a cell shortened to 40 characters for a report.
+func example(cell string) string {
+	if r := []rune(cell); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return cell
+}
+
 // Neutralize returns cell with a leading apostrophe when a spreadsheet
 // would take it as a formula (see Rewrite), and whether it changed it.
 func Neutralize(cell string) (string, bool) {
@@ -204,56 +226,28 @@ func Neutralize(cell string) (string, bool) {
 	default:
 		return cell, false
 	}
-	if isPlainNumber(cell) {
+	if plainData(cell) {
 		return cell, false
 	}
 	return "'" + cell, true
 }
 
-// isPlainNumber matches [+-]? (digits | d{1,3}(,ddd)+) (.digits)? (e[+-]?digits)?
-// with ASCII digits, or [+-]? .digits.
-func isPlainNumber(s string) bool {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+// The plain data a cell may start with a sign and still be left alone
+// (see Rewrite). Each admits only ASCII digits, signs and separators.
+var (
+	plainNumberRE = regexp.MustCompile(`^[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+|[0-9]{1,3}( [0-9]{3})+)?(\.[0-9]+)?([eE][+-]?[0-9]+)?%?$`)
+	phoneRE       = regexp.MustCompile(`^\+[0-9]{1,3}([ -]?(\([0-9]{1,5}\)|[0-9]{1,5})){1,6}$`)
+	signedDateRE  = regexp.MustCompile(`^[+-]([0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}|[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)$`)
+)
+
+// plainData reports whether cell is a number, a phone number or a
+// signed date or time.
+func plainData(cell string) bool {
+	if plainNumberRE.MatchString(cell) {
+		// The pattern's parts are all optional: a number has a digit.
+		return strings.ContainsAny(cell, "0123456789")
 	}
-	digits := func() int {
-		j := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - j
-	}
-	n := digits()
-	if n > 0 && n <= 3 && i < len(s) && s[i] == ',' {
-		for i < len(s) && s[i] == ',' {
-			i++
-			if digits() != 3 {
-				return false
-			}
-		}
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		m := digits()
-		if m == 0 {
-			return false
-		}
-		n += m
-	}
-	if n == 0 {
-		return false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
+	return phoneRE.MatchString(cell) || signedDateRE.MatchString(cell)
 }
 
 // CSVLike guesses whether sample (the start of a text file, possibly cut

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -184,7 +185,18 @@ func TestCSVInjection(t *testing.T) {
 		{"full-width plus", "＋1", "'＋1"},
 		{"full-width minus", "－1", "'－1"},
 		{"full-width at", "＠SUM(A1)", "'＠SUM(A1)"},
-		{"phone number", "+81-3-1234-5678", "'+81-3-1234-5678"},
+		{"phone number kept", "+81-3-1234-5678", "+81-3-1234-5678"},
+		{"phone number with spaces kept", "+81 48 000 0000", "+81 48 000 0000"},
+		{"phone number with area code kept", "+1 (555) 123-4567", "+1 (555) 123-4567"},
+		{"time zone offset kept", "+09:00", "+09:00"},
+		{"signed date kept", "-2026/04/01", "-2026/04/01"},
+		{"space thousands kept", "-1 234 567", "-1 234 567"},
+		{"percent kept", "+12.5%", "+12.5%"},
+		{"lone plus", "+", "'+"},
+		{"phone-like with a function", "+81-3-1234-5678+SUM(A1)", "'+81-3-1234-5678+SUM(A1)"},
+		{"phone-like with DDE", "+81|cmd", "'+81|cmd"},
+		{"arithmetic on a cell", "-1+A1", "'-1+A1"},
+		{"percent then formula", "-5%+cmd|' /C calc'!A0", "'-5%+cmd|' /C calc'!A0"},
 		{"lone minus", "-", "'-"},
 		{"negative integer kept", "-123", "-123"},
 		{"positive kept", "+42", "+42"},
@@ -216,14 +228,17 @@ func TestRewriteCSVInjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "\uFEFF名前,式,電話\r\n" +
-		"山田,'=cmd|' /C calc'!A0,'+81-3-1234-5678\r\n" +
+		"山田,'=cmd|' /C calc'!A0,+81-3-1234-5678\r\n" +
 		"\"鈴木, 花子\",'@SUM(1+1)*cmd|' /C calc'!A0,-123\r\n" +
 		"\"改行\r\nあり\",\"'=1+\"\"2\"\"\",'－1\r\n"
 	if out != want {
 		t.Errorf("got\n%q\nwant\n%q", out, want)
 	}
-	if st.FormulasNeutralized != 5 || st.Records != 4 || st.Charset != charset.ShiftJIS {
+	if st.FormulasNeutralized != 4 || st.Records != 4 || st.Charset != charset.ShiftJIS {
 		t.Errorf("stats %+v", st)
+	}
+	if want := []string{"=cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", `=1+"2"`}; !slices.Equal(st.FormulaExamples, want) {
+		t.Errorf("examples %q, want the first %d changed cells %q", st.FormulaExamples, len(want), want)
 	}
 }
 

@@ -26,6 +26,8 @@
   function send(files) {
     showError("");
     if (files.length > maxFiles) { showError(box.dataset.errCount); return; }
+    var purpose = document.getElementById("purpose");
+    if (purpose.required && !purpose.value.trim()) { showError(box.dataset.errPurpose); purpose.focus(); return; }
     for (var i = 0; i < files.length; i++) {
       if (files[i].size > maxBytes) { showError(box.dataset.errSize + " (" + files[i].name + ")"); return; }
     }
@@ -49,6 +51,7 @@
 
     var fd = new FormData();
     fd.append("to", document.getElementById("to").value);
+    fd.append("purpose", document.getElementById("purpose").value);
     fd.append("file", file, file.name);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", "/upload");
@@ -84,7 +87,8 @@
   }
 
   // The password of a held file: sent in the background, the live list
-  // then shows the item being sanitized again.
+  // then shows the item being sanitized again; a refusal shows under
+  // the form.
   list.addEventListener("submit", function (e) {
     var f = e.target;
     if (!f.matches("form.unlock")) return;
@@ -92,10 +96,19 @@
     var pw = f.querySelector('input[type="password"]');
     var body = new URLSearchParams();
     body.append("password", pw.value);
+    function refused(msg) {
+      var p = f.querySelector("p.error") || f.appendChild(el("p", "error"));
+      p.setAttribute("role", "alert");
+      p.textContent = msg;
+    }
     fetch(f.getAttribute("action"), {
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }, body: body
-    }).then(function () { pw.value = ""; });
+    }).then(function (r) {
+      pw.value = "";
+      if (r.ok) return;
+      return r.json().then(function (b) { refused(b.error || box.dataset.errInternal); });
+    }).catch(function () { refused(box.dataset.errInternal); });
   });
 
   input.addEventListener("change", function () { send(input.files); input.value = ""; });

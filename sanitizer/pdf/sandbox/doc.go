@@ -1,0 +1,28 @@
+// Package sandbox runs mugai's PDF disarm (package pdf, on pdfcpu) inside a
+// WebAssembly sandbox, so that no hostile PDF is parsed in mugai's own
+// process.
+//
+// The guest (./guest) is pdf.Disarm built with GOOS=wasip1 GOARCH=wasm into
+// a WASI preview 1 command, committed gzip-compressed beside this file and
+// embedded; go generate rebuilds it (see embed.go). A Sandbox compiles it
+// once with wazero (from an on-disk cache after the first time) and runs a
+// fresh instance of it for every file, with:
+//   - no filesystem at all: no directory is mounted, not even read-only;
+//   - no environment but GOMEMLIMIT, no arguments but the request, no
+//     network (wazero gives WASI preview 1 no sockets unless asked to);
+//   - a cap on the instance's linear memory (Options.MemoryLimitBytes);
+//   - the caller's deadline: when ctx is done the instance is closed where
+//     it stands.
+//
+// A crash inside the guest (a Go fatal error such as a stack overflow, out
+// of memory, a trap) ends that instance only and comes back as an error
+// matching ErrCrashed (and pdf.ErrLimit when it ran out of memory).
+//
+// The price is CPU time: Go compiled to WebAssembly, with the deadline
+// checks at every loop, runs the disarm about 25 times slower than in
+// process, plus about 30 ms to start an instance (see bench_test.go).
+//
+// Divergences from calling pdf.Disarm in process: the output is held in
+// host memory until the guest has exited with a verdict, then copied to w;
+// the input is read once, from its start, into the guest.
+package sandbox
