@@ -220,7 +220,7 @@ func (s *Server) item(ctx context.Context, id string) (*Item, error) {
 }
 
 // fill loads the outputs and recipients of items, two queries for all
-// of them (the status page polls its list every second).
+// of them (the lists and their event streams load a page at a time).
 func (s *Server) fill(ctx context.Context, items []*Item) error {
 	if len(items) == 0 {
 		return nil
