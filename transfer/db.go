@@ -288,14 +288,6 @@ func (s *Server) uploadsOf(ctx context.Context, user string, limit int) ([]*Item
 	return s.queryItems(ctx, `WHERE owner=? AND state NOT IN ('deleted','expired') ORDER BY created DESC LIMIT ?`, user, limit)
 }
 
-// inbox lists the items a user may download: their own and those
-// addressed to them, newest first.
-func (s *Server) inbox(ctx context.Context, user string, now time.Time) ([]*Item, error) {
-	items, err := s.queryItems(ctx, `WHERE (owner=? OR id IN (SELECT item_id FROM transfer_recipients WHERE user_name=?))
-		AND state='done' AND expires > ? AND approval IN ('', 'approved') ORDER BY created DESC LIMIT 500`, user, user, ts(now))
-	return items, err
-}
-
 // pendingApprovals lists the items waiting for an approver, less the
 // approver's own uploads (which another approver decides).
 func (s *Server) pendingApprovals(ctx context.Context, approver string) ([]*Item, error) {
