@@ -8,13 +8,16 @@ import (
 	"time"
 )
 
-// The event stream's timing: a comment line every streamPing (which
-// also checks that the session is still live), and an end after
-// streamMax, so that an open page does not keep its session alive for
-// ever (the page then offers to reload).
+// The event stream's timing: after a change it waits streamSettle for
+// the changes that come with it (a file's state, report and audit are
+// written one after another) and reads the list once; a comment line
+// every streamPing (which also checks that the session is still live);
+// an end after streamMax, so that an open page does not keep its session
+// alive for ever (the page then offers to reload).
 const (
-	streamPing = 20 * time.Second
-	streamMax  = 10 * time.Minute
+	streamSettle = 100 * time.Millisecond
+	streamPing   = 20 * time.Second
+	streamMax    = 10 * time.Minute
 )
 
 // hub wakes the event streams when an item changes, and ends them when
@@ -141,7 +144,12 @@ func (s *Server) events(zone string) http.HandlerFunc {
 						return false
 					}
 				case <-wake:
-					return true
+					select {
+					case <-ctx.Done():
+						return false
+					case <-time.After(streamSettle):
+						return true
+					}
 				}
 			}
 		}
