@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/auth"
 )
 
 // addItems records n finished items of owner directly in the database,
@@ -138,5 +140,27 @@ func TestHistoryQueriesUseIndexes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDisplayNamesOnThePages: the lists and the header name people by
+// their display names, not their user IDs.
+func TestDisplayNamesOnThePages(t *testing.T) {
+	t.Parallel()
+	ts := startSite(t, Options{PlainHTTP: true})
+	ctx := context.Background()
+	for _, u := range []auth.User{{Name: "dave", DisplayName: "山田 太郎"}, {Name: "erin", DisplayName: "佐藤 花子"}} {
+		if err := ts.s.Users().Add(ctx, u, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dave := ts.newClient(ts.up).login("dave")
+	ts.uploadOne(dave, "erin", "メモ.txt", []byte("資料です\n"))
+	if _, page := dave.get("/"); !strings.Contains(page, "<strong>山田 太郎</strong>") || !strings.Contains(page, "宛先: 佐藤 花子") {
+		t.Errorf("the upload page names people by their IDs")
+	}
+	erin := ts.newClient(ts.down).login("erin")
+	if _, page := erin.get("/"); !strings.Contains(page, `<td class="who">山田 太郎</td>`) || !strings.Contains(page, "<strong>佐藤 花子</strong>") {
+		t.Errorf("the download page names people by their IDs")
 	}
 }
