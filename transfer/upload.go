@@ -34,6 +34,7 @@ func (s *Server) uploadRoutes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.authed(false, s.uploadPage))
 	mux.HandleFunc("POST /upload", s.authed(true, s.upload))
 	mux.HandleFunc("GET /api/items", s.authed(false, s.apiItems))
+	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneUpload)))
 	mux.HandleFunc("POST /items/{id}/password", s.authed(true, s.unlock))
 	mux.HandleFunc("GET /approvals", s.authed(false, s.approvalsPage))
 	mux.HandleFunc("POST /approvals/{id}", s.authed(true, s.decide))
@@ -47,7 +48,7 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("recipients", "err", err)
 	}
 	me := session(r).User.Name
-	s.render(w, r, ZoneUpload, "upload", page{Recipients: slices.DeleteFunc(scope, func(n string) bool { return n == me })}, http.StatusOK)
+	s.renderList(w, r, ZoneUpload, page{Recipients: slices.DeleteFunc(scope, func(n string) bool { return n == me })})
 }
 
 // uploadError is a refusal shown to the user.
@@ -514,6 +515,7 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 		string(st), string(js), errText, approval, wrong, it.ID); err != nil {
 		s.failure("finish", it.ID, err)
 	}
+	s.hub.notify()
 	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
 	if j.password != "" {
 		e.Action, e.User, e.IP, e.Zone = audit.Unlock, j.by, j.ip, ZoneUpload
@@ -533,8 +535,8 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 }
 
-// apiItems returns the user's items with their state and report, for
-// the page to follow (polled once a second while any is unfinished).
+// apiItems returns the user's latest items with their state and report
+// as JSON, for scripts.
 func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	items, err := s.uploadsOf(r.Context(), sess.User.Name, 50)
