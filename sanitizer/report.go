@@ -104,6 +104,9 @@ const (
 	ReasonMalware = "malware"
 	// ReasonScanFailed withholds an item the scanner could not judge.
 	ReasonScanFailed = "scan-failed"
+	// ReasonLostText withholds a flattened PDF on whose pages text did not
+	// render (a font that neither the PDF nor the server has).
+	ReasonLostText = "render-lost-text"
 )
 
 // FindingMalware records the signature the scanner matched.
@@ -132,6 +135,7 @@ var reasonText = map[string][2]string{
 	ReasonMalware:       {"ウイルス・マルウェアが検出されたため削除しました", "malware was found, removed"},
 	ReasonScanFailed:    {"ウイルス検査を完了できなかったため削除しました", "the malware scan could not be completed, removed"},
 	ReasonArchiveEmpty:  {"圧縮ファイル内のファイルがすべて削除されたため、圧縮ファイルごと削除しました", "every file in the archive was removed, so the archive was removed"},
+	ReasonLostText:      {"画像化したページで文字が表示されない(フォントがない)ため削除しました", "text on some pages did not render (a font is missing), removed"},
 }
 
 // NewReason builds a Reason for a code with its standard words.

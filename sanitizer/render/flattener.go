@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/mugai-project/mugai/sanitizer"
@@ -32,7 +35,11 @@ func NewFlattener(opts Options) *Flattener { return &Flattener{opts: opts} }
 
 // FlattenPDF renders the PDF in r into a new image-only PDF output of job
 // named name, within the job's policy (dpi, pages, page pixels, input
-// size), and notes on the report how it was rendered.
+// size), opening it with the job's password if it has one. It records on
+// the report what PDFium saw of the document's active content (all of it
+// left behind), how it was rendered, and any page whose text did not
+// render: by the policy's lost_text, such a document is withheld
+// (sanitizer.ReasonLostText) or delivered with a note.
 func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
 	pool, err := f.start(ctx)
 	if err != nil {
@@ -45,12 +52,51 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	p := job.Policy.PDF
 	st, err := pool.Flatten(ctx, r, size, out, Limits{
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
+		Password: job.Password,
 	})
 	if err != nil {
-		return reason(err)
+		return reason(err, job.Password != "")
+	}
+	for _, c := range slices.Sorted(maps.Keys(st.Removed)) {
+		job.Removed(c, st.Removed[c])
+	}
+	if st.Encrypted {
+		job.Note("the PDF was decrypted before rendering")
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
-	return nil
+	if len(st.LostText) == 0 {
+		return nil
+	}
+	msg := lostTextNote(st.LostText)
+	if p.LostText == "warn" {
+		job.Note("warning: " + msg)
+		return nil
+	}
+	return sanitizer.Withhold(sanitizer.ReasonLostText, errors.New(msg))
+}
+
+// lostTextNote names the pages that lost text and their fonts.
+func lostTextNote(lost []LostText) string {
+	var b strings.Builder
+	b.WriteString("text did not render on page")
+	if len(lost) > 1 {
+		b.WriteString("s")
+	}
+	for i, l := range lost {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(lost)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d (%d characters", l.Page, l.Chars)
+		if len(l.Fonts) > 0 {
+			fmt.Fprintf(&b, ", font %s", strings.Join(l.Fonts, ", "))
+		}
+		b.WriteString(")")
+	}
+	return b.String()
 }
 
 // start returns the pool, starting it on the first call.
@@ -87,10 +133,13 @@ func (f *Flattener) Close() error {
 	return f.pool.Close()
 }
 
-// reason maps the renderer's errors onto the engine's reasons.
-func reason(err error) error {
+// reason maps the renderer's errors onto the engine's reasons;
+// withPassword says a password was tried.
+func reason(err error, withPassword bool) error {
 	var le *LimitError
 	switch {
+	case withPassword && errors.Is(err, ErrEncrypted):
+		return sanitizer.HoldFor(sanitizer.ReasonWrongPassword, err)
 	case errors.Is(err, ErrEncrypted):
 		return sanitizer.HoldFor(sanitizer.ReasonEncrypted, err)
 	case errors.As(err, &le):

@@ -37,17 +37,19 @@ func TestFlattenerStartsOnFirstUse(t *testing.T) {
 // reasons, so that a withheld PDF says why.
 func TestFlattenerReasons(t *testing.T) {
 	tests := []struct {
-		err  error
-		code string
-		hold bool
+		err          error
+		withPassword bool
+		code         string
+		hold         bool
 	}{
-		{ErrEncrypted, sanitizer.ReasonEncrypted, true},
-		{&LimitError{What: "pages", Limit: 1, Got: 2}, sanitizer.ReasonLimit, false},
-		{context.DeadlineExceeded, sanitizer.ReasonTimeout, false},
-		{ErrMalformed, sanitizer.ReasonMalformed, false},
+		{ErrEncrypted, false, sanitizer.ReasonEncrypted, true},
+		{ErrEncrypted, true, sanitizer.ReasonWrongPassword, true},
+		{&LimitError{What: "pages", Limit: 1, Got: 2}, false, sanitizer.ReasonLimit, false},
+		{context.DeadlineExceeded, false, sanitizer.ReasonTimeout, false},
+		{ErrMalformed, false, sanitizer.ReasonMalformed, false},
 	}
 	for _, tt := range tests {
-		err := reason(tt.err)
+		err := reason(tt.err, tt.withPassword)
 		var we *sanitizer.WithheldError
 		if !errors.As(err, &we) || !errors.Is(err, tt.err) {
 			t.Fatalf("%v: not a withheld error with its cause: %v", tt.err, err)

@@ -7,6 +7,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,10 @@ type Limits struct {
 	MaxPages      int   // default 1000
 	MaxPagePixels int64 // pixels of one rendered page; default 50e6 (A0 at 150 dpi is 35e6)
 	MaxInputBytes int64 // default 256 MiB
+	// Password opens a document encrypted with a user password. Empty
+	// tries the empty password, which opens documents that carry only an
+	// owner password (restrictions on printing or editing).
+	Password string
 }
 
 const (
@@ -67,7 +72,8 @@ func (e *LimitError) Error() string {
 }
 
 var (
-	// ErrEncrypted means the document needs a password to be opened.
+	// ErrEncrypted means the document needs a password to be opened, or
+	// the one given does not open it.
 	ErrEncrypted = errors.New("render: PDF is encrypted with a password")
 	// ErrMalformed means PDFium could not parse the document.
 	ErrMalformed = errors.New("render: PDF cannot be parsed")
@@ -101,7 +107,7 @@ func (p *Pool) PageCount(ctx context.Context, in io.ReadSeeker, size int64, lim 
 		return 0, err
 	}
 	defer inst.release()
-	doc, err := inst.open(ctx, readerAtOf(in), size)
+	doc, err := inst.open(ctx, readerAtOf(in), size, lim.Password)
 	if err != nil {
 		return 0, err
 	}
@@ -120,7 +126,7 @@ func (p *Pool) PageCount(ctx context.Context, in io.ReadSeeker, size int64, lim 
 // instances; at most one rendered page per instance is held in memory.
 // An error from fn stops rendering and is returned.
 func (p *Pool) PageImages(ctx context.Context, in io.ReadSeeker, size int64, lim Limits, fn func(Page) error) error {
-	_, err := p.run(ctx, in, size, lim, nil, nil, func(pg Page, _ any) error { return fn(pg) })
+	_, err := p.run(ctx, in, size, lim, false, nil, nil, func(pg Page, _ any) error { return fn(pg) })
 	return err
 }
 
@@ -185,11 +191,15 @@ func (in *instance) pageCount(doc references.FPDF_DOCUMENT) (int, error) {
 
 // open opens the document in this instance. Each instance reads through its
 // own section reader, so instances can read the same input at once.
-func (in *instance) open(ctx context.Context, ra io.ReaderAt, size int64) (references.FPDF_DOCUMENT, error) {
-	res, err := in.OpenDocument(&requests.OpenDocument{
+func (in *instance) open(ctx context.Context, ra io.ReaderAt, size int64, password string) (references.FPDF_DOCUMENT, error) {
+	req := &requests.OpenDocument{
 		FileReader:     io.NewSectionReader(ra, 0, size),
 		FileReaderSize: size,
-	})
+	}
+	if password != "" {
+		req.Password = &password
+	}
+	res, err := in.OpenDocument(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", context.Cause(ctx)
@@ -267,16 +277,23 @@ func flattenAlpha(img *image.RGBA) {
 type runStats struct {
 	pages  int
 	render time.Duration // summed over instances
+	// With inspect set: the inventory, pages that lost text, and whether
+	// the document was encrypted.
+	found     map[string]int
+	lost      []LostText
+	encrypted bool
 }
 
 // run opens the document, checks the limits, and renders every page. For
 // each page, work (if set) runs on the rendering goroutine, in parallel
 // across instances, then ordered runs in page order, one call at a time,
 // with work's result. begin, if set, runs once after the limits pass and
-// before the first page.
-func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits,
+// before the first page. With inspect set, run also takes the inventory
+// (inventory.go) and checks every rendered page for lost text
+// (losttext.go).
+func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits, inspect bool,
 	begin func([]PageInfo) error, work func(Page) (any, error), ordered func(Page, any) error) (runStats, error) {
-	var st runStats
+	st := runStats{found: map[string]int{}}
 	lim = lim.withDefaults()
 	if err := checkInput(size, lim); err != nil {
 		return st, err
@@ -289,7 +306,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 		return st, err
 	}
 	ra := readerAtOf(in)
-	doc, err := first.open(ctx, ra, size)
+	doc, err := first.open(ctx, ra, size, lim.Password)
 	if err != nil {
 		first.release()
 		return st, err
@@ -301,6 +318,9 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 			return st, context.Cause(ctx)
 		}
 		return st, err
+	}
+	if inspect {
+		st.encrypted = first.docInventory(doc, st.found)
 	}
 	if begin != nil {
 		if err := begin(pages); err != nil {
@@ -361,6 +381,20 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 				fail(err)
 				return
 			}
+			if inspect {
+				found := map[string]int{}
+				page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pi.Index}}
+				inst.pageInventory(page, found)
+				lost := inst.lostText(page, pi, img)
+				mu.Lock()
+				for c, n := range found {
+					st.found[c] += n
+				}
+				if lost != nil {
+					st.lost = append(st.lost, *lost)
+				}
+				mu.Unlock()
+			}
 			pg := Page{PageInfo: pi, Image: img}
 			var v any
 			if work != nil {
@@ -402,7 +436,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 		if err != nil || inst == nil {
 			break
 		}
-		d, err := inst.open(ctx, ra, size)
+		d, err := inst.open(ctx, ra, size, lim.Password)
 		if err != nil {
 			inst.release()
 			break
@@ -414,6 +448,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 
 	st.pages = turn
 	st.render = time.Duration(renderT.Load())
+	slices.SortFunc(st.lost, func(a, b LostText) int { return a.Page - b.Page })
 	if failed != nil {
 		return st, failed
 	}

@@ -1,0 +1,237 @@
+package render
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/klippa-app/go-pdfium/enums"
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+)
+
+// LostText is a page whose text PDFium reads but did not draw: the
+// rectangles that its text API gives for the page's characters hold no ink
+// in the rendered image. This is what a font that neither the PDF embeds
+// nor the sandbox's fallback folder provides looks like (PDFium draws
+// nothing for glyphs it cannot find), so the flattened page would lack
+// text that poppler or MuPDF show.
+type LostText struct {
+	Page  int      // 1-based
+	Chars int      // characters other than white space without ink
+	Fonts []string // their fonts' base names, as PDFium reports them
+}
+
+const (
+	// inkLevel is how far (in 8-bit levels of any channel) a pixel must
+	// be from a text rectangle's first pixel to count as ink: glyph strokes
+	// are far darker or lighter than their background; anti-aliasing of
+	// the background is not.
+	inkLevel = 40
+	// maxTextRects bounds the work on pages with absurd amounts of text.
+	maxTextRects = 20_000
+)
+
+// lostText checks the rendered image img of page against PDFium's text
+// for the page. It returns nil when all text left ink. The cost on a page
+// whose text rendered is one text page, one call per text rectangle
+// (about one per line) and a scan that stops at the first ink pixel.
+func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *LostText {
+	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
+	if err != nil {
+		return nil // no text layer: no text to lose
+	}
+	defer func() { _, _ = in.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage}) }()
+	rc, err := in.FPDFText_CountRects(&requests.FPDFText_CountRects{TextPage: tp.TextPage, StartIndex: 0, Count: -1})
+	if err != nil || rc.Count <= 0 {
+		return nil
+	}
+	m, ok := in.deviceMatrix(page, img.Rect.Dx(), img.Rect.Dy())
+	if !ok {
+		return nil
+	}
+	var lost *LostText
+	for i := range min(rc.Count, maxTextRects) {
+		r, err := in.FPDFText_GetRect(&requests.FPDFText_GetRect{TextPage: tp.TextPage, Index: i})
+		if err != nil {
+			continue
+		}
+		line := pageRect{r.Left, r.Top, r.Right, r.Bottom}
+		area, at := line, -1
+		if line.flat() {
+			// PDFium gives a glyph it has no outline for a box of no
+			// height on the baseline: judge the font's box around it.
+			at = in.charAt(tp.TextPage, line)
+			area = in.looseArea(tp.TextPage, line, at)
+		}
+		box := m.box(area).Intersect(img.Rect)
+		if box.Dx() < 2 || box.Dy() < 2 {
+			continue // too small to judge at this resolution
+		}
+		ref := img.RGBAAt(box.Min.X, box.Min.Y)
+		if hasInk(img, box, ref) {
+			continue
+		}
+		bt, err := in.FPDFText_GetBoundedText(&requests.FPDFText_GetBoundedText{
+			TextPage: tp.TextPage, Left: area.left, Top: area.top, Right: area.right, Bottom: area.bottom})
+		if err != nil || !strings.ContainsFunc(bt.Text, visible) {
+			continue // white space only
+		}
+		if at < 0 {
+			at = in.charAt(tp.TextPage, line)
+		}
+		font, shown := in.charFont(tp.TextPage, at, ref)
+		if !shown {
+			continue
+		}
+		if lost == nil {
+			lost = &LostText{Page: pi.Index + 1}
+		}
+		for _, c := range bt.Text {
+			if visible(c) {
+				lost.Chars++
+			}
+		}
+		if font != "" && !slices.Contains(lost.Fonts, font) {
+			lost.Fonts = append(lost.Fonts, font)
+		}
+	}
+	return lost
+}
+
+// pageRect is a rectangle in page space (points, y up).
+type pageRect struct{ left, top, right, bottom float64 }
+
+// flat reports whether r has (next to) no height or width.
+func (r pageRect) flat() bool {
+	return math.Abs(r.top-r.bottom) < 0.5 || math.Abs(r.right-r.left) < 0.5
+}
+
+func (r pageRect) centre() (x, y float64) { return (r.left + r.right) / 2, (r.top + r.bottom) / 2 }
+
+// charAt returns the index of the character at the centre of the text
+// rectangle r, or -1.
+func (in *instance) charAt(tp references.FPDF_TEXTPAGE, r pageRect) int {
+	x, y := r.centre()
+	at, err := in.FPDFText_GetCharIndexAtPos(&requests.FPDFText_GetCharIndexAtPos{TextPage: tp, X: x, Y: y, XTolerance: 2, YTolerance: 2})
+	if err != nil {
+		return -1
+	}
+	return at.CharIndex
+}
+
+// looseArea widens the flat text rectangle r to the height of the font
+// box (FPDFText_GetLooseCharBox) of its character at.
+func (in *instance) looseArea(tp references.FPDF_TEXTPAGE, r pageRect, at int) pageRect {
+	if at < 0 {
+		return r
+	}
+	lb, err := in.FPDFText_GetLooseCharBox(&requests.FPDFText_GetLooseCharBox{TextPage: tp, Index: at})
+	if err != nil {
+		return r
+	}
+	b := lb.Rect
+	return pageRect{
+		left: min(r.left, float64(b.Left)), right: max(r.right, float64(b.Right)),
+		top: max(r.top, float64(b.Top)), bottom: min(r.bottom, float64(b.Bottom)),
+	}
+}
+
+// charFont returns the font of the character at (an index, or -1 for
+// none known), and whether it was meant to be seen: text in render mode 3
+// (invisible, the text layer of scanned pages) or 7 (clip only), or
+// filled transparent or in the colour of its background bg, leaves no ink
+// by design.
+func (in *instance) charFont(tp references.FPDF_TEXTPAGE, at int, bg color.RGBA) (string, bool) {
+	if at < 0 {
+		return "", true
+	}
+	if obj, err := in.FPDFText_GetTextObject(&requests.FPDFText_GetTextObject{TextPage: tp, Index: at}); err == nil {
+		mode, err := in.FPDFTextObj_GetTextRenderMode(&requests.FPDFTextObj_GetTextRenderMode{PageObject: obj.TextObject})
+		if err == nil && (mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_INVISIBLE || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_CLIP) {
+			return "", false
+		}
+	}
+	if c, err := in.FPDFText_GetFillColor(&requests.FPDFText_GetFillColor{TextPage: tp, Index: at}); err == nil {
+		if c.A == 0 || near(c.R, bg.R) && near(c.G, bg.G) && near(c.B, bg.B) {
+			return "", false
+		}
+	}
+	fi, err := in.FPDFText_GetFontInfo(&requests.FPDFText_GetFontInfo{TextPage: tp, Index: at})
+	if err != nil {
+		return "", true
+	}
+	return fi.FontName, true
+}
+
+func near(c uint, level uint8) bool {
+	d := int(c) - int(level)
+	return d > -inkLevel && d < inkLevel
+}
+
+// visible reports whether c leaves a mark when drawn: not white space,
+// not a control character, not PDFium's replacement for unmapped codes
+// (which may well have had a glyph, so it is judged like any other).
+func visible(c rune) bool {
+	return !unicode.IsSpace(c) && !unicode.IsControl(c)
+}
+
+// hasInk reports whether any pixel in box differs from ref by inkLevel
+// or more in a channel.
+func hasInk(img *image.RGBA, box image.Rectangle, ref color.RGBA) bool {
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(box.Min.X, y):img.PixOffset(box.Max.X, y)]
+		for i := 0; i+2 < len(row); i += 4 {
+			if far(row[i], ref.R) || far(row[i+1], ref.G) || far(row[i+2], ref.B) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func far(a, b uint8) bool { return int(a)-int(b) >= inkLevel || int(b)-int(a) >= inkLevel }
+
+// affine maps page space (points, y up) to the rendered image's pixels.
+type affine struct{ a, b, c, d, e, f float64 }
+
+// deviceMatrix asks PDFium where three points of page space land in a
+// w × h rendering of the page (rotation and CropBox applied), and returns
+// the map between them.
+func (in *instance) deviceMatrix(page requests.Page, w, h int) (affine, bool) {
+	const span = 1000 // points apart: PDFium returns whole pixels
+	var dx, dy [3]float64
+	for i, p := range [3][2]float64{{0, 0}, {span, 0}, {0, span}} {
+		res, err := in.FPDF_PageToDevice(&requests.FPDF_PageToDevice{Page: page, SizeX: w, SizeY: h,
+			Rotate: enums.FPDF_PAGE_ROTATION_NONE, PageX: p[0], PageY: p[1]})
+		if err != nil {
+			return affine{}, false
+		}
+		dx[i], dy[i] = float64(res.DeviceX), float64(res.DeviceY)
+	}
+	return affine{
+		a: (dx[1] - dx[0]) / span, b: (dy[1] - dy[0]) / span,
+		c: (dx[2] - dx[0]) / span, d: (dy[2] - dy[0]) / span,
+		e: dx[0], f: dy[0],
+	}, true
+}
+
+// box returns the pixels covered by the page-space rectangle r.
+func (m affine) box(r pageRect) image.Rectangle {
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for _, p := range [4][2]float64{{r.left, r.top}, {r.right, r.top}, {r.left, r.bottom}, {r.right, r.bottom}} {
+		x := m.a*p[0] + m.c*p[1] + m.e
+		y := m.b*p[0] + m.d*p[1] + m.f
+		minX, maxX = min(minX, x), max(maxX, x)
+		minY, maxY = min(minY, y), max(maxY, y)
+	}
+	if math.IsNaN(minX+minY+maxX+maxY) || math.IsInf(minX+minY+maxX+maxY, 0) {
+		return image.Rectangle{}
+	}
+	clamp := func(v float64) int { return int(max(min(v, 1<<20), -1<<20)) }
+	return image.Rect(clamp(math.Floor(minX)), clamp(math.Floor(minY)), clamp(math.Ceil(maxX)), clamp(math.Ceil(maxY)))
+}

@@ -1,0 +1,149 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
+)
+
+// scriptSample is a line of one CJK script set in a font that the PDF
+// names but does not embed, as office suites in China, Taiwan, Korea and
+// Japan write them.
+type scriptSample struct {
+	lang, font, ordering, cmap, text string
+}
+
+var scriptSamples = []scriptSample{
+	{"ja", "MS-Mincho", "Japan1", "UniJIS-UCS2-H", "住民票の写しを交付します"},
+	// The fonts of the Chinese document that lost all its text.
+	{"zh-Hans", "SimFang", "GB1", "UniGB-UCS2-H", "这是简体中文测试关于进一步"},
+	{"zh-Hant", "MingLiU", "CNS1", "UniCNS-UCS2-H", "這是繁體中文測試關於進一步"},
+	{"ko", "Batang", "Korea1", "UniKS-UCS2-H", "한국어 문서입니다 주민등록"},
+}
+
+// scriptPDF draws s.text at 30 pt from (60, 700) on an A4 page (the ' operator moves down one 36 pt line from 736 first).
+func scriptPDF(s scriptSample) []byte {
+	var b pdfBuilder
+	font := cidFont(&b, s.font, s.ordering, 6, s.cmap)
+	var c strings.Builder
+	c.WriteString("BT /F1 30 Tf 36 TL 60 736 Td\n")
+	showUCS2(&c, []rune(s.text))
+	c.WriteString("ET\n")
+	content := b.addStream("", []byte(c.String()), false)
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+}
+
+// inkIn counts the pixels darker than mid-gray in r.
+func inkIn(img *image.RGBA, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if img.RGBAAt(x, y).R < 128 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// savePNG writes img to $MUGAI_RENDER_PNG_DIR/name.png when that is set,
+// to look at.
+func savePNG(name string, img image.Image) error {
+	dir := os.Getenv("MUGAI_RENDER_PNG_DIR")
+	if dir == "" {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return png.Encode(f, img)
+}
+
+// TestCJKNonEmbeddedFontsRender: Japanese, Simplified and Traditional
+// Chinese and Korean text in fonts the PDF does not embed renders with
+// the sandbox's fallback fonts: every glyph leaves ink in its place, and
+// the lost-text check finds nothing.
+func TestCJKNonEmbeddedFontsRender(t *testing.T) {
+	p := testPool(t)
+	for _, s := range scriptSamples {
+		t.Run(s.lang, func(t *testing.T) {
+			in := scriptPDF(s)
+			scale := 150.0 / 72
+			err := p.PageImages(t.Context(), bytes.NewReader(in), int64(len(in)), Limits{}, func(pg Page) error {
+				if err := savePNG("script-"+s.lang, pg.Image); err != nil {
+					return err
+				}
+				// One 30 pt cell per character on the baseline at y = 700 pt.
+				for i, r := range []rune(s.text) {
+					if r == ' ' {
+						continue
+					}
+					x0 := 60 + 30*float64(i)
+					cell := image.Rect(int(x0*scale), int((842-700-26)*scale), int((x0+30)*scale), int((842-700+4)*scale))
+					if ink := inkIn(pg.Image, cell); ink < 40 {
+						t.Errorf("%q (character %d): %d dark pixels in its cell", r, i, ink)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := p.Flatten(t.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.LostText) != 0 {
+				t.Errorf("lost text %+v", st.LostText)
+			}
+		})
+	}
+}
+
+// TestLostTextFound: where the page's text left no ink, Flatten names the
+// page, its font and how many characters are missing. A pool without
+// fallback fonts loses Japanese in a non-embedded font; a Type3 font
+// without glyphs is lost with any fonts.
+func TestLostTextFound(t *testing.T) {
+	bare, err := New(t.Context(), Options{FontDirs: []string{}, Instances: 1, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Close()
+	tests := []struct {
+		name  string
+		pool  *Pool
+		in    []byte
+		font  string
+		chars int
+	}{
+		{"no fallback font", bare, scriptPDF(scriptSamples[0]), "MS-Mincho", len([]rune(scriptSamples[0].text))},
+		{"type3 without glyphs", testPool(t), pdftest.Glyphless().Bytes, "", len(pdftest.GlyphlessText)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := tt.pool.Flatten(t.Context(), bytes.NewReader(tt.in), int64(len(tt.in)), io.Discard, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.LostText) != 1 {
+				t.Fatalf("lost text %+v, want page 1", st.LostText)
+			}
+			l := st.LostText[0]
+			if l.Page != 1 || l.Chars != tt.chars || tt.font != "" && !slices.Contains(l.Fonts, tt.font) {
+				t.Errorf("lost text %+v, want page 1, %d characters, font %q", l, tt.chars, tt.font)
+			}
+		})
+	}
+}
