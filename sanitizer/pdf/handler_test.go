@@ -145,3 +145,46 @@ func TestVerifiersForKeptLinks(t *testing.T) {
 		t.Errorf("the links-kept check refuses a disarmed PDF with its link: %v", err)
 	}
 }
+
+// TestHandlerOwnerPasswordOnlyFlattened: a PDF that restricts printing or
+// editing with an owner password but has no open (user) password opens as
+// in any viewer and is flattened, not held.
+func TestHandlerOwnerPasswordOnlyFlattened(t *testing.T) {
+	locked, err := pdftest.Encrypt(pdftest.Clean().Bytes, "", "owner-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := enginetest.New(t, sanitizer.Options{}, nil)
+	res := runPDF(t, e, sanitizer.Input{Name: "印刷制限.pdf", Body: bytes.NewReader(locked)})
+	rep := res.Report
+	if rep.Withheld || len(res.Outputs) != 1 || !slices.Contains(rep.Notes, "the PDF was decrypted before rendering") {
+		t.Fatalf("report %+v, want a flattened decrypted copy", rep)
+	}
+}
+
+// TestHandlerLostText: a PDF whose text does not render (a font without
+// glyphs) is withheld with render-lost-text naming the page, or, with
+// lost_text = "warn", delivered with a warning note.
+func TestHandlerLostText(t *testing.T) {
+	in := pdftest.Glyphless().Bytes
+	for _, mode := range []string{"", "withhold", "warn"} {
+		t.Run("lost_text="+mode, func(t *testing.T) {
+			e := enginetest.New(t, sanitizer.Options{Policy: sanitizer.Policy{PDF: sanitizer.PDFPolicy{LostText: mode}}}, nil)
+			res := runPDF(t, e, sanitizer.Input{Name: "通知.pdf", Body: bytes.NewReader(in)})
+			rep := res.Report
+			if mode == "warn" {
+				warned := slices.ContainsFunc(rep.Notes, func(n string) bool {
+					return strings.HasPrefix(n, "warning: text did not render on page 1 (6 characters")
+				})
+				if rep.Withheld || len(res.Outputs) != 1 || !warned {
+					t.Fatalf("report %+v, want delivered with a warning", rep)
+				}
+				return
+			}
+			if !rep.Withheld || len(res.Outputs) != 0 || rep.Reasons[0].Code != sanitizer.ReasonLostText ||
+				!strings.Contains(rep.Reasons[0].Detail, "page 1") {
+				t.Fatalf("report %+v, want withheld for %s", rep, sanitizer.ReasonLostText)
+			}
+		})
+	}
+}

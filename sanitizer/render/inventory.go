@@ -58,6 +58,7 @@ func (in *instance) pageInventory(page requests.Page, found map[string]int) {
 	for _, aa := range []enums.FPDF_PAGE_AACTION{enums.FPDF_PAGE_AACTION_OPEN, enums.FPDF_PAGE_AACTION_CLOSE} {
 		if res, err := in.FPDF_GetPageAAction(&requests.FPDF_GetPageAAction{Page: page, AAType: aa}); err == nil && res.Action != nil {
 			count(found, "additional-actions", 1)
+			in.actionInventory(*res.Action, found)
 		}
 	}
 	res, err := in.FPDFPage_GetAnnotCount(&requests.FPDFPage_GetAnnotCount{Page: page})
@@ -93,7 +94,11 @@ func (in *instance) annotInventory(annot references.FPDF_ANNOTATION, found map[s
 	if err != nil || act.Action == nil {
 		return
 	}
-	if t, err := in.FPDFAction_GetType(&requests.FPDFAction_GetType{Action: *act.Action}); err == nil {
+	in.actionInventory(*act.Action, found)
+}
+
+func (in *instance) actionInventory(action references.FPDF_ACTION, found map[string]int) {
+	if t, err := in.FPDFAction_GetType(&requests.FPDFAction_GetType{Action: action}); err == nil {
 		if c, ok := actionCategory[t.Type]; ok {
 			count(found, c, 1)
 		}

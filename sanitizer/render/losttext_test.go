@@ -147,3 +147,40 @@ func TestLostTextFound(t *testing.T) {
 		})
 	}
 }
+
+// helveticaPDF draws content (with font /F1, Helvetica) on an A4 page.
+func helveticaPDF(content string) []byte {
+	var b pdfBuilder
+	font := b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	c := b.addStream("", []byte(content), false)
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{c})
+}
+
+// TestLostTextIgnoresTextMeantUnseen: text that renders, and text that
+// is drawn so as not to be seen (the invisible OCR layer of a scan, text
+// in the colour of its background, clip-only text), is not lost text.
+func TestLostTextIgnoresTextMeantUnseen(t *testing.T) {
+	p := testPool(t)
+	tests := map[string][]byte{
+		"dense latin":       textPDF(t, 2),
+		"rotated":           rotatedPDF(t),
+		"japanese":          japanesePDF(t, "UniJIS-UCS2-H"),
+		"invisible ocr":     helveticaPDF("0.5 g 50 500 400 200 re f\nBT 3 Tr /F1 24 Tf 72 600 Td (scanned page text) Tj ET\nBT 3 Tr /F1 24 Tf 72 300 Td (text layer on white) Tj ET\n"),
+		"white on white":    helveticaPDF("BT 1 g /F1 24 Tf 72 600 Td (hidden in plain sight) Tj ET\n"),
+		"white on black":    helveticaPDF("0 g 50 550 500 100 re f\nBT 1 g /F1 24 Tf 72 600 Td (reversed heading) Tj ET\n"),
+		"clip only":         helveticaPDF("BT 7 Tr /F1 48 Tf 72 600 Td (CLIP) Tj ET\n0 0 1 rg 0 0 595 842 re f\n"),
+		"spaces only":       helveticaPDF("BT /F1 24 Tf 72 600 Td (      ) Tj ET\n"),
+		"black text on red": helveticaPDF("1 0 0 rg 50 550 500 100 re f\nBT 0 g /F1 24 Tf 72 600 Td (warning) Tj ET\n"),
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			st, err := p.Flatten(t.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.LostText) != 0 {
+				t.Errorf("lost text %+v", st.LostText)
+			}
+		})
+	}
+}
