@@ -66,7 +66,10 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	}
 	res.Findings = append(res.Findings, NameFindings(name)...)
 	res.Findings = append(res.Findings, mismatch(res.Kind, name, declaredType)...)
-	if res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")) {
+	switch {
+	case res.Kind == PDF && !bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		res.Findings = append(res.Findings, Finding{FindingPDFNoHeader, "PDF objects without a PDF header"})
+	case res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")):
 		res.Findings = append(res.Findings, Finding{FindingPDFNotAtOffset, "the PDF header is preceded by other bytes"})
 	}
 	if (res.Kind == Zip || res.Kind.IsZipBased()) && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")) {
@@ -106,6 +109,8 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return zipKind(r, size), ""
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		return PDF, ""
+	case isHeaderlessPDF(r, size, head):
 		return PDF, ""
 	case isISO(r, size):
 		return ISO, ""

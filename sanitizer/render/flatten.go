@@ -48,6 +48,9 @@ type Stats struct {
 	Removed map[string]int
 	// LostText lists the pages, in order, whose text did not render.
 	LostText []LostText
+	// Skipped lists the pages (1-based) that PDFium counts but cannot
+	// read, left out of the output.
+	Skipped []int
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -75,7 +78,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 		})
 	st.Pages = rs.pages
 	st.RenderTime = rs.render
-	st.Encrypted, st.Removed, st.LostText = rs.encrypted, rs.found, rs.lost
+	st.Encrypted, st.Removed, st.LostText, st.Skipped = rs.encrypted, rs.found, rs.lost, rs.skipped
 	if err == nil {
 		err = pw.finish()
 	}

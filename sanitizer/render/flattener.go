@@ -64,6 +64,9 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 		job.Note("the PDF was decrypted before rendering")
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
+	if len(st.Skipped) > 0 {
+		job.Note(fmt.Sprintf("pages the PDF lists but that cannot be read were left out: %s", pageList(st.Skipped)))
+	}
 	if len(st.LostText) == 0 {
 		return nil
 	}
@@ -73,6 +76,22 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 		return nil
 	}
 	return sanitizer.Withhold(sanitizer.ReasonLostText, errors.New(msg))
+}
+
+// pageList writes page numbers, at most ten of them.
+func pageList(pages []int) string {
+	var b strings.Builder
+	for i, p := range pages {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(pages)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, p)
+	}
+	return b.String()
 }
 
 // lostTextNote names the pages that lost text and their fonts.

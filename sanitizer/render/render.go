@@ -144,40 +144,48 @@ func checkInput(size int64, lim Limits) error {
 }
 
 // checkPages checks the page count and every page's size in pixels before
-// anything is rendered.
-func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]PageInfo, error) {
+// anything is rendered. It returns the pages to render and, 1-based, the
+// pages PDFium lists but cannot read (a damaged page object, a page count
+// larger than the page tree): those are left out, as a viewer shows
+// none of them either. A document none of whose pages can be read is
+// malformed.
+func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]PageInfo, []int, error) {
 	n, err := in.pageCount(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n > lim.MaxPages {
-		return nil, &LimitError{What: "pages", Limit: int64(lim.MaxPages), Got: int64(n)}
+		return nil, nil, &LimitError{What: "pages", Limit: int64(lim.MaxPages), Got: int64(n)}
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("%w: no pages", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: no pages", ErrMalformed)
 	}
-	pages := make([]PageInfo, n)
+	pages := make([]PageInfo, 0, n)
+	var skipped []int
 	scale := float64(lim.DPI) / 72
-	for i := range pages {
+	for i := range n {
 		res, err := in.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: i})
 		if err != nil {
-			in.bad = true
-			return nil, fmt.Errorf("%w: page %d size: %v", ErrMalformed, i+1, err)
+			skipped = append(skipped, i+1)
+			continue
 		}
 		w, h := float64(res.Size.Width), float64(res.Size.Height)
 		if !(w > 0 && h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
-			return nil, fmt.Errorf("%w: page %d has no size", ErrMalformed, i+1)
+			return nil, nil, fmt.Errorf("%w: page %d has no size", ErrMalformed, i+1)
 		}
 		wpx, hpx := math.Ceil(w*scale), math.Ceil(h*scale)
 		if side := max(wpx, hpx); side > maxPageSide {
-			return nil, &LimitError{What: "page side", Limit: maxPageSide, Got: int64(min(side, math.MaxInt64/2)), Page: i + 1}
+			return nil, nil, &LimitError{What: "page side", Limit: maxPageSide, Got: int64(min(side, math.MaxInt64/2)), Page: i + 1}
 		}
 		if px := int64(wpx) * int64(hpx); px > lim.MaxPagePixels {
-			return nil, &LimitError{What: "page pixels", Limit: lim.MaxPagePixels, Got: px, Page: i + 1}
+			return nil, nil, &LimitError{What: "page pixels", Limit: lim.MaxPagePixels, Got: px, Page: i + 1}
 		}
-		pages[i] = PageInfo{Index: i, WidthPt: w, HeightPt: h, WidthPx: int(wpx), HeightPx: int(hpx)}
+		pages = append(pages, PageInfo{Index: i, WidthPt: w, HeightPt: h, WidthPx: int(wpx), HeightPx: int(hpx)})
 	}
-	return pages, nil
+	if len(pages) == 0 {
+		return nil, nil, fmt.Errorf("%w: none of its %d pages can be read", ErrMalformed, n)
+	}
+	return pages, skipped, nil
 }
 
 func (in *instance) pageCount(doc references.FPDF_DOCUMENT) (int, error) {
@@ -277,6 +285,7 @@ func flattenAlpha(img *image.RGBA) {
 type runStats struct {
 	pages  int
 	render time.Duration // summed over instances
+	skipped []int // pages PDFium lists but cannot read, 1-based
 	// With inspect set: the inventory, pages that lost text, and whether
 	// the document was encrypted.
 	found     map[string]int
@@ -311,7 +320,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 		first.release()
 		return st, err
 	}
-	pages, err := first.checkPages(doc, lim)
+	pages, skipped, err := first.checkPages(doc, lim)
 	if err != nil {
 		first.release()
 		if ctx.Err() != nil {
@@ -319,6 +328,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 		}
 		return st, err
 	}
+	st.skipped = skipped
 	if inspect {
 		st.encrypted = first.docInventory(doc, st.found)
 	}
