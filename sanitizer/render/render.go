@@ -283,9 +283,9 @@ func flattenAlpha(img *image.RGBA) {
 
 // runStats is filled by run.
 type runStats struct {
-	pages  int
-	render time.Duration // summed over instances
-	skipped []int // pages PDFium lists but cannot read, 1-based
+	pages   int
+	render  time.Duration // summed over instances
+	skipped []int         // pages PDFium lists but cannot read, 1-based
 	// With inspect set: the inventory, pages that lost text, and whether
 	// the document was encrypted.
 	found     map[string]int
