@@ -107,7 +107,8 @@ func (p *Pool) PageCount(ctx context.Context, in io.ReadSeeker, size int64, lim 
 		return 0, err
 	}
 	defer inst.release()
-	doc, err := inst.open(ctx, readerAtOf(in), size, lim.Password)
+	ra, size := withHeader(readerAtOf(in), size)
+	doc, err := inst.open(ctx, ra, size, lim.Password)
 	if err != nil {
 		return 0, err
 	}
@@ -314,7 +315,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 	if err != nil {
 		return st, err
 	}
-	ra := readerAtOf(in)
+	ra, size := withHeader(readerAtOf(in), size)
 	doc, err := first.open(ctx, ra, size, lim.Password)
 	if err != nil {
 		first.release()
