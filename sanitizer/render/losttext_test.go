@@ -114,7 +114,8 @@ func TestCJKNonEmbeddedFontsRender(t *testing.T) {
 // TestLostTextFound: where the page's text left no ink, Flatten names the
 // page, its font and how many characters are missing. A pool without
 // fallback fonts loses Japanese in a non-embedded font; a Type3 font
-// without glyphs is lost with any fonts.
+// without glyphs, glyph numbers of a font that is not there and Cyrillic
+// glyph names in a simple font that is not there are lost with any fonts.
 func TestLostTextFound(t *testing.T) {
 	bare, err := New(t.Context(), Options{FontDirs: []string{}, Instances: 1, Logger: quietLogger()})
 	if err != nil {
@@ -130,6 +131,8 @@ func TestLostTextFound(t *testing.T) {
 	}{
 		{"no fallback font", bare, scriptPDF(scriptSamples[0]), "MS-Mincho", len([]rune(scriptSamples[0].text))},
 		{"type3 without glyphs", testPool(t), pdftest.Glyphless().Bytes, "", len(pdftest.GlyphlessText)},
+		{"identity encoding without the font", testPool(t), identityPDF(), "TimesNewRomanCyr", 20},
+		{"cyrillic glyph names without the font", testPool(t), cyrillicPDF(), "ArialCyr", 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,4 +186,36 @@ func TestLostTextIgnoresTextMeantUnseen(t *testing.T) {
 			}
 		})
 	}
+}
+
+// identityPDF draws Cyrillic and Greek in a TrueType font that the PDF
+// neither embeds nor maps to a character collection (Identity-H, codes
+// are glyph numbers of the missing font); only its ToUnicode map says
+// what the codes mean. MuPDF and poppler draw the text from that map;
+// PDFium draws nothing.
+func identityPDF() []byte {
+	var b pdfBuilder
+	fd := b.add("<< /Type /FontDescriptor /FontName /TimesNewRomanCyr /Flags 32 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>")
+	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TimesNewRomanCyr /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 600 >>", fd))
+	cmap := b.addStream("", []byte("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def 1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange endcmap CMapName currentdict /CMap defineresource pop end end"), false)
+	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /TimesNewRomanCyr /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", cid, cmap))
+	var c strings.Builder
+	c.WriteString("BT /F1 30 Tf 36 TL 60 736 Td\n")
+	showUCS2(&c, []rune("Прием документов Ωμέγα"))
+	c.WriteString("ET\n")
+	content := b.addStream("", []byte(c.String()), false)
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+}
+
+// cyrillicPDF draws five Cyrillic capitals in a simple TrueType font that
+// the PDF does not embed, named by glyph names in its encoding's
+// Differences. MuPDF and poppler draw them from a fallback font; PDFium,
+// even with DejaVu Sans in its font folder (measured), draws nothing.
+func cyrillicPDF() []byte {
+	var b pdfBuilder
+	fd := b.add("<< /Type /FontDescriptor /FontName /ArialCyr /Flags 32 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>")
+	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /ArialCyr /FirstChar 192 /LastChar 196 /Widths [700 700 700 700 700] "+
+		"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [192 /afii10017 /afii10018 /afii10019 /afii10020 /afii10021] >> /FontDescriptor %d 0 R >>", fd))
+	content := b.addStream("", []byte("BT /F1 40 Tf 72 700 Td <C0C1C2C3C4> Tj ET\n"), false)
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
 }
