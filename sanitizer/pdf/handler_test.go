@@ -162,11 +162,12 @@ func TestHandlerOwnerPasswordOnlyFlattened(t *testing.T) {
 	}
 }
 
-// TestHandlerLostText: a PDF whose text does not render (a font without
-// glyphs) is withheld with render-lost-text naming the page, or, with
-// lost_text = "warn", delivered with a warning note.
+// TestHandlerLostText: a PDF whose text does not render (a font neither
+// it nor the server has) is withheld with render-lost-text naming the
+// page and the font, or, with lost_text = "warn", delivered with a warning
+// note.
 func TestHandlerLostText(t *testing.T) {
-	in := pdftest.Glyphless().Bytes
+	in := pdftest.MissingFont().Bytes
 	for _, mode := range []string{"", "withhold", "warn"} {
 		t.Run("lost_text="+mode, func(t *testing.T) {
 			e := enginetest.New(t, sanitizer.Options{Policy: sanitizer.Policy{PDF: sanitizer.PDFPolicy{LostText: mode}}}, nil)
@@ -174,7 +175,7 @@ func TestHandlerLostText(t *testing.T) {
 			rep := res.Report
 			if mode == "warn" {
 				warned := slices.ContainsFunc(rep.Notes, func(n string) bool {
-					return strings.HasPrefix(n, "warning: text did not render on page 1 (6 characters")
+					return n == "warning: text did not render on page 1 (20 characters, font TimesNewRomanCyr)"
 				})
 				if rep.Withheld || len(res.Outputs) != 1 || !warned {
 					t.Fatalf("report %+v, want delivered with a warning", rep)
@@ -182,7 +183,7 @@ func TestHandlerLostText(t *testing.T) {
 				return
 			}
 			if !rep.Withheld || len(res.Outputs) != 0 || rep.Reasons[0].Code != sanitizer.ReasonLostText ||
-				!strings.Contains(rep.Reasons[0].Detail, "page 1") {
+				!strings.Contains(rep.Reasons[0].Detail, "page 1 (20 characters, font TimesNewRomanCyr)") {
 				t.Fatalf("report %+v, want withheld for %s", rep, sanitizer.ReasonLostText)
 			}
 		})

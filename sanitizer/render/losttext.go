@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"math"
 	"slices"
-	"strings"
 	"unicode"
 
 	"github.com/klippa-app/go-pdfium/enums"
@@ -15,10 +14,18 @@ import (
 
 // LostText is a page whose text PDFium reads but did not draw: the
 // rectangles that its text API gives for the page's characters hold no ink
-// in the rendered image. This is what a font that neither the PDF embeds
-// nor the sandbox's fallback folder provides looks like (PDFium draws
-// nothing for glyphs it cannot find), so the flattened page would lack
-// text that poppler or MuPDF show.
+// in the rendered image, and the characters are set in a font that the
+// PDF does not embed. That is what a font that neither the PDF nor the
+// sandbox's fallback folder provides looks like, or one whose codes PDFium
+// cannot map to a fallback's glyphs (PDFium then draws nothing), so the
+// flattened page would lack text that poppler or MuPDF may well show.
+//
+// Text in embedded fonts is not judged: where it leaves no ink (covered by
+// a later fill, glyphs without outlines), no viewer shows it either. Nor is
+// text meant not to be seen (render modes 3 and 7, transparent, or in its
+// background's colour). Where it diverges: text in a font the PDF does not
+// embed that a later fill covers counts as lost, as PDFium's API cannot
+// tell covered text from text it did not draw.
 type LostText struct {
 	Page  int      // 1-based
 	Chars int      // characters other than white space without ink
@@ -38,7 +45,8 @@ const (
 // lostText checks the rendered image img of page against PDFium's text
 // for the page. It returns nil when all text left ink. The cost on a page
 // whose text rendered is one text page, one call per text rectangle
-// (about one per line) and a scan that stops at the first ink pixel.
+// (about one per line) and a scan of its pixels that stops at the first
+// ink.
 func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *LostText {
 	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
 	if err != nil {
@@ -62,44 +70,60 @@ func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *
 		line := pageRect{r.Left, r.Top, r.Right, r.Bottom}
 		area, at := line, -1
 		if line.flat() {
-			// PDFium gives a glyph it has no outline for a box of no
-			// height on the baseline: judge the font's box around it.
+			// PDFium gives a glyph it has no outline for (and a space) a
+			// box of no height on the baseline: judge the font's box of
+			// its character instead.
 			at = in.charAt(tp.TextPage, line)
+			if !in.visibleChar(tp.TextPage, at) {
+				continue
+			}
 			area = in.looseArea(tp.TextPage, line, at)
 		}
-		box := m.box(area).Intersect(img.Rect)
-		if box.Dx() < 2 || box.Dy() < 2 {
+		// One pixel more on each side: a thin stem may land beside its box.
+		box := m.box(area).Inset(-1).Intersect(img.Rect)
+		if box.Dx() < 3 || box.Dy() < 3 {
 			continue // too small to judge at this resolution
 		}
 		ref := img.RGBAAt(box.Min.X, box.Min.Y)
 		if hasInk(img, box, ref) {
 			continue
 		}
-		bt, err := in.FPDFText_GetBoundedText(&requests.FPDFText_GetBoundedText{
-			TextPage: tp.TextPage, Left: area.left, Top: area.top, Right: area.right, Bottom: area.bottom})
-		if err != nil || !strings.ContainsFunc(bt.Text, visible) {
-			continue // white space only
-		}
 		if at < 0 {
 			at = in.charAt(tp.TextPage, line)
 		}
-		font, shown := in.charFont(tp.TextPage, at, ref)
-		if !shown {
+		font, judged := in.charFont(tp.TextPage, at, ref)
+		if !judged {
 			continue
+		}
+		bt, err := in.FPDFText_GetBoundedText(&requests.FPDFText_GetBoundedText{
+			TextPage: tp.TextPage, Left: area.left, Top: area.top, Right: area.right, Bottom: area.bottom})
+		n := 0
+		if err == nil {
+			n = countVisible(bt.Text)
+		}
+		if n == 0 {
+			continue // white space only
 		}
 		if lost == nil {
 			lost = &LostText{Page: pi.Index + 1}
 		}
-		for _, c := range bt.Text {
-			if visible(c) {
-				lost.Chars++
-			}
-		}
+		lost.Chars += n
 		if font != "" && !slices.Contains(lost.Fonts, font) {
 			lost.Fonts = append(lost.Fonts, font)
 		}
 	}
 	return lost
+}
+
+// countVisible counts the runes of s that leave a mark.
+func countVisible(s string) int {
+	n := 0
+	for _, c := range s {
+		if visible(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // pageRect is a rectangle in page space (points, y up).
@@ -123,37 +147,49 @@ func (in *instance) charAt(tp references.FPDF_TEXTPAGE, r pageRect) int {
 	return at.CharIndex
 }
 
-// looseArea widens the flat text rectangle r to the height of the font
-// box (FPDFText_GetLooseCharBox) of its character at.
-func (in *instance) looseArea(tp references.FPDF_TEXTPAGE, r pageRect, at int) pageRect {
+// visibleChar reports whether the character at leaves a mark when drawn.
+func (in *instance) visibleChar(tp references.FPDF_TEXTPAGE, at int) bool {
 	if at < 0 {
-		return r
+		return false
 	}
+	u, err := in.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp, Index: at})
+	return err == nil && visible(rune(u.Unicode))
+}
+
+// looseArea gives the flat text rectangle r the height of the font box
+// (FPDFText_GetLooseCharBox) of its character at.
+func (in *instance) looseArea(tp references.FPDF_TEXTPAGE, r pageRect, at int) pageRect {
 	lb, err := in.FPDFText_GetLooseCharBox(&requests.FPDFText_GetLooseCharBox{TextPage: tp, Index: at})
 	if err != nil {
 		return r
 	}
 	b := lb.Rect
-	return pageRect{
-		left: min(r.left, float64(b.Left)), right: max(r.right, float64(b.Right)),
-		top: max(r.top, float64(b.Top)), bottom: min(r.bottom, float64(b.Bottom)),
-	}
+	return pageRect{left: r.left, right: r.right, top: max(r.top, float64(b.Top)), bottom: min(r.bottom, float64(b.Bottom))}
 }
 
 // charFont returns the font of the character at (an index, or -1 for
-// none known), and whether it was meant to be seen: text in render mode 3
-// (invisible, the text layer of scanned pages) or 7 (clip only), or
-// filled transparent or in the colour of its background bg, leaves no ink
-// by design.
+// none known), and whether its missing ink means lost text: it is set in
+// a font the PDF does not embed, and meant to be seen: not in render mode
+// 3 (invisible, the text layer of scanned pages) or 7 (clip only), not
+// filled transparent or in the colour of its background bg.
 func (in *instance) charFont(tp references.FPDF_TEXTPAGE, at int, bg color.RGBA) (string, bool) {
 	if at < 0 {
-		return "", true
+		return "", false
 	}
-	if obj, err := in.FPDFText_GetTextObject(&requests.FPDFText_GetTextObject{TextPage: tp, Index: at}); err == nil {
-		mode, err := in.FPDFTextObj_GetTextRenderMode(&requests.FPDFTextObj_GetTextRenderMode{PageObject: obj.TextObject})
-		if err == nil && (mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_INVISIBLE || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_CLIP) {
-			return "", false
-		}
+	obj, err := in.FPDFText_GetTextObject(&requests.FPDFText_GetTextObject{TextPage: tp, Index: at})
+	if err != nil {
+		return "", false
+	}
+	mode, err := in.FPDFTextObj_GetTextRenderMode(&requests.FPDFTextObj_GetTextRenderMode{PageObject: obj.TextObject})
+	if err != nil || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_INVISIBLE || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_CLIP {
+		return "", false
+	}
+	f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: obj.TextObject})
+	if err != nil {
+		return "", false
+	}
+	if e, err := in.FPDFFont_GetIsEmbedded(&requests.FPDFFont_GetIsEmbedded{Font: f.Font}); err != nil || e.IsEmbedded {
+		return "", false
 	}
 	if c, err := in.FPDFText_GetFillColor(&requests.FPDFText_GetFillColor{TextPage: tp, Index: at}); err == nil {
 		if c.A == 0 || near(c.R, bg.R) && near(c.G, bg.G) && near(c.B, bg.B) {

@@ -113,9 +113,9 @@ func TestCJKNonEmbeddedFontsRender(t *testing.T) {
 
 // TestLostTextFound: where the page's text left no ink, Flatten names the
 // page, its font and how many characters are missing. A pool without
-// fallback fonts loses Japanese in a non-embedded font; a Type3 font
-// without glyphs, glyph numbers of a font that is not there and Cyrillic
-// glyph names in a simple font that is not there are lost with any fonts.
+// fallback fonts loses Japanese in a non-embedded font; glyph numbers of a
+// font that is not there and Cyrillic glyph names in a simple font that is
+// not there are lost with any fonts.
 func TestLostTextFound(t *testing.T) {
 	bare, err := New(t.Context(), Options{FontDirs: []string{}, Instances: 1, Logger: quietLogger()})
 	if err != nil {
@@ -130,8 +130,7 @@ func TestLostTextFound(t *testing.T) {
 		chars int
 	}{
 		{"no fallback font", bare, scriptPDF(scriptSamples[0]), "MS-Mincho", len([]rune(scriptSamples[0].text))},
-		{"type3 without glyphs", testPool(t), pdftest.Glyphless().Bytes, "", len(pdftest.GlyphlessText)},
-		{"identity encoding without the font", testPool(t), identityPDF(), "TimesNewRomanCyr", 20},
+		{"identity encoding without the font", testPool(t), pdftest.MissingFont().Bytes, "TimesNewRomanCyr", 20},
 		{"cyrillic glyph names without the font", testPool(t), cyrillicPDF(), "ArialCyr", 5},
 	}
 	for _, tt := range tests {
@@ -159,9 +158,10 @@ func helveticaPDF(content string) []byte {
 	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{c})
 }
 
-// TestLostTextIgnoresTextMeantUnseen: text that renders, and text that
-// is drawn so as not to be seen (the invisible OCR layer of a scan, text
-// in the colour of its background, clip-only text), is not lost text.
+// TestLostTextIgnoresTextMeantUnseen: text that renders, text that is
+// drawn so as not to be seen (the invisible OCR layer of a scan, text in
+// the colour of its background, clip-only text), and text in an embedded
+// font without glyphs, which no viewer shows, is not lost text.
 func TestLostTextIgnoresTextMeantUnseen(t *testing.T) {
 	p := testPool(t)
 	tests := map[string][]byte{
@@ -174,6 +174,8 @@ func TestLostTextIgnoresTextMeantUnseen(t *testing.T) {
 		"clip only":         helveticaPDF("BT 7 Tr /F1 48 Tf 72 600 Td (CLIP) Tj ET\n0 0 1 rg 0 0 595 842 re f\n"),
 		"spaces only":       helveticaPDF("BT /F1 24 Tf 72 600 Td (      ) Tj ET\n"),
 		"black text on red": helveticaPDF("1 0 0 rg 50 550 500 100 re f\nBT 0 g /F1 24 Tf 72 600 Td (warning) Tj ET\n"),
+		// An embedded font without outlines: no viewer shows it either.
+		"type3 without glyphs": pdftest.Glyphless().Bytes,
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -186,25 +188,6 @@ func TestLostTextIgnoresTextMeantUnseen(t *testing.T) {
 			}
 		})
 	}
-}
-
-// identityPDF draws Cyrillic and Greek in a TrueType font that the PDF
-// neither embeds nor maps to a character collection (Identity-H, codes
-// are glyph numbers of the missing font); only its ToUnicode map says
-// what the codes mean. MuPDF and poppler draw the text from that map;
-// PDFium draws nothing.
-func identityPDF() []byte {
-	var b pdfBuilder
-	fd := b.add("<< /Type /FontDescriptor /FontName /TimesNewRomanCyr /Flags 32 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>")
-	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /TimesNewRomanCyr /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 600 >>", fd))
-	cmap := b.addStream("", []byte("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def 1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange endcmap CMapName currentdict /CMap defineresource pop end end"), false)
-	font := b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /TimesNewRomanCyr /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", cid, cmap))
-	var c strings.Builder
-	c.WriteString("BT /F1 30 Tf 36 TL 60 736 Td\n")
-	showUCS2(&c, []rune("Прием документов Ωμέγα"))
-	c.WriteString("ET\n")
-	content := b.addStream("", []byte(c.String()), false)
-	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
 }
 
 // cyrillicPDF draws five Cyrillic capitals in a simple TrueType font that
