@@ -4,7 +4,7 @@
 // Magic numbers come from github.com/h2non/filetype; mugai adds its own
 // sniffers where that library is weak or silent: PDF with a header anywhere
 // in the first KiB (as readers accept, ISO 32000-1 §7.5.2 implementation
-// note), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
+// note) or PDF objects without one (pdfbody.go), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
 // Part 2 §10.1; the mimetype member, ODF 1.2 Part 3 §3.3), OLE2 compound
 // files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block) and
 // text with its charset.
