@@ -168,6 +168,14 @@ func (o *pdfiumOracle) pages(t *testing.T, b []byte) int {
 	return rendered
 }
 
+// pdfcpuKillers are the files that would make pdfcpu overflow its stack
+// (which kills the process: the disarm path refuses them beforehand) or
+// that its page tree walk refuses, and that PDFium renders.
+var pdfcpuKillers = map[string]bool{
+	"self-referencing filter": true, "filters referring to each other": true, "indirect filter": true,
+	"page tree loop": true, "kid is the catalog": true,
+}
+
 // TestFlattenMalformedAsPDFiumDoes: over a corpus of damaged PDFs, mugai
 // flattens every file that PDFium's own load-and-render loop renders
 // completely, with as many pages; the files pdfcpu refuses (indirect and
@@ -212,6 +220,9 @@ func TestFlattenMalformedAsPDFiumDoes(t *testing.T) {
 			t.Logf("PDFium renders %d pages, mugai flattened %d; pdfcpu: %v", want, got, inspectErr)
 			if got < want {
 				t.Errorf("mugai flattened %d pages where PDFium renders %d: %+v", got, want, res.Report.Reasons)
+			}
+			if pdfcpuKillers[name] && (inspectErr == nil || got == 0) {
+				t.Errorf("pdfcpu: %v; mugai flattened %d pages: want a file pdfcpu refuses, flattened", inspectErr, got)
 			}
 		})
 	}
