@@ -167,6 +167,9 @@ func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]Page
 	for i := range n {
 		res, err := in.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: i})
 		if err != nil {
+			// Render the others, then discard the instance, as after
+			// any error.
+			in.bad = true
 			skipped = append(skipped, i+1)
 			continue
 		}
