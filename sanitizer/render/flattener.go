@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -78,42 +79,36 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	return sanitizer.Withhold(sanitizer.ReasonLostText, errors.New(msg))
 }
 
-// pageList writes page numbers, at most ten of them.
-func pageList(pages []int) string {
+// pageList writes page numbers.
+func pageList(pages []int) string { return firstTen(pages, strconv.Itoa) }
+
+// lostTextNote names the pages that lost text and their fonts.
+func lostTextNote(lost []LostText) string {
+	s := "text did not render on page "
+	if len(lost) > 1 {
+		s = "text did not render on pages "
+	}
+	return s + firstTen(lost, func(l LostText) string {
+		if len(l.Fonts) == 0 {
+			return fmt.Sprintf("%d (%d characters)", l.Page, l.Chars)
+		}
+		return fmt.Sprintf("%d (%d characters, font %s)", l.Page, l.Chars, strings.Join(l.Fonts, ", "))
+	})
+}
+
+// firstTen joins the first ten items as f writes them, and says how many
+// more there are.
+func firstTen[T any](items []T, f func(T) string) string {
 	var b strings.Builder
-	for i, p := range pages {
+	for i, it := range items {
 		if i == 10 {
-			fmt.Fprintf(&b, " and %d more", len(pages)-i)
+			fmt.Fprintf(&b, " and %d more", len(items)-i)
 			break
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprint(&b, p)
-	}
-	return b.String()
-}
-
-// lostTextNote names the pages that lost text and their fonts.
-func lostTextNote(lost []LostText) string {
-	var b strings.Builder
-	b.WriteString("text did not render on page")
-	if len(lost) > 1 {
-		b.WriteString("s")
-	}
-	for i, l := range lost {
-		if i == 10 {
-			fmt.Fprintf(&b, " and %d more", len(lost)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, " %d (%d characters", l.Page, l.Chars)
-		if len(l.Fonts) > 0 {
-			fmt.Fprintf(&b, ", font %s", strings.Join(l.Fonts, ", "))
-		}
-		b.WriteString(")")
+		b.WriteString(f(it))
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/mugai-project/mugai/sanitizer"
@@ -57,5 +58,22 @@ func TestFlattenerReasons(t *testing.T) {
 		if we.Reason.Code != tt.code || we.Hold != tt.hold {
 			t.Errorf("%v: reason %s hold %v, want %s hold %v", tt.err, we.Reason.Code, we.Hold, tt.code, tt.hold)
 		}
+	}
+}
+
+// TestLostTextNote: the note names each page with its missing characters
+// and fonts, ten at most.
+func TestLostTextNote(t *testing.T) {
+	one := lostTextNote([]LostText{{Page: 3, Chars: 12, Fonts: []string{"SimFang", "FZXiaoBiaoSong-B05S"}}})
+	if want := "text did not render on page 3 (12 characters, font SimFang, FZXiaoBiaoSong-B05S)"; one != want {
+		t.Errorf("note %q, want %q", one, want)
+	}
+	var many []LostText
+	for i := range 12 {
+		many = append(many, LostText{Page: i + 1, Chars: 1})
+	}
+	if got := lostTextNote(many); !strings.HasPrefix(got, "text did not render on pages 1 (1 characters), 2 (1 characters)") ||
+		!strings.HasSuffix(got, "10 (1 characters) and 2 more") {
+		t.Errorf("note %q", got)
 	}
 }
