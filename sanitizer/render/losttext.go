@@ -48,6 +48,9 @@ const (
 // (about one per line) and a scan of its pixels that stops at the first
 // ink.
 func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *LostText {
+	if !in.unembeddedText(page) {
+		return nil // only text in fonts the PDF does not embed is judged
+	}
 	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
 	if err != nil {
 		return nil // no text layer: no text to lose
@@ -113,6 +116,67 @@ func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *
 		}
 	}
 	return lost
+}
+
+// maxPageObjects bounds the walk of unembeddedText; a page with more
+// objects is checked as though it had such text.
+const maxPageObjects = 5000
+
+// unembeddedText reports whether the page draws text in a font that the
+// PDF does not embed, directly or in its form XObjects. The walk is two
+// calls per page object and spares the text page (FPDFText_LoadPage, the
+// check's dearest step, tens of milliseconds for CJK text) on pages whose
+// fonts are all embedded, as in most documents.
+func (in *instance) unembeddedText(page requests.Page) bool {
+	n, err := in.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: page})
+	if err != nil {
+		return true
+	}
+	budget := maxPageObjects
+	objs := make([]references.FPDF_PAGEOBJECT, 0, min(n.Count, budget))
+	for i := range min(n.Count, budget) {
+		o, err := in.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: page, Index: i})
+		if err != nil {
+			return true
+		}
+		objs = append(objs, o.PageObject)
+	}
+	if n.Count > budget {
+		return true
+	}
+	budget -= len(objs)
+	for len(objs) > 0 {
+		o := objs[len(objs)-1]
+		objs = objs[:len(objs)-1]
+		t, err := in.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: o})
+		if err != nil {
+			return true
+		}
+		switch t.Type {
+		case enums.FPDF_PAGEOBJ_TEXT:
+			f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: o})
+			if err != nil {
+				return true
+			}
+			if e, err := in.FPDFFont_GetIsEmbedded(&requests.FPDFFont_GetIsEmbedded{Font: f.Font}); err != nil || !e.IsEmbedded {
+				return true
+			}
+		case enums.FPDF_PAGEOBJ_FORM:
+			c, err := in.FPDFFormObj_CountObjects(&requests.FPDFFormObj_CountObjects{PageObject: o})
+			if err != nil || c.Count > budget {
+				return true
+			}
+			budget -= c.Count
+			for i := range c.Count {
+				k, err := in.FPDFFormObj_GetObject(&requests.FPDFFormObj_GetObject{PageObject: o, Index: uint64(i)})
+				if err != nil {
+					return true
+				}
+				objs = append(objs, k.PageObject)
+			}
+		}
+	}
+	return false
 }
 
 // countVisible counts the runes of s that leave a mark.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klippa-app/go-pdfium/requests"
+
 	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 )
 
@@ -201,4 +203,51 @@ func cyrillicPDF() []byte {
 		"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [192 /afii10017 /afii10018 /afii10019 /afii10020 /afii10021] >> /FontDescriptor %d 0 R >>", fd))
 	content := b.addStream("", []byte("BT /F1 40 Tf 72 700 Td <C0C1C2C3C4> Tj ET\n"), false)
 	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+}
+
+// TestUnembeddedText: the check loads a page's text only when some of it,
+// on the page or in a form XObject, is set in a font the PDF does not
+// embed.
+func TestUnembeddedText(t *testing.T) {
+	ttf, err := os.ReadFile("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
+	if err != nil {
+		t.Skipf("needs Debian fonts-ipafont-gothic: %v", err)
+	}
+	embedded, err := pdftest.EmbeddedFont(ttf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b pdfBuilder
+	font := b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	form := b.addStream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >>", font),
+		[]byte("BT /F1 24 Tf 72 600 Td (in a form) Tj ET"), false)
+	content := b.addStream("", []byte("/X1 Do"), false)
+	inForm := pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /XObject << /X1 %d 0 R >> >>", form), []int{content})
+
+	p := testPool(t)
+	for name, tt := range map[string]struct {
+		in   []byte
+		want bool
+	}{
+		"embedded":                {embedded.Bytes, false},
+		"not embedded":            {scriptPDF(scriptSamples[0]), true},
+		"not embedded, in a form": {inForm, true},
+		"no text":                 {manyPagesPDF(t, 1), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			inst, err := p.acquire(t.Context(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inst.release()
+			doc, err := inst.open(t.Context(), bytes.NewReader(tt.in), int64(len(tt.in)), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: 0}}
+			if got := inst.unembeddedText(page); got != tt.want {
+				t.Errorf("unembeddedText = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }
