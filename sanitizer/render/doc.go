@@ -31,11 +31,13 @@
 // XObjects, external streams or alternate presentations: these are not
 // reported, though rendering leaves them behind like everything else.
 //
-// Every rendered page is checked against PDFium's text API for text that
-// left no ink (losttext.go): characters in a font that neither the PDF
-// embeds nor the sandbox's fallback folder provides, or whose codes PDFium
-// maps to no glyph, are drawn as nothing. Such pages are listed in
-// Stats.LostText with the fonts; the Flattener withholds the document
+// Every rendered page is checked for text that left no ink (losttext.go):
+// characters in a font that neither the PDF embeds nor the sandbox's
+// fallback folder provides, or whose codes PDFium maps to no glyph, are
+// drawn as nothing. The check samples the already-rendered pixels inside
+// the bounds of each text object in a font the PDF does not embed, and
+// asks PDFium's text API only for the characters of those that left no
+// ink. Such pages are listed in Stats.LostText with the fonts; the Flattener withholds the document
 // (sanitizer.ReasonLostText) or, with the policy's lost_text "warn",
 // delivers it with a note. The fallback folder holds the Japanese,
 // Simplified and Traditional Chinese and Korean faces of fonts-noto-cjk

@@ -10,12 +10,12 @@ import (
 	"github.com/klippa-app/go-pdfium/enums"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/structs"
 )
 
 // LostText is a page whose text PDFium reads but did not draw: the
-// rectangles that its text API gives for the page's characters hold no ink
-// in the rendered image, and the characters are set in a font that the
-// PDF does not embed. That is what a font that neither the PDF nor the
+// bounds of a text object in a font that the PDF does not embed hold no
+// ink in the rendered image. That is what a font that neither the PDF nor the
 // sandbox's fallback folder provides looks like, or one whose codes PDFium
 // cannot map to a fallback's glyphs (PDFium then draws nothing), so the
 // flattened page would lack text that poppler or MuPDF may well show.
@@ -34,56 +34,56 @@ type LostText struct {
 
 const (
 	// inkLevel is how far (in 8-bit levels of any channel) a pixel must
-	// be from a text rectangle's first pixel to count as ink: glyph strokes
+	// be from a text object's first pixel to count as ink: glyph strokes
 	// are far darker or lighter than their background; anti-aliasing of
 	// the background is not.
 	inkLevel = 40
-	// maxTextRects bounds the work on pages with absurd amounts of text.
-	maxTextRects = 20_000
+	// maxPageObjects bounds the objects visited on one page (forms'
+	// contents included); the rest go unchecked.
+	maxPageObjects = 5000
 )
 
-// lostText checks the rendered image img of page against PDFium's text
-// for the page. It returns nil when all text left ink. The cost on a page
-// whose text rendered is one text page, one call per text rectangle
-// (about one per line) and a scan of its pixels that stops at the first
-// ink.
+// textObject is a text object in a font the PDF does not embed, with the
+// matrix from its form XObjects' space to the page's.
+type textObject struct {
+	obj references.FPDF_PAGEOBJECT
+	m   affine
+}
+
+// lostText checks the rendered image img of page for text objects in
+// fonts the PDF does not embed that left no ink. It returns nil when all
+// of them did. Its cost is two calls per page object, two more per such
+// text object and a scan of its pixels that stops at the first ink; the
+// text API (FPDFText_LoadPage, tens of milliseconds for CJK text) is
+// loaded only to name what was lost.
 func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *LostText {
-	if !in.unembeddedText(page) {
-		return nil // only text in fonts the PDF does not embed is judged
-	}
-	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
-	if err != nil {
-		return nil // no text layer: no text to lose
-	}
-	defer func() { _, _ = in.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage}) }()
-	rc, err := in.FPDFText_CountRects(&requests.FPDFText_CountRects{TextPage: tp.TextPage, StartIndex: 0, Count: -1})
-	if err != nil || rc.Count <= 0 {
+	objs := in.unembeddedText(page)
+	if len(objs) == 0 {
 		return nil
 	}
-	m, ok := in.deviceMatrix(page, img.Rect.Dx(), img.Rect.Dy())
+	dev, ok := in.deviceMatrix(page, img.Rect.Dx(), img.Rect.Dy())
 	if !ok {
 		return nil
 	}
 	var lost *LostText
-	for i := range min(rc.Count, maxTextRects) {
-		r, err := in.FPDFText_GetRect(&requests.FPDFText_GetRect{TextPage: tp.TextPage, Index: i})
+	var tp *references.FPDF_TEXTPAGE
+	defer func() {
+		if tp != nil {
+			_, _ = in.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: *tp})
+		}
+	}()
+	for _, o := range objs {
+		mode, err := in.FPDFTextObj_GetTextRenderMode(&requests.FPDFTextObj_GetTextRenderMode{PageObject: o.obj})
+		if err != nil || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_INVISIBLE || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_CLIP {
+			continue // meant not to be seen: the text layer of a scan, a clip
+		}
+		b, err := in.FPDFPageObj_GetBounds(&requests.FPDFPageObj_GetBounds{PageObject: o.obj})
 		if err != nil {
 			continue
 		}
-		line := pageRect{r.Left, r.Top, r.Right, r.Bottom}
-		area, at := line, -1
-		if line.flat() {
-			// PDFium gives a glyph it has no outline for (and a space) a
-			// box of no height on the baseline: judge the font's box of
-			// its character instead.
-			at = in.charAt(tp.TextPage, line)
-			if !in.visibleChar(tp.TextPage, at) {
-				continue
-			}
-			area = in.looseArea(tp.TextPage, line, at)
-		}
+		r := o.m.apply(pageRect{float64(b.Left), float64(b.Top), float64(b.Right), float64(b.Bottom)})
 		// One pixel more on each side: a thin stem may land beside its box.
-		box := m.box(area).Inset(-1).Intersect(img.Rect)
+		box := dev.box(r).Inset(-1).Intersect(img.Rect)
 		if box.Dx() < 3 || box.Dy() < 3 {
 			continue // too small to judge at this resolution
 		}
@@ -91,19 +91,24 @@ func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *
 		if hasInk(img, box, ref) {
 			continue
 		}
-		if at < 0 {
-			at = in.charAt(tp.TextPage, line)
+		if c, err := in.FPDFPageObj_GetFillColor(&requests.FPDFPageObj_GetFillColor{PageObject: o.obj}); err == nil {
+			f := c.FillColor
+			if f.A == 0 || near(f.R, ref.R) && near(f.G, ref.G) && near(f.B, ref.B) {
+				continue // transparent, or in its background's colour
+			}
 		}
-		font, judged := in.charFont(tp.TextPage, at, ref)
-		if !judged {
+		if tp == nil {
+			t, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
+			if err != nil {
+				return lost
+			}
+			tp = &t.TextPage
+		}
+		text, err := in.FPDFTextObj_GetText(&requests.FPDFTextObj_GetText{PageObject: o.obj, TextPage: *tp})
+		if err != nil {
 			continue
 		}
-		bt, err := in.FPDFText_GetBoundedText(&requests.FPDFText_GetBoundedText{
-			TextPage: tp.TextPage, Left: area.left, Top: area.top, Right: area.right, Bottom: area.bottom})
-		n := 0
-		if err == nil {
-			n = countVisible(bt.Text)
-		}
+		n := countVisible(text.Text)
 		if n == 0 {
 			continue // white space only
 		}
@@ -111,72 +116,79 @@ func (in *instance) lostText(page requests.Page, pi PageInfo, img *image.RGBA) *
 			lost = &LostText{Page: pi.Index + 1}
 		}
 		lost.Chars += n
-		if font != "" && !slices.Contains(lost.Fonts, font) {
-			lost.Fonts = append(lost.Fonts, font)
+		if name := in.fontName(o.obj); name != "" && !slices.Contains(lost.Fonts, name) {
+			lost.Fonts = append(lost.Fonts, name)
 		}
 	}
 	return lost
 }
 
-// maxPageObjects bounds the walk of unembeddedText; a page with more
-// objects is checked as though it had such text.
-const maxPageObjects = 5000
+func (in *instance) fontName(obj references.FPDF_PAGEOBJECT) string {
+	f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: obj})
+	if err != nil {
+		return ""
+	}
+	n, err := in.FPDFFont_GetBaseFontName(&requests.FPDFFont_GetBaseFontName{Font: f.Font})
+	if err != nil {
+		return ""
+	}
+	return n.BaseFontName
+}
 
-// unembeddedText reports whether the page draws text in a font that the
-// PDF does not embed, directly or in its form XObjects. The walk is two
-// calls per page object and spares the text page (FPDFText_LoadPage, the
-// check's dearest step, tens of milliseconds for CJK text) on pages whose
-// fonts are all embedded, as in most documents.
-func (in *instance) unembeddedText(page requests.Page) bool {
+// unembeddedText returns the page's text objects, on the page or in its
+// form XObjects, in fonts that the PDF does not embed.
+func (in *instance) unembeddedText(page requests.Page) []textObject {
 	n, err := in.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: page})
 	if err != nil {
-		return true
+		return nil
 	}
-	budget := maxPageObjects
-	objs := make([]references.FPDF_PAGEOBJECT, 0, min(n.Count, budget))
-	for i := range min(n.Count, budget) {
+	budget := min(n.Count, maxPageObjects)
+	stack := make([]textObject, 0, budget)
+	for i := range budget {
 		o, err := in.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: page, Index: i})
 		if err != nil {
-			return true
+			return nil
 		}
-		objs = append(objs, o.PageObject)
+		stack = append(stack, textObject{o.PageObject, identity})
 	}
-	if n.Count > budget {
-		return true
-	}
-	budget -= len(objs)
-	for len(objs) > 0 {
-		o := objs[len(objs)-1]
-		objs = objs[:len(objs)-1]
-		t, err := in.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: o})
+	budget = maxPageObjects - budget
+	var out []textObject
+	for len(stack) > 0 {
+		o := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		t, err := in.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: o.obj})
 		if err != nil {
-			return true
+			continue
 		}
 		switch t.Type {
 		case enums.FPDF_PAGEOBJ_TEXT:
-			f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: o})
+			f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: o.obj})
 			if err != nil {
-				return true
+				continue
 			}
-			if e, err := in.FPDFFont_GetIsEmbedded(&requests.FPDFFont_GetIsEmbedded{Font: f.Font}); err != nil || !e.IsEmbedded {
-				return true
+			if e, err := in.FPDFFont_GetIsEmbedded(&requests.FPDFFont_GetIsEmbedded{Font: f.Font}); err == nil && !e.IsEmbedded {
+				out = append(out, o)
 			}
 		case enums.FPDF_PAGEOBJ_FORM:
-			c, err := in.FPDFFormObj_CountObjects(&requests.FPDFFormObj_CountObjects{PageObject: o})
+			c, err := in.FPDFFormObj_CountObjects(&requests.FPDFFormObj_CountObjects{PageObject: o.obj})
 			if err != nil || c.Count > budget {
-				return true
+				continue
 			}
+			fm, err := in.FPDFPageObj_GetMatrix(&requests.FPDFPageObj_GetMatrix{PageObject: o.obj})
+			if err != nil {
+				continue
+			}
+			m := affineOf(fm.Matrix).then(o.m)
 			budget -= c.Count
 			for i := range c.Count {
-				k, err := in.FPDFFormObj_GetObject(&requests.FPDFFormObj_GetObject{PageObject: o, Index: uint64(i)})
-				if err != nil {
-					return true
+				k, err := in.FPDFFormObj_GetObject(&requests.FPDFFormObj_GetObject{PageObject: o.obj, Index: uint64(i)})
+				if err == nil {
+					stack = append(stack, textObject{k.PageObject, m})
 				}
-				objs = append(objs, k.PageObject)
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // countVisible counts the runes of s that leave a mark.
@@ -193,88 +205,13 @@ func countVisible(s string) int {
 // pageRect is a rectangle in page space (points, y up).
 type pageRect struct{ left, top, right, bottom float64 }
 
-// flat reports whether r has (next to) no height or width.
-func (r pageRect) flat() bool {
-	return math.Abs(r.top-r.bottom) < 0.5 || math.Abs(r.right-r.left) < 0.5
-}
-
-func (r pageRect) centre() (x, y float64) { return (r.left + r.right) / 2, (r.top + r.bottom) / 2 }
-
-// charAt returns the index of the character at the centre of the text
-// rectangle r, or -1.
-func (in *instance) charAt(tp references.FPDF_TEXTPAGE, r pageRect) int {
-	x, y := r.centre()
-	at, err := in.FPDFText_GetCharIndexAtPos(&requests.FPDFText_GetCharIndexAtPos{TextPage: tp, X: x, Y: y, XTolerance: 2, YTolerance: 2})
-	if err != nil {
-		return -1
-	}
-	return at.CharIndex
-}
-
-// visibleChar reports whether the character at leaves a mark when drawn.
-func (in *instance) visibleChar(tp references.FPDF_TEXTPAGE, at int) bool {
-	if at < 0 {
-		return false
-	}
-	u, err := in.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp, Index: at})
-	return err == nil && visible(rune(u.Unicode))
-}
-
-// looseArea gives the flat text rectangle r the height of the font box
-// (FPDFText_GetLooseCharBox) of its character at.
-func (in *instance) looseArea(tp references.FPDF_TEXTPAGE, r pageRect, at int) pageRect {
-	lb, err := in.FPDFText_GetLooseCharBox(&requests.FPDFText_GetLooseCharBox{TextPage: tp, Index: at})
-	if err != nil {
-		return r
-	}
-	b := lb.Rect
-	return pageRect{left: r.left, right: r.right, top: max(r.top, float64(b.Top)), bottom: min(r.bottom, float64(b.Bottom))}
-}
-
-// charFont returns the font of the character at (an index, or -1 for
-// none known), and whether its missing ink means lost text: it is set in
-// a font the PDF does not embed, and meant to be seen: not in render mode
-// 3 (invisible, the text layer of scanned pages) or 7 (clip only), not
-// filled transparent or in the colour of its background bg.
-func (in *instance) charFont(tp references.FPDF_TEXTPAGE, at int, bg color.RGBA) (string, bool) {
-	if at < 0 {
-		return "", false
-	}
-	obj, err := in.FPDFText_GetTextObject(&requests.FPDFText_GetTextObject{TextPage: tp, Index: at})
-	if err != nil {
-		return "", false
-	}
-	mode, err := in.FPDFTextObj_GetTextRenderMode(&requests.FPDFTextObj_GetTextRenderMode{PageObject: obj.TextObject})
-	if err != nil || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_INVISIBLE || mode.TextRenderMode == enums.FPDF_TEXTRENDERMODE_CLIP {
-		return "", false
-	}
-	f, err := in.FPDFTextObj_GetFont(&requests.FPDFTextObj_GetFont{PageObject: obj.TextObject})
-	if err != nil {
-		return "", false
-	}
-	if e, err := in.FPDFFont_GetIsEmbedded(&requests.FPDFFont_GetIsEmbedded{Font: f.Font}); err != nil || e.IsEmbedded {
-		return "", false
-	}
-	if c, err := in.FPDFText_GetFillColor(&requests.FPDFText_GetFillColor{TextPage: tp, Index: at}); err == nil {
-		if c.A == 0 || near(c.R, bg.R) && near(c.G, bg.G) && near(c.B, bg.B) {
-			return "", false
-		}
-	}
-	fi, err := in.FPDFText_GetFontInfo(&requests.FPDFText_GetFontInfo{TextPage: tp, Index: at})
-	if err != nil {
-		return "", true
-	}
-	return fi.FontName, true
-}
-
 func near(c uint, level uint8) bool {
 	d := int(c) - int(level)
 	return d > -inkLevel && d < inkLevel
 }
 
 // visible reports whether c leaves a mark when drawn: not white space,
-// not a control character, not PDFium's replacement for unmapped codes
-// (which may well have had a glyph, so it is judged like any other).
+// not a control character.
 func visible(c rune) bool {
 	return !unicode.IsSpace(c) && !unicode.IsControl(c)
 }
@@ -295,8 +232,36 @@ func hasInk(img *image.RGBA, box image.Rectangle, ref color.RGBA) bool {
 
 func far(a, b uint8) bool { return int(a)-int(b) >= inkLevel || int(b)-int(a) >= inkLevel }
 
-// affine maps page space (points, y up) to the rendered image's pixels.
+// affine is the map (x, y) → (a·x + c·y + e, b·x + d·y + f) (ISO 32000-1
+// §8.3.4).
 type affine struct{ a, b, c, d, e, f float64 }
+
+var identity = affine{a: 1, d: 1}
+
+func affineOf(m structs.FPDF_FS_MATRIX) affine {
+	return affine{float64(m.A), float64(m.B), float64(m.C), float64(m.D), float64(m.E), float64(m.F)}
+}
+
+// then returns m followed by n.
+func (m affine) then(n affine) affine {
+	return affine{
+		a: m.a*n.a + m.b*n.c, b: m.a*n.b + m.b*n.d,
+		c: m.c*n.a + m.d*n.c, d: m.c*n.b + m.d*n.d,
+		e: m.e*n.a + m.f*n.c + n.e, f: m.e*n.b + m.f*n.d + n.f,
+	}
+}
+
+// apply maps the corners of r and returns their bounds.
+func (m affine) apply(r pageRect) pageRect {
+	out := pageRect{math.Inf(1), math.Inf(-1), math.Inf(-1), math.Inf(1)}
+	for _, p := range [4][2]float64{{r.left, r.top}, {r.right, r.top}, {r.left, r.bottom}, {r.right, r.bottom}} {
+		x := m.a*p[0] + m.c*p[1] + m.e
+		y := m.b*p[0] + m.d*p[1] + m.f
+		out.left, out.right = min(out.left, x), max(out.right, x)
+		out.bottom, out.top = min(out.bottom, y), max(out.top, y)
+	}
+	return out
+}
 
 // deviceMatrix asks PDFium where three points of page space land in a
 // w × h rendering of the page (rotation and CropBox applied), and returns
@@ -319,19 +284,12 @@ func (in *instance) deviceMatrix(page requests.Page, w, h int) (affine, bool) {
 	}, true
 }
 
-// box returns the pixels covered by the page-space rectangle r.
+// box returns the pixels that the page-space rectangle r covers under m.
 func (m affine) box(r pageRect) image.Rectangle {
-	minX, minY := math.Inf(1), math.Inf(1)
-	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for _, p := range [4][2]float64{{r.left, r.top}, {r.right, r.top}, {r.left, r.bottom}, {r.right, r.bottom}} {
-		x := m.a*p[0] + m.c*p[1] + m.e
-		y := m.b*p[0] + m.d*p[1] + m.f
-		minX, maxX = min(minX, x), max(maxX, x)
-		minY, maxY = min(minY, y), max(maxY, y)
-	}
-	if math.IsNaN(minX+minY+maxX+maxY) || math.IsInf(minX+minY+maxX+maxY, 0) {
+	d := m.apply(r)
+	if math.IsNaN(d.left+d.right+d.top+d.bottom) || math.IsInf(d.left+d.right+d.top+d.bottom, 0) {
 		return image.Rectangle{}
 	}
 	clamp := func(v float64) int { return int(max(min(v, 1<<20), -1<<20)) }
-	return image.Rect(clamp(math.Floor(minX)), clamp(math.Floor(minY)), clamp(math.Ceil(maxX)), clamp(math.Ceil(maxY)))
+	return image.Rect(clamp(math.Floor(d.left)), clamp(math.Floor(d.bottom)), clamp(math.Ceil(d.right)), clamp(math.Ceil(d.top)))
 }
