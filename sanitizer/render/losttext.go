@@ -149,7 +149,7 @@ func (in *instance) unembeddedText(page requests.Page) []textObject {
 		if err != nil {
 			return nil
 		}
-		stack = append(stack, textObject{o.PageObject, identity})
+		stack = append(stack, textObject{o.PageObject, affine{a: 1, d: 1}})
 	}
 	budget = maxPageObjects - budget
 	var out []textObject
@@ -235,8 +235,6 @@ func far(a, b uint8) bool { return int(a)-int(b) >= inkLevel || int(b)-int(a) >=
 // affine is the map (x, y) → (a·x + c·y + e, b·x + d·y + f) (ISO 32000-1
 // §8.3.4).
 type affine struct{ a, b, c, d, e, f float64 }
-
-var identity = affine{a: 1, d: 1}
 
 func affineOf(m structs.FPDF_FS_MATRIX) affine {
 	return affine{float64(m.A), float64(m.B), float64(m.C), float64(m.D), float64(m.E), float64(m.F)}
