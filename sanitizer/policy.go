@@ -83,6 +83,11 @@ type PDFPolicy struct {
 	MaxPages      int    `toml:"max_pages"`       // default 1000
 	MaxPagePixels int64  `toml:"max_page_pixels"` // per rendered page; default 40 megapixels
 	Links         string `toml:"links"`           // "remove" (default) or "keep" URI links when disarming
+	// LostText is what a flattened PDF whose text did not render (a font
+	// neither embedded nor among the fallback fonts) becomes: "withhold"
+	// (default, reason render-lost-text) or "warn" (delivered with a note
+	// naming the pages and fonts).
+	LostText string `toml:"lost_text"`
 }
 
 // ImagePolicy configures image re-encoding.
@@ -141,6 +146,9 @@ func (p Policy) WithDefaults() Policy {
 	if p.PDF.Links == "" {
 		p.PDF.Links = "remove"
 	}
+	if p.PDF.LostText == "" {
+		p.PDF.LostText = "withhold"
+	}
 	if p.Image.MaxPixels <= 0 {
 		p.Image.MaxPixels = 50_000_000
 	}
@@ -164,6 +172,11 @@ func (p Policy) Check() error {
 	case "", "keep", "remove":
 	default:
 		return fmt.Errorf("policy: pdf.links must be keep or remove, not %q", p.PDF.Links)
+	}
+	switch p.PDF.LostText {
+	case "", "withhold", "warn":
+	default:
+		return fmt.Errorf("policy: pdf.lost_text must be withhold or warn, not %q", p.PDF.LostText)
 	}
 	switch p.Text.Links {
 	case "", "keep", "defang", "remove":

@@ -108,6 +108,9 @@ const (
 	// ReasonMalwareTest withholds the EICAR anti-malware test file, and
 	// an output that holds its string, with or without a scanner.
 	ReasonMalwareTest = "malware-test"
+	// ReasonLostText withholds a flattened PDF on whose pages text did not
+	// render (a font that neither the PDF nor the server has).
+	ReasonLostText = "render-lost-text"
 )
 
 // FindingMalware records the signature the scanner matched.

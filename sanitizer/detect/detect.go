@@ -4,7 +4,7 @@
 // Magic numbers come from github.com/h2non/filetype; mugai adds its own
 // sniffers where that library is weak or silent: PDF with a header anywhere
 // in the first KiB (as readers accept, ISO 32000-1 §7.5.2 implementation
-// note), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
+// note) or PDF objects without one (pdfbody.go), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
 // Part 2 §10.1; the mimetype member, ODF 1.2 Part 3 §3.3), OLE2 compound
 // files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block),
 // iCalendar files (RFC 5545 §3.4, BEGIN:VCALENDAR), the EICAR
@@ -83,7 +83,10 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	res.Findings = append(res.Findings, runnable...)
 	res.Findings = append(res.Findings, NameFindings(name)...)
 	res.Findings = append(res.Findings, mismatch(content, name, declaredType)...)
-	if res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")) {
+	switch {
+	case res.Kind == PDF && !bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		res.Findings = append(res.Findings, Finding{FindingPDFNoHeader, "PDF objects without a PDF header"})
+	case res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")):
 		res.Findings = append(res.Findings, Finding{FindingPDFNotAtOffset, "the PDF header is preceded by other bytes"})
 	}
 	if (res.Kind == Zip || res.Kind.IsZipBased()) && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")) {
@@ -125,6 +128,8 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return zipKind(r, size), ""
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		return PDF, ""
+	case isHeaderlessPDF(r, size, head):
 		return PDF, ""
 	case isISO(r, size):
 		return ISO, ""

@@ -43,6 +43,17 @@ type Stats struct {
 	Encodings  map[Encoding]int // pages per encoding
 	RenderTime time.Duration    // time spent in PDFium, summed over instances
 	Elapsed    time.Duration
+	// Encrypted says the document was encrypted (and opened with
+	// Limits.Password or the empty password).
+	Encrypted bool
+	// Removed counts, by category, the active content that PDFium saw
+	// and that the image-only output leaves out (see inventory.go).
+	Removed map[string]int
+	// LostText lists the pages, in order, whose text did not render.
+	LostText []LostText
+	// Skipped lists the pages (1-based) that PDFium counts but cannot
+	// read, left out of the output.
+	Skipped []int
 
 	// JPEGQuality counts the pages with a JPEG image by its quality,
 	// chosen from the content: lower for photographs throughout, higher
@@ -59,7 +70,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 	start := time.Now()
 	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}, JPEGQuality: map[int]int{}}
 	var pw *pdfWriter
-	rs, err := p.run(ctx, in, size, lim,
+	rs, err := p.run(ctx, in, size, lim, true,
 		func([]PageInfo) error {
 			pw = newPDFWriter(out)
 			return pw.err
@@ -78,6 +89,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 		})
 	st.Pages = rs.pages
 	st.RenderTime = rs.render
+	st.Encrypted, st.Removed, st.LostText, st.Skipped = rs.encrypted, rs.found, rs.lost, rs.skipped
 	if err == nil {
 		err = pw.finish()
 	}
