@@ -22,7 +22,8 @@ import (
 
 // Check reports what config.Check cannot see from the file alone: that
 // the process.policy file loads, that the notice template reads and
-// parses, and that the relay accepts the allowed networks.
+// parses, that the relay accepts the allowed networks, and that the
+// directory's settings and CA file are usable.
 func Check(c *config.Config) error {
 	var errs []error
 	if _, err := engineOptions(c, nil); err != nil {
@@ -30,6 +31,9 @@ func Check(c *config.Config) error {
 	}
 	if _, err := smtpproxy.ParseNets(c.SMTP.AllowNets); err != nil {
 		errs = append(errs, fmt.Errorf("config: smtp.allow_nets: %w", err))
+	}
+	if _, err := directory(c); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -149,7 +153,7 @@ func RelayOptions(c *config.Config) smtpproxy.Options {
 // database, logger and metrics are New's).
 func transferOptions(c *config.Config) transfer.Options {
 	return transfer.Options{
-		DataDir: c.DataDir, OriginalRetention: c.Process.Retention.Duration,
+		DataDir: c.DataDir, OriginalRetention: c.Process.TransferRetention.Duration,
 		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
 		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
 		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,

@@ -131,6 +131,9 @@ func (s *Service) newSites() error {
 	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	var err error
+	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
+		return err
+	}
 	if s.Sites, err = transfer.New(to); err != nil {
 		return err
 	}
