@@ -223,7 +223,11 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 	}
 	// The message ID is the item ID: the notice in the sanitized message
 	// names the ID its original is kept under.
-	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())})
+	in := sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: io.NewSectionReader(body, 0, body.Size())}
+	if r.opts.PolicyFor != nil {
+		in.Policy = r.opts.PolicyFor(env.To)
+	}
+	res, err := r.engine.Sanitize(ctx, in)
 	if err != nil {
 		r.log.Error("process: sanitizer error", "item_id", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal

@@ -113,8 +113,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if err != nil {
 		return nil, err
 	}
+	ps, err := newPolicies(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	ro := RelayOptions(&cfg)
 	ro.Logger, ro.Metrics = s.log, smtpproxy.NewMetrics(s.Registry)
+	if len(cfg.Policy.Domain) > 0 {
+		ro.PolicyFor = ps.forRecipients
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -122,7 +129,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, fmt.Errorf("SMTP listener: %w", err)
 	}
 	if cfg.Web.UploadListen != "" {
-		if err := s.newSites(); err != nil {
+		if err := s.newSites(ps); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
@@ -139,10 +146,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	return s, nil
 }
 
-func (s *Service) newSites() error {
+func (s *Service) newSites(ps *policies) error {
 	to := transferOptions(&s.cfg)
 	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
+	if len(s.cfg.Policy.Department) > 0 {
+		to.PolicyFor = ps.forDepartments
+	}
 	var err error
 	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
 		return err
