@@ -2,223 +2,24 @@ package auth
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/mugai-project/mugai/internal/auth/ldaptest"
 )
 
-// slapd is a real OpenLDAP server started for one test, on loopback
-// ports, with its own database in a temporary folder.
-type slapd struct {
-	ldapURL, ldapsURL string
-	ca                *x509.CertPool
-}
-
-// directoryLDIF is the test directory: people, a service account and
-// groups. The passwords are stored in the clear, which slapd compares
-// on a simple bind.
-const directoryLDIF = `dn: dc=example,dc=jp
-objectClass: dcObject
-objectClass: organization
-o: example
-dc: example
-
-dn: ou=people,dc=example,dc=jp
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,dc=example,dc=jp
-objectClass: organizationalUnit
-ou: groups
-
-dn: cn=mugai,dc=example,dc=jp
-objectClass: organizationalRole
-objectClass: simpleSecurityObject
-cn: mugai
-userPassword: service-secret
-
-dn: uid=hanako,ou=people,dc=example,dc=jp
-objectClass: inetOrgPerson
-uid: hanako
-cn: Hanako Sato
-sn: Sato
-displayName: 佐藤 花子
-userPassword: hanako-password
-
-dn: uid=taro,ou=people,dc=example,dc=jp
-objectClass: inetOrgPerson
-uid: taro
-cn: Taro Suzuki
-sn: Suzuki
-userPassword: taro-password
-
-dn: uid=locked,ou=people,dc=example,dc=jp
-objectClass: inetOrgPerson
-uid: locked
-cn: Locked User
-sn: User
-userPassword: locked-password
-pwdAccountLockedTime: 000001010000Z
-
-dn: uid=leaver,ou=people,dc=example,dc=jp
-objectClass: inetOrgPerson
-uid: leaver
-cn: Left Already
-sn: Already
-userPassword: leaver-password
-
-dn: cn=mugai-approvers,ou=groups,dc=example,dc=jp
-objectClass: groupOfNames
-cn: mugai-approvers
-member: uid=hanako,ou=people,dc=example,dc=jp
-
-dn: cn=zaisei,ou=groups,dc=example,dc=jp
-objectClass: groupOfNames
-cn: zaisei
-member: uid=hanako,ou=people,dc=example,dc=jp
-
-dn: cn=mugai-disabled,ou=groups,dc=example,dc=jp
-objectClass: groupOfNames
-cn: mugai-disabled
-member: uid=leaver,ou=people,dc=example,dc=jp
-`
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startSlapd runs slapd with the mdb backend and the ppolicy overlay,
-// loaded with directoryLDIF, serving ldap:// (with StartTLS) and ldaps://
-// with a certificate from a test CA.
-func startSlapd(t *testing.T) *slapd {
-	t.Helper()
-	bin, err := exec.LookPath("slapd")
-	if err != nil {
-		if _, err = os.Stat("/usr/sbin/slapd"); err != nil {
-			t.Skip("slapd is not installed")
-		}
-		bin = "/usr/sbin/slapd"
-	}
-	dir := t.TempDir()
-	pool := writeTestCA(t, dir)
-	conf := filepath.Join(dir, "slapd.conf")
-	os.Mkdir(filepath.Join(dir, "db"), 0o700)
-	err = os.WriteFile(conf, []byte(fmt.Sprintf(`include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload ppolicy
-pidfile %[1]s/slapd.pid
-TLSCACertificateFile %[1]s/ca.crt
-TLSCertificateFile %[1]s/server.crt
-TLSCertificateKeyFile %[1]s/server.key
-database mdb
-suffix "dc=example,dc=jp"
-rootdn "cn=admin,dc=example,dc=jp"
-rootpw admin-secret
-directory %[1]s/db
-overlay ppolicy
-access to attrs=userPassword by self write by anonymous auth by * none
-access to * by users read by * none
-`, dir)), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ldif := filepath.Join(dir, "directory.ldif")
-	os.WriteFile(ldif, []byte(directoryLDIF), 0o600)
-	if out, err := exec.Command("slapadd", "-f", conf, "-l", ldif).CombinedOutput(); err != nil {
-		t.Fatalf("slapadd: %v\n%s", err, out)
-	}
-	p1, p2 := freePort(t), freePort(t)
-	s := &slapd{ldapURL: fmt.Sprintf("ldap://127.0.0.1:%d", p1), ldapsURL: fmt.Sprintf("ldaps://localhost:%d", p2), ca: pool}
-	cmd := exec.Command(bin, "-d", "0", "-f", conf, "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", p1, p2))
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p1))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slapd did not start: %s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return s
-}
-
-// writeTestCA writes ca.crt, server.crt and server.key (for localhost
-// and 127.0.0.1) into dir and returns a pool with the CA.
-func writeTestCA(t *testing.T, dir string) *x509.CertPool {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	now := time.Now()
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mugai test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	for name, b := range map[string]*pem.Block{
-		"ca.crt":     {Type: "CERTIFICATE", Bytes: caDER},
-		"server.crt": {Type: "CERTIFICATE", Bytes: der},
-		"server.key": {Type: "PRIVATE KEY", Bytes: keyDER},
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(b), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return pool
-}
-
-// options are the test directory's: StartTLS, the service account's
+// testOptions are the test directory's: StartTLS, the service account's
 // search, the groups mapped to roles and departments.
-func (s *slapd) options() LDAPOptions {
+func testOptions(s *ldaptest.Server) LDAPOptions {
 	return LDAPOptions{
-		URL: s.ldapURL, StartTLS: true, RootCAs: s.ca,
-		BindDN: "cn=mugai,dc=example,dc=jp", BindPassword: "service-secret",
-		UserBase: "ou=people,dc=example,dc=jp", GroupBase: "ou=groups,dc=example,dc=jp",
+		URL: s.URL, StartTLS: true, RootCAs: s.CA,
+		BindDN: ldaptest.ServiceDN, BindPassword: ldaptest.ServicePassword,
+		UserBase: ldaptest.People, GroupBase: ldaptest.Groups,
 		DisabledGroup: "mugai-disabled",
 		Groups: []GroupMap{
 			{Group: "mugai-approvers", Role: RoleApprover},
@@ -240,8 +41,8 @@ func newDirectoryLocal(t *testing.T, o LDAPOptions, now func() time.Time) *Local
 }
 
 func TestLDAPGroupGivesApproverRoleOverStartTLS(t *testing.T) {
-	sd := startSlapd(t)
-	l := newDirectoryLocal(t, sd.options(), time.Now)
+	sd := ldaptest.Start(t)
+	l := newDirectoryLocal(t, testOptions(sd), time.Now)
 	ctx := context.Background()
 	u, err := l.AuthenticateFrom(ctx, "hanako", "hanako-password", "192.0.2.1")
 	if err != nil {
@@ -267,8 +68,8 @@ func TestLDAPGroupGivesApproverRoleOverStartTLS(t *testing.T) {
 }
 
 func TestLDAPDisabledAccountCannotSignIn(t *testing.T) {
-	sd := startSlapd(t)
-	l := newDirectoryLocal(t, sd.options(), time.Now)
+	sd := ldaptest.Start(t)
+	l := newDirectoryLocal(t, testOptions(sd), time.Now)
 	for _, tc := range []struct{ name, user, password string }{
 		{"ppolicy administrative lock", "locked", "locked-password"},
 		{"disabled group", "leaver", "leaver-password"},
@@ -283,19 +84,19 @@ func TestLDAPDisabledAccountCannotSignIn(t *testing.T) {
 }
 
 func TestLDAPDisabledAfterSigningInEndsSessions(t *testing.T) {
-	sd := startSlapd(t)
+	sd := ldaptest.Start(t)
 	ctx := context.Background()
-	l := newDirectoryLocal(t, sd.options(), time.Now)
+	l := newDirectoryLocal(t, testOptions(sd), time.Now)
 	if _, err := l.AuthenticateFrom(ctx, "taro", "taro-password", "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
 	tok, _, _ := l.NewSession(ctx, "taro", "upload", "192.0.2.1")
-	admin, err := ldap.DialURL(sd.ldapURL)
+	admin, err := ldap.DialURL(sd.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if err := admin.Bind("cn=admin,dc=example,dc=jp", "admin-secret"); err != nil {
+	if err := admin.Bind(ldaptest.AdminDN, ldaptest.AdminPassword); err != nil {
 		t.Fatal(err)
 	}
 	m := ldap.NewModifyRequest("cn=mugai-disabled,ou=groups,dc=example,dc=jp", nil)
@@ -312,9 +113,9 @@ func TestLDAPDisabledAfterSigningInEndsSessions(t *testing.T) {
 }
 
 func TestLDAPWrongPasswordCountsTowardLockout(t *testing.T) {
-	sd := startSlapd(t)
+	sd := ldaptest.Start(t)
 	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	l := newDirectoryLocal(t, sd.options(), func() time.Time { return now })
+	l := newDirectoryLocal(t, testOptions(sd), func() time.Time { return now })
 	ctx := context.Background()
 	for i := 1; i <= 5; i++ {
 		_, err := l.AuthenticateFrom(ctx, "hanako", "wrong-password", "203.0.113.9")
@@ -341,8 +142,8 @@ func TestLDAPWrongPasswordCountsTowardLockout(t *testing.T) {
 }
 
 func TestLDAPUnauthenticatedBindRefused(t *testing.T) {
-	sd := startSlapd(t)
-	l := newDirectoryLocal(t, sd.options(), time.Now)
+	sd := ldaptest.Start(t)
+	l := newDirectoryLocal(t, testOptions(sd), time.Now)
 	// RFC 4513 5.1.2: a name with an empty password binds anonymously.
 	if _, err := l.AuthenticateFrom(context.Background(), "hanako", "", "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("empty password = %v; want ErrBadCredentials", err)
@@ -350,9 +151,9 @@ func TestLDAPUnauthenticatedBindRefused(t *testing.T) {
 }
 
 func TestLDAPSAndDNTemplate(t *testing.T) {
-	sd := startSlapd(t)
-	o := sd.options()
-	o.URL, o.StartTLS = sd.ldapsURL, false
+	sd := ldaptest.Start(t)
+	o := testOptions(sd)
+	o.URL, o.StartTLS = sd.LDAPSURL, false
 	o.BindDN, o.BindPassword, o.UserBase = "", "", ""
 	o.UserDN = "uid={user},ou=people,dc=example,dc=jp"
 	l := newDirectoryLocal(t, o, time.Now)
@@ -370,8 +171,8 @@ func TestLDAPSAndDNTemplate(t *testing.T) {
 }
 
 func TestLDAPUntrustedCertificateRefused(t *testing.T) {
-	sd := startSlapd(t)
-	o := sd.options()
+	sd := ldaptest.Start(t)
+	o := testOptions(sd)
 	o.RootCAs = x509.NewCertPool() // not the test CA
 	l := newDirectoryLocal(t, o, time.Now)
 	_, err := l.AuthenticateFrom(context.Background(), "hanako", "hanako-password", "192.0.2.1")
@@ -381,7 +182,7 @@ func TestLDAPUntrustedCertificateRefused(t *testing.T) {
 }
 
 func TestLocalBreakGlassWhileDirectoryDown(t *testing.T) {
-	o := LDAPOptions{URL: fmt.Sprintf("ldap://127.0.0.1:%d", freePort(t)), StartTLS: true,
+	o := LDAPOptions{URL: fmt.Sprintf("ldap://127.0.0.1:%d", ldaptest.FreePort(t)), StartTLS: true,
 		UserBase: "ou=people,dc=example,dc=jp", Timeout: 2 * time.Second}
 	l := newDirectoryLocal(t, o, time.Now)
 	ctx := context.Background()
