@@ -7,10 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-message"
+
+	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/config"
 )
 
 // TestDepartmentPoliciesByRecipientDomain sends the same Word document
@@ -131,4 +135,23 @@ func attachmentTypes(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return types
+}
+
+func TestConfigCheckRefusesBadPolicyEntries(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"unknown action", "[[policy.department]]\nname = \"住民課\"\nactions = { docx = \"shred\" }\n", `"住民課": policy: actions.docx`},
+		{"missing file", "[[policy.domain]]\nname = \"a.example.jp\"\nfile = \"/nonexistent/policy.toml\"\n", `"a.example.jp" file`},
+		{"twice", "[[policy.department]]\nname = \"財政課\"\n[[policy.department]]\nname = \"財政課\"\n", "given twice"},
+		{"no name", "[[policy.domain]]\nactions = { pdf = \"disarm\" }\n", "without a name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Parse([]byte(tc.in))
+			if err == nil {
+				err = app.Check(&c)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("config = %v; want an error about %q", err, tc.want)
+			}
+		})
+	}
 }
