@@ -47,11 +47,9 @@ type LDAP struct {
 type LDAPOptions struct {
 	// URL is ldap://host[:389] or ldaps://host[:636].
 	URL string
-	// StartTLS upgrades an ldap:// connection before any bind. A
-	// directory is reached only over TLS unless Insecure is set, which
-	// is for a directory on the loopback interface.
+	// StartTLS upgrades an ldap:// connection before any bind: a
+	// directory is reached only over TLS.
 	StartTLS bool
-	Insecure bool
 	// RootCAs verify the directory's certificate; nil means the
 	// system's.
 	RootCAs *x509.CertPool
@@ -102,7 +100,7 @@ func NewLDAP(opts LDAPOptions) (*LDAP, error) {
 	if u.Scheme == "ldaps" && opts.StartTLS {
 		return nil, errors.New("auth: ldap: StartTLS is for ldap://, ldaps:// is TLS already")
 	}
-	if u.Scheme == "ldap" && !opts.StartTLS && !opts.Insecure {
+	if u.Scheme == "ldap" && !opts.StartTLS {
 		return nil, errors.New("auth: ldap: passwords would cross in the clear: use ldaps:// or StartTLS")
 	}
 	if opts.UserDN == "" && opts.UserBase == "" {
