@@ -230,3 +230,20 @@ func TestActiveDirectoryAccountDisabledBit(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryCannotTakeOverALocalName: a local account of a name the
+// directory also has is checked by its local hash only.
+func TestDirectoryCannotTakeOverALocalName(t *testing.T) {
+	sd := ldaptest.Start(t)
+	l := newDirectoryLocal(t, testOptions(sd), time.Now)
+	ctx := context.Background()
+	if err := l.Add(ctx, User{Name: "taro", Role: RoleAdmin}, "the-local-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.AuthenticateFrom(ctx, "taro", "taro-password", "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("the directory's password for a local name = %v; want ErrBadCredentials", err)
+	}
+	if u, err := l.AuthenticateFrom(ctx, "taro", "the-local-password", "192.0.2.1"); err != nil || u.Directory || u.Role != RoleAdmin {
+		t.Fatalf("the local password = %+v, %v; want the local admin", u, err)
+	}
+}
