@@ -75,7 +75,7 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := func() {
 		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND (the flags also after COMMAND)
-  add [-role user|approver|admin] [-name DISPLAY] [-department 所属] USER
+  add [-role user|approver|admin] [-name DISPLAY] [-department DEPT] USER
                                                          create a user; the password is read from standard input
   passwd USER                                            set a new password (read from standard input); ends the user's sessions
   role USER ROLE                                         change the role
@@ -100,7 +100,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	cmd, rest := rest[0], rest[1:]
 	role := sub.String("role", "user", "role: user, approver or admin")
 	display := sub.String("name", "", "display name")
-	dept := sub.String("department", "", "department (所属), which chooses the policy of what the user receives")
+	dept := sub.String("department", "", "department, which chooses the policy of what the user receives")
 	if err := sub.Parse(rest); err != nil {
 		return exitUsage
 	}
