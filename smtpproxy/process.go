@@ -224,7 +224,11 @@ func (r *Relay) sanitize(ctx context.Context, env *Envelope, body *io.SectionRea
 	// The message ID is the item ID: the notice in the sanitized message
 	// names the ID its original is kept under. What came over SMTP is a
 	// message, whatever its bytes look like to the sniffer.
-	res, err := r.engine.Sanitize(ctx, sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Kind: detect.EML, Body: io.NewSectionReader(body, 0, body.Size())})
+	in := sanitizer.Input{ID: env.ID, Name: "message.eml", DeclaredType: "message/rfc822", Kind: detect.EML, Body: io.NewSectionReader(body, 0, body.Size())}
+	if r.opts.PolicyFor != nil {
+		in.Policy = r.opts.PolicyFor(env.To)
+	}
+	res, err := r.engine.Sanitize(ctx, in)
 	if err != nil {
 		r.log.Error("process: sanitizer error", "item_id", env.ID, "err", err)
 		reason := sanitizer.ReasonInternal

@@ -108,8 +108,12 @@ type Options struct {
 	// LoginEvery; defaults 10 and 6 seconds.
 	LoginBurst int
 	LoginEvery time.Duration
-	// Auth configures the local accounts (lockout, session lifetimes).
+	// Auth configures the local accounts (lockout, session lifetimes)
+	// and the directory, if any.
 	Auth auth.Options
+	// PolicyFor, if set, chooses the sanitizer policy of an upload by the
+	// departments of the users who may download it (nil: the engine's).
+	PolicyFor func(departments []string) *sanitizer.Policy
 
 	Logger  *slog.Logger
 	Metrics *Metrics         // default: a private registry

@@ -384,7 +384,16 @@ func (s *Server) process(ctx context.Context, j job) {
 	if it.Declared != "" {
 		name = it.Declared // the engine reports what cleaning the name took
 	}
-	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password})
+	pol, err := s.itemPolicy(ctx, it)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		s.failure("policy", it.ID, err)
+		s.finish(ctx, it, nil, Withheld, "policy: "+err.Error(), j)
+		return
+	}
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password, Policy: pol})
 	if err != nil {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start

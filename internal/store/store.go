@@ -5,6 +5,8 @@
 // example after a password is supplied for a PPAP zip) is an explicit,
 // audited state change.
 //
+// Retention (retention.go) purges originals whose retention has ended.
+//
 // Quarantine is the interface the front doors use. FS implements it on a
 // local folder with fsync and rename so that a crash at any instant never
 // leaves a half-written item visible; a database or an S3-compatible
