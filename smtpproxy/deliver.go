@@ -261,7 +261,7 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 		return err
 	}
 	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
-	return r.outbox.remove(e.ID)
+	return r.outbox.removeDone(e.ID)
 }
 
 // deliverSMTP sends the entry to a remote MTA with one transaction,

@@ -83,7 +83,14 @@ func (e *Entry) pending() []*RcptState {
 }
 
 // outbox is the folder of entries to deliver.
-type outbox struct{ dir string }
+type outbox struct {
+	dir string
+	// dirSync fsyncs the folder once for every entry renamed into or
+	// out of it in the same few milliseconds.
+	dirSync *fsutil.FolderSync
+}
+
+func newOutbox(dir string) *outbox { return &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir)} }
 
 const (
 	stateFile   = "state.json"
@@ -98,7 +105,7 @@ func openOutbox(dir string) (*outbox, error) {
 	for _, e := range ents {
 		os.RemoveAll(filepath.Join(dir, "tmp", e.Name()))
 	}
-	return &outbox{dir: dir}, nil
+	return newOutbox(dir), nil
 }
 
 // OpenOutbox opens the outbox folder for the command-line tools.
@@ -106,7 +113,7 @@ func OpenOutbox(dir string) (*Outbox, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
-	return &Outbox{o: &outbox{dir: dir}}, nil
+	return &Outbox{o: newOutbox(dir)}, nil
 }
 
 func (o *outbox) entryDir(id string) string { return filepath.Join(o.dir, id) }
@@ -150,7 +157,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 		return err
 	}
 	done = true
-	return fsutil.SyncDir(o.dir)
+	return o.dirSync.Sync()
 }
 
 func (o *outbox) load(id string) (*Entry, error) {
@@ -178,19 +185,46 @@ func (o *outbox) open(id string) (*os.File, error) {
 	return os.Open(filepath.Join(o.entryDir(id), messageFile))
 }
 
-// remove takes an entry out of the outbox in one rename.
+// remove takes an entry out of the outbox in one rename, made durable
+// before it returns.
 func (o *outbox) remove(id string) error {
-	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
-	if err := os.Rename(o.entryDir(id), gone); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	gone, err := o.unlink(id)
+	if err != nil || gone == "" {
 		return err
 	}
-	if err := fsutil.SyncDir(o.dir); err != nil {
+	if err := o.dirSync.Sync(); err != nil {
 		return err
 	}
 	return os.RemoveAll(gone)
+}
+
+// removeDone takes a finished entry out of the outbox: every recipient
+// has its final result in the results journal.
+//
+// QUIRK: the removal is not fsynced. A process crash cannot undo it (the
+// kernel has it); a power loss can, and then the entry comes back with
+// its journal, which finishes it again without delivering it again
+// (the same window as the journal's own name, results.go). One fsync
+// less per message.
+func (o *outbox) removeDone(id string) error {
+	gone, err := o.unlink(id)
+	if err != nil || gone == "" {
+		return err
+	}
+	return os.RemoveAll(gone)
+}
+
+// unlink renames an entry out of the outbox into tmp and returns its new
+// name, "" if it was not there.
+func (o *outbox) unlink(id string) (string, error) {
+	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
+	if err := os.Rename(o.entryDir(id), gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	return gone, nil
 }
 
 func (o *outbox) list() ([]string, error) {

@@ -46,6 +46,9 @@ func isDiskFull(err error) bool {
 type spool struct {
 	dir   string // spool/
 	hooks *hooks
+	// incomingSync fsyncs incoming/ for every message renamed into it
+	// in the same few milliseconds at once.
+	incomingSync *fsutil.FolderSync
 }
 
 func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
@@ -94,6 +97,7 @@ func (s *spool) endTry(id string, crashes int) {
 func (s *spool) doneTries(id string) { os.Remove(filepath.Join(s.tries(), id)) }
 
 func (s *spool) init() error {
+	s.incomingSync = fsutil.NewFolderSync(s.incoming())
 	for _, d := range []string{s.incoming(), s.tmp(), s.tries()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
@@ -145,8 +149,9 @@ func (sw *spoolWrite) abort() {
 	os.Remove(sw.f.Name())
 }
 
-// commit fsyncs the file, renames it into incoming and fsyncs the folder:
-// only then may the message be acknowledged.
+// commit fsyncs the file, renames it into incoming and fsyncs the folder
+// (one fsync for every message committed at the same time): only then
+// may the message be acknowledged.
 func (sw *spoolWrite) commit() (err error) {
 	defer func() {
 		if err != nil {
@@ -163,7 +168,7 @@ func (sw *spoolWrite) commit() (err error) {
 	if err := os.Rename(sw.f.Name(), final); err != nil {
 		return err
 	}
-	if err := fsutil.SyncDir(sw.s.incoming()); err != nil {
+	if err := sw.s.incomingSync.Sync(); err != nil {
 		os.Remove(final)
 		return err
 	}
