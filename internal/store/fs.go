@@ -40,8 +40,8 @@ type FS struct {
 	// items fsyncs dir/items once for every item renamed into or out of
 	// it in the same few milliseconds.
 	items *fsutil.FolderSync
-	now func() time.Time
-	mu  sync.Mutex // serializes metadata changes (SetState, Delete)
+	now   func() time.Time
+	mu    sync.Mutex // serializes metadata changes (SetState, Delete)
 }
 
 var (
