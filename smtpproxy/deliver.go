@@ -2,18 +2,15 @@ package smtpproxy
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/meta"
@@ -266,83 +263,84 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 
 // deliverSMTP sends the entry to a remote MTA with one transaction,
 // reading a result per recipient (RFC 5321 3.3): RCPT replies, then the
-// reply to the final dot for those accepted.
+// reply to the final dot for those accepted. It takes an idle session
+// to the peer if there is one (sessions.go), and leaves its session idle
+// again when the transaction ended cleanly.
 func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*RcptState) (map[string]result, error) {
 	ctx, cancel := context.WithTimeout(ctx, rem.Timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", rem.Addr)
-	if err != nil {
-		return nil, err
+	s := r.sessions.take(rem)
+	for {
+		reused := s != nil
+		if s == nil {
+			var err error
+			if s, err = r.dial(ctx, rem); err != nil {
+				return nil, err
+			}
+		}
+		stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Now()) })
+		results, clean, stale, err := r.transaction(s.c, e, pend)
+		if !stop() {
+			clean = false // the deadline cut the session
+		}
+		if clean {
+			r.sessions.keep(rem, s)
+		} else {
+			s.c.Close()
+		}
+		// An idle session the peer had closed meanwhile fails at MAIL,
+		// before anything of this transaction was accepted: the
+		// transaction is made again on a new session.
+		if reused && stale && ctx.Err() == nil {
+			s = nil
+			continue
+		}
+		return results, err
 	}
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
-	defer stop()
-	var c *smtp.Client
-	if rem.StartTLS {
-		// QUIRK: go-smtp v0.25 starts TLS only through NewClientStartTLS,
-		// which greets as "localhost" (its default) before STARTTLS; the
-		// EHLO after TLS repeats that name.
-		host, _, _ := net.SplitHostPort(rem.Addr)
-		c, err = smtp.NewClientStartTLS(conn, &tls.Config{ServerName: host, InsecureSkipVerify: rem.InsecureSkipVerify, MinVersion: tls.VersionTLS12})
-		if err != nil {
-			conn.Close()
-			return nil, err
-		}
-	} else {
-		c = smtp.NewClient(conn)
-		if err := c.Hello(r.opts.Hostname); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	defer c.Close()
-	c.CommandTimeout, c.SubmissionTimeout = rem.Timeout, rem.Timeout
-	if rem.Username != "" {
-		if _, isTLS := c.TLSConnectionState(); !isTLS {
-			return nil, errors.New("refusing AUTH without TLS")
-		}
-		if err := c.Auth(sasl.NewPlainClient("", rem.Username, rem.Password)); err != nil {
-			return nil, err
-		}
-	}
+}
+
+// transaction makes one mail transaction on the session c. clean
+// reports that the session is ready for another; stale that MAIL failed
+// the way a session the peer has closed fails.
+func (r *Relay) transaction(c *smtp.Client, e *Entry, pend []*RcptState) (results map[string]result, clean, stale bool, err error) {
 	var mopts *smtp.MailOptions
 	if e.UTF8 || !isASCII(e.From) || !isASCII(strings.Join(e.addrs(), "")) {
 		mopts = &smtp.MailOptions{UTF8: true}
 	}
+	var se *smtp.SMTPError
 	if err := c.Mail(e.From, mopts); err != nil {
-		return nil, err
+		return nil, false, !errors.As(err, &se) || se.Code == 421, err
 	}
-	results := map[string]result{}
+	results = map[string]result{}
 	var accepted []string
+	clean = true
 	for _, rc := range pend {
 		if err := c.Rcpt(rc.Addr, nil); err != nil {
-			var se *smtp.SMTPError
 			if errors.As(err, &se) {
 				results[rc.Addr] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
+				clean = clean && se.Code != 421
 				continue
 			}
-			return results, err
+			return results, false, false, err
 		}
 		accepted = append(accepted, rc.Addr)
 	}
 	if len(accepted) == 0 {
-		c.Quit()
-		return results, nil
+		return results, clean && c.Reset() == nil, false, nil
 	}
 	f, err := r.outbox.open(e.ID)
 	if err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	defer f.Close()
 	w, err := c.Data()
 	if err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	if _, err := io.Copy(w, f); err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	resp, err := w.CloseWithResponse()
-	var se *smtp.SMTPError
 	switch {
 	case err == nil:
 		for _, a := range accepted {
@@ -352,16 +350,16 @@ func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*R
 		for _, a := range accepted {
 			results[a] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
 		}
+		clean = clean && se.Code != 421
 	default:
-		return results, err
+		return results, false, false, err
 	}
 	// The downstream has answered the final dot: its reply is recorded
 	// before any other step.
 	if err := r.outbox.record(e.ID, results); err != nil {
 		r.log.Error("deliver: recording the results", "item_id", e.ID, "err", err)
 	}
-	c.Quit()
-	return results, nil
+	return results, clean, false, nil
 }
 
 func smtpReply(se *smtp.SMTPError) string {
