@@ -146,8 +146,16 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err := fsutil.FillSync(f, msg); err != nil {
 		return err
 	}
-	// The state's write fsyncs the folder, which covers both names.
-	if err := writeJSONSync(filepath.Join(tmp, stateFile), e); err != nil {
+	// The folder is new: the state is written in place, and one fsync
+	// of the folder covers both names.
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.CreateSync(filepath.Join(tmp, stateFile), append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := fsutil.SyncDir(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {

@@ -157,9 +157,17 @@ func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item 
 	if err := original(tmp, &item); err != nil {
 		return "", err
 	}
-	// The record's write fsyncs the folder, which covers both names.
-	if err := writeJSON(filepath.Join(tmp, itemFile), &item); err != nil {
-		return "", err
+	// The folder is new: the record is written in place, and one fsync
+	// of the folder covers both names.
+	b, err := json.Marshal(&item)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	if err := fsutil.CreateSync(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600); err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	if err := fsutil.SyncDir(tmp); err != nil {
+		return "", fmt.Errorf("store: %w", err)
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
 		if errors.Is(err, fs.ErrExist) || isNotEmpty(err) {
