@@ -54,10 +54,8 @@ type Options struct {
 	// TLSConfig, if set, is used as is (tests).
 	TLSConfig *tls.Config
 
-	// ProcessWorkers move messages from the spool to the outbox in
-	// parallel; default 32. Each waits mostly on fsync, and the more wait
-	// at once the more each folder fsync and database commit covers; of
-	// them at most four a CPU sanitize at once (sanitizeSlots).
+	// ProcessWorkers sanitize messages in parallel; default 8 (each
+	// message waits mostly on fsync; the PDF renderer has its own pool).
 	ProcessWorkers int
 	// ProcessTimeout bounds sanitizing one message; default 5m.
 	ProcessTimeout time.Duration
@@ -71,7 +69,7 @@ type Options struct {
 	// to senders. Empty: DSNs stay in the outbox as failed.
 	ReturnPath Remote
 
-	DeliverWorkers int           // deliveries at once; default 20 (Postfix: 20 a destination)
+	DeliverWorkers int           // deliveries at once; default 16 (Postfix: 20 a destination)
 	RetryInitial   time.Duration // first retry delay; default 1m, doubling
 	RetryMax       time.Duration // longest retry delay; default 1h
 	QueueLifetime  time.Duration // give up and bounce after; default 5 days (120h)
@@ -155,10 +153,10 @@ func (o Options) withDefaults() Options {
 	def(&o.WriteTimeout, time.Minute)
 	defi(&o.MaxConnections, 200)
 	defi(&o.MaxConnectionsPerIP, 20)
-	defi(&o.ProcessWorkers, 32)
+	defi(&o.ProcessWorkers, 8)
 	def(&o.ProcessTimeout, 5*time.Minute)
 	def(&o.Retention, 180*24*time.Hour)
-	defi(&o.DeliverWorkers, 20)
+	defi(&o.DeliverWorkers, 16)
 	def(&o.RetryInitial, time.Minute)
 	def(&o.RetryMax, time.Hour)
 	def(&o.QueueLifetime, 5*24*time.Hour)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/meta"
@@ -108,21 +107,6 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer f.Close()
-		// A sanitizing slot first: waiting for one is neither counted as
-		// a start nor toward ProcessTimeout.
-		select {
-		case r.sanitizing <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		slot := true
-		release := func() {
-			if slot {
-				<-r.sanitizing
-				slot = false
-			}
-		}
-		defer release()
 		crashes, err := r.spool.startTry(id)
 		if err != nil {
 			return fmt.Errorf("recording the attempt: %w", err)
@@ -144,7 +128,6 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		} else {
 			v = r.sanitize(ctx, env, body)
 		}
-		release() // the records below wait on fsync, not on the CPU
 		defer func() {
 			if v.res != nil {
 				v.res.Close()
@@ -212,11 +195,6 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	r.wakeDeliver()
 	return nil
 }
-
-// sanitizeSlots is how many messages are sanitized at once: the work is
-// CPU (and LibreOffice or the renderer's) bound, four a CPU keep the
-// CPUs busy, and the other process workers meanwhile write records.
-func sanitizeSlots() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // sanitize runs the engine on the whole message, turning errors, panics
 // and timeouts into a withheld verdict (fail closed).

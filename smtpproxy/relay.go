@@ -37,13 +37,11 @@ type Relay struct {
 	listener *limitListener
 	closing  atomic.Bool
 
-	procCh chan string
-	// sanitizing holds a slot for each message being sanitized.
-	sanitizing chan struct{}
-	procBusy   sync.Map // id → struct{}: being processed
-	delivWake  chan struct{}
-	delivBusy  sync.Map // id → struct{}: being delivered
-	sessions   sessionCache
+	procCh    chan string
+	procBusy  sync.Map // id → struct{}: being processed
+	delivWake chan struct{}
+	delivBusy sync.Map // id → struct{}: being delivered
+	sessions  sessionCache
 
 	// spaceLow is the free space + 1 when a step last failed for lack
 	// of it; 0: none waiting (space.go).
@@ -78,8 +76,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	r := &Relay{
 		opts: o, log: o.Logger, engine: engine, quarantine: q, meta: db, allow: allow,
 		domains: map[string]bool{}, procCh: make(chan string, 4096), delivWake: make(chan struct{}, 1),
-		sanitizing: make(chan struct{}, sanitizeSlots()),
-		spool:      &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
+		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
 	}
 	for _, d := range o.Domains {
 		r.domains[d] = true

@@ -143,10 +143,10 @@ func Default() Config {
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
 			JunkCommandLimit: 20,
 		},
-		Process: Process{Workers: 32, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
+		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
 		Deliver: Deliver{
 			Remote:  Remote{Timeout: dur(5 * time.Minute)},
-			Workers: 20, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
+			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
 			Lifetime: dur(120 * time.Hour), ScanInterval: dur(30 * time.Second),
 		},
 		ReturnPath: Remote{Timeout: dur(5 * time.Minute)},
