@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -18,16 +19,45 @@ import (
 	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
+// wakeDeliver makes the scheduler read the whole outbox again now.
 func (r *Relay) wakeDeliver() {
+	r.delivRescan.Store(true)
+	r.pokeDeliver()
+}
+
+// queueDeliver tells the scheduler that entry id is new or has changed.
+func (r *Relay) queueDeliver(id string) {
+	r.delivMu.Lock()
+	if r.delivFresh == nil {
+		r.delivFresh = map[string]bool{}
+	}
+	r.delivFresh[id] = true
+	r.delivMu.Unlock()
+	r.pokeDeliver()
+}
+
+func (r *Relay) pokeDeliver() {
 	select {
 	case r.delivWake <- struct{}{}:
 	default:
 	}
 }
 
-// deliverScheduler reads the outbox and hands due entries to a bounded
-// set of delivery goroutines. Due times are cached and the folder read
-// again every ScanInterval, or at once when processing queued something.
+// takeFresh returns the entries queued since it was last called.
+func (r *Relay) takeFresh() map[string]bool {
+	r.delivMu.Lock()
+	defer r.delivMu.Unlock()
+	f := r.delivFresh
+	r.delivFresh = nil
+	return f
+}
+
+// deliverScheduler hands due entries to a bounded set of delivery
+// goroutines. It reads the outbox folder and every entry's state every
+// ScanInterval (and when woken by wakeDeliver); in between it looks only
+// at the due times it cached and at the entries processing queued or a
+// delivery changed (queueDeliver), so that a long queue is not read
+// again for every message.
 func (r *Relay) deliverScheduler() {
 	defer r.wg.Done()
 	sem := make(chan struct{}, r.opts.DeliverWorkers)
@@ -36,32 +66,46 @@ func (r *Relay) deliverScheduler() {
 	due := map[string]time.Time{} // cached next attempts
 	lastFull := time.Time{}
 	for {
-		full := time.Since(lastFull) >= r.opts.ScanInterval
+		fresh := r.takeFresh()
+		full := time.Since(lastFull) >= r.opts.ScanInterval || r.delivRescan.Swap(false)
+		var ids []string
 		if full {
 			lastFull = time.Now()
+			var err error
+			if ids, err = r.outbox.list(); err != nil {
+				r.log.Error("deliver: listing the outbox", "err", err)
+			}
+			r.opts.Metrics.QueueDepth.WithLabelValues("outbox").Set(float64(len(ids)))
+			seen := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				seen[id] = true
+			}
+			for id := range due {
+				if !seen[id] {
+					delete(due, id)
+				}
+			}
+		} else {
+			for id := range due {
+				ids = append(ids, id)
+			}
+			for id := range fresh {
+				if _, known := due[id]; !known {
+					ids = append(ids, id)
+				}
+			}
+			sort.Strings(ids) // oldest first, as the folder is listed
 		}
-		ids, err := r.outbox.list()
-		if err != nil {
-			r.log.Error("deliver: listing the outbox", "err", err)
-		}
-		r.opts.Metrics.QueueDepth.WithLabelValues("outbox").Set(float64(len(ids)))
 		next := time.Now().Add(r.opts.ScanInterval)
-		seen := map[string]bool{}
 		for _, id := range ids {
-			seen[id] = true
 			if _, busy := r.delivBusy.Load(id); busy {
 				continue
 			}
-			// An entry whose spool file is still there is not finished
-			// processing: delivering it now would widen the window in
-			// which a crash delivers it twice.
-			if _, err := os.Stat(filepath.Join(r.spool.incoming(), id)); err == nil {
-				continue
-			}
 			t, known := due[id]
-			if !known || full {
+			if !known || full || fresh[id] {
 				e, err := r.outbox.load(id)
 				if err != nil {
+					delete(due, id)
 					continue // being written or removed
 				}
 				if e.Held {
@@ -77,6 +121,12 @@ func (r *Relay) deliverScheduler() {
 				}
 				continue
 			}
+			// An entry whose spool file is still there is not finished
+			// processing: delivering it now would widen the window in
+			// which a crash delivers it twice.
+			if _, err := os.Stat(filepath.Join(r.spool.incoming(), id)); err == nil {
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-r.ctx.Done():
@@ -86,7 +136,9 @@ func (r *Relay) deliverScheduler() {
 			delete(due, id)
 			inflight.Add(1)
 			go func() {
-				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
+				// The entry is looked at again when the attempt ends: it
+				// is gone, or has a new due time.
+				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.queueDeliver(id) }()
 				// An attempt under way is let finish through a graceful
 				// shutdown, up to its drain bound (r.abort).
 				if err := r.deliver(r.abort, id); err != nil {
@@ -96,11 +148,6 @@ func (r *Relay) deliverScheduler() {
 					}
 				}
 			}()
-		}
-		for id := range due {
-			if !seen[id] {
-				delete(due, id)
-			}
 		}
 		wait := time.Until(next)
 		if wait < time.Millisecond {
@@ -249,6 +296,7 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 			if err := r.outbox.put(dsn, stringsReader(r.dsnMessage(e, failed))); err != nil {
 				return err
 			}
+			r.queueDeliver(dsn.ID)
 			r.meta.PutMessage(ctx, meta.Message{ID: dsn.ID, Received: dsn.Created, From: "", To: []string{e.From}, Kind: KindDSN, Outcome: "generated", State: meta.Queued})
 		} else {
 			state = meta.Failed

@@ -192,7 +192,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	}
 	r.spool.doneTries(id)
 	left = true
-	r.wakeDeliver()
+	r.queueDeliver(id)
 	return nil
 }
 

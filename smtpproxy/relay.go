@@ -40,8 +40,14 @@ type Relay struct {
 	procCh    chan string
 	procBusy  sync.Map // id → struct{}: being processed
 	delivWake chan struct{}
-	delivBusy sync.Map // id → struct{}: being delivered
-	sessions  sessionCache
+	// delivRescan asks the scheduler to read the whole outbox again;
+	// delivFresh (under delivMu) are the entries queued since it last
+	// looked (deliver.go).
+	delivRescan atomic.Bool
+	delivMu     sync.Mutex
+	delivFresh  map[string]bool
+	delivBusy   sync.Map // id → struct{}: being delivered
+	sessions    sessionCache
 
 	// spaceLow is the free space + 1 when a step last failed for lack
 	// of it; 0: none waiting (space.go).
