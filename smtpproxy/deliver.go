@@ -230,9 +230,20 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		for _, rc := range pend {
-			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
+		// The attempt rows are committed while the attempt is made, not
+		// before it: they are a record, not what a retry depends on.
+		attempts := make([]meta.Attempt, len(pend))
+		for i, rc := range pend {
+			attempts[i] = meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt", Time: time.Now()}
 		}
+		recorded := make(chan struct{})
+		go func() {
+			defer close(recorded)
+			for _, a := range attempts {
+				r.meta.AddAttempt(bctx, a)
+			}
+		}()
+		defer func() { <-recorded }()
 		var results map[string]result
 		var aerr error
 		if remote.Addr == "" {
