@@ -63,7 +63,8 @@ CREATE INDEX IF NOT EXISTS audit_target ON audit(target, time);
 // synchronous=FULL. FULL because users, lockouts, sessions and the audit
 // trail have no other copy to redo them from; the relay's rows could do
 // with NORMAL (its fsynced spool and outbox are its source of truth) but
-// share the handle and so its level.
+// share the handle and so its level, and are group-committed instead
+// (batch.go): one commit for the writes of every message in flight.
 func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
 	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
