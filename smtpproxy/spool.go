@@ -46,9 +46,6 @@ func isDiskFull(err error) bool {
 type spool struct {
 	dir   string // spool/
 	hooks *hooks
-	// incomingSync fsyncs incoming/ for every message renamed into it
-	// in the same few milliseconds at once.
-	incomingSync *fsutil.FolderSync
 }
 
 func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
@@ -97,7 +94,6 @@ func (s *spool) endTry(id string, crashes int) {
 func (s *spool) doneTries(id string) { os.Remove(filepath.Join(s.tries(), id)) }
 
 func (s *spool) init() error {
-	s.incomingSync = fsutil.NewFolderSync(s.incoming())
 	for _, d := range []string{s.incoming(), s.tmp(), s.tries()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
@@ -149,9 +145,11 @@ func (sw *spoolWrite) abort() {
 	os.Remove(sw.f.Name())
 }
 
-// commit fsyncs the file, renames it into incoming and fsyncs the folder
-// (one fsync for every message committed at the same time): only then
-// may the message be acknowledged.
+// commit fsyncs the file, renames it into incoming and fsyncs the folder:
+// only then may the message be acknowledged. The folder's fsync is the
+// message's own, not shared with others (fsutil.FolderSync): sharing
+// saved 0.6 fsyncs a message but made the 250 wait for the fsync in
+// flight as well.
 func (sw *spoolWrite) commit() (err error) {
 	defer func() {
 		if err != nil {
@@ -168,7 +166,7 @@ func (sw *spoolWrite) commit() (err error) {
 	if err := os.Rename(sw.f.Name(), final); err != nil {
 		return err
 	}
-	if err := sw.s.incomingSync.Sync(); err != nil {
+	if err := fsutil.SyncDir(sw.s.incoming()); err != nil {
 		os.Remove(final)
 		return err
 	}
