@@ -261,10 +261,11 @@ var (
 
 // containsScript reports whether r holds a script tag, also across read
 // boundaries: the last 16 bytes of each read are matched again with the
-// next, in one buffer.
+// next, in one buffer, of 8 KiB: most mails are smaller, and a larger one
+// reads in more steps rather than every one allocating for the largest.
 func containsScript(r io.Reader) bool {
 	const keep = 16
-	buf := make([]byte, keep+64<<10)
+	buf := make([]byte, keep+8<<10)
 	carry := 0
 	for {
 		n, err := r.Read(buf[carry:])

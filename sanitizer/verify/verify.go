@@ -108,7 +108,8 @@ func imageCheck(decode func(io.Reader) (image.Image, error), end []byte) Func {
 // TAB, CR and LF, and no DEL; and no EICAR test string (ErrEICAR).
 func Text(ctx context.Context, r io.ReaderAt, size int64) error {
 	sr := io.NewSectionReader(r, 0, size)
-	buf := make([]byte, 64<<10)
+	// A buffer no larger than the text (plus one byte, for the EOF).
+	buf := make([]byte, min(max(size, 0), 64<<10)+1)
 	var carry []byte
 	var off int64
 	for {
@@ -116,7 +117,10 @@ func Text(ctx context.Context, r io.ReaderAt, size int64) error {
 			return err
 		}
 		n, err := sr.Read(buf)
-		chunk := append(carry, buf[:n]...)
+		chunk := buf[:n]
+		if len(carry) > 0 {
+			chunk = append(carry, chunk...)
+		}
 		// Hold back an incomplete rune at the end of the chunk.
 		cut := len(chunk)
 		for i := 1; i <= utf8.UTFMax && i <= len(chunk); i++ {
