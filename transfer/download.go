@@ -21,6 +21,9 @@ func (s *Server) downloadRoutes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.authed(false, s.downloadPage))
 	mux.HandleFunc("GET /files/{id}/{n}", s.authed(false, s.download))
 	mux.HandleFunc("POST /files/{id}/delete", s.authed(true, s.deleteItem))
+	if s.opts.Held != nil {
+		s.heldRoutes(mux)
+	}
 	return s.secure(ZoneDownload, mux)
 }
 

@@ -57,6 +57,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -108,6 +109,15 @@ type Options struct {
 	// Auth configures the local accounts (lockout, session lifetimes).
 	Auth auth.Options
 
+	// Held checks the links to held mail items (internal/held); with
+	// Mailer, which sends what their pages make, it turns on the
+	// download site's /held/ pages and /held-requests for approvers.
+	Held   *held.Links
+	Mailer Mailer
+	// MailHost names mugai in the mails the sites send; default
+	// "localhost".
+	MailHost string
+
 	Logger  *slog.Logger
 	Metrics *Metrics         // default: a private registry
 	Now     func() time.Time // default time.Now
@@ -143,6 +153,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = 10 * time.Minute
+	}
+	if o.MailHost == "" {
+		o.MailHost = "localhost"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -199,6 +212,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("transfer: no quarantine")
 	case opts.DB == nil:
 		return nil, errors.New("transfer: no database")
+	case (opts.Held == nil) != (opts.Mailer == nil):
+		return nil, errors.New("transfer: held-item pages need both the links and a mailer")
 	}
 	opts = opts.withDefaults()
 	if opts.PlainHTTP {
@@ -238,7 +253,7 @@ func New(opts Options) (*Server, error) {
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+	if _, err := s.db.ExecContext(ctx, schema+heldSchema); err != nil {
 		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
 	}
 	if err := migrate(ctx, s.db); err != nil {

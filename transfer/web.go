@@ -50,7 +50,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		for _, page := range []string{"login", "upload", "approvals", "download", "message"} {
+		for _, page := range []string{"login", "upload", "approvals", "download", "message", "held", "heldrequests"} {
 			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 			if err != nil {
 				return nil, err
@@ -80,6 +80,9 @@ type page struct {
 	Approvals []approvalRow
 	// Recipients are the names the upload page offers as 宛先.
 	Recipients []string
+	// Held is a held mail's page; HeldRequests the approver's list.
+	Held         *heldView
+	HeldRequests []heldRequestRow
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {

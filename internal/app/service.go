@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -48,6 +49,7 @@ type Service struct {
 	Registry   *prometheus.Registry
 
 	cfg      config.Config
+	held     *held.Links
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -91,6 +93,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		s.log.Info("serve: every item is scanned by clamd", "addr", cfg.Scanner.Clamd)
 	}
 	eo.Sanitizer.Registerer = s.Registry
+	// One link per withheld message to its page on the download site,
+	// in the notices the engine and the relay write.
+	if s.held, err = held.LoadLinks(cfg.DataDir, cfg.Web.DownloadURL); err != nil {
+		return nil, err
+	}
+	eo.Mail.HeldLink = s.held.URL
 	if s.Engine, err = NewEngine(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
@@ -106,6 +114,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	ro := RelayOptions(&cfg)
 	ro.Logger, ro.Metrics = s.log, smtpproxy.NewMetrics(s.Registry)
+	ro.HeldLink = s.held.URL
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -130,6 +139,8 @@ func (s *Service) newSites() error {
 	to := transferOptions(&s.cfg)
 	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
+	// The held-item pages send what they make through the relay's outbox.
+	to.Held, to.Mailer, to.MailHost = s.held, s.Relay, s.Relay.Hostname()
 	var err error
 	if s.Sites, err = transfer.New(to); err != nil {
 		return err
