@@ -233,7 +233,7 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		s.showHeld(w, r, http.StatusBadRequest, t("held.page.password_empty"), "")
 		return
 	}
-	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: "message.eml", DeclaredType: "message/rfc822", Body: rc, Password: pw})
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{ID: v.Item.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: rc, Password: pw})
 	if err != nil {
 		s.log.Error("held unlock: sanitizer", "item_id", v.Item.ID, "err", err)
 		base.Outcome = "error"
