@@ -46,10 +46,10 @@ type heldView struct {
 	Parts   []heldPart
 	// Rcpt is the viewer's address among the message's recipients; ""
 	// for an administrator who is not one.
-	Rcpt     string
-	Purged   bool
-	Password bool // a part waits for a password, and tries are left
-	Locked   bool // too many wrong passwords: an administrator must act
+	Rcpt      string
+	Purged    bool
+	Password  bool // a part waits for a password, and tries are left
+	Locked    bool // too many wrong passwords: an administrator must act
 	TriesLeft int
 	// Release: a request may be made; NoRelease: policy forbids it.
 	Release, NoRelease bool
