@@ -156,6 +156,12 @@ func TestHeldPPAPUnlockedInBrowser(t *testing.T) {
 		t.Fatalf("the right password: %q, %v", msg, err)
 	}
 	screenshot(t, bctx, "held-unlocked.png")
+	// The page now offers the sanitized contents for download.
+	fileURL := page + "/files/0"
+	got, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`fetch("/held/`+tok+`/files/0").then(r => r.arrayBuffer().then(b => [r.status, b.byteLength, new Uint8Array(b)[0], new Uint8Array(b)[1]]))`, chromedp.EvalAwaitPromise))
+	if err != nil || len(got) != 4 || got[0] != 200 || got[2] != 'P' || got[3] != 'K' {
+		t.Errorf("the unlocked zip from the page: %v, %v", got, err)
+	}
 	waitUntil(t, "the unlocked contents as a new mail", func() bool { return len(pf.messages(t)) == 2 })
 	var unlocked string
 	for _, m := range pf.messages(t) {
@@ -182,11 +188,14 @@ func TestHeldPPAPUnlockedInBrowser(t *testing.T) {
 	}
 	// Another user, a forged link: nothing.
 	login(t, bctx, base, "other")
-	for _, u := range []string{page, base + "/held/" + tok[:len(tok)-2] + "AA", base + "/held/nothing"} {
-		chromedp.Do(bctx, chromedp.Navigate(u))
-		body, _ := chromedp.Run(bctx, chromedp.Text("main"))
-		if strings.Contains(body, "shiryo") || strings.Contains(body, "sender@example.com") || !strings.Contains(body, "見つかりません") {
-			t.Errorf("%s shown to another user: %q", u, body)
+	for _, u := range []string{page, fileURL, page[:len(page)-2] + "AA", base + "/held/nothing", base + "/held/" + strings.Repeat("A", 43)} {
+		got, err := chromedp.Run(bctx, chromedp.Evaluate[[]any](`fetch("`+u+`").then(r => r.text().then(b => [r.status, b]))`, chromedp.EvalAwaitPromise))
+		if err != nil || len(got) != 2 {
+			t.Fatalf("%s: %v", u, err)
+		}
+		body, _ := got[1].(string)
+		if got[0] != float64(404) || strings.Contains(body, "shiryo") || strings.Contains(body, "sender@example.com") {
+			t.Errorf("%s shown to another user: %v %.300q", u, got[0], body)
 		}
 	}
 }
@@ -309,7 +318,7 @@ func login(t *testing.T, bctx context.Context, base, user string) {
 // transfer/testdata/screenshots for the README.
 func screenshot(t *testing.T, bctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return

@@ -167,6 +167,9 @@ func (s *Server) Purge(ctx context.Context) (int, error) {
 			s.log.Error("audit", "err", err)
 		}
 	}
+	if err := s.purgeHeldFiles(ctx); err != nil {
+		s.log.Warn("purging unlocked held files", "err", err)
+	}
 	if err := s.users.PurgeSessions(ctx); err != nil {
 		s.log.Warn("purging sessions", "err", err)
 	}

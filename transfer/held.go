@@ -54,7 +54,8 @@ type heldView struct {
 	// Release: a request may be made; NoRelease: policy forbids it.
 	Release, NoRelease bool
 	Request            *heldRequest // the viewer's latest request
-	Unlocked           bool         // the viewer's contents were sent
+	// Files are the sanitized contents the viewer unlocked, to download.
+	Files []heldFile
 }
 
 // heldPart is one withheld part, in words.
@@ -129,8 +130,13 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	}
 	v.TriesLeft = max(0, s.opts.MaxPasswordTries-fails)
 	v.Locked = encrypted && v.TriesLeft == 0
+	if v.Rcpt != "" {
+		if v.Files, err = s.unlockedFiles(ctx, v.Item.ID, user); err != nil {
+			return err
+		}
+	}
 	if v.Rcpt != "" && !v.Purged {
-		v.Password = encrypted && !v.Locked
+		v.Password = encrypted && !v.Locked && len(v.Files) == 0
 		v.NoRelease = forbidden
 		v.Release = !forbidden
 	}
@@ -192,7 +198,6 @@ func (s *Server) showHeld(w http.ResponseWriter, r *http.Request, status int, er
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v.Unlocked = notice != ""
 	s.render(w, r, ZoneDownload, "held", page{Held: v, Error: errMsg, Notice: notice}, status)
 }
 
@@ -259,7 +264,11 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 	}
 	out := res.Outputs[0]
 	id := v.Item.ID + "-unlock-" + shortHash(v.Rcpt)
-	msg, err := s.unlockedMail(v, out.Open(), lang(r))
+	err = s.storeUnlocked(ctx, v.Item.ID, session(r).User.Name, out.Open())
+	var msg io.Reader
+	if err == nil {
+		msg, err = s.unlockedMail(v, out.Open(), lang(r))
+	}
 	if err == nil {
 		err = s.opts.Mailer.Send(ctx, id, []string{v.Rcpt}, msg)
 	}
@@ -302,6 +311,7 @@ func (s *Server) heldRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /held/{token}", s.authed(false, s.heldPage))
 	mux.HandleFunc("POST /held/{token}/password", s.authed(true, s.unlockHeld))
 	mux.HandleFunc("POST /held/{token}/request", s.authed(true, s.requestOriginal))
+	mux.HandleFunc("GET /held/{token}/files/{n}", s.authed(false, s.downloadHeldFile))
 	mux.HandleFunc("GET /held-requests", s.authed(false, s.heldRequestsPage))
 	mux.HandleFunc("POST /held-requests/{id}", s.authed(true, s.decideRequest))
 }

@@ -253,7 +253,7 @@ func New(opts Options) (*Server, error) {
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, schema+heldSchema); err != nil {
+	if _, err := s.db.ExecContext(ctx, schema+heldSchema+heldFilesSchema); err != nil {
 		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
 	}
 	if err := migrate(ctx, s.db); err != nil {
