@@ -71,7 +71,7 @@ download_url = "https://dl.lg.example.jp"
 		defer scancel()
 		svc.Shutdown(sctx)
 	})
-	for _, u := range []auth.User{{Name: "user", Role: auth.RoleUser}, {Name: "other", Role: auth.RoleUser}, {Name: "boss", Role: auth.RoleApprover}} {
+	for _, u := range []auth.User{{Name: "user", Role: auth.RoleUser}, {Name: "other", Role: auth.RoleUser}, {Name: "stranger", Role: auth.RoleUser}, {Name: "boss", Role: auth.RoleApprover}} {
 		if err := svc.Sites.Users().Add(context.Background(), u, heldPassword); err != nil {
 			t.Fatal(err)
 		}
@@ -208,55 +208,110 @@ func TestHeldOriginalRequestApproved(t *testing.T) {
 	zip := readFixture(t, "archive/zip-zipcrypto.zip")
 	svc, base := heldService(t, pf)
 	bctx := startBrowser(t)
-	sendTo(t, svc, []string{"user@lg.example.jp", "other@lg.example.jp"}, ppapMail(t, zip))
+	sendTo(t, svc, []string{"user@lg.example.jp", "other@lg.example.jp", "boss@lg.example.jp"}, ppapMail(t, zip))
 	tok := heldToken(t, pf)
 	page := base + "/held/" + tok
 
-	login(t, bctx, base, "user")
-	err := chromedp.Do(bctx, chromedp.Navigate(page), chromedp.WaitVisible("#held-reason"),
-		chromedp.SendKeys("#held-reason", "契約書の原本確認のため"),
-		chromedp.Submit("#held-reason"),
-		chromedp.WaitVisible(".notice"))
-	msg, _ := chromedp.Run(bctx, chromedp.Text(".notice"))
-	if err != nil || !strings.Contains(msg, "申請しました") {
-		t.Fatalf("request: %q, %v", msg, err)
+	// Someone the mail was not sent to can neither see nor ask.
+	login(t, bctx, base, "stranger")
+	if st := fetchStatus(t, bctx, "GET", page); st != 404 {
+		t.Errorf("a stranger's GET: %d, want 404", st)
 	}
+	if st := fetchStatus(t, bctx, "POST", page+"/request"); st != 404 {
+		t.Errorf("a stranger's request: %d, want 404", st)
+	}
+
+	login(t, bctx, base, "user")
+	requestOriginal(t, bctx, page, "契約書の原本確認のため")
 	screenshot(t, bctx, "held-requested.png")
 	waitUntil(t, "the approver's notification", func() bool { return mailTo(t, pf, "boss@lg.example.jp") != "" })
 	if n := mailTo(t, pf, "boss@lg.example.jp"); strings.Contains(n, b64(zip)[:76]) {
 		t.Error("the notification carries content")
 	}
 
+	// The approver asks too, and cannot approve their own request.
 	login(t, bctx, base, "boss")
-	err = chromedp.Do(bctx, chromedp.Navigate(base+"/held-requests"), chromedp.WaitVisible(".decide"))
-	if err != nil {
+	requestOriginal(t, bctx, page, "監査のため")
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/held-requests"), chromedp.WaitVisible(".decide")); err != nil {
 		t.Fatal(err)
 	}
 	screenshot(t, bctx, "held-requests.png")
-	err = chromedp.Do(bctx, chromedp.SendKeys(".decide textarea", "確認しました"),
-		chromedp.Click(`.decide button[value="approve"]`),
-		chromedp.WaitVisible(".notice"))
-	msg, _ = chromedp.Run(bctx, chromedp.Text(".notice"))
-	if err != nil || !strings.Contains(msg, "user@lg.example.jp") {
-		t.Fatalf("approve: %q, %v", msg, err)
+	decide(t, bctx, "boss", "approve")
+	if msg, _ := chromedp.Run(bctx, chromedp.Text(".error")); !strings.Contains(msg, "ご自分の申請は承認できません") {
+		t.Errorf("self-approval: %q", msg)
+	}
+	decide(t, bctx, "user", "approve")
+	if msg, _ := chromedp.Run(bctx, chromedp.Text(".notice")); !strings.Contains(msg, "user@lg.example.jp") {
+		t.Fatalf("approve: %q", msg)
 	}
 	waitUntil(t, "the released original", func() bool { return strings.Contains(mailTo(t, pf, "user@lg.example.jp"), "X-Mugai-Released-By: boss") })
-	if strings.Contains(mailTo(t, pf, "other@lg.example.jp"), "X-Mugai-Released-By") {
-		t.Error("the original reached a recipient who did not ask")
+	waitUntil(t, "the decision to the requester", func() bool {
+		// the sanitized message, the original, the decision
+		return strings.Count(mailTo(t, pf, "user@lg.example.jp"), "X-Original-To: ") == 3
+	})
+	for _, rc := range []string{"other@lg.example.jp", "boss@lg.example.jp"} {
+		if strings.Contains(mailTo(t, pf, rc), "X-Mugai-Released-By") {
+			t.Errorf("the original reached %s, who was not approved", rc)
+		}
 	}
 
-	events, err := svc.Sites.Audit().Events(context.Background(), audit.Filter{})
-	if err != nil {
+	// mugai audit export: every step.
+	var csv bytes.Buffer
+	if err := svc.Sites.Audit().Export(context.Background(), &csv, audit.Filter{}, "csv"); err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	for _, e := range events {
-		seen[e.Action+"/"+e.Outcome] = true
-	}
-	for _, want := range []string{"held-request/pending", "held-notify/queued", "held-approve/approved", "held-release/queued"} {
-		if !seen[want] {
-			t.Errorf("audit lacks %s: %v", want, seen)
+	for _, want := range []string{"held-request,", "held-notify,", "self-approval-refused", "held-approve,", "held-release,"} {
+		if !strings.Contains(csv.String(), want) {
+			t.Errorf("the audit export lacks %s:\n%s", want, csv.String())
 		}
+	}
+}
+
+// fetchStatus makes a request from the page, with the session's CSRF
+// token on a POST, and returns the status.
+func fetchStatus(t *testing.T, bctx context.Context, method, u string) int {
+	t.Helper()
+	st, err := chromedp.Run(bctx, chromedp.Evaluate[int](`(() => {
+		const csrf = document.querySelector('input[name="csrf"]')?.value || "";
+		const body = new URLSearchParams({csrf: csrf, reason: "x"});
+		return fetch("`+u+`", {method: "`+method+`", body: "`+method+`" === "POST" ? body : undefined}).then(r => r.status);
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	return st
+}
+
+// requestOriginal asks for the original on the held page.
+func requestOriginal(t *testing.T, bctx context.Context, page, reason string) {
+	t.Helper()
+	err := chromedp.Do(bctx, chromedp.Navigate(page), chromedp.WaitVisible("#held-reason"),
+		chromedp.SendKeys("#held-reason", reason), chromedp.Submit("#held-reason"), chromedp.WaitVisible(".notice"))
+	msg, _ := chromedp.Run(bctx, chromedp.Text(".notice"))
+	if err != nil || !strings.Contains(msg, "申請しました") {
+		t.Fatalf("request: %q, %v", msg, err)
+	}
+}
+
+// decide presses the button of the request by requester on the
+// approver's page.
+func decide(t *testing.T, bctx context.Context, requester, decision string) {
+	t.Helper()
+	ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => {
+		for (const li of document.querySelectorAll("li.approval")) {
+			if (li.querySelector(".requester").textContent.startsWith("`+requester+` ")) {
+				li.querySelector("textarea").value = "確認しました";
+				li.querySelector('button[value="`+decision+`"]').click();
+				return true;
+			}
+		}
+		return false;
+	})()`))
+	if err != nil || !ok {
+		t.Fatalf("no request by %s to %s: %v", requester, decision, err)
+	}
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(`[role="alert"], [role="status"]`)); err != nil {
+		t.Fatal(err)
 	}
 }
 
