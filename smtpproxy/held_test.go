@@ -373,7 +373,7 @@ func login(t *testing.T, bctx context.Context, base, user string) {
 // transfer/testdata/screenshots for the README.
 func screenshot(t *testing.T, bctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
