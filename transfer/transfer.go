@@ -30,6 +30,25 @@
 // result, approval, download and deletion goes to the audit trail
 // (internal/audit).
 //
+// Held mail items (Options.Held, Options.Mailer): each notice of a
+// sanitized mail with something withheld links to /held/<token> on the
+// download site, a page only the message's recipients (and
+// administrators) can open; anyone else, and any forged token, gets
+// 404. It says what was withheld and why, the sender, subject and date.
+// For an encrypted attachment (PPAP) the recipient types the password:
+// the original is taken from the quarantine and run through the engine
+// with it, and the rebuilt message is sent to that recipient as a new
+// mail threaded to the original (RFC 5322 3.6.4), its attachments also
+// offered for download; after MaxPasswordTries wrong passwords the item
+// waits for an administrator. Passwords are neither logged nor stored.
+// A recipient may ask for the original with a reason (原本取り出し申請);
+// an approver other than the requester approves or rejects it with a
+// comment on /held-requests, and on approval the original message,
+// with an X-Mugai-Released-By field, goes to the requester alone.
+// Originals of executables and of malware are never released. The
+// approvers are told of each request and the requester of each
+// decision by mail (a link, no content), through the relay's outbox.
+//
 // Metadata lives in the shared database mugai.db (the handle is given,
 // Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
 // the relay's tables.
