@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mime"
+	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +173,11 @@ func TestHeldPPAPUnlockedInBrowser(t *testing.T) {
 	}
 	if unlocked == "" {
 		t.Fatalf("no threaded mail among:\n%s", strings.Join(pf.messages(t), "\n----\n"))
+	}
+	if m, err := mail.ReadMessage(strings.NewReader(unlocked)); err != nil {
+		t.Error(err)
+	} else if subj, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); !strings.Contains(subj, "会議資料") {
+		t.Errorf("the unlocked mail's subject: %q", subj)
 	}
 	// The zip rebuilt by mugai from its sanitized contents; nothing held.
 	if !strings.Contains(unlocked, "attachments=1-sanitized,0-removed,0-held") || !strings.Contains(unlocked, "In-Reply-To: <ppap-1@example.com>") {

@@ -48,8 +48,10 @@ type heldView struct {
 	// for an administrator who is not one.
 	Rcpt      string
 	Purged    bool
-	Password  bool // a part waits for a password, and tries are left
+	Encrypted bool // a part waits for a password
+	Password  bool // and the viewer may type it
 	Locked    bool // too many wrong passwords: an administrator must act
+	Admin     bool // the viewer is an administrator
 	TriesLeft int
 	// Release: a request may be made; NoRelease: policy forbids it.
 	Release, NoRelease bool
@@ -84,8 +86,8 @@ func (s *Server) heldItem(r *http.Request) (v *heldView, original io.ReadCloser,
 	json.Unmarshal([]byte(it.Meta["to"]), &rcpts)
 	sess := session(r)
 	v = &heldView{Token: tok, Item: it, From: it.Meta["from"], Date: it.Created, Purged: errors.Is(err, store.ErrPurged),
-		Rcpt: held.IsRecipient(sess.User.Name, rcpts)}
-	if v.Rcpt == "" && sess.User.Role != auth.RoleAdmin {
+		Rcpt: held.IsRecipient(sess.User.Name, rcpts), Admin: sess.User.Role == auth.RoleAdmin}
+	if v.Rcpt == "" && !v.Admin {
 		if rc != nil {
 			rc.Close()
 		}
@@ -129,6 +131,7 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 		return err
 	}
 	v.TriesLeft = max(0, s.opts.MaxPasswordTries-fails)
+	v.Encrypted = encrypted
 	v.Locked = encrypted && v.TriesLeft == 0
 	if v.Rcpt != "" {
 		if v.Files, err = s.unlockedFiles(ctx, v.Item.ID, user); err != nil {
@@ -220,14 +223,17 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	ctx := r.Context()
-	fails, err := s.heldFailures(ctx, v.Item.ID)
-	if err != nil {
+	if err := s.fillHeld(ctx, v, nil, session(r).User.Name, lang(r)); err != nil {
 		s.log.Error("held unlock", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if !v.Encrypted {
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, t("held.page.not_found"))
+		return
+	}
 	base := audit.Event{Action: audit.HeldUnlock, Item: v.Item.ID, SHA256In: v.Item.SHA256}
-	if fails >= s.opts.MaxPasswordTries {
+	if v.Locked {
 		base.Outcome = "locked"
 		s.record(r, ZoneDownload, base)
 		s.showHeld(w, r, http.StatusTooManyRequests, t("held.page.locked"), "")
@@ -312,6 +318,27 @@ func (s *Server) heldRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /held/{token}/password", s.authed(true, s.unlockHeld))
 	mux.HandleFunc("POST /held/{token}/request", s.authed(true, s.requestOriginal))
 	mux.HandleFunc("GET /held/{token}/files/{n}", s.authed(false, s.downloadHeldFile))
+	mux.HandleFunc("POST /held/{token}/tries", s.authed(true, s.resetTries))
 	mux.HandleFunc("GET /held-requests", s.authed(false, s.heldRequestsPage))
 	mux.HandleFunc("POST /held-requests/{id}", s.authed(true, s.decideRequest))
+}
+
+// resetTries gives a held mail whose password tries ran out a new set:
+// an administrator's decision, after speaking with its recipient.
+func (s *Server) resetTries(w http.ResponseWriter, r *http.Request) {
+	v, rc, ok := s.heldItem(r)
+	if rc != nil {
+		rc.Close()
+	}
+	if !ok || !v.Admin {
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, words(lang(r))("held.page.not_found"))
+		return
+	}
+	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_tries WHERE item = ?`, v.Item.ID); err != nil {
+		s.log.Error("held reset", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.record(r, ZoneDownload, audit.Event{Action: audit.HeldUnlock, Item: v.Item.ID, Outcome: "tries-reset"})
+	s.showHeld(w, r, http.StatusOK, "", words(lang(r))("held.page.tries_reset"))
 }

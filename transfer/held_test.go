@@ -174,6 +174,29 @@ func TestHeldWrongPasswordsLeaveItToAnAdministrator(t *testing.T) {
 	if es := hs.outboxed(); len(es) != 0 {
 		t.Errorf("a mail was queued after wrong passwords: %d", len(es))
 	}
+	// Only an administrator gives new tries; then the right password
+	// sends the contents.
+	if resp, _ := alice.postForm(path+"/tries", url.Values{"csrf": {alice.csrf}}); resp.StatusCode != 404 {
+		t.Errorf("the recipient resets the tries: %d", resp.StatusCode)
+	}
+	dave := hs.newClient(hs.down).login("dave")
+	dave.get(path)
+	if resp, _ := dave.postForm(path+"/tries", url.Values{"csrf": {dave.csrf}}); resp.StatusCode != 200 {
+		t.Fatalf("the administrator's reset: %d", resp.StatusCode)
+	}
+	resp, body = alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "password": {"mugai"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "alice@lg.example.jp") || !strings.Contains(body, "/files/0") {
+		t.Fatalf("the right password after the reset: %d\n%s", resp.StatusCode, body)
+	}
+	if es := hs.outboxed(); len(es) != 1 || es[0].Kind != smtpproxy.KindSite || es[0].Rcpts[0].Addr != "alice@lg.example.jp" {
+		t.Errorf("queued after the unlock: %+v", es)
+	}
+	// A mail with nothing encrypted takes no password.
+	_, exe := hs.holdMail("setup.exe", readCorpus(t, "exec/setup.exe"))
+	alice.get(exe)
+	if resp, _ := alice.postForm(exe+"/password", url.Values{"csrf": {alice.csrf}, "password": {"x"}}); resp.StatusCode != 404 {
+		t.Errorf("a password for a mail with nothing encrypted: %d", resp.StatusCode)
+	}
 }
 
 func TestHeldPurgedItemSaysSo(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai-project/mugai/internal/catalog"
@@ -48,7 +50,13 @@ func (s *Server) unlockedMail(v *heldView, rebuilt io.Reader, lang string) (io.R
 	if err != nil {
 		return nil, fmt.Errorf("reading the rebuilt message: %w", err)
 	}
-	subj := catalog.Text(catalog.Japanese, "held.mail.unlocked_subject", v.Subject)
+	// The subject as mugai rebuilt it (RFC 2047 words decoded).
+	mh := gomail.Header{Header: message.Header{Header: h}}
+	orig, err := mh.Subject()
+	if err != nil {
+		orig = v.Subject
+	}
+	subj := catalog.Text(catalog.Japanese, "held.mail.unlocked_subject", cleanShown(orig))
 	var b strings.Builder
 	b.WriteString(s.mailHeader(v.Rcpt, subj, h.Get("Message-Id"), v.Item.ID))
 	for _, k := range []string{"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "X-Mugai-Sanitized"} {
