@@ -53,7 +53,8 @@ type heldView struct {
 	Locked    bool // too many wrong passwords: an administrator must act
 	Admin     bool // the viewer is an administrator
 	TriesLeft int
-	// Release: a request may be made; NoRelease: policy forbids it.
+	// Release: the viewer may ask for the original; NoRelease: policy
+	// forbids releasing it to anyone.
 	Release, NoRelease bool
 	Request            *heldRequest // the viewer's latest request
 	// Files are the sanitized contents the viewer unlocked, to download.
@@ -138,9 +139,10 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 			return err
 		}
 	}
+	// NoRelease is the item's, whoever looks (the approver too).
+	v.NoRelease = forbidden
 	if v.Rcpt != "" && !v.Purged {
 		v.Password = encrypted && !v.Locked && len(v.Files) == 0
-		v.NoRelease = forbidden
 		v.Release = !forbidden
 	}
 	if v.Rcpt != "" {

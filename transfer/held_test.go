@@ -280,3 +280,24 @@ func TestHeldRequestRejectedWithComment(t *testing.T) {
 		t.Errorf("queued mails: %v", kinds)
 	}
 }
+
+// TestHeldApproverCannotReleaseAnExecutable: a request recorded for an
+// executable (the policy changed since, or a forged form) is still
+// refused at the approval.
+func TestHeldApproverCannotReleaseAnExecutable(t *testing.T) {
+	hs := startHeldSite(t)
+	id, _ := hs.holdMail("setup.exe", readCorpus(t, "exec/setup.exe"))
+	if _, err := hs.s.db.Exec(`INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES ('r1', ?, 'alice', 'alice@lg.example.jp', 'x', 'pending', ?)`, id, ts(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	carol := hs.newClient(hs.down).login("carol")
+	carol.get("/held-requests")
+	if resp, _ := carol.postForm("/held-requests/r1", url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an executable approved: %d", resp.StatusCode)
+	}
+	for _, e := range hs.outboxed() {
+		if strings.HasSuffix(e.ID, "-release") {
+			t.Error("the executable was queued")
+		}
+	}
+}

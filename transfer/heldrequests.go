@@ -218,7 +218,9 @@ func (s *Server) renderHeldRequests(w http.ResponseWriter, r *http.Request, stat
 			continue
 		}
 		v := &heldView{Item: it, From: it.Meta["from"], Date: it.Created, Purged: rc == nil}
-		s.fillHeld(r.Context(), v, rc, "", lang(r))
+		if err := s.fillHeld(r.Context(), v, rc, "", lang(r)); err != nil {
+			s.log.Error("held requests", "item_id", q.Item, "err", err)
+		}
 		if rc != nil {
 			rc.Close()
 		}
@@ -286,8 +288,12 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, q *heldR
 	}
 	defer rc.Close()
 	v := &heldView{Item: it}
-	s.fillHeld(ctx, v, nil, "", lang(r))
-	if v.NoRelease || neverReleased[it.Reason] {
+	if err := s.fillHeld(ctx, v, nil, "", lang(r)); err != nil {
+		s.log.Error("held approve", "item_id", q.Item, "err", err)
+		s.renderHeldRequests(w, r, http.StatusInternalServerError, t("held.page.release_failed"), "")
+		return
+	}
+	if v.NoRelease {
 		s.record(r, ZoneDownload, audit.Event{Action: audit.HeldApprove, Item: q.Item, Outcome: "forbidden", Detail: "request " + q.ID})
 		s.renderHeldRequests(w, r, http.StatusForbidden, t("held.page.never_released"), "")
 		return

@@ -80,7 +80,9 @@ type page struct {
 	Approvals []approvalRow
 	// Recipients are the names the upload page offers as 宛先.
 	Recipients []string
-	// Held is a held mail's page; HeldRequests the approver's list.
+	// HeldPages: the download site has held mail items' pages. Held is
+	// one of them; HeldRequests the approver's list.
+	HeldPages    bool
 	Held         *heldView
 	HeldRequests []heldRequestRow
 }
@@ -88,6 +90,7 @@ type page struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {
 	p.Zone, p.Lang = zone, lang(r)
 	p.Approval, p.MaxFiles, p.MaxBytes = s.opts.Approval, s.opts.MaxFiles, s.opts.MaxUploadBytes
+	p.HeldPages = s.opts.Held != nil
 	if sess := session(r); sess != nil {
 		p.Session, p.CSRF = sess, sess.CSRF
 	}
