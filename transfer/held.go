@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -32,9 +33,15 @@ type Mailer interface {
 	Send(ctx context.Context, id string, to []string, msg io.Reader) error
 }
 
-// neverReleased are the reasons for which no original is released, by
-// any approver: executables and malware.
-var neverReleased = map[string]bool{sanitizer.ReasonExecutable: true, sanitizer.ReasonMalware: true}
+// alwaysRefused are the reasons for which no original is released, by
+// any approver, whatever the configuration: executables and malware.
+var alwaysRefused = []string{sanitizer.ReasonExecutable, sanitizer.ReasonMalware}
+
+// neverReleased reports whether an original kept for reason code may
+// not be released.
+func (s *Server) neverReleased(code string) bool {
+	return slices.Contains(alwaysRefused, code) || slices.Contains(s.opts.NeverRelease, code)
+}
 
 // heldView is the held-item page of one mail for one viewer.
 type heldView struct {
@@ -102,14 +109,14 @@ func (s *Server) heldItem(r *http.Request) (v *heldView, original io.ReadCloser,
 func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, user, lang string) error {
 	var rep sanitizer.Report
 	json.Unmarshal(v.Item.Report, &rep)
-	encrypted, forbidden := false, neverReleased[v.Item.Reason]
+	encrypted, forbidden := false, s.neverReleased(v.Item.Reason)
 	var walk func(r *sanitizer.Report)
 	walk = func(r *sanitizer.Report) {
 		for _, f := range r.Findings {
 			forbidden = forbidden || f.Code == sanitizer.FindingMalware
 		}
 		for _, rs := range r.Reasons {
-			forbidden = forbidden || neverReleased[rs.Code]
+			forbidden = forbidden || s.neverReleased(rs.Code)
 			encrypted = encrypted || rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
 		}
 		if r.Withheld && (r != &rep || len(rep.Children) == 0) {

@@ -29,7 +29,8 @@ type heldSite struct {
 	outbox string
 }
 
-func startHeldSite(t *testing.T) *heldSite {
+// startHeldSite starts the site; never are Options.NeverRelease.
+func startHeldSite(t *testing.T, never ...string) *heldSite {
 	t.Helper()
 	eng, err := TestEngine()
 	if err != nil {
@@ -57,7 +58,7 @@ func startHeldSite(t *testing.T) *heldSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startSite(t, Options{PlainHTTP: true, Held: links, Mailer: relay, MaxPasswordTries: 2})
+	ts := startSite(t, Options{PlainHTTP: true, Held: links, Mailer: relay, MaxPasswordTries: 2, NeverRelease: never})
 	if err := ts.s.Users().Add(context.Background(), auth.User{Name: "dave", Role: auth.RoleAdmin}, testPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -299,5 +300,20 @@ func TestHeldApproverCannotReleaseAnExecutable(t *testing.T) {
 		if strings.HasSuffix(e.ID, "-release") {
 			t.Error("the executable was queued")
 		}
+	}
+}
+
+// TestHeldPolicyNeverReleases: a reason code in NeverRelease keeps the
+// original from any request.
+func TestHeldPolicyNeverReleases(t *testing.T) {
+	hs := startHeldSite(t, sanitizer.ReasonEncrypted)
+	_, path := hs.holdMail("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"))
+	alice := hs.newClient(hs.down).login("alice")
+	_, body := alice.get(path)
+	if strings.Contains(body, `name="reason"`) || !strings.Contains(body, `name="password"`) {
+		t.Errorf("the page of a never-released kind:\n%s", body)
+	}
+	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"必要"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a request the policy forbids: %d", resp.StatusCode)
 	}
 }

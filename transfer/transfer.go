@@ -133,6 +133,9 @@ type Options struct {
 	// download site's /held/ pages and /held-requests for approvers.
 	Held   *held.Links
 	Mailer Mailer
+	// NeverRelease are reason codes whose originals are never released
+	// on request, beside executables and malware (always refused).
+	NeverRelease []string
 	// MailHost names mugai in the mails the sites send; default
 	// "localhost".
 	MailHost string
