@@ -124,7 +124,11 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 			if len(r.Reasons) > 0 {
 				why = r.Reasons[0].Text(lang)
 			}
-			v.Parts = append(v.Parts, heldPart{Name: cleanShown(r.Name), Why: why})
+			name := cleanShown(r.Name)
+			if r == &rep {
+				name = "" // the whole message
+			}
+			v.Parts = append(v.Parts, heldPart{Name: name, Why: why})
 		}
 		for _, c := range r.Children {
 			walk(c)
