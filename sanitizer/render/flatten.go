@@ -63,7 +63,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			e := v.(*encodedPage)
 			defer e.free()
 			st.Encodings[e.enc]++
-			return pw.page(pg.WidthPt, pg.HeightPt, &e.img)
+			return pw.page(pg.WidthPt, pg.HeightPt, &e.img, nil)
 		})
 	st.Pages = rs.pages
 	st.RenderTime = rs.render

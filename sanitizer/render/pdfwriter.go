@@ -19,6 +19,8 @@ import (
 //
 //	1 0 obj  Catalog
 //	2 0 obj  Pages (written last, when the page count is known)
+//	3…8      the text layer's fonts, if there is one (textlayer.go);
+//	         the page objects then start at 9 rather than 3
 //	3+3i     Page i
 //	4+3i     its content stream: "q W 0 0 H 0 0 cm /Im0 Do Q"
 //	5+3i     its image XObject
@@ -28,6 +30,7 @@ type pdfWriter struct {
 	offsets []int64 // by object number; [0] unused
 	pages   int
 	err     error
+	text    *textLayer // the pages' invisible text; nil for none (textlayer.go)
 }
 
 // pdfImage is an encoded image XObject.
@@ -83,18 +86,20 @@ func num(v float64) string {
 }
 
 // page appends a page of wPt × hPt points showing img scaled to fill it.
-func (pw *pdfWriter) page(wPt, hPt float64, img *pdfImage) error {
-	base := 3 + 3*pw.pages
+func (pw *pdfWriter) page(wPt, hPt float64, img *pdfImage, text []Char) error {
+	base := pw.pageObj(pw.pages)
 	pw.pages++
 	w, h := num(wPt), num(hPt)
 
 	pw.obj(base)
-	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>\nendobj\n",
-		w, h, base+2, base+1))
+	res, filter, content := pw.text.page(fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h), text)
+	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << /Im0 %d 0 R >>%s >> /Contents %d 0 R >>\nendobj\n",
+		w, h, base+2, res, base+1))
 
-	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h)
 	pw.obj(base + 1)
-	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream\nendobj\n", len(content), content))
+	pw.write(fmt.Sprintf("<< /Length %d%s >>\nstream\n", len(content), filter))
+	pw.writeBytes(content)
+	pw.write("\nendstream\nendobj\n")
 
 	pw.obj(base + 2)
 	dict := fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent %d /Filter %s",
@@ -108,6 +113,10 @@ func (pw *pdfWriter) page(wPt, hPt float64, img *pdfImage) error {
 	return pw.err
 }
 
+// pageObj is the object number of page i: after the text layer's
+// objects, if any.
+func (pw *pdfWriter) pageObj(i int) int { return 3 + pw.text.objects() + 3*i }
+
 // finish writes the page tree, the cross-reference table (§7.5.4) and the
 // trailer (§7.5.5), and flushes.
 func (pw *pdfWriter) finish() error {
@@ -117,9 +126,10 @@ func (pw *pdfWriter) finish() error {
 		if i > 0 {
 			pw.write(" ")
 		}
-		pw.write(strconv.Itoa(3+3*i) + " 0 R")
+		pw.write(strconv.Itoa(pw.pageObj(i)) + " 0 R")
 	}
 	pw.write(fmt.Sprintf("] /Count %d >>\nendobj\n", pw.pages))
+	pw.text.finish(pw)
 
 	xref := pw.n
 	size := len(pw.offsets)
