@@ -45,6 +45,8 @@ type Options struct {
 	// ReadOnly are further host paths bound read-only at the same place
 	// when they exist (a tool's own /etc folder, a tree outside /usr).
 	ReadOnly []string
+	// Env are further NAME=value variables set inside the sandbox.
+	Env []string
 }
 
 func (o Options) withDefaults() Options {
@@ -146,8 +148,13 @@ func (sb *Sandbox) Argv(work string, cmd ...string) []string {
 		"--dir", "/tmp/home",
 		"--bind", work, "/work", "--chdir", "/work",
 		"--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp",
-		"--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-		"--")
+		"--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8")
+	for _, kv := range o.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			a = append(a, "--setenv", k, v)
+		}
+	}
+	a = append(a, "--")
 	return append(a, cmd...)
 }
 
