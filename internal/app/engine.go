@@ -15,6 +15,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/mail"
+	"github.com/mugai-project/mugai/sanitizer/ocr"
 	"github.com/mugai-project/mugai/sanitizer/office"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox"
@@ -32,6 +33,10 @@ type EngineOptions struct {
 	// Render is the PDF renderer pool, one for the PDF and office
 	// handlers; its Logger defaults to Sanitizer.Logger.
 	Render render.Options
+	// OCR is Tesseract in its sandbox, for the text layer of flattened
+	// pages without text of their own; when it cannot run here, those
+	// pages carry no text and their reports say so.
+	OCR ocr.Options
 	// Disarm is the PDF disarm sandbox, for the PDF handler; its Logger
 	// defaults to Sanitizer.Logger.
 	Disarm  sandbox.Options
@@ -57,6 +62,13 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 		ropts.Logger = opts.Logger
 	}
 	renderer := render.NewFlattener(ropts)
+	if textOCR(opts.Policy.WithDefaults().PDF.TextLayer) {
+		if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
+			renderer.OCR = eng
+		} else if opts.Logger != nil {
+			opts.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
+		}
+	}
 	dopts := o.Disarm
 	if dopts.Logger == nil {
 		dopts.Logger = opts.Logger
@@ -85,6 +97,9 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
 	return sanitizer.New(opts)
 }
+
+// textOCR tells the text layer modes that read pages by OCR.
+func textOCR(mode string) bool { return mode == "auto" || mode == "ocr" }
 
 // NewScanner connects to clamd at addr ("unix:/path", "/path",
 // "tcp:host:port" or "host:port") and checks that it answers, so that a

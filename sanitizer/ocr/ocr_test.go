@@ -4,55 +4,13 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/draw"
-	"os"
 	"strings"
 	"testing"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
-
 	"github.com/mugai-project/mugai/internal/bwrap"
 	"github.com/mugai-project/mugai/internal/textsim"
+	"github.com/mugai-project/mugai/sanitizer/ocr/ocrtest"
 )
-
-// scanText is the known text of the scanned test page.
-var scanText = []string{
-	"令和八年度住民税の納税通知書",
-	"納期限までに最寄りの金融機関で納付してください。",
-	"ご不明な点は市民課までお問い合わせください。",
-	"電話番号 03-1234-5678",
-}
-
-// scannedPage draws lines in IPA Gothic (Debian fonts-ipafont-gothic) at
-// pt points on a white A4 page at dpi, as a scanner would deliver it.
-func scannedPage(tb testing.TB, lines []string, dpi int, pt float64) *image.RGBA {
-	tb.Helper()
-	data, err := os.ReadFile("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
-	if err != nil {
-		tb.Skipf("needs Debian package fonts-ipafont-gothic: %v", err)
-	}
-	f, err := opentype.Parse(data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: pt, DPI: float64(dpi), Hinting: font.HintingFull})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer face.Close()
-	w, h := 210*dpi*10/254, 297*dpi*10/254
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
-	px := pt * float64(dpi) / 72
-	for i, line := range lines {
-		d.Dot = fixed.P(w/10, h/8+int(float64(i)*px*2))
-		d.DrawString(line)
-	}
-	return img
-}
 
 func needEngine(tb testing.TB) *Engine {
 	tb.Helper()
@@ -71,7 +29,7 @@ func needEngine(tb testing.TB) *Engine {
 // every word's box lies on the page.
 func TestOCRScannedJapanesePage(t *testing.T) {
 	e := needEngine(t)
-	img := scannedPage(t, scanText, 150, 12)
+	img := ocrtest.ScannedPage(t, ocrtest.Text, 150, 12)
 	words, err := e.Page(context.Background(), img, 150)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +44,7 @@ func TestOCRScannedJapanesePage(t *testing.T) {
 			t.Errorf("word %q box %v is not on the page %v", w.Text, w.Box, img.Bounds())
 		}
 	}
-	if sim := textsim.InOrder(strings.Join(scanText, "\n"), got.String()); sim < 0.9 {
+	if sim := textsim.InOrder(strings.Join(ocrtest.Text, "\n"), got.String()); sim < 0.9 {
 		t.Errorf("OCR gave back %.1f%% in order, want ≥ 90%%:\n%s", sim*100, got.String())
 	} else {
 		t.Logf("OCR gave back %.1f%% in order", sim*100)

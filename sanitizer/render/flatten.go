@@ -40,6 +40,7 @@ type Stats struct {
 	Encodings  map[Encoding]int // pages per encoding
 	RenderTime time.Duration    // time spent in PDFium, summed over instances
 	Elapsed    time.Duration
+	Text       TextStats // the pages' text layer
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -51,20 +52,32 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 	start := time.Now()
 	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}}
 	var pw *pdfWriter
+	text := lim.Text.start(lim.withDefaults().DPI)
+	type page struct {
+		*encodedPage
+		text []Char
+	}
 	rs, err := p.run(ctx, in, size, lim,
 		func([]PageInfo) error {
 			pw = newPDFWriter(out)
+			pw.text = text.layer()
 			return pw.err
 		},
 		func(pg Page) (any, error) {
-			return encodePage(pg.Image, p.opts.encodeOptions())
+			chars, err := text.page(ctx, pg, nil)
+			if err != nil {
+				return nil, err
+			}
+			e, err := encodePage(pg.Image, p.opts.encodeOptions())
+			return page{e, chars}, err
 		},
 		func(pg Page, v any) error {
-			e := v.(*encodedPage)
+			e := v.(page)
 			defer e.free()
 			st.Encodings[e.enc]++
-			return pw.page(pg.WidthPt, pg.HeightPt, &e.img, nil)
+			return pw.page(pg.WidthPt, pg.HeightPt, &e.img, e.text)
 		})
+	st.Text = text.stats()
 	st.Pages = rs.pages
 	st.RenderTime = rs.render
 	if err == nil {

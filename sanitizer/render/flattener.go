@@ -17,6 +17,11 @@ import (
 // seconds the first time, then comes from the on-disk cache. The
 // composition root builds one and hands it to the engine, which closes it.
 type Flattener struct {
+	// OCR reads the pages without text of their own for the text layer
+	// (policy pdf.text_layer "auto" or "ocr"); nil when OCR is not
+	// available, and those pages carry no text.
+	OCR PageReader
+
 	opts Options
 
 	mu     sync.Mutex
@@ -45,11 +50,13 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	p := job.Policy.PDF
 	st, err := pool.Flatten(ctx, r, size, out, Limits{
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
+		Text: TextLayer{Mode: p.TextLayer, OCR: f.OCR},
 	})
 	if err != nil {
 		return reason(err)
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
+	textNotes(job, st.Text)
 	return nil
 }
 

@@ -20,10 +20,11 @@ import (
 // Limits bounds the work done for one document. The zero value means
 // defaults.
 type Limits struct {
-	DPI           int   // render resolution; default 150, at most 1200
-	MaxPages      int   // default 1000
-	MaxPagePixels int64 // pixels of one rendered page; default 50e6 (A0 at 150 dpi is 35e6)
-	MaxInputBytes int64 // default 256 MiB
+	DPI           int       // render resolution; default 150, at most 1200
+	MaxPages      int       // default 1000
+	MaxPagePixels int64     // pixels of one rendered page; default 50e6 (A0 at 150 dpi is 35e6)
+	MaxInputBytes int64     // default 256 MiB
+	Text          TextLayer // Flatten's invisible text layer (pagetext.go); default none
 }
 
 const (
