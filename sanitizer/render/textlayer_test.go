@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"compress/zlib"
+	"fmt"
 	"context"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 
 	"github.com/mugai-project/mugai/internal/textsim"
+	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
@@ -102,7 +104,7 @@ func TestTextLayerReadsBack(t *testing.T) {
 			if sim := textsim.InOrder(want, got); sim < 0.98 {
 				t.Errorf("pdftotext gave back %.1f%% in order, want ≥ 98%%:\n%s", sim*100, got)
 			}
-			if _, err := verify.PDF(context.Background(), bytes.NewReader(pdf), int64(len(pdf))); err != nil {
+			if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf))); err != nil {
 				t.Errorf("verifier refused the page: %v", err)
 			}
 		})
@@ -133,5 +135,72 @@ func TestGlyphlessFontParses(t *testing.T) {
 	}
 	if n := f.NumGlyphs(); n != 1 {
 		t.Errorf("%d glyphs, want 1", n)
+	}
+}
+
+// flatWithContent builds a one-page PDF in the flattener's layout whose
+// page content is content and whose font /F0 is font (object 3).
+func flatWithContent(content, font, pageExtra string) []byte {
+	var white bytes.Buffer
+	zw := zlib.NewWriter(&white)
+	zw.Write([]byte{0xFF})
+	zw.Close()
+	ttf := glyphlessFont()
+	return pdftest.Build([]pdftest.Object{
+		{Num: 1, Body: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{Num: 2, Body: "<< /Type /Pages /Kids [8 0 R] /Count 1 >>"},
+		{Num: 3, Body: font},
+		{Num: 4, Body: "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 1000 /CIDToGIDMap /Identity >>"},
+		{Num: 5, Body: "<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 /FontFile2 6 0 R >>"},
+		{Num: 6, Body: pdftest.Stream(fmt.Sprintf("/Length1 %d", len(ttf)), string(ttf))},
+		{Num: 7, Body: pdftest.Stream("", "/CIDInit /ProcSet findresource begin 12 dict begin begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfchar <0001> <0041> endbfchar endcmap end end")},
+		{Num: 8, Body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 10 0 R >> /Font << /F0 3 0 R >> >> /Contents 9 0 R" + pageExtra + " >>"},
+		{Num: 9, Body: pdftest.FlateStream("", []byte(content))},
+		{Num: 10, Body: pdftest.Stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", white.String())},
+	}, "/Root 1 0 R")
+}
+
+// TestVerifierRefusesBeyondTheTextLayer: the verifier's flattened-page
+// check accepts the text layer in its exact shape, and refuses a page
+// that shows text, draws anything else, or uses another font.
+func TestVerifierRefusesBeyondTheTextLayer(t *testing.T) {
+	const draw = "q 595 0 0 842 0 0 cm /Im0 Do Q\n"
+	const glyphless = "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 7 0 R >>"
+	const text = "BT\n3 Tr\n/F0 12 Tf 1 0 0 1 50 700 Tm 50 Tz [<0001> -20 <0001>] TJ 0 -14 Td <0001> Tj\nET\n"
+	for _, tc := range []struct {
+		name, content, font, page string
+		ok                        bool
+	}{
+		{"TheLayer", draw + text, glyphless, "", true},
+		{"ImageOnly", draw, glyphless, "", true},
+		{"VisibleText", draw + strings.Replace(text, "3 Tr", "0 Tr", 1), glyphless, "", false},
+		{"NoRenderMode", draw + strings.Replace(text, "3 Tr", "", 1), glyphless, "", false},
+		{"ClippingText", draw + strings.Replace(text, "3 Tr", "7 Tr", 1), glyphless, "", false},
+		{"LiteralString", draw + "BT 3 Tr /F0 12 Tf (secret) Tj ET\n", glyphless, "", false},
+		{"QuoteOperator", draw + "BT 3 Tr /F0 12 Tf <0001> ' ET\n", glyphless, "", false},
+		{"PathOverImage", draw + "0 0 m 595 842 l S\n", glyphless, "", false},
+		{"ColourInText", draw + "BT 3 Tr 1 0 0 rg /F0 12 Tf <0001> Tj ET\n", glyphless, "", false},
+		{"MarkedContent", draw + "/Span << /ActualText (x) >> BDC BT 3 Tr /F0 12 Tf <0001> Tj ET EMC\n", glyphless, "", false},
+		{"InlineImage", draw + "BI /W 1 /H 1 /CS /G /BPC 8 ID \xff EI\n", glyphless, "", false},
+		{"SecondDraw", draw + draw, glyphless, "", false},
+		{"TextBeforeImage", text + draw, glyphless, "", false},
+		{"UnclosedText", draw + "BT 3 Tr /F0 12 Tf <0001> Tj\n", glyphless, "", false},
+		{"UnknownFont", draw + strings.Replace(text, "/F0", "/F9", 1), glyphless, "", false},
+		{"VisibleFont", draw + text, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", "", false},
+		{"FontWithoutProgram", draw + text, "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H /DescendantFonts [5 0 R] /ToUnicode 7 0 R >>", "", false},
+		{"Annotation", draw, glyphless, " /Annots [<< /Type /Annot /Subtype /Square /Rect [0 0 9 9] >>]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pdf := flatWithContent(tc.content, tc.font, tc.page)
+			_, err := verify.PDFOptions{Flattened: true}.Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("refused: %v", err)
+			case !tc.ok && err == nil:
+				t.Error("accepted")
+			case !tc.ok && !strings.Contains(err.Error(), "not a flattened page"):
+				t.Logf("refused otherwise: %v", err)
+			}
+		})
 	}
 }
