@@ -86,7 +86,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(handlers, mail.Handlers(o.Mail))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
-	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
+	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
 	maps.Copy(verifiers, office.VerifiersFor(o.Office))

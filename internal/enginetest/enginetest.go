@@ -62,7 +62,7 @@ func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer
 	maps.Copy(handlers, text.Handlers(text.HandlerOptions{}))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
-	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
+	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)

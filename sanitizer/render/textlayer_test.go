@@ -3,8 +3,8 @@ package render
 import (
 	"bytes"
 	"compress/zlib"
-	"fmt"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
