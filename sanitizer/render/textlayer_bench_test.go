@@ -1,0 +1,44 @@
+package render
+
+import (
+	"bytes"
+	"io"
+	"testing"
+)
+
+// BenchmarkFlattenScanTextLayer flattens a scanned Japanese page without
+// a text layer and with one read by OCR (one tesseract thread): the time
+// per page is the cost of the layer, which is almost all tesseract's.
+func BenchmarkFlattenScanTextLayer(b *testing.B) {
+	p := testPool(b)
+	eng := needOCR(b)
+	in := scanPDF(b)
+	for _, mode := range []string{"off", "ocr"} {
+		b.Run(mode, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := p.Flatten(b.Context(), bytes.NewReader(in), int64(len(in)), io.Discard,
+					Limits{Text: TextLayer{Mode: mode, OCR: eng}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTextLayerPage writes the layer of a full page of Japanese
+// text (40 lines of 40 characters) on its own.
+func BenchmarkTextLayerPage(b *testing.B) {
+	lines := make([]string, 40)
+	for i := range lines {
+		lines[i] = "令和八年度住民税の納税通知書について納期限までに最寄りの金融機関で納付してください"[:40*3]
+	}
+	chars := layoutLines(lines, 10, false)
+	var size int
+	for b.Loop() {
+		tl := newTextLayer()
+		_, _, c := tl.page("q 595 0 0 842 0 0 cm /Im0 Do Q\n", chars)
+		size = len(c)
+	}
+	b.ReportMetric(float64(size), "content-bytes")
+	b.ReportMetric(float64(len(chars)), "chars")
+}
