@@ -204,3 +204,26 @@ func TestVerifierRefusesBeyondTheTextLayer(t *testing.T) {
 		})
 	}
 }
+
+// FuzzTextLayer: whatever characters and boxes a page's text has, the
+// layer written for them passes the verifier's flattened-page check.
+func FuzzTextLayer(f *testing.F) {
+	f.Add("住民票 abc\u202e", 50.0, 700.0, 12.0, false)
+	f.Add("縦書き", 500.0, 800.0, 10.0, true)
+	f.Add("\x00\uFFFF𠮷", -1e9, 1e9, 0.0, false)
+	f.Fuzz(func(t *testing.T, s string, x, y, size float64, vertical bool) {
+		var chars []Char
+		for i, r := range s {
+			d := float64(i) * size
+			c := Char{R: r, X0: x + d, Y0: y, X1: x + d + size, Y1: y + size, Vertical: vertical}
+			if vertical {
+				c = Char{R: r, X0: x, Y0: y - d - size, X1: x + size, Y1: y - d, Vertical: true}
+			}
+			chars = append(chars, c)
+		}
+		pdf := layerPDF(t, chars)
+		if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf))); err != nil {
+			t.Fatalf("refused %q at %v,%v size %v: %v", s, x, y, size, err)
+		}
+	})
+}
