@@ -28,9 +28,14 @@ func BenchmarkFlattenScanTextLayer(b *testing.B) {
 // BenchmarkTextLayerPage writes the layer of a full page of Japanese
 // text (40 lines of 40 characters) on its own.
 func BenchmarkTextLayerPage(b *testing.B) {
+	src := []rune("令和八年度住民税の納税通知書について、納期限までに最寄りの金融機関またはコンビニエンスストアで納付してください。口座振替の方は指定口座から引き落とします。")
 	lines := make([]string, 40)
 	for i := range lines {
-		lines[i] = "令和八年度住民税の納税通知書について納期限までに最寄りの金融機関で納付してください"[:40*3]
+		line := make([]rune, 40)
+		for j := range line {
+			line[j] = src[(i*7+j)%len(src)]
+		}
+		lines[i] = string(line)
 	}
 	chars := layoutLines(lines, 10, false)
 	var size int
