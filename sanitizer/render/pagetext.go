@@ -47,6 +47,9 @@ type TextStats struct {
 	OCRTime   time.Duration
 }
 
+// ocrReserve is the time OCR leaves before a document's deadline.
+const ocrReserve = 10 * time.Second
+
 // pageText gathers the text layer of one Flatten call; its methods are
 // safe for concurrent use and a nil *pageText means no layer.
 type pageText struct {
@@ -120,8 +123,19 @@ func (pt *pageText) page(ctx context.Context, pg Page, own []Char) ([]Char, erro
 	if over {
 		return skip(fmt.Errorf("ocr: more than %d pages", pt.opts.MaxOCRPages))
 	}
+	// OCR leaves the document's last seconds to the rest of the pipeline:
+	// a page it cannot read in time is skipped, not the document failed.
+	octx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		if time.Until(dl) < 2*ocrReserve {
+			return skip(fmt.Errorf("ocr: page %d: not enough time left", pg.Index+1))
+		}
+		var cancel context.CancelFunc
+		octx, cancel = context.WithDeadline(ctx, dl.Add(-ocrReserve))
+		defer cancel()
+	}
 	start := time.Now()
-	words, err := pt.opts.OCR.Page(ctx, pg.Image, pt.dpi)
+	words, err := pt.opts.OCR.Page(octx, pg.Image, pt.dpi)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mugai-project/mugai/internal/bwrap"
 	"github.com/mugai-project/mugai/internal/textsim"
@@ -96,5 +97,23 @@ func TestFlattenScanGetsOCRTextLayer(t *testing.T) {
 				t.Errorf("verifier refused: %v", err)
 			}
 		})
+	}
+}
+
+// TestFlattenOCRLeavesTime: near the document's deadline a page is not
+// read by OCR; the document is still flattened, the page without text.
+func TestFlattenOCRLeavesTime(t *testing.T) {
+	p := testPool(t)
+	eng := needOCR(t)
+	in := scanPDF(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	st, err := p.Flatten(ctx, bytes.NewReader(in), int64(len(in)), &out, Limits{Text: TextLayer{Mode: "auto", OCR: eng}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Text.OCR != 0 || st.Text.Skipped != 1 || st.Text.OCRErr == nil {
+		t.Errorf("text stats %+v, want the page skipped for time", st.Text)
 	}
 }
