@@ -21,7 +21,7 @@ DEBIAN_PACKAGES ?= fonts-ipafont-gothic fonts-ipafont-mincho fonts-noto-cjk popp
 	slapd ldap-utils tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert \
 	postgresql nats-server
 # What the benchmarks compare against.
-BENCH_PACKAGES ?= mupdf-tools bc postfix
+BENCH_PACKAGES ?= mupdf-tools bc postfix linux-perf
 
 FUZZTIME ?= 1m
 GO ?= go

@@ -10,6 +10,10 @@
 # PDFs (fonts not embedded), the same PDFs rewritten by pdftocairo (embedded
 # subset fonts, as real documents have), and a one-page photo. Needs Go, mupdf-tools (mutool), poppler-utils
 # (pdftocairo, optional), bc.
+#
+# BASE=<commit> bench/flatten.sh also builds the renderer of that commit
+# (from git archive, in the temp folder) and measures it on the same files
+# in the same run: the "base" columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,11 @@ trap 'rm -rf "$work"' EXIT
 runs=${RUNS:-10}
 
 go test -c -o "$work/render.test" ./sanitizer/render/
+if [ -n "${BASE:-}" ]; then
+	mkdir "$work/base"
+	git archive "$BASE" | tar -x -C "$work/base"
+	(cd "$work/base" && go test -c -o "$work/render-base.test" ./sanitizer/render/)
+fi
 
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
@@ -39,13 +48,23 @@ fi
 now() { date +%s.%N; }
 
 echo "cpus: $(nproc)  runs per file: $runs  dpi: 150  load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-18s %5s %8s | %9s %9s %7s | %9s %9s %9s | %6s %6s\n' file pages bytes-in \
+printf '%-18s %5s %8s | %9s %9s %7s | %9s %9s %9s | %6s %6s' file pages bytes-in \
 	"mugai p/s" "cpu ms/p" out/in "mutool p/s" "×$(nproc) p/s" "cpu ms/p" ratio cpu-r
+[ -n "${BASE:-}" ] && printf ' | %9s %9s' "base p/s" "base ms/p"
+echo
 for f in "${files[@]}"; do
 	pages=$(mutool info "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')
-	line=$(MUGAI_BENCH_PDF=$f "$work/render.test" -test.run '^$' -test.bench '^BenchmarkFlattenPDF$' \
-		-test.benchtime "${runs}x" | grep '^BenchmarkFlattenPDF')
+	bench() {
+		MUGAI_BENCH_PDF=$f "$1" -test.run '^$' -test.bench '^BenchmarkFlattenPDF$' \
+			-test.benchtime "${runs}x" | grep '^BenchmarkFlattenPDF'
+	}
 	metric() { awk -v m="$1" '{for (i = 1; i <= NF; i++) if ($i == m) print $(i-1)}' <<<"$line"; }
+	if [ -n "${BASE:-}" ]; then
+		line=$(bench "$work/render-base.test")
+		base=$(metric pages/s)
+		basecpu=$(metric cpu-ms/page)
+	fi
+	line=$(bench "$work/render.test")
 	mugai=$(metric pages/s)
 	mugaicpu=$(metric cpu-ms/page)
 	outin=$(metric out/in)
@@ -66,9 +85,11 @@ for f in "${files[@]}"; do
 	done; wait) ; } 2>&1)
 	mutooln=$(echo "$pages * $runs * $n / $realn" | bc -l)
 
-	printf '%-18s %5s %8s | %9.1f %9.1f %7.2f | %9.1f %9.1f %9.1f | %6.2f %6.2f\n' "$(basename "$f")" "$pages" "$(stat -c %s "$f")" \
+	printf '%-18s %5s %8s | %9.1f %9.1f %7.2f | %9.1f %9.1f %9.1f | %6.2f %6.2f' "$(basename "$f")" "$pages" "$(stat -c %s "$f")" \
 		"$mugai" "$mugaicpu" "$outin" "$mutool1" "$mutooln" "$mutoolcpu" \
 		"$(echo "$mugai / $mutooln" | bc -l)" "$(echo "$mutoolcpu / $mugaicpu" | bc -l)"
+	[ -n "${BASE:-}" ] && printf ' | %9.1f %9.1f' "$base" "$basecpu"
+	echo
 done
 echo "ratio = mugai pages/s ÷ mutool pages/s with one mutool per CPU (wall clock, all CPUs busy)"
 echo "cpu-r = mutool CPU ms per page ÷ mugai CPU ms per page (independent of other load)"

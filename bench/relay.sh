@@ -13,14 +13,23 @@
 #   p50/p99 ms    per-transaction latency (MAIL to the 250 after DATA)
 #                 seen by a probe client sending P messages over C
 #                 connections (a small Go program written below)
-# Needs: postfix (smtp-source, smtp-sink), go; run as root for the
-# private Postfix instance. Nothing outside a temporary folder is touched.
+#   fsync/msg     fsync(2) + fdatasync(2) calls of the relay (all its
+#                 processes) over the whole round, per message sent
+#   cpu ms/msg    the relay's CPU time (perf task-clock) per message
+# Each relay runs ROUNDS times, interleaved, and the summary gives the
+# spread. BASE=<git revision> also runs mugai built from that revision
+# in the same rounds, as "base": a before/after in one run.
+# Needs: postfix (smtp-source, smtp-sink), go, perf; run as root for the
+# private Postfix instance and the syscall counters. Nothing outside a
+# temporary folder is touched.
 set -euo pipefail
 
 N=${N:-2000}        # messages per run
 C=${C:-20}          # concurrent sessions
 SIZE=${SIZE:-4096}  # message size (smtp-source -l)
 P=${P:-1000}        # probe messages for latency
+ROUNDS=${ROUNDS:-2} # rounds of each relay
+BASE=${BASE:-}      # a git revision to run beside the work tree
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/mugai-bench.XXXXXX)
@@ -35,8 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in smtp-source smtp-sink postfix go; do
-	command -v "$tool" >/dev/null || { echo "bench-relay: $tool is missing (Debian: postfix, golang)"; exit 1; }
+for tool in smtp-source smtp-sink postfix go perf; do
+	command -v "$tool" >/dev/null || { echo "bench-relay: $tool is missing (Debian: postfix, golang, linux-perf)"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "bench-relay: run as root (a private Postfix master needs it)"; exit 1; }
 
@@ -46,6 +55,11 @@ now() { date +%s.%N; }
 
 echo "building mugai and the probe..."
 (cd "$ROOT" && go build -o "$WORK/mugai" ./cmd/mugai)
+if [ -n "$BASE" ]; then
+	mkdir -p "$WORK/base-src"
+	git -C "$ROOT" archive "$BASE" | tar -x -C "$WORK/base-src"
+	(cd "$WORK/base-src" && go build -o "$WORK/mugai-base" ./cmd/mugai)
+fi
 mkdir -p "$WORK/probe"
 cat > "$WORK/probe/main.go" <<'GO'
 // probe sends P messages over C connections and prints p50 and p99 of
@@ -134,65 +148,101 @@ go build -o "$WORK/probe/probe" .)
 # start_sink NAME PORT: smtp-sink counting messages into $WORK/NAME.sink
 start_sink() {
 	smtp-sink -c -u nobody "127.0.0.1:$2" 1000 > "$WORK/$1.sink" 2>&1 &
-	PIDS+=($!)
+	SINK_PID=$!
+	PIDS+=($SINK_PID)
 	waitport "$2"
 }
 sink_count() { tr '\r' '\n' < "$WORK/$1.sink" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || echo 0; }
-
-# measure NAME PORT: load, wait for the sink, probe. Prints one row.
-measure() {
-	local name=$1 port=$2 t0 t1 t2 want got lat
-	t0=$(now)
-	smtp-source -s "$C" -m "$N" -l "$SIZE" -f sender@example.com -t user@lg.example.jp "127.0.0.1:$port"
-	t1=$(now)
-	want=$N
-	for i in $(seq 2400); do
-		got=$(sink_count "$name"); got=${got:-0}
-		[ "$got" -ge "$want" ] && break
-		[ "$i" = 2400 ] && { echo "bench-relay: $name: the sink got only $got of $want in 120 s" >&2; exit 1; }
+# wait_sink NAME WANT: until the sink has WANT messages (120 s at most).
+wait_sink() {
+	local got=0
+	for _ in $(seq 2400); do
+		got=$(sink_count "$1"); got=${got:-0}
+		[ "$got" -ge "$2" ] && return 0
 		sleep 0.05
 	done
-	t2=$(now)
-	lat=$("$WORK/probe/probe" "127.0.0.1:$port" "$P" "$C" "$SIZE")
-	python3 - "$name" "$N" "$t0" "$t1" "$t2" $lat "$got" <<'PY'
+	echo "bench-relay: $1: the sink got only $got of $2 in 120 s" >&2
+	exit 1
+}
+
+# The relay's own counters, over everything it and its children do.
+PERF_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,task-clock
+# perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg" from a perf stat -x, file.
+perf_row() {
+	python3 - "$1" "$2" <<'PY'
 import sys
-name, n, t0, t1, t2, p50, p99, got = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:6]), sys.argv[6], sys.argv[7], sys.argv[8]
-print(f"{name:8s} {n/(t1-t0):10.1f} {n/(t2-t0):10.1f} {p50:>8s} {p99:>8s}   (sink got {got})")
+v = {}
+for line in open(sys.argv[1]):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0] and f[0][0].isdigit():
+        v[f[2]] = float(f[0])
+n = int(sys.argv[2])
+fs = v.get("syscalls:sys_enter_fsync", 0) + v.get("syscalls:sys_enter_fdatasync", 0)
+print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f}")
 PY
 }
 
-echo "N=$N C=$C SIZE=$SIZE P=$P on $(nproc) cores"
-printf "%-8s %10s %10s %8s %8s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms"
+# measure NAME PORT: load, wait for the sink, probe, wait for the sink
+# again. Prints "accept/s e2e/s p50 p99".
+measure() {
+	local name=$1 port=$2 t0 t1 t2 lat
+	t0=$(now)
+	smtp-source -s "$C" -m "$N" -l "$SIZE" -f sender@example.com -t user@lg.example.jp "127.0.0.1:$port"
+	t1=$(now)
+	wait_sink "$name" "$N"
+	t2=$(now)
+	lat=$("$WORK/probe/probe" "127.0.0.1:$port" "$P" "$C" "$SIZE")
+	wait_sink "$name" "$MSGS"
+	python3 -c "import sys; n,t0,t1,t2=int(sys.argv[1]),*map(float,sys.argv[2:5]); print(f'{n/(t1-t0):.1f} {n/(t2-t0):.1f}', *sys.argv[5:])" "$N" "$t0" "$t1" "$t2" $lat
+}
 
-# A: mugai
-SINK_A=$(freeport); start_sink mugai "$SINK_A"
-MPORT=$(freeport)
-cat > "$WORK/mugai.toml" <<EOF
-data_dir = "$WORK/mugai-data"
+MSGS=$((N + P / C * C)) # every message a round sends, load and probe
+ROWS=$WORK/rows
+
+# run_mugai NAME BINARY: one round of mugai, fresh data folder.
+run_mugai() {
+	local name=$1 bin=$2 sink port perf row
+	sink=$(freeport); start_sink "$name" "$sink"
+	port=$(freeport)
+	rm -rf "$WORK/$name-data"
+	cat > "$WORK/$name.toml" <<EOF
+data_dir = "$WORK/$name-data"
 [log]
 level = "warn"
 [smtp]
-listen = "127.0.0.1:$MPORT"
+listen = "127.0.0.1:$port"
 domains = ["lg.example.jp"]
 max_connections_per_ip = 200
 [deliver]
-relay = "127.0.0.1:$SINK_A"
+relay = "127.0.0.1:$sink"
 [admin]
 listen = ""
+[web]
+upload_listen = ""
+download_listen = ""
 EOF
-"$WORK/mugai" serve -config "$WORK/mugai.toml" 2> "$WORK/mugai.log" &
-PIDS+=($!)
-waitport "$MPORT"
-ROW_A=$(measure mugai "$MPORT")
-echo "$ROW_A"
+	perf stat -x, -o "$WORK/$name.perf" -e "$PERF_EVENTS" -- "$bin" serve -config "$WORK/$name.toml" 2>> "$WORK/$name.log" &
+	perf=$!
+	PIDS+=($perf)
+	waitport "$port"
+	row=$(measure "$name" "$port")
+	kill -TERM "$(pgrep -P "$perf")"
+	wait "$perf" || true
+	kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true
+	echo "$name $row $(perf_row "$WORK/$name.perf" "$MSGS")" | tee -a "$ROWS"
+}
 
-# B: stock Postfix relaying everything for lg.example.jp to the sink.
-SINK_B=$(freeport); start_sink postfix "$SINK_B"
-PPORT=$(freeport)
-PF=$WORK/postfix; PFCONF=$PF/conf
-mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
-chown postfix "$PF/data"
-cat > "$PF/conf/main.cf" <<EOF
+# run_postfix: one round of a stock Postfix relaying everything for
+# lg.example.jp to the sink, fresh queue.
+run_postfix() {
+	local sink port perf row
+	sink=$(freeport); start_sink postfix "$sink"
+	port=$(freeport)
+	PF=$WORK/postfix
+	rm -rf "$PF"
+	mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
+	chown postfix "$PF/data"
+	cat > "$PF/conf/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $PF/queue
 data_directory = $PF/data
@@ -203,7 +253,7 @@ myhostname = relay.test
 mydestination =
 mynetworks = 127.0.0.0/8
 relay_domains = lg.example.jp
-relayhost = [127.0.0.1]:$SINK_B
+relayhost = [127.0.0.1]:$sink
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_client_connection_count_limit = 0
 default_process_limit = 200
@@ -215,15 +265,45 @@ alias_database =
 local_recipient_maps =
 biff = no
 EOF
-# The same master.cf as the Postfix end-to-end test in smtpproxy.
-sed "s/LISTEN_PORT/$PPORT/" "$ROOT/smtpproxy/testdata/postfix-master.cf" > "$PF/conf/master.cf"
-postfix -c "$PF/conf" start >/dev/null
-waitport "$PPORT"
-ROW_B=$(measure postfix "$PPORT")
-echo "$ROW_B"
+	# The same master.cf as the Postfix end-to-end test in smtpproxy.
+	sed "s/LISTEN_PORT/$port/" "$ROOT/smtpproxy/testdata/postfix-master.cf" > "$PF/conf/master.cf"
+	PFCONF=$PF/conf
+	perf stat -x, -o "$WORK/postfix.perf" -e "$PERF_EVENTS" -- postfix -c "$PF/conf" start-fg >/dev/null 2>&1 &
+	perf=$!
+	PIDS+=($perf)
+	waitport "$port"
+	row=$(measure postfix "$port")
+	postfix -c "$PF/conf" stop >/dev/null 2>&1
+	wait "$perf" || true
+	PFCONF=""
+	kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true
+	echo "postfix $row $(perf_row "$WORK/postfix.perf" "$MSGS")" | tee -a "$ROWS"
+}
 
-python3 - "$ROW_A" "$ROW_B" <<'PY'
-import sys
-a, b = (r.split() for r in sys.argv[1:3])
-print(f"mugai/postfix: accept {float(a[1])/float(b[1]):.2f}x, e2e {float(a[2])/float(b[2]):.2f}x, p99 {float(a[4])/float(b[4]):.2f}x (lower is better)")
+echo "N=$N C=$C SIZE=$SIZE P=$P ROUNDS=$ROUNDS on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-8s %9s %9s %8s %8s %9s %10s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms" "fsync/msg" "cpu ms/msg"
+for _ in $(seq "$ROUNDS"); do
+	run_mugai mugai "$WORK/mugai"
+	if [ -n "$BASE" ]; then run_mugai base "$WORK/mugai-base"; fi
+	run_postfix
+done
+
+python3 - "$ROWS" <<'PY'
+import sys, statistics
+cols = ["accept/s", "e2e/s", "p50 ms", "p99 ms", "fsync/msg", "cpu ms/msg"]
+runs = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    runs.setdefault(f[0], []).append([float(x) for x in f[1:7]])
+print("\nspread over the rounds: min-max (median)")
+med = {}
+for name, rs in runs.items():
+    med[name] = [statistics.median(c) for c in zip(*rs)]
+    cells = [f"{cols[i]} {min(c):g}-{max(c):g} ({med[name][i]:g})" for i, c in enumerate(zip(*rs))]
+    print(f"{name:8s} " + ", ".join(cells))
+b = med["postfix"]
+for name, a in med.items():
+    if name != "postfix":
+        print(f"{name}/postfix (medians): accept {a[0]/b[0]:.2f}x, e2e {a[1]/b[1]:.2f}x, "
+              f"p99 {a[3]/b[3]:.2f}x (lower is better), fsync/msg {a[4]:.2f} vs {b[4]:.2f}, cpu/msg {a[5]/b[5]:.2f}x")
 PY

@@ -141,6 +141,11 @@ type Input struct {
 	// whatever the sniffer says: only detect.EML, for mail received over
 	// SMTP (see claim). Never set it from what a sender declared.
 	Kind detect.Kind
+	// Policy, if set, replaces the engine's policy for this item and
+	// everything nested in it (a department's or recipient domain's
+	// policy). It is used as given: fill in its defaults first
+	// (Policy.WithDefaults). The verifiers stay the engine's.
+	Policy *Policy
 }
 
 // Result holds the outputs and report of one item. Close removes the
@@ -188,7 +193,7 @@ func (o *Output) Open() *io.SectionReader { return o.buf.Open() }
 // temporary folder that cannot be written); everything about the item
 // itself is in the Report, and a withheld item has no outputs.
 func (e *Engine) Sanitize(ctx context.Context, in Input) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, e.policy.Limits.Timeout.Duration)
+	ctx, cancel := context.WithTimeout(ctx, e.policyOf(in).Limits.Timeout.Duration)
 	defer cancel()
 	start := time.Now()
 	res, err := e.sanitize(ctx, in, nil)
@@ -231,14 +236,15 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	res := &Result{Report: rep}
 	defer func() { rep.Timings.Total = ms(time.Since(start)) }()
 
-	orig := spill.New(spill.Options{Threshold: e.policy.Limits.SpillThreshold, Dir: e.tempDir, Limit: e.policy.Limits.MaxInputBytes})
+	p := e.policyOf(in)
+	orig := spill.New(spill.Options{Threshold: p.Limits.SpillThreshold, Dir: e.tempDir, Limit: p.Limits.MaxInputBytes})
 	res.Original = orig
 	_, err := io.Copy(orig, in.Body)
 	rep.Size, rep.SHA256 = orig.Size(), orig.SHA256()
 	switch {
 	case errors.Is(err, spill.ErrTooLarge):
 		// Keep what was read for the quarantine; the rest never arrived.
-		e.withhold(res, Withhold(ReasonTooLarge, fmt.Errorf("over %d bytes", e.policy.Limits.MaxInputBytes)))
+		e.withhold(res, Withhold(ReasonTooLarge, fmt.Errorf("over %d bytes", p.Limits.MaxInputBytes)))
 		return res, nil
 	case err != nil:
 		res.Close()
@@ -255,15 +261,23 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	rep.Findings = append(rep.Findings, det.Findings...)
 	rep.Timings.Detect = ms(time.Since(t))
 
-	if err := e.scan(ctx, rep, orig.Open()); err != nil {
-		e.withhold(res, err)
+	scanErr := e.scan(ctx, rep, orig.Open())
+	if scanErr != nil {
+		e.withhold(res, scanErr)
+	}
+	if det.Kind == detect.EICAR {
+		// Known without a scanner; with one, beside the scanner's verdict.
+		e.withhold(res, Withhold(ReasonMalwareTest, errors.New("the EICAR test file")))
+		return res, nil
+	}
+	if scanErr != nil {
 		return res, nil
 	}
 
-	action := e.decide(det.Kind, in.Depth)
+	action := decide(p, det.Kind, in.Depth)
 	rep.Action = action
 	if action == Block || action == Hold {
-		e.withhold(res, e.blockReason(det.Kind, in.Depth, action))
+		e.withhold(res, blockReason(p, det.Kind, in.Depth, action))
 		return res, nil
 	}
 	h, ok := e.handlers[det.Kind]
@@ -275,7 +289,7 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	t = time.Now()
 	job := &Job{
 		Input: orig, Name: in.Name, Kind: det.Kind, Charset: string(det.Charset), Action: action,
-		Depth: in.Depth, Password: in.Password, Policy: &e.policy, Tree: tree, eng: e, report: rep,
+		Depth: in.Depth, Password: in.Password, Policy: p, Tree: tree, eng: e, report: rep,
 	}
 	err = e.act(ctx, h, job)
 	rep.Timings.Act = ms(time.Since(t))
@@ -292,7 +306,14 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	for _, o := range job.outputs {
 		if verr := e.verify(ctx, o); verr != nil {
 			discard(job.outputs)
-			e.withhold(res, Withhold(ReasonVerify, fmt.Errorf("%s: %w", o.Name, verr)))
+			code := ReasonVerify
+			if errors.Is(verr, verify.ErrEICAR) {
+				// A rewrite made the test string readable (UTF-16 text,
+				// HTML, a mail body that pastes it).
+				code = ReasonMalwareTest
+				rep.Findings = append(rep.Findings, detect.Finding{Code: detect.FindingEICAR, Detail: o.Name + " holds the EICAR test string"})
+			}
+			e.withhold(res, Withhold(code, fmt.Errorf("%s: %w", o.Name, verr)))
 			return res, nil
 		}
 		// Outputs are scanned too: rewriting can turn what the scanner
@@ -311,18 +332,26 @@ func (e *Engine) run(ctx context.Context, in Input, tree *Tree) (*Result, error)
 	return res, nil
 }
 
-// decide applies the policy and the depth limit.
-func (e *Engine) decide(k detect.Kind, depth int) Action {
-	if depth > e.policy.Limits.MaxDepth {
-		return Block
+// policyOf is the policy for in: its own, or the engine's.
+func (e *Engine) policyOf(in Input) *Policy {
+	if in.Policy != nil {
+		return in.Policy
 	}
-	return e.policy.Decide(k)
+	return &e.policy
 }
 
-func (e *Engine) blockReason(k detect.Kind, depth int, action Action) error {
+// decide applies the policy p and the depth limit.
+func decide(p *Policy, k detect.Kind, depth int) Action {
+	if depth > p.Limits.MaxDepth {
+		return Block
+	}
+	return p.Decide(k)
+}
+
+func blockReason(p *Policy, k detect.Kind, depth int, action Action) error {
 	switch {
-	case depth > e.policy.Limits.MaxDepth:
-		return Withhold(ReasonDepth, fmt.Errorf("depth %d over %d", depth, e.policy.Limits.MaxDepth))
+	case depth > p.Limits.MaxDepth:
+		return Withhold(ReasonDepth, fmt.Errorf("depth %d over %d", depth, p.Limits.MaxDepth))
 	case action == Hold:
 		return HoldFor(ReasonPolicy, fmt.Errorf("%s is held by policy", k))
 	case k == detect.Empty:
@@ -331,7 +360,7 @@ func (e *Engine) blockReason(k detect.Kind, depth int, action Action) error {
 		return Withhold(ReasonUnknown, nil)
 	case k == detect.EXE || k == detect.ELF || k == detect.MachO || k == detect.Script || k == detect.LNK:
 		return Withhold(ReasonExecutable, fmt.Errorf("%s", k))
-	case e.policy.Actions[k] == Block:
+	case p.Actions[k] == Block:
 		return Withhold(ReasonPolicy, fmt.Errorf("%s is blocked by policy", k))
 	case k == detect.SevenZ || k == detect.RAR || k == detect.LZH || k == detect.CAB || k == detect.ISO:
 		return Withhold(ReasonArchiveKind, fmt.Errorf("%s archives are not opened", k))

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +290,31 @@ func TestScannerSeesOutputs(t *testing.T) {
 	res := run(t, e, "a.txt", utf16)
 	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonMalware {
 		t.Fatalf("report %+v", res.Report)
+	}
+}
+
+// TestEICARWithoutScanner: the EICAR test file, an operator's first test
+// of a gateway, is withheld for malware-test with no scanner at all, and
+// with a scanner beside the scanner's own verdict.
+func TestEICARWithoutScanner(t *testing.T) {
+	eicar := []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + `EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*` + "\r\n")
+	codes := func(rep *sanitizer.Report) []string {
+		var c []string
+		for _, r := range rep.Reasons {
+			c = append(c, r.Code)
+		}
+		return c
+	}
+	bare := newTestEngine(t, sanitizer.Options{})
+	res := run(t, bare, "eicar.com", eicar)
+	if !res.Report.Withheld || len(res.Outputs) > 0 || !slices.Equal(codes(res.Report), []string{sanitizer.ReasonMalwareTest}) {
+		t.Fatalf("without a scanner: report %+v", res.Report)
+	}
+	scanned := newTestEngine(t, sanitizer.Options{Scanner: scannerFunc(func(ctx context.Context, r io.Reader) (string, error) {
+		return "Eicar-Test-Signature", nil
+	})})
+	res = run(t, scanned, "eicar.com", eicar)
+	if !res.Report.Withheld || !slices.Equal(codes(res.Report), []string{sanitizer.ReasonMalware, sanitizer.ReasonMalwareTest}) {
+		t.Fatalf("with a scanner: report %+v", res.Report)
 	}
 }

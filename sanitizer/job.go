@@ -114,6 +114,7 @@ func (j *Job) Note(s string) { j.report.Notes = append(j.report.Notes, s) }
 func (j *Job) Child(ctx context.Context, in Input) (*Result, error) {
 	in.Depth = j.Depth + 1
 	in.ID, in.Kind = "", ""
+	in.Policy = j.Policy
 	if in.Password == "" {
 		in.Password = j.Password
 	}

@@ -88,6 +88,11 @@ type PDFPolicy struct {
 	// text, read by OCR where a page has none; "extract" the page's own
 	// text only; "ocr" OCR of every page; "off" none.
 	TextLayer string `toml:"text_layer"`
+	// LostText is what a flattened PDF whose text did not render (a font
+	// neither embedded nor among the fallback fonts) becomes: "withhold"
+	// (default, reason render-lost-text) or "warn" (delivered with a note
+	// naming the pages and fonts).
+	LostText string `toml:"lost_text"`
 }
 
 // ImagePolicy configures image re-encoding.
@@ -113,7 +118,7 @@ var defaultActions = map[detect.Kind]Action{
 	detect.PPTX: Disarm, detect.PPTM: Disarm,
 	detect.OLE2: Flatten, detect.RTF: Flatten, detect.ODT: Flatten, detect.ODS: Flatten, detect.ODP: Flatten,
 	detect.Zip: Strip, detect.Gzip: Strip, detect.Tar: Strip,
-	detect.EML: Text,
+	detect.EML: Text, detect.Calendar: Text,
 }
 
 // WithDefaults returns p with every zero field set to its default.
@@ -149,6 +154,9 @@ func (p Policy) WithDefaults() Policy {
 	if p.PDF.TextLayer == "" {
 		p.PDF.TextLayer = "auto"
 	}
+	if p.PDF.LostText == "" {
+		p.PDF.LostText = "withhold"
+	}
 	if p.Image.MaxPixels <= 0 {
 		p.Image.MaxPixels = 50_000_000
 	}
@@ -177,6 +185,11 @@ func (p Policy) Check() error {
 	case "", "auto", "extract", "ocr", "off":
 	default:
 		return fmt.Errorf("policy: pdf.text_layer must be auto, extract, ocr or off, not %q", p.PDF.TextLayer)
+	}
+	switch p.PDF.LostText {
+	case "", "withhold", "warn":
+	default:
+		return fmt.Errorf("policy: pdf.lost_text must be withhold or warn, not %q", p.PDF.LostText)
 	}
 	switch p.Text.Links {
 	case "", "keep", "defang", "remove":

@@ -105,6 +105,12 @@ const (
 	ReasonMalware = "malware"
 	// ReasonScanFailed withholds an item the scanner could not judge.
 	ReasonScanFailed = "scan-failed"
+	// ReasonMalwareTest withholds the EICAR anti-malware test file, and
+	// an output that holds its string, with or without a scanner.
+	ReasonMalwareTest = "malware-test"
+	// ReasonLostText withholds a flattened PDF on whose pages text did not
+	// render (a font that neither the PDF nor the server has).
+	ReasonLostText = "render-lost-text"
 )
 
 // FindingMalware records the signature the scanner matched.

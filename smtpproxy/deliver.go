@@ -2,18 +2,16 @@ package smtpproxy
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/meta"
@@ -21,16 +19,45 @@ import (
 	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
+// wakeDeliver makes the scheduler read the whole outbox again now.
 func (r *Relay) wakeDeliver() {
+	r.delivRescan.Store(true)
+	r.pokeDeliver()
+}
+
+// queueDeliver tells the scheduler that entry id is new or has changed.
+func (r *Relay) queueDeliver(id string) {
+	r.delivMu.Lock()
+	if r.delivFresh == nil {
+		r.delivFresh = map[string]bool{}
+	}
+	r.delivFresh[id] = true
+	r.delivMu.Unlock()
+	r.pokeDeliver()
+}
+
+func (r *Relay) pokeDeliver() {
 	select {
 	case r.delivWake <- struct{}{}:
 	default:
 	}
 }
 
-// deliverScheduler reads the outbox and hands due entries to a bounded
-// set of delivery goroutines. Due times are cached and the folder read
-// again every ScanInterval, or at once when processing queued something.
+// takeFresh returns the entries queued since it was last called.
+func (r *Relay) takeFresh() map[string]bool {
+	r.delivMu.Lock()
+	defer r.delivMu.Unlock()
+	f := r.delivFresh
+	r.delivFresh = nil
+	return f
+}
+
+// deliverScheduler hands due entries to a bounded set of delivery
+// goroutines. It reads the outbox folder and every entry's state every
+// ScanInterval (and when woken by wakeDeliver); in between it looks only
+// at the due times it cached and at the entries processing queued or a
+// delivery changed (queueDeliver), so that a long queue is not read
+// again for every message.
 func (r *Relay) deliverScheduler() {
 	defer r.wg.Done()
 	sem := make(chan struct{}, r.opts.DeliverWorkers)
@@ -39,32 +66,46 @@ func (r *Relay) deliverScheduler() {
 	due := map[string]time.Time{} // cached next attempts
 	lastFull := time.Time{}
 	for {
-		full := time.Since(lastFull) >= r.opts.ScanInterval
+		fresh := r.takeFresh()
+		full := time.Since(lastFull) >= r.opts.ScanInterval || r.delivRescan.Swap(false)
+		var ids []string
 		if full {
 			lastFull = time.Now()
+			var err error
+			if ids, err = r.outbox.list(); err != nil {
+				r.log.Error("deliver: listing the outbox", "err", err)
+			}
+			r.opts.Metrics.QueueDepth.WithLabelValues("outbox").Set(float64(len(ids)))
+			seen := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				seen[id] = true
+			}
+			for id := range due {
+				if !seen[id] {
+					delete(due, id)
+				}
+			}
+		} else {
+			for id := range due {
+				ids = append(ids, id)
+			}
+			for id := range fresh {
+				if _, known := due[id]; !known {
+					ids = append(ids, id)
+				}
+			}
+			sort.Strings(ids) // oldest first, as the folder is listed
 		}
-		ids, err := r.outbox.list()
-		if err != nil {
-			r.log.Error("deliver: listing the outbox", "err", err)
-		}
-		r.opts.Metrics.QueueDepth.WithLabelValues("outbox").Set(float64(len(ids)))
 		next := time.Now().Add(r.opts.ScanInterval)
-		seen := map[string]bool{}
 		for _, id := range ids {
-			seen[id] = true
 			if _, busy := r.delivBusy.Load(id); busy {
 				continue
 			}
-			// An entry whose spool file is still there is not finished
-			// processing: delivering it now would widen the window in
-			// which a crash delivers it twice.
-			if _, err := os.Stat(filepath.Join(r.spool.incoming(), id)); err == nil {
-				continue
-			}
 			t, known := due[id]
-			if !known || full {
+			if !known || full || fresh[id] {
 				e, err := r.outbox.load(id)
 				if err != nil {
+					delete(due, id)
 					continue // being written or removed
 				}
 				if e.Held {
@@ -80,6 +121,12 @@ func (r *Relay) deliverScheduler() {
 				}
 				continue
 			}
+			// An entry whose spool file is still there is not finished
+			// processing: delivering it now would widen the window in
+			// which a crash delivers it twice.
+			if _, err := os.Stat(filepath.Join(r.spool.incoming(), id)); err == nil {
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-r.ctx.Done():
@@ -89,7 +136,9 @@ func (r *Relay) deliverScheduler() {
 			delete(due, id)
 			inflight.Add(1)
 			go func() {
-				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.wakeDeliver() }()
+				// The entry is looked at again when the attempt ends: it
+				// is gone, or has a new due time.
+				defer func() { <-sem; r.delivBusy.Delete(id); inflight.Done(); r.queueDeliver(id) }()
 				// An attempt under way is let finish through a graceful
 				// shutdown, up to its drain bound (r.abort).
 				if err := r.deliver(r.abort, id); err != nil {
@@ -99,11 +148,6 @@ func (r *Relay) deliverScheduler() {
 					}
 				}
 			}()
-		}
-		for id := range due {
-			if !seen[id] {
-				delete(due, id)
-			}
 		}
 		wait := time.Until(next)
 		if wait < time.Millisecond {
@@ -186,9 +230,20 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		for _, rc := range pend {
-			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt"})
+		// The attempt rows are committed while the attempt is made, not
+		// before it: they are a record, not what a retry depends on.
+		attempts := make([]meta.Attempt, len(pend))
+		for i, rc := range pend {
+			attempts[i] = meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt", Time: time.Now()}
 		}
+		recorded := make(chan struct{})
+		go func() {
+			defer close(recorded)
+			for _, a := range attempts {
+				r.meta.AddAttempt(bctx, a)
+			}
+		}()
+		defer func() { <-recorded }()
 		var results map[string]result
 		var aerr error
 		if remote.Addr == "" {
@@ -252,6 +307,7 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 			if err := r.outbox.put(dsn, stringsReader(r.dsnMessage(e, failed))); err != nil {
 				return err
 			}
+			r.queueDeliver(dsn.ID)
 			r.meta.PutMessage(ctx, meta.Message{ID: dsn.ID, Received: dsn.Created, From: "", To: []string{e.From}, Kind: KindDSN, Outcome: "generated", State: meta.Queued})
 		} else {
 			state = meta.Failed
@@ -261,88 +317,89 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 		return err
 	}
 	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
-	return r.outbox.remove(e.ID)
+	return r.outbox.removeDone(e.ID)
 }
 
 // deliverSMTP sends the entry to a remote MTA with one transaction,
 // reading a result per recipient (RFC 5321 3.3): RCPT replies, then the
-// reply to the final dot for those accepted.
+// reply to the final dot for those accepted. It takes an idle session
+// to the peer if there is one (sessions.go), and leaves its session idle
+// again when the transaction ended cleanly.
 func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*RcptState) (map[string]result, error) {
 	ctx, cancel := context.WithTimeout(ctx, rem.Timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", rem.Addr)
-	if err != nil {
-		return nil, err
+	s := r.sessions.take(rem)
+	for {
+		reused := s != nil
+		if s == nil {
+			var err error
+			if s, err = r.dial(ctx, rem); err != nil {
+				return nil, err
+			}
+		}
+		stop := context.AfterFunc(ctx, func() { s.conn.SetDeadline(time.Now()) })
+		results, clean, stale, err := r.transaction(s.c, e, pend)
+		if !stop() {
+			clean = false // the deadline cut the session
+		}
+		if clean {
+			r.sessions.keep(rem, s)
+		} else {
+			s.c.Close()
+		}
+		// An idle session the peer had closed meanwhile fails at MAIL,
+		// before anything of this transaction was accepted: the
+		// transaction is made again on a new session.
+		if reused && stale && ctx.Err() == nil {
+			s = nil
+			continue
+		}
+		return results, err
 	}
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
-	defer stop()
-	var c *smtp.Client
-	if rem.StartTLS {
-		// QUIRK: go-smtp v0.25 starts TLS only through NewClientStartTLS,
-		// which greets as "localhost" (its default) before STARTTLS; the
-		// EHLO after TLS repeats that name.
-		host, _, _ := net.SplitHostPort(rem.Addr)
-		c, err = smtp.NewClientStartTLS(conn, &tls.Config{ServerName: host, InsecureSkipVerify: rem.InsecureSkipVerify, MinVersion: tls.VersionTLS12})
-		if err != nil {
-			conn.Close()
-			return nil, err
-		}
-	} else {
-		c = smtp.NewClient(conn)
-		if err := c.Hello(r.opts.Hostname); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	defer c.Close()
-	c.CommandTimeout, c.SubmissionTimeout = rem.Timeout, rem.Timeout
-	if rem.Username != "" {
-		if _, isTLS := c.TLSConnectionState(); !isTLS {
-			return nil, errors.New("refusing AUTH without TLS")
-		}
-		if err := c.Auth(sasl.NewPlainClient("", rem.Username, rem.Password)); err != nil {
-			return nil, err
-		}
-	}
+}
+
+// transaction makes one mail transaction on the session c. clean
+// reports that the session is ready for another; stale that MAIL failed
+// the way a session the peer has closed fails.
+func (r *Relay) transaction(c *smtp.Client, e *Entry, pend []*RcptState) (results map[string]result, clean, stale bool, err error) {
 	var mopts *smtp.MailOptions
 	if e.UTF8 || !isASCII(e.From) || !isASCII(strings.Join(e.addrs(), "")) {
 		mopts = &smtp.MailOptions{UTF8: true}
 	}
+	var se *smtp.SMTPError
 	if err := c.Mail(e.From, mopts); err != nil {
-		return nil, err
+		return nil, false, !errors.As(err, &se) || se.Code == 421, err
 	}
-	results := map[string]result{}
+	results = map[string]result{}
 	var accepted []string
+	clean = true
 	for _, rc := range pend {
 		if err := c.Rcpt(rc.Addr, nil); err != nil {
-			var se *smtp.SMTPError
 			if errors.As(err, &se) {
 				results[rc.Addr] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
+				clean = clean && se.Code != 421
 				continue
 			}
-			return results, err
+			return results, false, false, err
 		}
 		accepted = append(accepted, rc.Addr)
 	}
 	if len(accepted) == 0 {
-		c.Quit()
-		return results, nil
+		return results, clean && c.Reset() == nil, false, nil
 	}
 	f, err := r.outbox.open(e.ID)
 	if err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	defer f.Close()
 	w, err := c.Data()
 	if err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	if _, err := io.Copy(w, f); err != nil {
-		return results, err
+		return results, false, false, err
 	}
 	resp, err := w.CloseWithResponse()
-	var se *smtp.SMTPError
 	switch {
 	case err == nil:
 		for _, a := range accepted {
@@ -352,16 +409,16 @@ func (r *Relay) deliverSMTP(ctx context.Context, rem Remote, e *Entry, pend []*R
 		for _, a := range accepted {
 			results[a] = result{permanent: se.Code >= 500, reply: smtpReply(se)}
 		}
+		clean = clean && se.Code != 421
 	default:
-		return results, err
+		return results, false, false, err
 	}
 	// The downstream has answered the final dot: its reply is recorded
 	// before any other step.
 	if err := r.outbox.record(e.ID, results); err != nil {
 		r.log.Error("deliver: recording the results", "item_id", e.ID, "err", err)
 	}
-	c.Quit()
-	return results, nil
+	return results, clean, false, nil
 }
 
 func smtpReply(se *smtp.SMTPError) string {

@@ -65,8 +65,12 @@ type fakeMTA struct {
 	// delay is how long each DATA takes before its reply, as a busy
 	// MTA's would: it keeps deliveries in flight.
 	delay time.Duration
-	n     int
-	got   []fakeMsg
+	// oneTransaction makes the peer drop a session at its second MAIL,
+	// as a peer that closed an idle session looks to its client.
+	oneTransaction bool
+	n              int
+	sessions       int // sessions opened
+	got            []fakeMsg
 }
 
 type fakeMsg struct {
@@ -78,7 +82,12 @@ type fakeMsg struct {
 func startFakeMTA(t testing.TB) *fakeMTA {
 	t.Helper()
 	f := &fakeMTA{}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &fakeSession{f: f}, nil }))
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		f.mu.Lock()
+		f.sessions++
+		f.mu.Unlock()
+		return &fakeSession{f: f, conn: c}, nil
+	}))
 	s.Domain = "lgwan.test"
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	s.ErrorLog = slogPrintf{testLogger(t)}
@@ -92,6 +101,12 @@ func startFakeMTA(t testing.TB) *fakeMTA {
 	return f
 }
 
+func (f *fakeMTA) sessionCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessions
+}
+
 func (f *fakeMTA) messages() []fakeMsg {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -99,15 +114,24 @@ func (f *fakeMTA) messages() []fakeMsg {
 }
 
 type fakeSession struct {
-	f    *fakeMTA
-	from string
-	to   []string
+	f      *fakeMTA
+	conn   *smtp.Conn
+	from   string
+	to     []string
+	mailed bool
 }
 
 func (s *fakeSession) Reset()        { s.from, s.to = "", nil }
 func (s *fakeSession) Logout() error { return nil }
 func (s *fakeSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
+	s.f.mu.Lock()
+	drop := s.f.oneTransaction && s.mailed
+	s.f.mu.Unlock()
+	if drop {
+		s.conn.Conn().Close()
+		return errors.New("dropped")
+	}
+	s.from, s.mailed = from, true
 	return nil
 }
 func (s *fakeSession) Rcpt(to string, _ *smtp.RcptOptions) error {

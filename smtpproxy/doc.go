@@ -9,7 +9,8 @@
 //	spool/incoming/<id>   accepted: the envelope as one JSON line, then the
 //	                      message with our Received: header (RFC 5321 4.4);
 //	                      fsynced before "250" is sent
-//	quarantine/items/<id> the original and the sanitizer's report (internal/store)
+//	quarantine/items/<id> the original and the sanitizer's report (internal/store);
+//	                      the original is the spool file itself, hard-linked
 //	outbox/<id>/          what will be delivered (the sanitized message, a
 //	                      notice or a DSN) and its delivery state
 //	maildir/<rcpt>/       local delivery when no downstream relay is set
@@ -51,7 +52,9 @@
 // returned count toward withholding a message that crashes the process)
 // and lets delivery attempts under way finish within DrainTimeout.
 //
-// Delivery uses go-smtp's client with per-recipient results. Each final
+// Delivery uses go-smtp's client with per-recipient results, and keeps a
+// session to the downstream for the next transaction (RFC 5321 3.3) for
+// a few seconds, as Postfix's connection cache does. Each final
 // reply from the downstream is journalled with one fsync before anything
 // else (results.go), so that neither a crash nor a shutdown after a 250
 // delivers the message again. 4xx replies

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mugai-project/mugai/sanitizer"
 )
 
 // Options configure a Relay. The zero value is a working relay on :2525
@@ -61,6 +63,9 @@ type Options struct {
 	ProcessTimeout time.Duration
 	// Retention is how long originals are kept; default 180 days.
 	Retention time.Duration
+	// PolicyFor, if set, chooses the sanitizer policy of a message by
+	// its recipients (by their domains; nil: the engine's).
+	PolicyFor func(rcpts []string) *sanitizer.Policy
 
 	// Downstream is the LGWAN MTA, host:port. Empty: deliver into
 	// DataDir/maildir/<recipient>/.

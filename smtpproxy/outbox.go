@@ -1,6 +1,8 @@
 package smtpproxy
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,8 +32,9 @@ const (
 	StatusFailed    = "failed"
 )
 
-// Entry is one outbox entry's delivery state (outbox/<id>/state.json).
-// The message itself is outbox/<id>/message.eml and never changes.
+// Entry is one outbox entry's delivery state: the first line of
+// outbox/<id>/entry, then outbox/<id>/state.json once it changes. The
+// message itself follows that first line and never changes.
 type Entry struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
@@ -83,12 +86,29 @@ func (e *Entry) pending() []*RcptState {
 }
 
 // outbox is the folder of entries to deliver.
-type outbox struct{ dir string }
+type outbox struct {
+	dir string
+	// dirSync fsyncs the folder once for every entry renamed into or
+	// out of it in the same few milliseconds.
+	dirSync *fsutil.FolderSync
+}
 
+func newOutbox(dir string) *outbox { return &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir)} }
+
+// An entry is one file when it is queued, outbox/<id>/entry: its first
+// state as one JSON line, then the message, which never changes (one
+// file and one fsync, as in the spool). A changed state is written
+// beside it, in state.json, which is read instead from then on.
 const (
-	stateFile   = "state.json"
+	entryFile = "entry"
+	stateFile = "state.json"
+	// messageFile is the message of an entry queued by an earlier
+	// version of mugai, with its state in state.json only.
 	messageFile = "message.eml"
 )
+
+// maxStateLine bounds an entry's first line.
+const maxStateLine = 4 << 20
 
 func openOutbox(dir string) (*outbox, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
@@ -98,7 +118,7 @@ func openOutbox(dir string) (*outbox, error) {
 	for _, e := range ents {
 		os.RemoveAll(filepath.Join(dir, "tmp", e.Name()))
 	}
-	return &outbox{dir: dir}, nil
+	return newOutbox(dir), nil
 }
 
 // OpenOutbox opens the outbox folder for the command-line tools.
@@ -106,14 +126,18 @@ func OpenOutbox(dir string) (*Outbox, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
-	return &Outbox{o: &outbox{dir: dir}}, nil
+	return &Outbox{o: newOutbox(dir)}, nil
 }
 
 func (o *outbox) entryDir(id string) string { return filepath.Join(o.dir, id) }
 
 func (o *outbox) exists(id string) bool {
-	_, err := os.Stat(filepath.Join(o.entryDir(id), stateFile))
-	return err == nil
+	for _, name := range []string{entryFile, stateFile} {
+		if _, err := os.Stat(filepath.Join(o.entryDir(id), name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // put writes a new entry in a temporary folder and renames it into
@@ -132,15 +156,18 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 			os.RemoveAll(tmp)
 		}
 	}()
-	f, err := os.OpenFile(filepath.Join(tmp, messageFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	state, err := json.Marshal(e) // one line: JSON escapes line breaks
 	if err != nil {
 		return err
 	}
-	if err := fsutil.FillSync(f, msg); err != nil {
+	f, err := os.OpenFile(filepath.Join(tmp, entryFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return err
 	}
-	// The state's write fsyncs the folder, which covers both names.
-	if err := writeJSONSync(filepath.Join(tmp, stateFile), e); err != nil {
+	if err := fsutil.FillSync(f, io.MultiReader(bytes.NewReader(append(state, '\n')), msg)); err != nil {
+		return err
+	}
+	if err := fsutil.SyncDir(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {
@@ -150,11 +177,14 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 		return err
 	}
 	done = true
-	return fsutil.SyncDir(o.dir)
+	return o.dirSync.Sync()
 }
 
 func (o *outbox) load(id string) (*Entry, error) {
 	b, err := os.ReadFile(filepath.Join(o.entryDir(id), stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err = o.firstState(id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,23 +204,92 @@ func (o *outbox) save(e *Entry) error {
 	return writeJSONSync(filepath.Join(o.entryDir(e.ID), stateFile), e)
 }
 
-func (o *outbox) open(id string) (*os.File, error) {
-	return os.Open(filepath.Join(o.entryDir(id), messageFile))
+// openEntry opens the entry file and reads its first line, the state;
+// the message follows it. The caller closes the file.
+func (o *outbox) openEntry(id string) (*os.File, []byte, error) {
+	f, err := os.Open(filepath.Join(o.entryDir(id), entryFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	line, err := bufio.NewReader(io.LimitReader(f, maxStateLine)).ReadBytes('\n')
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("outbox %s: reading the state line: %w", id, err)
+	}
+	return f, line, nil
 }
 
-// remove takes an entry out of the outbox in one rename.
+// firstState is the state the entry was queued with.
+func (o *outbox) firstState(id string) ([]byte, error) {
+	f, line, err := o.openEntry(id)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return line, nil
+}
+
+// open returns an entry's message, which the caller closes.
+func (o *outbox) open(id string) (io.ReadCloser, error) {
+	f, line, err := o.openEntry(id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return os.Open(filepath.Join(o.entryDir(id), messageFile))
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	off := int64(len(line))
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.NewSectionReader(f, off, fi.Size()-off), f}, nil
+}
+
+// remove takes an entry out of the outbox in one rename, made durable
+// before it returns.
 func (o *outbox) remove(id string) error {
-	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
-	if err := os.Rename(o.entryDir(id), gone); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	gone, err := o.unlink(id)
+	if err != nil || gone == "" {
 		return err
 	}
-	if err := fsutil.SyncDir(o.dir); err != nil {
+	if err := o.dirSync.Sync(); err != nil {
 		return err
 	}
 	return os.RemoveAll(gone)
+}
+
+// removeDone takes a finished entry out of the outbox: every recipient
+// has its final result in the results journal.
+//
+// QUIRK: the removal is not fsynced. A process crash cannot undo it (the
+// kernel has it); a power loss can, and then the entry comes back with
+// its journal, which finishes it again without delivering it again
+// (the same window as the journal's own name, results.go). One fsync
+// less per message.
+func (o *outbox) removeDone(id string) error {
+	gone, err := o.unlink(id)
+	if err != nil || gone == "" {
+		return err
+	}
+	return os.RemoveAll(gone)
+}
+
+// unlink renames an entry out of the outbox into tmp and returns its new
+// name, "" if it was not there.
+func (o *outbox) unlink(id string) (string, error) {
+	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
+	if err := os.Rename(o.entryDir(id), gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	return gone, nil
 }
 
 func (o *outbox) list() ([]string, error) {

@@ -40,7 +40,14 @@ type Relay struct {
 	procCh    chan string
 	procBusy  sync.Map // id → struct{}: being processed
 	delivWake chan struct{}
-	delivBusy sync.Map // id → struct{}: being delivered
+	// delivRescan asks the scheduler to read the whole outbox again;
+	// delivFresh (under delivMu) are the entries queued since it last
+	// looked (deliver.go).
+	delivRescan atomic.Bool
+	delivMu     sync.Mutex
+	delivFresh  map[string]bool
+	delivBusy   sync.Map // id → struct{}: being delivered
+	sessions    sessionCache
 
 	// spaceLow is the free space + 1 when a step last failed for lack
 	// of it; 0: none waiting (space.go).
@@ -75,7 +82,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	r := &Relay{
 		opts: o, log: o.Logger, engine: engine, quarantine: q, meta: db, allow: allow,
 		domains: map[string]bool{}, procCh: make(chan string, 4096), delivWake: make(chan struct{}, 1),
-		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks},
+		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
 	}
 	for _, d := range o.Domains {
 		r.domains[d] = true
@@ -171,6 +178,7 @@ func (r *Relay) Start() {
 // start.
 func (r *Relay) Shutdown(ctx context.Context) error {
 	r.closing.Store(true)
+	defer r.sessions.closeAll()
 	var err error
 	if r.server != nil {
 		dctx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)

@@ -146,7 +146,10 @@ func (sw *spoolWrite) abort() {
 }
 
 // commit fsyncs the file, renames it into incoming and fsyncs the folder:
-// only then may the message be acknowledged.
+// only then may the message be acknowledged. The folder's fsync is the
+// message's own, not shared with others (fsutil.FolderSync): sharing
+// saved 0.6 fsyncs a message but made the 250 wait for the fsync in
+// flight as well.
 func (sw *spoolWrite) commit() (err error) {
 	defer func() {
 		if err != nil {

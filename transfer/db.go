@@ -44,6 +44,13 @@ CREATE TABLE IF NOT EXISTS transfer_recipients (
 	PRIMARY KEY (item_id, user_name)
 );
 CREATE INDEX IF NOT EXISTS transfer_recipients_user ON transfer_recipients(user_name);
+CREATE TABLE IF NOT EXISTS transfer_downloads (
+	user_name TEXT NOT NULL,
+	item_id TEXT NOT NULL,
+	idx INTEGER NOT NULL,
+	first_at TEXT NOT NULL,
+	PRIMARY KEY (user_name, item_id, idx)
+);
 `
 
 // itemColumns are the columns of transfer_items added after its first
@@ -213,7 +220,7 @@ func (s *Server) item(ctx context.Context, id string) (*Item, error) {
 }
 
 // fill loads the outputs and recipients of items, two queries for all
-// of them (the status page polls its list every second).
+// of them (the lists and their event streams load a page at a time).
 func (s *Server) fill(ctx context.Context, items []*Item) error {
 	if len(items) == 0 {
 		return nil
@@ -281,14 +288,6 @@ func (s *Server) uploadsOf(ctx context.Context, user string, limit int) ([]*Item
 	return s.queryItems(ctx, `WHERE owner=? AND state NOT IN ('deleted','expired') ORDER BY created DESC LIMIT ?`, user, limit)
 }
 
-// inbox lists the items a user may download: their own and those
-// addressed to them, newest first.
-func (s *Server) inbox(ctx context.Context, user string, now time.Time) ([]*Item, error) {
-	items, err := s.queryItems(ctx, `WHERE (owner=? OR id IN (SELECT item_id FROM transfer_recipients WHERE user_name=?))
-		AND state='done' AND expires > ? AND approval IN ('', 'approved') ORDER BY created DESC LIMIT 500`, user, user, ts(now))
-	return items, err
-}
-
 // pendingApprovals lists the items waiting for an approver, less the
 // approver's own uploads (which another approver decides).
 func (s *Server) pendingApprovals(ctx context.Context, approver string) ([]*Item, error) {
@@ -297,6 +296,7 @@ func (s *Server) pendingApprovals(ctx context.Context, approver string) ([]*Item
 
 func (s *Server) setState(ctx context.Context, id string, st State, errText string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE transfer_items SET state=?, error=? WHERE id=?`, string(st), errText, id)
+	s.hub.notify()
 	return err
 }
 

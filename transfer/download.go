@@ -20,41 +20,35 @@ func (s *Server) downloadRoutes() http.Handler {
 	mux := s.commonRoutes(ZoneDownload)
 	mux.HandleFunc("GET /{$}", s.authed(false, s.downloadPage))
 	mux.HandleFunc("GET /files/{id}/{n}", s.authed(false, s.download))
+	mux.HandleFunc("POST /files/zip", s.authed(true, s.downloadZip))
 	mux.HandleFunc("POST /files/{id}/delete", s.authed(true, s.deleteItem))
+	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneDownload)))
 	return s.secure(ZoneDownload, mux)
 }
 
-// downloadRow is one output in the list.
-type downloadRow struct {
-	Item    *Item
-	Output  OutputFile
-	URL     string
-	Summary string
-	Mine    bool
-	First   bool // the first output of its item: shows the delete button
+// downloadNotices are the words the list shows after a redirect, by the
+// query parameter that asks for them.
+var downloadNotices = []struct {
+	param, value, key string
+	error             bool // a refusal, shown as an error
+}{
+	{"deleted", "1", "page.deleted", false},
+	{"zip", "none", "page.history.zip_none", true},
+	{"zip", "many", "page.history.zip_many", true},
 }
 
 func (s *Server) downloadPage(w http.ResponseWriter, r *http.Request) {
-	sess := session(r)
-	items, err := s.inbox(r.Context(), sess.User.Name, s.opts.Now())
-	if err != nil {
-		s.log.Error("inbox", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
 	p := page{}
-	l := lang(r)
-	for _, it := range items {
-		sum := strings.Join(reportLines(it.Report, l), " ")
-		for i, o := range it.Outputs {
-			p.Rows = append(p.Rows, downloadRow{Item: it, Output: o, URL: "/files/" + it.ID + "/" + strconv.Itoa(o.Index),
-				Summary: sum, Mine: it.Owner == sess.User.Name, First: i == 0})
+	for _, n := range downloadNotices {
+		switch {
+		case r.URL.Query().Get(n.param) != n.value:
+		case n.error:
+			p.Error = catalog.N(lang(r), n.key, s.opts.MaxFiles)
+		default:
+			p.Notice = catalog.Text(lang(r), n.key)
 		}
 	}
-	if r.URL.Query().Get("deleted") != "" {
-		p.Notice = catalog.Text(l, "page.deleted")
-	}
-	s.render(w, r, ZoneDownload, "download", p, http.StatusOK)
+	s.renderList(w, r, ZoneDownload, p)
 }
 
 // download serves one sanitized output to its owner or a recipient. Any
@@ -62,32 +56,52 @@ func (s *Server) downloadPage(w http.ResponseWriter, r *http.Request) {
 // probing).
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
-	it, err := s.item(r.Context(), r.PathValue("id"))
-	if err != nil || !it.canSee(sess.User.Name) || !it.downloadable(s.opts.Now()) {
+	it, o, ok := s.output(r, r.PathValue("id"), r.PathValue("n"))
+	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil || n < 0 || n >= len(it.Outputs) || strconv.Itoa(n) != r.PathValue("n") {
-		http.NotFound(w, r)
-		return
-	}
-	o := it.Outputs[n]
 	f, err := os.Open(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()
+	fileHeaders(w, o.MediaType, o.Name)
+	s.recordDownload(r, sess.User.Name, it, o, "")
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// output finds output n of item id if the session's user may download it.
+func (s *Server) output(r *http.Request, id, n string) (*Item, OutputFile, bool) {
+	it, err := s.item(r.Context(), id)
+	if err != nil || !it.canSee(session(r).User.Name) || !it.downloadable(s.opts.Now()) {
+		return nil, OutputFile{}, false
+	}
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 0 || i >= len(it.Outputs) || strconv.Itoa(i) != n {
+		return nil, OutputFile{}, false
+	}
+	return it, it.Outputs[i], true
+}
+
+// fileHeaders are the headers of every file the download site serves.
+func fileHeaders(w http.ResponseWriter, mediaType, name string) {
 	h := w.Header()
-	h.Set("Content-Type", o.MediaType)
-	h.Set("Content-Disposition", contentDisposition(o.Name))
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Disposition", contentDisposition(name))
 	h.Set("Content-Security-Policy", fileCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+}
+
+// recordDownload audits one output going to user and marks it downloaded.
+func (s *Server) recordDownload(r *http.Request, user string, it *Item, o OutputFile, detail string) {
 	s.record(r, ZoneDownload, audit.Event{Action: audit.Download, Item: it.ID, Name: o.Name, SHA256In: it.SHA256, SHA256Out: o.SHA256,
-		Detail: "owner=" + it.Owner})
-	http.ServeContent(w, r, "", time.Time{}, f)
+		Detail: strings.TrimSpace("owner=" + it.Owner + " " + detail)})
+	if err := s.markDownloaded(r.Context(), user, it.ID, o.Index); err != nil {
+		s.log.Warn("download mark", "item_id", it.ID, "err", err)
+	}
 }
 
 // contentDisposition is "attachment" with an ASCII fallback filename and
@@ -143,6 +157,7 @@ func (s *Server) removeOutputs(ctx context.Context, it *Item, st State) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM transfer_outputs WHERE item_id=?`, it.ID); err != nil {
 		return err
 	}
+	s.hub.notify()
 	return os.RemoveAll(filepath.Join(s.outputs, it.ID)) // nil when already gone
 }
 

@@ -15,13 +15,16 @@
 // Uploads are streamed part by part (mime/multipart.Reader) to files in
 // the data folder, never held whole in memory, and refused mid-stream
 // above the size limit. Background workers run each file through the
-// sanitizer engine; the page follows each item by polling
-// (受付 → 無害化中 → 完了 / 保留 / 削除) and shows the report in plain
-// words. A held encrypted file (PPAP) can be unlocked with its password,
-// with a few tries. With Approval on, an upload states its purpose (目的)
-// and a sanitized file is downloadable only after an approver (上長)
-// other than the uploader approves it, having seen the report, the
-// recipients, the purpose and a preview of the sanitized files.
+// sanitizer engine; the pages follow each item through a server-sent
+// event stream (受付 → 無害化中 → 完了 / 保留 / 削除) and show the report
+// in plain words. Both sites list a user's whole history, searched,
+// sorted and paged in SQL, and the download site zips a selection of
+// sanitized outputs into one file. A held encrypted file (PPAP) can be
+// unlocked with its password, with a few tries. With Approval on, an
+// upload states its purpose (目的) and a sanitized file is downloadable
+// only after an approver (上長) other than the uploader approves it,
+// having seen the report, the recipients, the purpose and a preview of
+// the sanitized files.
 //
 // Downloads carry Content-Disposition with an RFC 6266 / RFC 5987 UTF-8
 // filename, nosniff, a CSP that forbids everything and no-store. Items
@@ -35,9 +38,9 @@
 // the relay's tables.
 // Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
 //
-// Divergence: status updates are polled once a second rather than pushed
-// by server-sent events, which keeps every request short-lived and the
-// server's Shutdown simple.
+// Divergence: an event stream ends after ten minutes (and the page then
+// offers to reload) rather than living as long as the page, so that an
+// open page does not keep an idle session alive.
 package transfer
 
 import (
@@ -105,8 +108,12 @@ type Options struct {
 	// LoginEvery; defaults 10 and 6 seconds.
 	LoginBurst int
 	LoginEvery time.Duration
-	// Auth configures the local accounts (lockout, session lifetimes).
+	// Auth configures the local accounts (lockout, session lifetimes)
+	// and the directory, if any.
 	Auth auth.Options
+	// PolicyFor, if set, chooses the sanitizer policy of an upload by the
+	// departments of the users who may download it (nil: the engine's).
+	PolicyFor func(departments []string) *sanitizer.Policy
 
 	Logger  *slog.Logger
 	Metrics *Metrics         // default: a private registry
@@ -177,6 +184,7 @@ type Server struct {
 	tmpl    map[string]*template.Template
 	log     *slog.Logger
 	metrics *Metrics
+	hub     hub // wakes and ends the event streams
 
 	incoming, outputs string
 
@@ -360,7 +368,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) newHTTPServer(h http.Handler, c *tls.Config) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           h,
 		TLSConfig:         c,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -368,6 +376,9 @@ func (s *Server) newHTTPServer(h http.Handler, c *tls.Config) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Event streams never go idle: end them, or Shutdown waits for ever.
+	srv.RegisterOnShutdown(s.hub.close)
+	return srv
 }
 
 // isLoopback reports whether a host:port names a loopback address.

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/catalog"
@@ -33,6 +34,7 @@ func (s *Server) uploadRoutes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.authed(false, s.uploadPage))
 	mux.HandleFunc("POST /upload", s.authed(true, s.upload))
 	mux.HandleFunc("GET /api/items", s.authed(false, s.apiItems))
+	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneUpload)))
 	mux.HandleFunc("POST /items/{id}/password", s.authed(true, s.unlock))
 	mux.HandleFunc("GET /approvals", s.authed(false, s.approvalsPage))
 	mux.HandleFunc("POST /approvals/{id}", s.authed(true, s.decide))
@@ -46,7 +48,7 @@ func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("recipients", "err", err)
 	}
 	me := session(r).User.Name
-	s.render(w, r, ZoneUpload, "upload", page{Recipients: slices.DeleteFunc(scope, func(n string) bool { return n == me })}, http.StatusOK)
+	s.renderList(w, r, ZoneUpload, page{Recipients: slices.DeleteFunc(scope, func(n string) bool { return n == me })})
 }
 
 // uploadError is a refusal shown to the user.
@@ -243,7 +245,7 @@ func (s *Server) receive(owner, declared string, part io.Reader) (*Item, *upload
 	now := s.opts.Now()
 	it := &Item{ID: ids.New(now), Owner: owner, Name: name, State: Received, Created: now, Expires: now.Add(s.opts.Expiry)}
 	if declared != name {
-		it.Declared = strings.ToValidUTF8(declared, "\uFFFD")
+		it.Declared = strings.ToValidUTF8(boundName(declared), "\uFFFD")
 	}
 	path := s.partPath(it.ID)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -279,6 +281,19 @@ func (s *Server) receive(owner, declared string, part io.Reader) (*Item, *upload
 }
 
 var errTooLarge = errors.New("transfer: file too large")
+
+// maxDeclaredName bounds the declared name kept as sent.
+const maxDeclaredName = 1 << 10
+
+// boundName cuts a declared name to maxDeclaredName bytes at a
+// character boundary.
+func boundName(s string) string {
+	for len(s) > maxDeclaredName {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}
 
 // job is one item for the workers: a new upload, or a held one with a password.
 type job struct {
@@ -369,7 +384,16 @@ func (s *Server) process(ctx context.Context, j job) {
 	if it.Declared != "" {
 		name = it.Declared // the engine reports what cleaning the name took
 	}
-	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password})
+	pol, err := s.itemPolicy(ctx, it)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		s.failure("policy", it.ID, err)
+		s.finish(ctx, it, nil, Withheld, "policy: "+err.Error(), j)
+		return
+	}
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password, Policy: pol})
 	if err != nil {
 		if ctx.Err() != nil {
 			return // shutting down: the item is requeued at the next start
@@ -500,6 +524,7 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 		string(st), string(js), errText, approval, wrong, it.ID); err != nil {
 		s.failure("finish", it.ID, err)
 	}
+	s.hub.notify()
 	e := audit.Event{Zone: "system", User: it.Owner, Action: audit.Result, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: string(st)}
 	if j.password != "" {
 		e.Action, e.User, e.IP, e.Zone = audit.Unlock, j.by, j.ip, ZoneUpload
@@ -519,8 +544,8 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 }
 
-// apiItems returns the user's items with their state and report, for
-// the page to follow (polled once a second while any is unfinished).
+// apiItems returns the user's latest items with their state and report
+// as JSON, for scripts.
 func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	items, err := s.uploadsOf(r.Context(), sess.User.Name, 50)

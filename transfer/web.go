@@ -51,7 +51,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
 		for _, page := range []string{"login", "upload", "approvals", "download", "message"} {
-			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/history.html", "templates/"+page+".html")
 			if err != nil {
 				return nil, err
 			}
@@ -76,7 +76,7 @@ type page struct {
 	MaxFiles  int
 	MaxBytes  int64
 	Items     []*Item
-	Rows      []downloadRow
+	List      *historyList
 	Approvals []approvalRow
 	// Recipients are the names the upload page offers as 宛先.
 	Recipients []string
@@ -333,6 +333,9 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 func (s *Server) record(r *http.Request, zone string, e audit.Event) {
 	e.Zone, e.IP = zone, clientIP(r)
 	s.metrics.count(e)
+	if e.Item != "" {
+		defer s.hub.notify() // the item's row changes
+	}
 	if e.User == "" {
 		if sess := session(r); sess != nil {
 			e.User = sess.User.Name

@@ -75,12 +75,13 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := func() {
 		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND (the flags also after COMMAND)
-  add [-role user|approver|admin] [-name DISPLAY] USER   create a user; the password is read from standard input
+  add [-role user|approver|admin] [-name DISPLAY] [-department DEPT] USER
+                                                         create a user; the password is read from standard input
   passwd USER                                            set a new password (read from standard input); ends the user's sessions
   role USER ROLE                                         change the role
   disable USER | enable USER                             refuse or allow the user's logins; disabling ends its sessions
   unlock USER                                            clear a lockout after failed logins
-  list                                                   list the users`)
+  list                                                   list the users (directory users once they signed in)`)
 	}
 	fs := flag.NewFlagSet("users", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -99,6 +100,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	cmd, rest := rest[0], rest[1:]
 	role := sub.String("role", "user", "role: user, approver or admin")
 	display := sub.String("name", "", "display name")
+	dept := sub.String("department", "", "department, which chooses the policy of what the user receives")
 	if err := sub.Parse(rest); err != nil {
 		return exitUsage
 	}
@@ -128,7 +130,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			break
 		}
 		if cmd == "add" {
-			err = l.Add(ctx, auth.User{Name: rest[0], DisplayName: *display, Role: auth.Role(*role)}, pw)
+			err = l.Add(ctx, auth.User{Name: rest[0], DisplayName: *display, Role: auth.Role(*role), Department: *dept}, pw)
 		} else {
 			err = l.SetPassword(ctx, rest[0], pw)
 		}
@@ -143,7 +145,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		users, err = l.Users(ctx)
 		if err == nil {
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USER\tROLE\tSTATE\tDISPLAY NAME\tCREATED")
+			fmt.Fprintln(tw, "USER\tROLE\tSTATE\tSOURCE\tDEPARTMENT\tDISPLAY NAME\tCREATED")
 			for _, u := range users {
 				state := "active"
 				switch {
@@ -152,7 +154,11 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 				case !u.LockedUntil.IsZero():
 					state = "locked until " + u.LockedUntil.Local().Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, u.DisplayName, u.Created.Local().Format("2006-01-02"))
+				source := "local"
+				if u.Directory {
+					source = "directory"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, source, u.Department, u.DisplayName, u.Created.Local().Format("2006-01-02"))
 			}
 			tw.Flush()
 		}

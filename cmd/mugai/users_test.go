@@ -19,7 +19,7 @@ func TestUsersCommand(t *testing.T) {
 		code := runUsersIO(ctx, append([]string{"-data", data}, args...), strings.NewReader(stdin), &out, &errb)
 		return code, out.String() + errb.String()
 	}
-	if code, out := run("correct horse battery\n", "add", "-role", "approver", "alice"); code != exitOK {
+	if code, out := run("correct horse battery\n", "add", "-role", "approver", "-department", "財政課", "alice"); code != exitOK {
 		t.Fatalf("add: %d %s", code, out)
 	}
 	if code, _ := run("short\n", "add", "bob"); code != exitUsage {
@@ -29,7 +29,8 @@ func TestUsersCommand(t *testing.T) {
 		t.Fatalf("disable: %d %s", code, out)
 	}
 	code, out := run("", "list")
-	if code != exitOK || !strings.Contains(out, "alice") || !strings.Contains(out, "approver") || !strings.Contains(out, "disabled") {
+	if code != exitOK || !strings.Contains(out, "alice") || !strings.Contains(out, "approver") || !strings.Contains(out, "disabled") ||
+		!strings.Contains(out, "財政課") || !strings.Contains(out, "local") {
 		t.Errorf("list: %d %q", code, out)
 	}
 	if code, _ := run("long enough password\n", "passwd", "nobody"); code != exitUsage {

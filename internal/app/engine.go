@@ -12,6 +12,7 @@ import (
 	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/archive"
+	"github.com/mugai-project/mugai/sanitizer/calendar"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/mail"
@@ -49,7 +50,7 @@ type EngineOptions struct {
 
 // NewEngine builds the sanitizer engine with the handlers and verifiers of
 // every format package: PDF, images, text and HTML, office documents,
-// archives and mail. It builds the one PDF renderer, started on the first
+// archives, mail and calendars. It builds the one PDF renderer, started on the first
 // PDF, and hands it to the PDF and office handlers (unless
 // o.Office.Flattener names another), and the one PDF disarm sandbox,
 // started on the first PDF to disarm, for the PDF handler; the engine's
@@ -84,6 +85,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(handlers, office.Handlers(o.Office))
 	maps.Copy(handlers, archive.Handlers(o.Archive))
 	maps.Copy(handlers, mail.Handlers(o.Mail))
+	maps.Copy(handlers, calendar.Handlers(calendar.Options{}))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
 	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
@@ -92,6 +94,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, office.VerifiersFor(o.Office))
 	maps.Copy(verifiers, archive.Verifiers())
 	maps.Copy(verifiers, mail.Verifiers())
+	maps.Copy(verifiers, calendar.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)

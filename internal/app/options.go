@@ -22,7 +22,9 @@ import (
 
 // Check reports what config.Check cannot see from the file alone: that
 // the process.policy file loads, that the notice template reads and
-// parses, and that the relay accepts the allowed networks.
+// parses, that the relay accepts the allowed networks, that the
+// directory's settings and CA file are usable, and that every
+// department's and domain's policy loads.
 func Check(c *config.Config) error {
 	var errs []error
 	if _, err := engineOptions(c, nil); err != nil {
@@ -30,6 +32,12 @@ func Check(c *config.Config) error {
 	}
 	if _, err := smtpproxy.ParseNets(c.SMTP.AllowNets); err != nil {
 		errs = append(errs, fmt.Errorf("config: smtp.allow_nets: %w", err))
+	}
+	if _, err := directory(c); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := newPolicies(c); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -41,11 +49,18 @@ func tempDir(c *config.Config) string { return filepath.Join(c.DataDir, "tmp") }
 // with every pdf, image and text field it leaves unset taken from the
 // [pdf], [image] and [text] sections. A field the policy file sets wins.
 func policy(c *config.Config) (sanitizer.Policy, error) {
+	return policyFile(c, c.Process.Policy, "process.policy")
+}
+
+// policyFile is the policy in file ("" for the built-in one), filled in
+// from the [pdf], [image] and [text] sections as policy says; key names
+// the setting in errors.
+func policyFile(c *config.Config, file, key string) (sanitizer.Policy, error) {
 	var p sanitizer.Policy
-	if c.Process.Policy != "" {
+	if file != "" {
 		var err error
-		if p, err = sanitizer.LoadPolicyFile(c.Process.Policy); err != nil {
-			return p, fmt.Errorf("config: process.policy: %w", err)
+		if p, err = sanitizer.LoadPolicyFile(file); err != nil {
+			return p, fmt.Errorf("config: %s: %w", key, err)
 		}
 	}
 	fill := func(v *int64, from int64) {
@@ -150,7 +165,7 @@ func RelayOptions(c *config.Config) smtpproxy.Options {
 // database, logger and metrics are New's).
 func transferOptions(c *config.Config) transfer.Options {
 	return transfer.Options{
-		DataDir: c.DataDir, OriginalRetention: c.Process.Retention.Duration,
+		DataDir: c.DataDir, OriginalRetention: c.Process.TransferRetention.Duration,
 		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
 		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
 		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,

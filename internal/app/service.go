@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
@@ -45,13 +46,20 @@ type Service struct {
 	DB         *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
 	Relay      *smtpproxy.Relay
 	Sites      *transfer.Server // nil when web.upload_listen is ""
-	Registry   *prometheus.Registry
+	// Retention purges originals past their retention; Run sweeps with
+	// it every process.sweep_interval.
+	Retention *store.Retention
+	Registry  *prometheus.Registry
 
 	cfg      config.Config
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
 	adminL   net.Listener
+	audit    *audit.Log // the system's entries (retention)
+	// sweep is the retention sweep's context, cancelled by stop.
+	sweep    context.Context
+	sweeping context.CancelFunc
 	stopping atomic.Bool
 	served   sync.WaitGroup
 }
@@ -70,6 +78,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		opts.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Service{cfg: cfg, log: opts.Logger, Registry: opts.Registry}
+	s.sweep, s.sweeping = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			s.stop(context.Background())
@@ -104,8 +113,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if err != nil {
 		return nil, err
 	}
+	ps, err := newPolicies(&cfg)
+	if err != nil {
+		return nil, err
+	}
 	ro := RelayOptions(&cfg)
 	ro.Logger, ro.Metrics = s.log, smtpproxy.NewMetrics(s.Registry)
+	if len(cfg.Policy.Domain) > 0 {
+		ro.PolicyFor = ps.forRecipients
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -113,10 +129,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, fmt.Errorf("SMTP listener: %w", err)
 	}
 	if cfg.Web.UploadListen != "" {
-		if err := s.newSites(); err != nil {
+		if err := s.newSites(ps); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
+	if s.audit, err = audit.New(ctx, s.DB, filepath.Join(cfg.DataDir, "audit", "system.jsonl")); err != nil {
+		return nil, err
+	}
+	s.Retention = &store.Retention{Quarantine: s.Quarantine, Audit: s.audit, Interval: cfg.Process.SweepInterval.Duration, Logger: s.log}
 	if cfg.Admin.Listen != "" {
 		if s.adminL, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 			return nil, fmt.Errorf("admin listener: %w", err)
@@ -126,11 +146,17 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	return s, nil
 }
 
-func (s *Service) newSites() error {
+func (s *Service) newSites(ps *policies) error {
 	to := transferOptions(&s.cfg)
 	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
+	if len(s.cfg.Policy.Department) > 0 {
+		to.PolicyFor = ps.forDepartments
+	}
 	var err error
+	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
+		return err
+	}
 	if s.Sites, err = transfer.New(to); err != nil {
 		return err
 	}
@@ -171,6 +197,12 @@ func (s *Service) AdminAddr() net.Addr {
 // Either way, call Shutdown next.
 func (s *Service) Run(ctx context.Context) error {
 	errc := make(chan error, 3)
+	context.AfterFunc(ctx, s.sweeping)
+	s.served.Add(1)
+	go func() {
+		defer s.served.Done()
+		s.Retention.Run(s.sweep)
+	}()
 	s.served.Add(1)
 	go func() {
 		defer s.served.Done()
@@ -223,6 +255,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 // it built before an error.
 func (s *Service) stop(ctx context.Context) error {
 	s.stopping.Store(true)
+	s.sweeping()
 	var errs []error
 	if s.Sites != nil {
 		if err := s.Sites.Shutdown(ctx); err != nil {
@@ -252,6 +285,9 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.Engine != nil {
 		s.Engine.Close()
+	}
+	if s.audit != nil {
+		s.audit.Close()
 	}
 	if s.DB != nil {
 		s.DB.Close()

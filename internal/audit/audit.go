@@ -39,6 +39,7 @@ const (
 	Download     = "download"
 	Delete       = "delete"
 	Expire       = "expire"
+	Purge        = "purge" // an original deleted from the quarantine at the end of its retention
 )
 
 // Event is one audit record.

@@ -5,11 +5,13 @@
 // whole instead of a lock), and server-side sessions with a CSRF token
 // each.
 //
-// Authenticator is the seam for other directories: Local checks the
-// accounts in the database; an LDAP or Active Directory bind can
-// implement the same interface later and keep Local for roles and
-// lockout. Sessions are kept in the database by the hash of their token
-// only, so a copy of the database does not let anyone sign in.
+// Local checks the accounts in the database. With a Directory (LDAP or
+// Active Directory, ldap.go), every name that is not a local account is
+// checked by a bind to the directory instead, whose groups give the
+// role and the department; Local keeps the lockout, the sessions and a
+// record of each directory user (directory.go). Sessions are kept in
+// the database by the hash of their token only, so a copy of the
+// database does not let anyone sign in.
 //
 // Divergence: RFC 9106 section 4 recommends t=1, m=2 GiB; mugai uses
 // OWASP's smaller profile (t=2, m=19 MiB, p=1) so that an office server
@@ -53,8 +55,14 @@ type User struct {
 	Name        string
 	DisplayName string
 	Role        Role
-	Disabled    bool
-	Created     time.Time
+	// Department (所属) chooses the sanitizer policy for what the user
+	// receives; "" is the default policy.
+	Department string
+	// Directory marks an account the directory manages: its password,
+	// role and department come from there at each login.
+	Directory bool
+	Disabled  bool
+	Created   time.Time
 	// Failures counts consecutive failed logins from any address (the
 	// alarm's count); LockedUntil is the latest end of a lockout of the
 	// account from one address (see lockout.go).
@@ -74,11 +82,11 @@ var (
 	ErrInvalidName    = errors.New("auth: a user name is 1 to 64 letters, digits, '.', '_', '-' or '@'")
 	ErrWeakPassword   = errors.New("auth: a password has at least 10 characters")
 	ErrNoSession      = errors.New("auth: no such session")
+	ErrDirectoryUser  = errors.New("auth: the account is managed by the directory")
 )
 
 // Authenticator checks a user name and password. It returns the user, or
 // an error that wraps ErrBadCredentials, ErrLocked or ErrDisabled.
-// An LDAP/AD implementation binds as the user and maps groups to roles.
 type Authenticator interface {
 	Authenticate(ctx context.Context, name, password string) (User, error)
 }

@@ -31,7 +31,10 @@ type Options struct {
 	// hours); SessionMax how long it lives at most (default 12 hours).
 	SessionTTL time.Duration
 	SessionMax time.Duration
-	Now        func() time.Time // default time.Now
+	// Directory, if set, checks every name that is not a local account
+	// (see directory.go); local accounts stay for break-glass admins.
+	Directory Directory
+	Now       func() time.Time // default time.Now
 }
 
 func (o Options) withDefaults() Options {
@@ -80,7 +83,9 @@ CREATE TABLE IF NOT EXISTS auth_users (
 	hash TEXT NOT NULL,
 	disabled INTEGER NOT NULL DEFAULT 0,
 	created TEXT NOT NULL,
-	failures INTEGER NOT NULL DEFAULT 0
+	failures INTEGER NOT NULL DEFAULT 0,
+	department TEXT NOT NULL DEFAULT '',
+	directory INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS auth_sessions (
 	token_hash TEXT PRIMARY KEY,
@@ -100,6 +105,9 @@ func NewLocal(ctx context.Context, db *sql.DB, opts Options) (*Local, error) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("auth: creating the schema: %w", err)
 		}
+	}
+	if err := migrateUsers(ctx, db); err != nil {
+		return nil, fmt.Errorf("auth: updating the schema: %w", err)
 	}
 	l := &Local{db: db, opts: opts.withDefaults()}
 	d, err := Hash(ids.Token(), l.opts.Params)
@@ -128,8 +136,8 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created) VALUES (?, ?, ?, ?, ?)`,
-		u.Name, u.DisplayName, string(u.Role), h, ts(l.opts.Now()))
+	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created, department) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.Name, u.DisplayName, string(u.Role), h, ts(l.opts.Now()), u.Department)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return ErrExists
@@ -139,8 +147,9 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 	return nil
 }
 
-// SetPassword replaces a user's password, clears its lockouts and ends
-// the user's sessions.
+// SetPassword replaces a local user's password, clears its lockouts and
+// ends the user's sessions. A directory user's password is the
+// directory's: ErrDirectoryUser.
 func (l *Local) SetPassword(ctx context.Context, name, password string) error {
 	if len([]rune(password)) < MinPasswordLen {
 		return ErrWeakPassword
@@ -148,6 +157,9 @@ func (l *Local) SetPassword(ctx context.Context, name, password string) error {
 	h, err := Hash(password, l.opts.Params)
 	if err != nil {
 		return err
+	}
+	if u, err := l.User(ctx, name); err == nil && u.Directory {
+		return ErrDirectoryUser
 	}
 	if err := l.update(ctx, name, `UPDATE auth_users SET hash=?, failures=0 WHERE name=?`, h, name); err != nil {
 		return err
@@ -200,14 +212,14 @@ func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
 
 // userCols name a user's columns; locked_until is the latest lock of
 // the account from any address.
-const userCols = `name, display_name, role, disabled, created, failures,
+const userCols = `name, display_name, role, department, directory, disabled, created, failures,
 	(SELECT coalesce(max(locked_until), '') FROM auth_lockouts WHERE auth_lockouts.user_name = auth_users.name)`
 
 // scanUser scans the userCols of a row, then extra columns into extra.
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var role, created, locked string
-	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Disabled, &created, &u.Failures, &locked}, extra...)...); err != nil {
+	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Department, &u.Directory, &u.Disabled, &created, &u.Failures, &locked}, extra...)...); err != nil {
 		return u, err
 	}
 	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
@@ -270,12 +282,17 @@ func (l *Local) AuthenticateFrom(ctx context.Context, name, password, addr strin
 	}
 	var hash string
 	u, err := scanUser(l.db.QueryRowContext(ctx, `SELECT `+userCols+`, hash FROM auth_users WHERE name=?`, name), &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		Verify(l.dummy, password)
-		return User{}, fmt.Errorf("%w: %w", l.failed(ctx, name, addr, false, now), ErrNoUser)
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("auth: %w", err)
+	}
+	if l.opts.Directory != nil && (!known || u.Directory) {
+		return l.directoryLogin(ctx, name, password, addr, known, now)
+	}
+	if !known || u.Directory {
+		// No such account, or a directory user while no directory is set.
+		Verify(l.dummy, password)
+		return User{}, fmt.Errorf("%w: %w", l.failed(ctx, name, addr, known, now), ErrNoUser)
 	}
 	if ok, verr := Verify(hash, password); verr != nil || !ok {
 		return User{}, l.failed(ctx, name, addr, true, now)

@@ -38,7 +38,7 @@ type Options struct {
 	TempDir string // parent of work folders; default os.TempDir()
 
 	Timeout   time.Duration // per run, also bounded by ctx; default 90s
-	MaxMemory int64         // RLIMIT_AS; default 4 GiB
+	MaxMemory int64         // RLIMIT_AS, at most the process's own hard limit; default 4 GiB
 	MaxFile   int64         // RLIMIT_FSIZE, the largest file it may write; default 512 MiB
 	MaxFiles  int           // RLIMIT_NOFILE; default 1024
 
@@ -76,12 +76,17 @@ type Sandbox struct {
 	opts    Options
 	bwrap   string
 	prlimit string
+	// as is the tool's RLIMIT_AS: opts.MaxMemory, or the process's lower
+	// hard limit (asLowered).
+	as        int64
+	asLowered bool
 }
 
 // New resolves bubblewrap and prlimit.
 func New(opts Options) (*Sandbox, error) {
 	opts = opts.withDefaults()
 	sb := &Sandbox{opts: opts}
+	sb.as, sb.asLowered = addressSpaceLimit(opts.MaxMemory)
 	var err error
 	if sb.bwrap, err = Resolve(opts.Bwrap, "bubblewrap"); err != nil {
 		return nil, err
@@ -108,6 +113,10 @@ func Resolve(name, pkg string) (string, error) {
 	return p, nil
 }
 
+// AddressSpace is the tool's RLIMIT_AS and whether it was lowered from
+// Options.MaxMemory to this process's own hard limit.
+func (sb *Sandbox) AddressSpace() (limit int64, lowered bool) { return sb.as, sb.asLowered }
+
 // Options returns the sandbox's options, defaults applied.
 func (sb *Sandbox) Options() Options { return sb.opts }
 
@@ -117,7 +126,7 @@ func (sb *Sandbox) Argv(work string, cmd ...string) []string {
 	o := sb.opts
 	cpu := int64(o.Timeout/time.Second) + 5
 	a := []string{sb.prlimit,
-		"--as=" + strconv.FormatInt(o.MaxMemory, 10),
+		"--as=" + strconv.FormatInt(sb.as, 10),
 		"--fsize=" + strconv.FormatInt(o.MaxFile, 10),
 		"--nofile=" + strconv.Itoa(o.MaxFiles),
 		"--cpu=" + strconv.FormatInt(cpu, 10),

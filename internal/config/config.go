@@ -35,6 +35,8 @@ type Config struct {
 	Quarantine Quarantine `toml:"quarantine"`
 	Web        Web        `toml:"web"`
 	Scanner    Scanner    `toml:"scanner"`
+	Auth       Auth       `toml:"auth"`
+	Policy     Policies   `toml:"policy"`
 
 	// The formats, each the options of its sanitizer package.
 	Archive Archive `toml:"archive"`
@@ -74,10 +76,15 @@ type SMTP struct {
 
 // Process is the sanitizing step.
 type Process struct {
-	Workers   int                `toml:"workers"`
-	Timeout   sanitizer.Duration `toml:"timeout"`
-	Retention sanitizer.Duration `toml:"retention"`
-	Policy    string             `toml:"policy"`
+	Workers int                `toml:"workers"`
+	Timeout sanitizer.Duration `toml:"timeout"`
+	// Retention is how long the originals of mails are kept,
+	// TransferRetention those of uploads; the sweep purges them every
+	// SweepInterval after that.
+	Retention         sanitizer.Duration `toml:"retention"`
+	TransferRetention sanitizer.Duration `toml:"transfer_retention"`
+	SweepInterval     sanitizer.Duration `toml:"sweep_interval"`
+	Policy            string             `toml:"policy"`
 }
 
 // Remote is an outgoing SMTP peer.
@@ -145,7 +152,10 @@ func Default() Config {
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
 			JunkCommandLimit: 20,
 		},
-		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour)},
+		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
+			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour)},
+		Auth: Auth{LDAP: LDAP{UserFilter: "(uid={user})", GroupFilter: "(|(member={dn})(uniqueMember={dn})(memberUid={user}))",
+			DisplayName: "displayName", Timeout: dur(10 * time.Second)}},
 		Deliver: Deliver{
 			Remote:  Remote{Timeout: dur(5 * time.Minute)},
 			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
@@ -267,8 +277,12 @@ func (c *Config) Check() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		bad("log.format %q: json or text", c.Log.Format)
 	}
+	if c.Process.Retention.Duration <= 0 || c.Process.TransferRetention.Duration <= 0 || c.Process.SweepInterval.Duration <= 0 {
+		bad("process.retention, transfer_retention and sweep_interval must be positive")
+	}
 	checkDurations(reflect.ValueOf(c).Elem(), "", bad)
 	c.checkFormats(bad)
+	c.checkPolicies(bad)
 	return errors.Join(errs...)
 }
 

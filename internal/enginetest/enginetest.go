@@ -1,7 +1,7 @@
 // Package enginetest builds sanitizer engines for the tests of the format
 // packages. Items nested in an archive, a mail or an office document meet
-// PDFs, images and text, so an engine built here has the PDF, image and
-// text handlers and verifiers beside the ones under test, as the
+// PDFs, images, text and calendars, so an engine built here has the PDF,
+// image, text and calendar handlers and verifiers beside the ones under test, as the
 // composition root (internal/app) gives them, and a real renderer.
 package enginetest
 
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/calendar"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
@@ -60,11 +61,13 @@ func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer
 	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: r, Disarmer: d}))
 	maps.Copy(handlers, image.Handlers(image.Limits{}))
 	maps.Copy(handlers, text.Handlers(text.HandlerOptions{}))
+	maps.Copy(handlers, calendar.Handlers(calendar.Options{}))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
 	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
+	maps.Copy(verifiers, calendar.Verifiers())
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	e, err := sanitizer.New(opts)

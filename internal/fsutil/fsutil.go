@@ -60,6 +60,22 @@ func FillSync(f *os.File, r io.Reader) error {
 	return err
 }
 
+// CreateSync writes data to a new file name with mode perm and fsyncs
+// it, without fsyncing its folder: for a file in a folder that is not
+// yet visible under its final name, whose fsync before the rename into
+// place covers every name in it. On error nothing is left at name.
+func CreateSync(name string, data []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if err := FillSync(f, bytes.NewReader(data)); err != nil {
+		os.Remove(name)
+		return err
+	}
+	return nil
+}
+
 // WriteFileSync replaces name with data durably and atomically: data goes
 // to a temporary file in name's folder, which is fsynced, given mode
 // perm and renamed over name (rename(2) is atomic within a file system),

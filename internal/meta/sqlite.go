@@ -11,8 +11,13 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// SQLite is a Store in one SQLite file.
-type SQLite struct{ db *sql.DB }
+// SQLite is a Store in one SQLite file. Its writes are group-committed
+// (batch.go): each returns after its own commit, and concurrent writers
+// share one.
+type SQLite struct {
+	db *sql.DB
+	w  committer
+}
 
 var _ Store = (*SQLite)(nil)
 
@@ -58,7 +63,8 @@ CREATE INDEX IF NOT EXISTS audit_target ON audit(target, time);
 // synchronous=FULL. FULL because users, lockouts, sessions and the audit
 // trail have no other copy to redo them from; the relay's rows could do
 // with NORMAL (its fsynced spool and outbox are its source of truth) but
-// share the handle and so its level.
+// share the handle and so its level, and are group-committed instead
+// (batch.go): one commit for the writes of every message in flight.
 func OpenDB(ctx context.Context, file string) (*sql.DB, error) {
 	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
@@ -79,7 +85,7 @@ func NewSQLite(ctx context.Context, db *sql.DB) (*SQLite, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("meta: creating the schema: %w", err)
 	}
-	return &SQLite{db: db}, nil
+	return &SQLite{db: db, w: committer{db: db}}, nil
 }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -95,7 +101,7 @@ func (s *SQLite) PutMessage(ctx context.Context, m Message) error {
 		m.Updated = time.Now()
 	}
 	to, _ := json.Marshal(m.To)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO messages (id, received, sender, rcpts, client_ip, size, sha256, outcome, reason, kind, state, detail, updated)
+	_, err := s.w.exec(ctx, `INSERT INTO messages (id, received, sender, rcpts, client_ip, size, sha256, outcome, reason, kind, state, detail, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET received=excluded.received, sender=excluded.sender, rcpts=excluded.rcpts,
 		client_ip=excluded.client_ip, size=excluded.size, sha256=excluded.sha256, outcome=excluded.outcome,
@@ -109,11 +115,11 @@ func (s *SQLite) PutMessage(ctx context.Context, m Message) error {
 
 // SetState implements Store.
 func (s *SQLite) SetState(ctx context.Context, id, state, detail string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE messages SET state=?, detail=?, updated=? WHERE id=?`, state, detail, ts(time.Now()), id)
+	n, err := s.w.exec(ctx, `UPDATE messages SET state=?, detail=?, updated=? WHERE id=?`, state, detail, ts(time.Now()), id)
 	if err != nil {
 		return fmt.Errorf("meta: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return ErrNotFound
 	}
 	return nil
@@ -178,7 +184,7 @@ func (s *SQLite) AddAttempt(ctx context.Context, a Attempt) error {
 	if a.Time.IsZero() {
 		a.Time = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO attempts (message_id, time, rcpt, result, reply) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.w.exec(ctx, `INSERT INTO attempts (message_id, time, rcpt, result, reply) VALUES (?, ?, ?, ?, ?)`,
 		a.MessageID, ts(a.Time), a.Rcpt, a.Result, a.Reply)
 	if err != nil {
 		return fmt.Errorf("meta: %w", err)
@@ -211,7 +217,7 @@ func (s *SQLite) Audit(ctx context.Context, e Event) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.w.exec(ctx, `INSERT INTO audit (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
 		ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
 	if err != nil {
 		return fmt.Errorf("meta: %w", err)

@@ -37,11 +37,17 @@ import (
 // never listed and is removed by the next NewFS.
 type FS struct {
 	dir string
-	now func() time.Time
-	mu  sync.Mutex // serializes metadata changes (SetState, Delete)
+	// items fsyncs dir/items once for every item renamed into or out of
+	// it in the same few milliseconds.
+	items *fsutil.FolderSync
+	now   func() time.Time
+	mu    sync.Mutex // serializes metadata changes (SetState, Delete)
 }
 
-var _ Quarantine = (*FS)(nil)
+var (
+	_ Quarantine = (*FS)(nil)
+	_ Linker     = (*FS)(nil)
+)
 
 const (
 	originalFile = "original"
@@ -69,13 +75,58 @@ func NewFS(dir string) (*FS, error) {
 			os.RemoveAll(filepath.Join(tmp, e.Name()))
 		}
 	}
-	return &FS{dir: dir, now: time.Now}, nil
+	return &FS{dir: dir, items: fsutil.NewFolderSync(filepath.Join(dir, "items")), now: time.Now}, nil
 }
 
 func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id) }
 
 // Put implements Quarantine.
 func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
+	item.Offset = 0
+	return s.put(ctx, item, func(tmp string, item *Item) error {
+		f, err := os.OpenFile(filepath.Join(tmp, originalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, original})
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("store: writing the original: %w", err)
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		if item.SHA256 != "" && !strings.EqualFold(item.SHA256, sum) {
+			return fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
+		}
+		item.SHA256, item.Size = sum, n
+		return nil
+	})
+}
+
+// PutLink implements Linker: the original is a hard link to file, whose
+// data is durable already; the folder's fsync makes the link durable.
+func (s *FS) PutLink(ctx context.Context, item Item, file string, offset int64) (string, error) {
+	if item.SHA256 == "" || item.Size < 0 || offset < 0 {
+		return "", errors.New("store: PutLink needs the original's SHA-256 and size")
+	}
+	item.Offset = offset
+	return s.put(ctx, item, func(tmp string, _ *Item) error {
+		if err := os.Link(file, filepath.Join(tmp, originalFile)); err != nil {
+			return fmt.Errorf("store: linking the original: %w", err)
+		}
+		return nil
+	})
+}
+
+// put stores an item: original writes the original into the temporary
+// folder tmp and completes item; then the record is written beside it
+// and the folder renamed into items.
+func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item *Item) error) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -103,29 +154,20 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 			os.RemoveAll(tmp)
 		}
 	}()
-	f, err := os.OpenFile(filepath.Join(tmp, originalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := original(tmp, &item); err != nil {
+		return "", err
+	}
+	// The folder is new: the record is written in place, and one fsync
+	// of the folder covers both names.
+	b, err := json.Marshal(&item)
 	if err != nil {
 		return "", fmt.Errorf("store: %w", err)
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, original})
-	if err == nil {
-		err = f.Sync()
+	if err := fsutil.CreateSync(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600); err != nil {
+		return "", fmt.Errorf("store: %w", err)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: writing the original: %w", err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if item.SHA256 != "" && !strings.EqualFold(item.SHA256, sum) {
-		return "", fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
-	}
-	item.SHA256, item.Size = sum, n
-	// The record's write fsyncs the folder, which covers both names.
-	if err := writeJSON(filepath.Join(tmp, itemFile), &item); err != nil {
-		return "", err
+	if err := fsutil.SyncDir(tmp); err != nil {
+		return "", fmt.Errorf("store: %w", err)
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
 		if errors.Is(err, fs.ErrExist) || isNotEmpty(err) {
@@ -134,7 +176,7 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 		return "", fmt.Errorf("store: %w", err)
 	}
 	committed = true
-	if err := syncDir(filepath.Join(s.dir, "items")); err != nil {
+	if err := s.syncItems(); err != nil {
 		return "", err
 	}
 	return item.ID, nil
@@ -154,8 +196,15 @@ func (s *FS) Get(ctx context.Context, id string) (Item, io.ReadCloser, error) {
 	if err != nil {
 		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
+	}
+	// The original is the file from Offset to its end.
+	orig := func() io.Reader { return io.NewSectionReader(f, it.Offset, fi.Size()-it.Offset) }
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, orig()}); err != nil {
 		f.Close()
 		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
 	}
@@ -163,11 +212,7 @@ func (s *FS) Get(ctx context.Context, id string) (Item, io.ReadCloser, error) {
 		f.Close()
 		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return Item{}, nil, err
-	}
-	return it, &checkedReader{f: f, h: sha256.New(), want: it.SHA256}, nil
+	return it, &checkedReader{r: orig(), f: f, h: sha256.New(), want: it.SHA256}, nil
 }
 
 // read loads an item's metadata.
@@ -278,7 +323,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := syncDir(filepath.Join(s.dir, "items")); err != nil {
+	if err := s.syncItems(); err != nil {
 		return err
 	}
 	return os.RemoveAll(gone)
@@ -296,10 +341,11 @@ func writeJSON(name string, v any) error {
 	return nil
 }
 
-// syncDir fsyncs a folder so that renames into it are durable.
-func syncDir(dir string) error {
-	if err := fsutil.SyncDir(dir); err != nil {
-		return fmt.Errorf("store: syncing %s: %w", dir, err)
+// syncItems fsyncs dir/items so that renames into and out of it are
+// durable.
+func (s *FS) syncItems() error {
+	if err := s.items.Sync(); err != nil {
+		return fmt.Errorf("store: syncing %s: %w", s.items.Dir(), err)
 	}
 	return nil
 }
@@ -311,13 +357,14 @@ func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }
 // checkedReader hashes what is read and fails at the end if the hash
 // does not match.
 type checkedReader struct {
+	r    io.Reader // the original within f
 	f    *os.File
 	h    hash.Hash
 	want string
 }
 
 func (c *checkedReader) Read(p []byte) (int, error) {
-	n, err := c.f.Read(p)
+	n, err := c.r.Read(p)
 	c.h.Write(p[:n])
 	if err == io.EOF && hex.EncodeToString(c.h.Sum(nil)) != c.want {
 		return n, ErrCorrupt

@@ -5,6 +5,8 @@
 // example after a password is supplied for a PPAP zip) is an explicit,
 // audited state change.
 //
+// Retention (retention.go) purges originals whose retention has ended.
+//
 // Quarantine is the interface the front doors use. FS implements it on a
 // local folder with fsync and rename so that a crash at any instant never
 // leaves a half-written item visible; a database or an S3-compatible
@@ -58,6 +60,9 @@ type Item struct {
 	// recipient, uploader), bounded by the caller.
 	Source string            `json:"source,omitempty"`
 	Meta   map[string]string `json:"meta,omitempty"`
+	// Offset is where the original begins in the stored file: a linked
+	// file (Linker) may carry a header of its own before it.
+	Offset int64 `json:"offset,omitempty"`
 }
 
 // Filter selects items for List. Zero fields select everything.
@@ -105,6 +110,18 @@ type Quarantine interface {
 	SetState(ctx context.Context, id string, s State, by string) error
 	// Delete removes an item and its original for good.
 	Delete(ctx context.Context, id string) error
+}
+
+// Linker is a Quarantine that can keep a file already durable on its
+// own file system as an original without copying it: one write and one
+// read of the message less.
+type Linker interface {
+	// PutLink stores the bytes of file from offset to its end as item's
+	// original, by a hard link. file must be fsynced and never change
+	// again; item.SHA256 and item.Size must describe those bytes and are
+	// trusted here (Get checks them at every read, and fails closed with
+	// ErrCorrupt).
+	PutLink(ctx context.Context, item Item, file string, offset int64) (id string, err error)
 }
 
 // Errors.

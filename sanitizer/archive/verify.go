@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mugai-project/mugai/internal/spill"
+	"github.com/mugai-project/mugai/sanitizer/calendar"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
@@ -34,8 +35,10 @@ const (
 // checks of verify.Defaults for the files inside. Use VerifyZip to give it
 // the checks of more kinds (office documents).
 func Verifiers() map[detect.Kind]verify.Func {
+	inner := verify.Defaults()
+	inner[detect.Calendar] = calendar.VerifyCalendar
 	return map[detect.Kind]verify.Func{
-		detect.Zip: verify.Kind(detect.Zip, VerifyZip(verify.Defaults())),
+		detect.Zip: verify.Kind(detect.Zip, VerifyZip(inner)),
 	}
 }
 
@@ -145,6 +148,7 @@ var outputExt = map[detect.Kind][]string{
 	detect.PDF: {".pdf"}, detect.PNG: {".png"}, detect.JPEG: {".jpg", ".jpeg"},
 	detect.GIF: {".gif"}, detect.WebP: {".webp"}, detect.BMP: {".bmp"}, detect.TIFF: {".tif", ".tiff"},
 	detect.DOCX: {".docx"}, detect.XLSX: {".xlsx"}, detect.PPTX: {".pptx"}, detect.Zip: {".zip"},
+	detect.Calendar: {".ics"},
 }
 
 var textExt = map[string]bool{".txt": true, ".csv": true, ".tsv": true}
@@ -177,7 +181,7 @@ func verifyMember(ctx context.Context, f *zip.File, inner map[detect.Kind]verify
 			return fmt.Errorf("verify: %q: %w", f.Name, err)
 		}
 		return nil
-	case got.Kind.IsText():
+	case got.Kind.IsText() && got.Kind != detect.Calendar:
 		return fmt.Errorf("verify: %q is text under the extension %q", f.Name, ext)
 	}
 	exts, ok := outputExt[got.Kind]

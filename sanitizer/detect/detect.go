@@ -4,17 +4,21 @@
 // Magic numbers come from github.com/h2non/filetype; mugai adds its own
 // sniffers where that library is weak or silent: PDF with a header anywhere
 // in the first KiB (as readers accept, ISO 32000-1 §7.5.2 implementation
-// note), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
+// note) or PDF objects without one (pdfbody.go), OOXML and ODF by their zip members ([Content_Types].xml, ECMA-376
 // Part 2 §10.1; the mimetype member, ODF 1.2 Part 3 §3.3), OLE2 compound
-// files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block) and
-// text with its charset.
+// files, RTF, HTML, SVG, XML, mail messages (RFC 5322 header block),
+// iCalendar files (RFC 5545 §3.4, BEGIN:VCALENDAR), the EICAR
+// anti-malware test file (eicar.org's definition, also once decoded
+// from UTF-16) and text with its charset.
 //
-// The declared name is used only to make a verdict stricter (a script
-// saved as text is a script), never to trust a file more.
+// The declared name is used only to make a verdict stricter (text under
+// a name Windows runs, from Outlook's Level 1 list, is a script), never
+// to trust a file more.
 package detect
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 
 	"github.com/h2non/filetype"
@@ -48,6 +52,7 @@ const (
 	FindingPolyglot       = "polyglot"
 	FindingScriptName     = "script-name"
 	FindingPDFNotAtOffset = "pdf-header-not-at-start"
+	FindingEICAR          = "eicar-test-file"
 )
 
 // SniffLen is how much of the start of a file the sniffers read.
@@ -60,13 +65,28 @@ func Detect(r io.ReaderAt, size int64, name, declaredType string) Result {
 	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	kind, cs := sniff(r, size, head, name)
+	content := kind
+	var runnable []Finding
+	if ext := RunnableExt(name); ext != "" && kind.IsText() {
+		// The declared name is what the recipient's PC acts on: text
+		// named to run is a script, whatever it reads like.
+		runnable = []Finding{{FindingScriptName, fmt.Sprintf("the name ends in %s, which Windows runs, and the content is %s", ext, kind)}}
+		kind = Script
+	}
 	res := Result{Kind: kind, MediaType: MediaType(kind)}
 	if kind.IsText() {
 		res.Charset = cs
 	}
+	if kind == EICAR {
+		res.Findings = append(res.Findings, Finding{FindingEICAR, "the content is the EICAR anti-malware test file (eicar.org)"})
+	}
+	res.Findings = append(res.Findings, runnable...)
 	res.Findings = append(res.Findings, NameFindings(name)...)
-	res.Findings = append(res.Findings, mismatch(res.Kind, name, declaredType)...)
-	if res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")) {
+	res.Findings = append(res.Findings, mismatch(content, name, declaredType)...)
+	switch {
+	case res.Kind == PDF && !bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		res.Findings = append(res.Findings, Finding{FindingPDFNoHeader, "PDF objects without a PDF header"})
+	case res.Kind == PDF && !bytes.HasPrefix(head, []byte("%PDF-")):
 		res.Findings = append(res.Findings, Finding{FindingPDFNotAtOffset, "the PDF header is preceded by other bytes"})
 	}
 	if (res.Kind == Zip || res.Kind.IsZipBased()) && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")) {
@@ -85,6 +105,8 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 		return Empty, ""
 	}
 	switch {
+	case IsEICAR(head):
+		return EICAR, ""
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
 		return OLE2, ""
 	case bytes.HasPrefix(head, []byte{0xE4, 0x52, 0x5C, 0x7B, 0x8C, 0xD8, 0xA7, 0x4D}):
@@ -107,6 +129,8 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 		return zipKind(r, size), ""
 	case len(head) > 5 && bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
 		return PDF, ""
+	case isHeaderlessPDF(r, size, head):
+		return PDF, ""
 	case isISO(r, size):
 		return ISO, ""
 	case len(head) >= 7 && head[2] == '-' && head[3] == 'l' && head[4] == 'h' && head[6] == '-':
@@ -127,6 +151,10 @@ func sniff(r io.ReaderAt, size int64, head []byte, name string) (Kind, charset.C
 		if u, err := io.ReadAll(io.LimitReader(charset.Decoder(cs, bytes.NewReader(head)), SniffLen)); err == nil {
 			head = u
 		}
+	}
+	if IsEICAR(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))) {
+		// The test file in another encoding is the test file once decoded.
+		return EICAR, ""
 	}
 	k := textKind(head, name)
 	if k == HTML && cs != charset.UTF16LE && cs != charset.UTF16BE {

@@ -218,3 +218,52 @@ func TestHTMLCharsetFromMeta(t *testing.T) {
 		t.Errorf("Detect = %s %q, want html Shift_JIS", got.Kind, got.Charset)
 	}
 }
+
+// TestWindowsRunnableNames: text under a name that Windows runs is a
+// script, however the name hides its extension, and the report says both
+// what the name and what the content are.
+func TestWindowsRunnableNames(t *testing.T) {
+	text := []byte("echo mugai fixture\r\n")
+	html := []byte("<html><body>hi</body></html>")
+	tests := []struct {
+		name string
+		data []byte
+		want Kind
+	}{
+		{"請求書.exe", text, Script},
+		{"EICAR.COM", text, Script},
+		{"setup.scr", text, Script},
+		{"run.pif", text, Script},
+		{"a.msi", text, Script},
+		{"page.hta", html, Script},
+		{"invoice.pdf. . .", text, Text},
+		{"update.ps1. . ", text, Script},
+		{"請求書\u202Etxt.bat", text, Script},
+		{`C:\Users\x\手順.cmd`, text, Script},
+		{"plan.txt", text, Text},
+		{"a.exe", []byte("%PDF-1.4\n%%EOF\n"), PDF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Detect(bytes.NewReader(tt.data), int64(len(tt.data)), tt.name, "")
+			if got.Kind != tt.want {
+				t.Fatalf("Detect = %s, want %s", got.Kind, tt.want)
+			}
+			if tt.want == Script {
+				f := findingOf(got.Findings, FindingScriptName)
+				if f == nil || !strings.Contains(f.Detail, RunnableExt(tt.name)) || !strings.Contains(f.Detail, "content is text") && !strings.Contains(f.Detail, "content is html") {
+					t.Errorf("findings %v: want a %s finding naming the extension and the content", got.Findings, FindingScriptName)
+				}
+			}
+		})
+	}
+}
+
+func findingOf(fs []Finding, code string) *Finding {
+	for i := range fs {
+		if fs[i].Code == code {
+			return &fs[i]
+		}
+	}
+	return nil
+}

@@ -44,6 +44,12 @@ const (
 	OneNote Kind = "onenote"
 	Script  Kind = "script"
 	EML     Kind = "eml"
+	// Calendar is an iCalendar file (RFC 5545), sniffed by its
+	// BEGIN:VCALENDAR line.
+	Calendar Kind = "calendar"
+	// EICAR is the EICAR anti-malware test file (IsEICAR), which every
+	// operator sends first and which must never cross.
+	EICAR   Kind = "eicar"
 	Unknown Kind = "unknown"
 	Empty   Kind = "empty"
 )
@@ -51,7 +57,7 @@ const (
 // IsText reports whether k is a text kind whose charset matters.
 func (k Kind) IsText() bool {
 	switch k {
-	case Text, CSV, TSV, HTML, XML, SVG, EML, Script:
+	case Text, CSV, TSV, HTML, XML, SVG, EML, Script, Calendar:
 		return true
 	}
 	return false
@@ -92,7 +98,7 @@ var mediaTypes = map[Kind]string{
 	RAR: "application/vnd.rar", LZH: "application/x-lzh-compressed", CAB: "application/vnd.ms-cab-compressed",
 	ISO: "application/x-iso9660-image", EXE: "application/vnd.microsoft.portable-executable",
 	ELF: "application/x-elf", MachO: "application/x-mach-binary", LNK: "application/x-ms-shortcut",
-	OneNote: "application/onenote", Script: "text/plain", EML: "message/rfc822",
+	OneNote: "application/onenote", Script: "text/plain", EML: "message/rfc822", Calendar: "text/calendar",
 }
 
 // MediaType is the canonical media type of k; application/octet-stream

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"path"
 	"strings"
 )
 
@@ -73,7 +72,7 @@ func cutLine(b []byte) (line, rest []byte) {
 // own and removes the NULs. A name with a script extension keeps such
 // content Unknown: the name only ever makes a verdict stricter.
 func binaryMessage(head []byte, name string) Kind {
-	if isMessage(head) && !scriptExt[strings.ToLower(path.Ext(name))] {
+	if isMessage(head) && RunnableExt(name) == "" {
 		return EML
 	}
 	return Unknown

@@ -85,7 +85,7 @@ var extKinds = map[string][]Kind{
 	".odt": {ODT}, ".ods": {ODS}, ".odp": {ODP}, ".zip": {Zip}, ".gz": {Gzip}, ".tgz": {Gzip},
 	".tar": {Tar}, ".7z": {SevenZ}, ".rar": {RAR}, ".lzh": {LZH}, ".lha": {LZH}, ".cab": {CAB},
 	".iso": {ISO}, ".exe": {EXE}, ".dll": {EXE}, ".lnk": {LNK}, ".one": {OneNote},
-	".eml": {EML}, ".js": {Script}, ".vbs": {Script}, ".ps1": {Script}, ".bat": {Script}, ".sh": {Script},
+	".eml": {EML}, ".ics": {Calendar}, ".ical": {Calendar}, ".js": {Script}, ".vbs": {Script}, ".ps1": {Script}, ".bat": {Script}, ".sh": {Script},
 }
 
 // mismatch reports when the declared name's extension or declared media

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// textKind sorts text into mail, markup, delimited data, scripts and plain text.
+// textKind sorts text into calendars, mail, markup, delimited data,
+// scripts and plain text.
 func textKind(head []byte, name string) Kind {
 	lower := bytes.ToLower(head[:min(len(head), 4096)])
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(lower, []byte("\xef\xbb\xbf")), " \t\r\n")
@@ -14,8 +15,10 @@ func textKind(head []byte, name string) Kind {
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("#!")):
 		return Script
-	case scriptExt[ext]:
-		return Script
+	case bytes.HasPrefix(trimmed, []byte("begin:vcalendar")):
+		// RFC 5545 §3.4: before the markup sniffers, as descriptions
+		// carry HTML (X-ALT-DESC).
+		return Calendar
 	case isMessage(head):
 		return EML
 	case bytes.Contains(lower, []byte("<svg")):
@@ -50,12 +53,4 @@ func isHTML(lower []byte) bool {
 		}
 	}
 	return false
-}
-
-var scriptExt = map[string]bool{
-	".js": true, ".jse": true, ".vbs": true, ".vbe": true, ".wsf": true, ".wsh": true,
-	".ps1": true, ".psm1": true, ".bat": true, ".cmd": true, ".hta": true, ".sh": true,
-	".py": true, ".pl": true, ".rb": true, ".php": true, ".jar": true, ".scr": true,
-	".reg": true, ".inf": true, ".scf": true, ".url": true, ".desktop": true, ".applescript": true,
-	".sct": true, ".lnk": true, ".msc": true, ".mht": true, ".mhtml": true, ".svgz": true,
 }

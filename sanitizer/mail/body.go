@@ -140,11 +140,13 @@ var schemeRe = regexp.MustCompile(`(?i)((?:java|vb|live)script\s*):`)
 
 func (l *lineWriter) emit(line []byte, eol bool) error {
 	s := cleanBodyLine(string(line), &l.w.stats)
-	if scriptRe.MatchString(s) {
+	// Each pattern needs its "<" or ":": most lines have neither, and
+	// skip the regexps.
+	if strings.IndexByte(s, '<') >= 0 && scriptRe.MatchString(s) {
 		l.w.stats.scriptTags += len(scriptRe.FindAllStringIndex(s, -1))
 		s = scriptRe.ReplaceAllString(s, "＜$1")
 	}
-	if schemeRe.MatchString(s) {
+	if strings.IndexByte(s, ':') >= 0 && schemeRe.MatchString(s) {
 		l.w.stats.scriptTags += len(schemeRe.FindAllStringIndex(s, -1))
 		s = schemeRe.ReplaceAllString(s, "$1[:]")
 	}

@@ -50,7 +50,10 @@
 // that decoding reveals are removed, never written.
 //
 // Body. multipart/alternative yields its text/plain part unless it is
-// empty, else its HTML converted to text (sanitizer/text). Links are kept,
+// empty, else its HTML converted to text (sanitizer/text); a text/calendar
+// alternative (an invitation, RFC 6047 §2.4) is kept as an attachment
+// rebuilt by sanitizer/calendar, and the notice sums up each event
+// (title, 日時, 場所, 主催者). Links are kept,
 // defanged or removed per policy, and every URL found is listed in the
 // report. The result is text/plain; charset=UTF-8 (or ISO-2022-JP on
 // request, falling back to UTF-8 when a character does not fit), CRLF,

@@ -243,7 +243,9 @@ func TestAttachmentNameTricks(t *testing.T) {
 		wantFile          string // "" when the attachment must be removed
 		wantNotice        string
 	}{
-		{"RLO", "attachment; filename=\"invoice\u202Etxt.exe\"", []byte("請求書の本文\r\n"), "invoicetxt.txt", "添付ファイル「invoicetxt.exe」"},
+		// Text under a name Windows runs is removed: the name is what the
+		// recipient's PC acts on.
+		{"RLO", "attachment; filename=\"invoice\u202Etxt.exe\"", []byte("請求書の本文\r\n"), "", "添付ファイル「invoicetxt.exe」(実行ファイル) を削除しました"},
 		{"double extension", "attachment; filename=\"report.pdf.exe\"", fakeEXE, "", "添付ファイル「report.pdf.exe」(実行ファイル) を削除しました"},
 		{"path traversal", "attachment; filename=\"../../etc/passwd\"", []byte("root:x:0:0\r\n"), "passwd.txt", "添付ファイル「passwd」"},
 		{"RFC 2231 Japanese name", "attachment; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.txt", []byte("見積金額 10,000円\r\n"), "見積書.txt", "添付ファイル「見積書.txt」をテキストとして作り直しました"},
@@ -588,6 +590,24 @@ func TestActiveTagsInPlainTextDefanged(t *testing.T) {
 	for _, want := range []string{"料金表は下記です。", "＜base href=", "1 < 2 は正しい", "JavaScript[:]alert(1)"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+// TestNoticeSaysWhatANameHid: the notice names an attachment by its
+// cleaned name and says what the declared name hid.
+func TestNoticeSaysWhatANameHid(t *testing.T) {
+	e := newEngine(t, Options{}, sanitizer.Policy{})
+	for _, tt := range []struct{ disposition, want string }{
+		{"attachment; filename=\"請求書\u202Efdp.txt\"", "添付ファイル「請求書fdp.txt」の名前には表示を偽装する制御文字（RLOなど）が含まれていました"},
+		{"attachment; filename*=UTF-8''invoice.txt.%20.%20.", "添付ファイル「invoice.txt. . .」の名前の末尾に点や空白がありました"},
+	} {
+		raw := multipartMsg(stdHeader, "mixed", "b",
+			"Content-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n",
+			"Content-Type: text/plain\r\nContent-Disposition: "+tt.disposition+"\r\nContent-Transfer-Encoding: base64\r\n\r\n"+b64lines([]byte("見積金額 10,000円\r\n")))
+		p := parse(t, delivered(t, run(t, e, raw)))
+		if n := notice(t, p.Body); !strings.Contains(n, tt.want) {
+			t.Errorf("notice lacks %q:\n%s", tt.want, n)
 		}
 	}
 }

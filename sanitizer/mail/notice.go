@@ -117,6 +117,7 @@ func noticeLines(st *walkStats, children []*outcome, o Options, nurls int, readR
 			}
 			return ch.English
 		}
+		l = append(l, nameNotice(ch.Name, name)...)
 		switch {
 		case ch.Held && ch.Reason == "encrypted":
 			add("notice.attachment_encrypted", name, ch.ID)
@@ -135,6 +136,7 @@ func noticeLines(st *walkStats, children []*outcome, o Options, nurls int, readR
 			}
 			l = append(l, nl)
 		}
+		l = append(l, calendarNotice(ch, name)...)
 	}
 	for _, name := range st.encrypted {
 		add("notice.encrypted_part", displayName(name))

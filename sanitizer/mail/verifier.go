@@ -27,7 +27,7 @@ import (
 var allowedAttachment = map[detect.Kind]bool{
 	detect.PDF: true, detect.PNG: true, detect.JPEG: true, detect.Text: true, detect.CSV: true,
 	detect.TSV: true, detect.DOCX: true, detect.XLSX: true, detect.PPTX: true, detect.Zip: true,
-	detect.EML: true,
+	detect.EML: true, detect.Calendar: true,
 }
 
 // Verifiers returns the independent check of EML outputs, for
@@ -238,6 +238,8 @@ func checkAttachment(ctx context.Context, p *multipart.Part, mt, cte string, dep
 		return nil
 	case "message/rfc822":
 		return verifyMessage(ctx, b, b.Size(), depth+1)
+	case "text/calendar":
+		return verifyCalendarAttachment(ctx, b, b.Size())
 	}
 	got := detect.Detect(b, b.Size(), "", "")
 	if !allowedAttachment[got.Kind] || got.Kind.IsText() {
@@ -259,10 +261,11 @@ var (
 
 // containsScript reports whether r holds a script tag, also across read
 // boundaries: the last 16 bytes of each read are matched again with the
-// next, in one buffer.
+// next, in one buffer, of 8 KiB: most mails are smaller, and a larger one
+// reads in more steps rather than every one allocating for the largest.
 func containsScript(r io.Reader) bool {
 	const keep = 16
-	buf := make([]byte, keep+64<<10)
+	buf := make([]byte, keep+8<<10)
 	carry := 0
 	for {
 		n, err := r.Read(buf[carry:])

@@ -192,8 +192,11 @@ func (w *walker) filename(h header) (string, string) {
 	if name != "" {
 		var f textFindings
 		// RFC 2047 words in a quoted value (QUIRK: what most Japanese
-		// clients send) and raw 8-bit names are decoded here.
-		name = cleanText(decodeWords(rawToUTF8([]byte(name), &f), &f), &f)
+		// clients send) and raw 8-bit names are decoded here. The name is
+		// not cleaned yet: the engine reports what it hides (bidi
+		// controls, trailing dots), and every use cleans it
+		// (displayName, detect.CleanName).
+		name = decodeWords(rawToUTF8([]byte(name), &f), &f)
 	}
 	return disp, name
 }
@@ -429,6 +432,9 @@ func (w *walker) choose(c *collector, alts []*collector) {
 			c.frags = append(c.frags, a.frags...)
 			c.children = append(c.children, a.children...)
 			continue
+		}
+		if keepCalendars(c, a) {
+			continue // an invitation alone: kept, nothing dropped
 		}
 		if a.hasText(true) {
 			w.stats.htmlDropped = true

@@ -28,7 +28,7 @@ type ConvertOptions struct {
 	TempDir string // parent of the per-document work folder; default os.TempDir()
 
 	Timeout   time.Duration // per document, also bounded by ctx; default 90s
-	MaxMemory int64         // RLIMIT_AS of the converter; default 4 GiB
+	MaxMemory int64         // RLIMIT_AS of the converter, at most the process's own hard limit; default 4 GiB
 	MaxFile   int64         // RLIMIT_FSIZE, the largest file it may write; default 512 MiB
 	MaxFiles  int           // RLIMIT_NOFILE; default 1024
 }

@@ -36,7 +36,9 @@
 // flattened: ConvertToPDF runs LibreOffice (soffice --headless
 // --convert-to pdf) under bubblewrap with no network namespace access,
 // a read-only /usr, a private /tmp, only the document's work folder
-// writable, rlimits set by prlimit, and a deadline that kills the process
+// writable, rlimits set by prlimit (the address space at most the
+// process's own hard limit, so that mugai under systemd LimitAS= or in a
+// container keeps converting), and a deadline that kills the process
 // group; the sandboxed WebAssembly renderer (HandlerOptions.Flattener,
 // sanitizer/render) then turns that PDF into images. If bubblewrap or
 // LibreOffice is missing, ConvertToPDF returns ErrUnavailable and the

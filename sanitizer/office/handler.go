@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
@@ -22,12 +24,19 @@ type HandlerOptions struct {
 	// sanitizer/render). Without one, a document to be flattened is
 	// withheld (with "both", only the disarmed copy is delivered).
 	Flattener sanitizer.Flattener
+	// Logger receives the handlers' remarks about the host, such as a
+	// converter memory limit lowered to the process's own; default
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Handlers returns the handlers for OOXML (disarm, flatten or both, by the
 // job's action) and for the formats only LibreOffice reads — OLE2 .doc,
 // .xls, .ppt, RTF and ODF — which are flattened.
 func Handlers(opts HandlerOptions) map[detect.Kind]sanitizer.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	h := &handler{opts: opts}
 	m := map[detect.Kind]sanitizer.Handler{}
 	for _, k := range []detect.Kind{detect.DOCX, detect.DOCM, detect.XLSX, detect.XLSM, detect.PPTX, detect.PPTM} {
@@ -59,7 +68,10 @@ func VerifiersFor(opts HandlerOptions) map[detect.Kind]verify.Func {
 	}
 }
 
-type handler struct{ opts HandlerOptions }
+type handler struct {
+	opts   HandlerOptions
+	asOnce sync.Once // says once that the converter's RLIMIT_AS was lowered
+}
 
 // errNoRenderer flattens nothing: the handlers were given no Flattener.
 var errNoRenderer = errors.New("office: no PDF renderer")
@@ -195,6 +207,14 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
 	sb, err := newSandbox(h.opts.Convert, true)
+	if err == nil {
+		if as, lowered := sb.AddressSpace(); lowered {
+			h.asOnce.Do(func() {
+				h.opts.Logger.Warn("office: the converter's address-space limit is lowered to this process's hard limit (systemd LimitAS, a container or ulimit -v)",
+					"wanted_bytes", sb.opts.MaxMemory, "limit_bytes", as)
+			})
+		}
+	}
 	if err == nil && h.opts.Flattener == nil {
 		err = errNoRenderer
 	}

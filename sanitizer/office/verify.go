@@ -10,6 +10,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
 // VerifyOOXML is the independent check of a disarmed package (the
@@ -102,6 +104,9 @@ func verifyPackage(ctx context.Context, r io.ReaderAt, size int64, links bool) e
 		body, err := vRead(f, &total)
 		if err != nil {
 			return err
+		}
+		if err := verify.NoEICAR(bytes.NewReader(body)); err != nil {
+			return fmt.Errorf("verify ooxml: %s: %w", f.Name, err)
 		}
 		switch {
 		case low == "[content_types].xml":

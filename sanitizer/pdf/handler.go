@@ -19,8 +19,9 @@ import (
 // HandlerOptions configure the PDF handler.
 type HandlerOptions struct {
 	// Flattener renders PDFs into image-only PDFs for the flatten action
-	// (the renderer pool of sanitizer/render). Without one, a PDF to be
-	// flattened is withheld: that cannot be done on this server.
+	// (the renderer pool of sanitizer/render), opening encrypted ones with
+	// the job's password and reporting what it left behind. Without one, a
+	// PDF to be flattened is withheld: that cannot be done on this server.
 	Flattener sanitizer.Flattener
 	// Disarmer runs Disarm for the disarm action and for the decrypted
 	// rewrite of an encrypted PDF before it is flattened: the WebAssembly
@@ -35,11 +36,10 @@ type Disarmer interface {
 	Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts DisarmOptions) (Removed, error)
 }
 
-// Handlers returns the engine handler for PDF. Every PDF is first
-// inspected within the policy's limits; by the job's action it is then
-// disarmed (rewritten without active content) or flattened (rendered to
-// pixels by the Flattener, a rewrite of it decrypted first when it was
-// opened with a password).
+// Handlers returns the engine handler for PDF. By the job's action a PDF
+// is flattened (handed as it came to the Flattener, whose sandboxed PDFium
+// is the only parser that reads it: see flatten.go) or inspected within
+// the policy's limits and disarmed (rewritten without active content).
 func Handlers(opts HandlerOptions) map[detect.Kind]sanitizer.Handler {
 	h := &handler{opts: opts}
 	return map[detect.Kind]sanitizer.Handler{detect.PDF: sanitizer.HandlerFunc(h.act)}
@@ -70,50 +70,25 @@ func noDisarmer() error {
 }
 
 func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
-	lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
-	info, err := Inspect(ctx, job.Input.Open(), lim)
-	if err != nil {
-		return reason(err, job.Password != "")
-	}
 	switch job.Action {
+	case sanitizer.Flatten:
+		return h.flatten(ctx, job)
 	case sanitizer.Disarm:
 		if h.opts.Disarmer == nil {
 			return noDisarmer()
 		}
+		// The sandboxed disarm reads the PDF, its encryption included:
+		// nothing in mugai's process parses the input on this path either.
+		lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
 		out := job.Create(".pdf", detect.PDF)
 		removed, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
 		if err != nil {
-			return reason(err, false)
+			return reason(err, job.Password != "")
 		}
 		for _, c := range removed.Categories() {
 			job.Removed(c, removed[c])
 		}
 		return nil
-	case sanitizer.Flatten:
-		if h.opts.Flattener == nil {
-			return sanitizer.Withhold(sanitizer.ReasonNoHandler, errors.New("no PDF renderer"))
-		}
-		// Rendering leaves nothing but pixels: everything Inspect found
-		// is gone.
-		for _, f := range info.Findings {
-			job.Removed(f.Category, f.Count)
-		}
-		name := detect.WithExt(job.Name, ".pdf")
-		if !info.Encrypted {
-			return h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), name)
-		}
-		// The renderer takes no password: render a decrypted rewrite
-		// (itself disarmed) instead.
-		if h.opts.Disarmer == nil {
-			return noDisarmer()
-		}
-		plain := job.NewBuffer()
-		defer plain.Close()
-		if _, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), plain, DisarmOptions{Limits: lim}); err != nil {
-			return reason(err, false)
-		}
-		job.Note("the PDF was decrypted before rendering")
-		return h.opts.Flattener.FlattenPDF(ctx, job, plain.Open(), plain.Size(), name)
 	}
 	return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to PDF", job.Action))
 }

@@ -42,10 +42,11 @@ func pdfEngine(t *testing.T, action sanitizer.Action, d pdf.Disarmer) *sanitizer
 	return e
 }
 
-// TestHandlerDisarmsInTheSandbox: the disarm action, and the decrypted
-// rewrite of a PDF opened with its password before it is flattened, go
-// through the Disarmer (the WebAssembly sandbox), not pdf.Disarm in
-// process.
+// TestHandlerDisarmsInTheSandbox: the disarm action goes through the
+// Disarmer (the WebAssembly sandbox), not pdf.Disarm in process, for a
+// plain PDF and for one opened with its password; without the password
+// the sandbox's verdict holds it. A PDF opened with its password to be
+// flattened goes to PDFium with the password and never to the Disarmer.
 func TestHandlerDisarmsInTheSandbox(t *testing.T) {
 	sb := sandbox.New(sandbox.Options{CacheDir: enginetest.CacheDir()})
 	t.Cleanup(func() { sb.Close() })
@@ -54,24 +55,32 @@ func TestHandlerDisarmsInTheSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name     string
-		action   sanitizer.Action
-		in       sanitizer.Input
-		removed  string
-		rendered bool
+		name    string
+		action  sanitizer.Action
+		in      sanitizer.Input
+		removed string
+		calls   int32
+		held    string // the hold reason, "" for an output
 	}{
-		{"Disarm", sanitizer.Disarm, sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(pdftest.Hostile()[0].Bytes)}, "javascript", false},
-		{"DecryptThenFlatten", sanitizer.Flatten, sanitizer.Input{Name: "locked.pdf", Body: bytes.NewReader(locked), Password: "ppap"}, "", true},
+		{"Disarm", sanitizer.Disarm, sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(pdftest.Hostile()[0].Bytes)}, "javascript", 1, ""},
+		{"DisarmWithPassword", sanitizer.Disarm, sanitizer.Input{Name: "locked.pdf", Body: bytes.NewReader(locked), Password: "ppap"}, "", 1, ""},
+		{"DisarmWithoutPassword", sanitizer.Disarm, sanitizer.Input{Name: "locked.pdf", Body: bytes.NewReader(locked)}, "", 1, sanitizer.ReasonEncrypted},
+		{"FlattenWithPassword", sanitizer.Flatten, sanitizer.Input{Name: "locked.pdf", Body: bytes.NewReader(locked), Password: "ppap"}, "", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &countingDisarmer{Sandbox: sb}
 			res := runPDF(t, pdfEngine(t, tc.action, d), tc.in)
 			rep := res.Report
-			if rep.Withheld || len(res.Outputs) != 1 {
+			switch {
+			case tc.held != "":
+				if !rep.Withheld || rep.Action != sanitizer.Hold || rep.Reasons[0].Code != tc.held || len(res.Outputs) != 0 {
+					t.Fatalf("report %+v, want held as %s", rep, tc.held)
+				}
+			case rep.Withheld || len(res.Outputs) != 1:
 				t.Fatalf("report %+v", rep)
 			}
-			if d.calls.Load() != 1 {
-				t.Errorf("%d calls to the Disarmer, want 1", d.calls.Load())
+			if d.calls.Load() != tc.calls {
+				t.Errorf("%d calls to the Disarmer, want %d", d.calls.Load(), tc.calls)
 			}
 			if tc.removed != "" && removed(rep, tc.removed) == 0 {
 				t.Errorf("removed %v, want %s", rep.Removed, tc.removed)
@@ -81,26 +90,19 @@ func TestHandlerDisarmsInTheSandbox(t *testing.T) {
 }
 
 // TestHandlerWithoutDisarmerWithholds: on a server given no Disarmer, a
-// PDF to be disarmed, and an encrypted one to be decrypted before it is
-// flattened, are withheld, never disarmed in process.
+// PDF to be disarmed is withheld, never disarmed in process; flattening,
+// an owner-password PDF's included, needs no Disarmer.
 func TestHandlerWithoutDisarmerWithholds(t *testing.T) {
 	locked, err := pdftest.Encrypt(pdftest.Clean().Bytes, "", "owner")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name   string
-		action sanitizer.Action
-		in     []byte
-	}{
-		{"Disarm", sanitizer.Disarm, pdftest.Clean().Bytes},
-		{"DecryptThenFlatten", sanitizer.Flatten, locked},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := runPDF(t, pdfEngine(t, tc.action, nil), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(tc.in)})
-			if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonNoHandler || len(res.Outputs) != 0 {
-				t.Fatalf("report %+v", res.Report)
-			}
-		})
+	res := runPDF(t, pdfEngine(t, sanitizer.Disarm, nil), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(pdftest.Clean().Bytes)})
+	if !res.Report.Withheld || res.Report.Reasons[0].Code != sanitizer.ReasonNoHandler || len(res.Outputs) != 0 {
+		t.Fatalf("disarm without a Disarmer: report %+v", res.Report)
+	}
+	res = runPDF(t, pdfEngine(t, sanitizer.Flatten, nil), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(locked)})
+	if res.Report.Withheld || len(res.Outputs) != 1 {
+		t.Fatalf("flattening an owner-password PDF without a Disarmer: report %+v", res.Report)
 	}
 }

@@ -36,25 +36,41 @@ func removed(rep *sanitizer.Report, what string) int {
 	return 0
 }
 
+// TestHandlerFlattensOpenActionJavaScript: a PDF whose OpenAction runs a
+// script is delivered flattened or disarmed, and the report names what
+// was removed: the disarm sees the OpenAction and its script; PDFium, the
+// only parser on the flatten path, exposes no OpenAction, so there the
+// report names the scripts of the document's JavaScript name tree.
 func TestHandlerFlattensOpenActionJavaScript(t *testing.T) {
-	f, ok := pdftest.HostileNamed("OpenActionJavaScript")
-	if !ok {
-		t.Fatal("no fixture")
+	tests := []struct {
+		action  sanitizer.Action
+		fixture string
+		removed []string
+	}{
+		{sanitizer.Flatten, "OpenActionJavaScript", nil},
+		{sanitizer.Flatten, "JavaScriptInObjectStream", []string{"javascript"}},
+		{sanitizer.Disarm, "OpenActionJavaScript", []string{"javascript", "openaction"}},
 	}
-	for _, action := range []sanitizer.Action{sanitizer.Flatten, sanitizer.Disarm} {
-		t.Run(string(action), func(t *testing.T) {
-			e := enginetest.New(t, sanitizer.Options{Policy: sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: action}}}, nil)
+	for _, tt := range tests {
+		t.Run(string(tt.action)+"/"+tt.fixture, func(t *testing.T) {
+			f, ok := pdftest.HostileNamed(tt.fixture)
+			if !ok {
+				t.Fatal("no fixture")
+			}
+			e := enginetest.New(t, sanitizer.Options{Policy: sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: tt.action}}}, nil)
 			res := runPDF(t, e, sanitizer.Input{Name: "invoice.pdf", Body: bytes.NewReader(f.Bytes)})
 			rep := res.Report
 			if rep.Withheld || len(res.Outputs) != 1 || res.Outputs[0].Kind != detect.PDF {
 				t.Fatalf("report %+v", rep)
 			}
-			if removed(rep, "javascript") == 0 || removed(rep, "openaction") == 0 {
-				t.Errorf("removed %v, want javascript and openaction", rep.Removed)
+			for _, c := range tt.removed {
+				if removed(rep, c) == 0 {
+					t.Errorf("removed %v, want %s", rep.Removed, c)
+				}
 			}
 			rendered := slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, "pages rendered") })
-			if rendered != (action == sanitizer.Flatten) {
-				t.Errorf("notes %v for %s", rep.Notes, action)
+			if rendered != (tt.action == sanitizer.Flatten) {
+				t.Errorf("notes %v for %s", rep.Notes, tt.action)
 			}
 		})
 	}
@@ -127,5 +143,49 @@ func TestVerifiersForKeptLinks(t *testing.T) {
 	check := pdf.VerifiersFor(sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: sanitizer.Disarm}, PDF: sanitizer.PDFPolicy{Links: "keep"}})[detect.PDF]
 	if err := check(ctx, bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
 		t.Errorf("the links-kept check refuses a disarmed PDF with its link: %v", err)
+	}
+}
+
+// TestHandlerOwnerPasswordOnlyFlattened: a PDF that restricts printing or
+// editing with an owner password but has no open (user) password opens as
+// in any viewer and is flattened, not held.
+func TestHandlerOwnerPasswordOnlyFlattened(t *testing.T) {
+	locked, err := pdftest.Encrypt(pdftest.Clean().Bytes, "", "owner-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := enginetest.New(t, sanitizer.Options{}, nil)
+	res := runPDF(t, e, sanitizer.Input{Name: "印刷制限.pdf", Body: bytes.NewReader(locked)})
+	rep := res.Report
+	if rep.Withheld || len(res.Outputs) != 1 || !slices.Contains(rep.Notes, "the PDF was decrypted before rendering") {
+		t.Fatalf("report %+v, want a flattened decrypted copy", rep)
+	}
+}
+
+// TestHandlerLostText: a PDF whose text does not render (a font neither
+// it nor the server has) is withheld with render-lost-text naming the
+// page and the font, or, with lost_text = "warn", delivered with a warning
+// note.
+func TestHandlerLostText(t *testing.T) {
+	in := pdftest.MissingFont().Bytes
+	for _, mode := range []string{"", "withhold", "warn"} {
+		t.Run("lost_text="+mode, func(t *testing.T) {
+			e := enginetest.New(t, sanitizer.Options{Policy: sanitizer.Policy{PDF: sanitizer.PDFPolicy{LostText: mode}}}, nil)
+			res := runPDF(t, e, sanitizer.Input{Name: "通知.pdf", Body: bytes.NewReader(in)})
+			rep := res.Report
+			if mode == "warn" {
+				warned := slices.ContainsFunc(rep.Notes, func(n string) bool {
+					return n == "warning: text did not render on page 1 (20 characters, font TimesNewRomanCyr)"
+				})
+				if rep.Withheld || len(res.Outputs) != 1 || !warned {
+					t.Fatalf("report %+v, want delivered with a warning", rep)
+				}
+				return
+			}
+			if !rep.Withheld || len(res.Outputs) != 0 || rep.Reasons[0].Code != sanitizer.ReasonLostText ||
+				!strings.Contains(rep.Reasons[0].Detail, "page 1 (20 characters, font TimesNewRomanCyr)") {
+				t.Fatalf("report %+v, want withheld for %s", rep, sanitizer.ReasonLostText)
+			}
+		})
 	}
 }

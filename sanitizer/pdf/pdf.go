@@ -45,9 +45,11 @@
 // password return an *EncryptedError (errors.Is ErrEncrypted) so that the
 // engine holds them.
 //
-// Handlers gives the engine its PDF handler, which inspects every PDF and
-// then disarms or flattens it by the policy's action. It lives here, with
-// the inspection and the disarm it decides between, rather than in
+// Handlers gives the engine its PDF handler, which by the policy's action
+// inspects and disarms a PDF, or hands it as it came to the Flattener: on
+// the flatten path nothing of this package (nor pdfcpu) reads the input,
+// PDFium in its WebAssembly sandbox is the only parser (flatten.go). It
+// lives here, beside the disarm it chooses against, rather than in
 // sanitizer/render: rendering is a service that the office handlers need
 // as much as this one, so the composition root builds one renderer pool
 // and hands it to both as a sanitizer.Flattener, and this package never

@@ -9,17 +9,51 @@
 // deadline (the ctx): when it ends the running WebAssembly call is aborted
 // and the instance is discarded, never reused.
 //
-// Before any page is rendered, the page count and every page's size at the
-// chosen resolution are checked against Limits; a refusal is a *LimitError
-// so that the engine can say why the item was withheld.
+// PDFium is the only parser of the input: it opens encrypted documents
+// with Limits.Password, or with the empty password, which opens those that
+// carry only an owner password (restrictions on printing or editing); a
+// file without its %PDF- header is read behind one (header.go). Before any
+// page is rendered, the page count and every page's size at the chosen
+// resolution are checked against Limits; a refusal is a *LimitError so
+// that the engine can say why the item was withheld. Pages that PDFium
+// counts but cannot read are left out (Stats.Skipped); a document none of
+// whose pages can be read is malformed.
+//
+// Flatten also reports, in Stats.Removed, the active content that the
+// output leaves behind, in sanitizer/pdf's categories, as far as PDFium's
+// API tells it (inventory.go): the JavaScript name tree ("javascript"),
+// embedded files, XFA forms, page open and close actions
+// ("additional-actions"), annotations by subtype (file attachments, sound,
+// movie, screen, rich media, 3D, unknown) and link actions by type (URI,
+// Launch, GoToR, GoToE; every other action type, JavaScript among them, is
+// "action"). PDFium does not expose the document's /OpenAction and /AA,
+// the actions and scripts of form fields, the calculation order, PostScript
+// XObjects, external streams or alternate presentations: these are not
+// reported, though rendering leaves them behind like everything else.
+//
+// Every rendered page is checked for text that left no ink (losttext.go):
+// characters in a font that neither the PDF embeds nor the sandbox's
+// fallback folder provides, or whose codes PDFium maps to no glyph, are
+// drawn as nothing. The check samples the already-rendered pixels inside
+// the bounds of each text object in a font the PDF does not embed, and
+// asks PDFium's text API only for the characters of those that left no
+// ink. Such pages are listed in Stats.LostText with the fonts; the Flattener withholds the document
+// (sanitizer.ReasonLostText) or, with the policy's lost_text "warn",
+// delivers it with a note. The fallback folder holds the Japanese,
+// Simplified and Traditional Chinese and Korean faces of fonts-noto-cjk
+// (read from its .ttc) and the IPA fonts; PDFium's built-in standard fonts
+// serve Latin text and symbols.
 //
 // Flatten writes a new PDF (ISO 32000-1) that holds, per page, one image
-// XObject and a content stream that draws it at the page's displayed size.
+// XObject (or, for text with a few places in colour or gray, a black and
+// white stencil mask over small images of those places, mrc.go) and a
+// content stream that draws them at the page's displayed size.
 // Nothing of the input is copied: no text, fonts, annotations, actions,
 // metadata or attachments survive. Each page image is stored as black and
-// white (CCITT Group 4, ITU-T T.6, encoded here: g4.go), 2-bit gray, a 4- or
-// 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels so that text
-// stays small and sharp and photographs stay photographs (encode.go).
+// white (CCITT Group 4, ITU-T T.6, encoded here: g4.go), 2- or 4-bit gray,
+// a 4- or 8-bit palette, 4-bit RGB or JPEG, chosen from its pixels (tiles.go)
+// so that text stays small and sharp, fills and shading keep their tone and
+// photographs stay photographs (encode.go).
 // The writer is a small hand-written one
 // (objects, cross-reference table and trailer, ISO 32000-1 §7.5) because the
 // output is streamed page by page; see pdfwriter.go.
@@ -36,11 +70,14 @@
 // pagetext.go) for pages without text of their own.
 //
 // Where it diverges: the output page size is the page as PDFium displays it
-// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; form
+// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; a page's
+// /UserUnit (§7.7.3.3, table 30) is not applied, as PDFium's API does not
+// report it, so such a page comes out at its size in default units; form
 // fields are drawn with their current appearance; optional content is drawn
 // as PDFium's default view shows it.
 //
 // Flattener binds a Pool, started on first use, to the engine: it is the
 // sanitizer.Flattener that the PDF and office handlers render with, writing
-// the job's output and mapping refusals onto the engine's reasons.
+// the job's output, recording what was removed and how it was rendered,
+// and mapping refusals onto the engine's reasons.
 package render

@@ -11,7 +11,9 @@ type Encoding string
 
 const (
 	// EncGray is grayscale of Options.GrayBits, Flate: text and line art
-	// without colour.
+	// without colour. With light gray fills, which evenly spaced levels
+	// of 2 bits would store as white, the levels are black, white and the
+	// page's two commonest grays.
 	EncGray Encoding = "gray-flate"
 	// EncIndexed is a palette of at most 16 (4-bit) or 256 (8-bit)
 	// colours, each component rounded to 4 bits, Flate: coloured text and
@@ -27,10 +29,11 @@ const (
 	EncGrayJPEG Encoding = "gray-dct"
 	// EncJPEG is YCbCr DCT: photographic pages.
 	EncJPEG Encoding = "rgb-dct"
+	// EncLayered is black and white, CCITT G4, drawn as a stencil mask
+	// over images of the few places in colour or gray, each stored as its
+	// pixels need: text pages with a seal, a logo or a shaded cell.
+	EncLayered Encoding = "g4-layered"
 )
-
-// JPEGQuality is the DCT quality used for photographic pages.
-const JPEGQuality = 85
 
 // Stats describes one Flatten call.
 type Stats struct {
@@ -40,7 +43,24 @@ type Stats struct {
 	Encodings  map[Encoding]int // pages per encoding
 	RenderTime time.Duration    // time spent in PDFium, summed over instances
 	Elapsed    time.Duration
-	Text       TextStats // the pages' text layer
+	// Encrypted says the document was encrypted (and opened with
+	// Limits.Password or the empty password).
+	Encrypted bool
+	// Removed counts, by category, the active content that PDFium saw
+	// and that the image-only output leaves out (see inventory.go).
+	Removed map[string]int
+	// LostText lists the pages, in order, whose text did not render.
+	LostText []LostText
+	// Skipped lists the pages (1-based) that PDFium counts but cannot
+	// read, left out of the output.
+	Skipped []int
+
+	// JPEGQuality counts the pages with a JPEG image by its quality,
+	// chosen from the content: lower for photographs throughout, higher
+	// where text or line art is drawn as well.
+	JPEGQuality map[int]int
+	// Text tells which pages got an invisible text layer.
+	Text TextStats
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -50,17 +70,17 @@ type Stats struct {
 // that must be discarded.
 func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io.Writer, lim Limits) (Stats, error) {
 	start := time.Now()
-	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}}
+	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}, JPEGQuality: map[int]int{}}
 	var pw *pdfWriter
 	text := lim.Text.start(lim.withDefaults().DPI)
 	type page struct {
 		*encodedPage
 		text []Char
 	}
-	rs, err := p.run(ctx, in, size, lim,
+	rs, err := p.run(ctx, in, size, lim, true,
 		func([]PageInfo) error {
 			pw = newPDFWriter(out)
-			pw.text = text.layer()
+			text.begin(pw)
 			return pw.err
 		},
 		func(pg Page) (any, error) {
@@ -75,11 +95,15 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			e := v.(page)
 			defer e.free()
 			st.Encodings[e.enc]++
-			return pw.page(pg.WidthPt, pg.HeightPt, &e.img, e.text)
+			if e.quality > 0 {
+				st.JPEGQuality[e.quality]++
+			}
+			return pw.page(pg.WidthPt, pg.HeightPt, pg.WidthPx, pg.HeightPx, &e.img, e.regions, e.text)
 		})
 	st.Text = text.stats()
 	st.Pages = rs.pages
 	st.RenderTime = rs.render
+	st.Encrypted, st.Removed, st.LostText, st.Skipped = rs.encrypted, rs.found, rs.lost, rs.skipped
 	if err == nil {
 		err = pw.finish()
 	}

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/mugai-project/mugai/sanitizer"
@@ -37,7 +41,11 @@ func NewFlattener(opts Options) *Flattener { return &Flattener{opts: opts} }
 
 // FlattenPDF renders the PDF in r into a new image-only PDF output of job
 // named name, within the job's policy (dpi, pages, page pixels, input
-// size), and notes on the report how it was rendered.
+// size), opening it with the job's password if it has one. It records on
+// the report what PDFium saw of the document's active content (all of it
+// left behind), how it was rendered, and any page whose text did not
+// render: by the policy's lost_text, such a document is withheld
+// (sanitizer.ReasonLostText) or delivered with a note.
 func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
 	pool, err := f.start(ctx)
 	if err != nil {
@@ -50,14 +58,69 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	p := job.Policy.PDF
 	st, err := pool.Flatten(ctx, r, size, out, Limits{
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
-		Text: TextLayer{Mode: p.TextLayer, OCR: f.OCR},
+		Password: job.Password,
+		Text:     TextLayer{Mode: p.TextLayer, OCR: f.OCR},
 	})
 	if err != nil {
-		return reason(err)
+		return reason(err, job.Password != "")
+	}
+	for _, c := range slices.Sorted(maps.Keys(st.Removed)) {
+		job.Removed(c, st.Removed[c])
+	}
+	if st.Encrypted {
+		job.Note("the PDF was decrypted before rendering")
 	}
 	job.Note(fmt.Sprintf("%d pages rendered at %d dpi", st.Pages, p.DPI))
+	for _, q := range slices.Sorted(maps.Keys(st.JPEGQuality)) {
+		job.Note(fmt.Sprintf("%d pages stored as JPEG at quality %d", st.JPEGQuality[q], q))
+	}
+	if len(st.Skipped) > 0 {
+		job.Note(fmt.Sprintf("pages the PDF lists but that cannot be read were left out: %s", pageList(st.Skipped)))
+	}
 	textNotes(job, st.Text)
-	return nil
+	if len(st.LostText) == 0 {
+		return nil
+	}
+	msg := lostTextNote(st.LostText)
+	if p.LostText == "warn" {
+		job.Note("warning: " + msg)
+		return nil
+	}
+	return sanitizer.Withhold(sanitizer.ReasonLostText, errors.New(msg))
+}
+
+// pageList writes page numbers.
+func pageList(pages []int) string { return firstTen(pages, strconv.Itoa) }
+
+// lostTextNote names the pages that lost text and their fonts.
+func lostTextNote(lost []LostText) string {
+	s := "text did not render on page "
+	if len(lost) > 1 {
+		s = "text did not render on pages "
+	}
+	return s + firstTen(lost, func(l LostText) string {
+		if len(l.Fonts) == 0 {
+			return fmt.Sprintf("%d (%d characters)", l.Page, l.Chars)
+		}
+		return fmt.Sprintf("%d (%d characters, font %s)", l.Page, l.Chars, strings.Join(l.Fonts, ", "))
+	})
+}
+
+// firstTen joins the first ten items as f writes them, and says how many
+// more there are.
+func firstTen[T any](items []T, f func(T) string) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(items)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f(it))
+	}
+	return b.String()
 }
 
 // start returns the pool, starting it on the first call.
@@ -94,10 +157,13 @@ func (f *Flattener) Close() error {
 	return f.pool.Close()
 }
 
-// reason maps the renderer's errors onto the engine's reasons.
-func reason(err error) error {
+// reason maps the renderer's errors onto the engine's reasons;
+// withPassword says a password was tried.
+func reason(err error, withPassword bool) error {
 	var le *LimitError
 	switch {
+	case withPassword && errors.Is(err, ErrEncrypted):
+		return sanitizer.HoldFor(sanitizer.ReasonWrongPassword, err)
 	case errors.Is(err, ErrEncrypted):
 		return sanitizer.HoldFor(sanitizer.ReasonEncrypted, err)
 	case errors.As(err, &le):

@@ -2,7 +2,6 @@ package render
 
 import (
 	"encoding/binary"
-	"errors"
 	"io"
 	"math/bits"
 )
@@ -274,21 +273,4 @@ func g4Codes(w io.Writer, codes []uint16, width, h, scale int) error {
 		}
 	}
 	return e.close()
-}
-
-// errG4TooBig stops a G4 coding that has grown past its limit.
-var errG4TooBig = errors.New("render: G4 coding larger than its limit")
-
-// limitWriter fails with errG4TooBig once more than n bytes are written.
-type limitWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if int64(len(p)) > l.n {
-		return 0, errG4TooBig
-	}
-	l.n -= int64(len(p))
-	return l.w.Write(p)
 }

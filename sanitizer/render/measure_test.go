@@ -115,7 +115,7 @@ func TestMeasureEncodings(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				line += fmt.Sprintf(" | %s %s %7d", pol.name, e.enc, len(e.img.Data))
+				line += fmt.Sprintf(" | %s %s %7d", pol.name, e.enc, e.size())
 				e.free()
 			}
 			line += " | " + grayStats(pg.Image)

@@ -71,11 +71,11 @@ func (tl TextLayer) start(dpi int) *pageText {
 	return &pageText{opts: tl, dpi: dpi}
 }
 
-func (pt *pageText) layer() *textLayer {
-	if pt == nil {
-		return nil
+// begin gives the document's writer its text layer.
+func (pt *pageText) begin(pw *pdfWriter) {
+	if pt != nil {
+		pw.addTextLayer()
 	}
-	return newTextLayer()
 }
 
 func (pt *pageText) stats() TextStats {

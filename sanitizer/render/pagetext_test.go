@@ -26,7 +26,7 @@ func scanPDF(t testing.TB) []byte {
 	defer e.free()
 	var b bytes.Buffer
 	pw := newPDFWriter(&b)
-	if err := pw.page(595.28, 841.89, &e.img, nil); err != nil {
+	if err := pw.page(595.28, 841.89, e.img.Width, e.img.Height, &e.img, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := pw.finish(); err != nil {

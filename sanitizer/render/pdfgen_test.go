@@ -101,8 +101,15 @@ func latinPDF(t testing.TB, pages int, mediaBox, tail string) []byte {
 // jpFont adds a Type0 font whose CIDFontType0 descendant name (Adobe-Japan1,
 // flags as in its descriptor) is not embedded, and returns the Type0 font.
 func jpFont(b *pdfBuilder, name string, flags int, encoding string) int {
+	return cidFont(b, name, "Japan1", flags, encoding)
+}
+
+// cidFont adds a Type0 font whose CIDFontType0 descendant name of the
+// character collection Adobe-ordering is not embedded, and returns the
+// Type0 font.
+func cidFont(b *pdfBuilder, name, ordering string, flags int, encoding string) int {
 	fd := b.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>", name, flags))
-	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", name, fd))
+	cid := b.add(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (%s) /Supplement 2 >> /FontDescriptor %d 0 R /DW 1000 >>", name, ordering, fd))
 	return b.add(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /%s /DescendantFonts [%d 0 R] >>", name, encoding, cid))
 }
 

@@ -3,9 +3,11 @@ package render
 import (
 	"bufio"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // pdfWriter writes an image-only PDF page by page (ISO 32000-1 §7.5: header,
@@ -19,16 +21,17 @@ import (
 //
 //	1 0 obj  Catalog
 //	2 0 obj  Pages (written last, when the page count is known)
-//	3…8      the text layer's fonts, if there is one (textlayer.go);
-//	         the page objects then start at 9 rather than 3
-//	3+3i     Page i
-//	4+3i     its content stream: "q W 0 0 H 0 0 cm /Im0 Do Q"
-//	5+3i     its image XObject
+//	3…8      the text layer's fonts, if there is one (textlayer.go)
+//	then for each page: the Page, its content stream, its image XObjects
+//
+// The content stream draws the images of the page's places, if any
+// ("q w 0 0 h x y cm /Im1 Do Q" each), then the page image over the whole
+// page: "q W 0 0 H 0 0 cm /Im0 Do Q".
 type pdfWriter struct {
 	bw      *bufio.Writer
 	n       int64   // bytes written
 	offsets []int64 // by object number; [0] unused
-	pages   int
+	pages   []int   // page object numbers
 	err     error
 	text    *textLayer // the pages' invisible text; nil for none (textlayer.go)
 }
@@ -40,7 +43,18 @@ type pdfImage struct {
 	BPC           int
 	Filter        string // "/FlateDecode" or "/DCTDecode"
 	DecodeParms   string // "" or a dictionary
-	Data          []byte
+	// Mask makes a 1-bit image a stencil mask (§8.9.6.2, no ColorSpace):
+	// its 0 samples paint in the fill colour (black), its 1 samples
+	// leave the page as it is.
+	Mask bool
+	Data []byte
+}
+
+// placedImage is an image drawn on part of the page: Rect in the pixels of
+// the rendered page, y down.
+type placedImage struct {
+	pdfImage
+	Rect image.Rectangle
 }
 
 func newPDFWriter(w io.Writer) *pdfWriter {
@@ -85,50 +99,69 @@ func num(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
 }
 
-// page appends a page of wPt × hPt points showing img scaled to fill it.
-func (pw *pdfWriter) page(wPt, hPt float64, img *pdfImage, text []Char) error {
-	base := pw.pageObj(pw.pages)
-	pw.pages++
+// page appends a page of wPt × hPt points, rendered at pxW × pxH pixels,
+// showing the places' images at their places and img over the whole page,
+// under the invisible text of chars.
+func (pw *pdfWriter) page(wPt, hPt float64, pxW, pxH int, img *pdfImage, places []placedImage, chars []Char) error {
+	base := len(pw.offsets)
+	pw.pages = append(pw.pages, base)
 	w, h := num(wPt), num(hPt)
 
+	var xobj, content strings.Builder
+	sx, sy := wPt/float64(pxW), hPt/float64(pxH)
+	for i, p := range places {
+		fmt.Fprintf(&xobj, "/Im%d %d 0 R ", i+1, base+3+i)
+		fmt.Fprintf(&content, "q %s 0 0 %s %s %s cm /Im%d Do Q\n",
+			num(float64(p.Rect.Dx())*sx), num(float64(p.Rect.Dy())*sy),
+			num(float64(p.Rect.Min.X)*sx), num(hPt-float64(p.Rect.Max.Y)*sy), i+1)
+	}
+	fmt.Fprintf(&content, "q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h)
+
 	pw.obj(base)
-	res, filter, content := pw.text.page(fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h), text)
-	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << /Im0 %d 0 R >>%s >> /Contents %d 0 R >>\nendobj\n",
-		w, h, base+2, res, base+1))
-
+	res, filter, data := pw.text.page(content.String(), chars)
+	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << %s/Im0 %d 0 R >>%s >> /Contents %d 0 R >>\nendobj\n",
+		w, h, xobj.String(), base+2, res, base+1))
 	pw.obj(base + 1)
-	pw.write(fmt.Sprintf("<< /Length %d%s >>\nstream\n", len(content), filter))
-	pw.writeBytes(content)
+	pw.write(fmt.Sprintf("<< /Length %d%s >>\nstream\n", len(data), filter))
+	pw.writeBytes(data)
 	pw.write("\nendstream\nendobj\n")
+	pw.image(base+2, img)
+	for i := range places {
+		pw.image(base+3+i, &places[i].pdfImage)
+	}
+	return pw.err
+}
 
-	pw.obj(base + 2)
-	dict := fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent %d /Filter %s",
-		img.Width, img.Height, img.ColorSpace, img.BPC, img.Filter)
+// image writes img as image XObject num (§8.9.5).
+func (pw *pdfWriter) image(num int, img *pdfImage) {
+	pw.obj(num)
+	dict := fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d", img.Width, img.Height)
+	if img.Mask {
+		dict += " /ImageMask true"
+	} else {
+		dict += " /ColorSpace " + img.ColorSpace
+	}
+	dict += fmt.Sprintf(" /BitsPerComponent %d /Filter %s", img.BPC, img.Filter)
 	if img.DecodeParms != "" {
 		dict += " /DecodeParms " + img.DecodeParms
 	}
 	pw.write(fmt.Sprintf("%s /Length %d >>\nstream\n", dict, len(img.Data)))
 	pw.writeBytes(img.Data)
 	pw.write("\nendstream\nendobj\n")
-	return pw.err
 }
-
-// pageObj is the object number of page i: after the text layer's
-// objects, if any.
-func (pw *pdfWriter) pageObj(i int) int { return 3 + pw.text.objects() + 3*i }
 
 // finish writes the page tree, the cross-reference table (§7.5.4) and the
 // trailer (§7.5.5), and flushes.
 func (pw *pdfWriter) finish() error {
 	pw.obj(2)
 	pw.write("<< /Type /Pages /Kids [")
-	for i := range pw.pages {
+	for i, p := range pw.pages {
 		if i > 0 {
 			pw.write(" ")
 		}
-		pw.write(strconv.Itoa(pw.pageObj(i)) + " 0 R")
+		pw.write(strconv.Itoa(p) + " 0 R")
 	}
-	pw.write(fmt.Sprintf("] /Count %d >>\nendobj\n", pw.pages))
+	pw.write(fmt.Sprintf("] /Count %d >>\nendobj\n", len(pw.pages)))
 	pw.text.finish(pw)
 
 	xref := pw.n

@@ -7,6 +7,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,11 +21,16 @@ import (
 // Limits bounds the work done for one document. The zero value means
 // defaults.
 type Limits struct {
-	DPI           int       // render resolution; default 150, at most 1200
-	MaxPages      int       // default 1000
-	MaxPagePixels int64     // pixels of one rendered page; default 50e6 (A0 at 150 dpi is 35e6)
-	MaxInputBytes int64     // default 256 MiB
-	Text          TextLayer // Flatten's invisible text layer (pagetext.go); default none
+	DPI           int   // render resolution; default 150, at most 1200
+	MaxPages      int   // default 1000
+	MaxPagePixels int64 // pixels of one rendered page; default 50e6 (A0 at 150 dpi is 35e6)
+	MaxInputBytes int64 // default 256 MiB
+	// Password opens a document encrypted with a user password. Empty
+	// tries the empty password, which opens documents that carry only an
+	// owner password (restrictions on printing or editing).
+	Password string
+	// Text is Flatten's invisible text layer (pagetext.go); default none.
+	Text TextLayer
 }
 
 const (
@@ -68,7 +74,8 @@ func (e *LimitError) Error() string {
 }
 
 var (
-	// ErrEncrypted means the document needs a password to be opened.
+	// ErrEncrypted means the document needs a password to be opened, or
+	// the one given does not open it.
 	ErrEncrypted = errors.New("render: PDF is encrypted with a password")
 	// ErrMalformed means PDFium could not parse the document.
 	ErrMalformed = errors.New("render: PDF cannot be parsed")
@@ -102,7 +109,8 @@ func (p *Pool) PageCount(ctx context.Context, in io.ReadSeeker, size int64, lim 
 		return 0, err
 	}
 	defer inst.release()
-	doc, err := inst.open(ctx, readerAtOf(in), size)
+	ra, size := withHeader(readerAtOf(in), size)
+	doc, err := inst.open(ctx, ra, size, lim.Password)
 	if err != nil {
 		return 0, err
 	}
@@ -121,7 +129,7 @@ func (p *Pool) PageCount(ctx context.Context, in io.ReadSeeker, size int64, lim 
 // instances; at most one rendered page per instance is held in memory.
 // An error from fn stops rendering and is returned.
 func (p *Pool) PageImages(ctx context.Context, in io.ReadSeeker, size int64, lim Limits, fn func(Page) error) error {
-	_, err := p.run(ctx, in, size, lim, nil, nil, func(pg Page, _ any) error { return fn(pg) })
+	_, err := p.run(ctx, in, size, lim, false, nil, nil, func(pg Page, _ any) error { return fn(pg) })
 	return err
 }
 
@@ -139,40 +147,51 @@ func checkInput(size int64, lim Limits) error {
 }
 
 // checkPages checks the page count and every page's size in pixels before
-// anything is rendered.
-func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]PageInfo, error) {
+// anything is rendered. It returns the pages to render and, 1-based, the
+// pages PDFium lists but cannot read (a damaged page object, a page count
+// larger than the page tree): those are left out, as a viewer shows
+// none of them either. A document none of whose pages can be read is
+// malformed.
+func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]PageInfo, []int, error) {
 	n, err := in.pageCount(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n > lim.MaxPages {
-		return nil, &LimitError{What: "pages", Limit: int64(lim.MaxPages), Got: int64(n)}
+		return nil, nil, &LimitError{What: "pages", Limit: int64(lim.MaxPages), Got: int64(n)}
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("%w: no pages", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: no pages", ErrMalformed)
 	}
-	pages := make([]PageInfo, n)
+	pages := make([]PageInfo, 0, n)
+	var skipped []int
 	scale := float64(lim.DPI) / 72
-	for i := range pages {
+	for i := range n {
 		res, err := in.FPDF_GetPageSizeByIndexF(&requests.FPDF_GetPageSizeByIndexF{Document: doc, Index: i})
 		if err != nil {
+			// Render the others, then discard the instance, as after
+			// any error.
 			in.bad = true
-			return nil, fmt.Errorf("%w: page %d size: %v", ErrMalformed, i+1, err)
+			skipped = append(skipped, i+1)
+			continue
 		}
 		w, h := float64(res.Size.Width), float64(res.Size.Height)
 		if !(w > 0 && h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
-			return nil, fmt.Errorf("%w: page %d has no size", ErrMalformed, i+1)
+			return nil, nil, fmt.Errorf("%w: page %d has no size", ErrMalformed, i+1)
 		}
 		wpx, hpx := math.Ceil(w*scale), math.Ceil(h*scale)
 		if side := max(wpx, hpx); side > maxPageSide {
-			return nil, &LimitError{What: "page side", Limit: maxPageSide, Got: int64(min(side, math.MaxInt64/2)), Page: i + 1}
+			return nil, nil, &LimitError{What: "page side", Limit: maxPageSide, Got: int64(min(side, math.MaxInt64/2)), Page: i + 1}
 		}
 		if px := int64(wpx) * int64(hpx); px > lim.MaxPagePixels {
-			return nil, &LimitError{What: "page pixels", Limit: lim.MaxPagePixels, Got: px, Page: i + 1}
+			return nil, nil, &LimitError{What: "page pixels", Limit: lim.MaxPagePixels, Got: px, Page: i + 1}
 		}
-		pages[i] = PageInfo{Index: i, WidthPt: w, HeightPt: h, WidthPx: int(wpx), HeightPx: int(hpx)}
+		pages = append(pages, PageInfo{Index: i, WidthPt: w, HeightPt: h, WidthPx: int(wpx), HeightPx: int(hpx)})
 	}
-	return pages, nil
+	if len(pages) == 0 {
+		return nil, nil, fmt.Errorf("%w: none of its %d pages can be read", ErrMalformed, n)
+	}
+	return pages, skipped, nil
 }
 
 func (in *instance) pageCount(doc references.FPDF_DOCUMENT) (int, error) {
@@ -186,11 +205,15 @@ func (in *instance) pageCount(doc references.FPDF_DOCUMENT) (int, error) {
 
 // open opens the document in this instance. Each instance reads through its
 // own section reader, so instances can read the same input at once.
-func (in *instance) open(ctx context.Context, ra io.ReaderAt, size int64) (references.FPDF_DOCUMENT, error) {
-	res, err := in.OpenDocument(&requests.OpenDocument{
+func (in *instance) open(ctx context.Context, ra io.ReaderAt, size int64, password string) (references.FPDF_DOCUMENT, error) {
+	req := &requests.OpenDocument{
 		FileReader:     io.NewSectionReader(ra, 0, size),
 		FileReaderSize: size,
-	})
+	}
+	if password != "" {
+		req.Password = &password
+	}
+	res, err := in.OpenDocument(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", context.Cause(ctx)
@@ -266,18 +289,26 @@ func flattenAlpha(img *image.RGBA) {
 
 // runStats is filled by run.
 type runStats struct {
-	pages  int
-	render time.Duration // summed over instances
+	pages   int
+	render  time.Duration // summed over instances
+	skipped []int         // pages PDFium lists but cannot read, 1-based
+	// With inspect set: the inventory, pages that lost text, and whether
+	// the document was encrypted.
+	found     map[string]int
+	lost      []LostText
+	encrypted bool
 }
 
 // run opens the document, checks the limits, and renders every page. For
 // each page, work (if set) runs on the rendering goroutine, in parallel
 // across instances, then ordered runs in page order, one call at a time,
 // with work's result. begin, if set, runs once after the limits pass and
-// before the first page.
-func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits,
+// before the first page. With inspect set, run also takes the inventory
+// (inventory.go) and checks every rendered page for lost text
+// (losttext.go).
+func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits, inspect bool,
 	begin func([]PageInfo) error, work func(Page) (any, error), ordered func(Page, any) error) (runStats, error) {
-	var st runStats
+	st := runStats{found: map[string]int{}}
 	lim = lim.withDefaults()
 	if err := checkInput(size, lim); err != nil {
 		return st, err
@@ -289,19 +320,23 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 	if err != nil {
 		return st, err
 	}
-	ra := readerAtOf(in)
-	doc, err := first.open(ctx, ra, size)
+	ra, size := withHeader(readerAtOf(in), size)
+	doc, err := first.open(ctx, ra, size, lim.Password)
 	if err != nil {
 		first.release()
 		return st, err
 	}
-	pages, err := first.checkPages(doc, lim)
+	pages, skipped, err := first.checkPages(doc, lim)
 	if err != nil {
 		first.release()
 		if ctx.Err() != nil {
 			return st, context.Cause(ctx)
 		}
 		return st, err
+	}
+	st.skipped = skipped
+	if inspect {
+		st.encrypted = first.docInventory(doc, st.found)
 	}
 	if begin != nil {
 		if err := begin(pages); err != nil {
@@ -362,6 +397,20 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 				fail(err)
 				return
 			}
+			if inspect {
+				found := map[string]int{}
+				page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pi.Index}}
+				inst.pageInventory(page, found)
+				lost := inst.lostText(page, pi, img)
+				mu.Lock()
+				for c, n := range found {
+					st.found[c] += n
+				}
+				if lost != nil {
+					st.lost = append(st.lost, *lost)
+				}
+				mu.Unlock()
+			}
 			pg := Page{PageInfo: pi, Image: img}
 			var v any
 			if work != nil {
@@ -403,7 +452,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 		if err != nil || inst == nil {
 			break
 		}
-		d, err := inst.open(ctx, ra, size)
+		d, err := inst.open(ctx, ra, size, lim.Password)
 		if err != nil {
 			inst.release()
 			break
@@ -415,6 +464,7 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 
 	st.pages = turn
 	st.render = time.Duration(renderT.Load())
+	slices.SortFunc(st.lost, func(a, b LostText) int { return a.Page - b.Page })
 	if failed != nil {
 		return st, failed
 	}

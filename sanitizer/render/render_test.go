@@ -362,6 +362,14 @@ func TestEncryptedPDFNeedsPassword(t *testing.T) {
 	if !errors.Is(err, ErrEncrypted) {
 		t.Fatalf("err = %v, want ErrEncrypted", err)
 	}
+	_, err = testPool(t).Flatten(t.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{Password: "wrong"})
+	if !errors.Is(err, ErrEncrypted) {
+		t.Fatalf("wrong password: err = %v, want ErrEncrypted", err)
+	}
+	st, err := testPool(t).Flatten(t.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{Password: "user-secret"})
+	if err != nil || st.Pages != 1 || !st.Encrypted {
+		t.Fatalf("with the password: %+v, %v", st, err)
+	}
 }
 
 func TestMalformedPDF(t *testing.T) {

@@ -24,19 +24,19 @@ type Char struct {
 // rest of a page's text is dropped.
 const maxLayerChars = 100_000
 
-// The objects of the text layer, written once per document right after
-// the catalog and the page tree: two Type0 fonts over one glyphless
-// CIDFont (ISO 32000-1 §9.7), horizontal (Identity-H) and vertical
-// (Identity-V), its descriptor, its font program and the ToUnicode CMap
-// (§9.10.3) shared by both.
+// The objects of the text layer, written once per document: two Type0
+// fonts over one glyphless CIDFont (ISO 32000-1 §9.7), horizontal
+// (Identity-H) and vertical (Identity-V), its descriptor, its font
+// program and the ToUnicode CMap (§9.10.3) shared by both; numbered from
+// textLayer.first.
 const (
-	layerFontH = 3 + iota
+	layerFontH = iota
 	layerFontV
 	layerCIDFont
 	layerDescriptor
 	layerFontFile
 	layerToUnicode
-	layerObjects = iota
+	layerObjects
 )
 
 // textLayer writes the invisible text of a flattened document's pages
@@ -45,18 +45,17 @@ const (
 // CIDs given out per document in order of first use; the ToUnicode CMap,
 // written at the end, maps each back to its character.
 type textLayer struct {
+	first int // object number of layerFontH
 	codes map[rune]uint16
 	runes []rune // runes[code-1]
 }
 
-func newTextLayer() *textLayer { return &textLayer{codes: map[rune]uint16{}} }
-
-// objects is how many object numbers the layer takes before the pages.
-func (tl *textLayer) objects() int {
-	if tl == nil {
-		return 0
-	}
-	return layerObjects
+// addTextLayer gives pw a text layer, its objects numbered next; it is
+// called before the first page.
+func (pw *pdfWriter) addTextLayer() {
+	tl := &textLayer{first: len(pw.offsets), codes: map[rune]uint16{}}
+	pw.offsets = append(pw.offsets, make([]int64, layerObjects)...)
+	pw.text = tl
 }
 
 // layerDropped tells the characters left out of the layer: controls,
@@ -104,7 +103,7 @@ func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, 
 	zw.Write([]byte(draw))
 	zw.Write(ops)
 	zw.Close()
-	return fmt.Sprintf(" /Font << /F0 %d 0 R /F1 %d 0 R >>", layerFontH, layerFontV), " /Filter /FlateDecode", b.Bytes()
+	return fmt.Sprintf(" /Font << /F0 %d 0 R /F1 %d 0 R >>", tl.first+layerFontH, tl.first+layerFontV), " /Filter /FlateDecode", b.Bytes()
 }
 
 // operators writes chars as runs: consecutive characters on one line
@@ -231,23 +230,23 @@ func (tl *textLayer) finish(pw *pdfWriter) {
 		return
 	}
 	for i, enc := range []string{"Identity-H", "Identity-V"} {
-		pw.obj(layerFontH + i)
+		pw.obj(tl.first + layerFontH + i)
 		pw.write(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /%s /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>\nendobj\n",
-			enc, layerCIDFont, layerToUnicode))
+			enc, tl.first+layerCIDFont, tl.first+layerToUnicode))
 	}
-	pw.obj(layerCIDFont)
+	pw.obj(tl.first + layerCIDFont)
 	pw.write(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /DW2 [880 -1000] /CIDToGIDMap /Identity >>\nendobj\n",
-		layerDescriptor))
-	pw.obj(layerDescriptor)
+		tl.first+layerDescriptor))
+	pw.obj(tl.first + layerDescriptor)
 	pw.write(fmt.Sprintf("<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
-		layerFontFile))
+		tl.first+layerFontFile))
 	font := glyphlessFont()
-	pw.obj(layerFontFile)
+	pw.obj(tl.first + layerFontFile)
 	pw.write(fmt.Sprintf("<< /Length %d /Length1 %d >>\nstream\n", len(font), len(font)))
 	pw.writeBytes(font)
 	pw.write("\nendstream\nendobj\n")
 	cmap := tl.toUnicode()
-	pw.obj(layerToUnicode)
+	pw.obj(tl.first + layerToUnicode)
 	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(cmap), cmap))
 }
 

@@ -40,8 +40,9 @@ func BenchmarkTextLayerPage(b *testing.B) {
 	chars := layoutLines(lines, 10, false)
 	var size int
 	for b.Loop() {
-		tl := newTextLayer()
-		_, _, c := tl.page("q 595 0 0 842 0 0 cm /Im0 Do Q\n", chars)
+		pw := newPDFWriter(io.Discard)
+		pw.addTextLayer()
+		_, _, c := pw.text.page("q 595 0 0 842 0 0 cm /Im0 Do Q\n", chars)
 		size = len(c)
 	}
 	b.ReportMetric(float64(size), "content-bytes")

@@ -51,13 +51,13 @@ func layerPDF(t *testing.T, chars []Char) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	pw := newPDFWriter(&b)
-	pw.text = newTextLayer()
+	pw.addTextLayer()
 	var white bytes.Buffer
 	zw := zlib.NewWriter(&white)
 	zw.Write([]byte{0xFF})
 	zw.Close()
 	img := &pdfImage{Width: 1, Height: 1, ColorSpace: "/DeviceGray", BPC: 8, Filter: "/FlateDecode", Data: white.Bytes()}
-	if err := pw.page(595, 842, img, chars); err != nil {
+	if err := pw.page(595, 842, 1, 1, img, nil, chars); err != nil {
 		t.Fatal(err)
 	}
 	if err := pw.finish(); err != nil {

@@ -105,10 +105,11 @@ func imageCheck(decode func(io.Reader) (image.Image, error), end []byte) Func {
 }
 
 // Text requires valid UTF-8 with no C0 control characters other than
-// TAB, CR and LF, and no DEL.
+// TAB, CR and LF, and no DEL; and no EICAR test string (ErrEICAR).
 func Text(ctx context.Context, r io.ReaderAt, size int64) error {
 	sr := io.NewSectionReader(r, 0, size)
-	buf := make([]byte, 64<<10)
+	// A buffer no larger than the text (plus one byte, for the EOF).
+	buf := make([]byte, min(max(size, 0), 64<<10)+1)
 	var carry []byte
 	var off int64
 	for {
@@ -116,7 +117,10 @@ func Text(ctx context.Context, r io.ReaderAt, size int64) error {
 			return err
 		}
 		n, err := sr.Read(buf)
-		chunk := append(carry, buf[:n]...)
+		chunk := buf[:n]
+		if len(carry) > 0 {
+			chunk = append(carry, chunk...)
+		}
 		// Hold back an incomplete rune at the end of the chunk.
 		cut := len(chunk)
 		for i := 1; i <= utf8.UTFMax && i <= len(chunk); i++ {
@@ -136,13 +140,30 @@ func Text(ctx context.Context, r io.ReaderAt, size int64) error {
 		off += int64(cut)
 		carry = append(carry[:0:0], chunk[cut:]...)
 		if err == io.EOF {
-			return nil
+			return NoEICAR(io.NewSectionReader(r, 0, size))
 		}
 		if err != nil {
 			return err
 		}
 	}
 }
+
+// NoEICAR returns ErrEICAR when r holds the EICAR test string, for the
+// checks of formats that carry text (a document's parts).
+func NoEICAR(r io.Reader) error {
+	found, err := detect.HoldsEICAR(r)
+	switch {
+	case err != nil:
+		return err
+	case found:
+		return ErrEICAR
+	}
+	return nil
+}
+
+// ErrEICAR is the error of a text check that found the EICAR test
+// string, which a scanner on either side of the boundary would flag.
+var ErrEICAR = errors.New("verify: the text holds the EICAR test string")
 
 func badText(b []byte) int {
 	for i := 0; i < len(b); {

@@ -1,0 +1,106 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Directory checks a name and password against an outside directory
+// (LDAP, ldap.go). Check returns the account as the directory sees it
+// (display name, role, department), or an error wrapping
+// ErrBadCredentials (wrong password, no such account), ErrDisabled (the
+// directory disabled the account), or any other error when the directory
+// could not answer, which refuses the login without counting it.
+type Directory interface {
+	Check(ctx context.Context, name, password string) (User, error)
+}
+
+// Local and a Directory share the work: a name that is a local account
+// is always checked by Local's own hash, whatever the directory says, so
+// break-glass administrators sign in while the directory is down and a
+// directory entry cannot take over a local name. Every other name goes
+// to the directory. Its wrong passwords count toward the same lockout
+// per account and address (lockout.go), and each good login writes the
+// user's record (auth_users, directory = 1, no usable hash) with the
+// role and department of that moment, which the sessions and the
+// recipient lists read.
+//
+// Divergence: a session lives on after the directory disables its user,
+// until it ends (Options.SessionTTL, SessionMax) or the user tries to
+// sign in again.
+
+// directoryColumns are added to auth_users of a database made before
+// directory login.
+var directoryColumns = []struct{ name, decl string }{
+	{"department", "TEXT NOT NULL DEFAULT ''"},
+	{"directory", "INTEGER NOT NULL DEFAULT 0"},
+}
+
+func migrateUsers(ctx context.Context, db *sql.DB) error {
+	have := map[string]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('auth_users')`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range directoryColumns {
+		if !have[c.name] {
+			if _, err := db.ExecContext(ctx, `ALTER TABLE auth_users ADD COLUMN `+c.name+` `+c.decl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// directoryLogin checks name at the directory; known says whether Local
+// has a record of it (a directory user who signed in before).
+func (l *Local) directoryLogin(ctx context.Context, name, password, addr string, known bool, now time.Time) (User, error) {
+	du, err := l.opts.Directory.Check(ctx, name, password)
+	switch {
+	case errors.Is(err, ErrDisabled):
+		if known {
+			if err := l.update(ctx, name, `UPDATE auth_users SET disabled=1 WHERE name=? AND directory=1`, name); err != nil {
+				return User{}, err
+			}
+		}
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrDisabled)
+	case errors.Is(err, ErrBadCredentials):
+		return User{}, l.failed(ctx, name, addr, known, now)
+	case err != nil:
+		return User{}, fmt.Errorf("auth: directory: %w", err)
+	}
+	if !du.Role.Valid() {
+		du.Role = RoleUser
+	}
+	// The record has no usable hash: only the directory signs it in.
+	res, err := l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, department, hash, created, directory) VALUES (?, ?, ?, ?, '', ?, 1)
+		ON CONFLICT (name) DO UPDATE SET display_name=excluded.display_name, role=excluded.role, department=excluded.department, disabled=0
+		WHERE auth_users.directory=1`, name, du.DisplayName, string(du.Role), du.Department, ts(now))
+	if err != nil {
+		return User{}, fmt.Errorf("auth: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// A local account of that name was added meanwhile: it is not the
+		// directory's to sign in.
+		return User{}, fmt.Errorf("%w: %w", ErrBadCredentials, ErrNoUser)
+	}
+	if err := l.succeeded(ctx, name, addr); err != nil {
+		return User{}, err
+	}
+	return l.User(ctx, name)
+}

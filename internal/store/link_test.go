@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestFSPutLink keeps the part of a spooled file after its header as the
+// original without copying it: it reads back as that part, survives the
+// spool file's removal, and a wrong hash fails closed at Get.
+func TestFSPutLink(t *testing.T) {
+	s, dir := newFS(t)
+	ctx := context.Background()
+	header, body := `{"id":"m1"}`+"\n", "Received: from a\r\n\r\n本文\r\n"
+	spooled := filepath.Join(dir, "spooled")
+	if err := os.WriteFile(spooled, []byte(header+body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	it := Item{ID: "m1", Name: "message.eml", Reason: "original", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
+	if _, err := s.PutLink(ctx, it, spooled, int64(len(header))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(spooled); err != nil {
+		t.Fatal(err)
+	}
+	got, b := readAll(t, s, "m1")
+	if b != body || got.Size != int64(len(body)) || got.State != Held {
+		t.Fatalf("got %q, %+v", b, got)
+	}
+	if _, err := s.PutLink(ctx, it, spooled, 0); !errors.Is(err, ErrExists) {
+		t.Fatalf("a second PutLink: %v, want ErrExists", err)
+	}
+	if err := s.SetState(ctx, "m1", Purged, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "m1"); !errors.Is(err, ErrPurged) {
+		t.Fatalf("purged: %v", err)
+	}
+
+	// The caller's hash is trusted when stored and checked when read.
+	os.WriteFile(spooled, []byte(header+body), 0o600)
+	it.ID, it.SHA256 = "m2", hex.EncodeToString(make([]byte, 32))
+	if _, err := s.PutLink(ctx, it, spooled, int64(len(header))); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "m2"); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a wrong hash: %v, want ErrCorrupt", err)
+	}
+	it.ID, it.SHA256 = "m3", ""
+	if _, err := s.PutLink(ctx, it, spooled, 0); err == nil {
+		t.Fatal("PutLink without a hash succeeded")
+	}
+}
+
+// TestFSPutIgnoresOffset: an Offset given to Put is not taken over: Put
+// stores exactly what it read.
+func TestFSPutIgnoresOffset(t *testing.T) {
+	s, _ := newFS(t)
+	put(t, s, "a.txt", "whole", Item{ID: "p1", Offset: 3})
+	it, rc, err := s.Get(context.Background(), "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	if string(b) != "whole" || it.Offset != 0 {
+		t.Fatalf("got %q, offset %d", b, it.Offset)
+	}
+}
