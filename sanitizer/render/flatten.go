@@ -84,7 +84,7 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 			return pw.err
 		},
 		func(pg Page) (any, error) {
-			chars, err := text.page(ctx, pg, nil)
+			chars, err := text.page(ctx, pg)
 			if err != nil {
 				return nil, err
 			}

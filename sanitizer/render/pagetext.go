@@ -59,6 +59,9 @@ type pageText struct {
 	st   TextStats
 }
 
+// extracts tells whether the mode takes the pages' own text.
+func (tl TextLayer) extracts() bool { return tl.Mode == "auto" || tl.Mode == "extract" }
+
 func (tl TextLayer) start(dpi int) *pageText {
 	switch tl.Mode {
 	case "auto", "extract", "ocr":
@@ -87,15 +90,15 @@ func (pt *pageText) stats() TextStats {
 	return pt.st
 }
 
-// page returns the characters of pg's layer: own, the characters of the
-// page's own text, when the mode takes them; else OCR of its pixels when
-// the mode asks for it. A page OCR cannot read keeps its image without
+// page returns the characters of pg's layer: the page's own text
+// (pg.Text) when the mode takes it; else OCR of its pixels when the mode
+// asks for it. A page OCR cannot read keeps its image without
 // text; only the ctx ending is an error.
-func (pt *pageText) page(ctx context.Context, pg Page, own []Char) ([]Char, error) {
+func (pt *pageText) page(ctx context.Context, pg Page) ([]Char, error) {
 	if pt == nil {
 		return nil, nil
 	}
-	mode := pt.opts.Mode
+	mode, own := pt.opts.Mode, pg.Text
 	if len(own) > 0 && mode != "ocr" {
 		pt.mu.Lock()
 		pt.st.Extracted++

@@ -95,6 +95,8 @@ type Page struct {
 	// points into the instance's memory and is valid only during the
 	// callback; copy it to keep it.
 	Image *image.RGBA
+	// Text is the page's own text, when Limits.Text takes it (extract.go).
+	Text []Char
 }
 
 // PageCount returns the number of pages after checking lim.MaxInputBytes
@@ -412,6 +414,9 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 				mu.Unlock()
 			}
 			pg := Page{PageInfo: pi, Image: img}
+			if lim.Text.extracts() {
+				pg.Text = inst.pageChars(requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pi.Index}}, pi, img.Rect.Dx(), img.Rect.Dy())
+			}
 			var v any
 			if work != nil {
 				v, err = work(pg)

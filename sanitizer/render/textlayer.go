@@ -13,11 +13,32 @@ import (
 // Char is one character of a page's text: its code point and its box in
 // page space, in points with the origin at the page's bottom left and y
 // up (the flattened page's own coordinates). Vertical marks a character
-// of a top-to-bottom line (縦書き).
+// of a top-to-bottom line (縦書き); Rot is the quarter turns, counter-
+// clockwise, of a rotated character's baseline (a page turned by
+// /Rotate, text set sideways), 0 to 3.
 type Char struct {
 	R              rune
 	X0, Y0, X1, Y1 float64
 	Vertical       bool
+	Rot            int
+}
+
+// unrotated returns c with its box turned back by its Rot, into the frame
+// where its baseline runs left to right.
+func (c Char) unrotated() Char {
+	for range c.Rot & 3 {
+		// A quarter turn clockwise: (x, y) → (y, -x).
+		c.X0, c.Y0, c.X1, c.Y1 = c.Y0, -c.X1, c.Y1, -c.X0
+	}
+	return c
+}
+
+// rotate turns the point (x, y) by rot quarter turns counter-clockwise.
+func rotate(rot int, x, y float64) (float64, float64) {
+	for range rot & 3 {
+		x, y = -y, x
+	}
+	return x, y
 }
 
 // maxLayerChars bounds the characters of one page's text layer; the
@@ -132,6 +153,11 @@ func (tl *textLayer) operators(chars []Char) []byte {
 			math.Abs(c.X0) > 1e6 || math.Abs(c.Y0) > 1e6 || w > 1e5 || h > 1e5 {
 			continue
 		}
+		c.Rot &= 3
+		if c.Rot != 0 {
+			c.Vertical = false
+			c = c.unrotated()
+		}
 		if len(run) > 0 && !sameRun(run[len(run)-1], c) {
 			flush()
 		}
@@ -146,7 +172,7 @@ func (tl *textLayer) operators(chars []Char) []byte {
 
 // sameRun tells whether c continues the line of prev.
 func sameRun(prev, c Char) bool {
-	if prev.Vertical != c.Vertical {
+	if prev.Vertical != c.Vertical || prev.Rot != c.Rot {
 		return false
 	}
 	if c.Vertical {
@@ -171,8 +197,11 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 	if vertical {
 		fmt.Fprintf(b, "/F1 %s Tf 1 0 0 1 %s %s Tm", num(size), num((first.X0+first.X1)/2), num(first.Y1))
 	} else {
-		// The font's descent is 120/1000 of its size (glyphlessFont).
-		fmt.Fprintf(b, "/F0 %s Tf 1 0 0 1 %s %s Tm", num(size), num(first.X0), num(first.Y0+0.12*size))
+		// The font's descent is 120/1000 of its size (glyphlessFont). A
+		// rotated run's boxes are unrotated: its matrix turns them back.
+		x, y := rotate(first.Rot, first.X0, first.Y0+0.12*size)
+		cos, sin := rotate(first.Rot, 1, 0)
+		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y))
 	}
 	var (
 		tj    []byte  // the open TJ array

@@ -149,7 +149,9 @@ func glyphlessFont(x *model.XRefTable, o types.Object) error {
 	return nil
 }
 
-// flatContent checks a flattened page's content stream: exactly
+// flatContent checks a flattened page's content stream: one or more
+// image draws (at most one per image of the page: the images of its
+// places, then the page image),
 //
 //	q a 0 0 d e f cm /Image Do Q
 //
@@ -177,23 +179,27 @@ func flatContent(b []byte, images, fonts map[string]bool) error {
 	if len(operands) > 0 {
 		return fmt.Errorf("operands after the last operator")
 	}
-	want := []string{"q", "cm", "Do", "Q"}
-	if len(ops) < 4 {
-		return fmt.Errorf("%d operators, want the image draw", len(ops))
-	}
-	for i, w := range want {
-		if ops[i].name != w {
-			return fmt.Errorf("operator %d is %s, want %s", i+1, ops[i].name, w)
+	draws := 0
+	for len(ops) >= 4*(draws+1) && ops[4*draws].name == "q" {
+		d := ops[4*draws : 4*draws+4]
+		for i, w := range []string{"q", "cm", "Do", "Q"} {
+			if d[i].name != w {
+				return fmt.Errorf("operator %d is %s, want %s", 4*draws+i+1, d[i].name, w)
+			}
 		}
+		if !d[1].numbers(6) || d[1].args[1].num != 0 || d[1].args[2].num != 0 || len(d[0].args)+len(d[3].args) > 0 {
+			return fmt.Errorf("image draw %d is not a scaling", draws+1)
+		}
+		if a := d[2].args; len(a) != 1 || a[0].kind != flatName || !images[a[0].text] {
+			return fmt.Errorf("image draw %d does not name an image of the page", draws+1)
+		}
+		draws++
 	}
-	if !ops[1].numbers(6) || ops[1].args[1].num != 0 || ops[1].args[2].num != 0 || len(ops[0].args)+len(ops[3].args) > 0 {
-		return fmt.Errorf("the image draw is not a scaling")
-	}
-	if a := ops[2].args; len(a) != 1 || a[0].kind != flatName || !images[a[0].text] {
-		return fmt.Errorf("the image draw does not name an image of the page")
+	if draws == 0 || draws > len(images) {
+		return fmt.Errorf("%d image draws for %d images", draws, len(images))
 	}
 	inText, invisible := false, false
-	for i, op := range ops[4:] {
+	for i, op := range ops[4*draws:] {
 		ok := false
 		switch op.name {
 		case "BT":
@@ -217,7 +223,7 @@ func flatContent(b []byte, images, fonts map[string]bool) error {
 			ok = inText && invisible && len(op.args) == 1 && op.args[0].kind == flatArray
 		}
 		if !ok {
-			return fmt.Errorf("operator %d (%s) is not allowed there", i+5, op.name)
+			return fmt.Errorf("operator %d (%s) is not allowed there", 4*draws+i+1, op.name)
 		}
 	}
 	if inText {
