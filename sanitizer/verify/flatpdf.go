@@ -34,8 +34,9 @@ func (c *pdfChecker) flatPages(x *model.XRefTable) {
 
 // flatPage checks that page i has only /Type, /Parent, /MediaBox,
 // /Resources and /Contents; resources of image XObjects and glyphless
-// fonts only; and a content stream that draws one image and, after it,
-// only invisible text (flatContent).
+// fonts only; and a content stream that draws images and, after them,
+// only invisible text (flatContent). A page with neither resources nor
+// contents is blank, and passes.
 func flatPage(x *model.XRefTable, i int, maxStream int64) error {
 	d, _, _, err := x.PageDict(i, false)
 	if err != nil {
@@ -47,6 +48,9 @@ func flatPage(x *model.XRefTable, i int, maxStream int64) error {
 		default:
 			return fmt.Errorf("page entry /%s", k)
 		}
+	}
+	if d["Contents"] == nil && d["Resources"] == nil {
+		return nil // a blank page
 	}
 	res, err := x.DereferenceDict(d["Resources"])
 	if err != nil || res == nil {
