@@ -63,12 +63,11 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 		ropts.Logger = opts.Logger
 	}
 	renderer := render.NewFlattener(ropts)
-	if textOCR(opts.Policy.WithDefaults().PDF.TextLayer) {
-		if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
-			renderer.OCR = eng
-		} else if opts.Logger != nil {
-			opts.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
-		}
+	// Every item's policy (a department's too) may ask for OCR.
+	if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
+		renderer.OCR = eng
+	} else if opts.Logger != nil {
+		opts.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
 	}
 	dopts := o.Disarm
 	if dopts.Logger == nil {
@@ -100,9 +99,6 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
 	return sanitizer.New(opts)
 }
-
-// textOCR tells the text layer modes that read pages by OCR.
-func textOCR(mode string) bool { return mode == "auto" || mode == "ocr" }
 
 // NewScanner connects to clamd at addr ("unix:/path", "/path",
 // "tcp:host:port" or "host:port") and checks that it answers, so that a

@@ -65,9 +65,12 @@
 // (§9.7.4; its TrueType program has one empty glyph, as in Tesseract's
 // PDF renderer) with a ToUnicode CMap (§9.10.3), horizontal (Identity-H)
 // or vertical (Identity-V) — textlayer.go, glyphless.go. Control and
-// bidirectional-override characters are dropped. The characters come from
-// OCR of the rendered pixels (sanitizer/ocr, Tesseract under bubblewrap;
-// pagetext.go) for pages without text of their own.
+// bidirectional-override characters are dropped. The characters are the
+// page's own text as PDFium's text API reads it in the sandbox, with
+// their boxes taken through the same device matrix as the pixels
+// (extract.go), or, for pages without text of their own, what OCR reads
+// in the rendered pixels (sanitizer/ocr, Tesseract under bubblewrap;
+// pagetext.go).
 //
 // Where it diverges: the output page size is the page as PDFium displays it
 // (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; a page's

@@ -25,6 +25,29 @@ func BenchmarkFlattenScanTextLayer(b *testing.B) {
 	}
 }
 
+// BenchmarkFlattenTextLayer flattens 10 pages of dense Japanese prose
+// without a text layer and with the layer of the pages' own text (read
+// with PDFium's text API): the CPU per page is the layer's cost.
+func BenchmarkFlattenTextLayer(b *testing.B) {
+	p := testPool(b)
+	in := japaneseTextPDF(b, 10)
+	for _, mode := range []string{"off", "extract"} {
+		b.Run(mode, func(b *testing.B) {
+			var st Stats
+			var err error
+			cpu0 := cpuTime()
+			for b.Loop() {
+				st, err = p.Flatten(b.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{Text: TextLayer{Mode: mode}})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(st.Pages*b.N), "cpu-ms/page")
+			b.ReportMetric(float64(st.BytesOut)/float64(st.Pages), "bytes/page")
+		})
+	}
+}
+
 // BenchmarkTextLayerPage writes the layer of a full page of Japanese
 // text (40 lines of 40 characters) on its own.
 func BenchmarkTextLayerPage(b *testing.B) {
