@@ -45,7 +45,17 @@
 // output of kind eml is delivered; if the engine withholds the message,
 // fails, panics or times out, the recipients get a notice mail (Japanese
 // and English) naming the quarantine ID instead, and the original is held.
-// Input bytes never reach the outbox.
+// Input bytes never reach the outbox. When a download site is
+// configured (Options.HeldLink, internal/held), that notice and the one
+// at the top of a sanitized message with anything withheld carry the
+// link to the message's page there, where its recipients type a PPAP
+// password or ask for the original.
+//
+// Send queues the mails the transfer sites make (kind "site": the
+// unlocked contents, a released original, notifications) into the same
+// outbox, with a null sender and only to the LGWAN domains, so that
+// they are retried like any other delivery and never block the page
+// that made them.
 //
 // A graceful shutdown cuts sanitizing (it is redone at the next start
 // and is not counted as a crash: only starts of processing that never

@@ -82,6 +82,11 @@ func (r *Relay) noticeMessage(env *Envelope, v verdict) string {
 	body := catalog.Text(ja, "relay.withheld.body", env.ID, safeAddr(env.From), when, reasonJA, v.reason) +
 		"\n" + rule + "\n" +
 		catalog.Text(en, "relay.withheld.body", env.ID, safeAddr(env.From), env.Received.UTC().Format(time.RFC1123Z), reasonEN, v.reason)
+	if r.opts.HeldLink != nil {
+		if u := r.opts.HeldLink(env.ID); u != "" {
+			body += "\n" + rule + "\n" + catalog.Text(ja, "held.notice_link") + "\n  " + u + "\n" + catalog.Text(en, "held.notice_link") + "\n"
+		}
+	}
 	subject := mime.BEncoding.Encode("UTF-8", "[mugai] "+catalog.Text(ja, "relay.withheld.subject")+" / "+catalog.Text(en, "relay.withheld.subject"))
 	var b strings.Builder
 	fmt.Fprintf(&b, "Received: by %s (mugai, notice) id %s;\r\n\t%s\r\n", r.opts.Hostname, env.ID, time.Now().UTC().Format(time.RFC1123Z))

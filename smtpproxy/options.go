@@ -84,6 +84,10 @@ type Options struct {
 	// DrainTimeout bounds graceful shutdown; default 30s.
 	DrainTimeout time.Duration
 
+	// HeldLink, if set, gives the link to the download site's page of
+	// a withheld message (internal/held), for the notice sent instead.
+	HeldLink func(id string) string
+
 	Logger  *slog.Logger // default slog.Default()
 	Metrics *Metrics     // default: a private registry
 

@@ -23,6 +23,9 @@ func (s *Server) downloadRoutes() http.Handler {
 	mux.HandleFunc("POST /files/zip", s.authed(true, s.downloadZip))
 	mux.HandleFunc("POST /files/{id}/delete", s.authed(true, s.deleteItem))
 	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneDownload)))
+	if s.opts.Held != nil {
+		s.heldRoutes(mux)
+	}
 	return s.secure(ZoneDownload, mux)
 }
 
@@ -178,6 +181,9 @@ func (s *Server) Purge(ctx context.Context) (int, error) {
 		if err := s.audit.Record(ctx, audit.Event{Zone: "system", User: it.Owner, Action: audit.Expire, Item: it.ID, Name: it.Name, SHA256In: it.SHA256}); err != nil {
 			s.log.Error("audit", "err", err)
 		}
+	}
+	if err := s.purgeHeldFiles(ctx); err != nil {
+		s.log.Warn("purging unlocked held files", "err", err)
 	}
 	if err := s.users.PurgeSessions(ctx); err != nil {
 		s.log.Warn("purging sessions", "err", err)

@@ -33,6 +33,25 @@
 // result, approval, download and deletion goes to the audit trail
 // (internal/audit).
 //
+// Held mail items (Options.Held, Options.Mailer): each notice of a
+// sanitized mail with something withheld links to /held/<token> on the
+// download site, a page only the message's recipients (and
+// administrators) can open; anyone else, and any forged token, gets
+// 404. It says what was withheld and why, the sender, subject and date.
+// For an encrypted attachment (PPAP) the recipient types the password:
+// the original is taken from the quarantine and run through the engine
+// with it, and the rebuilt message is sent to that recipient as a new
+// mail threaded to the original (RFC 5322 3.6.4), its attachments also
+// offered for download; after MaxPasswordTries wrong passwords the item
+// waits for an administrator. Passwords are neither logged nor stored.
+// A recipient may ask for the original with a reason (原本取り出し申請);
+// an approver other than the requester approves or rejects it with a
+// comment on /held-requests, and on approval the original message,
+// with an X-Mugai-Released-By field, goes to the requester alone.
+// Originals of executables and of malware are never released. The
+// approvers are told of each request and the requester of each
+// decision by mail (a link, no content), through the relay's outbox.
+//
 // Metadata lives in the shared database mugai.db (the handle is given,
 // Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
 // the relay's tables.
@@ -60,6 +79,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -115,6 +135,18 @@ type Options struct {
 	// departments of the users who may download it (nil: the engine's).
 	PolicyFor func(departments []string) *sanitizer.Policy
 
+	// Held checks the links to held mail items (internal/held); with
+	// Mailer, which sends what their pages make, it turns on the
+	// download site's /held/ pages and /held-requests for approvers.
+	Held   *held.Links
+	Mailer Mailer
+	// NeverRelease are reason codes whose originals are never released
+	// on request, beside executables and malware (always refused).
+	NeverRelease []string
+	// MailHost names mugai in the mails the sites send; default
+	// "localhost".
+	MailHost string
+
 	Logger  *slog.Logger
 	Metrics *Metrics         // default: a private registry
 	Now     func() time.Time // default time.Now
@@ -150,6 +182,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = 10 * time.Minute
+	}
+	if o.MailHost == "" {
+		o.MailHost = "localhost"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -207,6 +242,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("transfer: no quarantine")
 	case opts.DB == nil:
 		return nil, errors.New("transfer: no database")
+	case (opts.Held == nil) != (opts.Mailer == nil):
+		return nil, errors.New("transfer: held-item pages need both the links and a mailer")
 	}
 	opts = opts.withDefaults()
 	if opts.PlainHTTP {
@@ -246,7 +283,7 @@ func New(opts Options) (*Server, error) {
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+	if _, err := s.db.ExecContext(ctx, schema+heldSchema+heldFilesSchema); err != nil {
 		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
 	}
 	if err := migrate(ctx, s.db); err != nil {

@@ -50,7 +50,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		for _, page := range []string{"login", "upload", "approvals", "download", "message"} {
+		for _, page := range []string{"login", "upload", "approvals", "download", "message", "held", "heldrequests"} {
 			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/history.html", "templates/"+page+".html")
 			if err != nil {
 				return nil, err
@@ -80,11 +80,17 @@ type page struct {
 	Approvals []approvalRow
 	// Recipients are the names the upload page offers as 宛先.
 	Recipients []string
+	// HeldPages: the download site has held mail items' pages. Held is
+	// one of them; HeldRequests the approver's list.
+	HeldPages    bool
+	Held         *heldView
+	HeldRequests []heldRequestRow
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {
 	p.Zone, p.Lang = zone, lang(r)
 	p.Approval, p.MaxFiles, p.MaxBytes = s.opts.Approval, s.opts.MaxFiles, s.opts.MaxUploadBytes
+	p.HeldPages = s.opts.Held != nil
 	if sess := session(r); sess != nil {
 		p.Session, p.CSRF = sess, sess.CSRF
 	}

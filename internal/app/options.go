@@ -169,6 +169,7 @@ func transferOptions(c *config.Config) transfer.Options {
 		UploadAddr: c.Web.UploadListen, DownloadAddr: c.Web.DownloadListen,
 		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
 		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,
+		NeverRelease:   c.Quarantine.NeverRelease,
 		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -52,6 +53,7 @@ type Service struct {
 	Registry  *prometheus.Registry
 
 	cfg      config.Config
+	held     *held.Links
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -100,6 +102,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		s.log.Info("serve: every item is scanned by clamd", "addr", cfg.Scanner.Clamd)
 	}
 	eo.Sanitizer.Registerer = s.Registry
+	// One link per withheld message to its page on the download site,
+	// in the notices the engine and the relay write.
+	if s.held, err = held.LoadLinks(cfg.DataDir, cfg.Web.DownloadURL); err != nil {
+		return nil, err
+	}
+	eo.Mail.HeldLink = s.held.URL
 	if s.Engine, err = NewEngine(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
@@ -122,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if len(cfg.Policy.Domain) > 0 {
 		ro.PolicyFor = ps.forRecipients
 	}
+	ro.HeldLink = s.held.URL
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -137,6 +146,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, err
 	}
 	s.Retention = &store.Retention{Quarantine: s.Quarantine, Audit: s.audit, Interval: cfg.Process.SweepInterval.Duration, Logger: s.log}
+	if s.Sites != nil {
+		// An original whose release is requested stays until the
+		// approver decides.
+		s.Retention.Holds = s.Sites.HasOpenRequest
+	}
 	if cfg.Admin.Listen != "" {
 		if s.adminL, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 			return nil, fmt.Errorf("admin listener: %w", err)
@@ -153,6 +167,8 @@ func (s *Service) newSites(ps *policies) error {
 	if len(s.cfg.Policy.Department) > 0 {
 		to.PolicyFor = ps.forDepartments
 	}
+	// The held-item pages send what they make through the relay's outbox.
+	to.Held, to.Mailer, to.MailHost = s.held, s.Relay, s.Relay.Hostname()
 	var err error
 	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
 		return err

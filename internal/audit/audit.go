@@ -40,6 +40,14 @@ const (
 	Delete       = "delete"
 	Expire       = "expire"
 	Purge        = "purge" // an original deleted from the quarantine at the end of its retention
+
+	// The held mail items' pages on the download site.
+	HeldUnlock  = "held-unlock"  // a password typed for a held mail
+	HeldRequest = "held-request" // 原本取り出し申請
+	HeldApprove = "held-approve"
+	HeldReject  = "held-reject"
+	HeldRelease = "held-release" // the original queued to the requester
+	HeldNotify  = "held-notify"  // a notification queued
 )
 
 // Event is one audit record.

@@ -115,6 +115,10 @@ type Admin struct {
 // Quarantine guards releasing originals.
 type Quarantine struct {
 	AllowRelease bool `toml:"allow_release"`
+	// NeverRelease are reason codes (sanitizer.Reason*) whose originals
+	// the download site never releases on request, beside executables
+	// and malware, which are never released.
+	NeverRelease []string `toml:"never_release"`
 }
 
 // Web configures the transfer sites: the upload site in the Internet
@@ -163,6 +167,7 @@ func Default() Config {
 		},
 		ReturnPath: Remote{Timeout: dur(5 * time.Minute)},
 		Admin:      Admin{Listen: "127.0.0.1:9025"},
+		Quarantine: Quarantine{NeverRelease: []string{}},
 		Web: Web{
 			UploadListen: ":8080", DownloadListen: ":8081", Expiry: dur(7 * 24 * time.Hour),
 			MaxUploadBytes: 100 << 20, MaxFiles: 20, Workers: 2,

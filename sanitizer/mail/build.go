@@ -81,6 +81,9 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 	}
 	sum.lines = noticeLines(&sum.stats, sum.children, o, nurls, sum.readReceipt)
 	nd := NoticeData{ID: id, Lines: sum.lines, LinksRemoved: o.Links == LinksRemove, English: o.English}
+	if o.HeldLink != nil && withheldAny(sum) {
+		nd.HeldURL = o.HeldLink(id)
+	}
 	if o.Links == LinksRemove {
 		for _, u := range sum.urls {
 			nd.URLs = append(nd.URLs, text.Defang(u))

@@ -24,6 +24,13 @@ const DefaultNoticeTemplate = `━━━━━━━━━━━━━━━━�
 {{if .LinksRemoved}}{{t "ja" "notice.links_removed"}}{{else}}{{t "ja" "notice.links_listed"}}{{end}}
 {{range .URLs}}  {{.}}
 {{end}}{{end}}
+{{- if .HeldURL}}
+{{t "ja" "held.notice_link"}}
+  {{.HeldURL}}
+{{- if .English}}
+{{t "en" "held.notice_link"}}
+{{- end}}
+{{end}}
 {{t "ja" "notice.ask" .ID}}
 ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━
 `
@@ -35,6 +42,9 @@ type NoticeData struct {
 	URLs         []string     // defanged; listed when links were removed
 	LinksRemoved bool
 	English      bool
+	// HeldURL is the recipients' page of what was withheld
+	// (Options.HeldLink), set when something was.
+	HeldURL string
 }
 
 // NoticeLine is one action in Japanese and English.
@@ -180,4 +190,18 @@ func displayName(s string) string {
 		s = catalog.Text(catalog.Japanese, "notice.unnamed")
 	}
 	return s
+}
+
+// withheldAny reports whether anything of the message was withheld or
+// held: what its recipients may ask for on the held-item page.
+func withheldAny(sum *outcomeSummary) bool {
+	if len(sum.stats.encrypted) > 0 || len(sum.stats.failed) > 0 {
+		return true
+	}
+	for _, ch := range sum.children {
+		if ch.Withheld || ch.Held {
+			return true
+		}
+	}
+	return false
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// InlineImages is "drop" (default: cid: images of an HTML body are
 	// removed and counted) or "attach" (sanitized and attached).
 	InlineImages string
+	// HeldLink, if set, gives the link to the download site's page of
+	// the items withheld from message id, for the notice.
+	HeldLink func(id string) string
 
 	MaxHeaders         int   // header fields per header block; default 1000
 	MaxHeaderBytes     int   // bytes of one header block; default 1 MiB

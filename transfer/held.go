@@ -1,0 +1,357 @@
+package transfer
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/held"
+	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+)
+
+// Mailer queues a mail mugai made for delivery to the LGWAN MTA (the
+// relay's outbox, which retries): the contents of an unlocked item, a
+// released original, a notification. Sending the same id twice queues
+// it once.
+type Mailer interface {
+	Send(ctx context.Context, id string, to []string, msg io.Reader) error
+}
+
+// alwaysRefused are the reasons for which no original is released, by
+// any approver, whatever the configuration: executables and malware.
+var alwaysRefused = []string{sanitizer.ReasonExecutable, sanitizer.ReasonMalware}
+
+// neverReleased reports whether an original kept for reason code may
+// not be released.
+func (s *Server) neverReleased(code string) bool {
+	return slices.Contains(alwaysRefused, code) || slices.Contains(s.opts.NeverRelease, code)
+}
+
+// heldView is the held-item page of one mail for one viewer.
+type heldView struct {
+	Token   string
+	Item    store.Item
+	From    string
+	Subject string
+	Date    time.Time
+	Parts   []heldPart
+	// Rcpt is the viewer's address among the message's recipients; ""
+	// for an administrator who is not one.
+	Rcpt      string
+	Purged    bool
+	Encrypted bool // a part waits for a password
+	Password  bool // and the viewer may type it
+	Locked    bool // too many wrong passwords: an administrator must act
+	Admin     bool // the viewer is an administrator
+	TriesLeft int
+	// Release: the viewer may ask for the original; NoRelease: policy
+	// forbids releasing it to anyone.
+	Release, NoRelease bool
+	Request            *heldRequest // the viewer's latest request
+	// Files are the sanitized contents the viewer unlocked, to download.
+	Files []heldFile
+}
+
+// heldPart is one withheld part, in words.
+type heldPart struct {
+	Name, Why string
+}
+
+// heldItem resolves the token of the request to the item and checks that
+// the viewer may see it: a recipient of the message or an
+// administrator. Anything else is ok false, answered with 404 by the
+// caller, telling nothing.
+func (s *Server) heldItem(r *http.Request) (v *heldView, original io.ReadCloser, ok bool) {
+	tok := r.PathValue("token")
+	id, valid := s.opts.Held.Item(tok)
+	if !valid {
+		return nil, nil, false
+	}
+	it, rc, err := s.q.Get(r.Context(), id)
+	if err != nil && !errors.Is(err, store.ErrPurged) || it.Source != "smtp" {
+		if rc != nil {
+			rc.Close()
+		}
+		return nil, nil, false
+	}
+	var rcpts []string
+	json.Unmarshal([]byte(it.Meta["to"]), &rcpts)
+	sess := session(r)
+	v = &heldView{Token: tok, Item: it, From: it.Meta["from"], Date: it.Created, Purged: errors.Is(err, store.ErrPurged),
+		Rcpt: held.IsRecipient(sess.User.Name, rcpts), Admin: sess.User.Role == auth.RoleAdmin}
+	if v.Rcpt == "" && !v.Admin {
+		if rc != nil {
+			rc.Close()
+		}
+		return nil, nil, false
+	}
+	return v, rc, true
+}
+
+// fillHeld completes the page: the parts from the report, the subject from
+// the original's header, the tries and the viewer's request.
+func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, user, lang string) error {
+	var rep sanitizer.Report
+	json.Unmarshal(v.Item.Report, &rep)
+	encrypted, forbidden := false, s.neverReleased(v.Item.Reason)
+	var walk func(r *sanitizer.Report)
+	walk = func(r *sanitizer.Report) {
+		for _, f := range r.Findings {
+			forbidden = forbidden || f.Code == sanitizer.FindingMalware
+		}
+		for _, rs := range r.Reasons {
+			forbidden = forbidden || s.neverReleased(rs.Code)
+			encrypted = encrypted || rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
+		}
+		if r.Withheld && (r != &rep || len(rep.Children) == 0) {
+			why := ""
+			if len(r.Reasons) > 0 {
+				why = r.Reasons[0].Text(lang)
+			}
+			name := cleanShown(r.Name)
+			if r == &rep {
+				name = "" // the whole message
+			}
+			v.Parts = append(v.Parts, heldPart{Name: name, Why: why})
+		}
+		for _, c := range r.Children {
+			walk(c)
+		}
+	}
+	walk(&rep)
+	if original != nil {
+		v.Subject = originalSubject(original)
+	}
+	fails, err := s.heldFailures(ctx, v.Item.ID)
+	if err != nil {
+		return err
+	}
+	v.TriesLeft = max(0, s.opts.MaxPasswordTries-fails)
+	v.Encrypted = encrypted
+	v.Locked = encrypted && v.TriesLeft == 0
+	if v.Rcpt != "" {
+		if v.Files, err = s.unlockedFiles(ctx, v.Item.ID, user); err != nil {
+			return err
+		}
+	}
+	// NoRelease is the item's, whoever looks (the approver too).
+	v.NoRelease = forbidden
+	if v.Rcpt != "" && !v.Purged {
+		v.Password = encrypted && !v.Locked && len(v.Files) == 0
+		v.Release = !forbidden
+	}
+	if v.Rcpt != "" {
+		if v.Request, err = s.latestRequest(ctx, v.Item.ID, user); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// originalSubject reads the Subject of the original's header, decoded
+// (RFC 2047) and cleaned for showing: no controls, at most 200
+// characters. The header is the sender's; it is only ever shown escaped.
+func originalSubject(original io.Reader) string {
+	h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(original, 256<<10)))
+	if err != nil && h.Len() == 0 {
+		return ""
+	}
+	mh := gomail.Header{Header: message.Header{Header: h}}
+	subj, err := mh.Subject()
+	if err != nil {
+		subj = mh.Get("Subject")
+	}
+	return cleanShown(subj)
+}
+
+// cleanShown drops controls and bidi overrides and bounds a string to
+// 200 characters.
+func cleanShown(s string) string {
+	s = strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) {
+			return -1
+		}
+		return c
+	}, s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
+func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
+	s.showHeld(w, r, http.StatusOK, "", "")
+}
+
+// showHeld renders the page of the request's token, or 404.
+func (s *Server) showHeld(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	v, rc, ok := s.heldItem(r)
+	if !ok {
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, words(lang(r))("held.page.not_found"))
+		return
+	}
+	if rc != nil {
+		defer rc.Close()
+	}
+	if err := s.fillHeld(r.Context(), v, rc, session(r).User.Name, lang(r)); err != nil {
+		s.log.Error("held page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.render(w, r, ZoneDownload, "held", page{Held: v, Error: errMsg, Notice: notice}, status)
+}
+
+// unlockHeld takes a password for the held message, runs the original
+// through the engine with it, and sends the recipient the sanitized
+// contents as a new mail. The password is neither logged nor stored.
+func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
+	t := words(lang(r))
+	v, rc, ok := s.heldItem(r)
+	if !ok || v.Rcpt == "" {
+		if rc != nil {
+			rc.Close()
+		}
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, t("held.page.not_found"))
+		return
+	}
+	if rc == nil {
+		s.showHeld(w, r, http.StatusGone, t("held.page.purged"), "")
+		return
+	}
+	defer rc.Close()
+	ctx := r.Context()
+	if err := s.fillHeld(ctx, v, nil, session(r).User.Name, lang(r)); err != nil {
+		s.log.Error("held unlock", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if !v.Encrypted {
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, t("held.page.not_found"))
+		return
+	}
+	base := audit.Event{Action: audit.HeldUnlock, Item: v.Item.ID, SHA256In: v.Item.SHA256}
+	if v.Locked {
+		base.Outcome = "locked"
+		s.record(r, ZoneDownload, base)
+		s.showHeld(w, r, http.StatusTooManyRequests, t("held.page.locked"), "")
+		return
+	}
+	pw := r.PostFormValue("password")
+	if pw == "" {
+		s.showHeld(w, r, http.StatusBadRequest, t("held.page.password_empty"), "")
+		return
+	}
+	res, err := s.eng.Sanitize(ctx, sanitizer.Input{ID: v.Item.ID, Name: "message.eml", DeclaredType: "message/rfc822", Body: rc, Password: pw})
+	if err != nil {
+		s.log.Error("held unlock: sanitizer", "item_id", v.Item.ID, "err", err)
+		base.Outcome = "error"
+		s.record(r, ZoneDownload, base)
+		s.showHeld(w, r, http.StatusInternalServerError, t("held.page.unlock_failed"), "")
+		return
+	}
+	defer res.Close()
+	if hasReason(res.Report, sanitizer.ReasonWrongPassword) || hasReason(res.Report, sanitizer.ReasonEncrypted) {
+		if err := s.addHeldFailure(ctx, v.Item.ID); err != nil {
+			s.log.Error("held unlock", "err", err)
+		}
+		base.Outcome = "wrong-password"
+		s.record(r, ZoneDownload, base)
+		s.showHeld(w, r, http.StatusUnprocessableEntity, t("held.page.wrong_password"), "")
+		return
+	}
+	if res.Report.Withheld || len(res.Outputs) != 1 {
+		base.Outcome = "withheld"
+		s.record(r, ZoneDownload, base)
+		s.showHeld(w, r, http.StatusUnprocessableEntity, t("held.page.unlock_failed"), "")
+		return
+	}
+	out := res.Outputs[0]
+	id := v.Item.ID + "-unlock-" + shortHash(v.Rcpt)
+	err = s.storeUnlocked(ctx, v.Item.ID, session(r).User.Name, out.Open())
+	var msg io.Reader
+	if err == nil {
+		msg, err = s.unlockedMail(v, out.Open(), lang(r))
+	}
+	if err == nil {
+		err = s.opts.Mailer.Send(ctx, id, []string{v.Rcpt}, msg)
+	}
+	if err != nil {
+		s.log.Error("held unlock: queueing the mail", "item_id", v.Item.ID, "err", err)
+		base.Outcome = "error"
+		s.record(r, ZoneDownload, base)
+		s.showHeld(w, r, http.StatusInternalServerError, t("held.page.unlock_failed"), "")
+		return
+	}
+	base.Outcome, base.SHA256Out, base.Detail = "ok", out.SHA256(), "sent to "+v.Rcpt+" as "+id
+	s.record(r, ZoneDownload, base)
+	s.showHeld(w, r, http.StatusOK, "", t("held.page.unlocked", v.Rcpt))
+}
+
+// hasReason reports whether a report or any of its children was
+// withheld for code.
+func hasReason(r *sanitizer.Report, code string) bool {
+	for _, rs := range r.Reasons {
+		if rs.Code == code {
+			return true
+		}
+	}
+	for _, c := range r.Children {
+		if hasReason(c, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// shortHash names a recipient in an outbox ID.
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(s)))
+	return hex.EncodeToString(h[:6])
+}
+
+// heldRoutes are the download site's pages of held mail items.
+func (s *Server) heldRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /held/{token}", s.authed(false, s.heldPage))
+	mux.HandleFunc("POST /held/{token}/password", s.authed(true, s.unlockHeld))
+	mux.HandleFunc("POST /held/{token}/request", s.authed(true, s.requestOriginal))
+	mux.HandleFunc("GET /held/{token}/files/{n}", s.authed(false, s.downloadHeldFile))
+	mux.HandleFunc("POST /held/{token}/tries", s.authed(true, s.resetTries))
+	mux.HandleFunc("GET /held-requests", s.authed(false, s.heldRequestsPage))
+	mux.HandleFunc("POST /held-requests/{id}", s.authed(true, s.decideRequest))
+}
+
+// resetTries gives a held mail whose password tries ran out a new set:
+// an administrator's decision, after speaking with its recipient.
+func (s *Server) resetTries(w http.ResponseWriter, r *http.Request) {
+	v, rc, ok := s.heldItem(r)
+	if rc != nil {
+		rc.Close()
+	}
+	if !ok || !v.Admin {
+		s.renderError(w, r, ZoneDownload, http.StatusNotFound, words(lang(r))("held.page.not_found"))
+		return
+	}
+	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_tries WHERE item = ?`, v.Item.ID); err != nil {
+		s.log.Error("held reset", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.record(r, ZoneDownload, audit.Event{Action: audit.HeldUnlock, Item: v.Item.ID, Outcome: "tries-reset"})
+	s.showHeld(w, r, http.StatusOK, "", words(lang(r))("held.page.tries_reset"))
+}
