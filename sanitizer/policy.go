@@ -83,6 +83,11 @@ type PDFPolicy struct {
 	MaxPages      int    `toml:"max_pages"`       // default 1000
 	MaxPagePixels int64  `toml:"max_page_pixels"` // per rendered page; default 40 megapixels
 	Links         string `toml:"links"`           // "remove" (default) or "keep" URI links when disarming
+	// TextLayer is the invisible text that flattened pages carry, so that
+	// they can be searched and copied: "auto" (default) the page's own
+	// text, read by OCR where a page has none; "extract" the page's own
+	// text only; "ocr" OCR of every page; "off" none.
+	TextLayer string `toml:"text_layer"`
 	// LostText is what a flattened PDF whose text did not render (a font
 	// neither embedded nor among the fallback fonts) becomes: "withhold"
 	// (default, reason render-lost-text) or "warn" (delivered with a note
@@ -146,6 +151,9 @@ func (p Policy) WithDefaults() Policy {
 	if p.PDF.Links == "" {
 		p.PDF.Links = "remove"
 	}
+	if p.PDF.TextLayer == "" {
+		p.PDF.TextLayer = "auto"
+	}
 	if p.PDF.LostText == "" {
 		p.PDF.LostText = "withhold"
 	}
@@ -172,6 +180,11 @@ func (p Policy) Check() error {
 	case "", "keep", "remove":
 	default:
 		return fmt.Errorf("policy: pdf.links must be keep or remove, not %q", p.PDF.Links)
+	}
+	switch p.PDF.TextLayer {
+	case "", "auto", "extract", "ocr", "off":
+	default:
+		return fmt.Errorf("policy: pdf.text_layer must be auto, extract, ocr or off, not %q", p.PDF.TextLayer)
 	}
 	switch p.PDF.LostText {
 	case "", "withhold", "warn":

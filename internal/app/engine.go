@@ -16,6 +16,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/image"
 	"github.com/mugai-project/mugai/sanitizer/mail"
+	"github.com/mugai-project/mugai/sanitizer/ocr"
 	"github.com/mugai-project/mugai/sanitizer/office"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox"
@@ -33,6 +34,10 @@ type EngineOptions struct {
 	// Render is the PDF renderer pool, one for the PDF and office
 	// handlers; its Logger defaults to Sanitizer.Logger.
 	Render render.Options
+	// OCR is Tesseract in its sandbox, for the text layer of flattened
+	// pages without text of their own; when it cannot run here, those
+	// pages carry no text and their reports say so.
+	OCR ocr.Options
 	// Disarm is the PDF disarm sandbox, for the PDF handler; its Logger
 	// defaults to Sanitizer.Logger.
 	Disarm  sandbox.Options
@@ -58,6 +63,12 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 		ropts.Logger = opts.Logger
 	}
 	renderer := render.NewFlattener(ropts)
+	// Every item's policy (a department's too) may ask for OCR.
+	if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
+		renderer.OCR = eng
+	} else if opts.Logger != nil {
+		opts.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
+	}
 	dopts := o.Disarm
 	if dopts.Logger == nil {
 		dopts.Logger = opts.Logger
@@ -76,7 +87,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(handlers, calendar.Handlers(calendar.Options{}))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
-	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
+	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
 	maps.Copy(verifiers, office.VerifiersFor(o.Office))

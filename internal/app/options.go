@@ -82,6 +82,7 @@ func policyFile(c *config.Config, file, key string) (sanitizer.Policy, error) {
 	filli(&p.PDF.MaxPages, c.PDF.MaxPages)
 	fill(&p.PDF.MaxPagePixels, c.PDF.MaxPagePixels)
 	fills(&p.PDF.Links, c.PDF.Links)
+	fills(&p.PDF.TextLayer, c.PDF.TextLayer)
 	fill(&p.Image.MaxPixels, c.Image.MaxPixels)
 	filli(&p.Image.JPEGQuality, c.Image.JPEGQuality)
 	p.Text.NoCSVBOM = p.Text.NoCSVBOM || c.Text.NoCSVBOM

@@ -72,7 +72,8 @@ type PDF struct {
 	DPI           int    `toml:"dpi"`
 	MaxPages      int    `toml:"max_pages"`
 	MaxPagePixels int64  `toml:"max_page_pixels"`
-	Links         string `toml:"links"` // remove or keep
+	Links         string `toml:"links"`      // remove or keep
+	TextLayer     string `toml:"text_layer"` // auto, extract, ocr or off
 }
 
 // Image configures re-encoding images.
@@ -100,7 +101,7 @@ func defaultFormats(c *Config) {
 	}
 	c.Mail = Mail{Charset: "UTF-8", InlineImages: "drop", MaxHeaders: 1000, MaxHeaderBytes: 1 << 20, MaxHeaderLineBytes: 64 << 10,
 		MaxDepth: 20, MaxParts: 500, MaxBodyBytes: 64 << 20}
-	c.PDF = PDF{DPI: 150, MaxPages: 1000, MaxPagePixels: 40_000_000, Links: "remove"}
+	c.PDF = PDF{DPI: 150, MaxPages: 1000, MaxPagePixels: 40_000_000, Links: "remove", TextLayer: "auto"}
 	c.Image = Image{MaxPixels: 50_000_000, JPEGQuality: 90}
 	c.Text = Text{Links: "defang"}
 }
@@ -151,5 +152,6 @@ func (c *Config) checkFormats(bad func(format string, a ...any)) {
 	oneOf("mail.links", c.Mail.Links, "", "keep", "defang", "remove")
 	oneOf("mail.inline_images", c.Mail.InlineImages, "drop", "attach")
 	oneOf("pdf.links", c.PDF.Links, "remove", "keep")
+	oneOf("pdf.text_layer", c.PDF.TextLayer, "auto", "extract", "ocr", "off")
 	oneOf("text.links", c.Text.Links, "defang", "keep", "remove")
 }

@@ -64,7 +64,7 @@ func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer
 	maps.Copy(handlers, calendar.Handlers(calendar.Options{}))
 	maps.Copy(handlers, opts.Handlers)
 	verifiers := map[detect.Kind]verify.Func{}
-	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy.PDF))
+	maps.Copy(verifiers, pdf.VerifiersFor(opts.Policy))
 	maps.Copy(verifiers, image.Verifiers())
 	maps.Copy(verifiers, text.Verifiers())
 	maps.Copy(verifiers, calendar.Verifiers())

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -21,7 +20,7 @@ func needSandbox(t *testing.T, soffice bool) *sandbox {
 	if err != nil {
 		t.Skipf("needs Debian packages bubblewrap and libreoffice-*-nogui: %v", err)
 	}
-	if err := sb.probe(context.Background()); err != nil {
+	if err := sb.Probe(context.Background()); err != nil {
 		t.Skipf("the bubblewrap sandbox cannot start on this host: %v", err)
 	}
 	return sb
@@ -35,94 +34,6 @@ func TestConvertToPDFUnavailable(t *testing.T) {
 	_, err = ConvertToPDF(context.Background(), "x.doc", t.TempDir(), ConvertOptions{Bwrap: "/nonexistent/bwrap"})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
-	}
-}
-
-// TestSandboxHasNoNetwork: the same command that reaches a listener on
-// 127.0.0.1 from the host cannot reach it from inside the sandbox.
-func TestSandboxHasNoNetwork(t *testing.T) {
-	sb := needSandbox(t, false)
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("needs bash")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	script := "echo mugai > /dev/tcp/127.0.0.1/" + port
-	// firstIsSentinel connects from the test itself and reports whether
-	// that sentinel is the first connection in the listen queue: anything
-	// the finished command managed to open would be queued before it.
-	firstIsSentinel := func() bool {
-		s, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		c, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if c.RemoteAddr().String() == s.LocalAddr().String() {
-			return true
-		}
-		c2, err := ln.Accept() // drain the sentinel
-		if err == nil {
-			c2.Close()
-		}
-		return false
-	}
-	// Control: from the host the command's connection arrives first.
-	if out, err := exec.Command(bash, "-c", script).CombinedOutput(); err != nil {
-		t.Fatalf("control: %v: %s", err, out)
-	}
-	if firstIsSentinel() {
-		t.Fatal("control: the listener saw no connection from the host")
-	}
-	// In the sandbox: the connect fails and nothing arrives.
-	out, err := sb.run(context.Background(), t.TempDir(), bash, "-c", script)
-	if err == nil {
-		t.Errorf("the sandboxed connect succeeded: %s", out)
-	}
-	if !firstIsSentinel() {
-		t.Fatal("a connection from inside the sandbox reached 127.0.0.1")
-	}
-}
-
-// TestSandboxSeesOnlyItsWorkFolder: host files outside the bound folders
-// are not visible, and /usr is read-only.
-func TestSandboxSeesOnlyItsWorkFolder(t *testing.T) {
-	sb := needSandbox(t, false)
-	secret := filepath.Join(t.TempDir(), "secret.txt")
-	os.WriteFile(secret, []byte("x"), 0o600)
-	for _, cmd := range [][]string{
-		{"/bin/cat", secret},
-		{"/bin/touch", "/usr/mugai-test"},
-		{"/bin/cat", "/etc/shadow"},
-	} {
-		if out, err := sb.run(context.Background(), t.TempDir(), cmd...); err == nil {
-			t.Errorf("%v succeeded in the sandbox: %s", cmd, out)
-		}
-	}
-	work := t.TempDir()
-	if out, err := sb.run(context.Background(), work, "/bin/touch", "/work/ok"); err != nil {
-		t.Fatalf("cannot write its work folder: %v: %s", err, out)
-	}
-	if _, err := os.Stat(filepath.Join(work, "ok")); err != nil {
-		t.Fatal("the work folder is not the host folder")
-	}
-}
-
-func TestSandboxDeadlineKillsConverter(t *testing.T) {
-	sb := needSandbox(t, false)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := sb.run(ctx, t.TempDir(), "/bin/sleep", "60"); err == nil {
-		t.Fatal("a cancelled run succeeded")
 	}
 }
 

@@ -207,11 +207,13 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
 	sb, err := newSandbox(h.opts.Convert, true)
-	if err == nil && sb.asLowered {
-		h.asOnce.Do(func() {
-			h.opts.Logger.Warn("office: the converter's address-space limit is lowered to this process's hard limit (systemd LimitAS, a container or ulimit -v)",
-				"wanted_bytes", sb.opts.MaxMemory, "limit_bytes", sb.as)
-		})
+	if err == nil {
+		if as, lowered := sb.AddressSpace(); lowered {
+			h.asOnce.Do(func() {
+				h.opts.Logger.Warn("office: the converter's address-space limit is lowered to this process's hard limit (systemd LimitAS, a container or ulimit -v)",
+					"wanted_bytes", sb.opts.MaxMemory, "limit_bytes", as)
+			})
+		}
 	}
 	if err == nil && h.opts.Flattener == nil {
 		err = errNoRenderer

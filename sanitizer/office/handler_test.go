@@ -226,18 +226,31 @@ func TestHandlerBoth(t *testing.T) {
 
 // TestHandlerFlattensLegacyDoc: a .doc goes through LibreOffice in the
 // sandbox and the engine's renderer, and comes out as an image-only PDF
-// (no text layer: only pixels cross).
+// (with the text layer off, no text: only pixels cross; by default its
+// invisible text layer carries the document's text).
 func TestHandlerFlattensLegacyDoc(t *testing.T) {
 	needSandbox(t, true)
 	if testing.Short() || raceEnabled {
 		t.Skip("LibreOffice and the WebAssembly renderer take too long in -short or -race runs")
 	}
-	e := newEngine(t, sanitizer.Policy{}, HandlerOptions{Convert: ConvertOptions{TempDir: t.TempDir()}})
 	doc, err := os.ReadFile(filepath.Join("testdata", "clean.doc"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := newEngine(t, sanitizer.Policy{}, HandlerOptions{Convert: ConvertOptions{TempDir: t.TempDir()}})
 	res := sanitize(t, e, "議事録.doc", doc)
+	if res.Report.Withheld || len(res.Outputs) != 1 {
+		t.Fatalf("withheld %v: %+v", res.Report.Withheld, res.Report.Reasons)
+	}
+	b, _ := io.ReadAll(res.Outputs[0].Open())
+	layered := filepath.Join(t.TempDir(), "layered.pdf")
+	os.WriteFile(layered, b, 0o600)
+	if text := pdfText(t, layered); !strings.Contains(text, "令和7年度予算書") {
+		t.Errorf("the default text layer lacks the document's text: %q", text)
+	}
+
+	e = newEngine(t, sanitizer.Policy{PDF: sanitizer.PDFPolicy{TextLayer: "off"}}, HandlerOptions{Convert: ConvertOptions{TempDir: t.TempDir()}})
+	res = sanitize(t, e, "議事録.doc", doc)
 	if res.Report.Withheld || len(res.Outputs) != 1 {
 		t.Fatalf("withheld %v: %+v", res.Report.Withheld, res.Report.Reasons)
 	}
@@ -246,7 +259,7 @@ func TestHandlerFlattensLegacyDoc(t *testing.T) {
 		t.Errorf("output %q kind %s", o.Name, o.Kind)
 	}
 	path := filepath.Join(t.TempDir(), "out.pdf")
-	b, _ := io.ReadAll(o.Open())
+	b, _ = io.ReadAll(o.Open())
 	os.WriteFile(path, b, 0o600)
 	if text := pdfText(t, path); text != "" {
 		t.Errorf("the flattened PDF has a text layer: %q", text)

@@ -45,17 +45,19 @@ func Handlers(opts HandlerOptions) map[detect.Kind]sanitizer.Handler {
 	return map[detect.Kind]sanitizer.Handler{detect.PDF: sanitizer.HandlerFunc(h.act)}
 }
 
-// Verifiers returns the independent check for PDF outputs, refusing web
-// links as well as every other action.
+// Verifiers returns the independent check for any PDF output, disarmed
+// or flattened, refusing web links as well as every other action.
 func Verifiers() map[detect.Kind]verify.Func {
-	return VerifiersFor(sanitizer.PDFPolicy{})
+	return VerifiersFor(sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: sanitizer.Disarm}})
 }
 
-// VerifiersFor returns the check matching the policy p: with Links
+// VerifiersFor returns the check matching the policy p: with pdf.links
 // "keep", disarmed PDFs keep their web links and the check lets /URI
-// actions pass.
-func VerifiersFor(p sanitizer.PDFPolicy) map[detect.Kind]verify.Func {
-	o := verify.PDFOptions{AllowURI: p.Links == "keep"}
+// actions pass; when p does not disarm PDFs, every PDF output is a
+// flattened one and must have the flattened pages' shape (one image, at
+// most the invisible text layer).
+func VerifiersFor(p sanitizer.Policy) map[detect.Kind]verify.Func {
+	o := verify.PDFOptions{AllowURI: p.PDF.Links == "keep", Flattened: p.Decide(detect.PDF) != sanitizer.Disarm}
 	return map[detect.Kind]verify.Func{detect.PDF: verify.Kind(detect.PDF, verify.PDFCheck(o))}
 }
 

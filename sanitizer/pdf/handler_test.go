@@ -140,7 +140,7 @@ func TestVerifiersForKeptLinks(t *testing.T) {
 	if _, err := pdf.Disarm(ctx, bytes.NewReader(f.Bytes), &out, pdf.DisarmOptions{Links: "keep"}); err != nil {
 		t.Fatal(err)
 	}
-	check := pdf.VerifiersFor(sanitizer.PDFPolicy{Links: "keep"})[detect.PDF]
+	check := pdf.VerifiersFor(sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: sanitizer.Disarm}, PDF: sanitizer.PDFPolicy{Links: "keep"}})[detect.PDF]
 	if err := check(ctx, bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
 		t.Errorf("the links-kept check refuses a disarmed PDF with its link: %v", err)
 	}

@@ -58,6 +58,20 @@
 // (objects, cross-reference table and trailer, ISO 32000-1 §7.5) because the
 // output is streamed page by page; see pdfwriter.go.
 //
+// So that staff can search, copy and have read aloud what the page image
+// shows, a page may also carry an invisible text layer (Limits.Text, the
+// policy's pdf.text_layer): its characters, each placed on its box, in
+// text render mode 3 (§9.3.6, never drawn) and a glyphless CIDFont
+// (§9.7.4; its TrueType program has one empty glyph, as in Tesseract's
+// PDF renderer) with a ToUnicode CMap (§9.10.3), horizontal (Identity-H)
+// or vertical (Identity-V) — textlayer.go, glyphless.go. Control and
+// bidirectional-override characters are dropped. The characters are the
+// page's own text as PDFium's text API reads it in the sandbox, with
+// their boxes taken through the same device matrix as the pixels
+// (extract.go), or, for pages without text of their own, what OCR reads
+// in the rendered pixels (sanitizer/ocr, Tesseract under bubblewrap;
+// pagetext.go).
+//
 // Where it diverges: the output page size is the page as PDFium displays it
 // (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; a page's
 // /UserUnit (§7.7.3.3, table 30) is not applied, as PDFium's API does not

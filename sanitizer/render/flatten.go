@@ -59,6 +59,8 @@ type Stats struct {
 	// chosen from the content: lower for photographs throughout, higher
 	// where text or line art is drawn as well.
 	JPEGQuality map[int]int
+	// Text tells which pages got an invisible text layer.
+	Text TextStats
 }
 
 // Flatten renders every page of the PDF in and writes to out a new PDF whose
@@ -70,23 +72,35 @@ func (p *Pool) Flatten(ctx context.Context, in io.ReadSeeker, size int64, out io
 	start := time.Now()
 	st := Stats{BytesIn: size, Encodings: map[Encoding]int{}, JPEGQuality: map[int]int{}}
 	var pw *pdfWriter
+	text := lim.Text.start(lim.withDefaults().DPI)
+	type page struct {
+		*encodedPage
+		text []Char
+	}
 	rs, err := p.run(ctx, in, size, lim, true,
 		func([]PageInfo) error {
 			pw = newPDFWriter(out)
+			text.begin(pw)
 			return pw.err
 		},
 		func(pg Page) (any, error) {
-			return encodePage(pg.Image, p.opts.encodeOptions())
+			chars, err := text.page(ctx, pg)
+			if err != nil {
+				return nil, err
+			}
+			e, err := encodePage(pg.Image, p.opts.encodeOptions())
+			return page{e, chars}, err
 		},
 		func(pg Page, v any) error {
-			e := v.(*encodedPage)
+			e := v.(page)
 			defer e.free()
 			st.Encodings[e.enc]++
 			if e.quality > 0 {
 				st.JPEGQuality[e.quality]++
 			}
-			return pw.page(pg.WidthPt, pg.HeightPt, pg.WidthPx, pg.HeightPx, &e.img, e.regions)
+			return pw.page(pg.WidthPt, pg.HeightPt, pg.WidthPx, pg.HeightPx, &e.img, e.regions, e.text)
 		})
+	st.Text = text.stats()
 	st.Pages = rs.pages
 	st.RenderTime = rs.render
 	st.Encrypted, st.Removed, st.LostText, st.Skipped = rs.encrypted, rs.found, rs.lost, rs.skipped

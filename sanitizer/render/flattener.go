@@ -21,6 +21,11 @@ import (
 // seconds the first time, then comes from the on-disk cache. The
 // composition root builds one and hands it to the engine, which closes it.
 type Flattener struct {
+	// OCR reads the pages without text of their own for the text layer
+	// (policy pdf.text_layer "auto" or "ocr"); nil when OCR is not
+	// available, and those pages carry no text.
+	OCR PageReader
+
 	opts Options
 
 	mu     sync.Mutex
@@ -54,6 +59,7 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	st, err := pool.Flatten(ctx, r, size, out, Limits{
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
 		Password: job.Password,
+		Text:     TextLayer{Mode: p.TextLayer, OCR: f.OCR},
 	})
 	if err != nil {
 		return reason(err, job.Password != "")
@@ -71,6 +77,7 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	if len(st.Skipped) > 0 {
 		job.Note(fmt.Sprintf("pages the PDF lists but that cannot be read were left out: %s", pageList(st.Skipped)))
 	}
+	textNotes(job, st.Text)
 	if len(st.LostText) == 0 {
 		return nil
 	}

@@ -21,6 +21,7 @@ import (
 //
 //	1 0 obj  Catalog
 //	2 0 obj  Pages (written last, when the page count is known)
+//	3…8      the text layer's fonts, if there is one (textlayer.go)
 //	then for each page: the Page, its content stream, its image XObjects
 //
 // The content stream draws the images of the page's places, if any
@@ -32,6 +33,7 @@ type pdfWriter struct {
 	offsets []int64 // by object number; [0] unused
 	pages   []int   // page object numbers
 	err     error
+	text    *textLayer // the pages' invisible text; nil for none (textlayer.go)
 }
 
 // pdfImage is an encoded image XObject.
@@ -98,8 +100,9 @@ func num(v float64) string {
 }
 
 // page appends a page of wPt × hPt points, rendered at pxW × pxH pixels,
-// showing the places' images at their places and img over the whole page.
-func (pw *pdfWriter) page(wPt, hPt float64, pxW, pxH int, img *pdfImage, places []placedImage) error {
+// showing the places' images at their places and img over the whole page,
+// under the invisible text of chars.
+func (pw *pdfWriter) page(wPt, hPt float64, pxW, pxH int, img *pdfImage, places []placedImage, chars []Char) error {
 	base := len(pw.offsets)
 	pw.pages = append(pw.pages, base)
 	w, h := num(wPt), num(hPt)
@@ -115,10 +118,13 @@ func (pw *pdfWriter) page(wPt, hPt float64, pxW, pxH int, img *pdfImage, places 
 	fmt.Fprintf(&content, "q %s 0 0 %s 0 0 cm /Im0 Do Q\n", w, h)
 
 	pw.obj(base)
-	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << %s/Im0 %d 0 R >> >> /Contents %d 0 R >>\nendobj\n",
-		w, h, xobj.String(), base+2, base+1))
+	res, filter, data := pw.text.page(content.String(), chars)
+	pw.write(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] /Resources << /XObject << %s/Im0 %d 0 R >>%s >> /Contents %d 0 R >>\nendobj\n",
+		w, h, xobj.String(), base+2, res, base+1))
 	pw.obj(base + 1)
-	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream\nendobj\n", content.Len(), content.String()))
+	pw.write(fmt.Sprintf("<< /Length %d%s >>\nstream\n", len(data), filter))
+	pw.writeBytes(data)
+	pw.write("\nendstream\nendobj\n")
 	pw.image(base+2, img)
 	for i := range places {
 		pw.image(base+3+i, &places[i].pdfImage)
@@ -156,6 +162,7 @@ func (pw *pdfWriter) finish() error {
 		pw.write(strconv.Itoa(p) + " 0 R")
 	}
 	pw.write(fmt.Sprintf("] /Count %d >>\nendobj\n", len(pw.pages)))
+	pw.text.finish(pw)
 
 	xref := pw.n
 	size := len(pw.offsets)

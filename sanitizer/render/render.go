@@ -29,6 +29,8 @@ type Limits struct {
 	// tries the empty password, which opens documents that carry only an
 	// owner password (restrictions on printing or editing).
 	Password string
+	// Text is Flatten's invisible text layer (pagetext.go); default none.
+	Text TextLayer
 }
 
 const (
@@ -93,6 +95,8 @@ type Page struct {
 	// points into the instance's memory and is valid only during the
 	// callback; copy it to keep it.
 	Image *image.RGBA
+	// Text is the page's own text, when Limits.Text takes it (extract.go).
+	Text []Char
 }
 
 // PageCount returns the number of pages after checking lim.MaxInputBytes
@@ -410,6 +414,9 @@ func (p *Pool) run(ctx context.Context, in io.ReadSeeker, size int64, lim Limits
 				mu.Unlock()
 			}
 			pg := Page{PageInfo: pi, Image: img}
+			if lim.Text.extracts() {
+				pg.Text = inst.pageChars(requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pi.Index}}, pi, img.Rect.Dx(), img.Rect.Dy())
+			}
 			var v any
 			if work != nil {
 				v, err = work(pg)

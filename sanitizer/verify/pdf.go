@@ -34,6 +34,10 @@ type PDFOptions struct {
 	// AllowURI accepts /URI (link actions and the catalog's base URI),
 	// for outputs made with the links policy "keep".
 	AllowURI bool
+	// Flattened also requires every page to be in the shape mugai's
+	// flattener writes: one image, and at most an invisible text layer in
+	// a glyphless font (flatpdf.go).
+	Flattened bool
 	// MaxBytes bounds the file; default 512 MiB.
 	MaxBytes int64
 	// MaxStreamBytes bounds one decoded stream; default 256 MiB.
@@ -205,6 +209,8 @@ func (c *pdfChecker) check(r io.ReadSeeker, size int64) (err error) {
 		c.problem("does not validate: %v", err)
 	} else if pc.PageCount < 1 {
 		c.problem("has no pages")
+	} else if c.opts.Flattened {
+		c.flatPages(pc.XRefTable)
 	}
 	for _, h := range raw.hits {
 		if len(h.name) <= pdfShortName && h.inStream {

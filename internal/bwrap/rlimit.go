@@ -1,12 +1,12 @@
-package office
+package bwrap
 
 import "syscall"
 
-// addressSpaceLimit is the RLIMIT_AS the converter gets: want, or the
+// addressSpaceLimit is the RLIMIT_AS a sandboxed tool gets: want, or the
 // process's own hard limit when that is lower. Under systemd LimitAS=, in
 // a container or after ulimit -v, an unprivileged process cannot raise
-// the hard limit, and prlimit would refuse to start every conversion;
-// the lower limit still bounds the converter. lowered reports that the
+// the hard limit, and prlimit would refuse to start every run;
+// the lower limit still bounds the tool. lowered reports that the
 // hard limit won.
 func addressSpaceLimit(want int64) (limit int64, lowered bool) {
 	var rl syscall.Rlimit

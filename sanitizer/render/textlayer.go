@@ -1,0 +1,304 @@
+package render
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+)
+
+// Char is one character of a page's text: its code point and its box in
+// page space, in points with the origin at the page's bottom left and y
+// up (the flattened page's own coordinates). Vertical marks a character
+// of a top-to-bottom line (縦書き); Rot is the quarter turns, counter-
+// clockwise, of a rotated character's baseline (a page turned by
+// /Rotate, text set sideways), 0 to 3.
+type Char struct {
+	R              rune
+	X0, Y0, X1, Y1 float64
+	Vertical       bool
+	Rot            int
+}
+
+// unrotated returns c with its box turned back by its Rot, into the frame
+// where its baseline runs left to right.
+func (c Char) unrotated() Char {
+	for range c.Rot & 3 {
+		// A quarter turn clockwise: (x, y) → (y, -x).
+		c.X0, c.Y0, c.X1, c.Y1 = c.Y0, -c.X1, c.Y1, -c.X0
+	}
+	return c
+}
+
+// rotate turns the point (x, y) by rot quarter turns counter-clockwise.
+func rotate(rot int, x, y float64) (float64, float64) {
+	for range rot & 3 {
+		x, y = -y, x
+	}
+	return x, y
+}
+
+// maxLayerChars bounds the characters of one page's text layer; the
+// rest of a page's text is dropped.
+const maxLayerChars = 100_000
+
+// The objects of the text layer, written once per document: two Type0
+// fonts over one glyphless CIDFont (ISO 32000-1 §9.7), horizontal
+// (Identity-H) and vertical (Identity-V), its descriptor, its font
+// program and the ToUnicode CMap (§9.10.3) shared by both; numbered from
+// textLayer.first.
+const (
+	layerFontH = iota
+	layerFontV
+	layerCIDFont
+	layerDescriptor
+	layerFontFile
+	layerToUnicode
+	layerObjects
+)
+
+// textLayer writes the invisible text of a flattened document's pages
+// (text render mode 3, §9.3.6), so that the text can be searched, copied
+// and read aloud while the page shows only its image. Codes are 2-byte
+// CIDs given out per document in order of first use; the ToUnicode CMap,
+// written at the end, maps each back to its character.
+type textLayer struct {
+	first int // object number of layerFontH
+	codes map[rune]uint16
+	runes []rune // runes[code-1]
+}
+
+// addTextLayer gives pw a text layer, its objects numbered next; it is
+// called before the first page.
+func (pw *pdfWriter) addTextLayer() {
+	tl := &textLayer{first: len(pw.offsets), codes: map[rune]uint16{}}
+	pw.offsets = append(pw.offsets, make([]int64, layerObjects)...)
+	pw.text = tl
+}
+
+// layerDropped tells the characters left out of the layer: controls,
+// bidi embeddings, overrides and isolates (which would reorder what a
+// reader copies), surrogates, noncharacters and the byte order mark.
+func layerDropped(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7F && r < 0xA0, r > unicode.MaxRune:
+		return true
+	case unicode.Is(unicode.Bidi_Control, r), unicode.Is(unicode.Noncharacter_Code_Point, r):
+		return true
+	case r >= 0xD800 && r <= 0xDFFF, r == 0xFEFF:
+		return true
+	}
+	return false
+}
+
+func (tl *textLayer) code(r rune) (uint16, bool) {
+	if c, ok := tl.codes[r]; ok {
+		return c, true
+	}
+	if len(tl.runes) >= 0xFFFF {
+		return 0, false
+	}
+	tl.runes = append(tl.runes, r)
+	c := uint16(len(tl.runes))
+	tl.codes[r] = c
+	return c, true
+}
+
+// page returns the resources and the content stream of a page that draws
+// draw (the image) under the invisible text of chars. With no layer or no
+// usable character it is draw alone, unfiltered; otherwise the stream is
+// Flate-compressed and filter names it.
+func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, content []byte) {
+	var ops []byte
+	if tl != nil {
+		ops = tl.operators(chars)
+	}
+	if len(ops) == 0 {
+		return "", "", []byte(draw)
+	}
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	zw.Write([]byte(draw))
+	zw.Write(ops)
+	zw.Close()
+	return fmt.Sprintf(" /Font << /F0 %d 0 R /F1 %d 0 R >>", tl.first+layerFontH, tl.first+layerFontV), " /Filter /FlateDecode", b.Bytes()
+}
+
+// operators writes chars as runs: consecutive characters on one line
+// share a text matrix and a size, and TJ arrays place each at its box
+// (§9.4.3). A horizontal run's size is its boxes' height, and the
+// horizontal scale (Tz, §9.3.4) gives each glyph the width of its box, so
+// that a reader's word breaking (poppler's, a browser's) sees the page's
+// own gaps. A vertical run's size is its boxes' width, each character's
+// origin at the top centre of its box (§9.7.4.3: position vector
+// [500 880]).
+func (tl *textLayer) operators(chars []Char) []byte {
+	var b bytes.Buffer
+	run := make([]Char, 0, 64)
+	flush := func() {
+		if len(run) > 0 {
+			tl.run(&b, run)
+			run = run[:0]
+		}
+	}
+	for i, c := range chars {
+		if i >= maxLayerChars {
+			break
+		}
+		w, h := c.X1-c.X0, c.Y1-c.Y0
+		if layerDropped(c.R) || !(w > 0 && h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) ||
+			math.Abs(c.X0) > 1e6 || math.Abs(c.Y0) > 1e6 || w > 1e5 || h > 1e5 {
+			continue
+		}
+		c.Rot &= 3
+		if c.Rot != 0 {
+			c.Vertical = false
+			c = c.unrotated()
+		}
+		if len(run) > 0 && !sameRun(run[len(run)-1], c) {
+			flush()
+		}
+		run = append(run, c)
+	}
+	flush()
+	if b.Len() == 0 {
+		return nil
+	}
+	return append(append([]byte("BT\n3 Tr\n"), b.Bytes()...), "ET\n"...)
+}
+
+// sameRun tells whether c continues the line of prev.
+func sameRun(prev, c Char) bool {
+	if prev.Vertical != c.Vertical || prev.Rot != c.Rot {
+		return false
+	}
+	if c.Vertical {
+		w := prev.X1 - prev.X0
+		return math.Abs((c.X0+c.X1)-(prev.X0+prev.X1))/2 < w/2 && c.Y1 <= prev.Y1 && prev.Y0-c.Y1 < 4*w &&
+			math.Abs((c.X1-c.X0)-w) < w/2
+	}
+	h := prev.Y1 - prev.Y0
+	return math.Abs(c.Y0-prev.Y0) < h/2 && c.X0 >= prev.X0 && c.X0-prev.X1 < 4*h && math.Abs((c.Y1-c.Y0)-h) < h/2
+}
+
+func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
+	first, vertical := run[0], run[0].Vertical
+	var size float64
+	for _, c := range run {
+		if vertical {
+			size = max(size, c.X1-c.X0)
+		} else {
+			size = max(size, c.Y1-c.Y0)
+		}
+	}
+	if vertical {
+		fmt.Fprintf(b, "/F1 %s Tf 1 0 0 1 %s %s Tm", num(size), num((first.X0+first.X1)/2), num(first.Y1))
+	} else {
+		// The font's descent is 120/1000 of its size (glyphlessFont). A
+		// rotated run's boxes are unrotated: its matrix turns them back.
+		x, y := rotate(first.Rot, first.X0, first.Y0+0.12*size)
+		cos, sin := rotate(first.Rot, 1, 0)
+		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y))
+	}
+	var (
+		tj    []byte  // the open TJ array
+		scale float64 // the current Tz/100; 0 before the first
+		pos   float64 // where the next glyph lands: x, or the top y when vertical
+	)
+	end := func() {
+		if len(tj) > 0 {
+			b.WriteString(" [")
+			b.Write(tj)
+			b.WriteString("] TJ")
+			tj = tj[:0]
+		}
+	}
+	for i, c := range run {
+		code, ok := tl.code(c.R)
+		if !ok {
+			continue
+		}
+		at, s := c.X0, 1.0
+		if vertical {
+			at = c.Y1
+		} else {
+			s = math.Min(math.Max((c.X1-c.X0)/size, 0.01), 100)
+		}
+		if math.Abs(s-scale) > 0.001 {
+			end()
+			scale = s
+			fmt.Fprintf(b, " %s Tz", num(s*100))
+		}
+		if i > 0 {
+			diff := at - pos
+			if vertical {
+				diff = pos - at
+			}
+			if adj := -diff * 1000 / (size * scale); math.Abs(adj) >= 0.5 {
+				tj = append(tj, " "+num(math.Round(adj))+" "...)
+			}
+		}
+		if vertical {
+			pos = at - size
+		} else {
+			pos = at + size*scale
+		}
+		tj = fmt.Appendf(tj, "<%04X>", code)
+	}
+	end()
+	b.WriteString("\n")
+}
+
+// finish writes the layer's objects: the fonts, the font program and the
+// ToUnicode CMap of every code given out.
+func (tl *textLayer) finish(pw *pdfWriter) {
+	if tl == nil {
+		return
+	}
+	for i, enc := range []string{"Identity-H", "Identity-V"} {
+		pw.obj(tl.first + layerFontH + i)
+		pw.write(fmt.Sprintf("<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /%s /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>\nendobj\n",
+			enc, tl.first+layerCIDFont, tl.first+layerToUnicode))
+	}
+	pw.obj(tl.first + layerCIDFont)
+	pw.write(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /DW2 [880 -1000] /CIDToGIDMap /Identity >>\nendobj\n",
+		tl.first+layerDescriptor))
+	pw.obj(tl.first + layerDescriptor)
+	pw.write(fmt.Sprintf("<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
+		tl.first+layerFontFile))
+	font := glyphlessFont()
+	pw.obj(tl.first + layerFontFile)
+	pw.write(fmt.Sprintf("<< /Length %d /Length1 %d >>\nstream\n", len(font), len(font)))
+	pw.writeBytes(font)
+	pw.write("\nendstream\nendobj\n")
+	cmap := tl.toUnicode()
+	pw.obj(tl.first + layerToUnicode)
+	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(cmap), cmap))
+}
+
+// toUnicode is the CMap (Adobe Technical Note #5411, §9.10.3) that maps
+// each code to its character in UTF-16BE.
+func (tl *textLayer) toUnicode() string {
+	var b strings.Builder
+	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
+		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	for i := 0; i < len(tl.runes); i += 100 {
+		block := tl.runes[i:min(i+100, len(tl.runes))]
+		fmt.Fprintf(&b, "%d beginbfchar\n", len(block))
+		for j, r := range block {
+			fmt.Fprintf(&b, "<%04X> <", i+j+1)
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, "%04X", u)
+			}
+			b.WriteString(">\n")
+		}
+		b.WriteString("endbfchar\n")
+	}
+	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+	return b.String()
+}

@@ -1,0 +1,229 @@
+package render
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/font/sfnt"
+
+	"github.com/mugai-project/mugai/internal/textsim"
+	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
+	"github.com/mugai-project/mugai/sanitizer/verify"
+)
+
+// layoutLines places each line of text as characters of size pt: lines
+// left to right from the top of an A4 page, or, vertical, columns top to
+// bottom from the right. Latin letters are half as wide as they are high.
+func layoutLines(lines []string, pt float64, vertical bool) []Char {
+	var out []Char
+	for i, line := range lines {
+		x, y := 50.0, 800-float64(i)*pt*1.5
+		if vertical {
+			x, y = 545-float64(i)*pt*1.5, 800
+		}
+		for _, r := range line {
+			w := pt
+			if r < 0x2E80 {
+				w = pt / 2
+			}
+			if vertical {
+				out = append(out, Char{R: r, X0: x - pt/2, Y0: y - pt, X1: x + pt/2, Y1: y, Vertical: true})
+				y -= pt
+				continue
+			}
+			out = append(out, Char{R: r, X0: x, Y0: y - pt, X1: x + w, Y1: y})
+			x += w
+		}
+	}
+	return out
+}
+
+// layerPDF writes a one-page flattened PDF (a white image) with chars as
+// its text layer.
+func layerPDF(t *testing.T, chars []Char) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	pw := newPDFWriter(&b)
+	pw.addTextLayer()
+	var white bytes.Buffer
+	zw := zlib.NewWriter(&white)
+	zw.Write([]byte{0xFF})
+	zw.Close()
+	img := &pdfImage{Width: 1, Height: 1, ColorSpace: "/DeviceGray", BPC: 8, Filter: "/FlateDecode", Data: white.Bytes()}
+	if err := pw.page(595, 842, 1, 1, img, nil, chars); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.finish(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func pdftotext(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-enc", "UTF-8", in, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// TestTextLayerReadsBack: pdftotext gives back the text of a flattened
+// page's invisible layer, in order, for Latin and Japanese, horizontal
+// and vertical, and the independent verifier accepts the page.
+func TestTextLayerReadsBack(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		lines    []string
+		vertical bool
+	}{
+		{"Latin", []string{"Notice of tax assessment for fiscal year 2026,", "Payment due by 31 January (account 1234-567)."}, false},
+		{"Japanese", []string{"令和八年度　住民税の納税通知書について", "納期限までに最寄りの金融機関で納付してください。"}, false},
+		{"Mixed", []string{"問い合わせ先：市民課 TEL 03-1234-5678 (平日9時〜17時)"}, false},
+		{"JapaneseVertical", []string{"拝啓　時下ますますご清栄のこととお喜び申し上げます。", "さて、このたび下記のとおり説明会を開催いたします。"}, true},
+		{"NonBMP", []string{"𠮷野家の𩸽定食"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pdf := layerPDF(t, layoutLines(tc.lines, 12, tc.vertical))
+			got := pdftotext(t, pdf)
+			want := strings.Join(tc.lines, "\n")
+			if sim := textsim.InOrder(want, got); sim < 0.98 {
+				t.Errorf("pdftotext gave back %.1f%% in order, want ≥ 98%%:\n%s", sim*100, got)
+			}
+			if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf))); err != nil {
+				t.Errorf("verifier refused the page: %v", err)
+			}
+		})
+	}
+}
+
+// TestTextLayerDropsControls: control and bidi-override characters never
+// reach the layer, so a copied text cannot be reordered or hold escapes.
+func TestTextLayerDropsControls(t *testing.T) {
+	chars := layoutLines([]string{"ab\u202Edc\u2066e\x1bf\u200Fg\uFEFFh"}, 12, false)
+	got := pdftotext(t, layerPDF(t, chars))
+	for _, r := range "\u202E\u2066\x1b\u200F\uFEFF" {
+		if strings.ContainsRune(got, r) {
+			t.Errorf("pdftotext output %q holds %U", got, r)
+		}
+	}
+	if sim := textsim.InOrder("abdcefgh", got); sim < 1 {
+		t.Errorf("got %q, want abdcefgh", got)
+	}
+}
+
+// TestGlyphlessFontParses: the embedded font program is a valid
+// TrueType font with one glyph.
+func TestGlyphlessFontParses(t *testing.T) {
+	f, err := sfnt.Parse(glyphlessFont())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.NumGlyphs(); n != 1 {
+		t.Errorf("%d glyphs, want 1", n)
+	}
+}
+
+// flatWithContent builds a one-page PDF in the flattener's layout whose
+// page content is content and whose font /F0 is font (object 3).
+func flatWithContent(content, font, pageExtra string) []byte {
+	var white bytes.Buffer
+	zw := zlib.NewWriter(&white)
+	zw.Write([]byte{0xFF})
+	zw.Close()
+	ttf := glyphlessFont()
+	return pdftest.Build([]pdftest.Object{
+		{Num: 1, Body: "<< /Type /Catalog /Pages 2 0 R >>"},
+		{Num: 2, Body: "<< /Type /Pages /Kids [8 0 R] /Count 1 >>"},
+		{Num: 3, Body: font},
+		{Num: 4, Body: "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 5 0 R /DW 1000 /CIDToGIDMap /Identity >>"},
+		{Num: 5, Body: "<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 /FontFile2 6 0 R >>"},
+		{Num: 6, Body: pdftest.Stream(fmt.Sprintf("/Length1 %d", len(ttf)), string(ttf))},
+		{Num: 7, Body: pdftest.Stream("", "/CIDInit /ProcSet findresource begin 12 dict begin begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfchar <0001> <0041> endbfchar endcmap end end")},
+		{Num: 8, Body: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 10 0 R >> /Font << /F0 3 0 R >> >> /Contents 9 0 R" + pageExtra + " >>"},
+		{Num: 9, Body: pdftest.FlateStream("", []byte(content))},
+		{Num: 10, Body: pdftest.Stream("/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", white.String())},
+	}, "/Root 1 0 R")
+}
+
+// TestVerifierRefusesBeyondTheTextLayer: the verifier's flattened-page
+// check accepts the text layer in its exact shape, and refuses a page
+// that shows text, draws anything else, or uses another font.
+func TestVerifierRefusesBeyondTheTextLayer(t *testing.T) {
+	const draw = "q 595 0 0 842 0 0 cm /Im0 Do Q\n"
+	const glyphless = "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H /DescendantFonts [4 0 R] /ToUnicode 7 0 R >>"
+	const text = "BT\n3 Tr\n/F0 12 Tf 1 0 0 1 50 700 Tm 50 Tz [<0001> -20 <0001>] TJ 0 -14 Td <0001> Tj\nET\n"
+	for _, tc := range []struct {
+		name, content, font, page string
+		ok                        bool
+	}{
+		{"TheLayer", draw + text, glyphless, "", true},
+		{"ImageOnly", draw, glyphless, "", true},
+		{"VisibleText", draw + strings.Replace(text, "3 Tr", "0 Tr", 1), glyphless, "", false},
+		{"NoRenderMode", draw + strings.Replace(text, "3 Tr", "", 1), glyphless, "", false},
+		{"ClippingText", draw + strings.Replace(text, "3 Tr", "7 Tr", 1), glyphless, "", false},
+		{"LiteralString", draw + "BT 3 Tr /F0 12 Tf (secret) Tj ET\n", glyphless, "", false},
+		{"QuoteOperator", draw + "BT 3 Tr /F0 12 Tf <0001> ' ET\n", glyphless, "", false},
+		{"PathOverImage", draw + "0 0 m 595 842 l S\n", glyphless, "", false},
+		{"ColourInText", draw + "BT 3 Tr 1 0 0 rg /F0 12 Tf <0001> Tj ET\n", glyphless, "", false},
+		{"MarkedContent", draw + "/Span << /ActualText (x) >> BDC BT 3 Tr /F0 12 Tf <0001> Tj ET EMC\n", glyphless, "", false},
+		{"InlineImage", draw + "BI /W 1 /H 1 /CS /G /BPC 8 ID \xff EI\n", glyphless, "", false},
+		{"SecondDraw", draw + draw, glyphless, "", false},
+		{"TextBeforeImage", text + draw, glyphless, "", false},
+		{"UnclosedText", draw + "BT 3 Tr /F0 12 Tf <0001> Tj\n", glyphless, "", false},
+		{"UnknownFont", draw + strings.Replace(text, "/F0", "/F9", 1), glyphless, "", false},
+		{"VisibleFont", draw + text, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", "", false},
+		{"FontWithoutProgram", draw + text, "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H /DescendantFonts [5 0 R] /ToUnicode 7 0 R >>", "", false},
+		{"Annotation", draw, glyphless, " /Annots [<< /Type /Annot /Subtype /Square /Rect [0 0 9 9] >>]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pdf := flatWithContent(tc.content, tc.font, tc.page)
+			_, err := verify.PDFOptions{Flattened: true}.Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf)))
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("refused: %v", err)
+			case !tc.ok && err == nil:
+				t.Error("accepted")
+			case !tc.ok && !strings.Contains(err.Error(), "not a flattened page"):
+				t.Logf("refused otherwise: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzTextLayer: whatever characters and boxes a page's text has, the
+// layer written for them passes the verifier's flattened-page check.
+func FuzzTextLayer(f *testing.F) {
+	f.Add("住民票 abc\u202e", 50.0, 700.0, 12.0, false)
+	f.Add("縦書き", 500.0, 800.0, 10.0, true)
+	f.Add("\x00\uFFFF𠮷", -1e9, 1e9, 0.0, false)
+	f.Fuzz(func(t *testing.T, s string, x, y, size float64, vertical bool) {
+		var chars []Char
+		for i, r := range s {
+			d := float64(i) * size
+			c := Char{R: r, X0: x + d, Y0: y, X1: x + d + size, Y1: y + size, Vertical: vertical}
+			if vertical {
+				c = Char{R: r, X0: x, Y0: y - d - size, X1: x + size, Y1: y - d, Vertical: true}
+			}
+			chars = append(chars, c)
+		}
+		pdf := layerPDF(t, chars)
+		if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf))); err != nil {
+			t.Fatalf("refused %q at %v,%v size %v: %v", s, x, y, size, err)
+		}
+	})
+}
