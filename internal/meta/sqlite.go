@@ -86,4 +86,3 @@ func NewSQLite(ctx context.Context, db *sql.DB) (*SQLite, error) {
 	s.sqlStore = sqlStore{db: db, exec: s.w.exec, stamp: textStamp}
 	return s, nil
 }
-
