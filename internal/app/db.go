@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 )
 
@@ -16,4 +17,25 @@ func OpenDB(ctx context.Context, dataDir string) (*sql.DB, error) {
 		return nil, err
 	}
 	return meta.OpenDB(ctx, filepath.Join(dataDir, "mugai.db"))
+}
+
+// OpenMeta returns the relay's metadata store: its tables in db
+// (mugai.db, from OpenDB) by default, or in the PostgreSQL database of
+// cluster.database, whose tables it brings to this version first (one
+// node at a time). pg is that database's handle, for the caller to
+// close; nil on one machine.
+func OpenMeta(ctx context.Context, cfg *config.Config, db *sql.DB) (_ meta.Store, pg *sql.DB, err error) {
+	if cfg.Cluster.Database == "" {
+		s, err := meta.NewSQLite(ctx, db)
+		return s, nil, err
+	}
+	if pg, err = meta.OpenPostgres(ctx, cfg.Cluster.Database); err != nil {
+		return nil, nil, err
+	}
+	s, err := meta.NewPostgres(ctx, pg)
+	if err != nil {
+		pg.Close()
+		return nil, nil, err
+	}
+	return s, pg, nil
 }

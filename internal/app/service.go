@@ -21,7 +21,6 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/config"
-	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -52,6 +51,7 @@ type Service struct {
 	Registry  *prometheus.Registry
 
 	cfg      config.Config
+	pg       *sql.DB // cluster.database, the relay's metadata instead of DB; nil on one machine
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -109,10 +109,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
-	md, err := meta.NewSQLite(ctx, s.DB)
+	md, pg, err := OpenMeta(ctx, &cfg, s.DB)
 	if err != nil {
 		return nil, err
 	}
+	s.pg = pg
 	ps, err := newPolicies(&cfg)
 	if err != nil {
 		return nil, err
@@ -288,6 +289,9 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.audit != nil {
 		s.audit.Close()
+	}
+	if s.pg != nil {
+		s.pg.Close()
 	}
 	if s.DB != nil {
 		s.DB.Close()
