@@ -22,14 +22,15 @@ func OpenDB(ctx context.Context, dataDir string) (*sql.DB, error) {
 // OpenMeta returns the relay's metadata store: its tables in db
 // (mugai.db, from OpenDB) by default, or in the PostgreSQL database of
 // cluster.database, whose tables it brings to this version first (one
-// node at a time). pg is that database's handle, for the caller to
-// close; nil on one machine.
-func OpenMeta(ctx context.Context, cfg *config.Config, db *sql.DB) (_ meta.Store, pg *sql.DB, err error) {
+// node at a time). closeMeta closes what OpenMeta opened (nothing on one
+// machine); db stays the caller's.
+func OpenMeta(ctx context.Context, cfg *config.Config, db *sql.DB) (_ meta.Store, closeMeta func(), err error) {
 	if cfg.Cluster.Database == "" {
 		s, err := meta.NewSQLite(ctx, db)
-		return s, nil, err
+		return s, func() {}, err
 	}
-	if pg, err = meta.OpenPostgres(ctx, cfg.Cluster.Database); err != nil {
+	pg, err := meta.OpenPostgres(ctx, cfg.Cluster.Database)
+	if err != nil {
 		return nil, nil, err
 	}
 	s, err := meta.NewPostgres(ctx, pg)
@@ -37,5 +38,5 @@ func OpenMeta(ctx context.Context, cfg *config.Config, db *sql.DB) (_ meta.Store
 		pg.Close()
 		return nil, nil, err
 	}
-	return s, pg, nil
+	return s, func() { pg.Close() }, nil
 }

@@ -51,7 +51,6 @@ type Service struct {
 	Registry  *prometheus.Registry
 
 	cfg      config.Config
-	pg       *sql.DB // cluster.database, the relay's metadata instead of DB; nil on one machine
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -62,6 +61,10 @@ type Service struct {
 	sweeping context.CancelFunc
 	stopping atomic.Bool
 	served   sync.WaitGroup
+
+	// closeMeta closes the relay's metadata store's own handle
+	// (cluster.database); nil until it is open.
+	closeMeta func()
 }
 
 // New builds the service from the configuration: the engine with every
@@ -109,11 +112,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
-	md, pg, err := OpenMeta(ctx, &cfg, s.DB)
+	md, closeMeta, err := OpenMeta(ctx, &cfg, s.DB)
 	if err != nil {
 		return nil, err
 	}
-	s.pg = pg
+	s.closeMeta = closeMeta
 	ps, err := newPolicies(&cfg)
 	if err != nil {
 		return nil, err
@@ -290,8 +293,8 @@ func (s *Service) stop(ctx context.Context) error {
 	if s.audit != nil {
 		s.audit.Close()
 	}
-	if s.pg != nil {
-		s.pg.Close()
+	if s.closeMeta != nil {
+		s.closeMeta()
 	}
 	if s.DB != nil {
 		s.DB.Close()
