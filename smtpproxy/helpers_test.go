@@ -99,6 +99,13 @@ func listening(t *testing.T, o Options) *Relay {
 func startRelay(t *testing.T, o Options) *Relay {
 	t.Helper()
 	r := listening(t, o)
+	serveRelay(t, r)
+	return r
+}
+
+// serveRelay serves the listening relay r until the test ends.
+func serveRelay(t *testing.T, r *Relay) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- r.Serve() }()
 	t.Cleanup(func() {
@@ -109,7 +116,6 @@ func startRelay(t *testing.T, o Options) *Relay {
 		}
 		<-done
 	})
-	return r
 }
 
 // startAcceptOnly runs only the SMTP side, so that the spool can be

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -66,13 +67,13 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 			fmt.Fprintln(stderr, "mugai quarantine: release needs -by NAME for the audit log")
 			return exitUsage
 		}
-		return release(ctx, c.DataDir, outboxDir, q, a[1], *by, stdout, stderr)
+		return release(ctx, &c, outboxDir, q, a[1], *by, stdout, stderr)
 	}
 	cmd.fset.Usage()
 	return exitUsage
 }
 
-func release(ctx context.Context, dataDir, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
+func release(ctx context.Context, c *config.Config, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
 	it, rc, err := q.Get(ctx, id)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %s: %v\n", id, err)
@@ -88,17 +89,18 @@ func release(ctx context.Context, dataDir, outboxDir string, q store.Quarantine,
 		fmt.Fprintf(stderr, "mugai quarantine: %s: no recipients recorded\n", id)
 		return exitInternal
 	}
-	h, err := app.OpenDB(ctx, dataDir)
+	h, err := app.OpenDB(ctx, c.DataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
 	defer h.Close()
-	db, err := meta.NewSQLite(ctx, h)
+	db, closeMeta, err := app.OpenMeta(ctx, c, h)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
+	defer closeMeta()
 	// The audit record comes first: a release that is not recorded does
 	// not happen.
 	if err := db.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {

@@ -96,11 +96,12 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitInternal
 		}
 		if db, err := app.OpenDB(ctx, c.DataDir); err == nil {
-			if md, err := meta.NewSQLite(ctx, db); err == nil {
+			if md, closeMeta, err := app.OpenMeta(ctx, &c, db); err == nil {
 				md.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
 				if a[0] == "delete" {
 					md.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
 				}
+				closeMeta()
 			}
 			db.Close()
 		}

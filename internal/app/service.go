@@ -22,7 +22,6 @@ import (
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/held"
-	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -64,6 +63,10 @@ type Service struct {
 	sweeping context.CancelFunc
 	stopping atomic.Bool
 	served   sync.WaitGroup
+
+	// closeMeta closes the relay's metadata store's own handle
+	// (cluster.database); nil until it is open.
+	closeMeta func()
 }
 
 // New builds the service from the configuration: the engine with every
@@ -117,10 +120,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
-	md, err := meta.NewSQLite(ctx, s.DB)
+	md, closeMeta, err := OpenMeta(ctx, &cfg, s.DB)
 	if err != nil {
 		return nil, err
 	}
+	s.closeMeta = closeMeta
 	ps, err := newPolicies(&cfg)
 	if err != nil {
 		return nil, err
@@ -304,6 +308,9 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.audit != nil {
 		s.audit.Close()
+	}
+	if s.closeMeta != nil {
+		s.closeMeta()
 	}
 	if s.DB != nil {
 		s.DB.Close()

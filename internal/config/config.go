@@ -37,6 +37,7 @@ type Config struct {
 	Scanner    Scanner    `toml:"scanner"`
 	Auth       Auth       `toml:"auth"`
 	Policy     Policies   `toml:"policy"`
+	Cluster    Cluster    `toml:"cluster"`
 
 	// The formats, each the options of its sanitizer package.
 	Archive Archive `toml:"archive"`
@@ -288,6 +289,7 @@ func (c *Config) Check() error {
 	checkDurations(reflect.ValueOf(c).Elem(), "", bad)
 	c.checkFormats(bad)
 	c.checkPolicies(bad)
+	c.checkCluster(bad)
 	return errors.Join(errs...)
 }
 

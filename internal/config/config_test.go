@@ -39,6 +39,9 @@ func TestParse(t *testing.T) {
 		{"bad listen", "[smtp]\nlisten = \"2525\"\n", "smtp.listen"},
 		{"download url", "[web]\ndownload_url = \"https://mugai.example.lg.jp:8081/\"\n", ""},
 		{"relative download url", "[web]\ndownload_url = \"mugai:8081\"\n", "web.download_url"},
+		{"cluster database", "[cluster]\ndatabase = \"postgres://mugai:pw@db.example.lg.jp:5432/mugai?sslmode=verify-full\"\n", ""},
+		{"cluster database not postgres", "[cluster]\ndatabase = \"mysql://db/mugai\"\n", "cluster.database"},
+		{"cluster database without a name", "[cluster]\ndatabase = \"postgres://db.example.lg.jp\"\n", "cluster.database"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,5 +53,14 @@ func TestParse(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tc.err)
 			}
 		})
+	}
+}
+
+// TestClusterDatabaseErrorHidesPassword: a refused database URL is not
+// repeated in the error, which is logged and shown by `mugai config check`.
+func TestClusterDatabaseErrorHidesPassword(t *testing.T) {
+	_, err := Parse([]byte("[cluster]\ndatabase = \"postgres://mugai:s3cret@db.example.lg.jp\"\n"))
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("err %v: want a refusal without the password", err)
 	}
 }

@@ -2,11 +2,15 @@
 // relay took in (envelope, what the sanitizer did, where it is now), the
 // delivery attempts, and the audit log of administrator actions.
 //
-// Store is the interface the relay and the command-line tools use;
-// SQLite implements it here (modernc.org/sqlite, pure Go, WAL journal so
-// readers never block the writer). A PostgreSQL implementation can come
-// later behind the same interface. Every write is an upsert or an
-// append, so a step redone after a crash leaves the same rows.
+// Store is the interface the relay and the command-line tools use.
+// SQLite implements it on one machine (modernc.org/sqlite, pure Go, WAL
+// journal so readers never block the writer, writes group-committed);
+// Postgres implements it for several nodes sharing one database
+// (jackc/pgx through database/sql, the schema versioned in a
+// schema_migrations table and migrated by one node at a time under a
+// pg_advisory_lock). Both run the same queries (store.go). Every write
+// is an upsert or an append, so a step redone after a crash leaves the
+// same rows.
 package meta
 
 import (

@@ -3,10 +3,7 @@ package meta
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -15,8 +12,8 @@ import (
 // (batch.go): each returns after its own commit, and concurrent writers
 // share one.
 type SQLite struct {
-	db *sql.DB
-	w  committer
+	sqlStore
+	w committer
 }
 
 var _ Store = (*SQLite)(nil)
@@ -85,162 +82,7 @@ func NewSQLite(ctx context.Context, db *sql.DB) (*SQLite, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("meta: creating the schema: %w", err)
 	}
-	return &SQLite{db: db, w: committer{db: db}}, nil
-}
-
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-// PutMessage implements Store.
-func (s *SQLite) PutMessage(ctx context.Context, m Message) error {
-	if m.Updated.IsZero() {
-		m.Updated = time.Now()
-	}
-	to, _ := json.Marshal(m.To)
-	_, err := s.w.exec(ctx, `INSERT INTO messages (id, received, sender, rcpts, client_ip, size, sha256, outcome, reason, kind, state, detail, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET received=excluded.received, sender=excluded.sender, rcpts=excluded.rcpts,
-		client_ip=excluded.client_ip, size=excluded.size, sha256=excluded.sha256, outcome=excluded.outcome,
-		reason=excluded.reason, kind=excluded.kind, state=excluded.state, detail=excluded.detail, updated=excluded.updated`,
-		m.ID, ts(m.Received), m.From, string(to), m.ClientIP, m.Size, m.SHA256, m.Outcome, m.Reason, m.Kind, m.State, m.Detail, ts(m.Updated))
-	if err != nil {
-		return fmt.Errorf("meta: %w", err)
-	}
-	return nil
-}
-
-// SetState implements Store.
-func (s *SQLite) SetState(ctx context.Context, id, state, detail string) error {
-	n, err := s.w.exec(ctx, `UPDATE messages SET state=?, detail=?, updated=? WHERE id=?`, state, detail, ts(time.Now()), id)
-	if err != nil {
-		return fmt.Errorf("meta: %w", err)
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-const msgCols = `id, received, sender, rcpts, client_ip, size, sha256, outcome, reason, kind, state, detail, updated`
-
-func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
-	var m Message
-	var rec, to, upd string
-	err := sc.Scan(&m.ID, &rec, &m.From, &to, &m.ClientIP, &m.Size, &m.SHA256, &m.Outcome, &m.Reason, &m.Kind, &m.State, &m.Detail, &upd)
-	if err != nil {
-		return m, err
-	}
-	m.Received, m.Updated = parseTS(rec), parseTS(upd)
-	json.Unmarshal([]byte(to), &m.To)
-	return m, nil
-}
-
-// Message implements Store.
-func (s *SQLite) Message(ctx context.Context, id string) (Message, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE id=?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, ErrNotFound
-	}
-	if err != nil {
-		return m, fmt.Errorf("meta: %w", err)
-	}
-	return m, nil
-}
-
-// Messages implements Store, oldest first.
-func (s *SQLite) Messages(ctx context.Context, f Filter) ([]Message, error) {
-	q := `SELECT ` + msgCols + ` FROM messages`
-	var args []any
-	if f.State != "" {
-		q += ` WHERE state=?`
-		args = append(args, f.State)
-	}
-	q += ` ORDER BY received, id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
-	}
-	defer rows.Close()
-	var out []Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// AddAttempt implements Store.
-func (s *SQLite) AddAttempt(ctx context.Context, a Attempt) error {
-	if a.Time.IsZero() {
-		a.Time = time.Now()
-	}
-	_, err := s.w.exec(ctx, `INSERT INTO attempts (message_id, time, rcpt, result, reply) VALUES (?, ?, ?, ?, ?)`,
-		a.MessageID, ts(a.Time), a.Rcpt, a.Result, a.Reply)
-	if err != nil {
-		return fmt.Errorf("meta: %w", err)
-	}
-	return nil
-}
-
-// Attempts implements Store.
-func (s *SQLite) Attempts(ctx context.Context, id string) ([]Attempt, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT message_id, time, rcpt, result, reply FROM attempts WHERE message_id=? ORDER BY time`, id)
-	if err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
-	}
-	defer rows.Close()
-	var out []Attempt
-	for rows.Next() {
-		var a Attempt
-		var t string
-		if err := rows.Scan(&a.MessageID, &t, &a.Rcpt, &a.Result, &a.Reply); err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
-		}
-		a.Time = parseTS(t)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// Audit implements Store.
-func (s *SQLite) Audit(ctx context.Context, e Event) error {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	_, err := s.w.exec(ctx, `INSERT INTO audit (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
-		ts(e.Time), e.Actor, e.Action, e.Target, e.Detail)
-	if err != nil {
-		return fmt.Errorf("meta: %w", err)
-	}
-	return nil
-}
-
-// Events implements Store.
-func (s *SQLite) Events(ctx context.Context, target string) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT time, actor, action, target, detail FROM audit WHERE target=? ORDER BY time`, target)
-	if err != nil {
-		return nil, fmt.Errorf("meta: %w", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var t string
-		if err := rows.Scan(&t, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
-		}
-		e.Time = parseTS(t)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	s := &SQLite{w: committer{db: db}}
+	s.sqlStore = sqlStore{db: db, exec: s.w.exec, stamp: textStamp}
+	return s, nil
 }

@@ -27,7 +27,7 @@ func BenchmarkOCRPage(b *testing.B) {
 		report(b)
 	})
 	b.Run("by-hand", func(b *testing.B) {
-		pgm := filepath.Join(b.TempDir(), "page.pgm")
+		pgm := filepath.Join(b.TempDir(), "scan.pgm")
 		if err := writePGM(pgm, img); err != nil {
 			b.Fatal(err)
 		}

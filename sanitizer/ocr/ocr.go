@@ -93,13 +93,13 @@ func (e *Engine) Page(ctx context.Context, img image.Image, dpi int) ([]Word, er
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	if err := writePGM(filepath.Join(work, "page.pgm"), img); err != nil {
+	if err := writePGM(filepath.Join(work, "scan.pgm"), img); err != nil {
 		return nil, err
 	}
 	out := &bounded{max: maxTSVBytes}
 	errOut := &bounded{max: 4 << 10}
 	err = e.sb.RunTo(ctx, work, out, errOut, e.tesseract,
-		"/work/page.pgm", "stdout", "-l", e.opts.Languages, "--dpi", strconv.Itoa(max(dpi, 70)), "--psm", "3", "tsv")
+		"/work/scan.pgm", "stdout", "-l", e.opts.Languages, "--dpi", strconv.Itoa(max(dpi, 70)), "--psm", "3", "tsv")
 	if err != nil {
 		msg := strings.TrimSpace(errOut.String())
 		switch {
