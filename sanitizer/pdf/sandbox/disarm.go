@@ -26,4 +26,3 @@ func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts
 	}
 	return res.Removed, nil
 }
-
