@@ -1,5 +1,6 @@
 // The engine handler runs on the host only: the PDF disarm guest of
-// sanitizer/pdf/sandbox, built for wasip1, links the disarm alone.
+// sanitizer/pdf/sandbox, built for wasip1, links the disarm and Inspect
+// alone.
 
 //go:build !wasip1
 
