@@ -100,6 +100,19 @@ func (j *Job) Removed(what string, n int) {
 	j.report.Removed = append(j.report.Removed, Removal{What: what, Count: n})
 }
 
+// RemovedAtLeast records that at least n things of one kind were taken
+// out: where two readers of an item count the same kind, the report keeps
+// the larger count.
+func (j *Job) RemovedAtLeast(what string, n int) {
+	for _, r := range j.report.Removed {
+		if r.What == what {
+			n -= r.Count
+			break
+		}
+	}
+	j.Removed(what, n)
+}
+
 // Find records a finding.
 func (j *Job) Find(code, detail string) {
 	j.report.Findings = append(j.report.Findings, detect.Finding{Code: code, Detail: detail})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -63,5 +64,27 @@ func TestCloseReleasesWhatTheEngineWasHanded(t *testing.T) {
 	}
 	if a.closed != 1 || b.closed != 1 {
 		t.Errorf("closed %d and %d times, want once each", a.closed, b.closed)
+	}
+}
+
+// TestRemovedAtLeast: a second reader's count raises the report's count
+// of a kind to the larger one, never adds to it, and adds a kind the
+// first reader did not see.
+func TestRemovedAtLeast(t *testing.T) {
+	h := sanitizer.HandlerFunc(func(ctx context.Context, j *sanitizer.Job) error {
+		j.Removed("javascript", 1)
+		j.Removed("uri", 3)
+		j.RemovedAtLeast("javascript", 2)
+		j.RemovedAtLeast("uri", 1)
+		j.RemovedAtLeast("openaction", 1)
+		j.RemovedAtLeast("launch", 0)
+		_, err := j.Create(".txt", detect.Text).Write([]byte("ok\n"))
+		return err
+	})
+	e := newTestEngine(t, sanitizer.Options{Handlers: map[detect.Kind]sanitizer.Handler{detect.Text: h}})
+	res := run(t, e, "a.txt", []byte("a\n"))
+	want := []sanitizer.Removal{{What: "javascript", Count: 2}, {What: "uri", Count: 3}, {What: "openaction", Count: 1}}
+	if !slices.Equal(res.Report.Removed, want) {
+		t.Errorf("removed %v, want %v", res.Report.Removed, want)
 	}
 }

@@ -53,7 +53,8 @@ type EngineOptions struct {
 // archives, mail and calendars. It builds the one PDF renderer, started on the first
 // PDF, and hands it to the PDF and office handlers (unless
 // o.Office.Flattener names another), and the one PDF disarm sandbox,
-// started on the first PDF to disarm, for the PDF handler; the engine's
+// started on the first PDF to disarm or flatten, for the PDF handler's
+// disarm and its inventory of a flattened PDF; the engine's
 // Close releases both. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if
 // set, take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
@@ -78,7 +79,7 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 		o.Office.Flattener = renderer
 	}
 	handlers := map[detect.Kind]sanitizer.Handler{}
-	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: renderer, Disarmer: disarmer}))
+	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: renderer, Disarmer: disarmer, Inspector: disarmer}))
 	maps.Copy(handlers, image.Handlers(o.Image))
 	maps.Copy(handlers, text.Handlers(o.Text))
 	maps.Copy(handlers, office.Handlers(o.Office))

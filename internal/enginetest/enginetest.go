@@ -42,7 +42,7 @@ func Renderer(t testing.TB) *render.Flattener {
 }
 
 // New builds an engine from opts with the PDF (flattened by r, or by a
-// new Renderer when r is nil, and disarmed in a new sandbox), image and
+// new Renderer when r is nil, disarmed and inspected in a new sandbox), image and
 // text handlers and verifiers added; opts.Handlers and opts.Verifiers
 // take precedence. TempDir
 // defaults to a folder of the test. The engine is closed when the test
@@ -58,7 +58,7 @@ func New(t testing.TB, opts sanitizer.Options, r sanitizer.Flattener) *sanitizer
 	d := sandbox.New(sandbox.Options{CacheDir: CacheDir()})
 	t.Cleanup(func() { d.Close() })
 	handlers := map[detect.Kind]sanitizer.Handler{}
-	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: r, Disarmer: d}))
+	maps.Copy(handlers, pdf.Handlers(pdf.HandlerOptions{Flattener: r, Disarmer: d, Inspector: d}))
 	maps.Copy(handlers, image.Handlers(image.Limits{}))
 	maps.Copy(handlers, text.Handlers(text.HandlerOptions{}))
 	maps.Copy(handlers, calendar.Handlers(calendar.Options{}))

@@ -1,5 +1,6 @@
 // The engine handler runs on the host only: the PDF disarm guest of
-// sanitizer/pdf/sandbox, built for wasip1, links the disarm alone.
+// sanitizer/pdf/sandbox, built for wasip1, links the disarm and Inspect
+// alone.
 
 //go:build !wasip1
 
@@ -29,11 +30,21 @@ type HandlerOptions struct {
 	// hostile file in mugai's own process. Without one, those PDFs are
 	// withheld.
 	Disarmer Disarmer
+	// Inspector takes, beside the render, pdfcpu's inventory of a PDF
+	// being flattened, for the report alone (see flatten.go): the same
+	// sandbox as the Disarmer. Without one, the report of a flattened PDF
+	// lists what PDFium saw, and says so.
+	Inspector Inspector
 }
 
 // Disarmer is Disarm, run elsewhere, with its contract and error values.
 type Disarmer interface {
 	Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts DisarmOptions) (Removed, error)
+}
+
+// Inspector is Inspect, run elsewhere, with its error values.
+type Inspector interface {
+	Inventory(ctx context.Context, r io.ReadSeeker, lim Limits) (Info, error)
 }
 
 // Handlers returns the engine handler for PDF. By the job's action a PDF

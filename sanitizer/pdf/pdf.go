@@ -47,8 +47,10 @@
 //
 // Handlers gives the engine its PDF handler, which by the policy's action
 // inspects and disarms a PDF, or hands it as it came to the Flattener: on
-// the flatten path nothing of this package (nor pdfcpu) reads the input,
-// PDFium in its WebAssembly sandbox is the only parser (flatten.go). It
+// the flatten path nothing of this package (nor pdfcpu) reads the input in
+// mugai's process; PDFium in its WebAssembly sandbox decides and renders,
+// and Inspect, run in the disarm's sandbox beside it, adds to the report
+// what PDFium cannot see (flatten.go). It
 // lives here, beside the disarm it chooses against, rather than in
 // sanitizer/render: rendering is a service that the office handlers need
 // as much as this one, so the composition root builds one renderer pool

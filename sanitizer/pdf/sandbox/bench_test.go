@@ -72,3 +72,19 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkInventory measures Inventory (pdf.Inspect in a fresh instance)
+// on the clean 3-page Japanese document, the step that runs beside the
+// render of a flattened PDF.
+func BenchmarkInventory(b *testing.B) {
+	s := testSandbox(b)
+	in := pdftest.Clean().Bytes
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		if _, err := s.Inventory(b.Context(), bytes.NewReader(in), pdf.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+}

@@ -1,10 +1,11 @@
-// Package sandbox runs mugai's PDF disarm (package pdf, on pdfcpu) inside a
-// WebAssembly sandbox, so that no hostile PDF is parsed in mugai's own
-// process.
+// Package sandbox runs mugai's PDF disarm and inspection (package pdf, on
+// pdfcpu) inside a WebAssembly sandbox, so that no hostile PDF is parsed in
+// mugai's own process: Disarm for the disarm action, Inventory (pdf.Inspect)
+// for the report of a PDF that PDFium flattens.
 //
-// The guest (./guest) is pdf.Disarm built with GOOS=wasip1 GOARCH=wasm into
-// a WASI preview 1 command, committed gzip-compressed beside this file and
-// embedded; go generate rebuilds it (see embed.go). A Sandbox compiles it
+// The guest (./guest) is pdf.Disarm and pdf.Inspect built with
+// GOOS=wasip1 GOARCH=wasm into a WASI preview 1 command, committed
+// gzip-compressed beside this file and embedded; go generate rebuilds it (see embed.go). A Sandbox compiles it
 // once with wazero (from an on-disk cache after the first time) and runs a
 // fresh instance of it for every file, with:
 //   - no filesystem at all: no directory is mounted, not even read-only;

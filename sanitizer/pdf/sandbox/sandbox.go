@@ -69,9 +69,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Sandbox runs the disarm guest (a pdf.Disarmer for the PDF handler). It
-// compiles the guest on first use, so that a process that disarms no PDF
-// never pays for it: seconds the first time, then a fraction of a second
+// Sandbox runs the disarm guest (a pdf.Disarmer and pdf.Inspector for the
+// PDF handler). It compiles the guest on first use, so that a process that
+// meets no PDF never pays for it: seconds the first time, then a fraction of a second
 // from the on-disk cache. It is safe for concurrent use; the composition
 // root builds one and hands it to the engine, which closes it.
 type Sandbox struct {
@@ -85,7 +85,10 @@ type Sandbox struct {
 	wg      sync.WaitGroup // running instances
 }
 
-var _ pdf.Disarmer = (*Sandbox)(nil)
+var (
+	_ pdf.Disarmer  = (*Sandbox)(nil)
+	_ pdf.Inspector = (*Sandbox)(nil)
+)
 
 // New returns a Sandbox of the embedded disarm guest, compiled when it is
 // first needed.

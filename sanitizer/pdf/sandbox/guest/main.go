@@ -1,11 +1,11 @@
-// Command guest is mugai's PDF disarm as a WASI preview 1 command, built
-// with GOOS=wasip1 GOARCH=wasm into the module that package sandbox
-// embeds and runs under wazero. It speaks package wire: the PDF on stdin,
-// a wire.Request as JSON in its first argument, the disarmed PDF on
-// stdout and a wire.Result as JSON on stderr.
+// Command guest is mugai's PDF disarm and inspection as a WASI preview 1
+// command, built with GOOS=wasip1 GOARCH=wasm into the module that package
+// sandbox embeds and runs under wazero. It speaks package wire: the PDF on
+// stdin, a wire.Request as JSON in its first argument, the disarmed PDF
+// (when asked to disarm) on stdout and a wire.Result as JSON on stderr.
 //
-// It runs pdf.Disarm unchanged, with everything that guards it in process
-// (limits, the pre-scan). The sandbox adds what a process cannot give
+// It runs pdf.Disarm or pdf.Inspect unchanged, with everything that guards
+// them in process (limits, the pre-scan). The sandbox adds what a process cannot give
 // itself: a crash, a runaway allocation or a loop inside pdfcpu ends this
 // module, not mugai.
 package main
@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -50,8 +51,18 @@ func run() wire.Result {
 	if err != nil {
 		return wire.NewResult(nil, err)
 	}
+	switch req.Op {
+	case wire.OpDisarm:
+		return disarm(in, req.Options)
+	case wire.OpInspect:
+		return wire.NewInfoResult(pdf.Inspect(context.Background(), bytes.NewReader(in), req.Limits))
+	}
+	return wire.NewResult(nil, fmt.Errorf("pdf sandbox guest: unknown operation %q", req.Op))
+}
+
+func disarm(in []byte, opts pdf.DisarmOptions) wire.Result {
 	var out bytes.Buffer
-	removed, err := pdf.Disarm(context.Background(), bytes.NewReader(in), &out, req.Options)
+	removed, err := pdf.Disarm(context.Background(), bytes.NewReader(in), &out, opts)
 	if err != nil {
 		return wire.NewResult(nil, err)
 	}

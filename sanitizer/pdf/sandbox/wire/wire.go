@@ -3,8 +3,8 @@
 //
 // The guest is a WASI preview 1 command. It reads the PDF on stdin and
 // its Request, as JSON, from its first argument; it writes the disarmed
-// PDF to stdout and one Result, as JSON, to stderr, then exits with code
-// 0. Any other exit (a Go runtime fatal error, a trap, out of memory) is
+// PDF (for OpDisarm; nothing for OpInspect) to stdout and one Result, as
+// JSON, to stderr, then exits with code 0. Any other exit (a Go runtime fatal error, a trap, out of memory) is
 // a crash, and its stderr is the runtime's own message.
 package wire
 
@@ -14,9 +14,17 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 )
 
+// Operations of a Request.
+const (
+	OpDisarm  = "disarm"  // pdf.Disarm with Options
+	OpInspect = "inspect" // pdf.Inspect within Limits
+)
+
 // Request is what the guest is asked to do.
 type Request struct {
-	Options pdf.DisarmOptions `json:"options"`
+	Op      string            `json:"op"`
+	Options pdf.DisarmOptions `json:"options,omitzero"` // for OpDisarm
+	Limits  pdf.Limits        `json:"limits,omitzero"`  // for OpInspect
 }
 
 // Error kinds in a Result: each one maps onto an error value of package
@@ -27,10 +35,12 @@ const (
 	KindRefused   = "refused"   // any other error: malformed, refused, bad option
 )
 
-// Result is the guest's answer. Error is empty on success, and stdout then
-// holds the disarmed PDF; otherwise stdout is empty.
+// Result is the guest's answer. Error is empty on success, and then
+// Removed and stdout (the disarmed PDF) answer OpDisarm, Info answers
+// OpInspect; otherwise stdout is empty.
 type Result struct {
 	Removed pdf.Removed `json:"removed"`
+	Info    *pdf.Info   `json:"info,omitempty"`
 	Error   *Error      `json:"error,omitempty"`
 }
 
@@ -48,6 +58,19 @@ func NewResult(removed pdf.Removed, err error) Result {
 	if err == nil {
 		return Result{Removed: removed}
 	}
+	return failed(err)
+}
+
+// NewInfoResult describes the outcome of pdf.Inspect.
+func NewInfoResult(info pdf.Info, err error) Result {
+	if err == nil {
+		return Result{Info: &info}
+	}
+	return failed(err)
+}
+
+// failed describes an error of pdf.Disarm or pdf.Inspect.
+func failed(err error) Result {
 	var ee *pdf.EncryptedError
 	switch {
 	case errors.As(err, &ee):
@@ -63,7 +86,7 @@ func NewResult(removed pdf.Removed, err error) Result {
 }
 
 // Err returns the error the guest reported, as the same kind of value
-// pdf.Disarm returns, or nil.
+// pdf.Disarm and pdf.Inspect return, or nil.
 func (r Result) Err() error {
 	e := r.Error
 	if e == nil {
