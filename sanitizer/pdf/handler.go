@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/verify"
@@ -68,7 +70,10 @@ func Verifiers() map[detect.Kind]verify.Func {
 // flattened one and must have the flattened pages' shape (one image, at
 // most the invisible text layer).
 func VerifiersFor(p sanitizer.Policy) map[detect.Kind]verify.Func {
-	o := verify.PDFOptions{AllowURI: p.PDF.Links == "keep", Flattened: p.Decide(detect.PDF) != sanitizer.Disarm}
+	d := p.Decide(detect.PDF)
+	// A disarmed PDF keeps text and vector content: only where none is
+	// delivered does the check hold every PDF to the flattened shape.
+	o := verify.PDFOptions{AllowURI: p.PDF.Links == "keep", Flattened: d != sanitizer.Disarm && d != sanitizer.Both}
 	return map[detect.Kind]verify.Func{detect.PDF: verify.Kind(detect.PDF, verify.PDFCheck(o))}
 }
 
@@ -85,23 +90,57 @@ func (h *handler) act(ctx context.Context, job *sanitizer.Job) error {
 	case sanitizer.Flatten:
 		return h.flatten(ctx, job)
 	case sanitizer.Disarm:
-		if h.opts.Disarmer == nil {
-			return noDisarmer()
-		}
-		// The sandboxed disarm reads the PDF, its encryption included:
-		// nothing in mugai's process parses the input on this path either.
-		lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
-		out := job.Create(".pdf", detect.PDF)
-		removed, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
-		if err != nil {
-			return reason(err, job.Password != "")
-		}
+		removed, err := h.disarm(ctx, job, detect.WithExt(job.Name, ".pdf"))
 		for _, c := range removed.Categories() {
 			job.Removed(c, removed[c])
 		}
+		return err
+	case sanitizer.Both:
+		// The flattened PDF, safe to view, and the disarmed one, with its
+		// forms and vector quality, side by side. The flattened one
+		// removes all the disarmed one does and more: the report counts
+		// its removals, and names the disarmed copy's in a note.
+		if err := h.flatten(ctx, job); err != nil {
+			return err
+		}
+		name := detect.WithExt(job.Name, "") + catalog.Text(catalog.Japanese, "report.editable_pdf_suffix") + ".pdf"
+		removed, err := h.disarm(ctx, job, name)
+		if err != nil {
+			return err
+		}
+		job.Note(fmt.Sprintf("%s is disarmed, not flattened: it keeps text, forms and vector graphics; removed from it: %s", detect.CleanName(name), removedList(removed)))
 		return nil
 	}
 	return sanitizer.Withhold(sanitizer.ReasonPolicy, fmt.Errorf("action %s does not apply to PDF", job.Action))
+}
+
+// disarm writes the PDF rebuilt without active content as the output
+// name, through the sandboxed Disarmer, which reads the PDF, its
+// encryption included: nothing in mugai's process parses the input on
+// this path either.
+func (h *handler) disarm(ctx context.Context, job *sanitizer.Job, name string) (Removed, error) {
+	if h.opts.Disarmer == nil {
+		return nil, noDisarmer()
+	}
+	lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
+	out := job.CreateNamed(name, detect.PDF)
+	removed, err := h.opts.Disarmer.Disarm(ctx, job.Input.Open(), out, DisarmOptions{Links: job.Policy.PDF.Links, Limits: lim})
+	if err != nil {
+		return nil, reason(err, job.Password != "")
+	}
+	return removed, nil
+}
+
+// removedList writes what a disarm removed, "nothing" for none.
+func removedList(r Removed) string {
+	var parts []string
+	for _, c := range r.Categories() {
+		parts = append(parts, fmt.Sprintf("%s×%d", c, r[c]))
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // reason maps Inspect's and Disarm's errors onto the engine's reasons;
