@@ -23,6 +23,7 @@ func (s *Server) downloadRoutes() http.Handler {
 	mux.HandleFunc("POST /files/zip", s.authed(true, s.downloadZip))
 	mux.HandleFunc("POST /files/{id}/delete", s.authed(true, s.deleteItem))
 	mux.HandleFunc("GET /events", s.authed(false, s.events(ZoneDownload)))
+	s.adminRoutes(mux)
 	return s.secure(ZoneDownload, mux)
 }
 

@@ -111,6 +111,12 @@ type Options struct {
 	// Auth configures the local accounts (lockout, session lifetimes)
 	// and the directory, if any.
 	Auth auth.Options
+	// Operations, if set, gives the administration console the relay's
+	// state and the release of held mail.
+	Operations Operations
+	// AllowRelease lets administrators release a held mail's original
+	// unsanitized (quarantine.allow_release).
+	AllowRelease bool
 	// PolicyFor, if set, chooses the sanitizer policy of an upload by the
 	// departments of the users who may download it (nil: the engine's).
 	PolicyFor func(departments []string) *sanitizer.Policy

@@ -169,5 +169,6 @@ func transferOptions(c *config.Config) transfer.Options {
 		TLSCertFile: c.Web.TLSCert, TLSKeyFile: c.Web.TLSKey, PlainHTTP: c.Web.PlainHTTP,
 		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,
 		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
+		AllowRelease: c.Quarantine.AllowRelease,
 	}
 }
