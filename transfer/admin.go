@@ -24,6 +24,22 @@ type Operations interface {
 	// recipients unsanitized, recording by in the relay's trail, and
 	// returns the queue entry's ID.
 	Release(ctx context.Context, id, by string) (string, error)
+	// Queue lists the relay's outbox, oldest first.
+	Queue(ctx context.Context) ([]QueueEntry, error)
+	// QueueAction retries ("retry") or deletes ("delete") an outbox
+	// entry, recording by in the relay's trail.
+	QueueAction(ctx context.Context, action, id, by string) error
+}
+
+// QueueEntry is one outbox entry as the console shows it.
+type QueueEntry struct {
+	ID, Kind          string
+	Created           time.Time
+	Rcpts, Pending    int
+	Attempts          int
+	NextAttempt       time.Time
+	Held              bool // waits for an administrator
+	LastError, Sender string
 }
 
 // AdminStatus is the relay's and the engine's state.
@@ -43,6 +59,7 @@ const (
 	actionPurge       = "quarantine-purge"
 	actionRelease     = "quarantine-release"
 	actionAuditExport = "audit-export"
+	actionQueue       = "queue-" // + retry, delete
 )
 
 // admin serves h to administrators only (with the CSRF check of a POST);
@@ -65,6 +82,8 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/quarantine/{id}", s.admin(false, s.adminHeld))
 	mux.HandleFunc("POST /admin/quarantine/{id}", s.admin(true, s.adminDecide))
 	mux.HandleFunc("GET /admin/audit", s.admin(false, s.adminAudit))
+	mux.HandleFunc("GET /admin/queue", s.admin(false, s.adminQueue))
+	mux.HandleFunc("POST /admin/queue/{id}", s.admin(true, s.adminQueueAction))
 }
 
 // adminPage is what the console's templates get besides the layout's.
@@ -81,6 +100,7 @@ type adminPage struct {
 	CanRelease  bool
 	HasRelay    bool
 	ExportQuery string
+	Queue       []QueueEntry
 }
 
 type reasonCount struct {

@@ -85,24 +85,19 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "\n%s\n", strings.ReplaceAll(string(head), "\r\n", "\n"))
 		return exitOK
 	case "retry", "delete":
-		var err error
-		if a[0] == "retry" {
-			err = q.Retry(a[1])
-		} else {
-			err = q.Delete(a[1])
+		db, err := app.OpenDB(ctx, c.DataDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai queue: %v\n", err)
+			return exitInternal
+		}
+		defer db.Close()
+		md, err := meta.NewSQLite(ctx, db)
+		if err == nil {
+			err = app.QueueAction(ctx, outboxDir, md, a[0], a[1], *by)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai queue: %s %s: %v\n", a[0], a[1], err)
 			return exitInternal
-		}
-		if db, err := app.OpenDB(ctx, c.DataDir); err == nil {
-			if md, err := meta.NewSQLite(ctx, db); err == nil {
-				md.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
-				if a[0] == "delete" {
-					md.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
-				}
-			}
-			db.Close()
 		}
 		fmt.Fprintf(stdout, "%s: %s done\n", a[1], a[0])
 		return exitOK

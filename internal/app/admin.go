@@ -62,3 +62,30 @@ func (o *operations) Release(ctx context.Context, id, by string) (string, error)
 	qid, _, err := Release(ctx, o.outboxDir, o.q, o.md, id, by)
 	return qid, err
 }
+
+func (o *operations) Queue(ctx context.Context) ([]transfer.QueueEntry, error) {
+	ob, err := smtpproxy.OpenOutbox(o.outboxDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	es, err := ob.List()
+	out := make([]transfer.QueueEntry, 0, len(es))
+	for _, e := range es {
+		qe := transfer.QueueEntry{ID: e.ID, Kind: e.Kind, Created: e.Created, Rcpts: len(e.Rcpts), Attempts: e.Attempts,
+			NextAttempt: e.NextAttempt, Held: e.Held, LastError: e.LastError, Sender: e.OrigFrom}
+		for _, r := range e.Rcpts {
+			if r.Status == smtpproxy.StatusPending {
+				qe.Pending++
+			}
+		}
+		out = append(out, qe)
+	}
+	return out, err
+}
+
+func (o *operations) QueueAction(ctx context.Context, action, id, by string) error {
+	return QueueAction(ctx, o.outboxDir, o.md, action, id, by)
+}
