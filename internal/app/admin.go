@@ -23,7 +23,12 @@ type operations struct {
 	scanner            *clamd.Client // nil without one
 }
 
-var _ transfer.Operations = (*operations)(nil)
+// NewOperations is the console's view of the relay whose outbox is
+// outboxDir and whose trail is md, with the data folder dataDir and the
+// scanner, if any (nil).
+func NewOperations(dataDir, outboxDir string, q store.Quarantine, md meta.Store, scanner *clamd.Client) transfer.Operations {
+	return &operations{dataDir: dataDir, outboxDir: outboxDir, q: q, md: md, scanner: scanner}
+}
 
 func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
 	var st transfer.AdminStatus

@@ -37,7 +37,8 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := &operations{dataDir: data, outboxDir: filepath.Join(data, "outbox"), q: q, md: md, scanner: sc}
+	outboxDir := filepath.Join(data, "outbox")
+	ops := NewOperations(data, outboxDir, q, md, sc)
 
 	st, err := ops.Status(ctx)
 	if err != nil || st.QueueDepth != 0 || st.DiskFree <= 0 || !st.Scanner || st.ScannerErr == "" {
@@ -52,7 +53,7 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(ops.outboxDir, 0o700); err != nil {
+	if err := os.MkdirAll(outboxDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ops.Release(ctx, up, "dave"); err == nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -28,7 +29,10 @@ func QueueAction(ctx context.Context, outboxDir string, md meta.Store, action, i
 		return err
 	}
 	if action == "delete" {
-		return md.SetState(ctx, id, meta.Deleted, "deleted by "+by)
+		// A notice, a DSN or a release has no message record of its own.
+		if err := md.SetState(ctx, id, meta.Deleted, "deleted by "+by); err != nil && !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
 	}
 	return nil
 }

@@ -132,8 +132,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	if cfg.Web.UploadListen != "" {
 		_, outboxDir, _, _ := ro.Dirs()
-		ops := &operations{dataDir: cfg.DataDir, outboxDir: outboxDir, q: s.Quarantine, md: md, scanner: scanner}
-		if err := s.newSites(ps, ops); err != nil {
+		if err := s.newSites(ps, NewOperations(cfg.DataDir, outboxDir, s.Quarantine, md, scanner)); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
