@@ -84,6 +84,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/audit", s.admin(false, s.adminAudit))
 	mux.HandleFunc("GET /admin/queue", s.admin(false, s.adminQueue))
 	mux.HandleFunc("POST /admin/queue/{id}", s.admin(true, s.adminQueueAction))
+	mux.HandleFunc("GET /admin/users", s.admin(false, s.adminUsers))
+	mux.HandleFunc("POST /admin/users", s.admin(true, s.adminAddUser))
+	mux.HandleFunc("POST /admin/users/{name}", s.admin(true, s.adminUser))
 }
 
 // adminPage is what the console's templates get besides the layout's.
@@ -101,6 +104,7 @@ type adminPage struct {
 	HasRelay    bool
 	ExportQuery string
 	Queue       []QueueEntry
+	Users       []auth.User
 }
 
 type reasonCount struct {

@@ -36,7 +36,7 @@ func holdMail(t *testing.T, ts *testSite, from, to, reason string) string {
 	return id
 }
 
-var adminPaths = []string{"/admin", "/admin/quarantine", "/admin/audit", "/admin/audit?format=csv"}
+var adminPaths = []string{"/admin", "/admin/quarantine", "/admin/audit", "/admin/audit?format=csv", "/admin/queue", "/admin/users"}
 
 func TestAdminPagesOnlyForAdministrators(t *testing.T) {
 	ts := startSite(t, Options{})

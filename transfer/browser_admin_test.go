@@ -78,6 +78,8 @@ func checkAdminAxe(t *testing.T, bctx context.Context, ts *testSite, axe string)
 		{"/admin/quarantine", "admin quarantine"},
 		{"/admin/quarantine/" + id, "admin held item"},
 		{"/admin/audit", "admin audit"},
+		{"/admin/queue", "admin queue"},
+		{"/admin/users", "admin users"},
 	} {
 		if err := chromedp.Do(bctx, chromedp.Navigate(ts.down+p.path), chromedp.WaitVisible("nav.admin-nav")); err != nil {
 			t.Fatal(err)

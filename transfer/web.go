@@ -50,7 +50,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		for _, page := range []string{"login", "upload", "approvals", "download", "message", "admin", "admin_quarantine", "admin_item", "admin_audit", "admin_queue"} {
+		for _, page := range []string{"login", "upload", "approvals", "download", "message", "admin", "admin_quarantine", "admin_item", "admin_audit", "admin_queue", "admin_users"} {
 			files := []string{"templates/layout.html", "templates/history.html", "templates/" + page + ".html"}
 			if strings.HasPrefix(page, "admin") {
 				files = append(files, "templates/admin_parts.html")
