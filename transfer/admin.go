@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
@@ -140,6 +141,32 @@ func (s *Server) adminStatus(w http.ResponseWriter, r *http.Request) {
 		a.HeldBy[i].N = by[a.HeldBy[i].Reason]
 	}
 	s.render(w, r, ZoneDownload, "admin", page{Admin: &a}, http.StatusOK)
+}
+
+// dateRange is a console search's first and last day (「この日から」
+// 「この日まで」): local dates, 2006-01-02, each kept only when valid.
+type dateRange struct{ From, To string }
+
+func parseDateRange(v url.Values) dateRange {
+	valid := func(s string) string {
+		if _, err := time.ParseInLocation(time.DateOnly, s, time.Local); err != nil {
+			return ""
+		}
+		return s
+	}
+	return dateRange{From: valid(v.Get("from")), To: valid(v.Get("to"))}
+}
+
+// bounds are the instants the range starts and ends (the day after its
+// last day), zero where it is open.
+func (d dateRange) bounds() (since, until time.Time) {
+	if t, err := time.ParseInLocation(time.DateOnly, d.From, time.Local); err == nil {
+		since = t
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, d.To, time.Local); err == nil {
+		until = t.AddDate(0, 0, 1)
+	}
+	return since, until
 }
 
 // recordFirst writes an administrator's action to the audit trail before

@@ -12,31 +12,23 @@ import (
 // auditQuery is the audit trail's search, from the page's query string.
 type auditQuery struct {
 	User, Action string
-	From, To     string // dates, 2006-01-02, local time
+	dateRange
 }
 
 func parseAuditQuery(v url.Values) auditQuery {
-	q := auditQuery{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action"))}
-	for _, d := range []struct {
-		in  string
-		out *string
-	}{{v.Get("from"), &q.From}, {v.Get("to"), &q.To}} {
-		if _, err := time.ParseInLocation(time.DateOnly, d.in, time.Local); err == nil {
-			*d.out = d.in
-		}
-	}
-	return q
+	return auditQuery{User: strings.TrimSpace(v.Get("user")), Action: strings.TrimSpace(v.Get("action")), dateRange: parseDateRange(v)}
 }
 
-// filter is the audit trail's filter; without a start date the page
-// shows the last seven days.
+// filter is the audit trail's filter; without a first day the page
+// shows the seven days up to the last day, or up to now.
 func (q auditQuery) filter(now time.Time) audit.Filter {
-	f := audit.Filter{User: q.User, Action: q.Action, Since: now.AddDate(0, 0, -7)}
-	if t, err := time.ParseInLocation(time.DateOnly, q.From, time.Local); err == nil {
-		f.Since = t
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, q.To, time.Local); err == nil {
-		f.Until = t.AddDate(0, 0, 1)
+	f := audit.Filter{User: q.User, Action: q.Action}
+	if f.Since, f.Until = q.bounds(); q.From == "" {
+		end := now
+		if !f.Until.IsZero() {
+			end = f.Until
+		}
+		f.Since = end.AddDate(0, 0, -7)
 	}
 	return f
 }

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/store"
@@ -18,25 +17,17 @@ import (
 // query string: every field narrows, empty fields select everything.
 type heldSearch struct {
 	Sender, Recipient, Reason, Hash, State string
-	From, To                               string // dates, 2006-01-02, local time
+	dateRange
 }
 
 func parseHeldSearch(v url.Values) heldSearch {
 	q := heldSearch{
 		Sender: strings.TrimSpace(v.Get("sender")), Recipient: strings.TrimSpace(v.Get("recipient")),
 		Reason: strings.TrimSpace(v.Get("reason")), Hash: strings.ToLower(strings.TrimSpace(v.Get("hash"))),
-		State: v.Get("state"),
+		State: v.Get("state"), dateRange: parseDateRange(v),
 	}
 	if !slices.Contains([]string{"", string(store.Held), string(store.Released), string(store.Purged)}, q.State) {
 		q.State = ""
-	}
-	for _, d := range []struct {
-		in  string
-		out *string
-	}{{v.Get("from"), &q.From}, {v.Get("to"), &q.To}} {
-		if _, err := time.ParseInLocation(time.DateOnly, d.in, time.Local); err == nil {
-			*d.out = d.in
-		}
 	}
 	return q
 }
@@ -44,12 +35,7 @@ func parseHeldSearch(v url.Values) heldSearch {
 // filter is the part of the search the quarantine's own List selects.
 func (q heldSearch) filter() store.Filter {
 	f := store.Filter{State: store.State(q.State), Reason: q.Reason}
-	if t, err := time.ParseInLocation(time.DateOnly, q.From, time.Local); err == nil {
-		f.Since = t
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, q.To, time.Local); err == nil {
-		f.Until = t.AddDate(0, 0, 1)
-	}
+	f.Since, f.Until = q.bounds()
 	return f
 }
 
