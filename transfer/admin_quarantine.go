@@ -165,6 +165,8 @@ func (s *Server) adminDecide(w http.ResponseWriter, r *http.Request) {
 		err = s.q.SetState(r.Context(), id, store.Purged, name)
 	}
 	if err != nil {
+		e.Outcome = "failed"
+		s.record(r, ZoneDownload, e)
 		s.log.Error("admin "+action, "item", id, "err", err)
 		msg := t("page.err_internal")
 		if errors.Is(err, store.ErrNotFound) {

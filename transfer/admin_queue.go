@@ -47,12 +47,15 @@ func (s *Server) adminQueueAction(w http.ResponseWriter, r *http.Request) {
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
-	if err := s.recordFirst(r, audit.Event{Action: actionQueue + action, Item: id, Outcome: "ok", Detail: reason}); err != nil {
+	e := audit.Event{Action: actionQueue + action, Item: id, Outcome: "ok", Detail: reason}
+	if err := s.recordFirst(r, e); err != nil {
 		s.log.Error("admin audit", "err", err)
 		s.renderQueue(w, r, http.StatusInternalServerError, t("page.err_internal"), "")
 		return
 	}
 	if err := s.opts.Operations.QueueAction(r.Context(), action, id, session(r).User.Name); err != nil {
+		e.Outcome = "failed"
+		s.record(r, ZoneDownload, e)
 		s.log.Warn("admin queue "+action, "id", id, "err", err)
 		s.renderQueue(w, r, http.StatusNotFound, t("admin.err_queue", id), "")
 		return

@@ -75,6 +75,9 @@ func TestAdminReleaseThenQueue(t *testing.T) {
 	if resp, _ := c.postForm("/admin/queue/"+qid, url.Values{"csrf": {c.csrf}, "action": {"retry"}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("retry of a deleted entry: status %d, want 404", resp.StatusCode)
 	}
+	if evs, _ := ts.s.Audit().Events(context.Background(), audit.Filter{Item: qid, Action: actionQueue + "retry"}); len(evs) != 3 || evs[2].Outcome != "failed" {
+		t.Errorf("the failed retry is not recorded as failed: %+v", evs)
+	}
 	for _, a := range []string{actionRelease, actionQueue + "retry", actionQueue + "delete"} {
 		evs, _ := ts.s.Audit().Events(context.Background(), audit.Filter{User: "dave", Action: a})
 		if len(evs) == 0 {
