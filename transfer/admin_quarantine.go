@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -77,6 +78,7 @@ func (s *Server) adminQuarantine(w http.ResponseWriter, r *http.Request) {
 type heldView struct {
 	store.Item
 	Report     []string
+	ReasonText string // the catalog's words for Reason, if it has them
 	Recipients []string
 	Events     []audit.Event
 }
@@ -93,6 +95,9 @@ func (s *Server) heldItem(r *http.Request, id string) (*heldView, error) {
 		return nil, err
 	}
 	v := &heldView{Item: it}
+	if catalog.Has("reason." + it.Reason) {
+		v.ReasonText = catalog.Text(lang(r), "reason."+it.Reason)
+	}
 	var rep sanitizer.Report
 	if json.Unmarshal(it.Report, &rep) == nil {
 		v.Report = reportLines(&rep, lang(r))

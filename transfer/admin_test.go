@@ -10,6 +10,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -119,7 +120,7 @@ func TestAdminQuarantineSearchAndPurge(t *testing.T) {
 		})
 	}
 	_, body := c.get("/admin/quarantine/" + bad)
-	for _, want := range []string{"Mallory@Example.NET", "alice@city.lg.jp", it.SHA256, "原本を削除"} {
+	for _, want := range []string{"Mallory@Example.NET", "alice@city.lg.jp", it.SHA256, "原本を削除", catalog.Text(catalog.Japanese, "reason.encrypted")} {
 		if !strings.Contains(body, want) {
 			t.Errorf("item page lacks %q", want)
 		}
