@@ -1,8 +1,9 @@
 package smtpproxy
 
 import (
-	"syscall"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Free space. New mail is refused with 452 4.3.1 (RFC 1870 6.1, RFC 3463
@@ -17,21 +18,11 @@ import (
 // it.
 const spacePoll = time.Second
 
-// freeBytes is the space an unprivileged writer has left on dir's file
-// system.
-func freeBytes(dir string) (int64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return int64(st.Bavail) * int64(st.Bsize), nil
-}
-
 // spoolHasRoom reports whether the spool's file system has the reserve
 // free. A failed reading counts as room: the writes themselves still
 // fail closed with 452 on ENOSPC.
 func (r *Relay) spoolHasRoom() bool {
-	free, err := freeBytes(r.spool.dir)
+	free, err := fsutil.FreeBytes(r.spool.dir)
 	if err != nil {
 		r.log.Warn("smtp: reading free space", "err", err)
 		return true
@@ -42,7 +33,7 @@ func (r *Relay) spoolHasRoom() bool {
 // noSpace notes that a step failed for lack of space, with the free
 // space at that moment, for spaceWatcher.
 func (r *Relay) noSpace() {
-	free, _ := freeBytes(r.spool.dir)
+	free, _ := fsutil.FreeBytes(r.spool.dir)
 	r.spaceLow.Store(free + 1)
 }
 
@@ -63,7 +54,7 @@ func (r *Relay) spaceWatcher() {
 		if low == 0 {
 			continue
 		}
-		free, err := freeBytes(r.spool.dir)
+		free, err := fsutil.FreeBytes(r.spool.dir)
 		if err != nil || (free < low-1+r.opts.MaxMessageBytes && free < r.opts.MinFree) {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/fsutil"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -37,7 +38,7 @@ func fill(t *testing.T, dir string, leave int64) string {
 	defer f.Close()
 	buf := make([]byte, 4096)
 	for {
-		free, err := freeBytes(dir)
+		free, err := fsutil.FreeBytes(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

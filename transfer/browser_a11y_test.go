@@ -121,8 +121,8 @@ func logout(t *testing.T, ctx context.Context) {
 	}
 }
 
-// TestBrowserAccessibility runs axe-core on the login, upload, approval
-// and download pages with items in their lists, and walks the upload
+// TestBrowserAccessibility runs axe-core on the login, upload, approval,
+// download and administration pages with items in their lists, and walks the upload
 // page by keyboard: the skip link comes first and shows, and Tab reaches
 // the file chooser, the search, the paging and a held file's password.
 func TestBrowserAccessibility(t *testing.T) {
@@ -194,4 +194,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, bctx, axe, "download (English)")
+	if err := chromedp.Do(bctx, chromedp.Navigate(ts.down+"/lang?to=ja"), chromedp.WaitVisible("#downloads")); err != nil {
+		t.Fatal(err)
+	}
+	checkAdminAxe(t, bctx, ts, axe)
 }

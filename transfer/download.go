@@ -26,6 +26,7 @@ func (s *Server) downloadRoutes() http.Handler {
 	if s.opts.Held != nil {
 		s.heldRoutes(mux)
 	}
+	s.adminRoutes(mux)
 	return s.secure(ZoneDownload, mux)
 }
 

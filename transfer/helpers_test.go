@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -30,6 +31,11 @@ import (
 // package, sets it from app.NewEngine: package app imports this one, so
 // the tests inside it cannot import app.
 var TestEngine func() (*sanitizer.Engine, error)
+
+// TestOperations is the console's view of a relay with its outbox in
+// dataDir/outbox, as mugai serve hands it over; TestMain sets it as it
+// sets TestEngine.
+var TestOperations func(dataDir string, q store.Quarantine, db *sql.DB) (Operations, error)
 
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
@@ -70,6 +76,9 @@ func startSite(t *testing.T, opts Options) *testSite {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { opts.DB.Close() })
+	if opts.Operations, err = TestOperations(opts.DataDir, opts.Quarantine, opts.DB); err != nil {
+		t.Fatal(err)
+	}
 	opts.UploadAddr, opts.DownloadAddr = "127.0.0.1:0", "127.0.0.1:0"
 	opts.Engine = eng
 	opts.Logger = slog.New(slog.DiscardHandler)

@@ -26,6 +26,11 @@
 // having seen the report, the recipients, the purpose and a preview of
 // the sanitized files.
 //
+// Administrators have a console on the download site (admin*.go): the
+// relay's and the engine's state, the quarantine's search with purge and
+// release, the audit trail with its CSV export, the delivery queue and
+// the accounts; the relay's side comes from Options.Operations.
+//
 // Downloads carry Content-Disposition with an RFC 6266 / RFC 5987 UTF-8
 // filename, nosniff, a CSP that forbids everything and no-store. Items
 // expire (7 days by default) and are purged by a background job; the
@@ -131,6 +136,12 @@ type Options struct {
 	// Auth configures the local accounts (lockout, session lifetimes)
 	// and the directory, if any.
 	Auth auth.Options
+	// Operations, if set, gives the administration console the relay's
+	// state and the release of held mail.
+	Operations Operations
+	// AllowRelease lets administrators release a held mail's original
+	// unsanitized (quarantine.allow_release).
+	AllowRelease bool
 	// PolicyFor, if set, chooses the sanitizer policy of an upload by the
 	// departments of the users who may download it (nil: the engine's).
 	PolicyFor func(departments []string) *sanitizer.Policy

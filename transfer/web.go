@@ -50,8 +50,12 @@ func parseTemplates() (map[string]*template.Template, error) {
 			"others":   func() []string { return slices.DeleteFunc(catalog.Languages(), func(c string) bool { return c == l }) },
 			"langName": func(code string) string { return catalog.Text(code, "language.name") },
 		}
-		for _, page := range []string{"login", "upload", "approvals", "download", "message", "held", "heldrequests"} {
-			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/history.html", "templates/"+page+".html")
+		for _, page := range []string{"login", "upload", "approvals", "download", "message", "held", "heldrequests", "admin", "admin_quarantine", "admin_item", "admin_audit", "admin_queue", "admin_users"} {
+			files := []string{"templates/layout.html", "templates/history.html", "templates/" + page + ".html"}
+			if strings.HasPrefix(page, "admin") {
+				files = append(files, "templates/admin_parts.html")
+			}
+			t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, files...)
 			if err != nil {
 				return nil, err
 			}
@@ -85,6 +89,7 @@ type page struct {
 	HeldPages    bool
 	Held         *heldView
 	HeldRequests []heldRequestRow
+	Admin        *adminPage // the administration console's pages
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, zone, name string, p page, status int) {

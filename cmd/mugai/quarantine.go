@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
-	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
-	"github.com/mugai-project/mugai/smtpproxy"
 )
 
 // runQuarantine implements `mugai quarantine [-config FILE] list | show ID | release ID`.
@@ -74,21 +73,6 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func release(ctx context.Context, c *config.Config, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
-	it, rc, err := q.Get(ctx, id)
-	if err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: %s: %v\n", id, err)
-		return exitInternal
-	}
-	defer rc.Close()
-	if it.Source != "smtp" {
-		fmt.Fprintf(stderr, "mugai quarantine: %s did not come by mail\n", id)
-		return exitUsage
-	}
-	var rcpts []string
-	if err := json.Unmarshal([]byte(it.Meta["to"]), &rcpts); err != nil || len(rcpts) == 0 {
-		fmt.Fprintf(stderr, "mugai quarantine: %s: no recipients recorded\n", id)
-		return exitInternal
-	}
 	h, err := app.OpenDB(ctx, c.DataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
@@ -101,26 +85,14 @@ func release(ctx context.Context, c *config.Config, outboxDir string, q store.Qu
 		return exitInternal
 	}
 	defer closeMeta()
-	// The audit record comes first: a release that is not recorded does
-	// not happen.
-	if err := db.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: audit: %v\n", err)
-		return exitInternal
-	}
-	ob, err := smtpproxy.OpenOutbox(outboxDir)
+	qid, n, err := app.Release(ctx, outboxDir, q, db, id, by)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		if errors.Is(err, app.ErrNotMail) {
+			return exitUsage
+		}
 		return exitInternal
 	}
-	qid, err := ob.Release(id, it.Meta["from"], rcpts, rc)
-	if err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
-		return exitInternal
-	}
-	if err := q.SetState(ctx, id, store.Released, by); err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
-		return exitInternal
-	}
-	fmt.Fprintf(stdout, "%s released to %d recipients as queue entry %s\n", id, len(rcpts), qid)
+	fmt.Fprintf(stdout, "%s released to %d recipients as queue entry %s\n", id, n, qid)
 	return exitOK
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
-	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/smtpproxy"
 )
 
@@ -85,25 +84,20 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "\n%s\n", strings.ReplaceAll(string(head), "\r\n", "\n"))
 		return exitOK
 	case "retry", "delete":
-		var err error
-		if a[0] == "retry" {
-			err = q.Retry(a[1])
-		} else {
-			err = q.Delete(a[1])
+		db, err := app.OpenDB(ctx, c.DataDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "mugai queue: %v\n", err)
+			return exitInternal
+		}
+		defer db.Close()
+		md, closeMeta, err := app.OpenMeta(ctx, &c, db)
+		if err == nil {
+			err = app.QueueAction(ctx, outboxDir, md, a[0], a[1], *by)
+			closeMeta()
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai queue: %s %s: %v\n", a[0], a[1], err)
 			return exitInternal
-		}
-		if db, err := app.OpenDB(ctx, c.DataDir); err == nil {
-			if md, closeMeta, err := app.OpenMeta(ctx, &c, db); err == nil {
-				md.Audit(ctx, meta.Event{Actor: *by, Action: "queue-" + a[0], Target: a[1]})
-				if a[0] == "delete" {
-					md.SetState(ctx, a[1], meta.Deleted, "deleted by "+*by)
-				}
-				closeMeta()
-			}
-			db.Close()
 		}
 		fmt.Fprintf(stdout, "%s: %s done\n", a[1], a[0])
 		return exitOK

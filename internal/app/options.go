@@ -171,5 +171,6 @@ func transferOptions(c *config.Config) transfer.Options {
 		Expiry: c.Web.Expiry.Duration, Approval: c.Web.Approval, DownloadURL: c.Web.DownloadURL,
 		NeverRelease:   c.Quarantine.NeverRelease,
 		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
+		AllowRelease: c.Quarantine.AllowRelease,
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/store"
@@ -96,12 +97,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if err := os.MkdirAll(tempDir(&cfg), 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
+	var scanner *clamd.Client
 	if cfg.Scanner.Clamd != "" {
 		sc, err := NewScanner(ctx, cfg.Scanner.Clamd)
 		if err != nil {
 			return nil, fmt.Errorf("scanner: %w", err)
 		}
-		eo.Sanitizer.Scanner = sc
+		eo.Sanitizer.Scanner, scanner = sc, sc
 		s.log.Info("serve: every item is scanned by clamd", "addr", cfg.Scanner.Clamd)
 	}
 	eo.Sanitizer.Registerer = s.Registry
@@ -142,7 +144,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, fmt.Errorf("SMTP listener: %w", err)
 	}
 	if cfg.Web.UploadListen != "" {
-		if err := s.newSites(ps); err != nil {
+		_, outboxDir, _, _ := ro.Dirs()
+		if err := s.newSites(ps, NewOperations(cfg.DataDir, outboxDir, s.Quarantine, md, scanner)); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
@@ -164,9 +167,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	return s, nil
 }
 
-func (s *Service) newSites(ps *policies) error {
+func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	to := transferOptions(&s.cfg)
-	to.Engine, to.Quarantine, to.DB = s.Engine, s.Quarantine, s.DB
+	to.Engine, to.Quarantine, to.DB, to.Operations = s.Engine, s.Quarantine, s.DB, ops
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	if len(s.cfg.Policy.Department) > 0 {
 		to.PolicyFor = ps.forDepartments

@@ -180,6 +180,12 @@ func (l *Local) SetRole(ctx context.Context, name string, r Role) error {
 	return l.update(ctx, name, `UPDATE auth_users SET role=? WHERE name=?`, string(r), name)
 }
 
+// SetDepartment changes a user's department (所属), which chooses the
+// policy of what the user receives.
+func (l *Local) SetDepartment(ctx context.Context, name, dept string) error {
+	return l.update(ctx, name, `UPDATE auth_users SET department=? WHERE name=?`, dept, name)
+}
+
 // Unlock clears the account's lockouts from every address.
 func (l *Local) Unlock(ctx context.Context, name string) error {
 	if err := l.update(ctx, name, `UPDATE auth_users SET failures=0 WHERE name=?`, name); err != nil {
