@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/sanitizer"
 )
 
@@ -56,40 +57,16 @@ CREATE TABLE IF NOT EXISTS transfer_downloads (
 // itemColumns are the columns of transfer_items added after its first
 // release, each with its declaration; New adds those an older database
 // lacks.
-var itemColumns = []struct{ name, decl string }{
-	{"purpose", "TEXT NOT NULL DEFAULT ''"},           // 目的, for the approver
-	{"declared", "TEXT NOT NULL DEFAULT ''"},          // the name as uploaded, before cleaning
-	{"reject_reason", "TEXT NOT NULL DEFAULT ''"},     // 差し戻しの理由, for the uploader
-	{"unlock_failures", "INTEGER NOT NULL DEFAULT 0"}, // wrong PPAP passwords
+var itemColumns = []meta.Column{
+	{Name: "purpose", Decl: "TEXT NOT NULL DEFAULT ''"},           // 目的, for the approver
+	{Name: "declared", Decl: "TEXT NOT NULL DEFAULT ''"},          // the name as uploaded, before cleaning
+	{Name: "reject_reason", Decl: "TEXT NOT NULL DEFAULT ''"},     // 差し戻しの理由, for the uploader
+	{Name: "unlock_failures", Decl: "INTEGER NOT NULL DEFAULT 0"}, // wrong PPAP passwords
 }
 
 // migrate adds the itemColumns that transfer_items lacks.
 func migrate(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('transfer_items')`)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		have[n] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range itemColumns {
-		if !have[c.name] {
-			if _, err := db.ExecContext(ctx, `ALTER TABLE transfer_items ADD COLUMN `+c.name+` `+c.decl); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return meta.AddColumns(ctx, db, "transfer_items", itemColumns)
 }
 
 // State is where an item is in its life.

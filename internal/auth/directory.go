@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // Directory checks a name and password against an outside directory
@@ -34,37 +36,13 @@ type Directory interface {
 
 // directoryColumns are added to auth_users of a database made before
 // directory login.
-var directoryColumns = []struct{ name, decl string }{
-	{"department", "TEXT NOT NULL DEFAULT ''"},
-	{"directory", "INTEGER NOT NULL DEFAULT 0"},
+var directoryColumns = []meta.Column{
+	{Name: "department", Decl: "TEXT NOT NULL DEFAULT ''"},
+	{Name: "directory", Decl: "INTEGER NOT NULL DEFAULT 0"},
 }
 
 func migrateUsers(ctx context.Context, db *sql.DB) error {
-	have := map[string]bool{}
-	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('auth_users')`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return err
-		}
-		have[n] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range directoryColumns {
-		if !have[c.name] {
-			if _, err := db.ExecContext(ctx, `ALTER TABLE auth_users ADD COLUMN `+c.name+` `+c.decl); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return meta.AddColumns(ctx, db, "auth_users", directoryColumns)
 }
 
 // directoryLogin checks name at the directory; known says whether Local
