@@ -109,3 +109,13 @@ func replace(name string, r io.Reader, perm os.FileMode) error {
 	}
 	return SyncDir(dir)
 }
+
+// CacheDir is the folder mugai keeps compiled WebAssembly modules in
+// when none is configured: os.UserCacheDir()/mugai, or
+// os.TempDir()/mugai-cache where there is no user cache folder.
+func CacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "mugai")
+	}
+	return filepath.Join(os.TempDir(), "mugai-cache")
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Options configures a Pool. The zero value means defaults throughout.
@@ -85,11 +87,7 @@ const (
 
 func (o Options) withDefaults() Options {
 	if o.CacheDir == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			o.CacheDir = filepath.Join(d, "mugai")
-		} else {
-			o.CacheDir = filepath.Join(os.TempDir(), "mugai-cache")
-		}
+		o.CacheDir = fsutil.CacheDir()
 	}
 	if o.FontDirs == nil {
 		o.FontDirs = DefaultFontDirs()

@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/mugai-project/mugai/internal/fsutil"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 )
 
@@ -50,11 +51,7 @@ const (
 
 func (o Options) withDefaults() Options {
 	if o.CacheDir == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			o.CacheDir = filepath.Join(d, "mugai")
-		} else {
-			o.CacheDir = filepath.Join(os.TempDir(), "mugai-cache")
-		}
+		o.CacheDir = fsutil.CacheDir()
 	}
 	if o.Instances <= 0 {
 		o.Instances = runtime.NumCPU()
