@@ -101,5 +101,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		detail += " reason=" + strconv.Quote(reason)
 	}
 	s.record(r, ZoneUpload, audit.Event{Action: action, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, SHA256Out: strings.Join(sums, " "), Outcome: decision, Detail: detail})
+	if decision == ApprovalApproved {
+		s.notifyArrival(r.Context(), it.ID)
+	}
 	http.Redirect(w, r, "/approvals?done=1", http.StatusSeeOther)
 }

@@ -32,6 +32,12 @@ type heldSite struct {
 // startHeldSite starts the site; never are Options.NeverRelease.
 func startHeldSite(t *testing.T, never ...string) *heldSite {
 	t.Helper()
+	return startHeldSiteWith(t, Options{NeverRelease: never})
+}
+
+// startHeldSiteWith is startHeldSite with further options.
+func startHeldSiteWith(t *testing.T, opts Options) *heldSite {
+	t.Helper()
 	eng, err := TestEngine()
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +64,8 @@ func startHeldSite(t *testing.T, never ...string) *heldSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := startSite(t, Options{PlainHTTP: true, Held: links, Mailer: relay, MaxPasswordTries: 2, NeverRelease: never})
+	opts.PlainHTTP, opts.Held, opts.Mailer, opts.MaxPasswordTries = true, links, relay, 2
+	ts := startSite(t, opts)
 	if err := ts.s.Users().Add(context.Background(), auth.User{Name: "dave", Role: auth.RoleAdmin}, testPassword); err != nil {
 		t.Fatal(err)
 	}

@@ -542,6 +542,9 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	if err := s.audit.Record(ctx, e); err != nil {
 		s.log.Error("audit", "err", err)
 	}
+	if st == Done && approval == "" {
+		s.notifyArrival(ctx, it.ID)
+	}
 }
 
 // apiItems returns the user's latest items with their state and report

@@ -48,6 +48,9 @@ const (
 	HeldReject  = "held-reject"
 	HeldRelease = "held-release" // the original queued to the requester
 	HeldNotify  = "held-notify"  // a notification queued
+
+	// The transfer sites' mails.
+	ArrivalNotify = "arrival-notify" // a recipient told that a file arrived
 )
 
 // Event is one audit record.
