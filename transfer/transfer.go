@@ -56,6 +56,10 @@
 // Originals of executables and of malware are never released. The
 // approvers are told of each request and the requester of each
 // decision by mail (a link, no content), through the relay's outbox.
+// With the Mailer, each recipient of an upload is told by mail, once
+// they may download it (finished, and approved where approval is on),
+// who sent which files and the download site's address, never the
+// content.
 //
 // Metadata lives in the shared database mugai.db (the handle is given,
 // Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
