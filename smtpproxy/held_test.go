@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"mime"
 	"net/mail"
 	"os"
@@ -19,9 +18,9 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/app/apptest"
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
-	"github.com/mugai-project/mugai/internal/config"
 )
 
 const heldPassword = "a long test password"
@@ -46,33 +45,7 @@ download_listen = %q
 plain_http = true
 download_url = "https://dl.lg.example.jp"
 `, filepath.Join(dir, "data"), pf.addr, freePort(t), down)
-	file := filepath.Join(dir, "mugai.toml")
-	os.WriteFile(file, []byte(cfg), 0o600)
-	c, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Check(&c); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	svc, err := app.New(context.Background(), c, app.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-ran
-		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer scancel()
-		svc.Shutdown(sctx)
-	})
+	svc := apptest.Start(t, cfg)
 	for _, u := range []auth.User{{Name: "user", Role: auth.RoleUser}, {Name: "other", Role: auth.RoleUser}, {Name: "stranger", Role: auth.RoleUser}, {Name: "boss", Role: auth.RoleApprover}} {
 		if err := svc.Sites.Users().Add(context.Background(), u, heldPassword); err != nil {
 			t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/smtp"
 	"os"
@@ -19,7 +18,7 @@ import (
 	"github.com/emersion/go-message"
 
 	"github.com/mugai-project/mugai/internal/app"
-	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/app/apptest"
 	"github.com/mugai-project/mugai/sanitizer"
 )
 
@@ -28,42 +27,8 @@ import (
 // does: config.Load, app.Check, app.New, Run; Shutdown at the end.
 func startService(t *testing.T, cfg string) (*app.Service, string) {
 	t.Helper()
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	file := filepath.Join(dir, "mugai.toml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf("data_dir = %q\n", data)+cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Check(&c); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	svc, err := app.New(context.Background(), c, app.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer scancel()
-		if err := svc.Shutdown(sctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return svc, data
+	data := filepath.Join(t.TempDir(), "data")
+	return apptest.Start(t, fmt.Sprintf("data_dir = %q\n", data)+cfg), data
 }
 
 // zipOf is a zip with n small text files.
