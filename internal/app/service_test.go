@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,32 +149,11 @@ notice_template = %q
 	})
 }
 
-// send submits msg over plain SMTP (as an upstream MTA on the
+// send submits msg over plain SMTP to staff@lg.example.jp (as an upstream MTA on the
 // loopback would; smtp.SendMail insists on verifying STARTTLS).
 func send(t *testing.T, addr string, msg []byte) {
 	t.Helper()
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Mail("a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Rcpt("staff@lg.example.jp"); err != nil {
-		t.Fatal(err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(msg)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Quit(); err != nil {
-		t.Fatal(err)
-	}
+	sendTo(t, addr, msg, "staff@lg.example.jp")
 }
 
 // wrap76 is b in base64 lines of 76 characters (RFC 2045 section 6.8).
