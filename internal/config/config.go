@@ -159,6 +159,7 @@ func Default() Config {
 		},
 		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
 			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour)},
+		Cluster: Cluster{Role: RoleAll},
 		Auth: Auth{LDAP: LDAP{UserFilter: "(uid={user})", GroupFilter: "(|(member={dn})(uniqueMember={dn})(memberUid={user}))",
 			DisplayName: "displayName", Timeout: dur(10 * time.Second)}},
 		Deliver: Deliver{

@@ -42,6 +42,12 @@ func TestParse(t *testing.T) {
 		{"cluster database", "[cluster]\ndatabase = \"postgres://mugai:pw@db.example.lg.jp:5432/mugai?sslmode=verify-full\"\n", ""},
 		{"cluster database not postgres", "[cluster]\ndatabase = \"mysql://db/mugai\"\n", "cluster.database"},
 		{"cluster database without a name", "[cluster]\ndatabase = \"postgres://db.example.lg.jp\"\n", "cluster.database"},
+		{"cluster nats", "[cluster]\ndatabase = \"postgres://db.example.lg.jp/mugai\"\nnats = \"nats://n1:4222,nats://n2:4222\"\nrole = \"worker\"\n", ""},
+		{"cluster nats without database", "[cluster]\nnats = \"nats://n1:4222\"\n", "cluster.nats"},
+		{"cluster nats not a URL", "[cluster]\ndatabase = \"postgres://db.example.lg.jp/mugai\"\nnats = \"n1:4222\"\n", "cluster.nats"},
+		{"cluster worker without nats", "[cluster]\nrole = \"worker\"\n", "cluster.role"},
+		{"cluster unknown role", "[cluster]\nrole = \"leader\"\n", "cluster.role"},
+		{"cluster replicas", "[cluster]\nreplicas = 7\n", "cluster.replicas"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
