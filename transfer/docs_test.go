@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -67,15 +68,43 @@ func budgetXlsx(t *testing.T, text string) []byte {
 // (/OpenAction with /S /JavaScript, ISO 32000-1 section 12.6.4.16),
 // written by hand with a correct cross-reference table.
 func jsPDF(text string) []byte {
-	content := "BT /F1 24 Tf 72 720 Td (" + text + ") Tj ET"
+	return onePagePDF("BT /F1 24 Tf 72 720 Td ("+text+") Tj ET", " /OpenAction 5 0 R", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+}
+
+// sealedLetterPDF is a page of dense Japanese text (Mincho, not
+// embedded) with a red seal (印影): a page mugai stores in layers, the
+// text as a black and white mask over a colour image of the seal.
+func sealedLetterPDF() []byte {
+	prose := []rune(strings.Repeat("本市では、住民の皆様の個人情報を適切に取り扱うため、情報セキュリティ対策を強化しております。", 60))
+	var c strings.Builder
+	c.WriteString("BT /F1 10.5 Tf 15.75 TL 66 740 Td\n")
+	for l := range 42 {
+		c.WriteString("<")
+		for _, r := range prose[l*43 : l*43+43] {
+			fmt.Fprintf(&c, "%04X", r)
+		}
+		c.WriteString("> '\n")
+	}
+	c.WriteString("ET\nq 0.85 0.1 0.1 rg 450 40 m 530 40 l 530 120 l 450 120 l h 456 46 m 456 114 l 524 114 l 524 46 l h f* Q\n")
+	c.WriteString("q 0.85 0.1 0.1 rg BT /F1 40 Tf 470 62 Td <5370> Tj ET Q\n")
+	return onePagePDF(c.String(), "",
+		"<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [7 0 R] >>",
+		"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor 8 0 R /DW 1000 >>",
+		"<< /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 769 /StemV 80 >>")
+}
+
+// onePagePDF is a one-page PDF (Letter) of content, with catalogExtra in
+// its catalog, a JavaScript action as object 5, and fonts from object 6
+// on, the first of them /F1.
+func onePagePDF(content, catalogExtra string, fonts ...string) []byte {
 	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+		"<< /Type /Catalog /Pages 2 0 R" + catalogExtra + " >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> >> >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Action /S /JavaScript /JS (app.alert\\('pwned'\\); this.exportDataObject\\({cName: 'x', nLaunch: 2}\\);) >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
+	objs = append(objs, fonts...)
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	offs := make([]int, len(objs))

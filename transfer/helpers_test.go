@@ -32,6 +32,10 @@ import (
 // the tests inside it cannot import app.
 var TestEngine func() (*sanitizer.Engine, error)
 
+// TestPreviewer is TestEngine's PDF renderer, for the approvers'
+// previews.
+var TestPreviewer Previewer
+
 // TestOperations is the console's view of a relay with its outbox in
 // dataDir/outbox, as mugai serve hands it over; TestMain sets it as it
 // sets TestEngine.
@@ -80,7 +84,7 @@ func startSite(t *testing.T, opts Options) *testSite {
 		t.Fatal(err)
 	}
 	opts.UploadAddr, opts.DownloadAddr = "127.0.0.1:0", "127.0.0.1:0"
-	opts.Engine = eng
+	opts.Engine, opts.Previewer = eng, TestPreviewer
 	opts.Logger = slog.New(slog.DiscardHandler)
 	opts.Now = clock.Now
 	opts.Auth.Params = auth.Params{Time: 1, Memory: 64, Threads: 1}

@@ -17,11 +17,13 @@ import (
 )
 
 // TestMain gives the package's tests the engine mugai serve builds,
-// with every format, and the administration console's view of a relay.
+// with every format, its renderer for the approvers' previews, and the
+// administration console's view of a relay.
 func TestMain(m *testing.M) {
-	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
-		return app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
-	})
+	eo := app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}}
+	eo.Renderer = app.NewRenderer(eo)
+	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) { return app.NewEngine(eo) })
+	transfer.TestPreviewer = eo.Renderer
 	transfer.TestOperations = func(dataDir string, q store.Quarantine, db *sql.DB) (transfer.Operations, error) {
 		md, err := meta.NewSQLite(context.Background(), db)
 		if err != nil {

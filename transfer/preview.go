@@ -3,26 +3,30 @@ package transfer
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
+	"context"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"golang.org/x/image/draw"
 )
 
 // The approver's preview of a sanitized output: the first page of a PDF
 // as a picture, the file list of a zip. Only mugai's own outputs are
-// read, never an original: a flattened PDF is mugai's image-only PDF and
-// a zip is one mugai rebuilt. The picture is drawn again from decoded
-// pixels (PNG), so nothing of the file but pixels reaches the page.
+// read, never an original: a flattened or disarmed PDF mugai wrote, a
+// zip mugai rebuilt. The page is drawn by the PDF renderer in its
+// sandbox (Previewer), whatever it is made of (one image, a black and
+// white mask over colour regions, a disarmed document's own text), and
+// sent as a PNG of those pixels, so nothing of the file but pixels
+// reaches the page.
+
+// Previewer draws the first page of a PDF, width pixels across
+// (render.Flattener.Preview).
+type Previewer interface {
+	Preview(ctx context.Context, r io.ReadSeeker, size int64, width int) (*image.RGBA, error)
+}
 
 // outputPreview is one sanitized file on the approval page.
 type outputPreview struct {
@@ -39,8 +43,7 @@ type zipEntry struct {
 
 const (
 	maxPreviewEntries = 50
-	previewWidth      = 720     // pixels
-	maxPreviewPixels  = 1 << 26 // of the page image before scaling
+	previewWidth      = 720 // pixels
 )
 
 // previews describes an item's outputs for its approver.
@@ -50,6 +53,9 @@ func (s *Server) previews(it *Item) []outputPreview {
 		p := outputPreview{OutputFile: o}
 		switch o.MediaType {
 		case "application/pdf":
+			if s.opts.Previewer == nil {
+				break
+			}
 			p.Image = "/approvals/" + it.ID + "/preview/" + strconv.Itoa(o.Index)
 		case "application/zip":
 			p.Entries, p.More = s.zipEntries(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
@@ -86,12 +92,12 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	sess := session(r)
 	it, err := s.item(r.Context(), r.PathValue("id"))
 	n, nerr := strconv.Atoi(r.PathValue("n"))
-	if err != nil || nerr != nil || !sess.User.Role.CanApprove() || it.Owner == sess.User.Name ||
+	if err != nil || nerr != nil || s.opts.Previewer == nil || !sess.User.Role.CanApprove() || it.Owner == sess.User.Name ||
 		it.State != Done || it.Approval != ApprovalPending || n < 0 || n >= len(it.Outputs) || it.Outputs[n].MediaType != "application/pdf" {
 		http.NotFound(w, r)
 		return
 	}
-	img, err := firstPageImage(filepath.Join(s.outputs, it.ID, strconv.Itoa(it.Outputs[n].Index)))
+	img, err := s.firstPage(r.Context(), filepath.Join(s.outputs, it.ID, strconv.Itoa(it.Outputs[n].Index)))
 	if err != nil {
 		s.log.Warn("preview", "item_id", it.ID, "err", err)
 		http.NotFound(w, r)
@@ -107,57 +113,16 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-var errNoPageImage = errors.New("transfer: the first page has no single image")
-
-// firstPageImage decodes the one image of page 1 of a flattened PDF and
-// scales it to previewWidth.
-func firstPageImage(path string) (image.Image, error) {
+// firstPage draws page 1 of the sanitized PDF at path.
+func (s *Server) firstPage(ctx context.Context, path string) (*image.RGBA, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var imgs []model.Image
-	var data [][]byte
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	err = api.ExtractImages(f, []string{"1"}, func(img model.Image, _ bool, _ int) error {
-		b, err := io.ReadAll(io.LimitReader(img, 64<<20))
-		imgs, data = append(imgs, img), append(data, b)
-		return err
-	}, conf)
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if len(imgs) != 1 {
-		return nil, errNoPageImage
-	}
-	var dec func(io.Reader) (image.Image, error)
-	var cfg func(io.Reader) (image.Config, error)
-	switch imgs[0].FileType {
-	case "jpg":
-		dec, cfg = jpeg.Decode, jpeg.DecodeConfig
-	case "png":
-		dec, cfg = png.Decode, png.DecodeConfig
-	default:
-		return nil, errNoPageImage
-	}
-	c, err := cfg(bytes.NewReader(data[0]))
-	if err != nil {
-		return nil, err
-	}
-	if c.Width <= 0 || c.Height <= 0 || c.Width*c.Height > maxPreviewPixels {
-		return nil, errNoPageImage
-	}
-	src, err := dec(bytes.NewReader(data[0]))
-	if err != nil {
-		return nil, err
-	}
-	wd, ht := c.Width, c.Height
-	if wd > previewWidth {
-		wd, ht = previewWidth, max(1, c.Height*previewWidth/c.Width)
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, wd, ht))
-	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
-	return dst, nil
+	return s.opts.Previewer.Preview(ctx, f, fi.Size(), previewWidth)
 }

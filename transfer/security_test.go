@@ -1,11 +1,13 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
 	"image/png"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -283,8 +285,9 @@ func TestApproverPreviewOfSanitizedOutput(t *testing.T) {
 	alice.purpose = "報告書の共有"
 	pdf := ts.uploadOne(alice, "", "report.pdf", jsPDF("Quarterly report"))
 	zipped := ts.uploadOne(alice, "", "資料.zip", zipOf(t, "一覧.txt", plainText, "メモ.txt", plainText))
-	if pdf.State != Done || zipped.State != Done {
-		t.Fatalf("states %s %s", pdf.State, zipped.State)
+	sealed := ts.uploadOne(alice, "", "証明書.pdf", sealedLetterPDF())
+	if pdf.State != Done || zipped.State != Done || sealed.State != Done {
+		t.Fatalf("states %s %s %s", pdf.State, zipped.State, sealed.State)
 	}
 	carol := ts.newClient(ts.up).login("carol")
 	_, page := carol.get("/approvals")
@@ -307,6 +310,33 @@ func TestApproverPreviewOfSanitizedOutput(t *testing.T) {
 	}
 	if resp, _ := alice.get(src); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("the uploader fetched the approver's preview: %d", resp.StatusCode)
+	}
+	// A page stored in layers is previewed with both: the text mask and
+	// the red seal under it.
+	if out, err := os.ReadFile(filepath.Join(ts.s.outputs, sealed.ID, "0")); err != nil || !bytes.Contains(out, []byte("/ImageMask true")) {
+		t.Fatalf("the sealed letter is not stored in layers (%v); the case needs one that is", err)
+	}
+	resp, body = carol.get("/approvals/" + sealed.ID + "/preview/0")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("preview of a page in layers: %d", resp.StatusCode)
+	}
+	if img, err = png.Decode(strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	red, dark := 0, 0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			switch {
+			case r > 0x9000 && g < 0x7000 && b < 0x7000:
+				red++
+			case r+g+b < 3*0x5000:
+				dark++
+			}
+		}
+	}
+	if area := img.Bounds().Dx() * img.Bounds().Dy(); red < area/500 || dark < area/100 {
+		t.Errorf("the layered page's preview has %d red and %d dark pixels of %d: a layer is missing", red, dark, area)
 	}
 	if resp, _ := carol.get("/approvals/" + zipped.ID + "/preview/0"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a picture of a zip: %d", resp.StatusCode)

@@ -161,6 +161,9 @@ type Options struct {
 	// MailHost names mugai in the mails the sites send; default
 	// "localhost".
 	MailHost string
+	// Previewer draws the first page of a sanitized PDF for its
+	// approver; nil, the approval page shows no picture.
+	Previewer Previewer
 
 	Logger  *slog.Logger
 	Metrics *Metrics         // default: a private registry

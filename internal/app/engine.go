@@ -34,6 +34,10 @@ type EngineOptions struct {
 	// Render is the PDF renderer pool, one for the PDF and office
 	// handlers; its Logger defaults to Sanitizer.Logger.
 	Render render.Options
+	// Renderer, if set, is that renderer already built (NewRenderer),
+	// for a caller that shares it (the approvers' previews); the engine
+	// still closes it.
+	Renderer *render.Flattener
 	// OCR is Tesseract in its sandbox, for the text layer of flattened
 	// pages without text of their own; when it cannot run here, those
 	// pages carry no text and their reports say so.
@@ -59,16 +63,9 @@ type EngineOptions struct {
 // set, take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts := o.Sanitizer
-	ropts := o.Render
-	if ropts.Logger == nil {
-		ropts.Logger = opts.Logger
-	}
-	renderer := render.NewFlattener(ropts)
-	// Every item's policy (a department's too) may ask for OCR.
-	if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
-		renderer.OCR = eng
-	} else if opts.Logger != nil {
-		opts.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
+	renderer := o.Renderer
+	if renderer == nil {
+		renderer = NewRenderer(o)
 	}
 	dopts := o.Disarm
 	if dopts.Logger == nil {
@@ -99,6 +96,23 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
 	return sanitizer.New(opts)
+}
+
+// NewRenderer builds the one PDF renderer of o.Render, started on the
+// first PDF, with OCR for the text layer when Tesseract can run here.
+func NewRenderer(o EngineOptions) *render.Flattener {
+	ropts := o.Render
+	if ropts.Logger == nil {
+		ropts.Logger = o.Sanitizer.Logger
+	}
+	renderer := render.NewFlattener(ropts)
+	// Every item's policy (a department's too) may ask for OCR.
+	if eng, err := ocr.New(context.Background(), o.OCR); err == nil {
+		renderer.OCR = eng
+	} else if o.Sanitizer.Logger != nil {
+		o.Sanitizer.Logger.Warn("app: OCR is not available: flattened pages without text carry no text layer", "err", err)
+	}
+	return renderer
 }
 
 // NewScanner connects to clamd at addr ("unix:/path", "/path",

@@ -25,6 +25,7 @@ import (
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/render"
 	"github.com/mugai-project/mugai/smtpproxy"
 	"github.com/mugai-project/mugai/transfer"
 )
@@ -65,6 +66,9 @@ type Service struct {
 	stopping atomic.Bool
 	served   sync.WaitGroup
 
+	// renderer is the engine's PDF renderer, which the sites' previews
+	// share.
+	renderer *render.Flattener
 	// closeMeta closes the relay's metadata store's own handle
 	// (cluster.database); nil until it is open.
 	closeMeta func()
@@ -113,6 +117,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, err
 	}
 	eo.Mail.HeldLink = s.held.URL
+	// The approvers' previews draw with the engine's renderer.
+	eo.Renderer = NewRenderer(eo)
+	s.renderer = eo.Renderer
 	if s.Engine, err = NewEngine(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
@@ -170,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	to := transferOptions(&s.cfg)
 	to.Engine, to.Quarantine, to.DB, to.Operations = s.Engine, s.Quarantine, s.DB, ops
+	to.Previewer = s.renderer
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	if len(s.cfg.Policy.Department) > 0 {
 		to.PolicyFor = ps.forDepartments
