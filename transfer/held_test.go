@@ -310,7 +310,7 @@ func TestHeldRequestRejectedWithComment(t *testing.T) {
 func TestHeldApproverCannotReleaseAnExecutable(t *testing.T) {
 	hs := startHeldSite(t)
 	id, _ := hs.holdMail("setup.exe", readCorpus(t, "exec/setup.exe"))
-	if _, err := hs.s.db.Exec(`INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES ('r1', ?, 'alice', 'alice@lg.example.jp', 'x', 'pending', ?)`, id, ts(time.Now())); err != nil {
+	if _, err := hs.s.db.ExecContext(context.Background(), `INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES ('r1', ?, 'alice', 'alice@lg.example.jp', 'x', 'pending', ?)`, id, hs.s.db.Stamp(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	carol := hs.newClient(hs.down).login("carol")
