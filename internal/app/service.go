@@ -212,6 +212,15 @@ func (s *Service) AdminAddr() net.Addr {
 	return s.adminL.Addr()
 }
 
+// SiteAddrs are the upload and download sites' addresses; nil when the
+// sites are off.
+func (s *Service) SiteAddrs() (upload, download net.Addr) {
+	if s.Sites == nil {
+		return nil, nil
+	}
+	return s.up.Addr(), s.down.Addr()
+}
+
 // Run serves the relay, the sites and the admin listener until ctx is
 // done (it returns nil) or one of them fails (it returns the error).
 // Either way, call Shutdown next.
