@@ -17,13 +17,13 @@ CREATE TABLE IF NOT EXISTS transfer_items (
 	id TEXT PRIMARY KEY,
 	owner TEXT NOT NULL,
 	name TEXT NOT NULL,
-	size INTEGER NOT NULL,
+	size BIGINT NOT NULL,
 	sha256 TEXT NOT NULL,
 	state TEXT NOT NULL,
 	approval TEXT NOT NULL DEFAULT '',
 	approved_by TEXT NOT NULL DEFAULT '',
-	created TEXT NOT NULL,
-	expires TEXT NOT NULL,
+	created {time},
+	expires {time},
 	report TEXT NOT NULL DEFAULT '',
 	error TEXT NOT NULL DEFAULT ''
 );
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS transfer_outputs (
 	idx INTEGER NOT NULL,
 	name TEXT NOT NULL,
 	media_type TEXT NOT NULL,
-	size INTEGER NOT NULL,
+	size BIGINT NOT NULL,
 	sha256 TEXT NOT NULL,
 	PRIMARY KEY (item_id, idx)
 );
@@ -49,14 +49,14 @@ CREATE TABLE IF NOT EXISTS transfer_downloads (
 	user_name TEXT NOT NULL,
 	item_id TEXT NOT NULL,
 	idx INTEGER NOT NULL,
-	first_at TEXT NOT NULL,
+	first_at {time},
 	PRIMARY KEY (user_name, item_id, idx)
 );
 `
 
 // itemColumns are the columns of transfer_items added after its first
 // release, each with its declaration; New adds those an older database
-// lacks.
+// lacks (meta.Schema.Columns).
 var itemColumns = []meta.Column{
 	{Name: "purpose", Decl: "TEXT NOT NULL DEFAULT ''"},           // 目的, for the approver
 	{Name: "declared", Decl: "TEXT NOT NULL DEFAULT ''"},          // the name as uploaded, before cleaning
@@ -64,10 +64,11 @@ var itemColumns = []meta.Column{
 	{Name: "unlock_failures", Decl: "INTEGER NOT NULL DEFAULT 0"}, // wrong PPAP passwords
 }
 
-// migrate adds the itemColumns that transfer_items lacks.
-func migrate(ctx context.Context, db *sql.DB) error {
-	return meta.AddColumns(ctx, db, "transfer_items", itemColumns)
-}
+// transferSchema is the transfer sites' tables (meta.Schema): the items
+// (db.go), the held mails' tries and requests (heldrequests.go) and
+// unlocked files (heldfiles.go).
+var transferSchema = meta.Schema{Part: "transfer", Versions: []string{schema + heldSchema + heldFilesSchema},
+	Columns: map[string][]meta.Column{"transfer_items": itemColumns}}
 
 // State is where an item is in its life.
 type State string
@@ -132,8 +133,6 @@ func (it *Item) downloadable(now time.Time) bool {
 	return it.State == Done && now.Before(it.Expires) && (it.Approval == "" || it.Approval == ApprovalApproved)
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
@@ -169,11 +168,11 @@ func (s *Server) insertItems(ctx context.Context, items []*Item) error {
 	defer tx.Rollback()
 	for _, it := range items {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires, purpose, declared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), ts(it.Created), ts(it.Expires), it.Purpose, it.Declared); err != nil {
+			it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), s.db.Stamp(it.Created), s.db.Stamp(it.Expires), it.Purpose, it.Declared); err != nil {
 			return err
 		}
 		for _, r := range it.Recipients {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO transfer_recipients (item_id, user_name) VALUES (?, ?)`, it.ID, r); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_recipients (item_id, user_name) VALUES (?, ?) ON CONFLICT DO NOTHING`, it.ID, r); err != nil {
 				return err
 			}
 		}

@@ -169,7 +169,7 @@ func (s *Server) removeOutputs(ctx context.Context, it *Item, st State) error {
 // returns how many it purged. Originals stay in the quarantine until its
 // own retention ends.
 func (s *Server) Purge(ctx context.Context) (int, error) {
-	items, err := s.queryItems(ctx, `WHERE state NOT IN ('deleted','expired','received','processing') AND expires <= ?`, ts(s.opts.Now()))
+	items, err := s.queryItems(ctx, `WHERE state NOT IN ('deleted','expired','received','processing') AND expires <= ?`, s.db.Stamp(s.opts.Now()))
 	if err != nil {
 		return 0, err
 	}
@@ -195,11 +195,18 @@ func (s *Server) Purge(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// purgeLoop purges every PurgeInterval, on one node of a cluster at a
+// time: a node that finds another purging skips its turn.
 func (s *Server) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(s.opts.PurgeInterval)
 	defer t.Stop()
 	for {
-		if n, err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+		var n int
+		_, err := s.db.Lead(ctx, "transfer-purge", func(ctx context.Context) (err error) {
+			n, err = s.Purge(ctx)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
 			s.log.Error("purge", "err", err)
 		} else if n > 0 {
 			s.log.Info("purged expired items", "count", n)

@@ -16,6 +16,7 @@ import (
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/meta/metatest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -237,71 +238,73 @@ func TestHeldExecutableNeverReleased(t *testing.T) {
 }
 
 func TestHeldRequestRejectedWithComment(t *testing.T) {
-	hs := startHeldSite(t)
-	id, path := hs.holdMail("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"))
-	// open says whether the retention sweep must keep the original.
-	open := func() bool {
-		t.Helper()
-		held, err := hs.s.HasOpenRequest(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		hs := startHeldSiteWith(t, Options{DB: db})
+		id, path := hs.holdMail("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"))
+		// open says whether the retention sweep must keep the original.
+		open := func() bool {
+			t.Helper()
+			held, err := hs.s.HasOpenRequest(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return held
 		}
-		return held
-	}
-	alice := hs.newClient(hs.down).login("alice")
-	alice.get(path)
-	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {""}}); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("a request without a reason: %d", resp.StatusCode)
-	}
-	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"原本が必要です"}}); resp.StatusCode != 200 {
-		t.Fatalf("request: %d", resp.StatusCode)
-	}
-	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"もう一度"}}); resp.StatusCode != http.StatusConflict {
-		t.Errorf("a second pending request: %d", resp.StatusCode)
-	}
-	if !open() {
-		t.Error("a pending request does not keep the original from the retention sweep")
-	}
-	// A user who is no approver cannot decide.
-	var reqID string
-	hs.s.db.QueryRow(`SELECT id FROM held_requests`).Scan(&reqID)
-	bob := hs.newClient(hs.down).login("bob")
-	bob.get("/")
-	if resp, _ := bob.postForm("/held-requests/"+reqID, url.Values{"csrf": {bob.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a user approves: %d", resp.StatusCode)
-	}
-	carol := hs.newClient(hs.down).login("carol")
-	_, body := carol.get("/held-requests")
-	if !strings.Contains(body, "原本が必要です") || !strings.Contains(body, "shiryo.zip") {
-		t.Fatalf("the approver's page lacks the request:\n%s", body)
-	}
-	if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}}); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("a rejection without a comment: %d", resp.StatusCode)
-	}
-	if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}, "comment": {"業務上の必要が確認できません"}}); resp.StatusCode != 200 {
-		t.Fatalf("reject: %d", resp.StatusCode)
-	}
-	if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("a decided request decided again: %d", resp.StatusCode)
-	}
-	if _, body := alice.get(path); !strings.Contains(body, "業務上の必要が確認できません") {
-		t.Error("the requester does not read the rejection's reason")
-	}
-	if open() {
-		t.Error("a decided request still keeps the original from the retention sweep")
-	}
-	// Queued: the approvers' notifications (carol, and dave, an
-	// administrator) and alice's decision; no original.
-	var kinds []string
-	for _, e := range hs.outboxed() {
-		kinds = append(kinds, e.ID[strings.LastIndexByte(e.ID, '-'):]+" "+e.Rcpts[0].Addr)
-		if strings.HasSuffix(e.ID, "-release") {
-			t.Error("a rejected request released the original")
+		alice := hs.newClient(hs.down).login("alice")
+		alice.get(path)
+		if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {""}}); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a request without a reason: %d", resp.StatusCode)
 		}
-	}
-	if len(kinds) != 3 {
-		t.Errorf("queued mails: %v", kinds)
-	}
+		if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"原本が必要です"}}); resp.StatusCode != 200 {
+			t.Fatalf("request: %d", resp.StatusCode)
+		}
+		if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"もう一度"}}); resp.StatusCode != http.StatusConflict {
+			t.Errorf("a second pending request: %d", resp.StatusCode)
+		}
+		if !open() {
+			t.Error("a pending request does not keep the original from the retention sweep")
+		}
+		// A user who is no approver cannot decide.
+		var reqID string
+		hs.s.db.QueryRow(`SELECT id FROM held_requests`).Scan(&reqID)
+		bob := hs.newClient(hs.down).login("bob")
+		bob.get("/")
+		if resp, _ := bob.postForm("/held-requests/"+reqID, url.Values{"csrf": {bob.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a user approves: %d", resp.StatusCode)
+		}
+		carol := hs.newClient(hs.down).login("carol")
+		_, body := carol.get("/held-requests")
+		if !strings.Contains(body, "原本が必要です") || !strings.Contains(body, "shiryo.zip") {
+			t.Fatalf("the approver's page lacks the request:\n%s", body)
+		}
+		if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}}); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a rejection without a comment: %d", resp.StatusCode)
+		}
+		if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}, "comment": {"業務上の必要が確認できません"}}); resp.StatusCode != 200 {
+			t.Fatalf("reject: %d", resp.StatusCode)
+		}
+		if resp, _ := carol.postForm("/held-requests/"+reqID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a decided request decided again: %d", resp.StatusCode)
+		}
+		if _, body := alice.get(path); !strings.Contains(body, "業務上の必要が確認できません") {
+			t.Error("the requester does not read the rejection's reason")
+		}
+		if open() {
+			t.Error("a decided request still keeps the original from the retention sweep")
+		}
+		// Queued: the approvers' notifications (carol, and dave, an
+		// administrator) and alice's decision; no original.
+		var kinds []string
+		for _, e := range hs.outboxed() {
+			kinds = append(kinds, e.ID[strings.LastIndexByte(e.ID, '-'):]+" "+e.Rcpts[0].Addr)
+			if strings.HasSuffix(e.ID, "-release") {
+				t.Error("a rejected request released the original")
+			}
+		}
+		if len(kinds) != 3 {
+			t.Errorf("queued mails: %v", kinds)
+		}
+	})
 }
 
 // TestHeldApproverCannotReleaseAnExecutable: a request recorded for an
@@ -310,7 +313,7 @@ func TestHeldRequestRejectedWithComment(t *testing.T) {
 func TestHeldApproverCannotReleaseAnExecutable(t *testing.T) {
 	hs := startHeldSite(t)
 	id, _ := hs.holdMail("setup.exe", readCorpus(t, "exec/setup.exe"))
-	if _, err := hs.s.db.Exec(`INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES ('r1', ?, 'alice', 'alice@lg.example.jp', 'x', 'pending', ?)`, id, ts(time.Now())); err != nil {
+	if _, err := hs.s.db.ExecContext(context.Background(), `INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES ('r1', ?, 'alice', 'alice@lg.example.jp', 'x', 'pending', ?)`, id, hs.s.db.Stamp(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	carol := hs.newClient(hs.down).login("carol")

@@ -31,9 +31,9 @@ CREATE TABLE IF NOT EXISTS held_files (
 	idx INTEGER NOT NULL,
 	name TEXT NOT NULL,
 	media_type TEXT NOT NULL,
-	size INTEGER NOT NULL,
+	size BIGINT NOT NULL,
 	sha256 TEXT NOT NULL,
-	expires TEXT NOT NULL,
+	expires {time},
 	PRIMARY KEY (item, user_name, idx)
 );
 `
@@ -57,7 +57,7 @@ func (s *Server) storeUnlocked(ctx context.Context, item, user string, rebuilt i
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM held_files WHERE item = ? AND user_name = ?`, item, user); err != nil {
 		return err
 	}
-	expires := ts(s.opts.Now().Add(s.opts.Expiry))
+	expires := s.db.Stamp(s.opts.Now().Add(s.opts.Expiry))
 	for n := 0; ; {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -105,7 +105,7 @@ type heldFile struct {
 // unlockedFiles are user's kept files of item that have not expired.
 func (s *Server) unlockedFiles(ctx context.Context, item, user string) ([]heldFile, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT idx, name, media_type, size, sha256 FROM held_files
-		WHERE item = ? AND user_name = ? AND expires > ? ORDER BY idx`, item, user, ts(s.opts.Now()))
+		WHERE item = ? AND user_name = ? AND expires > ? ORDER BY idx`, item, user, s.db.Stamp(s.opts.Now()))
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Server) downloadHeldFile(w http.ResponseWriter, r *http.Request) {
 
 // purgeHeldFiles removes the kept files whose time has passed.
 func (s *Server) purgeHeldFiles(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT item, user_name FROM held_files WHERE expires <= ?`, ts(s.opts.Now()))
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT item, user_name FROM held_files WHERE expires <= ?`, s.db.Stamp(s.opts.Now()))
 	if err != nil {
 		return err
 	}

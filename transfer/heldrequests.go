@@ -11,6 +11,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/ids"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -30,8 +31,8 @@ CREATE TABLE IF NOT EXISTS held_requests (
 	state TEXT NOT NULL,
 	approver TEXT NOT NULL DEFAULT '',
 	comment TEXT NOT NULL DEFAULT '',
-	created TEXT NOT NULL,
-	decided TEXT NOT NULL DEFAULT ''
+	created {time},
+	decided {maybetime}
 );
 CREATE INDEX IF NOT EXISTS held_requests_item ON held_requests(item, requester);
 CREATE INDEX IF NOT EXISTS held_requests_state ON held_requests(state, created);
@@ -69,11 +70,11 @@ const requestColumns = `id, item, requester, rcpt, reason, state, approver, comm
 
 func scanRequest(sc interface{ Scan(...any) error }) (*heldRequest, error) {
 	var q heldRequest
-	var created, decided string
-	if err := sc.Scan(&q.ID, &q.Item, &q.Requester, &q.Rcpt, &q.Reason, &q.State, &q.Approver, &q.Comment, &created, &decided); err != nil {
+	var created string
+	if err := sc.Scan(&q.ID, &q.Item, &q.Requester, &q.Rcpt, &q.Reason, &q.State, &q.Approver, &q.Comment, &created, meta.ScanTime(&q.Decided)); err != nil {
 		return nil, err
 	}
-	q.Created, q.Decided = parseTS(created), parseTS(decided)
+	q.Created = parseTS(created)
 	return &q, nil
 }
 
@@ -139,7 +140,7 @@ func (s *Server) requestOriginal(w http.ResponseWriter, r *http.Request) {
 	reason = cleanShown(reason)
 	q := heldRequest{ID: ids.New(s.opts.Now()), Item: v.Item.ID, Requester: user, Rcpt: v.Rcpt, Reason: reason, State: requestPending, Created: s.opts.Now()}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		q.ID, q.Item, q.Requester, q.Rcpt, q.Reason, q.State, ts(q.Created)); err != nil {
+		q.ID, q.Item, q.Requester, q.Rcpt, q.Reason, q.State, s.db.Stamp(q.Created)); err != nil {
 		s.log.Error("held request", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -332,7 +333,7 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, q *heldR
 // decided meanwhile by another approver is an error.
 func (s *Server) setDecision(ctx context.Context, q *heldRequest, state, approver, comment string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE held_requests SET state = ?, approver = ?, comment = ?, decided = ? WHERE id = ? AND state = ?`,
-		state, approver, comment, ts(s.opts.Now()), q.ID, requestPending)
+		state, approver, comment, s.db.Stamp(s.opts.Now()), q.ID, requestPending)
 	if err != nil {
 		return err
 	}

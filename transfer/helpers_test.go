@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/meta/metatest"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -39,7 +39,7 @@ var TestPreviewer Previewer
 // TestOperations is the console's view of a relay with its outbox in
 // dataDir/outbox, as mugai serve hands it over; TestMain sets it as it
 // sets TestEngine.
-var TestOperations func(dataDir string, q store.Quarantine, db *sql.DB) (Operations, error)
+var TestOperations func(dataDir string, q store.Quarantine, db *meta.DB) (Operations, error)
 
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
@@ -64,7 +64,8 @@ func (c *fakeClock) Add(d time.Duration) {
 }
 
 // startSite runs a Server on two loopback listeners with users alice,
-// bob (users) and carol (approver).
+// bob (users) and carol (approver), on opts.DB (metatest.Each gives one
+// of each kind) or else a new mugai.db.
 func startSite(t *testing.T, opts Options) *testSite {
 	t.Helper()
 	eng, err := TestEngine()
@@ -76,10 +77,9 @@ func startSite(t *testing.T, opts Options) *testSite {
 	if opts.Quarantine, err = store.NewFS(filepath.Join(opts.DataDir, "quarantine")); err != nil {
 		t.Fatal(err)
 	}
-	if opts.DB, err = meta.OpenDB(context.Background(), filepath.Join(opts.DataDir, "mugai.db")); err != nil {
-		t.Fatal(err)
+	if opts.DB == nil {
+		opts.DB = metatest.SQLite(t)
 	}
-	t.Cleanup(func() { opts.DB.Close() })
 	if opts.Operations, err = TestOperations(opts.DataDir, opts.Quarantine, opts.DB); err != nil {
 		t.Fatal(err)
 	}

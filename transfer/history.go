@@ -26,9 +26,9 @@ type historyQuery struct {
 // choice is one option of a list's status or order.
 type choice struct {
 	key   string
-	words string // catalog key
-	sql   string // a status's condition on transfer_items, or an order's ORDER BY
-	args  func(user, now string) []any
+	words string                           // catalog key
+	sql   string                           // a status's condition on transfer_items, or an order's ORDER BY
+	args  func(user string, now any) []any // now: a time column's value (meta.DB.Stamp)
 }
 
 // historySorts are the orders a list can take; the first is the default.
@@ -44,8 +44,8 @@ var historySorts = []choice{
 // downloadedBy is the condition "the user downloaded an output of the item".
 const downloadedBy = `EXISTS (SELECT 1 FROM transfer_downloads d WHERE d.user_name = ? AND d.item_id = transfer_items.id)`
 
-func userArg(user, _ string) []any { return []any{user} }
-func nowArg(_, now string) []any   { return []any{now} }
+func userArg(user string, _ any) []any { return []any{user} }
+func nowArg(_ string, now any) []any   { return []any{now} }
 
 // historyStatuses are the statuses each site's search offers; the first
 // (everything) is the default.
@@ -63,7 +63,7 @@ var historyStatuses = map[string][]choice{
 		{key: "", words: "page.history.status_all"},
 		{key: "available", words: "page.history.status_available", sql: stateText + ` = 'done' AND expires > ?`, args: nowArg},
 		{key: "new", words: "page.history.status_new", sql: stateText + ` = 'done' AND expires > ? AND NOT ` + downloadedBy,
-			args: func(user, now string) []any { return []any{now, user} }},
+			args: func(user string, now any) []any { return []any{now, user} }},
 		{key: "downloaded", words: "page.history.status_downloaded", sql: downloadedBy, args: userArg},
 		{key: "ended", words: "page.history.status_ended", sql: `(` + stateText + ` IN ('deleted', 'expired') OR expires <= ?)`, args: nowArg},
 	},
@@ -85,7 +85,7 @@ var historyBase = map[string]choice{
 	ZoneUpload: {sql: `owner = ?`, args: userArg},
 	ZoneDownload: {sql: `id IN (SELECT id FROM transfer_items WHERE owner = ? UNION SELECT item_id FROM transfer_recipients WHERE user_name = ?)
 		AND ` + stateText + ` IN ('done', 'deleted', 'expired') AND approval IN ('', 'approved')`,
-		args: func(user, _ string) []any { return []any{user, user} }},
+		args: func(user string, _ any) []any { return []any{user, user} }},
 }
 
 func find(cs []choice, key string) (choice, bool) {
@@ -146,12 +146,10 @@ func (q historyQuery) filtered() bool {
 	return q.Name != "" || q.From != "" || q.To != "" || q.Status != ""
 }
 
-// dayBound is the UTC instant a local date starts, written so that it
-// compares with the stored RFC 3339 times as text: without a zone or a
-// fraction, it sorts before every stored time of that second.
-func dayBound(date string, days int) string {
+// dayBound is the instant the local date starts, days later.
+func dayBound(date string, days int) time.Time {
 	d, _ := time.ParseInLocation(time.DateOnly, date, time.Local)
-	return d.AddDate(0, 0, days).UTC().Format("2006-01-02T15:04:05")
+	return d.AddDate(0, 0, days)
 }
 
 // likePattern matches names containing s: LIKE's wildcards in s are
@@ -181,7 +179,7 @@ func likePattern(s string) string {
 // owner, recipient and time serve them), in SQL that PostgreSQL reads as
 // well.
 func (s *Server) history(ctx context.Context, zone, user string, q historyQuery) ([]*Item, int, int, error) {
-	cond, args := historyWhere(zone, user, q, ts(s.opts.Now()))
+	cond, args := s.historyWhere(zone, user, q)
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM transfer_items WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, 0, err
@@ -196,8 +194,9 @@ func (s *Server) history(ctx context.Context, zone, user string, q historyQuery)
 }
 
 // historyWhere is the condition on transfer_items that q asks for on
-// zone, for user at now, and its arguments.
-func historyWhere(zone, user string, q historyQuery, now string) (string, []any) {
+// zone, for user now, and its arguments.
+func (s *Server) historyWhere(zone, user string, q historyQuery) (string, []any) {
+	now := s.db.Stamp(s.opts.Now())
 	base := historyBase[zone]
 	where := []string{"(" + base.sql + ")"}
 	args := base.args(user, now)
@@ -207,11 +206,11 @@ func historyWhere(zone, user string, q historyQuery, now string) (string, []any)
 	}
 	if q.From != "" {
 		where = append(where, `created >= ?`)
-		args = append(args, dayBound(q.From, 0))
+		args = append(args, s.db.Stamp(dayBound(q.From, 0)))
 	}
 	if q.To != "" {
 		where = append(where, `created < ?`)
-		args = append(args, dayBound(q.To, 1))
+		args = append(args, s.db.Stamp(dayBound(q.To, 1)))
 	}
 	if st, _ := find(historyStatuses[zone], q.Status); st.sql != "" {
 		where = append(where, "("+st.sql+")")
@@ -263,7 +262,7 @@ func (s *Server) downloads(ctx context.Context, user string, items []*Item) (map
 // time only), for the ダウンロード済み mark.
 func (s *Server) markDownloaded(ctx context.Context, user, id string, n int) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO transfer_downloads (user_name, item_id, idx, first_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_name, item_id, idx) DO NOTHING`, user, id, n, ts(s.opts.Now()))
+		ON CONFLICT (user_name, item_id, idx) DO NOTHING`, user, id, n, s.db.Stamp(s.opts.Now()))
 	s.hub.notify()
 	return err
 }

@@ -2,7 +2,6 @@ package transfer_test
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -24,8 +23,8 @@ func TestMain(m *testing.M) {
 	eo.Renderer = app.NewRenderer(eo)
 	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) { return app.NewEngine(eo) })
 	transfer.TestPreviewer = eo.Renderer
-	transfer.TestOperations = func(dataDir string, q store.Quarantine, db *sql.DB) (transfer.Operations, error) {
-		md, err := meta.NewSQLite(context.Background(), db)
+	transfer.TestOperations = func(dataDir string, q store.Quarantine, db *meta.DB) (transfer.Operations, error) {
+		md, err := meta.NewStore(context.Background(), db)
 		if err != nil {
 			return nil, err
 		}

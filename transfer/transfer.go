@@ -61,9 +61,11 @@
 // who sent which files and the download site's address, never the
 // content.
 //
-// Metadata lives in the shared database mugai.db (the handle is given,
-// Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
-// the relay's tables.
+// Metadata lives in mugai's database (the handle is given, Options.DB:
+// mugai.db, or the PostgreSQL database a cluster's nodes share, so that
+// a session and an item of one node are every node's), in tables
+// prefixed transfer_, held_, auth_ and audit_, beside the relay's
+// tables. The expiry purge runs on one node at a time (meta.DB.Lead).
 // Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
 //
 // Divergence: an event stream ends after ten minutes (and the page then
@@ -74,7 +76,6 @@ package transfer
 import (
 	"context"
 	"crypto/tls"
-	"database/sql"
 	"errors"
 	"fmt"
 	"html/template"
@@ -89,6 +90,7 @@ import (
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/held"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -104,8 +106,8 @@ type Options struct {
 	Engine *sanitizer.Engine
 	// Quarantine keeps every original.
 	Quarantine store.Quarantine
-	// DB is mugai.db, opened by meta.OpenDB.
-	DB *sql.DB
+	// DB is mugai's database (meta.OpenDB, meta.OpenPostgres).
+	DB *meta.DB
 	// OriginalRetention is how long originals are kept in the
 	// quarantine; default 90 days.
 	OriginalRetention time.Duration
@@ -228,7 +230,7 @@ const (
 // Server runs the two sites.
 type Server struct {
 	opts    Options
-	db      *sql.DB
+	db      *meta.DB
 	users   *auth.Local
 	audit   *audit.Log
 	eng     *sanitizer.Engine
@@ -301,11 +303,8 @@ func New(opts Options) (*Server, error) {
 	if s.users, err = auth.NewLocal(ctx, s.db, opts.Auth); err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, schema+heldSchema+heldFilesSchema); err != nil {
-		return nil, fmt.Errorf("transfer: creating the schema: %w", err)
-	}
-	if err := migrate(ctx, s.db); err != nil {
-		return nil, fmt.Errorf("transfer: updating the schema: %w", err)
+	if err := s.db.Migrate(ctx, transferSchema); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
 	}
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, err

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/meta/metatest"
 )
 
 const plainText = "予算の件です。\nこれは本文です。\n"
@@ -312,93 +314,97 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 }
 
 func TestApprovalFlow(t *testing.T) {
-	t.Parallel()
-	ts := startSite(t, Options{PlainHTTP: true, Approval: true})
-	alice := ts.newClient(ts.up).login("alice")
-	alice.purpose = "予算資料の共有"
-	it := ts.uploadOne(alice, "", "report.txt", []byte(plainText))
-	if it.State != Done || it.Approval != ApprovalPending {
-		t.Fatalf("state %s approval %q", it.State, it.Approval)
-	}
-	aliceDown := ts.newClient(ts.down).login("alice")
-	if resp, _ := aliceDown.get("/files/" + it.ID + "/0"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("downloaded before approval: %d", resp.StatusCode)
-	}
-	if _, b := aliceDown.get("/"); strings.Contains(b, "report.txt") {
-		t.Error("listed before approval")
-	}
-	if resp, _ := alice.get("/approvals"); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a user opened the approval queue: %d", resp.StatusCode)
-	}
-	if resp, _ := alice.postForm("/approvals/"+it.ID, url.Values{"csrf": {alice.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a user approved: %d", resp.StatusCode)
-	}
-	carol := ts.newClient(ts.up).login("carol")
-	carol.purpose = "自分の資料"
-	own := ts.uploadOne(carol, "", "carol.txt", []byte(plainText))
-	_, page := carol.get("/approvals")
-	if !strings.Contains(page, "report.txt") || !strings.Contains(page, "テキストに変換") {
-		t.Errorf("the approver's queue lacks the item or its report")
-	}
-	if resp, _ := carol.postForm("/approvals/"+own.ID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("an approver approved their own upload: %d", resp.StatusCode)
-	}
-	if resp, _ := carol.postForm("/approvals/"+it.ID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("approve: %d", resp.StatusCode)
-	}
-	if resp, b := aliceDown.get("/files/" + it.ID + "/0"); resp.StatusCode != http.StatusOK || !strings.Contains(b, "予算") {
-		t.Errorf("download after approval: %d", resp.StatusCode)
-	}
-	evs, _ := ts.s.audit.Events(context.Background(), audit.Filter{Action: audit.Approve})
-	if len(evs) != 1 || evs[0].User != "carol" || evs[0].Item != it.ID || evs[0].SHA256Out == "" {
-		t.Errorf("approval audit: %+v", evs)
-	}
-	// A rejected item never becomes downloadable.
-	it2 := ts.uploadOne(alice, "", "second.txt", []byte(plainText))
-	carol.get("/approvals")
-	carol.postForm("/approvals/"+it2.ID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}, "reason": {"宛先が違います"}})
-	if resp, _ := aliceDown.get("/files/" + it2.ID + "/0"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("rejected item downloaded: %d", resp.StatusCode)
-	}
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		t.Parallel()
+		ts := startSite(t, Options{PlainHTTP: true, Approval: true, DB: db})
+		alice := ts.newClient(ts.up).login("alice")
+		alice.purpose = "予算資料の共有"
+		it := ts.uploadOne(alice, "", "report.txt", []byte(plainText))
+		if it.State != Done || it.Approval != ApprovalPending {
+			t.Fatalf("state %s approval %q", it.State, it.Approval)
+		}
+		aliceDown := ts.newClient(ts.down).login("alice")
+		if resp, _ := aliceDown.get("/files/" + it.ID + "/0"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("downloaded before approval: %d", resp.StatusCode)
+		}
+		if _, b := aliceDown.get("/"); strings.Contains(b, "report.txt") {
+			t.Error("listed before approval")
+		}
+		if resp, _ := alice.get("/approvals"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a user opened the approval queue: %d", resp.StatusCode)
+		}
+		if resp, _ := alice.postForm("/approvals/"+it.ID, url.Values{"csrf": {alice.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a user approved: %d", resp.StatusCode)
+		}
+		carol := ts.newClient(ts.up).login("carol")
+		carol.purpose = "自分の資料"
+		own := ts.uploadOne(carol, "", "carol.txt", []byte(plainText))
+		_, page := carol.get("/approvals")
+		if !strings.Contains(page, "report.txt") || !strings.Contains(page, "テキストに変換") {
+			t.Errorf("the approver's queue lacks the item or its report")
+		}
+		if resp, _ := carol.postForm("/approvals/"+own.ID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an approver approved their own upload: %d", resp.StatusCode)
+		}
+		if resp, _ := carol.postForm("/approvals/"+it.ID, url.Values{"csrf": {carol.csrf}, "decision": {"approve"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approve: %d", resp.StatusCode)
+		}
+		if resp, b := aliceDown.get("/files/" + it.ID + "/0"); resp.StatusCode != http.StatusOK || !strings.Contains(b, "予算") {
+			t.Errorf("download after approval: %d", resp.StatusCode)
+		}
+		evs, _ := ts.s.audit.Events(context.Background(), audit.Filter{Action: audit.Approve})
+		if len(evs) != 1 || evs[0].User != "carol" || evs[0].Item != it.ID || evs[0].SHA256Out == "" {
+			t.Errorf("approval audit: %+v", evs)
+		}
+		// A rejected item never becomes downloadable.
+		it2 := ts.uploadOne(alice, "", "second.txt", []byte(plainText))
+		carol.get("/approvals")
+		carol.postForm("/approvals/"+it2.ID, url.Values{"csrf": {carol.csrf}, "decision": {"reject"}, "reason": {"宛先が違います"}})
+		if resp, _ := aliceDown.get("/files/" + it2.ID + "/0"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("rejected item downloaded: %d", resp.StatusCode)
+		}
+	})
 }
 
 func TestExpiryPurge(t *testing.T) {
-	t.Parallel()
-	ts := startSite(t, Options{PlainHTTP: true, Expiry: 24 * time.Hour, PurgeInterval: time.Hour})
-	alice := ts.newClient(ts.up).login("alice")
-	old := ts.uploadOne(alice, "", "old.txt", []byte(plainText))
-	ts.clock.Add(23 * time.Hour)
-	alice = ts.newClient(ts.up).login("alice") // the first session has expired
-	fresh := ts.uploadOne(alice, "", "fresh.txt", []byte(plainText))
-	ts.clock.Add(2 * time.Hour)
-	n, err := ts.s.Purge(context.Background())
-	if err != nil || n != 1 {
-		t.Fatalf("Purge: %d %v, want 1", n, err)
-	}
-	if _, err := os.Stat(filepath.Join(ts.s.outputs, old.ID)); !os.IsNotExist(err) {
-		t.Errorf("expired outputs still on disk: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(ts.s.outputs, fresh.ID, "0")); err != nil {
-		t.Errorf("unexpired output purged: %v", err)
-	}
-	it, _ := ts.s.item(context.Background(), old.ID)
-	if it.State != Expired {
-		t.Errorf("state %s", it.State)
-	}
-	down := ts.newClient(ts.down).login("alice")
-	if resp, _ := down.get("/files/" + old.ID + "/0"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("expired item downloaded: %d", resp.StatusCode)
-	}
-	// The original stays in the quarantine for its own retention.
-	if _, rc, err := ts.s.q.Get(context.Background(), old.ID); err != nil {
-		t.Errorf("original gone with the outputs: %v", err)
-	} else {
-		rc.Close()
-	}
-	evs, _ := ts.s.audit.Events(context.Background(), audit.Filter{Action: audit.Expire})
-	if len(evs) != 1 || evs[0].Item != old.ID {
-		t.Errorf("expiry audit: %+v", evs)
-	}
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		t.Parallel()
+		ts := startSite(t, Options{PlainHTTP: true, Expiry: 24 * time.Hour, PurgeInterval: time.Hour, DB: db})
+		alice := ts.newClient(ts.up).login("alice")
+		old := ts.uploadOne(alice, "", "old.txt", []byte(plainText))
+		ts.clock.Add(23 * time.Hour)
+		alice = ts.newClient(ts.up).login("alice") // the first session has expired
+		fresh := ts.uploadOne(alice, "", "fresh.txt", []byte(plainText))
+		ts.clock.Add(2 * time.Hour)
+		n, err := ts.s.Purge(context.Background())
+		if err != nil || n != 1 {
+			t.Fatalf("Purge: %d %v, want 1", n, err)
+		}
+		if _, err := os.Stat(filepath.Join(ts.s.outputs, old.ID)); !os.IsNotExist(err) {
+			t.Errorf("expired outputs still on disk: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(ts.s.outputs, fresh.ID, "0")); err != nil {
+			t.Errorf("unexpired output purged: %v", err)
+		}
+		it, _ := ts.s.item(context.Background(), old.ID)
+		if it.State != Expired {
+			t.Errorf("state %s", it.State)
+		}
+		down := ts.newClient(ts.down).login("alice")
+		if resp, _ := down.get("/files/" + old.ID + "/0"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("expired item downloaded: %d", resp.StatusCode)
+		}
+		// The original stays in the quarantine for its own retention.
+		if _, rc, err := ts.s.q.Get(context.Background(), old.ID); err != nil {
+			t.Errorf("original gone with the outputs: %v", err)
+		} else {
+			rc.Close()
+		}
+		evs, _ := ts.s.audit.Events(context.Background(), audit.Filter{Action: audit.Expire})
+		if len(evs) != 1 || evs[0].Item != old.ID {
+			t.Errorf("expiry audit: %+v", evs)
+		}
+	})
 }
 
 func TestAuditExport(t *testing.T) {

@@ -52,12 +52,12 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	f.User, f.Item = *user, *item
-	data, err := dataDir()
+	c, err := dataDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitUsage
 	}
-	db, err := app.OpenDB(ctx, data)
+	db, err := app.OpenDB(ctx, &c)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai audit: %v\n", err)
 		return exitInternal

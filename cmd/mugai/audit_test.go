@@ -9,12 +9,13 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/config"
 )
 
 func TestAuditExportCommand(t *testing.T) {
 	data := t.TempDir()
 	ctx := context.Background()
-	db, err := app.OpenDB(ctx, data)
+	db, err := app.OpenDB(ctx, &config.Config{DataDir: data})
 	if err != nil {
 		t.Fatal(err)
 	}

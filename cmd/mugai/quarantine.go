@@ -10,6 +10,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -73,18 +74,17 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func release(ctx context.Context, c *config.Config, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
-	h, err := app.OpenDB(ctx, c.DataDir)
+	h, err := app.OpenDB(ctx, c)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
 	defer h.Close()
-	db, closeMeta, err := app.OpenMeta(ctx, c, h)
+	db, err := meta.NewStore(ctx, h)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
-	defer closeMeta()
 	qid, n, err := app.Release(ctx, outboxDir, q, db, id, by)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/smtpproxy"
 )
 
@@ -84,16 +85,15 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "\n%s\n", strings.ReplaceAll(string(head), "\r\n", "\n"))
 		return exitOK
 	case "retry", "delete":
-		db, err := app.OpenDB(ctx, c.DataDir)
+		db, err := app.OpenDB(ctx, &c)
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai queue: %v\n", err)
 			return exitInternal
 		}
 		defer db.Close()
-		md, closeMeta, err := app.OpenMeta(ctx, &c, db)
+		md, err := meta.NewStore(ctx, db)
 		if err == nil {
 			err = app.QueueAction(ctx, outboxDir, md, a[0], a[1], *by)
-			closeMeta()
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "mugai queue: %s %s: %v\n", a[0], a[1], err)

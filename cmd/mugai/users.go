@@ -13,37 +13,42 @@ import (
 
 	"github.com/mugai-project/mugai/internal/app"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/config"
 )
 
 // dataDirFlags adds -data and -config to each flag set (the command's
 // and its subcommand's, so that either place takes them) and returns
-// the data folder they name: -data, else the data_dir of the -config
-// file (the one `mugai serve` runs with, as for `mugai quarantine` and
-// `mugai queue`), else $MUGAI_DATA, else ./data as `mugai serve`
-// without a config file.
-func dataDirFlags(sets ...*flag.FlagSet) func() (string, error) {
+// the configuration they name: the -config file (the one `mugai serve`
+// runs with, as for `mugai quarantine` and `mugai queue`), whose
+// cluster.database is then the database used, with its data_dir unless
+// -data names one; without -config, -data, else $MUGAI_DATA, else
+// ./data as `mugai serve` without a config file.
+func dataDirFlags(sets ...*flag.FlagSet) func() (config.Config, error) {
 	var data, file string
 	for _, fs := range sets {
 		fs.StringVar(&data, "data", "", "data folder (holds mugai.db); default: the -config file's data_dir, else $MUGAI_DATA, else ./data")
-		fs.StringVar(&file, "config", "", "configuration file whose data_dir to use")
+		fs.StringVar(&file, "config", "", "configuration file whose data_dir and cluster.database to use")
 	}
-	return func() (string, error) {
-		switch {
-		case data != "":
-			return data, nil
-		case file != "":
-			c, err := loadConfig(file)
-			return c.DataDir, err
-		case os.Getenv("MUGAI_DATA") != "":
-			return os.Getenv("MUGAI_DATA"), nil
+	return func() (config.Config, error) {
+		c := config.Default()
+		if file != "" {
+			var err error
+			if c, err = loadConfig(file); err != nil {
+				return c, err
+			}
+		} else if os.Getenv("MUGAI_DATA") != "" {
+			c.DataDir = os.Getenv("MUGAI_DATA")
 		}
-		return "data", nil
+		if data != "" {
+			c.DataDir = data
+		}
+		return c, nil
 	}
 }
 
-// openUsers opens the user table in DATA/mugai.db.
-func openUsers(ctx context.Context, data string) (*auth.Local, func(), error) {
-	db, err := app.OpenDB(ctx, data)
+// openUsers opens the user table in c's database.
+func openUsers(ctx context.Context, c *config.Config) (*auth.Local, func(), error) {
+	db, err := app.OpenDB(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,12 +116,12 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		usage()
 		return exitUsage
 	}
-	data, err := dataDir()
+	c, err := dataDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai users: %v\n", err)
 		return exitUsage
 	}
-	l, closeDB, err := openUsers(ctx, data)
+	l, closeDB, err := openUsers(ctx, &c)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai users: %v\n", err)
 		return exitInternal

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/clamd"
+	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 )
@@ -23,7 +24,7 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := OpenDB(ctx, data)
+	db, err := OpenDB(ctx, &config.Config{DataDir: data})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 
@@ -10,33 +9,19 @@ import (
 	"github.com/mugai-project/mugai/internal/meta"
 )
 
-// OpenDB opens DATA/mugai.db (creating the data folder if needed) the one
-// way the service and every command-line tool do (meta.OpenDB).
-func OpenDB(ctx context.Context, dataDir string) (*sql.DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+// OpenDB opens mugai's database the one way the service and every
+// command-line tool do: the PostgreSQL database of cluster.database when
+// it is set, which the nodes share and which then holds everything
+// mugai.db holds on one machine (the relay's rows, the accounts and
+// sessions, the audit trail, the transfer items); else DATA/mugai.db
+// (meta.OpenDB), creating the data folder if needed. Each part brings
+// its own tables up to date as it is built.
+func OpenDB(ctx context.Context, cfg *config.Config) (*meta.DB, error) {
+	if cfg.Cluster.Database != "" {
+		return meta.OpenPostgres(ctx, cfg.Cluster.Database)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	return meta.OpenDB(ctx, filepath.Join(dataDir, "mugai.db"))
-}
-
-// OpenMeta returns the relay's metadata store: its tables in db
-// (mugai.db, from OpenDB) by default, or in the PostgreSQL database of
-// cluster.database, whose tables it brings to this version first (one
-// node at a time). closeMeta closes what OpenMeta opened (nothing on one
-// machine); db stays the caller's.
-func OpenMeta(ctx context.Context, cfg *config.Config, db *sql.DB) (_ meta.Store, closeMeta func(), err error) {
-	if cfg.Cluster.Database == "" {
-		s, err := meta.NewSQLite(ctx, db)
-		return s, func() {}, err
-	}
-	pg, err := meta.OpenPostgres(ctx, cfg.Cluster.Database)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := meta.NewPostgres(ctx, pg)
-	if err != nil {
-		pg.Close()
-		return nil, nil, err
-	}
-	return s, func() { pg.Close() }, nil
+	return meta.OpenDB(ctx, filepath.Join(cfg.DataDir, "mugai.db"))
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/held"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/render"
@@ -45,9 +45,11 @@ type Options struct {
 type Service struct {
 	Engine     *sanitizer.Engine
 	Quarantine store.Quarantine
-	DB         *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
-	Relay      *smtpproxy.Relay
-	Sites      *transfer.Server // nil when web.upload_listen is ""
+	// DB is mugai.db, or the cluster's PostgreSQL database (OpenDB),
+	// shared by the relay, the sites and the audit trail.
+	DB    *meta.DB
+	Relay *smtpproxy.Relay
+	Sites *transfer.Server // nil when web.upload_listen is ""
 	// Retention purges originals past their retention; Run sweeps with
 	// it every process.sweep_interval.
 	Retention *store.Retention
@@ -65,13 +67,9 @@ type Service struct {
 	sweeping context.CancelFunc
 	stopping atomic.Bool
 	served   sync.WaitGroup
-
 	// renderer is the engine's PDF renderer, which the sites' previews
 	// share.
 	renderer *render.Flattener
-	// closeMeta closes the relay's metadata store's own handle
-	// (cluster.database); nil until it is open.
-	closeMeta func()
 }
 
 // New builds the service from the configuration: the engine with every
@@ -126,14 +124,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
-	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
+	if s.DB, err = OpenDB(ctx, &cfg); err != nil {
 		return nil, err
 	}
-	md, closeMeta, err := OpenMeta(ctx, &cfg, s.DB)
+	md, err := meta.NewStore(ctx, s.DB)
 	if err != nil {
 		return nil, err
 	}
-	s.closeMeta = closeMeta
 	ps, err := newPolicies(&cfg)
 	if err != nil {
 		return nil, err
@@ -223,6 +220,15 @@ func (s *Service) AdminAddr() net.Addr {
 	return s.adminL.Addr()
 }
 
+// SiteAddrs are the upload and download sites' addresses; nil when the
+// sites are off.
+func (s *Service) SiteAddrs() (upload, download net.Addr) {
+	if s.Sites == nil {
+		return nil, nil
+	}
+	return s.up.Addr(), s.down.Addr()
+}
+
 // Run serves the relay, the sites and the admin listener until ctx is
 // done (it returns nil) or one of them fails (it returns the error).
 // Either way, call Shutdown next.
@@ -232,7 +238,7 @@ func (s *Service) Run(ctx context.Context) error {
 	s.served.Add(1)
 	go func() {
 		defer s.served.Done()
-		s.Retention.Run(s.sweep)
+		s.sweepRetention(s.sweep)
 	}()
 	s.served.Add(1)
 	go func() {
@@ -320,13 +326,37 @@ func (s *Service) stop(ctx context.Context) error {
 	if s.audit != nil {
 		s.audit.Close()
 	}
-	if s.closeMeta != nil {
-		s.closeMeta()
-	}
 	if s.DB != nil {
 		s.DB.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// sweepRetention runs the retention sweep at once and then every
+// process.sweep_interval until ctx is done, on one node of a cluster at
+// a time (meta.DB.Lead): a node that finds another sweeping skips its
+// turn.
+func (s *Service) sweepRetention(ctx context.Context) {
+	tick := time.NewTicker(s.Retention.Interval)
+	defer tick.Stop()
+	for {
+		var n int
+		_, err := s.DB.Lead(ctx, "retention", func(ctx context.Context) (err error) {
+			n, err = s.Retention.Sweep(ctx)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("retention sweep", "err", err)
+		}
+		if n > 0 {
+			s.log.Info("retention: purged originals past their retention", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // DeliveryTarget says where the relay delivers: the LGWAN MTA, or the

@@ -3,8 +3,9 @@
 // and deletion, with the user, client IP, time, item and the SHA-256 of
 // what came in and what went out.
 //
-// Each event is written twice: to the audit_events table of the SQLite
-// database (for queries and the export) and as one JSON line appended to
+// Each event is written twice: to the audit_events table of mugai's
+// database (SQLite, or a cluster's PostgreSQL; for queries and the
+// export) and as one JSON line appended to
 // a file (for log shippers and as a second, append-only copy). Export
 // writes CSV (RFC 4180, with a UTF-8 BOM so that Excel opens Japanese
 // names correctly) or JSON lines.
@@ -12,7 +13,6 @@ package audit
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // Actions recorded.
@@ -71,7 +73,7 @@ type Event struct {
 
 // Log writes events. It is safe for concurrent use.
 type Log struct {
-	db  *sql.DB
+	db  *meta.DB
 	mu  sync.Mutex
 	f   *os.File
 	now func() time.Time
@@ -79,8 +81,8 @@ type Log struct {
 
 const schema = `
 CREATE TABLE IF NOT EXISTS audit_events (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
-	time TEXT NOT NULL,
+	id {serial},
+	time {time},
 	zone TEXT NOT NULL DEFAULT '',
 	user_name TEXT NOT NULL DEFAULT '',
 	ip TEXT NOT NULL DEFAULT '',
@@ -96,11 +98,11 @@ CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events(time);
 CREATE INDEX IF NOT EXISTS audit_events_item ON audit_events(item, time);
 `
 
-// New creates the audit_ table if needed and opens jsonl (if not empty)
-// for appending.
-func New(ctx context.Context, db *sql.DB, jsonl string) (*Log, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return nil, fmt.Errorf("audit: creating the schema: %w", err)
+// New creates the audit_ table if needed (or brings it up to date) and
+// opens jsonl (if not empty) for appending.
+func New(ctx context.Context, db *meta.DB, jsonl string) (*Log, error) {
+	if err := db.Migrate(ctx, meta.Schema{Part: "audit", Versions: []string{schema}}); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	l := &Log{db: db, now: time.Now}
 	if jsonl != "" {
@@ -124,8 +126,6 @@ func (l *Log) Close() error {
 	return l.f.Close()
 }
 
-const tsLayout = "2006-01-02T15:04:05.000000Z07:00"
-
 // Record writes e, setting its Time if zero. The database row is written
 // first; a failure there is returned, and the JSON line is still tried.
 func (l *Log) Record(ctx context.Context, e Event) error {
@@ -133,12 +133,10 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 		e.Time = l.now()
 	}
 	e.Time = e.Time.UTC()
-	res, dberr := l.db.ExecContext(ctx, `INSERT INTO audit_events (time, zone, user_name, ip, action, item, name, sha256_in, sha256_out, outcome, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Time.Format(tsLayout), e.Zone, e.User, e.IP, e.Action, e.Item, e.Name, e.SHA256In, e.SHA256Out, e.Outcome, e.Detail)
-	if dberr == nil {
-		e.ID, _ = res.LastInsertId()
-	} else {
+	dberr := l.db.QueryRowContext(ctx, `INSERT INTO audit_events (time, zone, user_name, ip, action, item, name, sha256_in, sha256_out, outcome, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		l.db.Stamp(e.Time), e.Zone, e.User, e.IP, e.Action, e.Item, e.Name, e.SHA256In, e.SHA256Out, e.Outcome, e.Detail).Scan(&e.ID)
+	if dberr != nil {
 		dberr = fmt.Errorf("audit: %w", dberr)
 	}
 	if l.f != nil {
@@ -174,11 +172,11 @@ func (l *Log) each(ctx context.Context, f Filter, fn func(Event) error) error {
 	var args []any
 	if !f.Since.IsZero() {
 		q += ` AND time >= ?`
-		args = append(args, f.Since.UTC().Format(tsLayout))
+		args = append(args, l.db.Stamp(f.Since))
 	}
 	if !f.Until.IsZero() {
 		q += ` AND time < ?`
-		args = append(args, f.Until.UTC().Format(tsLayout))
+		args = append(args, l.db.Stamp(f.Until))
 	}
 	for _, c := range []struct{ col, v string }{{"user_name", f.User}, {"item", f.Item}, {"action", f.Action}} {
 		if c.v != "" {
@@ -197,11 +195,10 @@ func (l *Log) each(ctx context.Context, f Filter, fn func(Event) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var e Event
-		var t string
-		if err := rows.Scan(&e.ID, &t, &e.Zone, &e.User, &e.IP, &e.Action, &e.Item, &e.Name, &e.SHA256In, &e.SHA256Out, &e.Outcome, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, meta.ScanTime(&e.Time), &e.Zone, &e.User, &e.IP, &e.Action, &e.Item, &e.Name, &e.SHA256In, &e.SHA256Out, &e.Outcome, &e.Detail); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
-		e.Time, _ = time.Parse(tsLayout, t)
+		e.Time = e.Time.UTC()
 		if err := fn(e); err != nil {
 			return err
 		}

@@ -170,8 +170,6 @@ func tokenHash(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
 func parseTS(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t

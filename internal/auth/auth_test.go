@@ -3,24 +3,20 @@ package auth
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/meta"
+	"github.com/mugai-project/mugai/internal/meta/metatest"
 )
 
 // cheap keeps the tests fast; production uses the defaults.
 var cheap = Params{Time: 1, Memory: 64, Threads: 1}
 
-func newLocal(t *testing.T, now func() time.Time) *Local {
+// newLocal is a Local on db (metatest.Each gives one of each kind).
+func newLocal(t *testing.T, db *meta.DB, now func() time.Time) *Local {
 	t.Helper()
-	db, err := meta.OpenDB(context.Background(), filepath.Join(t.TempDir(), "mugai.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	l, err := NewLocal(context.Background(), db, Options{Params: cheap, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -56,92 +52,100 @@ func TestVerifyRefusesHugeMemoryParameter(t *testing.T) {
 }
 
 func TestLockoutAfterRepeatedBadPasswords(t *testing.T) {
-	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	l := newLocal(t, func() time.Time { return now })
-	ctx := context.Background()
-	if err := l.Add(ctx, User{Name: "alice"}, "good password 1"); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 5 {
-		if _, err := l.Authenticate(ctx, "alice", "guess"); !errors.Is(err, ErrBadCredentials) {
-			t.Fatalf("attempt %d: %v", i, err)
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+		l := newLocal(t, db, func() time.Time { return now })
+		ctx := context.Background()
+		if err := l.Add(ctx, User{Name: "alice"}, "good password 1"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := l.Authenticate(ctx, "alice", "good password 1"); !errors.Is(err, ErrLocked) {
-		t.Fatalf("right password during the lockout: %v, want ErrLocked", err)
-	}
-	now = now.Add(16 * time.Minute)
-	if _, err := l.Authenticate(ctx, "alice", "good password 1"); err != nil {
-		t.Fatalf("after the lock ended: %v", err)
-	}
+		for i := range 5 {
+			if _, err := l.Authenticate(ctx, "alice", "guess"); !errors.Is(err, ErrBadCredentials) {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		if _, err := l.Authenticate(ctx, "alice", "good password 1"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("right password during the lockout: %v, want ErrLocked", err)
+		}
+		now = now.Add(16 * time.Minute)
+		if _, err := l.Authenticate(ctx, "alice", "good password 1"); err != nil {
+			t.Fatalf("after the lock ended: %v", err)
+		}
+	})
 }
 
 func TestUnknownAndDisabledUsersLookLikeBadPasswords(t *testing.T) {
-	l := newLocal(t, nil)
-	ctx := context.Background()
-	l.Add(ctx, User{Name: "bob", Role: RoleApprover}, "good password 2")
-	l.SetDisabled(ctx, "bob", true)
-	for _, name := range []string{"bob", "nobody"} {
-		pw := "good password 2"
-		if _, err := l.Authenticate(ctx, name, pw); !errors.Is(err, ErrBadCredentials) {
-			t.Errorf("%s: %v, want ErrBadCredentials", name, err)
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		l := newLocal(t, db, nil)
+		ctx := context.Background()
+		l.Add(ctx, User{Name: "bob", Role: RoleApprover}, "good password 2")
+		l.SetDisabled(ctx, "bob", true)
+		for _, name := range []string{"bob", "nobody"} {
+			pw := "good password 2"
+			if _, err := l.Authenticate(ctx, name, pw); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("%s: %v, want ErrBadCredentials", name, err)
+			}
 		}
-	}
+	})
 }
 
 func TestAddRefusesBadInput(t *testing.T) {
-	l := newLocal(t, nil)
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		u    User
-		pw   string
-		want error
-	}{
-		{"path in name", User{Name: "../admin"}, "long enough pw", ErrInvalidName},
-		{"short password", User{Name: "carol"}, "short", ErrWeakPassword},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := l.Add(ctx, tc.u, tc.pw); !errors.Is(err, tc.want) {
-				t.Errorf("got %v, want %v", err, tc.want)
-			}
-		})
-	}
-	l.Add(ctx, User{Name: "dave"}, "long enough pw")
-	if err := l.Add(ctx, User{Name: "dave"}, "long enough pw"); !errors.Is(err, ErrExists) {
-		t.Errorf("duplicate: %v", err)
-	}
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		l := newLocal(t, db, nil)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name string
+			u    User
+			pw   string
+			want error
+		}{
+			{"path in name", User{Name: "../admin"}, "long enough pw", ErrInvalidName},
+			{"short password", User{Name: "carol"}, "short", ErrWeakPassword},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if err := l.Add(ctx, tc.u, tc.pw); !errors.Is(err, tc.want) {
+					t.Errorf("got %v, want %v", err, tc.want)
+				}
+			})
+		}
+		l.Add(ctx, User{Name: "dave"}, "long enough pw")
+		if err := l.Add(ctx, User{Name: "dave"}, "long enough pw"); !errors.Is(err, ErrExists) {
+			t.Errorf("duplicate: %v", err)
+		}
+	})
 }
 
 func TestSessionIsBoundToItsZoneAndExpires(t *testing.T) {
-	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
-	l := newLocal(t, func() time.Time { return now })
-	ctx := context.Background()
-	l.Add(ctx, User{Name: "alice"}, "good password 1")
-	tok, s, err := l.NewSession(ctx, "alice", "upload", "127.0.0.1")
-	if err != nil || s.CSRF == "" || s.User.Name != "alice" {
-		t.Fatalf("NewSession: %+v %v", s, err)
-	}
-	if _, err := l.Session(ctx, tok, "download"); !errors.Is(err, ErrNoSession) {
-		t.Errorf("upload session accepted on the download site: %v", err)
-	}
-	if got, err := l.Session(ctx, tok, "upload"); err != nil || got.CSRF != s.CSRF {
-		t.Errorf("Session: %+v %v", got, err)
-	}
-	var stored int
-	l.db.QueryRow(`SELECT count(*) FROM auth_sessions WHERE token_hash = ?`, tok).Scan(&stored)
-	if stored != 0 {
-		t.Error("the session token is stored in clear")
-	}
-	now = now.Add(9 * time.Hour)
-	if _, err := l.Session(ctx, tok, "upload"); !errors.Is(err, ErrNoSession) {
-		t.Errorf("idle session still valid: %v", err)
-	}
-	tok2, _, _ := l.NewSession(ctx, "alice", "upload", "")
-	l.SetPassword(ctx, "alice", "another password")
-	if _, err := l.Session(ctx, tok2, "upload"); !errors.Is(err, ErrNoSession) {
-		t.Errorf("session survived a password change: %v", err)
-	}
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+		l := newLocal(t, db, func() time.Time { return now })
+		ctx := context.Background()
+		l.Add(ctx, User{Name: "alice"}, "good password 1")
+		tok, s, err := l.NewSession(ctx, "alice", "upload", "127.0.0.1")
+		if err != nil || s.CSRF == "" || s.User.Name != "alice" {
+			t.Fatalf("NewSession: %+v %v", s, err)
+		}
+		if _, err := l.Session(ctx, tok, "download"); !errors.Is(err, ErrNoSession) {
+			t.Errorf("upload session accepted on the download site: %v", err)
+		}
+		if got, err := l.Session(ctx, tok, "upload"); err != nil || got.CSRF != s.CSRF {
+			t.Errorf("Session: %+v %v", got, err)
+		}
+		var stored int
+		l.db.QueryRowContext(ctx, `SELECT count(*) FROM auth_sessions WHERE token_hash = ?`, tok).Scan(&stored)
+		if stored != 0 {
+			t.Error("the session token is stored in clear")
+		}
+		now = now.Add(9 * time.Hour)
+		if _, err := l.Session(ctx, tok, "upload"); !errors.Is(err, ErrNoSession) {
+			t.Errorf("idle session still valid: %v", err)
+		}
+		tok2, _, _ := l.NewSession(ctx, "alice", "upload", "")
+		l.SetPassword(ctx, "alice", "another password")
+		if _, err := l.Session(ctx, tok2, "upload"); !errors.Is(err, ErrNoSession) {
+			t.Errorf("session survived a password change: %v", err)
+		}
+	})
 }
 
 func TestLimiterBruteForceFromOneAddress(t *testing.T) {

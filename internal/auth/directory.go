@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -38,11 +37,7 @@ type Directory interface {
 // directory login.
 var directoryColumns = []meta.Column{
 	{Name: "department", Decl: "TEXT NOT NULL DEFAULT ''"},
-	{Name: "directory", Decl: "INTEGER NOT NULL DEFAULT 0"},
-}
-
-func migrateUsers(ctx context.Context, db *sql.DB) error {
-	return meta.AddColumns(ctx, db, "auth_users", directoryColumns)
+	{Name: "directory", Decl: "{bool}"},
 }
 
 // directoryLogin checks name at the directory; known says whether Local
@@ -52,7 +47,7 @@ func (l *Local) directoryLogin(ctx context.Context, name, password, addr string,
 	switch {
 	case errors.Is(err, ErrDisabled):
 		if known {
-			if err := l.update(ctx, name, `UPDATE auth_users SET disabled=1 WHERE name=? AND directory=1`, name); err != nil {
+			if err := l.update(ctx, name, `UPDATE auth_users SET disabled=TRUE WHERE name=? AND directory=TRUE`, name); err != nil {
 				return User{}, err
 			}
 		}
@@ -66,9 +61,9 @@ func (l *Local) directoryLogin(ctx context.Context, name, password, addr string,
 		du.Role = RoleUser
 	}
 	// The record has no usable hash: only the directory signs it in.
-	res, err := l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, department, hash, created, directory) VALUES (?, ?, ?, ?, '', ?, 1)
-		ON CONFLICT (name) DO UPDATE SET display_name=excluded.display_name, role=excluded.role, department=excluded.department, disabled=0
-		WHERE auth_users.directory=1`, name, du.DisplayName, string(du.Role), du.Department, ts(now))
+	res, err := l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, department, hash, created, directory) VALUES (?, ?, ?, ?, '', ?, TRUE)
+		ON CONFLICT (name) DO UPDATE SET display_name=excluded.display_name, role=excluded.role, department=excluded.department, disabled=FALSE
+		WHERE auth_users.directory=TRUE`, name, du.DisplayName, string(du.Role), du.Department, l.db.Stamp(now))
 	if err != nil {
 		return User{}, fmt.Errorf("auth: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/mugai-project/mugai/internal/auth/ldaptest"
+	"github.com/mugai-project/mugai/internal/meta/metatest"
 )
 
 // testOptions are the test directory's: StartTLS, the service account's
@@ -35,7 +36,7 @@ func newDirectoryLocal(t *testing.T, o LDAPOptions, now func() time.Time) *Local
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := newLocal(t, now)
+	l := newLocal(t, metatest.SQLite(t), now)
 	l.opts.Directory = d
 	return l
 }

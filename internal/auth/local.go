@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
-
 	"github.com/mugai-project/mugai/internal/ids"
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // Options configure Local. The zero value means the defaults.
@@ -63,10 +61,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Local keeps users and sessions in the SQLite database, in tables
-// prefixed auth_ beside the other parts of mugai.
+// Local keeps users and sessions in mugai's database (SQLite, or the
+// cluster's PostgreSQL, where every node sees the same sessions), in
+// tables prefixed auth_ beside the other parts of mugai.
 type Local struct {
-	db   *sql.DB
+	db   *meta.DB
 	opts Options
 	// dummy is a hash checked for unknown users, so that a login takes
 	// as long whether or not the account exists.
@@ -81,33 +80,32 @@ CREATE TABLE IF NOT EXISTS auth_users (
 	display_name TEXT NOT NULL DEFAULT '',
 	role TEXT NOT NULL,
 	hash TEXT NOT NULL,
-	disabled INTEGER NOT NULL DEFAULT 0,
-	created TEXT NOT NULL,
+	disabled {bool},
+	created {time},
 	failures INTEGER NOT NULL DEFAULT 0,
 	department TEXT NOT NULL DEFAULT '',
-	directory INTEGER NOT NULL DEFAULT 0
+	directory {bool}
 );
 CREATE TABLE IF NOT EXISTS auth_sessions (
 	token_hash TEXT PRIMARY KEY,
 	user_name TEXT NOT NULL,
 	zone TEXT NOT NULL,
 	csrf TEXT NOT NULL,
-	created TEXT NOT NULL,
-	last_seen TEXT NOT NULL,
+	created {time},
+	last_seen {time},
 	ip TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions(user_name);
 `
 
-// NewLocal creates the auth_ tables if needed.
-func NewLocal(ctx context.Context, db *sql.DB, opts Options) (*Local, error) {
-	for _, q := range []string{schema, lockoutSchema} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("auth: creating the schema: %w", err)
-		}
-	}
-	if err := migrateUsers(ctx, db); err != nil {
-		return nil, fmt.Errorf("auth: updating the schema: %w", err)
+// authSchema is the auth_ tables' versions (meta.Schema).
+var authSchema = meta.Schema{Part: "auth", Versions: []string{schema + lockoutSchema},
+	Columns: map[string][]meta.Column{"auth_users": directoryColumns}}
+
+// NewLocal creates the auth_ tables if needed, or brings them up to date.
+func NewLocal(ctx context.Context, db *meta.DB, opts Options) (*Local, error) {
+	if err := db.Migrate(ctx, authSchema); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	l := &Local{db: db, opts: opts.withDefaults()}
 	d, err := Hash(ids.Token(), l.opts.Params)
@@ -137,9 +135,9 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 		return err
 	}
 	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created, department) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.Name, u.DisplayName, string(u.Role), h, ts(l.opts.Now()), u.Department)
+		u.Name, u.DisplayName, string(u.Role), h, l.db.Stamp(l.opts.Now()), u.Department)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if meta.IsUnique(err) {
 			return ErrExists
 		}
 		return fmt.Errorf("auth: %w", err)
@@ -219,16 +217,16 @@ func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
 // userCols name a user's columns; locked_until is the latest lock of
 // the account from any address.
 const userCols = `name, display_name, role, department, directory, disabled, created, failures,
-	(SELECT coalesce(max(locked_until), '') FROM auth_lockouts WHERE auth_lockouts.user_name = auth_users.name)`
+	(SELECT max(locked_until) FROM auth_lockouts WHERE auth_lockouts.user_name = auth_users.name)`
 
 // scanUser scans the userCols of a row, then extra columns into extra.
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
-	var role, created, locked string
-	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Department, &u.Directory, &u.Disabled, &created, &u.Failures, &locked}, extra...)...); err != nil {
+	var role, created string
+	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Department, &u.Directory, &u.Disabled, &created, &u.Failures, meta.ScanTime(&u.LockedUntil)}, extra...)...); err != nil {
 		return u, err
 	}
-	u.Role, u.Created, u.LockedUntil = Role(role), parseTS(created), parseTS(locked)
+	u.Role, u.Created = Role(role), parseTS(created)
 	return u, nil
 }
 
@@ -329,7 +327,7 @@ func (l *Local) NewSession(ctx context.Context, user, zone, ip string) (token st
 	now := l.opts.Now()
 	s = Session{Zone: zone, CSRF: ids.Token(), Created: now}
 	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_sessions (token_hash, user_name, zone, csrf, created, last_seen, ip) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		tokenHash(token), user, zone, s.CSRF, ts(now), ts(now), ip)
+		tokenHash(token), user, zone, s.CSRF, l.db.Stamp(now), l.db.Stamp(now), ip)
 	if err != nil {
 		return "", Session{}, fmt.Errorf("auth: %w", err)
 	}
@@ -370,7 +368,7 @@ func (l *Local) Session(ctx context.Context, token, zone string) (Session, error
 	// QUIRK: last_seen is written at most once a minute, so that page
 	// polling does not turn every request into a database write.
 	if now.Sub(parseTS(seen)) > time.Minute {
-		l.db.ExecContext(ctx, `UPDATE auth_sessions SET last_seen=? WHERE token_hash=?`, ts(now), th)
+		l.db.ExecContext(ctx, `UPDATE auth_sessions SET last_seen=? WHERE token_hash=?`, l.db.Stamp(now), th)
 	}
 	return s, nil
 }
@@ -385,6 +383,6 @@ func (l *Local) EndSession(ctx context.Context, token string) error {
 func (l *Local) PurgeSessions(ctx context.Context) error {
 	now := l.opts.Now()
 	_, err := l.db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE last_seen < ? OR created < ?`,
-		ts(now.Add(-l.opts.SessionTTL)), ts(now.Add(-l.opts.SessionMax)))
+		l.db.Stamp(now.Add(-l.opts.SessionTTL)), l.db.Stamp(now.Add(-l.opts.SessionMax)))
 	return err
 }

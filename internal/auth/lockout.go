@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // The lockout is kept per account and source address: MaxFailures
@@ -27,8 +29,8 @@ CREATE TABLE IF NOT EXISTS auth_lockouts (
 	user_name TEXT NOT NULL,
 	addr TEXT NOT NULL,
 	failures INTEGER NOT NULL DEFAULT 0,
-	locked_until TEXT NOT NULL DEFAULT '',
-	last TEXT NOT NULL,
+	locked_until {maybetime},
+	last {time},
 	PRIMARY KEY (user_name, addr)
 );
 `
@@ -51,16 +53,16 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // lockedUntil is when the address's lock out of the account ends; zero
 // when it is not locked at now.
 func (l *Local) lockedUntil(ctx context.Context, name, addr string, now time.Time) (time.Time, error) {
-	var until string
-	err := l.db.QueryRowContext(ctx, `SELECT locked_until FROM auth_lockouts WHERE user_name=? AND addr=?`, name, addr).Scan(&until)
+	var until time.Time
+	err := l.db.QueryRowContext(ctx, `SELECT locked_until FROM auth_lockouts WHERE user_name=? AND addr=?`, name, addr).Scan(meta.ScanTime(&until))
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("auth: %w", err)
 	}
-	if t := parseTS(until); now.Before(t) {
-		return t, nil
+	if now.Before(until) {
+		return until, nil
 	}
 	return time.Time{}, nil
 }
@@ -88,13 +90,9 @@ func (l *Local) failed(ctx context.Context, name, addr string, known bool, now t
 		}
 		lock = now.Add(min(d, l.opts.MaxLock))
 	}
-	lockTS := ""
-	if !lock.IsZero() {
-		lockTS = ts(lock)
-	}
 	if _, err := l.db.ExecContext(ctx, `INSERT INTO auth_lockouts (user_name, addr, failures, locked_until, last) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user_name, addr) DO UPDATE SET failures=excluded.failures, locked_until=excluded.locked_until, last=excluded.last`,
-		name, addr, failures, lockTS, ts(now)); err != nil {
+		name, addr, failures, l.db.MaybeStamp(lock), l.db.Stamp(now)); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
 	errs := []error{ErrBadCredentials}
@@ -130,6 +128,6 @@ func (l *Local) succeeded(ctx context.Context, name, addr string) error {
 
 // PurgeLockouts forgets the failures and ended locks older than MaxLock.
 func (l *Local) PurgeLockouts(ctx context.Context) error {
-	_, err := l.db.ExecContext(ctx, `DELETE FROM auth_lockouts WHERE last < ?`, ts(l.opts.Now().Add(-l.opts.MaxLock)))
+	_, err := l.db.ExecContext(ctx, `DELETE FROM auth_lockouts WHERE last < ?`, l.db.Stamp(l.opts.Now().Add(-l.opts.MaxLock)))
 	return err
 }

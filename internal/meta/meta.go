@@ -1,16 +1,23 @@
-// Package meta is mugai's metadata database: one row per message the
-// relay took in (envelope, what the sanitizer did, where it is now), the
-// delivery attempts, and the audit log of administrator actions.
+// Package meta is mugai's database, and in it the relay's metadata: one
+// row per message the relay took in (envelope, what the sanitizer did,
+// where it is now), the delivery attempts, and the audit log of
+// administrator actions.
+//
+// DB (db.go) is the database every part of mugai shares: mugai.db on one
+// machine (modernc.org/sqlite, pure Go, WAL journal so readers never
+// block the writer), or PostgreSQL for several nodes (jackc/pgx through
+// database/sql). It holds what differs between the two, so that each
+// part (the relay's Store here, internal/auth, internal/audit, transfer)
+// runs the same queries on either; Schema (migrate.go) declares a
+// part's tables once for both, versioned per part in schema_migrations
+// and migrated by one node at a time under a pg_advisory_lock; Lead
+// (lead.go) runs a periodic duty on one node at a time.
 //
 // Store is the interface the relay and the command-line tools use.
-// SQLite implements it on one machine (modernc.org/sqlite, pure Go, WAL
-// journal so readers never block the writer, writes group-committed);
-// Postgres implements it for several nodes sharing one database
-// (jackc/pgx through database/sql, the schema versioned in a
-// schema_migrations table and migrated by one node at a time under a
-// pg_advisory_lock). Both run the same queries (store.go). Every write
-// is an upsert or an append, so a step redone after a crash leaves the
-// same rows.
+// SQLite implements it on one machine (writes group-committed);
+// Postgres implements it on a cluster's database. Both run the same
+// queries (store.go). Every write is an upsert or an append, so a step
+// redone after a crash leaves the same rows.
 package meta
 
 import (

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mugai-project/mugai/internal/meta/pgtest"
 )
@@ -42,11 +43,11 @@ func TestMigrateNodesAtOnce(t *testing.T) {
 		}
 	}
 	var versions, applied int
-	if err := stores[0].db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &versions); err != nil {
+	if err := stores[0].db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations WHERE part = 'relay'`).Scan(&applied, &versions); err != nil {
 		t.Fatal(err)
 	}
-	if applied != len(pgMigrations) || versions != len(pgMigrations) {
-		t.Fatalf("schema_migrations has %d rows of %d versions, want %d", applied, versions, len(pgMigrations))
+	if want := len(relaySchema.Versions); applied != want || versions != want {
+		t.Fatalf("schema_migrations has %d rows of %d versions, want %d", applied, versions, want)
 	}
 	for i, s := range stores {
 		if err := s.PutMessage(ctx, Message{ID: "m", State: Queued}); err != nil {
@@ -68,23 +69,75 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	newer := append(pgMigrations[:len(pgMigrations):len(pgMigrations)], `CREATE TABLE later (x INTEGER)`)
-	if err := migrate(ctx, h, newer); err != nil {
+	newer := relaySchema
+	newer.Versions = append(newer.Versions[:len(newer.Versions):len(newer.Versions)], `CREATE TABLE later (x INTEGER)`)
+	if err := h.Migrate(ctx, newer); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := NewPostgres(ctx, h); err == nil || !strings.Contains(err.Error(), "this mugai knows up to") {
 		t.Fatalf("an older node started on a newer schema: %v", err)
 	}
 	// A failed version leaves neither its tables nor its row.
-	broken := append(newer[:len(newer):len(newer)], `CREATE TABLE half (x INTEGER); NOT SQL`)
-	if err := migrate(ctx, h, broken); err == nil {
+	broken := newer
+	broken.Versions = append(newer.Versions[:len(newer.Versions):len(newer.Versions)], `CREATE TABLE half (x INTEGER); NOT SQL`)
+	if err := h.Migrate(ctx, broken); err == nil {
 		t.Fatal("a broken version applied")
 	}
 	var n int
 	h.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'half'`).Scan(&n)
 	var v int
-	h.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
-	if n != 0 || v != len(newer) {
-		t.Fatalf("after a failed version: table half %d, version %d, want 0 and %d", n, v, len(newer))
+	h.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations WHERE part = 'relay'`).Scan(&v)
+	if n != 0 || v != len(newer.Versions) {
+		t.Fatalf("after a failed version: table half %d, version %d, want 0 and %d", n, v, len(newer.Versions))
+	}
+}
+
+// TestMigrateParts: each part keeps its own versions, and a database
+// whose schema_migrations predates parts (the relay's rows alone, keyed
+// by version) keeps them as the relay's and takes the other parts'.
+func TestMigrateParts(t *testing.T) {
+	ctx := context.Background()
+	h, err := OpenPostgres(ctx, pgtest.Start(t).NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	// The table and row as a mugai of the relay's tables alone left them.
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())`,
+		pgTypes.Replace(relaySchema.Versions[0]),
+		`INSERT INTO schema_migrations (version) VALUES (1)`,
+	} {
+		if _, err := h.DB.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := NewPostgres(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	other := Schema{Part: "other", Versions: []string{`CREATE TABLE other (id TEXT PRIMARY KEY, at {time}, done {bool})`},
+		Columns: map[string][]Column{"other": {{Name: "note", Decl: "TEXT NOT NULL DEFAULT ''"}}}}
+	for range 2 { // a second start finds it current
+		if err := h.Migrate(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := map[string]int{}
+	r, err := h.QueryContext(ctx, `SELECT part, COUNT(*) FROM schema_migrations GROUP BY part`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		var p string
+		var n int
+		r.Scan(&p, &n)
+		rows[p] = n
+	}
+	r.Close()
+	if rows["relay"] != 1 || rows["other"] != 1 || len(rows) != 2 {
+		t.Fatalf("versions by part %v, want relay 1 and other 1", rows)
+	}
+	if _, err := h.ExecContext(ctx, `INSERT INTO other (id, at, done, note) VALUES (?, ?, TRUE, ?)`, "a", h.Stamp(time.Now()), "n"); err != nil {
+		t.Fatalf("the added column: %v", err)
 	}
 }

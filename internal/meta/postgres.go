@@ -3,8 +3,8 @@ package meta
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 )
@@ -21,7 +21,7 @@ var _ Store = (*Postgres)(nil)
 
 // OpenPostgres connects to the database at url (postgres://user@host/db?…)
 // through pgx. The handle is the caller's to close.
-func OpenPostgres(ctx context.Context, url string) (*sql.DB, error) {
+func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
@@ -30,14 +30,17 @@ func OpenPostgres(ctx context.Context, url string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("meta: PostgreSQL: %w", err)
 	}
-	return db, nil
+	return &DB{DB: db, pg: true}, nil
 }
 
 // NewPostgres brings db's schema to this mugai's version (migrate.go;
 // one node at a time) and returns the Store on it. The handle stays its
 // opener's to close.
-func NewPostgres(ctx context.Context, db *sql.DB) (*Postgres, error) {
-	if err := migrate(ctx, db, pgMigrations); err != nil {
+func NewPostgres(ctx context.Context, db *DB) (*Postgres, error) {
+	if !db.Postgres() {
+		return nil, errors.New("meta: NewPostgres on an SQLite database")
+	}
+	if err := db.Migrate(ctx, relaySchema); err != nil {
 		return nil, err
 	}
 	exec := func(ctx context.Context, query string, args ...any) (int64, error) {
@@ -47,5 +50,5 @@ func NewPostgres(ctx context.Context, db *sql.DB) (*Postgres, error) {
 		}
 		return res.RowsAffected()
 	}
-	return &Postgres{sqlStore{db: db, exec: exec, numbered: true, stamp: func(t time.Time) any { return t }}}, nil
+	return &Postgres{sqlStore{db: db, exec: exec}}, nil
 }

@@ -6,69 +6,68 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
-// sqlStore is the Store's queries on database/sql, shared by SQLite
-// and PostgreSQL. The SQL is the same for both (upserts with ON
-// CONFLICT … excluded, LIMIT); they differ in three places only, the
-// fields below: how a write is committed, the placeholders, and how a
-// time is stored.
+// relaySchema is the relay's tables: the messages, their delivery
+// attempts, the audit log of administrator actions.
+var relaySchema = Schema{Part: "relay", Versions: []string{
+	// 1
+	`CREATE TABLE IF NOT EXISTS messages (
+		id TEXT PRIMARY KEY,
+		received {time},
+		sender TEXT NOT NULL,
+		rcpts TEXT NOT NULL,
+		client_ip TEXT NOT NULL DEFAULT '',
+		size BIGINT NOT NULL DEFAULT 0,
+		sha256 TEXT NOT NULL DEFAULT '',
+		outcome TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '',
+		kind TEXT NOT NULL DEFAULT '',
+		state TEXT NOT NULL,
+		detail TEXT NOT NULL DEFAULT '',
+		updated {time}
+	);
+	CREATE INDEX IF NOT EXISTS messages_state ON messages(state, received);
+	CREATE TABLE IF NOT EXISTS attempts (
+		message_id TEXT NOT NULL,
+		time {time},
+		rcpt TEXT NOT NULL,
+		result TEXT NOT NULL,
+		reply TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX IF NOT EXISTS attempts_message ON attempts(message_id, time);
+	CREATE TABLE IF NOT EXISTS audit (
+		time {time},
+		actor TEXT NOT NULL,
+		action TEXT NOT NULL,
+		target TEXT NOT NULL,
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX IF NOT EXISTS audit_target ON audit(target, time);`,
+}}
+
+// NewStore returns the relay's Store on db, SQLite or PostgreSQL,
+// bringing its tables up to date first. The handle stays its opener's
+// to close.
+func NewStore(ctx context.Context, db *DB) (Store, error) {
+	if db.Postgres() {
+		return NewPostgres(ctx, db)
+	}
+	return NewSQLite(ctx, db)
+}
+
+// sqlStore is the Store's queries on a DB, shared by SQLite and
+// PostgreSQL; they differ in how a write is committed.
 type sqlStore struct {
-	db *sql.DB
+	db *DB
 	// exec makes one write and returns the rows it changed: group
 	// committed on SQLite (batch.go), its own transaction on PostgreSQL.
 	exec func(ctx context.Context, query string, args ...any) (int64, error)
-	// numbered placeholders ($1, $2, … for PostgreSQL) instead of ?.
-	numbered bool
-	// stamp is a time as a column value: RFC 3339 text on SQLite, the
-	// time itself (timestamptz) on PostgreSQL.
-	stamp func(time.Time) any
-}
-
-// textStamp is SQLite's time column: UTC RFC 3339 text.
-func textStamp(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) }
-
-// timeCol scans a time column of either kind.
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	switch v := v.(type) {
-	case time.Time:
-		*c.t = v
-	case string:
-		*c.t, _ = time.Parse(time.RFC3339Nano, v)
-	case []byte:
-		*c.t, _ = time.Parse(time.RFC3339Nano, string(v))
-	default:
-		return fmt.Errorf("meta: a time column holds %T", v)
-	}
-	return nil
-}
-
-// q writes query's ? placeholders the way the database wants them. No
-// query here has a ? inside a literal.
-func (s *sqlStore) q(query string) string {
-	if !s.numbered {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func (s *sqlStore) write(ctx context.Context, query string, args ...any) (int64, error) {
-	n, err := s.exec(ctx, s.q(query), args...)
+	n, err := s.exec(ctx, query, args...)
 	if err != nil {
 		return 0, fmt.Errorf("meta: %w", err)
 	}
@@ -86,13 +85,13 @@ func (s *sqlStore) PutMessage(ctx context.Context, m Message) error {
 		ON CONFLICT(id) DO UPDATE SET received=excluded.received, sender=excluded.sender, rcpts=excluded.rcpts,
 		client_ip=excluded.client_ip, size=excluded.size, sha256=excluded.sha256, outcome=excluded.outcome,
 		reason=excluded.reason, kind=excluded.kind, state=excluded.state, detail=excluded.detail, updated=excluded.updated`,
-		m.ID, s.stamp(m.Received), m.From, string(to), m.ClientIP, m.Size, m.SHA256, m.Outcome, m.Reason, m.Kind, m.State, m.Detail, s.stamp(m.Updated))
+		m.ID, s.db.Stamp(m.Received), m.From, string(to), m.ClientIP, m.Size, m.SHA256, m.Outcome, m.Reason, m.Kind, m.State, m.Detail, s.db.Stamp(m.Updated))
 	return err
 }
 
 // SetState implements Store.
 func (s *sqlStore) SetState(ctx context.Context, id, state, detail string) error {
-	n, err := s.write(ctx, `UPDATE messages SET state=?, detail=?, updated=? WHERE id=?`, state, detail, s.stamp(time.Now()), id)
+	n, err := s.write(ctx, `UPDATE messages SET state=?, detail=?, updated=? WHERE id=?`, state, detail, s.db.Stamp(time.Now()), id)
 	if err != nil {
 		return err
 	}
@@ -117,7 +116,7 @@ func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
 
 // Message implements Store.
 func (s *sqlStore) Message(ctx context.Context, id string) (Message, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE id=?`), id))
+	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE id=?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
@@ -139,7 +138,7 @@ func (s *sqlStore) Messages(ctx context.Context, f Filter) ([]Message, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
@@ -161,13 +160,13 @@ func (s *sqlStore) AddAttempt(ctx context.Context, a Attempt) error {
 		a.Time = time.Now()
 	}
 	_, err := s.write(ctx, `INSERT INTO attempts (message_id, time, rcpt, result, reply) VALUES (?, ?, ?, ?, ?)`,
-		a.MessageID, s.stamp(a.Time), a.Rcpt, a.Result, a.Reply)
+		a.MessageID, s.db.Stamp(a.Time), a.Rcpt, a.Result, a.Reply)
 	return err
 }
 
 // Attempts implements Store.
 func (s *sqlStore) Attempts(ctx context.Context, id string) ([]Attempt, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT message_id, time, rcpt, result, reply FROM attempts WHERE message_id=? ORDER BY time`), id)
+	rows, err := s.db.QueryContext(ctx, `SELECT message_id, time, rcpt, result, reply FROM attempts WHERE message_id=? ORDER BY time`, id)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
@@ -189,13 +188,13 @@ func (s *sqlStore) Audit(ctx context.Context, e Event) error {
 		e.Time = time.Now()
 	}
 	_, err := s.write(ctx, `INSERT INTO audit (time, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
-		s.stamp(e.Time), e.Actor, e.Action, e.Target, e.Detail)
+		s.db.Stamp(e.Time), e.Actor, e.Action, e.Target, e.Detail)
 	return err
 }
 
 // Events implements Store.
 func (s *sqlStore) Events(ctx context.Context, target string) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT time, actor, action, target, detail FROM audit WHERE target=? ORDER BY time`), target)
+	rows, err := s.db.QueryContext(ctx, `SELECT time, actor, action, target, detail FROM audit WHERE target=? ORDER BY time`, target)
 	if err != nil {
 		return nil, fmt.Errorf("meta: %w", err)
 	}
