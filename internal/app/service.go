@@ -156,7 +156,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.audit, err = audit.New(ctx, s.DB, filepath.Join(cfg.DataDir, "audit", "system.jsonl")); err != nil {
 		return nil, err
 	}
-	s.Retention = &store.Retention{Quarantine: s.Quarantine, Audit: s.audit, Interval: cfg.Process.SweepInterval.Duration, Logger: s.log}
+	s.Retention = &store.Retention{Quarantine: s.Quarantine, Audit: s.audit, Interval: cfg.Process.SweepInterval.Duration, Logger: s.log,
+		// One node of a cluster at a time.
+		Lead: func(ctx context.Context, sweep func(context.Context) error) error {
+			_, err := s.DB.Lead(ctx, "retention", sweep)
+			return err
+		}}
 	if s.Sites != nil {
 		// An original whose release is requested stays until the
 		// approver decides.
@@ -238,7 +243,7 @@ func (s *Service) Run(ctx context.Context) error {
 	s.served.Add(1)
 	go func() {
 		defer s.served.Done()
-		s.sweepRetention(s.sweep)
+		s.Retention.Run(s.sweep)
 	}()
 	s.served.Add(1)
 	go func() {
@@ -330,33 +335,6 @@ func (s *Service) stop(ctx context.Context) error {
 		s.DB.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// sweepRetention runs the retention sweep at once and then every
-// process.sweep_interval until ctx is done, on one node of a cluster at
-// a time (meta.DB.Lead): a node that finds another sweeping skips its
-// turn.
-func (s *Service) sweepRetention(ctx context.Context) {
-	tick := time.NewTicker(s.Retention.Interval)
-	defer tick.Stop()
-	for {
-		var n int
-		_, err := s.DB.Lead(ctx, "retention", func(ctx context.Context) (err error) {
-			n, err = s.Retention.Sweep(ctx)
-			return err
-		})
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("retention sweep", "err", err)
-		}
-		if n > 0 {
-			s.log.Info("retention: purged originals past their retention", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // DeliveryTarget says where the relay delivers: the LGWAN MTA, or the

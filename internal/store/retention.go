@@ -25,8 +25,12 @@ type Retention struct {
 	Holds func(ctx context.Context, id string) (bool, error)
 	// Interval between sweeps; default an hour.
 	Interval time.Duration
-	Logger   *slog.Logger     // default slog.Default()
-	Now      func() time.Time // default time.Now
+	// Lead, if set, runs each of Run's sweeps on one node of a cluster
+	// at a time and returns without running it when another node holds
+	// the sweep (meta.DB.Lead); nil runs every sweep.
+	Lead   func(ctx context.Context, sweep func(context.Context) error) error
+	Logger *slog.Logger     // default slog.Default()
+	Now    func() time.Time // default time.Now
 }
 
 // retentionBy is the StateBy and audit user of a purge.
@@ -87,7 +91,17 @@ func (r *Retention) Run(ctx context.Context) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		n, err := r.Sweep(ctx)
+		var n int
+		sweep := func(ctx context.Context) (err error) {
+			n, err = r.Sweep(ctx)
+			return err
+		}
+		var err error
+		if r.Lead != nil {
+			err = r.Lead(ctx, sweep)
+		} else {
+			err = sweep(ctx)
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Error("retention sweep", "err", err)
 		}
