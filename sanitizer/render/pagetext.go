@@ -159,12 +159,13 @@ func (pt *pageText) page(ctx context.Context, pg Page) ([]Char, error) {
 
 // wordChars places OCR words, boxes in pixels from the top left, in page
 // space: sx, sy points per pixel, hPt the page height. Each word's box is
-// shared evenly among its characters, along the line; between words of
-// a line a space is added unless a side is Japanese (which has none).
-// The characters of a vertical line share the line's box instead, as
-// wide as the line and evenly from its top: the vertical model's word
-// boxes are rough (too short, of uneven width), and characters that
-// overlap or stray from their column are read out of order.
+// shared evenly among its characters, along the line, as high as the
+// line; between words of a line a space is added unless a side is
+// Japanese (which has none). The characters of a vertical line share the
+// line's box instead, as wide as the line and evenly from its top. Word
+// boxes across a line are rough (of uneven height, or, vertical, too
+// short and of uneven width), and characters that stray from their line
+// are read out of order.
 func wordChars(words []ocr.Word, sx, sy, hPt float64) []Char {
 	var out []Char
 	inLine := map[int]int{} // a vertical line's characters
@@ -189,7 +190,7 @@ func wordChars(words []ocr.Word, sx, sy, hPt float64) []Char {
 			continue
 		}
 		x0, x1 := float64(w.Box.Min.X)*sx, float64(w.Box.Max.X)*sx
-		y0, y1 := hPt-float64(w.Box.Max.Y)*sy, hPt-float64(w.Box.Min.Y)*sy
+		y0, y1 := hPt-float64(w.LineBox.Max.Y)*sy, hPt-float64(w.LineBox.Min.Y)*sy
 		if i > 0 && words[i-1].Line == w.Line {
 			prev := words[i-1]
 			last, _ := utf8.DecodeLastRuneInString(prev.Text)

@@ -187,16 +187,18 @@ func pdftotextLines(t *testing.T, pdf []byte) []image.Rectangle {
 
 var lineBox = regexp.MustCompile(`<line xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">`)
 
-// TestWordCharsVertical: the characters of a vertical OCR line share the
-// line's box top to bottom, in order and without overlap, whatever the
-// rough boxes of its words; a horizontal word's characters share the
-// word's box.
-func TestWordCharsVertical(t *testing.T) {
+// TestWordChars: the characters of a vertical OCR line share the line's
+// box top to bottom, in order and without overlap, whatever the rough
+// boxes of its words; a horizontal word's characters share the word's
+// width and the line's height, with a space between Latin words.
+func TestWordChars(t *testing.T) {
 	line := image.Rect(100, 10, 120, 110) // 20 px wide, 100 high: 5 characters of 20 px
+	row := image.Rect(0, 200, 50, 210)
 	words := []ocr.Word{
 		{Text: "令和", Box: image.Rect(95, 10, 125, 30), Line: 0, LineBox: line, Vertical: true},
 		{Text: "八年度", Box: image.Rect(104, 60, 116, 70), Line: 0, LineBox: line, Vertical: true},
-		{Text: "AB", Box: image.Rect(0, 200, 20, 210), Line: 1, LineBox: image.Rect(0, 200, 20, 210)},
+		{Text: "AB", Box: image.Rect(0, 198, 20, 214), Line: 1, LineBox: row},
+		{Text: "CD", Box: image.Rect(30, 202, 50, 208), Line: 1, LineBox: row},
 	}
 	// One point a pixel on a page 300 points high.
 	got := wordChars(words, 1, 1, 300)
@@ -208,6 +210,9 @@ func TestWordCharsVertical(t *testing.T) {
 		{R: '度', X0: 100, Y0: 190, X1: 120, Y1: 210, Vertical: true},
 		{R: 'A', X0: 0, Y0: 90, X1: 10, Y1: 100},
 		{R: 'B', X0: 10, Y0: 90, X1: 20, Y1: 100},
+		{R: ' ', X0: 20, Y0: 90, X1: 30, Y1: 100},
+		{R: 'C', X0: 30, Y0: 90, X1: 40, Y1: 100},
+		{R: 'D', X0: 40, Y0: 90, X1: 50, Y1: 100},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d characters %+v, want %d", len(got), got, len(want))
