@@ -18,7 +18,7 @@ import (
 // the vertical reading alone, what a page known beforehand to be
 // vertical would cost. All use one thread.
 func BenchmarkOCRPage(b *testing.B) {
-	e := needEngine(b)
+	e := needEngine(b, Options{})
 	// One thread on an otherwise idle core: pages/s is per core.
 	report := func(b *testing.B) { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s") }
 	auto := []string{"-l", "jpn+eng", "--psm", psmAuto}

@@ -13,9 +13,12 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/ocr/ocrtest"
 )
 
-func needEngine(tb testing.TB) *Engine {
+// needEngine is an Engine of o, its work folders under the test's; the
+// test is skipped where OCR cannot run.
+func needEngine(tb testing.TB, o Options) *Engine {
 	tb.Helper()
-	e, err := New(context.Background(), Options{Sandbox: bwrap.Options{TempDir: tb.TempDir()}})
+	o.Sandbox.TempDir = tb.TempDir()
+	e, err := New(context.Background(), o)
 	if errors.Is(err, ErrUnavailable) {
 		tb.Skipf("OCR cannot run here: %v", err)
 	}
@@ -31,7 +34,7 @@ func needEngine(tb testing.TB) *Engine {
 // characters in reading order; every word's box lies on the page, and
 // the words of a vertical page are marked vertical.
 func TestOCRScannedJapanesePage(t *testing.T) {
-	e := needEngine(t)
+	e := needEngine(t, Options{})
 	for _, tc := range []struct {
 		name     string
 		lines    []string
@@ -85,9 +88,20 @@ func TestOCRUnavailable(t *testing.T) {
 	}
 }
 
+// TestOCRVerticalModelMissing: a vertical page whose vertical model is
+// not installed is ErrUnavailable, not the noise the horizontal model
+// reads in it.
+func TestOCRVerticalModelMissing(t *testing.T) {
+	e := needEngine(t, Options{Vertical: "mugai_missing_vert"})
+	words, err := e.Page(context.Background(), ocrtest.VerticalPage(t, ocrtest.VerticalText, 150, 12), 150)
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Page = %d words, %v; want ErrUnavailable", len(words), err)
+	}
+}
+
 // TestOCRDeadline: a page whose deadline has passed is not read.
 func TestOCRDeadline(t *testing.T) {
-	e := needEngine(t)
+	e := needEngine(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := e.Page(ctx, image.NewRGBA(image.Rect(0, 0, 100, 100)), 150); err == nil {
