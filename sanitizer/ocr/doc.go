@@ -5,8 +5,8 @@
 //
 // Tesseract is a large C++ image parser, so it runs only as a subprocess
 // under the bubblewrap and prlimit sandbox of internal/bwrap: no
-// network, a read-only root, its own work folder, rlimits and a per-page
-// deadline. It is given only pixels that mugai itself rendered and wrote
+// network, a read-only root, its own work folder, rlimits and a deadline
+// for each run. It is given only pixels that mugai itself rendered and wrote
 // (a binary PGM, Netpbm P5), never an input file, and what comes back is
 // its TSV output (one row per layout element: level, page, block,
 // paragraph, line, word, left, top, width, height, confidence, text),

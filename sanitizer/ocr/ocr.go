@@ -32,7 +32,8 @@ type Options struct {
 	// "jpn_vert" (Debian tesseract-ocr-jpn-vert).
 	Vertical string
 	// Sandbox holds bubblewrap's and prlimit's paths, the work folders'
-	// parent and the limits: Timeout is per page (default 60s),
+	// parent and the limits: Timeout is per run of tesseract, one a
+	// page or two for a vertical one (default 60s),
 	// MaxMemory defaults to 1 GiB, MaxFile to 64 MiB.
 	Sandbox bwrap.Options
 }
