@@ -21,15 +21,19 @@ import (
 // prlimit is missing, or the sandbox cannot start on this host. The
 // caller turns it into a note on the report: the page keeps its image,
 // without text.
-var ErrUnavailable = errors.New("ocr: tesseract unavailable (Debian packages tesseract-ocr, tesseract-ocr-jpn, bubblewrap)")
+var ErrUnavailable = errors.New("ocr: tesseract unavailable (Debian packages tesseract-ocr, tesseract-ocr-jpn, tesseract-ocr-jpn-vert, bubblewrap)")
 
 // Options configure an Engine. The zero value finds tesseract on PATH,
 // reads Japanese and English, and uses the default limits.
 type Options struct {
 	Tesseract string // default "tesseract" on PATH
 	Languages string // Tesseract's -l; default "jpn+eng"
+	// Vertical is Tesseract's -l for pages in vertical columns; default
+	// "jpn_vert" (Debian tesseract-ocr-jpn-vert).
+	Vertical string
 	// Sandbox holds bubblewrap's and prlimit's paths, the work folders'
-	// parent and the limits: Timeout is per page (default 60s),
+	// parent and the limits: Timeout is per run of tesseract, one a
+	// page or two for a vertical one (default 60s),
 	// MaxMemory defaults to 1 GiB, MaxFile to 64 MiB.
 	Sandbox bwrap.Options
 }
@@ -40,6 +44,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Languages == "" {
 		o.Languages = "jpn+eng"
+	}
+	if o.Vertical == "" {
+		o.Vertical = "jpn_vert"
 	}
 	s := &o.Sandbox
 	if s.Timeout <= 0 {
@@ -68,8 +75,10 @@ type Engine struct {
 // starts.
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	opts = opts.withDefaults()
-	if strings.ContainsAny(opts.Languages, " /\t") || strings.HasPrefix(opts.Languages, "-") {
-		return nil, fmt.Errorf("ocr: bad language list %q", opts.Languages)
+	for _, l := range []string{opts.Languages, opts.Vertical} {
+		if strings.ContainsAny(l, " /\t") || strings.HasPrefix(l, "-") {
+			return nil, fmt.Errorf("ocr: bad language list %q", l)
+		}
 	}
 	t, err := bwrap.Resolve(opts.Tesseract, "tesseract-ocr")
 	if err != nil {
@@ -86,7 +95,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 }
 
 // Page reads the text of img, rendered at dpi, and returns its words in
-// reading order with boxes in img's pixels.
+// reading order with boxes in img's pixels. A page laid out in vertical
+// columns (縦書き) is read a second time with the vertical model
+// (vertical.go).
 func (e *Engine) Page(ctx context.Context, img image.Image, dpi int) ([]Word, error) {
 	work, err := os.MkdirTemp(e.opts.Sandbox.TempDir, "mugai-ocr-")
 	if err != nil {
@@ -96,10 +107,32 @@ func (e *Engine) Page(ctx context.Context, img image.Image, dpi int) ([]Word, er
 	if err := writePGM(filepath.Join(work, "scan.pgm"), img); err != nil {
 		return nil, err
 	}
+	bounds := img.Bounds().Sub(img.Bounds().Min)
+	dpi = max(dpi, 70)
+	words, err := e.run(ctx, work, bounds, dpi, e.opts.Languages, psmAuto)
+	if err != nil || !mostlyVertical(words) {
+		return words, err
+	}
+	vert, err := e.run(ctx, work, bounds, dpi, e.opts.Vertical, psmVertical)
+	if err != nil {
+		return nil, err
+	}
+	return better(words, vert), nil
+}
+
+// Tesseract's page segmentation modes (--psm) used here.
+const (
+	psmAuto     = "3" // fully automatic layout analysis, no orientation detection
+	psmVertical = "5" // one uniform block of vertically aligned text
+)
+
+// run reads work/scan.pgm with the models langs in the page segmentation
+// mode psm.
+func (e *Engine) run(ctx context.Context, work string, bounds image.Rectangle, dpi int, langs, psm string) ([]Word, error) {
 	out := &bounded{max: maxTSVBytes}
 	errOut := &bounded{max: 4 << 10}
-	err = e.sb.RunTo(ctx, work, out, errOut, e.tesseract,
-		"/work/scan.pgm", "stdout", "-l", e.opts.Languages, "--dpi", strconv.Itoa(max(dpi, 70)), "--psm", "3", "tsv")
+	err := e.sb.RunTo(ctx, work, out, errOut, e.tesseract,
+		"/work/scan.pgm", "stdout", "-l", langs, "--dpi", strconv.Itoa(dpi), "--psm", psm, "tsv")
 	if err != nil {
 		msg := strings.TrimSpace(errOut.String())
 		switch {
@@ -113,7 +146,7 @@ func (e *Engine) Page(ctx context.Context, img image.Image, dpi int) ([]Word, er
 	if out.over {
 		return nil, fmt.Errorf("%w: more than %d bytes of TSV", errTSV, maxTSVBytes)
 	}
-	return parseTSV(out.Bytes(), img.Bounds().Sub(img.Bounds().Min))
+	return parseTSV(out.Bytes(), bounds)
 }
 
 // writePGM writes img as an 8-bit binary PGM (Netpbm P5), its luma.

@@ -14,12 +14,13 @@ import (
 // Word is one word Tesseract found: its text (valid UTF-8, no control
 // characters), its box in the image's pixels (origin top left, y down),
 // the line it belongs to (an index in the page's reading order, the same
-// for every word of a line), whether that line runs top to bottom, and
-// Tesseract's confidence from 0 to 100.
+// for every word of a line) and that line's box, whether that line runs
+// top to bottom, and Tesseract's confidence from 0 to 100.
 type Word struct {
 	Text     string
 	Box      image.Rectangle
 	Line     int
+	LineBox  image.Rectangle
 	Vertical bool
 	Conf     float64
 }
@@ -121,7 +122,8 @@ func parseTSV(b []byte, bounds image.Rectangle) ([]Word, error) {
 		chars[w.Line] += utf8.RuneCountInString(w.Text)
 	}
 	for i := range words {
-		lb := boxes[words[i].Line]
+		lb := boxes[words[i].Line].Intersect(bounds)
+		words[i].LineBox = lb
 		words[i].Vertical = chars[words[i].Line] > 1 && lb.Dy() > 2*lb.Dx()
 	}
 	return words, nil

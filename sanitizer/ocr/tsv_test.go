@@ -26,10 +26,10 @@ func TestParseTSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Word{
-		{Text: "住民税", Box: image.Rect(100, 100, 220, 130), Line: 0, Conf: 96.5},
-		{Text: "notice", Box: image.Rect(230, 100, 400, 130), Line: 0, Conf: 91},
-		{Text: "拝啓時下", Box: image.Rect(800, 100, 830, 500), Line: 1, Vertical: true, Conf: 88},
-		{Text: "clipped", Box: image.Rect(990, 990, 1000, 1000), Line: 1, Vertical: true, Conf: 88},
+		{Text: "住民税", Box: image.Rect(100, 100, 220, 130), Line: 0, LineBox: image.Rect(100, 100, 400, 130), Conf: 96.5},
+		{Text: "notice", Box: image.Rect(230, 100, 400, 130), Line: 0, LineBox: image.Rect(100, 100, 400, 130), Conf: 91},
+		{Text: "拝啓時下", Box: image.Rect(800, 100, 830, 500), Line: 1, LineBox: image.Rect(800, 100, 830, 500), Vertical: true, Conf: 88},
+		{Text: "clipped", Box: image.Rect(990, 990, 1000, 1000), Line: 1, LineBox: image.Rect(800, 100, 830, 500), Vertical: true, Conf: 88},
 	}
 	if len(words) != len(want) {
 		t.Fatalf("got %d words %+v, want %d", len(words), words, len(want))

@@ -159,14 +159,39 @@ func (pt *pageText) page(ctx context.Context, pg Page) ([]Char, error) {
 
 // wordChars places OCR words, boxes in pixels from the top left, in page
 // space: sx, sy points per pixel, hPt the page height. Each word's box is
-// shared evenly among its characters, along the line; between words of
-// a line a space is added unless a side is Japanese (which has none).
+// shared evenly among its characters, along the line, as high as the
+// line; between words of a line a space is added unless a side is
+// Japanese (which has none). The characters of a vertical line share the
+// line's box instead, as wide as the line and evenly from its top. Word
+// boxes across a line are rough (of uneven height, or, vertical, too
+// short and of uneven width), and characters that stray from their line
+// are read out of order.
 func wordChars(words []ocr.Word, sx, sy, hPt float64) []Char {
 	var out []Char
+	inLine := map[int]int{} // a vertical line's characters
+	for _, w := range words {
+		if w.Vertical {
+			inLine[w.Line] += utf8.RuneCountInString(w.Text)
+		}
+	}
+	k := 0 // the next character's place in its vertical line
 	for i, w := range words {
+		if i > 0 && words[i-1].Line != w.Line {
+			k = 0
+		}
+		if w.Vertical {
+			lb := w.LineBox
+			x0, x1 := float64(lb.Min.X)*sx, float64(lb.Max.X)*sx
+			top, pitch := hPt-float64(lb.Min.Y)*sy, float64(lb.Dy())*sy/float64(inLine[w.Line])
+			for _, r := range w.Text {
+				out = append(out, Char{R: r, X0: x0, Y0: top - float64(k+1)*pitch, X1: x1, Y1: top - float64(k)*pitch, Vertical: true})
+				k++
+			}
+			continue
+		}
 		x0, x1 := float64(w.Box.Min.X)*sx, float64(w.Box.Max.X)*sx
-		y0, y1 := hPt-float64(w.Box.Max.Y)*sy, hPt-float64(w.Box.Min.Y)*sy
-		if i > 0 && words[i-1].Line == w.Line && !w.Vertical {
+		y0, y1 := hPt-float64(w.LineBox.Max.Y)*sy, hPt-float64(w.LineBox.Min.Y)*sy
+		if i > 0 && words[i-1].Line == w.Line {
 			prev := words[i-1]
 			last, _ := utf8.DecodeLastRuneInString(prev.Text)
 			first, _ := utf8.DecodeRuneInString(w.Text)
@@ -175,18 +200,8 @@ func wordChars(words []ocr.Word, sx, sy, hPt float64) []Char {
 			}
 		}
 		n := float64(utf8.RuneCountInString(w.Text))
-		k := 0.0
-		for _, r := range w.Text {
-			c := Char{R: r, X0: x0, Y0: y0, X1: x1, Y1: y1, Vertical: w.Vertical}
-			if w.Vertical {
-				c.Y1 = y1 - (y1-y0)*k/n
-				c.Y0 = y1 - (y1-y0)*(k+1)/n
-			} else {
-				c.X0 = x0 + (x1-x0)*k/n
-				c.X1 = x0 + (x1-x0)*(k+1)/n
-			}
-			out = append(out, c)
-			k++
+		for j, r := range []rune(w.Text) {
+			out = append(out, Char{R: r, X0: x0 + (x1-x0)*float64(j)/n, Y0: y0, X1: x0 + (x1-x0)*float64(j+1)/n, Y1: y1})
 		}
 	}
 	return out

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +23,13 @@ import (
 // municipality receives from a multifunction printer.
 func scanPDF(t testing.TB) []byte {
 	t.Helper()
-	e, err := encodePage(ocrtest.ScannedPage(t, ocrtest.Text, 150, 12), encodeOptions{grayBits: 8})
+	return imagePDF(t, ocrtest.ScannedPage(t, ocrtest.Text, 150, 12))
+}
+
+// imagePDF is an image-only A4 PDF of the page img.
+func imagePDF(t testing.TB, img *image.RGBA) []byte {
+	t.Helper()
+	e, err := encodePage(img, encodeOptions{grayBits: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,5 +125,101 @@ func TestFlattenOCRLeavesTime(t *testing.T) {
 	}
 	if st.Text.OCR != 0 || st.Text.Skipped != 1 || st.Text.OCRErr == nil {
 		t.Errorf("text stats %+v, want the page skipped for time", st.Text)
+	}
+}
+
+// TestFlattenVerticalScanGetsVerticalTextLayer: a scanned page of
+// vertical columns (縦書き) flattened with OCR carries its text as
+// vertical text, the columns from the right, that pdftotext gives back
+// with at least 90% of its characters in reading order.
+func TestFlattenVerticalScanGetsVerticalTextLayer(t *testing.T) {
+	p := testPool(t)
+	eng := needOCR(t)
+	in := imagePDF(t, ocrtest.VerticalPage(t, ocrtest.VerticalText, 150, 12))
+	var out bytes.Buffer
+	st, err := p.Flatten(context.Background(), bytes.NewReader(in), int64(len(in)), &out,
+		Limits{Text: TextLayer{Mode: "auto", OCR: eng}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Text.OCR != 1 {
+		t.Fatalf("text stats %+v, want the page read by OCR", st.Text)
+	}
+	got := pdftotext(t, out.Bytes())
+	if sim := textsim.InOrder(strings.Join(ocrtest.VerticalText, "\n"), got); sim < 0.9 {
+		t.Errorf("pdftotext gave back %.1f%% in order, want ≥ 90%%:\n%s", sim*100, got)
+	} else {
+		t.Logf("pdftotext gave back %.1f%% in order", sim*100)
+	}
+	lines := pdftotextLines(t, out.Bytes())
+	if len(lines) < len(ocrtest.VerticalText) {
+		t.Errorf("pdftotext found %d lines, want the page's %d columns", len(lines), len(ocrtest.VerticalText))
+	}
+	for _, l := range lines {
+		if l.Dy() <= l.Dx() {
+			t.Errorf("pdftotext's line %v is not vertical", l)
+		}
+	}
+	if _, err := verify.PDF(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
+		t.Errorf("verifier refused: %v", err)
+	}
+}
+
+// pdftotextLines returns the boxes, in points, of the lines of text that
+// pdftotext -bbox-layout finds in pdf.
+func pdftotextLines(t *testing.T, pdf []byte) []image.Rectangle {
+	t.Helper()
+	out := runPdftotext(t, pdf, "-bbox-layout")
+	var boxes []image.Rectangle
+	for _, m := range lineBox.FindAllSubmatch(out, -1) {
+		var f [4]int
+		for i := range f {
+			v, err := strconv.ParseFloat(string(m[i+1]), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f[i] = int(math.Round(v))
+		}
+		boxes = append(boxes, image.Rect(f[0], f[1], f[2], f[3]))
+	}
+	return boxes
+}
+
+var lineBox = regexp.MustCompile(`<line xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">`)
+
+// TestWordChars: the characters of a vertical OCR line share the line's
+// box top to bottom, in order and without overlap, whatever the rough
+// boxes of its words; a horizontal word's characters share the word's
+// width and the line's height, with a space between Latin words.
+func TestWordChars(t *testing.T) {
+	line := image.Rect(100, 10, 120, 110) // 20 px wide, 100 high: 5 characters of 20 px
+	row := image.Rect(0, 200, 50, 210)
+	words := []ocr.Word{
+		{Text: "令和", Box: image.Rect(95, 10, 125, 30), Line: 0, LineBox: line, Vertical: true},
+		{Text: "八年度", Box: image.Rect(104, 60, 116, 70), Line: 0, LineBox: line, Vertical: true},
+		{Text: "AB", Box: image.Rect(0, 198, 20, 214), Line: 1, LineBox: row},
+		{Text: "CD", Box: image.Rect(30, 202, 50, 208), Line: 1, LineBox: row},
+	}
+	// One point a pixel on a page 300 points high.
+	got := wordChars(words, 1, 1, 300)
+	want := []Char{
+		{R: '令', X0: 100, Y0: 270, X1: 120, Y1: 290, Vertical: true},
+		{R: '和', X0: 100, Y0: 250, X1: 120, Y1: 270, Vertical: true},
+		{R: '八', X0: 100, Y0: 230, X1: 120, Y1: 250, Vertical: true},
+		{R: '年', X0: 100, Y0: 210, X1: 120, Y1: 230, Vertical: true},
+		{R: '度', X0: 100, Y0: 190, X1: 120, Y1: 210, Vertical: true},
+		{R: 'A', X0: 0, Y0: 90, X1: 10, Y1: 100},
+		{R: 'B', X0: 10, Y0: 90, X1: 20, Y1: 100},
+		{R: ' ', X0: 20, Y0: 90, X1: 30, Y1: 100},
+		{R: 'C', X0: 30, Y0: 90, X1: 40, Y1: 100},
+		{R: 'D', X0: 40, Y0: 90, X1: 50, Y1: 100},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d characters %+v, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("character %d = %+v, want %+v", i, got[i], want[i])
+		}
 	}
 }

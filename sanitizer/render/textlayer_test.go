@@ -68,6 +68,13 @@ func layerPDF(t *testing.T, chars []Char) []byte {
 
 func pdftotext(t *testing.T, pdf []byte) string {
 	t.Helper()
+	return string(runPdftotext(t, pdf))
+}
+
+// runPdftotext runs poppler's pdftotext with args on pdf and returns
+// what it prints.
+func runPdftotext(t *testing.T, pdf []byte, args ...string) []byte {
+	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext (poppler-utils) is not installed")
 	}
@@ -75,11 +82,11 @@ func pdftotext(t *testing.T, pdf []byte) string {
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("pdftotext", "-enc", "UTF-8", in, "-").CombinedOutput()
+	out, err := exec.Command("pdftotext", append(args, "-enc", "UTF-8", in, "-")...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("pdftotext: %v: %s", err, out)
 	}
-	return string(out)
+	return out
 }
 
 // TestTextLayerReadsBack: pdftotext gives back the text of a flattened
