@@ -64,9 +64,13 @@ var itemColumns = []meta.Column{
 	{Name: "unlock_failures", Decl: "INTEGER NOT NULL DEFAULT 0"}, // wrong PPAP passwords
 }
 
-// migrate adds the itemColumns that transfer_items lacks.
+// migrate adds the itemColumns that transfer_items lacks and moves the
+// held mails' password tries to their table per recipient.
 func migrate(ctx context.Context, db *sql.DB) error {
-	return meta.AddColumns(ctx, db, "transfer_items", itemColumns)
+	if err := meta.AddColumns(ctx, db, "transfer_items", itemColumns); err != nil {
+		return err
+	}
+	return migrateHeldTries(ctx, db)
 }
 
 // State is where an item is in its life.

@@ -138,13 +138,17 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	if original != nil {
 		v.Subject = originalSubject(original)
 	}
-	fails, err := s.heldFailures(ctx, v.Item.ID)
-	if err != nil {
-		return err
+	fails := 0
+	if v.Rcpt != "" {
+		var err error
+		if fails, err = s.heldFailures(ctx, v.Item.ID, v.Rcpt); err != nil {
+			return err
+		}
 	}
 	v.TriesLeft = max(0, s.opts.MaxPasswordTries-fails)
 	v.Encrypted = encrypted
 	v.Locked = encrypted && v.TriesLeft == 0
+	var err error
 	if v.Rcpt != "" {
 		if v.Files, err = s.unlockedFiles(ctx, v.Item.ID, user); err != nil {
 			return err
@@ -267,7 +271,7 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 	}
 	defer res.Close()
 	if hasReason(res.Report, sanitizer.ReasonWrongPassword) || hasReason(res.Report, sanitizer.ReasonEncrypted) {
-		if err := s.addHeldFailure(ctx, v.Item.ID); err != nil {
+		if err := s.addHeldFailure(ctx, v.Item.ID, v.Rcpt); err != nil {
 			s.log.Error("held unlock", "err", err)
 		}
 		base.Outcome = "wrong-password"
@@ -347,7 +351,7 @@ func (s *Server) resetTries(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, ZoneDownload, http.StatusNotFound, words(lang(r))("held.page.not_found"))
 		return
 	}
-	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_tries WHERE item = ?`, v.Item.ID); err != nil {
+	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_password_tries WHERE item = ?`, v.Item.ID); err != nil {
 		s.log.Error("held reset", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

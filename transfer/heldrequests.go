@@ -14,12 +14,14 @@ import (
 	"github.com/mugai-project/mugai/internal/store"
 )
 
-// heldSchema keeps the wrong-password count of each held mail and the
-// requests for originals (原本取り出し申請).
+// heldSchema keeps the wrong-password count of each held mail for each
+// of its recipients and the requests for originals (原本取り出し申請).
 const heldSchema = `
-CREATE TABLE IF NOT EXISTS held_tries (
-	item TEXT PRIMARY KEY,
-	failures INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS held_password_tries (
+	item TEXT NOT NULL,
+	rcpt TEXT NOT NULL,
+	failures INTEGER NOT NULL,
+	PRIMARY KEY (item, rcpt)
 );
 CREATE TABLE IF NOT EXISTS held_requests (
 	id TEXT PRIMARY KEY,
@@ -50,19 +52,43 @@ type heldRequest struct {
 	Created, Decided                                            time.Time
 }
 
-func (s *Server) heldFailures(ctx context.Context, item string) (int, error) {
+// heldFailures is the count of wrong passwords rcpt typed for item: each
+// recipient has tries of their own, so that one cannot use up another's.
+// A row of rcpt "" is a count kept before the tries were per recipient,
+// and counts for each.
+func (s *Server) heldFailures(ctx context.Context, item, rcpt string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT failures FROM held_tries WHERE item = ?`, item).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(failures), 0) FROM held_password_tries WHERE item = ? AND rcpt IN (?, '')`,
+		item, strings.ToLower(rcpt)).Scan(&n)
 	return n, err
 }
 
-func (s *Server) addHeldFailure(ctx context.Context, item string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO held_tries (item, failures) VALUES (?, 1)
-		ON CONFLICT(item) DO UPDATE SET failures = failures + 1`, item)
+func (s *Server) addHeldFailure(ctx context.Context, item, rcpt string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO held_password_tries (item, rcpt, failures) VALUES (?, ?, 1)
+		ON CONFLICT(item, rcpt) DO UPDATE SET failures = failures + 1`, item, strings.ToLower(rcpt))
 	return err
+}
+
+// migrateHeldTries moves the counts of held_tries, one per item from
+// before the tries were per recipient, into held_password_tries as rows
+// of rcpt "".
+func migrateHeldTries(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'held_tries'`).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO held_password_tries (item, rcpt, failures) SELECT item, '', failures FROM held_tries`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE held_tries`); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 const requestColumns = `id, item, requester, rcpt, reason, state, approver, comment, created, decided`
