@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
 )
@@ -189,7 +190,7 @@ func (s *Server) notifyApprovers(r *http.Request, q *heldRequest) {
 		if !u.Role.CanApprove() || u.Disabled || u.Name == q.Requester {
 			continue
 		}
-		to := addressOf(u.Name, q.Rcpt)
+		to := addressOf(u, q.Rcpt)
 		err := s.opts.Mailer.Send(r.Context(), q.ID+"-n-"+shortHash(u.Name), []string{to}, s.noticeMail(to, q.Item, "held.mail.request_subject", "held.mail.request_body", q.Requester, link))
 		s.notified(r, q, to, err)
 	}
@@ -205,15 +206,19 @@ func (s *Server) notified(r *http.Request, q *heldRequest, to string, err error)
 	s.record(r, ZoneDownload, e)
 }
 
-// addressOf is the mail address of login name user: the name if it is
-// an address, else the name at the domain of like (a recipient address
-// of the same municipality).
-func addressOf(user, like string) string {
-	if strings.Contains(user, "@") {
-		return user
+// addressOf is where mugai's notifications to u go: the user's mail
+// address; without one, the login name if it is an address, else the
+// name at the domain of like (a recipient address of the same
+// municipality).
+func addressOf(u auth.User, like string) string {
+	switch {
+	case u.Mail != "":
+		return u.Mail
+	case strings.Contains(u.Name, "@"):
+		return u.Name
 	}
 	_, dom, _ := strings.Cut(like, "@")
-	return user + "@" + dom
+	return u.Name + "@" + dom
 }
 
 // heldRequestRow is one pending request on the approver's page.

@@ -160,7 +160,7 @@ func Default() Config {
 		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
 			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour)},
 		Auth: Auth{LDAP: LDAP{UserFilter: "(uid={user})", GroupFilter: "(|(member={dn})(uniqueMember={dn})(memberUid={user}))",
-			DisplayName: "displayName", Timeout: dur(10 * time.Second)}},
+			DisplayName: "displayName", Mail: "mail", Timeout: dur(10 * time.Second)}},
 		Deliver: Deliver{
 			Remote:  Remote{Timeout: dur(5 * time.Minute)},
 			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
