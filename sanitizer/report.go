@@ -180,6 +180,22 @@ func IsHold(err error) bool {
 	return errors.As(err, &we) && we.Hold
 }
 
+// HasReason reports whether the report or any of its children was
+// withheld for code.
+func (r *Report) HasReason(code string) bool {
+	for _, rs := range r.Reasons {
+		if rs.Code == code {
+			return true
+		}
+	}
+	for _, c := range r.Children {
+		if c.HasReason(code) {
+			return true
+		}
+	}
+	return false
+}
+
 // Summary is a one-line human account of the report in language lang
 // (a catalog language; others read Japanese).
 func (r *Report) Summary(lang string) string {

@@ -147,6 +147,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		if err := r.hold(ctx, path, env, body, v); err != nil {
 			return err
 		}
+		r.followUps(env, v)
 		var entry *Entry
 		var msg io.Reader
 		if v.output != nil {
@@ -194,6 +195,32 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	left = true
 	r.queueDeliver(id)
 	return nil
+}
+
+// FollowUps pair a held PPAP mail with the mail that brings its
+// password (internal/held.Hints).
+type FollowUps interface {
+	// Held: message id has an encrypted part waiting for a password.
+	Held(id, from string, rcpts []string, received time.Time)
+	// FollowUp reads the sanitized message id for a password line.
+	FollowUp(id, from string, rcpts []string, received time.Time, sanitized io.Reader) int
+}
+
+// followUps shows the message to Options.FollowUps: first as a possible
+// follow-up of an earlier held mail, then as a held mail itself. A
+// message processed again after a crash is shown again; FollowUps keeps
+// one of each.
+func (r *Relay) followUps(env *Envelope, v verdict) {
+	f := r.opts.FollowUps
+	if f == nil {
+		return
+	}
+	if v.output != nil {
+		f.FollowUp(env.ID, env.From, env.To, env.Received, v.output.Open())
+	}
+	if v.report.HasReason(sanitizer.ReasonEncrypted) {
+		f.Held(env.ID, env.From, env.To, env.Received)
+	}
 }
 
 // sanitize runs the engine on the whole message, turning errors, panics

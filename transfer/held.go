@@ -64,8 +64,17 @@ type heldView struct {
 	// forbids releasing it to anyone.
 	Release, NoRelease bool
 	Request            *heldRequest // the viewer's latest request
+	// Hints are the passwords found in the sender's later mails to the
+	// viewer, offered to try; never the passwords themselves.
+	Hints []heldHint
 	// Files are the sanitized contents the viewer unlocked, to download.
 	Files []heldFile
+}
+
+// heldHint is a password found in a later mail, as the page names it.
+type heldHint struct {
+	ID, From, Subject string
+	Received          time.Time
 }
 
 // heldPart is one withheld part, in words.
@@ -159,6 +168,11 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	if v.Rcpt != "" && !v.Purged {
 		v.Password = encrypted && !v.Locked && len(v.Files) == 0
 		v.Release = !forbidden
+	}
+	if v.Password {
+		for _, h := range s.opts.Hints.For(v.Item.ID, v.Rcpt) {
+			v.Hints = append(v.Hints, heldHint{ID: h.ID, From: cleanShown(h.From), Subject: cleanShown(h.Subject), Received: h.Received})
+		}
 	}
 	if v.Rcpt != "" {
 		if v.Request, err = s.latestRequest(ctx, v.Item.ID, user); err != nil {
@@ -257,6 +271,15 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("password")
+	if id := r.PostFormValue("hint"); id != "" {
+		// A password from a later mail, which the page never showed.
+		h, ok := s.opts.Hints.Take(v.Item.ID, v.Rcpt, id)
+		if !ok {
+			s.showHeld(w, r, http.StatusGone, t("held.page.hint_gone"), "")
+			return
+		}
+		pw, base.Detail = h.Password, "password from a later mail of "+h.From
+	}
 	if pw == "" {
 		s.showHeld(w, r, http.StatusBadRequest, t("held.page.password_empty"), "")
 		return
@@ -270,7 +293,7 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer res.Close()
-	if hasReason(res.Report, sanitizer.ReasonWrongPassword) || hasReason(res.Report, sanitizer.ReasonEncrypted) {
+	if res.Report.HasReason(sanitizer.ReasonWrongPassword) || res.Report.HasReason(sanitizer.ReasonEncrypted) {
 		if err := s.addHeldFailure(ctx, v.Item.ID, v.Rcpt); err != nil {
 			s.log.Error("held unlock", "err", err)
 		}
@@ -302,25 +325,11 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		s.showHeld(w, r, http.StatusInternalServerError, t("held.page.unlock_failed"), "")
 		return
 	}
-	base.Outcome, base.SHA256Out, base.Detail = "ok", out.SHA256(), "sent to "+v.Rcpt+" as "+id
+	base.Outcome, base.SHA256Out = "ok", out.SHA256()
+	base.Detail = strings.TrimPrefix(base.Detail+"; sent to "+v.Rcpt+" as "+id, "; ")
 	s.record(r, ZoneDownload, base)
+	s.opts.Hints.Forget(v.Item.ID, v.Rcpt)
 	s.showHeld(w, r, http.StatusOK, "", t("held.page.unlocked", v.Rcpt))
-}
-
-// hasReason reports whether a report or any of its children was
-// withheld for code.
-func hasReason(r *sanitizer.Report, code string) bool {
-	for _, rs := range r.Reasons {
-		if rs.Code == code {
-			return true
-		}
-	}
-	for _, c := range r.Children {
-		if hasReason(c, code) {
-			return true
-		}
-	}
-	return false
 }
 
 // shortHash names a recipient in an outbox ID.

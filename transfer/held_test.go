@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
@@ -416,5 +417,53 @@ func TestHeldTriesCountedBeforePerRecipientCarryOver(t *testing.T) {
 	alice.get(path)
 	if resp, _ := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "password": {"mugai"}}); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("tries used up before the upgrade are new again: %d", resp.StatusCode)
+	}
+}
+
+// TestHeldPasswordHints: the passwords found in later mails are offered
+// to their recipient alone, by an ID, never the password; each is tried
+// once, counts as a try, and all are forgotten once the item is opened.
+func TestHeldPasswordHints(t *testing.T) {
+	hints := &held.Hints{}
+	hs := startHeldSiteWith(t, Options{Hints: hints})
+	id, path := hs.holdMailTo("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"), "alice@lg.example.jp", "bob@lg.example.jp")
+	now := time.Now()
+	hints.Held(id, "sender@example.com", []string{"alice@lg.example.jp", "bob@lg.example.jp"}, now)
+	followUp := "Subject: pw\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nPW: not-this-one\r\nパスワード：mugai\r\n"
+	if n := hints.FollowUp("f1", "sender@example.com", []string{"alice@lg.example.jp"}, now, strings.NewReader(followUp)); n != 2 {
+		t.Fatalf("%d hints kept, want 2", n)
+	}
+	alice := hs.newClient(hs.down).login("alice")
+	_, body := alice.get(path)
+	if strings.Count(body, `class="hint"`) != 2 || strings.Contains(body, "not-this-one") || strings.Contains(body, "mugai</") {
+		t.Fatalf("alice's page with two hints:\n%s", body)
+	}
+	found := hints.For(id, "alice@lg.example.jp")
+	bob := hs.newClient(hs.down).login("bob")
+	if _, body := bob.get(path); strings.Contains(body, `class="hint"`) {
+		t.Error("bob is offered the passwords mailed to alice")
+	}
+	if resp, _ := bob.postForm(path+"/password", url.Values{"csrf": {bob.csrf}, "hint": {found[1].ID}}); resp.StatusCode != http.StatusGone {
+		t.Errorf("bob tries alice's hint: %d", resp.StatusCode)
+	}
+	if resp, _ := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {"forged"}}); resp.StatusCode != http.StatusGone {
+		t.Errorf("a forged hint: %d", resp.StatusCode)
+	}
+	resp, body := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {found[0].ID}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || strings.Count(body, `class="hint"`) != 1 || !strings.Contains(body, "あと 1 回まで試せます") {
+		t.Fatalf("the wrong hint: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {found[1].ID}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "/files/0") {
+		t.Fatalf("the right hint: %d\n%s", resp.StatusCode, body)
+	}
+	if got := hints.For(id, "alice@lg.example.jp"); len(got) != 0 {
+		t.Errorf("hints kept after the item was opened: %d", len(got))
+	}
+	evs, _ := hs.s.audit.Events(context.Background(), audit.Filter{Action: audit.HeldUnlock})
+	for _, e := range evs {
+		if strings.Contains(e.Detail, "mugai") || strings.Contains(e.Detail, "not-this-one") {
+			t.Errorf("a password in the audit trail: %+v", e)
+		}
 	}
 }

@@ -52,8 +52,10 @@ type Service struct {
 	Retention *store.Retention
 	Registry  *prometheus.Registry
 
-	cfg      config.Config
-	held     *held.Links
+	cfg  config.Config
+	held *held.Links
+	// hints are the PPAP passwords found in follow-up mails (nil: off).
+	hints    *held.Hints
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -137,6 +139,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		ro.PolicyFor = ps.forRecipients
 	}
 	ro.HeldLink = s.held.URL
+	if cfg.Process.PasswordFromFollowUp && cfg.Web.UploadListen != "" {
+		// The relay finds the passwords, the download site offers them.
+		s.hints = &held.Hints{Window: cfg.Process.FollowUpWindow.Duration}
+		ro.FollowUps = s.hints
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -176,6 +183,7 @@ func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	}
 	// The held-item pages send what they make through the relay's outbox.
 	to.Held, to.Mailer, to.MailHost = s.held, s.Relay, s.Relay.Hostname()
+	to.Hints = s.hints
 	var err error
 	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
 		return err
