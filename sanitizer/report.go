@@ -32,10 +32,14 @@ type Report struct {
 	Findings     []detect.Finding `json:"findings,omitempty"`
 	Removed      []Removal        `json:"removed,omitempty"`
 	Notes        []string         `json:"notes,omitempty"`
-	Outputs      []OutputInfo     `json:"outputs,omitempty"`
-	Children     []*Report        `json:"children,omitempty"`
-	Started      time.Time        `json:"started"`
-	Timings      Timings          `json:"timings_ms"`
+	// Notice is the notice its recipients read: written at the top of a
+	// sanitized mail (the mail handler), or sent instead of a withheld
+	// one (the relay).
+	Notice   string       `json:"notice,omitempty"`
+	Outputs  []OutputInfo `json:"outputs,omitempty"`
+	Children []*Report    `json:"children,omitempty"`
+	Started  time.Time    `json:"started"`
+	Timings  Timings      `json:"timings_ms"`
 }
 
 // Reason says why an item was withheld, in words for people (Japanese

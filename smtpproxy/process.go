@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -143,6 +144,10 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		action := "notice"
 		if v.output != nil {
 			action = string(v.report.Action)
+		} else {
+			// The notice sent instead is kept in the report, for the
+			// console's view of the item.
+			v.report.Notice = r.noticeBody(env, v)
 		}
 		if err := r.hold(ctx, path, env, body, v); err != nil {
 			return err
@@ -155,7 +160,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			msg = io.MultiReader(stringsReader(r.outboundHeader(env)), v.output.Open())
 		} else {
 			entry = &Entry{ID: id, Kind: KindNotice, From: "", OrigFrom: env.From, Created: env.Received}
-			msg = stringsReader(r.noticeMessage(env, v))
+			msg = stringsReader(r.noticeMessage(env, v.report.Notice))
 		}
 		for _, to := range env.To {
 			entry.Rcpts = append(entry.Rcpts, &RcptState{Addr: to, Status: StatusPending})
@@ -294,7 +299,8 @@ func (r *Relay) hold(ctx context.Context, spooled string, env *Envelope, body *i
 	it := store.Item{
 		ID: env.ID, Created: env.Received, Size: body.Size(), Name: "message.eml", MediaType: "message/rfc822",
 		Reason: reason, Report: rep, RetainUntil: env.Received.Add(r.opts.Retention), Source: "smtp",
-		Meta: map[string]string{"from": env.From, "to": string(toJSON), "rcpts": fmt.Sprint(len(env.To)), "client_ip": env.ClientIP, "helo": env.HELO},
+		Meta: map[string]string{"from": env.From, "to": string(toJSON), "rcpts": fmt.Sprint(len(env.To)), "client_ip": env.ClientIP, "helo": env.HELO,
+			"subject": held.Subject(io.NewSectionReader(body, 0, body.Size()))},
 	}
 	var err error
 	if l, ok := r.quarantine.(store.Linker); ok {

@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,11 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-
-	"github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
@@ -133,7 +127,7 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 			if len(r.Reasons) > 0 {
 				why = r.Reasons[0].Text(lang)
 			}
-			name := cleanShown(r.Name)
+			name := held.Clean(r.Name)
 			if r == &rep {
 				name = "" // the whole message
 			}
@@ -145,7 +139,7 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	}
 	walk(&rep)
 	if original != nil {
-		v.Subject = originalSubject(original)
+		v.Subject = held.Subject(original)
 	}
 	fails := 0
 	if v.Rcpt != "" {
@@ -171,7 +165,7 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	}
 	if v.Password {
 		for _, h := range s.opts.Hints.For(v.Item.ID, v.Rcpt) {
-			v.Hints = append(v.Hints, heldHint{ID: h.ID, From: cleanShown(h.From), Subject: cleanShown(h.Subject), Received: h.Received})
+			v.Hints = append(v.Hints, heldHint{ID: h.ID, From: held.Clean(h.From), Subject: held.Clean(h.Subject), Received: h.Received})
 		}
 	}
 	if v.Rcpt != "" {
@@ -180,37 +174,6 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 		}
 	}
 	return nil
-}
-
-// originalSubject reads the Subject of the original's header, decoded
-// (RFC 2047) and cleaned for showing: no controls, at most 200
-// characters. The header is the sender's; it is only ever shown escaped.
-func originalSubject(original io.Reader) string {
-	h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(original, 256<<10)))
-	if err != nil && h.Len() == 0 {
-		return ""
-	}
-	mh := gomail.Header{Header: message.Header{Header: h}}
-	subj, err := mh.Subject()
-	if err != nil {
-		subj = mh.Get("Subject")
-	}
-	return cleanShown(subj)
-}
-
-// cleanShown drops controls and bidi overrides and bounds a string to
-// 200 characters.
-func cleanShown(s string) string {
-	s = strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) {
-			return -1
-		}
-		return c
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
 }
 
 func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {

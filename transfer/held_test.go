@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -84,12 +85,20 @@ func (hs *heldSite) holdMail(name string, content []byte) (id, path string) {
 
 // holdMailTo is holdMail for the recipients rcpts.
 func (hs *heldSite) holdMailTo(name string, content []byte, rcpts ...string) (id, path string) {
-	t := hs.t
-	t.Helper()
+	hs.t.Helper()
 	msg := "From: sender@example.com\r\nTo: " + strings.Join(rcpts, ", ") + "\r\nSubject: test\r\nMessage-ID: <m1@example.com>\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n" +
 		"Content-Type: application/octet-stream; name=\"" + name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
 		base64.StdEncoding.EncodeToString(content) + "\r\n--b--\r\n"
+	return hs.holdMessage(msg, nil, rcpts...)
+}
+
+// holdMessage runs msg to rcpts through the engine and keeps it in the
+// quarantine as the relay does, with meta beside the sender and the
+// recipients; it returns the path of its page.
+func (hs *heldSite) holdMessage(msg string, meta map[string]string, rcpts ...string) (id, path string) {
+	t := hs.t
+	t.Helper()
 	id = ids.New(time.Now())
 	res, err := hs.s.eng.Sanitize(context.Background(), sanitizer.Input{ID: id, Name: "message.eml", Body: strings.NewReader(msg)})
 	if err != nil {
@@ -98,8 +107,9 @@ func (hs *heldSite) holdMailTo(name string, content []byte, rcpts ...string) (id
 	res.Close()
 	rep, _ := json.Marshal(res.Report)
 	to, _ := json.Marshal(rcpts)
-	it := store.Item{ID: id, Name: "message.eml", Reason: "original", Report: rep, RetainUntil: time.Now().Add(time.Hour), Source: "smtp",
-		Meta: map[string]string{"from": "sender@example.com", "to": string(to)}}
+	m := map[string]string{"from": "sender@example.com", "to": string(to)}
+	maps.Copy(m, meta)
+	it := store.Item{ID: id, Name: "message.eml", Reason: "original", Report: rep, RetainUntil: time.Now().Add(time.Hour), Source: "smtp", Meta: m}
 	if _, err := hs.s.q.Put(context.Background(), it, strings.NewReader(msg)); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/store"
 )
@@ -163,7 +164,7 @@ func (s *Server) requestOriginal(w http.ResponseWriter, r *http.Request) {
 		s.showHeld(w, r, http.StatusBadRequest, t("held.page.reason_required"), "")
 		return
 	}
-	reason = cleanShown(reason)
+	reason = held.Clean(reason)
 	q := heldRequest{ID: ids.New(s.opts.Now()), Item: v.Item.ID, Requester: user, Rcpt: v.Rcpt, Reason: reason, State: requestPending, Created: s.opts.Now()}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		q.ID, q.Item, q.Requester, q.Rcpt, q.Reason, q.State, ts(q.Created)); err != nil {
@@ -291,7 +292,7 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 		s.renderHeldRequests(w, r, http.StatusForbidden, t("held.page.self_approval"), "")
 		return
 	}
-	comment := cleanShown(strings.TrimSpace(r.PostFormValue("comment")))
+	comment := held.Clean(strings.TrimSpace(r.PostFormValue("comment")))
 	decision := r.PostFormValue("decision")
 	switch decision {
 	case "approve":

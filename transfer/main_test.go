@@ -19,15 +19,19 @@ import (
 // TestMain gives the package's tests the engine mugai serve builds,
 // with every format, and the administration console's view of a relay.
 func TestMain(m *testing.M) {
+	var parts *app.EngineParts
 	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
-		return app.NewEngine(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
+		eng, p, err := app.NewEngineParts(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
+		parts = p
+		return eng, err
 	})
 	transfer.TestOperations = func(dataDir string, q store.Quarantine, db *sql.DB) (transfer.Operations, error) {
 		md, err := meta.NewSQLite(context.Background(), db)
 		if err != nil {
 			return nil, err
 		}
-		return app.NewOperations(dataDir, filepath.Join(dataDir, "outbox"), q, md, nil), nil
+		// The site asked for the engine first: parts is set.
+		return app.NewOperations(app.OperationsOptions{DataDir: dataDir, OutboxDir: filepath.Join(dataDir, "outbox"), Quarantine: q, Meta: md, Parts: parts}), nil
 	}
 	os.Exit(m.Run())
 }

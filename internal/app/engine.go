@@ -23,6 +23,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/render"
 	"github.com/mugai-project/mugai/sanitizer/text"
 	"github.com/mugai-project/mugai/sanitizer/verify"
+	"github.com/mugai-project/mugai/transfer"
 )
 
 // EngineOptions are everything the sanitizer engine is built from: the
@@ -58,6 +59,21 @@ type EngineOptions struct {
 // Close releases both. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if
 // set, take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
+	eng, _, err := NewEngineParts(o)
+	return eng, err
+}
+
+// EngineParts are the sandboxed parts of an engine NewEngineParts built,
+// for the administration console's status: the PDF renderer, and the
+// options LibreOffice and tesseract run with.
+type EngineParts struct {
+	Renderer *render.Flattener
+	Office   office.ConvertOptions
+	OCR      ocr.Options
+}
+
+// NewEngineParts is NewEngine that also returns the engine's parts.
+func NewEngineParts(o EngineOptions) (*sanitizer.Engine, *EngineParts, error) {
 	opts := o.Sanitizer
 	ropts := o.Render
 	if ropts.Logger == nil {
@@ -98,7 +114,31 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
-	return sanitizer.New(opts)
+	eng, err := sanitizer.New(opts)
+	return eng, &EngineParts{Renderer: renderer, Office: o.Office.Convert, OCR: o.OCR}, err
+}
+
+// Status is each part's state now: the renderer's as it is (it starts
+// with the first PDF), LibreOffice's and tesseract's by starting their
+// sandbox, as a document would.
+func (p *EngineParts) Status(ctx context.Context) (renderer, libreOffice, tesseract transfer.PartStatus) {
+	switch started, err := p.Renderer.State(); {
+	case err != nil:
+		renderer = transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
+	case started:
+		renderer.State = transfer.PartUp
+	default:
+		renderer.State = transfer.PartIdle
+	}
+	_, ocrErr := ocr.New(ctx, p.OCR)
+	return renderer, partStatus(office.CheckConverter(ctx, p.Office)), partStatus(ocrErr)
+}
+
+func partStatus(err error) transfer.PartStatus {
+	if err != nil {
+		return transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
+	}
+	return transfer.PartStatus{State: transfer.PartUp}
 }
 
 // NewScanner connects to clamd at addr ("unix:/path", "/path",

@@ -115,7 +115,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, err
 	}
 	eo.Mail.HeldLink = s.held.URL
-	if s.Engine, err = NewEngine(eo); err != nil {
+	var parts *EngineParts
+	if s.Engine, parts, err = NewEngineParts(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
 	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
@@ -152,7 +153,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	if cfg.Web.UploadListen != "" {
 		_, outboxDir, _, _ := ro.Dirs()
-		if err := s.newSites(ps, NewOperations(cfg.DataDir, outboxDir, s.Quarantine, md, scanner)); err != nil {
+		if err := s.newSites(ps, NewOperations(OperationsOptions{
+			DataDir: cfg.DataDir, OutboxDir: outboxDir, Quarantine: s.Quarantine, Meta: md, Scanner: scanner, Parts: parts,
+		})); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
