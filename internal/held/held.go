@@ -18,6 +18,10 @@
 // does on the page is theirs alone: their password tries (each
 // recipient has their own), the contents they unlocked, their request
 // for the original.
+//
+// The package also reads what the pages show of a held mail (Subject,
+// Clean) and pairs a held PPAP mail with the sender's password mail
+// that follows it (Hints, Passwords).
 package held
 
 import (
