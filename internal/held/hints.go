@@ -99,8 +99,11 @@ func (h *Hints) Held(id, from string, rcpts []string, received time.Time) {
 // FollowUp reads the text of msg, the sanitized message id from from to
 // rcpts, received then, and keeps each password it names for each of
 // rcpts who received a held mail from from in the window before it. It
-// returns how many it kept.
+// returns how many it kept. A mail with the null sender matches nothing.
 func (h *Hints) FollowUp(id, from string, rcpts []string, received time.Time, msg io.Reader) int {
+	if from == "" {
+		return 0 // a bounce (null sender, RFC 5321 4.5.5) names no sender to match
+	}
 	h.mu.Lock()
 	var items []waiting
 	h.expire()

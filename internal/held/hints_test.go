@@ -16,6 +16,7 @@ func TestHintsFollowUpOfTheSameSenderAndRecipient(t *testing.T) {
 	now := t0
 	h := &Hints{Now: func() time.Time { return now }}
 	h.Held("ppap", "sender@example.com", []string{"alice@lg.example.jp", "bob@lg.example.jp"}, t0)
+	h.Held("ppap-bounce", "", []string{"alice@lg.example.jp"}, t0)
 	for _, tc := range []struct {
 		name, from string
 		rcpts      []string
@@ -24,6 +25,7 @@ func TestHintsFollowUpOfTheSameSenderAndRecipient(t *testing.T) {
 		{"another sender", "other@example.com", []string{"alice@lg.example.jp"}, time.Minute},
 		{"another recipient", "sender@example.com", []string{"carol@lg.example.jp"}, time.Minute},
 		{"before the held mail", "sender@example.com", []string{"alice@lg.example.jp"}, -time.Minute},
+		{"a bounce", "", []string{"alice@lg.example.jp"}, time.Minute},
 	} {
 		if n := h.FollowUp("f-"+tc.name, tc.from, tc.rcpts, t0.Add(tc.at), strings.NewReader(followUp)); n != 0 {
 			t.Errorf("%s: %d hints kept", tc.name, n)
