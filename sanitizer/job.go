@@ -121,6 +121,9 @@ func (j *Job) Find(code, detail string) {
 // Note records a remark for the report, such as "first frame only".
 func (j *Job) Note(s string) { j.report.Notes = append(j.report.Notes, s) }
 
+// SetNotice records the notice the item's recipients read.
+func (j *Job) SetNotice(s string) { j.report.Notice = s }
+
 // Child sanitizes an item nested in this one (an archive entry, a mail
 // part) one level deeper, in the same Tree. Its report is attached to
 // this one's children. The caller closes the child Result.

@@ -32,10 +32,14 @@ type Report struct {
 	Findings     []detect.Finding `json:"findings,omitempty"`
 	Removed      []Removal        `json:"removed,omitempty"`
 	Notes        []string         `json:"notes,omitempty"`
-	Outputs      []OutputInfo     `json:"outputs,omitempty"`
-	Children     []*Report        `json:"children,omitempty"`
-	Started      time.Time        `json:"started"`
-	Timings      Timings          `json:"timings_ms"`
+	// Notice is the notice its recipients read: written at the top of a
+	// sanitized mail (the mail handler), or sent instead of a withheld
+	// one (the relay).
+	Notice   string       `json:"notice,omitempty"`
+	Outputs  []OutputInfo `json:"outputs,omitempty"`
+	Children []*Report    `json:"children,omitempty"`
+	Started  time.Time    `json:"started"`
+	Timings  Timings      `json:"timings_ms"`
 }
 
 // Reason says why an item was withheld, in words for people (Japanese
@@ -178,6 +182,22 @@ func HoldFor(code string, err error) error {
 func IsHold(err error) bool {
 	var we *WithheldError
 	return errors.As(err, &we) && we.Hold
+}
+
+// HasReason reports whether the report or any of its children was
+// withheld for code.
+func (r *Report) HasReason(code string) bool {
+	for _, rs := range r.Reasons {
+		if rs.Code == code {
+			return true
+		}
+	}
+	for _, c := range r.Children {
+		if c.HasReason(code) {
+			return true
+		}
+	}
+	return false
 }
 
 // Summary is a one-line human account of the report in language lang

@@ -30,6 +30,15 @@ const heldPassword = "a long test password"
 // download site's address.
 func heldService(t *testing.T, pf *postfixMTA) (*app.Service, string) {
 	t.Helper()
+	svc, base, _ := heldServiceWith(t, pf.addr, "")
+	return svc, base
+}
+
+// heldServiceWith is heldService delivering to relay ("": into the data
+// folder's Maildir) with the configuration text extra after the rest;
+// it also returns the data folder.
+func heldServiceWith(t *testing.T, relay, extra string) (svc *app.Service, base, data string) {
+	t.Helper()
 	dir := t.TempDir()
 	down := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cfg := fmt.Sprintf(`data_dir = %q
@@ -44,14 +53,14 @@ upload_listen = "127.0.0.1:%d"
 download_listen = %q
 plain_http = true
 download_url = "https://dl.lg.example.jp"
-`, filepath.Join(dir, "data"), pf.addr, freePort(t), down)
-	svc := apptest.Start(t, cfg)
+`, filepath.Join(dir, "data"), relay, freePort(t), down) + extra
+	svc = apptest.Start(t, cfg)
 	for _, u := range []auth.User{{Name: "user", Role: auth.RoleUser}, {Name: "other", Role: auth.RoleUser}, {Name: "stranger", Role: auth.RoleUser}, {Name: "boss", Role: auth.RoleApprover}} {
 		if err := svc.Sites.Users().Add(context.Background(), u, heldPassword); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return svc, "http://" + down
+	return svc, "http://" + down, filepath.Join(dir, "data")
 }
 
 // ppapMail is a mail to rcpts with a ZipCrypto zip (password "mugai")
@@ -64,15 +73,22 @@ func ppapMail(t *testing.T, zip []byte) string {
 		b64(zip) + "--b1--\r\n"
 }
 
-// sendTo hands msg to mugai's SMTP listener.
+// sendTo hands msg from sender@example.com to mugai's SMTP listener.
 func sendTo(t *testing.T, svc *app.Service, rcpts []string, msg string) {
+	t.Helper()
+	sendFrom(t, svc, "sender@example.com", rcpts, msg)
+}
+
+// sendFrom hands msg with the envelope sender from to mugai's SMTP
+// listener.
+func sendFrom(t *testing.T, svc *app.Service, from string, rcpts []string, msg string) {
 	t.Helper()
 	c, err := smtp.Dial(svc.Relay.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.SendMail("sender@example.com", rcpts, strings.NewReader(msg)); err != nil {
+	if err := c.SendMail(from, rcpts, strings.NewReader(msg)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -84,7 +100,13 @@ var heldLink = regexp.MustCompile(`https://dl\.lg\.example\.jp/held/([A-Za-z0-9_
 func heldToken(t *testing.T, pf *postfixMTA) string {
 	t.Helper()
 	waitUntil(t, "the sanitized message", func() bool { return len(pf.messages(t)) >= 1 })
-	got := pf.messages(t)[0]
+	return linkIn(t, pf.messages(t)[0])
+}
+
+// linkIn takes the held-item link from the notice of a delivered
+// message.
+func linkIn(t *testing.T, got string) string {
+	t.Helper()
 	for _, p := range decodedParts(t, got) {
 		if m := heldLink.FindSubmatch(p); m != nil {
 			return string(m[1])

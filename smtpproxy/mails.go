@@ -65,11 +65,11 @@ func base64Lines(s string) string {
 	return b.String()
 }
 
-// noticeMessage is the mail the recipients get instead of a message that
+// noticeBody is the text the recipients get instead of a message that
 // could not be made harmless. Nothing from the message itself is in it:
-// only the envelope sender (bounded, printable), times, the reason code
-// and the quarantine ID.
-func (r *Relay) noticeMessage(env *Envelope, v verdict) string {
+// only the envelope sender (bounded, printable), times, the reason code,
+// the quarantine ID and the link to the held item's page.
+func (r *Relay) noticeBody(env *Envelope, v verdict) string {
 	ja, en := catalog.Japanese, catalog.English
 	reasonJA, reasonEN := catalog.Text(ja, "relay.withheld.internal"), catalog.Text(en, "relay.withheld.internal")
 	if v.report != nil && len(v.report.Reasons) > 0 {
@@ -87,6 +87,12 @@ func (r *Relay) noticeMessage(env *Envelope, v verdict) string {
 			body += "\n" + rule + "\n" + catalog.Text(ja, "held.notice_link") + "\n  " + u + "\n" + catalog.Text(en, "held.notice_link") + "\n"
 		}
 	}
+	return body
+}
+
+// noticeMessage is the mail of the notice body.
+func (r *Relay) noticeMessage(env *Envelope, body string) string {
+	ja, en := catalog.Japanese, catalog.English
 	subject := mime.BEncoding.Encode("UTF-8", "[mugai] "+catalog.Text(ja, "relay.withheld.subject")+" / "+catalog.Text(en, "relay.withheld.subject"))
 	var b strings.Builder
 	fmt.Fprintf(&b, "Received: by %s (mugai, notice) id %s;\r\n\t%s\r\n", r.opts.Hostname, env.ID, time.Now().UTC().Format(time.RFC1123Z))

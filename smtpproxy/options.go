@@ -87,6 +87,11 @@ type Options struct {
 	// HeldLink, if set, gives the link to the download site's page of
 	// a withheld message (internal/held), for the notice sent instead.
 	HeldLink func(id string) string
+	// FollowUps, if set, is told of each message with an encrypted part
+	// held and shown each sanitized message, so that the password a
+	// sender mails after a PPAP zip can be offered to its recipient
+	// ([process] password_from_follow_up; internal/held.Hints).
+	FollowUps FollowUps
 
 	Logger  *slog.Logger // default slog.Default()
 	Metrics *Metrics     // default: a private registry

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -143,10 +144,15 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		action := "notice"
 		if v.output != nil {
 			action = string(v.report.Action)
+		} else {
+			// The notice sent instead is kept in the report, for the
+			// console's view of the item.
+			v.report.Notice = r.noticeBody(env, v)
 		}
 		if err := r.hold(ctx, path, env, body, v); err != nil {
 			return err
 		}
+		r.followUps(env, v)
 		var entry *Entry
 		var msg io.Reader
 		if v.output != nil {
@@ -154,7 +160,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			msg = io.MultiReader(stringsReader(r.outboundHeader(env)), v.output.Open())
 		} else {
 			entry = &Entry{ID: id, Kind: KindNotice, From: "", OrigFrom: env.From, Created: env.Received}
-			msg = stringsReader(r.noticeMessage(env, v))
+			msg = stringsReader(r.noticeMessage(env, v.report.Notice))
 		}
 		for _, to := range env.To {
 			entry.Rcpts = append(entry.Rcpts, &RcptState{Addr: to, Status: StatusPending})
@@ -194,6 +200,32 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	left = true
 	r.queueDeliver(id)
 	return nil
+}
+
+// FollowUps pair a held PPAP mail with the mail that brings its
+// password (internal/held.Hints).
+type FollowUps interface {
+	// Held: message id has an encrypted part waiting for a password.
+	Held(id, from string, rcpts []string, received time.Time)
+	// FollowUp reads the sanitized message id for a password line.
+	FollowUp(id, from string, rcpts []string, received time.Time, sanitized io.Reader) int
+}
+
+// followUps shows the message to Options.FollowUps: first as a possible
+// follow-up of an earlier held mail, then as a held mail itself. A
+// message processed again after a crash is shown again; FollowUps keeps
+// one of each.
+func (r *Relay) followUps(env *Envelope, v verdict) {
+	f := r.opts.FollowUps
+	if f == nil {
+		return
+	}
+	if v.output != nil {
+		f.FollowUp(env.ID, env.From, env.To, env.Received, v.output.Open())
+	}
+	if v.report.HasReason(sanitizer.ReasonEncrypted) {
+		f.Held(env.ID, env.From, env.To, env.Received)
+	}
 }
 
 // sanitize runs the engine on the whole message, turning errors, panics
@@ -267,7 +299,8 @@ func (r *Relay) hold(ctx context.Context, spooled string, env *Envelope, body *i
 	it := store.Item{
 		ID: env.ID, Created: env.Received, Size: body.Size(), Name: "message.eml", MediaType: "message/rfc822",
 		Reason: reason, Report: rep, RetainUntil: env.Received.Add(r.opts.Retention), Source: "smtp",
-		Meta: map[string]string{"from": env.From, "to": string(toJSON), "rcpts": fmt.Sprint(len(env.To)), "client_ip": env.ClientIP, "helo": env.HELO},
+		Meta: map[string]string{"from": env.From, "to": string(toJSON), "rcpts": fmt.Sprint(len(env.To)), "client_ip": env.ClientIP, "helo": env.HELO,
+			"subject": held.Subject(io.NewSectionReader(body, 0, body.Size()))},
 	}
 	var err error
 	if l, ok := r.quarantine.(store.Linker); ok {

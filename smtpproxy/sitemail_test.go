@@ -48,7 +48,7 @@ func TestNoticeCarriesHeldLink(t *testing.T) {
 	o.HeldLink = func(id string) string { return "https://dl.example.lg.jp/held/" + id + ".mac" }
 	r := listening(t, o)
 	env := &Envelope{ID: "20261203T000000Z-00000000000000ab", From: "a@example.com", To: []string{"user@lg.example.jp"}, Received: time.Now()}
-	n := r.noticeMessage(env, verdict{reason: "internal-error"})
+	n := r.noticeMessage(env, r.noticeBody(env, verdict{reason: "internal-error"}))
 	_, body, _ := strings.Cut(n, "\r\n\r\n")
 	dec, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(body, "\r\n", ""))
 	if err != nil {

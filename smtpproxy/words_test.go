@@ -45,7 +45,7 @@ func TestGeneratedMailWords(t *testing.T) {
 	r := &Relay{opts: Options{Hostname: "mugai.example.jp"}}
 	rep := &sanitizer.Report{Reasons: []sanitizer.Reason{sanitizer.NewReason(sanitizer.ReasonMalware, "")}}
 	env := &Envelope{ID: "Q1", From: "a@example.com", Received: time.Date(2026, 12, 1, 1, 2, 3, 0, time.UTC)}
-	subject, text := readMail(t, r.noticeMessage(env, verdict{report: rep, reason: sanitizer.ReasonMalware}))
+	subject, text := readMail(t, r.noticeMessage(env, r.noticeBody(env, verdict{report: rep, reason: sanitizer.ReasonMalware})))
 	if subject != "[mugai] 無害化できなかったメール / Message could not be made harmless" {
 		t.Errorf("notice subject %q", subject)
 	}

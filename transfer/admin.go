@@ -53,7 +53,24 @@ type AdminStatus struct {
 	// is why it did not answer a ping, "" when it did.
 	Scanner    bool
 	ScannerErr string
+	// Renderer (the PDF renderer, PDFium on wazero), Office
+	// (LibreOffice under bubblewrap) and OCR (tesseract under
+	// bubblewrap) are the engine's sandboxed parts.
+	Renderer, Office, OCR PartStatus
 }
+
+// PartStatus is one part of the engine as the console shows it.
+type PartStatus struct {
+	State string // PartUp, PartIdle or PartDown; "" when not reported
+	Err   string // why it is down
+}
+
+// The states of a part.
+const (
+	PartUp   = "up"
+	PartIdle = "idle" // not started yet: it starts with the first item that needs it
+	PartDown = "down"
+)
 
 // Audited administrator actions.
 const (
@@ -97,7 +114,7 @@ type adminPage struct {
 	Held        int
 	HeldBy      []reasonCount
 	Search      heldSearch
-	Found       []store.Item
+	Found       []foundItem
 	Item        *quarantineView
 	Events      []audit.Event
 	AuditQuery  auditQuery

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/catalog"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
 )
@@ -17,13 +19,13 @@ import (
 // heldSearch is the quarantine search of the console, from the page's
 // query string: every field narrows, empty fields select everything.
 type heldSearch struct {
-	Sender, Recipient, Reason, Hash, State string
+	Sender, Recipient, Subject, Reason, Hash, State string
 	dateRange
 }
 
 func parseHeldSearch(v url.Values) heldSearch {
 	q := heldSearch{
-		Sender: strings.TrimSpace(v.Get("sender")), Recipient: strings.TrimSpace(v.Get("recipient")),
+		Sender: strings.TrimSpace(v.Get("sender")), Recipient: strings.TrimSpace(v.Get("recipient")), Subject: strings.TrimSpace(v.Get("subject")),
 		Reason: strings.TrimSpace(v.Get("reason")), Hash: strings.ToLower(strings.TrimSpace(v.Get("hash"))),
 		State: v.Get("state"), dateRange: parseDateRange(v),
 	}
@@ -41,17 +43,43 @@ func (q heldSearch) filter() store.Filter {
 }
 
 // match is the rest: the sender (a mail's envelope sender or an upload's
-// uploader), a recipient, the start of the original's SHA-256, each
-// compared without regard to case.
-func (q heldSearch) match(it store.Item) bool {
-	has := func(s, part string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(part)) }
+// uploader), a recipient, a mail's subject, the start of the original's
+// SHA-256, each compared without regard to case.
+func (q heldSearch) match(it foundItem) bool {
 	switch {
-	case q.Sender != "" && !has(it.Meta["from"]+"\n"+it.Meta["uploader"], q.Sender),
-		q.Recipient != "" && !has(it.Meta["to"], q.Recipient),
+	case q.Sender != "" && !contains(it.Meta["from"]+"\n"+it.Meta["uploader"], q.Sender),
+		q.Recipient != "" && !contains(it.Meta["to"], q.Recipient),
+		q.Subject != "" && !contains(it.Subject, q.Subject),
 		q.Hash != "" && !strings.HasPrefix(it.SHA256, q.Hash):
 		return false
 	}
 	return true
+}
+
+// contains reports whether part is in s, without regard to case.
+func contains(s, part string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(part))
+}
+
+// foundItem is a row of the search: the item and its mail's subject.
+type foundItem struct {
+	store.Item
+	Subject string
+}
+
+// subject is the subject of a mail's original: as the relay recorded it
+// when it kept the original, or, for an original kept before it did,
+// read from the original's header. An upload has none.
+func (s *Server) subject(ctx context.Context, it store.Item) string {
+	if subj, ok := it.Meta["subject"]; ok || it.Source != "smtp" {
+		return subj
+	}
+	_, rc, err := s.q.Get(ctx, it.ID)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	return held.Subject(rc)
 }
 
 // maxFound bounds the rows of one search; the newest come first.
@@ -67,8 +95,8 @@ func (s *Server) adminQuarantine(w http.ResponseWriter, r *http.Request) {
 	}
 	a := &adminPage{Search: q}
 	for i := len(all) - 1; i >= 0 && len(a.Found) < maxFound; i-- {
-		if q.match(all[i]) {
-			a.Found = append(a.Found, all[i])
+		if it := (foundItem{Item: all[i], Subject: s.subject(r.Context(), all[i])}); q.match(it) {
+			a.Found = append(a.Found, it)
 		}
 	}
 	s.render(w, r, ZoneDownload, "admin_quarantine", page{Admin: a}, http.StatusOK)
@@ -77,7 +105,12 @@ func (s *Server) adminQuarantine(w http.ResponseWriter, r *http.Request) {
 // quarantineView is one item with its report in plain words and its trail.
 type quarantineView struct {
 	store.Item
-	Report     []string
+	Subject string
+	Report  []string
+	// Notice is the notice the recipients got: written into the
+	// sanitized mail, or sent instead of it; "" for an upload, or a mail
+	// kept before mugai recorded its notice.
+	Notice     string
 	ReasonText string // the catalog's words for Reason, if it has them
 	Recipients []string
 	Events     []audit.Event
@@ -101,7 +134,9 @@ func (s *Server) quarantineItem(r *http.Request, id string) (*quarantineView, er
 	var rep sanitizer.Report
 	if json.Unmarshal(it.Report, &rep) == nil {
 		v.Report = reportLines(&rep, lang(r))
+		v.Notice = rep.Notice
 	}
+	v.Subject = s.subject(r.Context(), it)
 	json.Unmarshal([]byte(it.Meta["to"]), &v.Recipients)
 	if v.Events, err = s.audit.Events(r.Context(), audit.Filter{Item: id}); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 
 // actionUser prefixes the audited changes of accounts: user-add,
 // user-disable, user-enable, user-unlock, user-role, user-department,
-// user-password. A password is never recorded.
+// user-mail, user-password. A password is never recorded.
 const actionUser = "user-"
 
 // adminUsers lists the accounts, as `mugai users list` does.
@@ -33,18 +33,19 @@ func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request) {
 	u := auth.User{
 		Name: strings.TrimSpace(r.PostFormValue("name")), DisplayName: strings.TrimSpace(r.PostFormValue("display")),
 		Role: auth.Role(r.PostFormValue("role")), Department: strings.TrimSpace(r.PostFormValue("department")),
+		Mail: strings.TrimSpace(r.PostFormValue("mail")),
 	}
 	if !u.Role.Valid() {
 		s.renderUsers(w, r, http.StatusBadRequest, words(lang(r))("admin.err_action"), "")
 		return
 	}
-	s.changeUser(w, r, u.Name, "add", "role="+string(u.Role)+" department="+u.Department, func() error {
+	s.changeUser(w, r, u.Name, "add", "role="+string(u.Role)+" department="+u.Department+" mail="+u.Mail, func() error {
 		return s.users.Add(r.Context(), u, r.PostFormValue("password"))
 	})
 }
 
 // adminUser changes one account: disable, enable, unlock, role,
-// department or password. An administrator cannot disable or demote
+// department, mail address or password. An administrator cannot disable or demote
 // their own account, so that the console is never left without one.
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 	name, action := r.PathValue("name"), r.PostFormValue("action")
@@ -70,6 +71,9 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 	case "department":
 		detail = strings.TrimSpace(r.PostFormValue("department"))
 		do = func() error { return s.users.SetDepartment(ctx, name, detail) }
+	case "mail":
+		detail = strings.TrimSpace(r.PostFormValue("mail"))
+		do = func() error { return s.users.SetMail(ctx, name, detail) }
 	case "password":
 		do = func() error { return s.users.SetPassword(ctx, name, r.PostFormValue("password")) }
 	}
@@ -104,6 +108,8 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, name, action
 		msg = t("admin.err_user_exists", name)
 	case errors.Is(err, auth.ErrNoUser):
 		msg, status = t("admin.err_no_user", name), http.StatusNotFound
+	case errors.Is(err, auth.ErrInvalidMail):
+		msg = t("admin.err_mail")
 	case errors.Is(err, auth.ErrDirectoryUser):
 		msg = t("admin.err_directory_user")
 	default:

@@ -25,6 +25,9 @@ func TestAdminUsers(t *testing.T) {
 	if !strings.Contains(body, `id="user-alice"`) || !strings.Contains(body, `id="user-carol"`) {
 		t.Fatal("the users page does not list the accounts")
 	}
+	if !strings.Contains(body, "空欄の利用者には「ユーザー名@") {
+		t.Error("the users page does not say where the notices of a user without an address go")
+	}
 	const newPassword = "another long password"
 	steps := []struct {
 		path   string
@@ -38,6 +41,8 @@ func TestAdminUsers(t *testing.T) {
 		{"/admin/users", url.Values{"name": {"frank"}, "role": {"root"}, "password": {testPassword}}, http.StatusBadRequest},
 		{"/admin/users/erin", url.Values{"action": {"role"}, "role": {"approver"}}, http.StatusOK},
 		{"/admin/users/erin", url.Values{"action": {"department"}, "department": {"総務課"}}, http.StatusOK},
+		{"/admin/users/erin", url.Values{"action": {"mail"}, "mail": {"Erin <e@lg.example.jp>"}}, http.StatusBadRequest},
+		{"/admin/users/erin", url.Values{"action": {"mail"}, "mail": {"e-yamada@lg.example.jp"}}, http.StatusOK},
 		{"/admin/users/erin", url.Values{"action": {"password"}, "password": {newPassword}}, http.StatusOK},
 		{"/admin/users/erin", url.Values{"action": {"disable"}}, http.StatusOK},
 		{"/admin/users/nobody", url.Values{"action": {"unlock"}}, http.StatusNotFound},
@@ -51,7 +56,7 @@ func TestAdminUsers(t *testing.T) {
 		}
 	}
 	u, err := ts.s.Users().User(ctx, "erin")
-	if err != nil || u.Role != auth.RoleApprover || u.Department != "総務課" || !u.Disabled || u.DisplayName != "山田 恵理" {
+	if err != nil || u.Role != auth.RoleApprover || u.Department != "総務課" || u.Mail != "e-yamada@lg.example.jp" || !u.Disabled || u.DisplayName != "山田 恵理" {
 		t.Errorf("erin = %+v, %v", u, err)
 	}
 	if _, err := ts.s.Users().Authenticate(ctx, "erin", newPassword); err == nil {
@@ -81,7 +86,7 @@ func TestAdminUsers(t *testing.T) {
 			t.Errorf("a password in the audit trail: %+v", e)
 		}
 	}
-	for _, a := range []string{"add", "role", "department", "password", "disable", "enable", "unlock"} {
+	for _, a := range []string{"add", "role", "department", "mail", "password", "disable", "enable", "unlock"} {
 		if !seen[actionUser+a] {
 			t.Errorf("%s%s is not in the audit trail", actionUser, a)
 		}

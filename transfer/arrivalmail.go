@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
 )
 
 // notifyArrival mails each recipient of item id, if they may download
 // it now, who sent which files and the download site's address:
-// never the content. Recipients are addressed at mugai's mail host
-// until users carry addresses. A mail that cannot be queued is logged
-// and audited; the item stays available.
+// never the content. Each goes to the recipient's mail address, or,
+// for a user without one, to the name at mugai's mail host. A mail that
+// cannot be queued is logged and audited; the item stays available.
 func (s *Server) notifyArrival(ctx context.Context, id string) {
 	if s.opts.Mailer == nil {
 		return
@@ -32,8 +33,12 @@ func (s *Server) notifyArrival(ctx context.Context, id string) {
 		names = append(names, it.Name)
 	}
 	for _, rcpt := range it.Recipients {
-		to := addressOf(rcpt, "postmaster@"+s.opts.MailHost)
-		err := s.opts.Mailer.Send(ctx, it.ID+"-arrived-"+shortHash(rcpt), []string{to},
+		u, err := s.users.User(ctx, rcpt)
+		if err != nil {
+			u = auth.User{Name: rcpt} // gone since the upload: the guess
+		}
+		to := addressOf(u, "postmaster@"+s.opts.MailHost)
+		err = s.opts.Mailer.Send(ctx, it.ID+"-arrived-"+shortHash(rcpt), []string{to},
 			s.noticeMail(to, it.ID, "transfer.mail.arrived_subject", "transfer.mail.arrived_body", it.Owner, strings.Join(names, ", "), s.opts.DownloadURL))
 		e := audit.Event{Zone: "system", User: it.Owner, Action: audit.ArrivalNotify, Item: it.ID, Name: it.Name, SHA256In: it.SHA256, Outcome: "queued", Detail: "to " + to}
 		if err != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +149,42 @@ func TestArrivalNoticeFailedStillAvailable(t *testing.T) {
 	if got, _ := hs.s.item(context.Background(), it.ID); !got.downloadable(time.Now()) {
 		t.Errorf("a refused notice kept the item from bob: %s %s", got.State, got.Approval)
 	}
+}
+
+// TestNoticesGoToTheUsersMail: a user with a mail address gets the
+// notices there (bob the arrival, carol the request to approve); one
+// without gets them at the guessed name@domain (dave).
+func TestNoticesGoToTheUsersMail(t *testing.T) {
+	hs := arrivalSite(t, false)
+	ctx := context.Background()
+	for name, addr := range map[string]string{"bob": "b-tanaka@lg.example.jp", "carol": "c-ito@lg.example.jp"} {
+		if err := hs.s.Users().SetMail(ctx, name, addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := hs.newClient(hs.up).login("alice")
+	hs.uploadOne(alice, "bob", "yosan.txt", []byte(plainText))
+	if got := hs.arrivalMails(1); len(got) != 1 || got["b-tanaka@lg.example.jp"] == "" {
+		t.Errorf("bob's arrival notice went to: %v", keys(got))
+	}
+	_, path := hs.holdMail("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"))
+	ac := hs.newClient(hs.down).login("alice")
+	ac.get(path)
+	if resp, _ := ac.postForm(path+"/request", url.Values{"csrf": {ac.csrf}, "reason": {"原本が必要です"}}); resp.StatusCode != 200 {
+		t.Fatalf("request: %d", resp.StatusCode)
+	}
+	var to []string
+	for _, e := range hs.outboxed() {
+		if strings.Contains(e.ID, "-n-") {
+			to = append(to, e.Rcpts[0].Addr)
+		}
+	}
+	slices.Sort(to)
+	if want := []string{"c-ito@lg.example.jp", "dave@lg.example.jp"}; !slices.Equal(to, want) {
+		t.Errorf("the approvers were told at %v; want %v", to, want)
+	}
+}
+
+func keys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
 }

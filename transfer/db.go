@@ -66,8 +66,9 @@ var itemColumns = []meta.Column{
 
 // transferSchema is the transfer sites' tables (meta.Schema): the items
 // (db.go), the held mails' tries and requests (heldrequests.go) and
-// unlocked files (heldfiles.go).
-var transferSchema = meta.Schema{Part: "transfer", Versions: []string{schema + heldSchema + heldFilesSchema},
+// unlocked files (heldfiles.go); version 2 moves the held mails'
+// password tries to their table per recipient (heldTriesPerRecipient).
+var transferSchema = meta.Schema{Part: "transfer", Versions: []string{schema + heldSchema + heldFilesSchema, heldTriesPerRecipient},
 	Columns: map[string][]meta.Column{"transfer_items": itemColumns}}
 
 // State is where an item is in its life.

@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,11 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-
-	"github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
@@ -64,8 +58,17 @@ type heldView struct {
 	// forbids releasing it to anyone.
 	Release, NoRelease bool
 	Request            *heldRequest // the viewer's latest request
+	// Hints are the passwords found in the sender's later mails to the
+	// viewer, offered to try; never the passwords themselves.
+	Hints []heldHint
 	// Files are the sanitized contents the viewer unlocked, to download.
 	Files []heldFile
+}
+
+// heldHint is a password found in a later mail, as the page names it.
+type heldHint struct {
+	ID, From, Subject string
+	Received          time.Time
 }
 
 // heldPart is one withheld part, in words.
@@ -124,7 +127,7 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 			if len(r.Reasons) > 0 {
 				why = r.Reasons[0].Text(lang)
 			}
-			name := cleanShown(r.Name)
+			name := held.Clean(r.Name)
 			if r == &rep {
 				name = "" // the whole message
 			}
@@ -136,15 +139,19 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 	}
 	walk(&rep)
 	if original != nil {
-		v.Subject = originalSubject(original)
+		v.Subject = held.Subject(original)
 	}
-	fails, err := s.heldFailures(ctx, v.Item.ID)
-	if err != nil {
-		return err
+	fails := 0
+	if v.Rcpt != "" {
+		var err error
+		if fails, err = s.heldFailures(ctx, v.Item.ID, v.Rcpt); err != nil {
+			return err
+		}
 	}
 	v.TriesLeft = max(0, s.opts.MaxPasswordTries-fails)
 	v.Encrypted = encrypted
 	v.Locked = encrypted && v.TriesLeft == 0
+	var err error
 	if v.Rcpt != "" {
 		if v.Files, err = s.unlockedFiles(ctx, v.Item.ID, user); err != nil {
 			return err
@@ -156,43 +163,17 @@ func (s *Server) fillHeld(ctx context.Context, v *heldView, original io.Reader, 
 		v.Password = encrypted && !v.Locked && len(v.Files) == 0
 		v.Release = !forbidden
 	}
+	if v.Password {
+		for _, h := range s.opts.Hints.For(v.Item.ID, v.Rcpt) {
+			v.Hints = append(v.Hints, heldHint{ID: h.ID, From: held.Clean(h.From), Subject: held.Clean(h.Subject), Received: h.Received})
+		}
+	}
 	if v.Rcpt != "" {
 		if v.Request, err = s.latestRequest(ctx, v.Item.ID, user); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// originalSubject reads the Subject of the original's header, decoded
-// (RFC 2047) and cleaned for showing: no controls, at most 200
-// characters. The header is the sender's; it is only ever shown escaped.
-func originalSubject(original io.Reader) string {
-	h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(original, 256<<10)))
-	if err != nil && h.Len() == 0 {
-		return ""
-	}
-	mh := gomail.Header{Header: message.Header{Header: h}}
-	subj, err := mh.Subject()
-	if err != nil {
-		subj = mh.Get("Subject")
-	}
-	return cleanShown(subj)
-}
-
-// cleanShown drops controls and bidi overrides and bounds a string to
-// 200 characters.
-func cleanShown(s string) string {
-	s = strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) {
-			return -1
-		}
-		return c
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
 }
 
 func (s *Server) heldPage(w http.ResponseWriter, r *http.Request) {
@@ -253,6 +234,15 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pw := r.PostFormValue("password")
+	if id := r.PostFormValue("hint"); id != "" {
+		// A password from a later mail, which the page never showed.
+		h, ok := s.opts.Hints.Take(v.Item.ID, v.Rcpt, id)
+		if !ok {
+			s.showHeld(w, r, http.StatusGone, t("held.page.hint_gone"), "")
+			return
+		}
+		pw, base.Detail = h.Password, "password from a later mail of "+h.From
+	}
 	if pw == "" {
 		s.showHeld(w, r, http.StatusBadRequest, t("held.page.password_empty"), "")
 		return
@@ -266,8 +256,8 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer res.Close()
-	if hasReason(res.Report, sanitizer.ReasonWrongPassword) || hasReason(res.Report, sanitizer.ReasonEncrypted) {
-		if err := s.addHeldFailure(ctx, v.Item.ID); err != nil {
+	if res.Report.HasReason(sanitizer.ReasonWrongPassword) || res.Report.HasReason(sanitizer.ReasonEncrypted) {
+		if err := s.addHeldFailure(ctx, v.Item.ID, v.Rcpt); err != nil {
 			s.log.Error("held unlock", "err", err)
 		}
 		base.Outcome = "wrong-password"
@@ -298,25 +288,11 @@ func (s *Server) unlockHeld(w http.ResponseWriter, r *http.Request) {
 		s.showHeld(w, r, http.StatusInternalServerError, t("held.page.unlock_failed"), "")
 		return
 	}
-	base.Outcome, base.SHA256Out, base.Detail = "ok", out.SHA256(), "sent to "+v.Rcpt+" as "+id
+	base.Outcome, base.SHA256Out = "ok", out.SHA256()
+	base.Detail = strings.TrimPrefix(base.Detail+"; sent to "+v.Rcpt+" as "+id, "; ")
 	s.record(r, ZoneDownload, base)
+	s.opts.Hints.Forget(v.Item.ID, v.Rcpt)
 	s.showHeld(w, r, http.StatusOK, "", t("held.page.unlocked", v.Rcpt))
-}
-
-// hasReason reports whether a report or any of its children was
-// withheld for code.
-func hasReason(r *sanitizer.Report, code string) bool {
-	for _, rs := range r.Reasons {
-		if rs.Code == code {
-			return true
-		}
-	}
-	for _, c := range r.Children {
-		if hasReason(c, code) {
-			return true
-		}
-	}
-	return false
 }
 
 // shortHash names a recipient in an outbox ID.
@@ -347,7 +323,7 @@ func (s *Server) resetTries(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, ZoneDownload, http.StatusNotFound, words(lang(r))("held.page.not_found"))
 		return
 	}
-	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_tries WHERE item = ?`, v.Item.ID); err != nil {
+	if _, err := s.db.ExecContext(r.Context(), `DELETE FROM held_password_tries WHERE item = ?`, v.Item.ID); err != nil {
 		s.log.Error("held reset", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

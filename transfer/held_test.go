@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
@@ -78,12 +80,26 @@ func startHeldSiteWith(t *testing.T, opts Options) *heldSite {
 // and keeps it in the quarantine as the relay does; it returns the
 // path of its page.
 func (hs *heldSite) holdMail(name string, content []byte) (id, path string) {
-	t := hs.t
-	t.Helper()
-	msg := "From: sender@example.com\r\nTo: alice@lg.example.jp\r\nSubject: test\r\nMessage-ID: <m1@example.com>\r\nMIME-Version: 1.0\r\n" +
+	hs.t.Helper()
+	return hs.holdMailTo(name, content, "alice@lg.example.jp")
+}
+
+// holdMailTo is holdMail for the recipients rcpts.
+func (hs *heldSite) holdMailTo(name string, content []byte, rcpts ...string) (id, path string) {
+	hs.t.Helper()
+	msg := "From: sender@example.com\r\nTo: " + strings.Join(rcpts, ", ") + "\r\nSubject: test\r\nMessage-ID: <m1@example.com>\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n" +
 		"Content-Type: application/octet-stream; name=\"" + name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
 		base64.StdEncoding.EncodeToString(content) + "\r\n--b--\r\n"
+	return hs.holdMessage(msg, nil, rcpts...)
+}
+
+// holdMessage runs msg to rcpts through the engine and keeps it in the
+// quarantine as the relay does, with meta beside the sender and the
+// recipients; it returns the path of its page.
+func (hs *heldSite) holdMessage(msg string, meta map[string]string, rcpts ...string) (id, path string) {
+	t := hs.t
+	t.Helper()
 	id = ids.New(time.Now())
 	res, err := hs.s.eng.Sanitize(context.Background(), sanitizer.Input{ID: id, Name: "message.eml", Body: strings.NewReader(msg)})
 	if err != nil {
@@ -91,9 +107,10 @@ func (hs *heldSite) holdMail(name string, content []byte) (id, path string) {
 	}
 	res.Close()
 	rep, _ := json.Marshal(res.Report)
-	to, _ := json.Marshal([]string{"alice@lg.example.jp"})
-	it := store.Item{ID: id, Name: "message.eml", Reason: "original", Report: rep, RetainUntil: time.Now().Add(time.Hour), Source: "smtp",
-		Meta: map[string]string{"from": "sender@example.com", "to": string(to)}}
+	to, _ := json.Marshal(rcpts)
+	m := map[string]string{"from": "sender@example.com", "to": string(to)}
+	maps.Copy(m, meta)
+	it := store.Item{ID: id, Name: "message.eml", Reason: "original", Report: rep, RetainUntil: time.Now().Add(time.Hour), Source: "smtp", Meta: m}
 	if _, err := hs.s.q.Put(context.Background(), it, strings.NewReader(msg)); err != nil {
 		t.Fatal(err)
 	}
@@ -340,5 +357,126 @@ func TestHeldPolicyNeverReleases(t *testing.T) {
 	}
 	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"必要"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a request the policy forbids: %d", resp.StatusCode)
+	}
+}
+
+// TestHeldTriesArePerRecipient: one notice, several recipients. The
+// link is the same for each; what each does on the page is their own:
+// one recipient's wrong passwords do not use up another's tries, and one
+// recipient's unlocked files and request are not another's.
+func TestHeldTriesArePerRecipient(t *testing.T) {
+	hs := startHeldSite(t)
+	_, path := hs.holdMailTo("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"), "alice@lg.example.jp", "bob@lg.example.jp")
+	alice := hs.newClient(hs.down).login("alice")
+	bob := hs.newClient(hs.down).login("bob")
+	alice.get(path)
+	bob.get(path)
+	for i := range 2 {
+		if resp, _ := bob.postForm(path+"/password", url.Values{"csrf": {bob.csrf}, "password": {"wrong"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("bob's wrong password %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp, _ := bob.postForm(path+"/password", url.Values{"csrf": {bob.csrf}, "password": {"mugai"}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("bob after his tries: %d", resp.StatusCode)
+	}
+	// alice still has both of hers.
+	_, body := alice.get(path)
+	if !strings.Contains(body, `name="password"`) || !strings.Contains(body, "あと 2 回まで試せます") {
+		t.Fatalf("alice's page after bob's tries:\n%s", body)
+	}
+	resp, body := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "password": {"mugai"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "/files/0") {
+		t.Fatalf("alice's right password after bob's tries: %d\n%s", resp.StatusCode, body)
+	}
+	es := hs.outboxed()
+	if len(es) != 1 || len(es[0].Rcpts) != 1 || es[0].Rcpts[0].Addr != "alice@lg.example.jp" {
+		t.Fatalf("the unlocked contents went to: %+v", es)
+	}
+	// bob sees neither alice's files nor may he fetch them.
+	if _, body := bob.get(path); strings.Contains(body, "/files/0") || strings.Contains(body, `name="password"`) {
+		t.Errorf("bob's page shows alice's files or a password field:\n%s", body)
+	}
+	if resp, _ := bob.get(path + "/files/0"); resp.StatusCode != 404 {
+		t.Errorf("bob fetches alice's unlocked file: %d", resp.StatusCode)
+	}
+	// bob's request is his own: alice's page does not show it as hers.
+	if resp, _ := bob.postForm(path+"/request", url.Values{"csrf": {bob.csrf}, "reason": {"ボブの申請理由"}}); resp.StatusCode != 200 {
+		t.Fatalf("bob's request: %d", resp.StatusCode)
+	}
+	if _, body := alice.get(path); strings.Contains(body, "ボブの申請理由") {
+		t.Error("alice's page shows bob's request")
+	}
+	if resp, _ := alice.postForm(path+"/request", url.Values{"csrf": {alice.csrf}, "reason": {"アリスの申請理由"}}); resp.StatusCode != 200 {
+		t.Errorf("alice's own request while bob's is pending: %d", resp.StatusCode)
+	}
+}
+
+// TestHeldTriesCountedBeforePerRecipientCarryOver: a database whose
+// held_tries counted per item keeps those counts, for every recipient.
+func TestHeldTriesCountedBeforePerRecipientCarryOver(t *testing.T) {
+	hs := startHeldSite(t)
+	id, path := hs.holdMail("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"))
+	db := hs.s.db
+	if _, err := db.Exec(`CREATE TABLE held_tries (item TEXT PRIMARY KEY, failures INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO held_tries VALUES (?, 2)`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background(), transferSchema); err != nil {
+		t.Fatal(err)
+	}
+	alice := hs.newClient(hs.down).login("alice")
+	alice.get(path)
+	if resp, _ := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "password": {"mugai"}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("tries used up before the upgrade are new again: %d", resp.StatusCode)
+	}
+}
+
+// TestHeldPasswordHints: the passwords found in later mails are offered
+// to their recipient alone, by an ID, never the password; each is tried
+// once, counts as a try, and all are forgotten once the item is opened.
+func TestHeldPasswordHints(t *testing.T) {
+	hints := &held.Hints{}
+	hs := startHeldSiteWith(t, Options{Hints: hints})
+	id, path := hs.holdMailTo("shiryo.zip", readCorpus(t, "archive/zip-zipcrypto.zip"), "alice@lg.example.jp", "bob@lg.example.jp")
+	now := time.Now()
+	hints.Held(id, "sender@example.com", []string{"alice@lg.example.jp", "bob@lg.example.jp"}, now)
+	followUp := "Subject: pw\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nPW: not-this-one\r\nパスワード：mugai\r\n"
+	if n := hints.FollowUp("f1", "sender@example.com", []string{"alice@lg.example.jp"}, now, strings.NewReader(followUp)); n != 2 {
+		t.Fatalf("%d hints kept, want 2", n)
+	}
+	alice := hs.newClient(hs.down).login("alice")
+	_, body := alice.get(path)
+	if strings.Count(body, `class="hint"`) != 2 || strings.Contains(body, "not-this-one") || strings.Contains(body, "mugai</") {
+		t.Fatalf("alice's page with two hints:\n%s", body)
+	}
+	found := hints.For(id, "alice@lg.example.jp")
+	bob := hs.newClient(hs.down).login("bob")
+	if _, body := bob.get(path); strings.Contains(body, `class="hint"`) {
+		t.Error("bob is offered the passwords mailed to alice")
+	}
+	if resp, _ := bob.postForm(path+"/password", url.Values{"csrf": {bob.csrf}, "hint": {found[1].ID}}); resp.StatusCode != http.StatusGone {
+		t.Errorf("bob tries alice's hint: %d", resp.StatusCode)
+	}
+	if resp, _ := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {"forged"}}); resp.StatusCode != http.StatusGone {
+		t.Errorf("a forged hint: %d", resp.StatusCode)
+	}
+	resp, body := alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {found[0].ID}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || strings.Count(body, `class="hint"`) != 1 || !strings.Contains(body, "あと 1 回まで試せます") {
+		t.Fatalf("the wrong hint: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = alice.postForm(path+"/password", url.Values{"csrf": {alice.csrf}, "hint": {found[1].ID}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "/files/0") {
+		t.Fatalf("the right hint: %d\n%s", resp.StatusCode, body)
+	}
+	if got := hints.For(id, "alice@lg.example.jp"); len(got) != 0 {
+		t.Errorf("hints kept after the item was opened: %d", len(got))
+	}
+	evs, _ := hs.s.audit.Events(context.Background(), audit.Filter{Action: audit.HeldUnlock})
+	for _, e := range evs {
+		if strings.Contains(e.Detail, "mugai") || strings.Contains(e.Detail, "not-this-one") {
+			t.Errorf("a password in the audit trail: %+v", e)
+		}
 	}
 }

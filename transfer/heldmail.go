@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/mugai-project/mugai/internal/catalog"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
 )
 
@@ -56,7 +57,7 @@ func (s *Server) unlockedMail(v *heldView, rebuilt io.Reader, lang string) (io.R
 	if err != nil {
 		orig = v.Subject
 	}
-	subj := catalog.Text(catalog.Japanese, "held.mail.unlocked_subject", cleanShown(orig))
+	subj := catalog.Text(catalog.Japanese, "held.mail.unlocked_subject", held.Clean(orig))
 	var b strings.Builder
 	b.WriteString(s.mailHeader(v.Rcpt, subj, h.Get("Message-Id"), v.Item.ID))
 	for _, k := range []string{"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "X-Mugai-Sanitized"} {

@@ -10,17 +10,21 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/audit"
+	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
-// heldSchema keeps the wrong-password count of each held mail and the
-// requests for originals (原本取り出し申請).
+// heldSchema keeps the wrong-password count of each held mail for each
+// of its recipients and the requests for originals (原本取り出し申請).
 const heldSchema = `
-CREATE TABLE IF NOT EXISTS held_tries (
-	item TEXT PRIMARY KEY,
-	failures INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS held_password_tries (
+	item TEXT NOT NULL,
+	rcpt TEXT NOT NULL,
+	failures INTEGER NOT NULL,
+	PRIMARY KEY (item, rcpt)
 );
 CREATE TABLE IF NOT EXISTS held_requests (
 	id TEXT PRIMARY KEY,
@@ -51,20 +55,36 @@ type heldRequest struct {
 	Created, Decided                                            time.Time
 }
 
-func (s *Server) heldFailures(ctx context.Context, item string) (int, error) {
+// heldFailures is the count of wrong passwords rcpt typed for item: each
+// recipient has tries of their own, so that one cannot use up another's.
+// A row of rcpt "" is a count kept before the tries were per recipient,
+// and counts for each.
+func (s *Server) heldFailures(ctx context.Context, item, rcpt string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT failures FROM held_tries WHERE item = ?`, item).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(failures), 0) FROM held_password_tries WHERE item = ? AND rcpt IN (?, '')`,
+		item, strings.ToLower(rcpt)).Scan(&n)
 	return n, err
 }
 
-func (s *Server) addHeldFailure(ctx context.Context, item string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO held_tries (item, failures) VALUES (?, 1)
-		ON CONFLICT(item) DO UPDATE SET failures = failures + 1`, item)
+func (s *Server) addHeldFailure(ctx context.Context, item, rcpt string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO held_password_tries (item, rcpt, failures) VALUES (?, ?, 1)
+		ON CONFLICT(item, rcpt) DO UPDATE SET failures = failures + 1`, item, strings.ToLower(rcpt))
 	return err
 }
+
+// heldTriesPerRecipient moves the counts of held_tries, one per item
+// from before the tries were per recipient, into held_password_tries as
+// rows of rcpt "", which count for every recipient. It can run again:
+// it makes an empty held_tries to read when there is none. (WHERE true:
+// SQLite reads an upsert after a bare SELECT's FROM as a join.)
+const heldTriesPerRecipient = `
+CREATE TABLE IF NOT EXISTS held_tries (
+	item TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL
+);
+INSERT INTO held_password_tries (item, rcpt, failures) SELECT item, '', failures FROM held_tries WHERE true ON CONFLICT DO NOTHING;
+DROP TABLE held_tries;
+`
 
 const requestColumns = `id, item, requester, rcpt, reason, state, approver, comment, created, decided`
 
@@ -137,7 +157,7 @@ func (s *Server) requestOriginal(w http.ResponseWriter, r *http.Request) {
 		s.showHeld(w, r, http.StatusBadRequest, t("held.page.reason_required"), "")
 		return
 	}
-	reason = cleanShown(reason)
+	reason = held.Clean(reason)
 	q := heldRequest{ID: ids.New(s.opts.Now()), Item: v.Item.ID, Requester: user, Rcpt: v.Rcpt, Reason: reason, State: requestPending, Created: s.opts.Now()}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO held_requests (id, item, requester, rcpt, reason, state, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		q.ID, q.Item, q.Requester, q.Rcpt, q.Reason, q.State, s.db.Stamp(q.Created)); err != nil {
@@ -164,7 +184,7 @@ func (s *Server) notifyApprovers(r *http.Request, q *heldRequest) {
 		if !u.Role.CanApprove() || u.Disabled || u.Name == q.Requester {
 			continue
 		}
-		to := addressOf(u.Name, q.Rcpt)
+		to := addressOf(u, q.Rcpt)
 		err := s.opts.Mailer.Send(r.Context(), q.ID+"-n-"+shortHash(u.Name), []string{to}, s.noticeMail(to, q.Item, "held.mail.request_subject", "held.mail.request_body", q.Requester, link))
 		s.notified(r, q, to, err)
 	}
@@ -180,15 +200,19 @@ func (s *Server) notified(r *http.Request, q *heldRequest, to string, err error)
 	s.record(r, ZoneDownload, e)
 }
 
-// addressOf is the mail address of login name user: the name if it is
-// an address, else the name at the domain of like (a recipient address
-// of the same municipality).
-func addressOf(user, like string) string {
-	if strings.Contains(user, "@") {
-		return user
+// addressOf is where mugai's notifications to u go: the user's mail
+// address; without one, the login name if it is an address, else the
+// name at the domain of like (a recipient address of the same
+// municipality).
+func addressOf(u auth.User, like string) string {
+	switch {
+	case u.Mail != "":
+		return u.Mail
+	case strings.Contains(u.Name, "@"):
+		return u.Name
 	}
 	_, dom, _ := strings.Cut(like, "@")
-	return user + "@" + dom
+	return u.Name + "@" + dom
 }
 
 // heldRequestRow is one pending request on the approver's page.
@@ -261,7 +285,7 @@ func (s *Server) decideRequest(w http.ResponseWriter, r *http.Request) {
 		s.renderHeldRequests(w, r, http.StatusForbidden, t("held.page.self_approval"), "")
 		return
 	}
-	comment := cleanShown(strings.TrimSpace(r.PostFormValue("comment")))
+	comment := held.Clean(strings.TrimSpace(r.PostFormValue("comment")))
 	decision := r.PostFormValue("decision")
 	switch decision {
 	case "approve":

@@ -19,16 +19,21 @@ import (
 // with every format, its renderer for the approvers' previews, and the
 // administration console's view of a relay.
 func TestMain(m *testing.M) {
-	eo := app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}}
-	eo.Renderer = app.NewRenderer(eo)
-	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) { return app.NewEngine(eo) })
-	transfer.TestPreviewer = eo.Renderer
+	var parts *app.EngineParts
+	transfer.TestEngine = sync.OnceValues(func() (*sanitizer.Engine, error) {
+		eng, p, err := app.NewEngineParts(app.EngineOptions{Sanitizer: sanitizer.Options{Logger: slog.New(slog.DiscardHandler)}})
+		if err == nil {
+			parts, transfer.TestPreviewer = p, p.Renderer
+		}
+		return eng, err
+	})
 	transfer.TestOperations = func(dataDir string, q store.Quarantine, db *meta.DB) (transfer.Operations, error) {
 		md, err := meta.NewStore(context.Background(), db)
 		if err != nil {
 			return nil, err
 		}
-		return app.NewOperations(dataDir, filepath.Join(dataDir, "outbox"), q, md, nil), nil
+		// The site asked for the engine first: parts is set.
+		return app.NewOperations(app.OperationsOptions{DataDir: dataDir, OutboxDir: filepath.Join(dataDir, "outbox"), Quarantine: q, Meta: md, Parts: parts}), nil
 	}
 	os.Exit(m.Run())
 }

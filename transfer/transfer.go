@@ -49,6 +49,9 @@
 // mail threaded to the original (RFC 5322 3.6.4), its attachments also
 // offered for download; after MaxPasswordTries wrong passwords the item
 // waits for an administrator. Passwords are neither logged nor stored.
+// With Options.Hints, a password the sender mailed after the zip is
+// offered to try with one click (「このパスワードを試す」), never tried by
+// itself, and shown to the recipient of that mail only.
 // A recipient may ask for the original with a reason (原本取り出し申請);
 // an approver other than the requester approves or rejects it with a
 // comment on /held-requests, and on approval the original message,
@@ -157,6 +160,10 @@ type Options struct {
 	// download site's /held/ pages and /held-requests for approvers.
 	Held   *held.Links
 	Mailer Mailer
+	// Hints, if set, are the passwords found in the mails that followed
+	// a held PPAP mail (internal/held.Hints, filled by the relay), each
+	// offered on the page to its own recipient as a one-click try.
+	Hints *held.Hints
 	// NeverRelease are reason codes whose originals are never released
 	// on request, beside executables and malware (always refused).
 	NeverRelease []string

@@ -80,8 +80,10 @@ func runUsers(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	usage := func() {
 		fmt.Fprintln(stderr, `usage: mugai users [-data DIR | -config FILE] COMMAND (the flags also after COMMAND)
-  add [-role user|approver|admin] [-name DISPLAY] [-department DEPT] USER
+  add [-role user|approver|admin] [-name DISPLAY] [-department DEPT] [-mail ADDR] USER
                                                          create a user; the password is read from standard input
+  mail USER ADDR                                         set the address mugai's notifications go to ("" for none:
+                                                         they go to USER at the domain of the mail they are about)
   passwd USER                                            set a new password (read from standard input); ends the user's sessions
   role USER ROLE                                         change the role
   disable USER | enable USER                             refuse or allow the user's logins; disabling ends its sessions
@@ -106,11 +108,12 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	role := sub.String("role", "user", "role: user, approver or admin")
 	display := sub.String("name", "", "display name")
 	dept := sub.String("department", "", "department, which chooses the policy of what the user receives")
+	addr := sub.String("mail", "", "mail address, where mugai's notifications go")
 	if err := sub.Parse(rest); err != nil {
 		return exitUsage
 	}
 	rest = sub.Args()
-	want := map[string]int{"add": 1, "passwd": 1, "role": 2, "disable": 1, "enable": 1, "unlock": 1, "list": 0}
+	want := map[string]int{"add": 1, "passwd": 1, "role": 2, "mail": 2, "disable": 1, "enable": 1, "unlock": 1, "list": 0}
 	n, ok := want[cmd]
 	if !ok || len(rest) != n {
 		usage()
@@ -135,12 +138,14 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			break
 		}
 		if cmd == "add" {
-			err = l.Add(ctx, auth.User{Name: rest[0], DisplayName: *display, Role: auth.Role(*role), Department: *dept}, pw)
+			err = l.Add(ctx, auth.User{Name: rest[0], DisplayName: *display, Role: auth.Role(*role), Department: *dept, Mail: *addr}, pw)
 		} else {
 			err = l.SetPassword(ctx, rest[0], pw)
 		}
 	case "role":
 		err = l.SetRole(ctx, rest[0], auth.Role(rest[1]))
+	case "mail":
+		err = l.SetMail(ctx, rest[0], rest[1])
 	case "disable", "enable":
 		err = l.SetDisabled(ctx, rest[0], cmd == "disable")
 	case "unlock":
@@ -150,7 +155,7 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		users, err = l.Users(ctx)
 		if err == nil {
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USER\tROLE\tSTATE\tSOURCE\tDEPARTMENT\tDISPLAY NAME\tCREATED")
+			fmt.Fprintln(tw, "USER\tROLE\tSTATE\tSOURCE\tDEPARTMENT\tMAIL\tDISPLAY NAME\tCREATED")
 			for _, u := range users {
 				state := "active"
 				switch {
@@ -163,14 +168,14 @@ func runUsersIO(ctx context.Context, args []string, stdin io.Reader, stdout, std
 				if u.Directory {
 					source = "directory"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, source, u.Department, u.DisplayName, u.Created.Local().Format("2006-01-02"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, state, source, u.Department, u.Mail, u.DisplayName, u.Created.Local().Format("2006-01-02"))
 			}
 			tw.Flush()
 		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "\nmugai users %s: %v\n", cmd, err)
-		if errors.Is(err, auth.ErrInvalidName) || errors.Is(err, auth.ErrWeakPassword) || errors.Is(err, auth.ErrNoUser) || errors.Is(err, auth.ErrExists) {
+		if errors.Is(err, auth.ErrInvalidName) || errors.Is(err, auth.ErrWeakPassword) || errors.Is(err, auth.ErrNoUser) || errors.Is(err, auth.ErrExists) || errors.Is(err, auth.ErrInvalidMail) {
 			return exitUsage
 		}
 		return exitInternal

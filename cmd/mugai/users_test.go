@@ -36,6 +36,15 @@ func TestUsersCommand(t *testing.T) {
 	if code, _ := run("long enough password\n", "passwd", "nobody"); code != exitUsage {
 		t.Errorf("passwd of an unknown user: %d", code)
 	}
+	if code, out := run("", "mail", "alice", "a-suzuki@lg.example.jp"); code != exitOK {
+		t.Fatalf("mail: %d %s", code, out)
+	}
+	if code, _ := run("", "mail", "alice", "not an address"); code != exitUsage {
+		t.Errorf("a mail that is no address: %d", code)
+	}
+	if code, out := run("", "list"); code != exitOK || !strings.Contains(out, "a-suzuki@lg.example.jp") {
+		t.Errorf("list after mail: %d %q", code, out)
+	}
 }
 
 // TestUsersCommandUsesTheConfigDataDir: with -config, the users go into

@@ -14,26 +14,30 @@ import (
 )
 
 // operations is what the download site's administration console asks of
-// the relay and the scanner (transfer.Operations): it reads the outbox
-// from its folder, as `mugai queue` does.
-type operations struct {
-	dataDir, outboxDir string
-	q                  store.Quarantine
-	md                 meta.Store
-	scanner            *clamd.Client // nil without one
+// the relay, the scanner and the engine (transfer.Operations): it reads
+// the outbox from its folder, as `mugai queue` does.
+type operations struct{ OperationsOptions }
+
+// OperationsOptions are the console's view of a relay and its engine.
+type OperationsOptions struct {
+	// DataDir is the data folder; OutboxDir the relay's outbox.
+	DataDir, OutboxDir string
+	Quarantine         store.Quarantine
+	Meta               meta.Store    // the relay's trail
+	Scanner            *clamd.Client // nil without one
+	Parts              *EngineParts  // the engine's sandboxed parts; nil: not reported
 }
 
-// NewOperations is the console's view of the relay whose outbox is
-// outboxDir and whose trail is md, with the data folder dataDir and the
-// scanner, if any (nil).
-func NewOperations(dataDir, outboxDir string, q store.Quarantine, md meta.Store, scanner *clamd.Client) transfer.Operations {
-	return &operations{dataDir: dataDir, outboxDir: outboxDir, q: q, md: md, scanner: scanner}
+// NewOperations is the console's view of the relay, the scanner and the
+// engine that o names.
+func NewOperations(o OperationsOptions) transfer.Operations {
+	return &operations{o}
 }
 
 func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
 	var st transfer.AdminStatus
 	var errs []error
-	ob, err := smtpproxy.OpenOutbox(o.outboxDir)
+	ob, err := smtpproxy.OpenOutbox(o.OutboxDir)
 	if err == nil {
 		var es []*smtpproxy.Entry
 		if es, err = ob.List(); err == nil {
@@ -51,25 +55,28 @@ func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, err)
 	}
-	if st.DiskFree, err = fsutil.FreeBytes(o.dataDir); err != nil {
+	if st.DiskFree, err = fsutil.FreeBytes(o.DataDir); err != nil {
 		errs = append(errs, err)
 	}
-	if o.scanner != nil {
+	if o.Scanner != nil {
 		st.Scanner = true
-		if err := o.scanner.Ping(ctx); err != nil {
+		if err := o.Scanner.Ping(ctx); err != nil {
 			st.ScannerErr = err.Error()
 		}
+	}
+	if o.Parts != nil {
+		st.Renderer, st.Office, st.OCR = o.Parts.Status(ctx)
 	}
 	return st, errors.Join(errs...)
 }
 
 func (o *operations) Release(ctx context.Context, id, by string) (string, error) {
-	qid, _, err := Release(ctx, o.outboxDir, o.q, o.md, id, by)
+	qid, _, err := Release(ctx, o.OutboxDir, o.Quarantine, o.Meta, id, by)
 	return qid, err
 }
 
 func (o *operations) Queue(ctx context.Context) ([]transfer.QueueEntry, error) {
-	ob, err := smtpproxy.OpenOutbox(o.outboxDir)
+	ob, err := smtpproxy.OpenOutbox(o.OutboxDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -92,5 +99,5 @@ func (o *operations) Queue(ctx context.Context) ([]transfer.QueueEntry, error) {
 }
 
 func (o *operations) QueueAction(ctx context.Context, action, id, by string) error {
-	return QueueAction(ctx, o.outboxDir, o.md, action, id, by)
+	return QueueAction(ctx, o.OutboxDir, o.Meta, action, id, by)
 }

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +14,10 @@ import (
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/sanitizer/ocr"
+	"github.com/mugai-project/mugai/sanitizer/office"
+	"github.com/mugai-project/mugai/transfer"
 )
 
 // TestOperationsStatusAndRelease: the console's view of the relay reads
@@ -39,7 +45,7 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	outboxDir := filepath.Join(data, "outbox")
-	ops := NewOperations(data, outboxDir, q, md, sc)
+	ops := NewOperations(OperationsOptions{DataDir: data, OutboxDir: outboxDir, Quarantine: q, Meta: md, Scanner: sc})
 
 	st, err := ops.Status(ctx)
 	if err != nil || st.QueueDepth != 0 || st.DiskFree <= 0 || !st.Scanner || st.ScannerErr == "" {
@@ -76,5 +82,42 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 	}
 	if qid != id+"-release" {
 		t.Errorf("queue entry %s", qid)
+	}
+}
+
+// TestEnginePartsStatus: the console's status of the engine's sandboxed
+// parts. The renderer is idle until a PDF starts it, then up; a
+// LibreOffice or a tesseract that is not there is down, with why.
+func TestEnginePartsStatus(t *testing.T) {
+	for _, tool := range []string{"soffice", "tesseract", "bwrap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool, " is not installed")
+		}
+	}
+	ctx := context.Background()
+	eng, parts, err := NewEngineParts(EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	r, lo, tess := parts.Status(ctx)
+	if r.State != transfer.PartIdle || lo.State != transfer.PartUp || tess.State != transfer.PartUp {
+		t.Fatalf("before any PDF: renderer %+v, LibreOffice %+v, tesseract %+v", r, lo, tess)
+	}
+	pdf, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "corpus", "pdf", "clean-en-3pages.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Sanitize(ctx, sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(pdf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Close()
+	if r, _, _ := parts.Status(ctx); r.State != transfer.PartUp {
+		t.Errorf("after a PDF: renderer %+v", r)
+	}
+	missing := &EngineParts{Renderer: parts.Renderer, Office: office.ConvertOptions{Soffice: "/nonexistent/soffice"}, OCR: ocr.Options{Tesseract: "/nonexistent/tesseract"}}
+	if _, lo, tess := missing.Status(ctx); lo.State != transfer.PartDown || lo.Err == "" || tess.State != transfer.PartDown || tess.Err == "" {
+		t.Errorf("missing tools: LibreOffice %+v, tesseract %+v", lo, tess)
 	}
 }

@@ -19,7 +19,7 @@ func directory(c *config.Config) (auth.Directory, error) {
 	o := auth.LDAPOptions{
 		URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BindPassword: l.BindPassword,
 		UserDN: l.UserDN, UserBase: l.UserBase, UserFilter: l.UserFilter,
-		GroupBase: l.GroupBase, GroupFilter: l.GroupFilter, DisplayName: l.DisplayName,
+		GroupBase: l.GroupBase, GroupFilter: l.GroupFilter, DisplayName: l.DisplayName, Mail: l.Mail,
 		DisabledGroup: l.DisabledGroup, Timeout: l.Timeout.Duration,
 	}
 	for _, g := range l.Groups {

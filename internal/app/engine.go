@@ -23,6 +23,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/render"
 	"github.com/mugai-project/mugai/sanitizer/text"
 	"github.com/mugai-project/mugai/sanitizer/verify"
+	"github.com/mugai-project/mugai/transfer"
 )
 
 // EngineOptions are everything the sanitizer engine is built from: the
@@ -34,10 +35,6 @@ type EngineOptions struct {
 	// Render is the PDF renderer pool, one for the PDF and office
 	// handlers; its Logger defaults to Sanitizer.Logger.
 	Render render.Options
-	// Renderer, if set, is that renderer already built (NewRenderer),
-	// for a caller that shares it (the approvers' previews); the engine
-	// still closes it.
-	Renderer *render.Flattener
 	// OCR is Tesseract in its sandbox, for the text layer of flattened
 	// pages without text of their own; when it cannot run here, those
 	// pages carry no text and their reports say so.
@@ -62,11 +59,24 @@ type EngineOptions struct {
 // Close releases both. o.Sanitizer.Handlers and o.Sanitizer.Verifiers, if
 // set, take precedence.
 func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
+	eng, _, err := NewEngineParts(o)
+	return eng, err
+}
+
+// EngineParts are the sandboxed parts of an engine NewEngineParts built,
+// for the administration console's status and the approvers' previews:
+// the PDF renderer (the engine closes it), and the options LibreOffice
+// and tesseract run with.
+type EngineParts struct {
+	Renderer *render.Flattener
+	Office   office.ConvertOptions
+	OCR      ocr.Options
+}
+
+// NewEngineParts is NewEngine that also returns the engine's parts.
+func NewEngineParts(o EngineOptions) (*sanitizer.Engine, *EngineParts, error) {
 	opts := o.Sanitizer
-	renderer := o.Renderer
-	if renderer == nil {
-		renderer = NewRenderer(o)
-	}
+	renderer := newRenderer(o)
 	dopts := o.Disarm
 	if dopts.Logger == nil {
 		dopts.Logger = opts.Logger
@@ -95,12 +105,36 @@ func NewEngine(o EngineOptions) (*sanitizer.Engine, error) {
 	maps.Copy(verifiers, opts.Verifiers)
 	opts.Handlers, opts.Verifiers = handlers, verifiers
 	opts.Closers = append(slices.Clip(opts.Closers), renderer, disarmer)
-	return sanitizer.New(opts)
+	eng, err := sanitizer.New(opts)
+	return eng, &EngineParts{Renderer: renderer, Office: o.Office.Convert, OCR: o.OCR}, err
 }
 
-// NewRenderer builds the one PDF renderer of o.Render, started on the
+// Status is each part's state now: the renderer's as it is (it starts
+// with the first PDF), LibreOffice's and tesseract's by starting their
+// sandbox, as a document would.
+func (p *EngineParts) Status(ctx context.Context) (renderer, libreOffice, tesseract transfer.PartStatus) {
+	switch started, err := p.Renderer.State(); {
+	case err != nil:
+		renderer = transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
+	case started:
+		renderer.State = transfer.PartUp
+	default:
+		renderer.State = transfer.PartIdle
+	}
+	_, ocrErr := ocr.New(ctx, p.OCR)
+	return renderer, partStatus(office.CheckConverter(ctx, p.Office)), partStatus(ocrErr)
+}
+
+func partStatus(err error) transfer.PartStatus {
+	if err != nil {
+		return transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
+	}
+	return transfer.PartStatus{State: transfer.PartUp}
+}
+
+// newRenderer builds the one PDF renderer of o.Render, started on the
 // first PDF, with OCR for the text layer when Tesseract can run here.
-func NewRenderer(o EngineOptions) *render.Flattener {
+func newRenderer(o EngineOptions) *render.Flattener {
 	ropts := o.Render
 	if ropts.Logger == nil {
 		ropts.Logger = o.Sanitizer.Logger

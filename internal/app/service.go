@@ -55,8 +55,10 @@ type Service struct {
 	Retention *store.Retention
 	Registry  *prometheus.Registry
 
-	cfg      config.Config
-	held     *held.Links
+	cfg  config.Config
+	held *held.Links
+	// hints are the PPAP passwords found in follow-up mails (nil: off).
+	hints    *held.Hints
 	log      *slog.Logger
 	up, down net.Listener // the sites'
 	admin    *http.Server
@@ -115,12 +117,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, err
 	}
 	eo.Mail.HeldLink = s.held.URL
-	// The approvers' previews draw with the engine's renderer.
-	eo.Renderer = NewRenderer(eo)
-	s.renderer = eo.Renderer
-	if s.Engine, err = NewEngine(eo); err != nil {
+	var parts *EngineParts
+	if s.Engine, parts, err = NewEngineParts(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
+	// The approvers' previews draw with the engine's renderer.
+	s.renderer = parts.Renderer
 	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
@@ -141,6 +143,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		ro.PolicyFor = ps.forRecipients
 	}
 	ro.HeldLink = s.held.URL
+	if cfg.Process.PasswordFromFollowUp && cfg.Web.UploadListen != "" {
+		// The relay finds the passwords, the download site offers them.
+		s.hints = &held.Hints{Window: cfg.Process.FollowUpWindow.Duration}
+		ro.FollowUps = s.hints
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -149,7 +156,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	if cfg.Web.UploadListen != "" {
 		_, outboxDir, _, _ := ro.Dirs()
-		if err := s.newSites(ps, NewOperations(cfg.DataDir, outboxDir, s.Quarantine, md, scanner)); err != nil {
+		if err := s.newSites(ps, NewOperations(OperationsOptions{
+			DataDir: cfg.DataDir, OutboxDir: outboxDir, Quarantine: s.Quarantine, Meta: md, Scanner: scanner, Parts: parts,
+		})); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
 	}
@@ -186,6 +195,7 @@ func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	}
 	// The held-item pages send what they make through the relay's outbox.
 	to.Held, to.Mailer, to.MailHost = s.held, s.Relay, s.Relay.Hostname()
+	to.Hints = s.hints
 	var err error
 	if to.Auth.Directory, err = directory(&s.cfg); err != nil {
 		return err

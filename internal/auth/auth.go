@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -58,6 +59,9 @@ type User struct {
 	// Department (所属) chooses the sanitizer policy for what the user
 	// receives; "" is the default policy.
 	Department string
+	// Mail is where mugai's notifications to the user go; "" when
+	// unknown (the sites then guess: name@domain).
+	Mail string
 	// Directory marks an account the directory manages: its password,
 	// role and department come from there at each login.
 	Directory bool
@@ -83,6 +87,7 @@ var (
 	ErrWeakPassword   = errors.New("auth: a password has at least 10 characters")
 	ErrNoSession      = errors.New("auth: no such session")
 	ErrDirectoryUser  = errors.New("auth: the account is managed by the directory")
+	ErrInvalidMail    = errors.New("auth: a mail address is local-part@domain, without a display name")
 )
 
 // Authenticator checks a user name and password. It returns the user, or
@@ -95,6 +100,17 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
 // ValidName reports whether name can name a user.
 func ValidName(name string) bool { return namePattern.MatchString(name) }
+
+// ValidMail reports whether addr can be a user's mail address: "" (none)
+// or a bare address (RFC 5322 addr-spec) of at most 254 octets (RFC 5321
+// 4.5.3.1.3).
+func ValidMail(addr string) bool {
+	if addr == "" {
+		return true
+	}
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Name == "" && a.Address == addr && len(addr) <= 254
+}
 
 // MinPasswordLen is the shortest password accepted for a new one.
 const MinPasswordLen = 10

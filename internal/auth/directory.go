@@ -11,7 +11,7 @@ import (
 
 // Directory checks a name and password against an outside directory
 // (LDAP, ldap.go). Check returns the account as the directory sees it
-// (display name, role, department), or an error wrapping
+// (display name, mail address, role, department), or an error wrapping
 // ErrBadCredentials (wrong password, no such account), ErrDisabled (the
 // directory disabled the account), or any other error when the directory
 // could not answer, which refuses the login without counting it.
@@ -26,18 +26,19 @@ type Directory interface {
 // to the directory. Its wrong passwords count toward the same lockout
 // per account and address (lockout.go), and each good login writes the
 // user's record (auth_users, directory = 1, no usable hash) with the
-// role and department of that moment, which the sessions and the
+// role, department and mail address of that moment, which the sessions and the
 // recipient lists read.
 //
 // Divergence: a session lives on after the directory disables its user,
 // until it ends (Options.SessionTTL, SessionMax) or the user tries to
 // sign in again.
 
-// directoryColumns are added to auth_users of a database made before
-// directory login.
-var directoryColumns = []meta.Column{
+// userColumns are added to auth_users of a database made before them:
+// directory login's, then the mail address.
+var userColumns = []meta.Column{
 	{Name: "department", Decl: "TEXT NOT NULL DEFAULT ''"},
 	{Name: "directory", Decl: "{bool}"},
+	{Name: "mail", Decl: "TEXT NOT NULL DEFAULT ''"},
 }
 
 // directoryLogin checks name at the directory; known says whether Local
@@ -60,10 +61,13 @@ func (l *Local) directoryLogin(ctx context.Context, name, password, addr string,
 	if !du.Role.Valid() {
 		du.Role = RoleUser
 	}
+	if !ValidMail(du.Mail) {
+		du.Mail = "" // the notifications guess rather than fail
+	}
 	// The record has no usable hash: only the directory signs it in.
-	res, err := l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, department, hash, created, directory) VALUES (?, ?, ?, ?, '', ?, TRUE)
-		ON CONFLICT (name) DO UPDATE SET display_name=excluded.display_name, role=excluded.role, department=excluded.department, disabled=FALSE
-		WHERE auth_users.directory=TRUE`, name, du.DisplayName, string(du.Role), du.Department, l.db.Stamp(now))
+	res, err := l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, department, mail, hash, created, directory) VALUES (?, ?, ?, ?, ?, '', ?, TRUE)
+		ON CONFLICT (name) DO UPDATE SET display_name=excluded.display_name, role=excluded.role, department=excluded.department, mail=excluded.mail, disabled=FALSE
+		WHERE auth_users.directory=TRUE`, name, du.DisplayName, string(du.Role), du.Department, du.Mail, l.db.Stamp(now))
 	if err != nil {
 		return User{}, fmt.Errorf("auth: %w", err)
 	}

@@ -70,6 +70,9 @@ type LDAPOptions struct {
 	// DisplayName is the attribute shown as the user's name; default
 	// "displayName", then "cn".
 	DisplayName string
+	// Mail is the attribute of the user's mail address, where mugai's
+	// notifications go; default "mail" (Active Directory's too).
+	Mail string
 	// Groups map groups (by cn, case-insensitively) to roles and
 	// departments. The highest role of every group applies (user,
 	// approver, admin); the first department in order.
@@ -122,6 +125,9 @@ func NewLDAP(opts LDAPOptions) (*LDAP, error) {
 	}
 	if opts.DisplayName == "" {
 		opts.DisplayName = "displayName"
+	}
+	if opts.Mail == "" {
+		opts.Mail = "mail"
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
@@ -232,7 +238,7 @@ func (d *LDAP) bindUser(conn *ldap.Conn, dn, password string) error {
 // attrs are the attributes read from a user's entry; pwdAccountLockedTime
 // is operational and is returned only when asked for.
 func (d *LDAP) attrs() []string {
-	return []string{d.opts.DisplayName, "cn", "memberOf", "pwdAccountLockedTime", "userAccountControl"}
+	return []string{d.opts.DisplayName, "cn", d.opts.Mail, "memberOf", "pwdAccountLockedTime", "userAccountControl"}
 }
 
 func (d *LDAP) findUser(conn *ldap.Conn, name string) (*ldap.Entry, error) {
@@ -316,7 +322,7 @@ func accountDisabled(entry *ldap.Entry) bool {
 
 // user maps the entry and groups to mugai's user.
 func (d *LDAP) user(name string, entry *ldap.Entry, groups map[string]bool) User {
-	u := User{Name: name, Role: RoleUser, Directory: true}
+	u := User{Name: name, Role: RoleUser, Directory: true, Mail: entry.GetAttributeValue(d.opts.Mail)}
 	if u.DisplayName = entry.GetAttributeValue(d.opts.DisplayName); u.DisplayName == "" {
 		u.DisplayName = entry.GetAttributeValue("cn")
 	}

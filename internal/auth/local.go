@@ -84,7 +84,8 @@ CREATE TABLE IF NOT EXISTS auth_users (
 	created {time},
 	failures INTEGER NOT NULL DEFAULT 0,
 	department TEXT NOT NULL DEFAULT '',
-	directory {bool}
+	directory {bool},
+	mail TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS auth_sessions (
 	token_hash TEXT PRIMARY KEY,
@@ -100,7 +101,7 @@ CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions(user_name);
 
 // authSchema is the auth_ tables' versions (meta.Schema).
 var authSchema = meta.Schema{Part: "auth", Versions: []string{schema + lockoutSchema},
-	Columns: map[string][]meta.Column{"auth_users": directoryColumns}}
+	Columns: map[string][]meta.Column{"auth_users": userColumns}}
 
 // NewLocal creates the auth_ tables if needed, or brings them up to date.
 func NewLocal(ctx context.Context, db *meta.DB, opts Options) (*Local, error) {
@@ -127,6 +128,9 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 	if !u.Role.Valid() {
 		return fmt.Errorf("auth: unknown role %q (user, approver or admin)", u.Role)
 	}
+	if !ValidMail(u.Mail) {
+		return ErrInvalidMail
+	}
 	if len([]rune(password)) < MinPasswordLen {
 		return ErrWeakPassword
 	}
@@ -134,8 +138,8 @@ func (l *Local) Add(ctx context.Context, u User, password string) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created, department) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.Name, u.DisplayName, string(u.Role), h, l.db.Stamp(l.opts.Now()), u.Department)
+	_, err = l.db.ExecContext(ctx, `INSERT INTO auth_users (name, display_name, role, hash, created, department, mail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Name, u.DisplayName, string(u.Role), h, l.db.Stamp(l.opts.Now()), u.Department, u.Mail)
 	if err != nil {
 		if meta.IsUnique(err) {
 			return ErrExists
@@ -184,6 +188,18 @@ func (l *Local) SetDepartment(ctx context.Context, name, dept string) error {
 	return l.update(ctx, name, `UPDATE auth_users SET department=? WHERE name=?`, dept, name)
 }
 
+// SetMail changes a local user's mail address ("" for none). A
+// directory user's is the directory's: ErrDirectoryUser.
+func (l *Local) SetMail(ctx context.Context, name, addr string) error {
+	if !ValidMail(addr) {
+		return ErrInvalidMail
+	}
+	if u, err := l.User(ctx, name); err == nil && u.Directory {
+		return ErrDirectoryUser
+	}
+	return l.update(ctx, name, `UPDATE auth_users SET mail=? WHERE name=?`, addr, name)
+}
+
 // Unlock clears the account's lockouts from every address.
 func (l *Local) Unlock(ctx context.Context, name string) error {
 	if err := l.update(ctx, name, `UPDATE auth_users SET failures=0 WHERE name=?`, name); err != nil {
@@ -216,14 +232,14 @@ func (l *Local) update(ctx context.Context, name, q string, args ...any) error {
 
 // userCols name a user's columns; locked_until is the latest lock of
 // the account from any address.
-const userCols = `name, display_name, role, department, directory, disabled, created, failures,
+const userCols = `name, display_name, role, department, mail, directory, disabled, created, failures,
 	(SELECT max(locked_until) FROM auth_lockouts WHERE auth_lockouts.user_name = auth_users.name)`
 
 // scanUser scans the userCols of a row, then extra columns into extra.
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var role, created string
-	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Department, &u.Directory, &u.Disabled, &created, &u.Failures, meta.ScanTime(&u.LockedUntil)}, extra...)...); err != nil {
+	if err := sc.Scan(append([]any{&u.Name, &u.DisplayName, &role, &u.Department, &u.Mail, &u.Directory, &u.Disabled, &created, &u.Failures, meta.ScanTime(&u.LockedUntil)}, extra...)...); err != nil {
 		return u, err
 	}
 	u.Role, u.Created = Role(role), parseTS(created)

@@ -23,6 +23,7 @@ type LDAP struct {
 	GroupBase     string             `toml:"group_base"`     // "" = only the entry's memberOf
 	GroupFilter   string             `toml:"group_filter"`   // {dn} is the user's DN, {user} the name
 	DisplayName   string             `toml:"display_name"`   // attribute
+	Mail          string             `toml:"mail"`           // attribute of the mail address notifications go to
 	DisabledGroup string             `toml:"disabled_group"` // members cannot sign in
 	Timeout       sanitizer.Duration `toml:"timeout"`
 	Groups        []LDAPGroup        `toml:"groups"`

@@ -86,6 +86,12 @@ type Process struct {
 	TransferRetention sanitizer.Duration `toml:"transfer_retention"`
 	SweepInterval     sanitizer.Duration `toml:"sweep_interval"`
 	Policy            string             `toml:"policy"`
+	// PasswordFromFollowUp offers the recipient of a held PPAP mail the
+	// password line of a later mail from the same sender to them within
+	// FollowUpWindow, as a one-click suggestion on the held item's page
+	// (kept in memory only). Off by default.
+	PasswordFromFollowUp bool               `toml:"password_from_follow_up"`
+	FollowUpWindow       sanitizer.Duration `toml:"follow_up_window"`
 }
 
 // Remote is an outgoing SMTP peer.
@@ -158,10 +164,10 @@ func Default() Config {
 			JunkCommandLimit: 20,
 		},
 		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
-			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour)},
+			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour), FollowUpWindow: dur(time.Hour)},
 		Cluster: Cluster{Role: RoleAll},
 		Auth: Auth{LDAP: LDAP{UserFilter: "(uid={user})", GroupFilter: "(|(member={dn})(uniqueMember={dn})(memberUid={user}))",
-			DisplayName: "displayName", Timeout: dur(10 * time.Second)}},
+			DisplayName: "displayName", Mail: "mail", Timeout: dur(10 * time.Second)}},
 		Deliver: Deliver{
 			Remote:  Remote{Timeout: dur(5 * time.Minute)},
 			Workers: 16, RetryInitial: dur(time.Minute), RetryMax: dur(time.Hour),
@@ -286,6 +292,9 @@ func (c *Config) Check() error {
 	}
 	if c.Process.Retention.Duration <= 0 || c.Process.TransferRetention.Duration <= 0 || c.Process.SweepInterval.Duration <= 0 {
 		bad("process.retention, transfer_retention and sweep_interval must be positive")
+	}
+	if c.Process.PasswordFromFollowUp && c.Process.FollowUpWindow.Duration <= 0 {
+		bad("process.follow_up_window must be positive with password_from_follow_up")
 	}
 	checkDurations(reflect.ValueOf(c).Elem(), "", bad)
 	c.checkFormats(bad)

@@ -14,7 +14,14 @@
 //
 // Divergence: the token is one per message, not one per recipient: the
 // sanitized message is built once for all its recipients, and binding to
-// the recipient is done by the login (IsRecipient).
+// the recipient is done by the login (IsRecipient). What a recipient
+// does on the page is theirs alone: their password tries (each
+// recipient has their own), the contents they unlocked, their request
+// for the original.
+//
+// The package also reads what the pages show of a held mail (Subject,
+// Clean) and pairs a held PPAP mail with the sender's password mail
+// that follows it (Hints, Passwords).
 package held
 
 import (

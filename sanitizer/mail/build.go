@@ -30,6 +30,7 @@ type outcomeSummary struct {
 	summary     string // ASCII, for X-Mugai-Sanitized
 	charset     string // of the output body
 	lines       []NoticeLine
+	notice      string // as written at the top of the body
 }
 
 // sanitizeMessage reads one message from in and writes its sanitized
@@ -97,6 +98,7 @@ func writeMessage(o Options, h header, c *collector, sum *outcomeSummary, out io
 	nw := &lineWriter{w: &walker{o: o}, dst: &nb}
 	nw.Write([]byte(notice))
 	nw.Close()
+	sum.notice = nb.String()
 
 	// The body: the notice, then each fragment, a blank line between.
 	// It is read twice (once to choose its encoding, once to write it),

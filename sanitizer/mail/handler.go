@@ -67,6 +67,7 @@ func withholdFor(err error) error {
 
 // record writes the walk's findings and removals into the job's report.
 func record(job *sanitizer.Job, sum *outcomeSummary) {
+	job.SetNotice(sum.notice)
 	st := &sum.stats
 	finds := []struct {
 		code   string

@@ -75,6 +75,19 @@ func newSandbox(opts ConvertOptions, withSoffice bool) (*sandbox, error) {
 	return sb, nil
 }
 
+// CheckConverter reports whether LibreOffice and its sandbox can run on
+// this host: nil, or an error wrapping ErrUnavailable.
+func CheckConverter(ctx context.Context, opts ConvertOptions) error {
+	sb, err := newSandbox(opts, true)
+	if err != nil {
+		return err
+	}
+	if err := sb.Probe(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
 // ConvertToPDF converts the document at path in to PDF with LibreOffice
 // (soffice --headless --convert-to pdf) inside the sandbox described at
 // internal/bwrap, and moves the PDF into outDir. The name LibreOffice sees

@@ -28,9 +28,10 @@ type Flattener struct {
 
 	opts Options
 
-	mu     sync.Mutex
-	pool   *Pool
-	closed bool
+	mu       sync.Mutex
+	pool     *Pool
+	startErr error // why the last start failed; nil once started
+	closed   bool
 }
 
 var _ sanitizer.Flattener = (*Flattener)(nil)
@@ -136,10 +137,23 @@ func (f *Flattener) start(ctx context.Context) (*Pool, error) {
 	// The pool outlives the item that started it.
 	p, err := New(context.WithoutCancel(ctx), f.opts)
 	if err != nil {
-		return nil, fmt.Errorf("starting the PDF renderer: %w", err)
+		f.startErr = fmt.Errorf("starting the PDF renderer: %w", err)
+		return nil, f.startErr
 	}
-	f.pool = p
+	f.pool, f.startErr = p, nil
 	return p, nil
+}
+
+// State tells an operator how the renderer is: started, or why its last
+// start failed (the next PDF tries again); neither means it has not
+// been needed yet and starts with the first PDF.
+func (f *Flattener) State() (started bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false, errors.New("render: the PDF renderer is closed")
+	}
+	return f.pool != nil, f.startErr
 }
 
 // Close stops the pool if it was started, after the documents being

@@ -64,6 +64,8 @@ uid: hanako
 cn: Hanako Sato
 sn: Sato
 displayName: 佐藤 花子
+mail: h-sato@lg.example.jp
+description: hanako.sato@zaisei.lg.example.jp
 userPassword: hanako-password
 
 dn: uid=taro,ou=people,dc=example,dc=jp
