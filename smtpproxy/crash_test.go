@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 // sinkMTA is the downstream for the crash test: a go-smtp server that
@@ -102,7 +104,7 @@ func TestKill9DuringLoad(t *testing.T) {
 	bin := buildMugai(t)
 	sink := startSink(t)
 	dir := t.TempDir()
-	port := freePort(t)
+	port := freeport.Port(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cfg := filepath.Join(dir, "mugai.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`data_dir = %q

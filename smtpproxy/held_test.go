@@ -21,6 +21,7 @@ import (
 	"github.com/mugai-project/mugai/internal/app/apptest"
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 const heldPassword = "a long test password"
@@ -40,7 +41,7 @@ func heldService(t *testing.T, pf *postfixMTA) (*app.Service, string) {
 func heldServiceWith(t *testing.T, relay, extra string) (svc *app.Service, base, data string) {
 	t.Helper()
 	dir := t.TempDir()
-	down := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	down := fmt.Sprintf("127.0.0.1:%d", freeport.Port(t))
 	cfg := fmt.Sprintf(`data_dir = %q
 [smtp]
 listen = "127.0.0.1:0"
@@ -53,7 +54,7 @@ upload_listen = "127.0.0.1:%d"
 download_listen = %q
 plain_http = true
 download_url = "https://dl.lg.example.jp"
-`, filepath.Join(dir, "data"), relay, freePort(t), down) + extra
+`, filepath.Join(dir, "data"), relay, freeport.Port(t), down) + extra
 	svc = apptest.Start(t, cfg)
 	for _, u := range []auth.User{{Name: "user", Role: auth.RoleUser}, {Name: "other", Role: auth.RoleUser}, {Name: "stranger", Role: auth.RoleUser}, {Name: "boss", Role: auth.RoleApprover}} {
 		if err := svc.Sites.Users().Add(context.Background(), u, heldPassword); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/freeport"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/smtpproxy"
 )
@@ -60,7 +61,7 @@ func startPostfix(t *testing.T) *postfixMTA {
 	}
 	chownTo(t, d("data"), "postfix")
 	os.Chown(d("vmail"), nobody, nobody)
-	port := freePort(t)
+	port := freeport.Port(t)
 	mainCF := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %s
 data_directory = %s
@@ -136,16 +137,6 @@ func chownTo(t *testing.T, path, user string) {
 	var uid int
 	fmt.Sscan(string(out), &uid)
 	os.Chown(path, uid, -1)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

@@ -13,18 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// freePort returns a loopback address with a port nobody listens on.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+	"github.com/mugai-project/mugai/internal/freeport"
+)
 
 // waitFor dials addr until it answers or the process has had 60 s.
 func waitFor(t *testing.T, addr string) {
@@ -44,7 +35,7 @@ func waitFor(t *testing.T, addr string) {
 // answer, then that SIGTERM stops it cleanly.
 func TestServeRunsRelayAndBothSites(t *testing.T) {
 	dir := t.TempDir()
-	smtpAddr, up, down, admin := freePort(t), freePort(t), freePort(t), freePort(t)
+	smtpAddr, up, down, admin := freeport.Addr(t), freeport.Addr(t), freeport.Addr(t), freeport.Addr(t)
 	cfg := fmt.Sprintf("data_dir = %q\n[smtp]\nlisten = %q\n[admin]\nlisten = %q\n[web]\nupload_listen = %q\ndownload_listen = %q\n",
 		filepath.Join(dir, "data"), smtpAddr, admin, up, down)
 	cfgFile := filepath.Join(dir, "mugai.toml")

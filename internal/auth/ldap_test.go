@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/mugai-project/mugai/internal/auth/ldaptest"
+	"github.com/mugai-project/mugai/internal/freeport"
 	"github.com/mugai-project/mugai/internal/meta/metatest"
 )
 
@@ -183,7 +184,7 @@ func TestLDAPUntrustedCertificateRefused(t *testing.T) {
 }
 
 func TestLocalBreakGlassWhileDirectoryDown(t *testing.T) {
-	o := LDAPOptions{URL: fmt.Sprintf("ldap://127.0.0.1:%d", ldaptest.FreePort(t)), StartTLS: true,
+	o := LDAPOptions{URL: fmt.Sprintf("ldap://127.0.0.1:%d", freeport.Port(t)), StartTLS: true,
 		UserBase: "ou=people,dc=example,dc=jp", Timeout: 2 * time.Second}
 	l := newDirectoryLocal(t, o, time.Now)
 	ctx := context.Background()

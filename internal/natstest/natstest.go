@@ -10,7 +10,6 @@ package natstest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 // Cluster is a running test cluster.
@@ -52,18 +53,6 @@ func binary() string {
 	return ""
 }
 
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before the server binds it; the servers' start is checked.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // Start starts a cluster of n servers (n = 1: a single JetStream server
 // without routes) and waits until JetStream answers on every one.
 func Start(t testing.TB, n int) *Cluster {
@@ -75,8 +64,8 @@ func Start(t testing.TB, n int) *Cluster {
 	c := &Cluster{t: t, bin: bin, dir: t.TempDir()}
 	routes := make([]int, n)
 	for i := range n {
-		routes[i] = freePort(t)
-		c.servers = append(c.servers, &server{name: fmt.Sprintf("n%d", i+1), port: freePort(t)})
+		routes[i] = freeport.Port(t)
+		c.servers = append(c.servers, &server{name: fmt.Sprintf("n%d", i+1), port: freeport.Port(t)})
 	}
 	var routeURLs []string
 	for _, p := range routes {

@@ -2,6 +2,7 @@ package natstest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,11 +31,24 @@ func TestReplicatedStreamSurvivesKill(t *testing.T) {
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3}); err != nil {
 		t.Fatal(err)
 	}
+	published := 0
+	// A publish that meets the stream electing a new leader gets no
+	// acknowledgement; it is sent again with the same Nats-Msg-Id, as
+	// mugai does, so that it is stored once.
 	publish := func(n int) {
 		t.Helper()
-		for range n {
-			if _, err := js.Publish(ctx, "t.x", []byte("x")); err != nil {
-				t.Fatal(err)
+		for i := range n {
+			id := fmt.Sprintf("%s-%d", t.Name(), published)
+			published++
+			for try := 0; ; try++ {
+				_, err := js.Publish(ctx, "t.x", []byte("x"), jetstream.WithMsgID(id))
+				if err == nil {
+					break
+				}
+				if try == 50 {
+					t.Fatalf("message %d: %v", i, err)
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
 		}
 	}

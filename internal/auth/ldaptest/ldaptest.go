@@ -21,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 // The test directory's names and passwords.
@@ -114,17 +116,6 @@ type Server struct {
 	CAFile   string // the CA as PEM
 }
 
-// FreePort is a loopback TCP port nobody listens on at the moment.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // Start runs slapd with Directory loaded; the test is skipped when slapd
 // is not installed.
 func Start(t testing.TB) *Server {
@@ -171,7 +162,7 @@ access to * by users read by * none
 	if out, err := exec.Command("slapadd", "-f", conf, "-l", ldif).CombinedOutput(); err != nil {
 		t.Fatalf("slapadd: %v\n%s", err, out)
 	}
-	p1, p2 := FreePort(t), FreePort(t)
+	p1, p2 := freeport.Port(t), freeport.Port(t)
 	s := &Server{URL: fmt.Sprintf("ldap://127.0.0.1:%d", p1), LDAPSURL: fmt.Sprintf("ldaps://localhost:%d", p2),
 		CA: pool, CAFile: filepath.Join(dir, "ca.crt")}
 	cmd := exec.Command(bin, "-d", "0", "-f", conf, "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", p1, p2))

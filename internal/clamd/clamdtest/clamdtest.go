@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/mugai-project/mugai/internal/clamd"
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 // SignatureName is the EICAR signature's name in the local database.
@@ -117,7 +118,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	var tcpAddr string
 	if opts.TCP {
-		if tcpAddr, err = freePort(); err != nil {
+		if tcpAddr, err = freeport.Find(); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
 		}
@@ -287,15 +288,4 @@ func StartServer(t testing.TB, opts Options) *Server {
 func Start(t testing.TB) *clamd.Client {
 	t.Helper()
 	return StartServer(t, Options{}).Client
-}
-
-// freePort finds a free loopback TCP port for clamd. Another process may
-// take it before clamd binds; clamd then fails to start, and New says so.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }

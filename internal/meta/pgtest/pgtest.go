@@ -11,7 +11,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/mugai-project/mugai/internal/freeport"
 )
 
 // Server is a running test server.
@@ -81,7 +82,7 @@ func Start(t testing.TB) *Server {
 	if out, err := command("initdb", "-D", data, "-U", "mugai", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C").CombinedOutput(); err != nil {
 		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port := freeport.Port(t)
 	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -110,16 +111,6 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("pgtest: %v\n%s", err, log)
 	}
 	return s
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // wait waits until the server answers, up to 30 s.
