@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// openObjectStore binds to the Object Store cfg names, creating it with
+// cfg if it does not exist yet. An existing bucket is taken as it is: a
+// node never changes what the cluster keeps (its replicas are changed
+// with the nats tool), and binding needs only the bucket's leader, where
+// an update would need every replica.
+func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (obs jetstream.ObjectStore, err error) {
+	err = whileElecting(ctx, func(ctx context.Context) error {
+		if obs, err = js.ObjectStore(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
+			obs, err = js.CreateObjectStore(ctx, cfg)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: object store %s: %w", cfg.Bucket, err)
+	}
+	return obs, nil
+}
+
+// openKeyValue is openObjectStore for a Key-Value bucket.
+func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (kv jetstream.KeyValue, err error) {
+	err = whileElecting(ctx, func(ctx context.Context) error {
+		if kv, err = js.KeyValue(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(ctx, cfg)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: key-value bucket %s: %w", cfg.Bucket, err)
+	}
+	return kv, nil
+}
+
+// electionAttempt bounds one attempt of whileElecting.
+const electionAttempt = 5 * time.Second
+
+// whileElecting runs op, which must be safe to repeat, again while it
+// fails because no JetStream server answers for the stream yet: while
+// the cluster elects a new leader for what a dead server led (a few
+// seconds), or another node creates the same bucket. Each attempt has
+// at most electionAttempt; ctx bounds them all.
+func whileElecting(ctx context.Context, op func(ctx context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, electionAttempt)
+		err := op(actx)
+		cancel()
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// transient reports an error that says no server took the request:
+// a timeout, no responders, JetStream not ready, or a bucket created
+// at the same moment by another node.
+func transient(err error) bool {
+	var api *jetstream.APIError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders),
+		errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, jetstream.ErrBucketExists),
+		errors.Is(err, jetstream.ErrStreamNameAlreadyInUse), errors.Is(err, nats.ErrConnectionReconnecting):
+		return true
+	case errors.As(err, &api):
+		return api.Code == 503 // "JetStream system temporarily unavailable", "no suitable peers", …
+	}
+	return false
+}
