@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mugai-project/mugai/internal/spill"
 )
 
 // openObjectStore binds to the Object Store cfg names, creating it with
@@ -16,7 +19,7 @@ import (
 // with the nats tool), and binding needs only the bucket's leader, where
 // an update would need every replica.
 func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (obs jetstream.ObjectStore, err error) {
-	err = whileElecting(ctx, func(ctx context.Context) error {
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 		if obs, err = js.ObjectStore(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
 			obs, err = js.CreateObjectStore(ctx, cfg)
 		}
@@ -30,7 +33,7 @@ func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.
 
 // openKeyValue is openObjectStore for a Key-Value bucket.
 func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (kv jetstream.KeyValue, err error) {
-	err = whileElecting(ctx, func(ctx context.Context) error {
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 		if kv, err = js.KeyValue(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
 			kv, err = js.CreateKeyValue(ctx, cfg)
 		}
@@ -42,6 +45,52 @@ func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.Key
 	return kv, nil
 }
 
+// fetchObject reads object name into a new buffer (memory up to 1 MiB,
+// else a file in dir, removed when the buffer is closed), again while a
+// leader is elected. An attempt may take electionAttempt and a second
+// more for every MiB. The Object Store checks the object's digest at
+// the end: ErrDigestMismatch.
+func fetchObject(ctx context.Context, obs jetstream.ObjectStore, name, dir string) (buf *spill.Buffer, err error) {
+	var info *jetstream.ObjectInfo
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) (err error) {
+		info, err = obs.GetInfo(ctx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	attempt := electionAttempt + time.Duration(info.Size>>20)*time.Second
+	err = whileElecting(ctx, attempt, func(ctx context.Context) error {
+		obj, err := obs.Get(ctx, name)
+		if err != nil {
+			return err
+		}
+		defer obj.Close()
+		buf = spill.New(spill.Options{Dir: dir})
+		if _, err := io.Copy(buf, obj); err != nil {
+			buf.Close()
+			return err
+		}
+		return nil
+	})
+	return buf, err
+}
+
+// deleteObject deletes object name, again while a leader is elected;
+// nil if it is gone already.
+func deleteObject(ctx context.Context, obs jetstream.ObjectStore, name string) error {
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		if err := obs.Delete(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: deleting %s: %w", name, err)
+	}
+	return nil
+}
+
 // electionAttempt bounds one attempt of whileElecting.
 const electionAttempt = 5 * time.Second
 
@@ -49,10 +98,10 @@ const electionAttempt = 5 * time.Second
 // fails because no JetStream server answers for the stream yet: while
 // the cluster elects a new leader for what a dead server led (a few
 // seconds), or another node creates the same bucket. Each attempt has
-// at most electionAttempt; ctx bounds them all.
-func whileElecting(ctx context.Context, op func(ctx context.Context) error) error {
+// at most attempt; ctx bounds them all.
+func whileElecting(ctx context.Context, attempt time.Duration, op func(ctx context.Context) error) error {
 	for {
-		actx, cancel := context.WithTimeout(ctx, electionAttempt)
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		err := op(actx)
 		cancel()
 		if err == nil || !transient(err) || ctx.Err() != nil {

@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/ids"
-	"github.com/mugai-project/mugai/internal/spill"
 )
 
 // JetStream is a Quarantine in a NATS JetStream cluster, shared by every
@@ -128,7 +127,7 @@ func pendingKey(object string) string { return "p." + strings.Replace(object, "/
 
 // mark puts object's pending mark; unmark removes it.
 func (s *JetStream) mark(ctx context.Context, object string) error {
-	err := whileElecting(ctx, func(ctx context.Context) error {
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 		_, err := s.kv.Put(ctx, pendingKey(object), []byte(object))
 		return err
 	})
@@ -139,7 +138,7 @@ func (s *JetStream) mark(ctx context.Context, object string) error {
 }
 
 func (s *JetStream) unmark(ctx context.Context, object string) error {
-	err := whileElecting(ctx, func(ctx context.Context) error { return s.kv.Purge(ctx, pendingKey(object)) })
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error { return s.kv.Purge(ctx, pendingKey(object)) })
 	if err != nil {
 		return fmt.Errorf("store: unmarking %s: %w", object, err)
 	}
@@ -148,16 +147,7 @@ func (s *JetStream) unmark(ctx context.Context, object string) error {
 
 // deleteObject deletes an object that may be gone already.
 func (s *JetStream) deleteObject(ctx context.Context, object string) error {
-	err := whileElecting(ctx, func(ctx context.Context) error {
-		if err := s.obs.Delete(ctx, object); !errors.Is(err, jetstream.ErrObjectNotFound) {
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: deleting %s: %w", object, err)
-	}
-	return nil
+	return deleteObject(ctx, s.obs, object)
 }
 
 // record reads an item's record and its revision.
@@ -166,7 +156,7 @@ func (s *JetStream) record(ctx context.Context, id string) (jsRecord, uint64, er
 		return jsRecord{}, 0, ErrInvalidID
 	}
 	var e jetstream.KeyValueEntry
-	err := whileElecting(ctx, func(ctx context.Context) (err error) {
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) (err error) {
 		e, err = s.kv.Get(ctx, recordKey(id))
 		return err
 	})
@@ -245,7 +235,7 @@ func (s *JetStream) putOriginal(ctx context.Context, rec *jsRecord, original io.
 		return fmt.Errorf("store: %w", err)
 	}
 	tries := 0
-	err = whileElecting(ctx, func(ctx context.Context) error {
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 		tries++
 		_, err := s.kv.Create(ctx, recordKey(rec.ID), b)
 		return err
@@ -280,12 +270,7 @@ func (s *JetStream) Get(ctx context.Context, id string) (Item, io.ReadCloser, er
 		ctx, cancel = context.WithTimeout(ctx, s.opts.ReadTimeout)
 		defer cancel()
 	}
-	var buf *spill.Buffer
-	err = whileElecting(ctx, func(ctx context.Context) error {
-		var err error
-		buf, err = s.fetch(ctx, rec.Object)
-		return err
-	})
+	buf, err := fetchObject(ctx, s.obs, rec.Object, s.opts.TempDir)
 	if errors.Is(err, jetstream.ErrDigestMismatch) {
 		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
 	}
@@ -297,22 +282,6 @@ func (s *JetStream) Get(ctx context.Context, id string) (Item, io.ReadCloser, er
 		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
 	}
 	return rec.Item, &checkedReader{r: buf.Open(), f: buf, h: sha256.New(), want: rec.SHA256}, nil
-}
-
-// fetch reads an object into a new buffer; the object store checks
-// its digest at the end.
-func (s *JetStream) fetch(ctx context.Context, object string) (*spill.Buffer, error) {
-	obj, err := s.obs.Get(ctx, object)
-	if err != nil {
-		return nil, err
-	}
-	defer obj.Close()
-	buf := spill.New(spill.Options{Dir: s.opts.TempDir})
-	if _, err := io.Copy(buf, obj); err != nil {
-		buf.Close()
-		return nil, err
-	}
-	return buf, nil
 }
 
 // List implements Quarantine.
@@ -341,7 +310,7 @@ func (s *JetStream) List(ctx context.Context, f Filter) ([]Item, error) {
 // latest returns the latest entry of every key that matches filter and
 // is not deleted.
 func (s *JetStream) latest(ctx context.Context, filter string) (out map[string]jetstream.KeyValueEntry, err error) {
-	err = whileElecting(ctx, func(ctx context.Context) error {
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 		out, err = s.watchLatest(ctx, filter)
 		return err
 	})
@@ -401,7 +370,7 @@ func (s *JetStream) SetState(ctx context.Context, id string, st State, by string
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-		err = whileElecting(ctx, func(ctx context.Context) error {
+		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 			_, err := s.kv.Update(ctx, recordKey(id), b, rev)
 			return err
 		})
@@ -438,7 +407,7 @@ func (s *JetStream) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	for {
-		err = whileElecting(ctx, func(ctx context.Context) error {
+		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
 			return s.kv.Purge(ctx, recordKey(id), jetstream.LastRevision(rev))
 		})
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
