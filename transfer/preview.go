@@ -3,14 +3,13 @@ package transfer
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -44,7 +43,7 @@ const (
 )
 
 // previews describes an item's outputs for its approver.
-func (s *Server) previews(it *Item) []outputPreview {
+func (s *Server) previews(ctx context.Context, it *Item) []outputPreview {
 	var out []outputPreview
 	for _, o := range it.Outputs {
 		p := outputPreview{OutputFile: o}
@@ -52,21 +51,26 @@ func (s *Server) previews(it *Item) []outputPreview {
 		case "application/pdf":
 			p.Image = "/approvals/" + it.ID + "/preview/" + strconv.Itoa(o.Index)
 		case "application/zip":
-			p.Entries, p.More = s.zipEntries(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
+			p.Entries, p.More = s.zipEntries(ctx, it.ID, o.Index)
 		}
 		out = append(out, p)
 	}
 	return out
 }
 
-// zipEntries lists a rebuilt zip's files.
-func (s *Server) zipEntries(path string) ([]zipEntry, int) {
-	zr, err := zip.OpenReader(path)
+// zipEntries lists the files of a rebuilt zip, output index of item.
+func (s *Server) zipEntries(ctx context.Context, item string, index int) ([]zipEntry, int) {
+	blob, err := s.outputs.Open(ctx, item, index)
 	if err != nil {
-		s.log.Warn("preview", "path", path, "err", err)
+		s.log.Warn("preview", "item_id", item, "err", err)
 		return nil, 0
 	}
-	defer zr.Close()
+	defer blob.Close()
+	zr, err := zip.NewReader(blob, blob.Size())
+	if err != nil {
+		s.log.Warn("preview", "item_id", item, "err", err)
+		return nil, 0
+	}
 	var out []zipEntry
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
@@ -91,7 +95,14 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	img, err := firstPageImage(filepath.Join(s.outputs, it.ID, strconv.Itoa(it.Outputs[n].Index)))
+	blob, err := s.outputs.Open(r.Context(), it.ID, it.Outputs[n].Index)
+	if err != nil {
+		s.log.Warn("preview", "item_id", it.ID, "err", err)
+		http.NotFound(w, r)
+		return
+	}
+	defer blob.Close()
+	img, err := firstPageImage(blob)
 	if err != nil {
 		s.log.Warn("preview", "item_id", it.ID, "err", err)
 		http.NotFound(w, r)
@@ -111,17 +122,12 @@ var errNoPageImage = errors.New("transfer: the first page has no single image")
 
 // firstPageImage decodes the one image of page 1 of a flattened PDF and
 // scales it to previewWidth.
-func firstPageImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+func firstPageImage(f io.ReadSeeker) (image.Image, error) {
 	var imgs []model.Image
 	var data [][]byte
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
-	err = api.ExtractImages(f, []string{"1"}, func(img model.Image, _ bool, _ int) error {
+	err := api.ExtractImages(f, []string{"1"}, func(img model.Image, _ bool, _ int) error {
 		b, err := io.ReadAll(io.LimitReader(img, 64<<20))
 		imgs, data = append(imgs, img), append(data, b)
 		return err

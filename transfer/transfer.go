@@ -64,7 +64,8 @@
 // Metadata lives in the shared database mugai.db (the handle is given,
 // Options.DB), in tables prefixed transfer_, auth_ and audit_, beside
 // the relay's tables.
-// Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
+// Sanitized outputs live in Options.Outputs: DATA/transfer/outputs/<item>/<n>
+// on one machine, the cluster's JetStream Object Store on several.
 //
 // Divergence: an event stream ends after ten minutes (and the page then
 // offers to reload) rather than living as long as the page, so that an
@@ -104,6 +105,9 @@ type Options struct {
 	Engine *sanitizer.Engine
 	// Quarantine keeps every original.
 	Quarantine store.Quarantine
+	// Outputs keeps the sanitized outputs, by item and index; default a
+	// store.Folder in DATA/transfer/outputs.
+	Outputs store.Blobs
 	// DB is mugai.db, opened by meta.OpenDB.
 	DB *sql.DB
 	// OriginalRetention is how long originals are kept in the
@@ -236,7 +240,8 @@ type Server struct {
 	metrics *Metrics
 	hub     hub // wakes and ends the event streams
 
-	incoming, outputs string
+	incoming string
+	outputs  store.Blobs
 
 	jobs    chan job
 	workers sync.WaitGroup
@@ -279,14 +284,19 @@ func New(opts Options) (*Server, error) {
 		eng:      opts.Engine,
 		q:        opts.Quarantine,
 		incoming: filepath.Join(opts.DataDir, "transfer", "incoming"),
-		outputs:  filepath.Join(opts.DataDir, "transfer", "outputs"),
+		outputs:  opts.Outputs,
 		limiter:  &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
 		jobs:     make(chan job, 10_000),
 	}
-	for _, d := range []string{s.incoming, s.outputs} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
+	if err := os.MkdirAll(s.incoming, 0o700); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	if s.outputs == nil {
+		f, err := store.NewFolder(filepath.Join(opts.DataDir, "transfer", "outputs"))
+		if err != nil {
 			return nil, fmt.Errorf("transfer: %w", err)
 		}
+		s.outputs = f
 	}
 	// Uploads cut off by a stop were never accepted.
 	parts, _ := filepath.Glob(filepath.Join(s.incoming, "*.part"))

@@ -44,6 +44,9 @@ type Options struct {
 type Service struct {
 	Engine     *sanitizer.Engine
 	Quarantine store.Quarantine
+	// Outputs keeps the sites' sanitized outputs. Both are in the data
+	// folder, or in JetStream with cluster.nats (OpenStorage).
+	Outputs store.Blobs
 	DB         *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
 	Relay      *smtpproxy.Relay
 	Sites      *transfer.Server // nil when web.upload_listen is ""
@@ -68,10 +71,14 @@ type Service struct {
 	// closeMeta closes the relay's metadata store's own handle
 	// (cluster.database); nil until it is open.
 	closeMeta func()
+	// closeStorage closes the JetStream connection (cluster.nats); nil
+	// until the storage is open.
+	closeStorage func()
 }
 
 // New builds the service from the configuration: the engine with every
-// format and the clamd scanner (when set), the quarantine, the one
+// format and the clamd scanner (when set), the storage (the quarantine
+// and the sites' outputs, OpenStorage), the one
 // database handle, the relay, the transfer sites and the admin listener
 // (/metrics, /healthz). Every listener is open when it returns; Run
 // serves them. On an error, whatever was built is released.
@@ -116,9 +123,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if s.Engine, err = NewEngine(eo); err != nil {
 		return nil, fmt.Errorf("sanitizer: %w", err)
 	}
-	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
-		return nil, fmt.Errorf("quarantine: %w", err)
+	st, err := OpenStorage(ctx, &cfg)
+	if err != nil {
+		return nil, err
 	}
+	s.Quarantine, s.Outputs, s.closeStorage = st.Quarantine, st.Outputs, st.Close
 	if s.DB, err = OpenDB(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -169,7 +178,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 
 func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	to := transferOptions(&s.cfg)
-	to.Engine, to.Quarantine, to.DB, to.Operations = s.Engine, s.Quarantine, s.DB, ops
+	to.Engine, to.Quarantine, to.Outputs, to.DB, to.Operations = s.Engine, s.Quarantine, s.Outputs, s.DB, ops
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	if len(s.cfg.Policy.Department) > 0 {
 		to.PolicyFor = ps.forDepartments
@@ -314,6 +323,9 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.closeMeta != nil {
 		s.closeMeta()
+	}
+	if s.closeStorage != nil {
+		s.closeStorage()
 	}
 	if s.DB != nil {
 		s.DB.Close()
