@@ -47,9 +47,9 @@ type Service struct {
 	// Outputs keeps the sites' sanitized outputs. Both are in the data
 	// folder, or in JetStream with cluster.nats (OpenStorage).
 	Outputs store.Blobs
-	DB         *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
-	Relay      *smtpproxy.Relay
-	Sites      *transfer.Server // nil when web.upload_listen is ""
+	DB      *sql.DB // mugai.db, shared by the relay, the sites and the audit trail
+	Relay   *smtpproxy.Relay
+	Sites   *transfer.Server // nil when web.upload_listen is ""
 	// Retention purges originals past their retention; Run sweeps with
 	// it every process.sweep_interval.
 	Retention *store.Retention
