@@ -98,8 +98,9 @@ import (
 // stay the caller's (Shutdown closes none of them); for every other
 // field the zero value means the default.
 type Options struct {
-	// DataDir holds transfer/ (uploads being received and the sanitized
-	// outputs), audit/transfer.jsonl and tls/. Default "data".
+	// DataDir holds transfer/ (uploads being received and, unless
+	// Outputs is set, the sanitized outputs), audit/transfer.jsonl and
+	// tls/. Default "data".
 	DataDir string
 	// Engine sanitizes the uploads.
 	Engine *sanitizer.Engine
