@@ -46,7 +46,7 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, status 
 	}
 	p := page{Error: errMsg, Notice: notice}
 	for _, it := range items {
-		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r)), Outputs: s.previews(it)})
+		p.Approvals = append(p.Approvals, approvalRow{Item: it, Report: reportLines(it.Report, lang(r)), Outputs: s.previews(r.Context(), it)})
 	}
 	s.render(w, r, ZoneUpload, "approvals", p, status)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/mugai-project/mugai/internal/auth"
 )
 

@@ -2,14 +2,13 @@ package transfer
 
 import (
 	"archive/zip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -69,7 +68,7 @@ func (s *Server) downloadZip(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		fh := &zip.FileHeader{Name: uniqueName(names, e.o.Name), Method: zip.Deflate, Modified: now}
 		fh.Flags |= zipEFS
-		if err := s.zipOutput(zw, fh, e.it, e.o); err != nil {
+		if err := s.zipOutput(r.Context(), zw, fh, e.it, e.o); err != nil {
 			s.failure("zip", e.it.ID, err)
 			panic(http.ErrAbortHandler)
 		}
@@ -84,8 +83,8 @@ var errOutputChanged = errors.New("transfer: a sanitized output does not match i
 
 // zipOutput writes one stored output into the zip and checks it against
 // its recorded SHA-256.
-func (s *Server) zipOutput(zw *zip.Writer, fh *zip.FileHeader, it *Item, o OutputFile) error {
-	f, err := os.Open(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
+func (s *Server) zipOutput(ctx context.Context, zw *zip.Writer, fh *zip.FileHeader, it *Item, o OutputFile) error {
+	f, err := s.outputs.Open(ctx, it.ID, o.Index)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,7 +171,7 @@ func TestZipRefusals(t *testing.T) {
 			t.Errorf("%s does not say %q", tc.where, tc.words)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(ts.s.outputs, b.ID, "0"), []byte("changed on disk"), 0o600); err != nil {
+	if err := ts.s.outputs.Put(context.Background(), b.ID, 0, strings.NewReader("changed in storage")); err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest("POST", ts.down+"/files/zip", strings.NewReader(url.Values{"csrf": {down.csrf}, "f": append(selection(a), selection(b)...)}.Encode()))

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -65,8 +63,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	f, err := os.Open(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
+	f, err := s.outputs.Open(r.Context(), it.ID, o.Index)
 	if err != nil {
+		s.log.Warn("download", "item_id", it.ID, "err", err)
 		http.NotFound(w, r)
 		return
 	}
@@ -162,7 +161,7 @@ func (s *Server) removeOutputs(ctx context.Context, it *Item, st State) error {
 		return err
 	}
 	s.hub.notify()
-	return os.RemoveAll(filepath.Join(s.outputs, it.ID)) // nil when already gone
+	return s.outputs.Remove(ctx, it.ID)
 }
 
 // Purge removes the outputs of every item whose expiry has passed and

@@ -278,3 +278,13 @@ func (ts *testSite) wait(id string) *Item {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// readOutput reads output n of item id as the site stored it.
+func readOutput(s *Server, id string, n int) ([]byte, error) {
+	b, err := s.outputs.Open(context.Background(), id, n)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return io.ReadAll(b)
+}

@@ -8,8 +8,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 )
 
@@ -47,7 +45,7 @@ const (
 )
 
 // previews describes an item's outputs for its approver.
-func (s *Server) previews(it *Item) []outputPreview {
+func (s *Server) previews(ctx context.Context, it *Item) []outputPreview {
 	var out []outputPreview
 	for _, o := range it.Outputs {
 		p := outputPreview{OutputFile: o}
@@ -58,21 +56,26 @@ func (s *Server) previews(it *Item) []outputPreview {
 			}
 			p.Image = "/approvals/" + it.ID + "/preview/" + strconv.Itoa(o.Index)
 		case "application/zip":
-			p.Entries, p.More = s.zipEntries(filepath.Join(s.outputs, it.ID, strconv.Itoa(o.Index)))
+			p.Entries, p.More = s.zipEntries(ctx, it.ID, o.Index)
 		}
 		out = append(out, p)
 	}
 	return out
 }
 
-// zipEntries lists a rebuilt zip's files.
-func (s *Server) zipEntries(path string) ([]zipEntry, int) {
-	zr, err := zip.OpenReader(path)
+// zipEntries lists the files of a rebuilt zip, output index of item.
+func (s *Server) zipEntries(ctx context.Context, item string, index int) ([]zipEntry, int) {
+	blob, err := s.outputs.Open(ctx, item, index)
 	if err != nil {
-		s.log.Warn("preview", "path", path, "err", err)
+		s.log.Warn("preview", "item_id", item, "err", err)
 		return nil, 0
 	}
-	defer zr.Close()
+	defer blob.Close()
+	zr, err := zip.NewReader(blob, blob.Size())
+	if err != nil {
+		s.log.Warn("preview", "item_id", item, "err", err)
+		return nil, 0
+	}
 	var out []zipEntry
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
@@ -97,7 +100,14 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	img, err := s.firstPage(r.Context(), filepath.Join(s.outputs, it.ID, strconv.Itoa(it.Outputs[n].Index)))
+	blob, err := s.outputs.Open(r.Context(), it.ID, it.Outputs[n].Index)
+	if err != nil {
+		s.log.Warn("preview", "item_id", it.ID, "err", err)
+		http.NotFound(w, r)
+		return
+	}
+	defer blob.Close()
+	img, err := s.opts.Previewer.Preview(r.Context(), blob, blob.Size(), previewWidth)
 	if err != nil {
 		s.log.Warn("preview", "item_id", it.ID, "err", err)
 		http.NotFound(w, r)
@@ -111,18 +121,4 @@ func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Content-Security-Policy", fileCSP)
 	w.Write(b.Bytes())
-}
-
-// firstPage draws page 1 of the sanitized PDF at path.
-func (s *Server) firstPage(ctx context.Context, path string) (*image.RGBA, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return s.opts.Previewer.Preview(ctx, f, fi.Size(), previewWidth)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -313,7 +312,7 @@ func TestApproverPreviewOfSanitizedOutput(t *testing.T) {
 	}
 	// A page stored in layers is previewed with both: the text mask and
 	// the red seal under it.
-	if out, err := os.ReadFile(filepath.Join(ts.s.outputs, sealed.ID, "0")); err != nil || !bytes.Contains(out, []byte("/ImageMask true")) {
+	if out, err := readOutput(ts.s, sealed.ID, 0); err != nil || !bytes.Contains(out, []byte("/ImageMask true")) {
 		t.Fatalf("the sealed letter is not stored in layers (%v); the case needs one that is", err)
 	}
 	resp, body = carol.get("/approvals/" + sealed.ID + "/preview/0")

@@ -69,7 +69,8 @@
 // a session and an item of one node are every node's), in tables
 // prefixed transfer_, held_, auth_ and audit_, beside the relay's
 // tables. The expiry purge runs on one node at a time (meta.DB.Lead).
-// Sanitized outputs live in DATA/transfer/outputs/<item>/<n>.
+// Sanitized outputs live in Options.Outputs: DATA/transfer/outputs/<item>/<n>
+// on one machine, the cluster's JetStream Object Store on several.
 //
 // Divergence: an event stream ends after ten minutes (and the page then
 // offers to reload) rather than living as long as the page, so that an
@@ -102,13 +103,17 @@ import (
 // stay the caller's (Shutdown closes none of them); for every other
 // field the zero value means the default.
 type Options struct {
-	// DataDir holds transfer/ (uploads being received and the sanitized
-	// outputs), audit/transfer.jsonl and tls/. Default "data".
+	// DataDir holds transfer/ (uploads being received and, unless
+	// Outputs is set, the sanitized outputs), audit/transfer.jsonl and
+	// tls/. Default "data".
 	DataDir string
 	// Engine sanitizes the uploads.
 	Engine *sanitizer.Engine
 	// Quarantine keeps every original.
 	Quarantine store.Quarantine
+	// Outputs keeps the sanitized outputs, by item and index; default a
+	// store.Folder in DATA/transfer/outputs.
+	Outputs store.Blobs
 	// DB is mugai's database (meta.OpenDB, meta.OpenPostgres).
 	DB *meta.DB
 	// OriginalRetention is how long originals are kept in the
@@ -248,7 +253,8 @@ type Server struct {
 	metrics *Metrics
 	hub     hub // wakes and ends the event streams
 
-	incoming, outputs string
+	incoming string
+	outputs  store.Blobs
 
 	jobs    chan job
 	workers sync.WaitGroup
@@ -291,14 +297,19 @@ func New(opts Options) (*Server, error) {
 		eng:      opts.Engine,
 		q:        opts.Quarantine,
 		incoming: filepath.Join(opts.DataDir, "transfer", "incoming"),
-		outputs:  filepath.Join(opts.DataDir, "transfer", "outputs"),
+		outputs:  opts.Outputs,
 		limiter:  &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
 		jobs:     make(chan job, 10_000),
 	}
-	for _, d := range []string{s.incoming, s.outputs} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
+	if err := os.MkdirAll(s.incoming, 0o700); err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	if s.outputs == nil {
+		f, err := store.NewFolder(filepath.Join(opts.DataDir, "transfer", "outputs"))
+		if err != nil {
 			return nil, fmt.Errorf("transfer: %w", err)
 		}
+		s.outputs = f
 	}
 	// Uploads cut off by a stop were never accepted.
 	parts, _ := filepath.Glob(filepath.Join(s.incoming, "*.part"))

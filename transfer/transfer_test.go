@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/meta/metatest"
+	"github.com/mugai-project/mugai/internal/store"
 )
 
 const plainText = "予算の件です。\nこれは本文です。\n"
@@ -380,11 +382,13 @@ func TestExpiryPurge(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("Purge: %d %v, want 1", n, err)
 		}
-		if _, err := os.Stat(filepath.Join(ts.s.outputs, old.ID)); !os.IsNotExist(err) {
-			t.Errorf("expired outputs still on disk: %v", err)
+		if _, err := ts.s.outputs.Open(context.Background(), old.ID, 0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("expired outputs still stored: %v", err)
 		}
-		if _, err := os.Stat(filepath.Join(ts.s.outputs, fresh.ID, "0")); err != nil {
+		if b, err := ts.s.outputs.Open(context.Background(), fresh.ID, 0); err != nil {
 			t.Errorf("unexpired output purged: %v", err)
+		} else {
+			b.Close()
 		}
 		it, _ := ts.s.item(context.Background(), old.ID)
 		if it.State != Expired {

@@ -459,12 +459,10 @@ func (s *Server) keepOriginal(ctx context.Context, it *Item, res *sanitizer.Resu
 	return err
 }
 
-// storeOutputs writes each output to DATA/transfer/outputs/<id>/<n>
-// through a temporary file and a rename, then records them.
+// storeOutputs stores each output in Outputs (what an earlier attempt
+// left goes first), then records them.
 func (s *Server) storeOutputs(ctx context.Context, id string, outs []*sanitizer.Output) error {
-	dir := filepath.Join(s.outputs, id)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := s.outputs.Remove(ctx, id); err != nil {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -476,22 +474,7 @@ func (s *Server) storeOutputs(ctx context.Context, id string, outs []*sanitizer.
 		return err
 	}
 	for i, o := range outs {
-		tmp, err := os.CreateTemp(dir, ".tmp-*")
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(tmp, o.Open())
-		if err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), filepath.Join(dir, strconv.Itoa(i)))
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
+		if err := s.outputs.Put(ctx, id, i, o.Open()); err != nil {
 			return err
 		}
 		mt := o.MediaType

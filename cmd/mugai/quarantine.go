@@ -25,12 +25,14 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		return exitUsage
 	}
-	_, outboxDir, qDir, _ := app.RelayOptions(&c).Dirs()
-	q, err := store.NewFS(qDir)
+	_, outboxDir, _, _ := app.RelayOptions(&c).Dirs()
+	st, err := app.OpenStorage(ctx, &c)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
+	defer st.Close()
+	q := st.Quarantine
 	switch a[0] {
 	case "list":
 		items, err := q.List(ctx, store.Filter{State: store.State(*state)})

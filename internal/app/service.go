@@ -45,6 +45,9 @@ type Options struct {
 type Service struct {
 	Engine     *sanitizer.Engine
 	Quarantine store.Quarantine
+	// Outputs keeps the sites' sanitized outputs. Both are in the data
+	// folder, or in JetStream with cluster.nats (OpenStorage).
+	Outputs store.Blobs
 	// DB is mugai.db, or the cluster's PostgreSQL database (OpenDB),
 	// shared by the relay, the sites and the audit trail.
 	DB    *meta.DB
@@ -72,10 +75,14 @@ type Service struct {
 	// renderer is the engine's PDF renderer, which the sites' previews
 	// share.
 	renderer *render.Flattener
+	// closeStorage closes the JetStream connection (cluster.nats); nil
+	// until the storage is open.
+	closeStorage func()
 }
 
 // New builds the service from the configuration: the engine with every
-// format and the clamd scanner (when set), the quarantine, the one
+// format and the clamd scanner (when set), the storage (the quarantine
+// and the sites' outputs, OpenStorage), the one
 // database handle, the relay, the transfer sites and the admin listener
 // (/metrics, /healthz). Every listener is open when it returns; Run
 // serves them. On an error, whatever was built is released.
@@ -123,9 +130,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	// The approvers' previews draw with the engine's renderer.
 	s.renderer = parts.Renderer
-	if s.Quarantine, err = store.NewFS(filepath.Join(cfg.DataDir, "quarantine")); err != nil {
-		return nil, fmt.Errorf("quarantine: %w", err)
+	st, err := OpenStorage(ctx, &cfg)
+	if err != nil {
+		return nil, err
 	}
+	s.Quarantine, s.Outputs, s.closeStorage = st.Quarantine, st.Outputs, st.Close
 	if s.DB, err = OpenDB(ctx, &cfg); err != nil {
 		return nil, err
 	}
@@ -187,7 +196,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 
 func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	to := transferOptions(&s.cfg)
-	to.Engine, to.Quarantine, to.DB, to.Operations = s.Engine, s.Quarantine, s.DB, ops
+	to.Engine, to.Quarantine, to.Outputs, to.DB, to.Operations = s.Engine, s.Quarantine, s.Outputs, s.DB, ops
 	to.Previewer = s.renderer
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	if len(s.cfg.Policy.Department) > 0 {
@@ -340,6 +349,9 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.audit != nil {
 		s.audit.Close()
+	}
+	if s.closeStorage != nil {
+		s.closeStorage()
 	}
 	if s.DB != nil {
 		s.DB.Close()

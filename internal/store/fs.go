@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -130,19 +129,12 @@ func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item 
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if item.Created.IsZero() {
-		item.Created = s.now()
-	}
-	item.Created = item.Created.UTC()
-	if item.ID == "" {
-		item.ID = ids.New(item.Created)
-	} else if !ValidID(item.ID) {
-		return "", ErrInvalidID
+	if err := item.prepare(s.now); err != nil {
+		return "", err
 	}
 	if _, err := os.Lstat(s.itemDir(item.ID)); err == nil {
 		return "", ErrExists
 	}
-	item.State, item.StateChanged = Held, item.Created
 
 	tmp, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), item.ID+".put-")
 	if err != nil {
@@ -263,12 +255,7 @@ func (s *FS) List(ctx context.Context, f Filter) ([]Item, error) {
 			out = append(out, it)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortItems(out)
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}
@@ -357,8 +344,8 @@ func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }
 // checkedReader hashes what is read and fails at the end if the hash
 // does not match.
 type checkedReader struct {
-	r    io.Reader // the original within f
-	f    *os.File
+	r    io.Reader // the original
+	f    io.Closer // what holds it
 	h    hash.Hash
 	want string
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,21 +55,5 @@ func TestFSPutLink(t *testing.T) {
 	it.ID, it.SHA256 = "m3", ""
 	if _, err := s.PutLink(ctx, it, spooled, 0); err == nil {
 		t.Fatal("PutLink without a hash succeeded")
-	}
-}
-
-// TestFSPutIgnoresOffset: an Offset given to Put is not taken over: Put
-// stores exactly what it read.
-func TestFSPutIgnoresOffset(t *testing.T) {
-	s, _ := newFS(t)
-	put(t, s, "a.txt", "whole", Item{ID: "p1", Offset: 3})
-	it, rc, err := s.Get(context.Background(), "p1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, _ := io.ReadAll(rc)
-	if string(b) != "whole" || it.Offset != 0 {
-		t.Fatalf("got %q, offset %d", b, it.Offset)
 	}
 }

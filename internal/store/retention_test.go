@@ -41,9 +41,16 @@ func newRetention(t *testing.T, s Quarantine, now *time.Time, reqs *requests) (*
 	return &Retention{Quarantine: s, Audit: log, Holds: reqs.holds, Now: func() time.Time { return *now }}, log
 }
 
-func TestRetentionPurgesExactlyTheExpired(t *testing.T) {
+// TestRetention proves the retention sweep on every backend.
+func TestRetention(t *testing.T) {
+	eachBackend(t, []quarantineCase{
+		{"PurgesExactlyTheExpired", testRetentionPurgesExactlyTheExpired},
+		{"KeepsAllWhenHoldsCannotAnswer", testRetentionKeepsAllWhenHoldsCannotAnswer},
+	})
+}
+
+func testRetentionPurgesExactlyTheExpired(t *testing.T, b backend, s Quarantine) {
 	ctx := context.Background()
-	s, _ := newFS(t)
 	start := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	now := start
 	reqs := &requests{open: map[string]bool{}}
@@ -79,6 +86,9 @@ func TestRetentionPurgesExactlyTheExpired(t *testing.T) {
 		if it.State != st || (st == Purged) != errors.Is(err, ErrPurged) {
 			t.Errorf("%s (%s): state %s, Get error %v; want %s", id, it.Name, it.State, err, st)
 		}
+		if st == Purged && !b.originalGone(t, s, id) {
+			t.Errorf("%s (%s): purged, and its original is still stored", id, it.Name)
+		}
 	}
 	events, err := log.Events(ctx, audit.Filter{})
 	if err != nil {
@@ -103,9 +113,8 @@ func TestRetentionPurgesExactlyTheExpired(t *testing.T) {
 	}
 }
 
-func TestRetentionKeepsAllWhenHoldsCannotAnswer(t *testing.T) {
+func testRetentionKeepsAllWhenHoldsCannotAnswer(t *testing.T, _ backend, s Quarantine) {
 	ctx := context.Background()
-	s, _ := newFS(t)
 	start := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	now := start.Add(365 * 24 * time.Hour)
 	reqs := &requests{err: errors.New("database is locked")}

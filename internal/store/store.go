@@ -9,8 +9,10 @@
 //
 // Quarantine is the interface the front doors use. FS implements it on a
 // local folder with fsync and rename so that a crash at any instant never
-// leaves a half-written item visible; a database or an S3-compatible
-// object store can implement it later for several hosts.
+// leaves a half-written item visible: one machine. JetStream implements
+// it on a NATS JetStream cluster (an Object Store for the originals, a
+// Key-Value bucket for their records, both replicated) so that several
+// nodes share it and any one server may die: a scale-out.
 package store
 
 import (
@@ -19,7 +21,10 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"sort"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/ids"
 )
 
 // State is where an item is in its life.
@@ -112,6 +117,23 @@ type Quarantine interface {
 	Delete(ctx context.Context, id string) error
 }
 
+// prepare completes a new item as every Put does: Created (now if
+// zero, in UTC), an ID if it has none (ErrInvalidID if it has a bad
+// one), and state Held since Created.
+func (it *Item) prepare(now func() time.Time) error {
+	if it.Created.IsZero() {
+		it.Created = now()
+	}
+	it.Created = it.Created.UTC()
+	if it.ID == "" {
+		it.ID = ids.New(it.Created)
+	} else if !ValidID(it.ID) {
+		return ErrInvalidID
+	}
+	it.State, it.StateChanged = Held, it.Created
+	return nil
+}
+
 // Linker is a Quarantine that can keep a file already durable on its
 // own file system as an original without copying it: one write and one
 // read of the message less.
@@ -139,3 +161,13 @@ var idPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$`)
 
 // ValidID reports whether id can name an item.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+// sortItems sorts items oldest first, by ID within the same instant.
+func sortItems(items []Item) {
+	sort.Slice(items, func(i, j int) bool {
+		if !items[i].Created.Equal(items[j].Created) {
+			return items[i].Created.Before(items[j].Created)
+		}
+		return items[i].ID < items[j].ID
+	})
+}

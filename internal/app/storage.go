@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/store"
+)
+
+// Storage is where a node keeps blobs: the quarantine's originals and
+// the transfer sites' sanitized outputs. On one machine they are folders
+// under the data folder (quarantine/, transfer/outputs/); with
+// cluster.nats set they are in the cluster's JetStream, replicated
+// cluster.replicas times and shared by every node, so that any node
+// serves any item and a dead node loses nothing.
+type Storage struct {
+	Quarantine store.Quarantine
+	Outputs    store.Blobs
+	// Close closes the JetStream connection once what was published is
+	// flushed; nothing on one machine.
+	Close func()
+}
+
+// OpenStorage opens the node's Storage as the configuration says, the
+// one way the service and the command-line tools do.
+func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
+	if cfg.Cluster.NATS == "" {
+		_, _, qDir, _ := RelayOptions(cfg).Dirs()
+		q, err := store.NewFS(qDir)
+		if err != nil {
+			return nil, fmt.Errorf("quarantine: %w", err)
+		}
+		out, err := store.NewFolder(filepath.Join(cfg.DataDir, "transfer", "outputs"))
+		if err != nil {
+			return nil, fmt.Errorf("transfer outputs: %w", err)
+		}
+		return &Storage{Quarantine: q, Outputs: out, Close: func() {}}, nil
+	}
+	js, replicas, closeJS, err := OpenJetStream(cfg)
+	if err != nil {
+		return nil, err
+	}
+	q, err := store.NewJetStream(ctx, js, store.JetStreamOptions{Replicas: replicas, TempDir: tempDir(cfg)})
+	if err != nil {
+		closeJS()
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
+	out, err := store.NewObjectBlobs(ctx, js, store.ObjectBlobsOptions{Replicas: replicas, TempDir: tempDir(cfg)})
+	if err != nil {
+		closeJS()
+		return nil, fmt.Errorf("transfer outputs: %w", err)
+	}
+	return &Storage{Quarantine: q, Outputs: out, Close: closeJS}, nil
+}

@@ -1,0 +1,471 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mugai-project/mugai/internal/ids"
+)
+
+// JetStream is a Quarantine in a NATS JetStream cluster, shared by every
+// node of it:
+//
+//	Object Store <Bucket>          the originals, one object each, named <id>/<token>
+//	Key-Value <Bucket>_items:
+//	  i.<id>                       the item's record: its Item and its object's name
+//	  p.<id>.<token>               an object whose fate a crash may have left open
+//
+// Both buckets have Replicas replicas; JetStream acknowledges a write
+// once a quorum of them has stored it, so Put returns only once the
+// original and its record are on a majority of the servers, and any
+// one of three may die without losing an item.
+//
+// The records are KV entries rather than the objects' own metadata: a
+// KV entry is created only if its key is new (two nodes storing the same
+// ID cannot both win) and updated only at the revision it was read at
+// (two nodes changing one item's state cannot lose a change), which the
+// Object Store's metadata does not offer. Every write of an original
+// puts a pending mark (p.…) first and removes it last; a crash in
+// between leaves the mark, and the next NewJetStream decides by the
+// record whether the object is kept or deleted. An object without its
+// record is never listed.
+//
+// List reads the latest record of every item (one ordered consumer over
+// the records, about a kilobyte each): its cost grows with the number of
+// items kept, as FS's does with the files it reads. A record must fit in
+// one NATS message (the servers' max_payload, 1 MiB by default).
+type JetStream struct {
+	obs  jetstream.ObjectStore
+	kv   jetstream.KeyValue
+	opts JetStreamOptions
+}
+
+var _ Quarantine = (*JetStream)(nil)
+
+// JetStreamOptions configure a JetStream quarantine; zero fields mean
+// the defaults.
+type JetStreamOptions struct {
+	// Replicas of both buckets (1 to 5); default 1.
+	Replicas int
+	// Bucket names the Object Store; the records are in Bucket_items.
+	// Default "mugai_quarantine".
+	Bucket string
+	// TempDir holds an original above 1 MiB while Get checks it; default
+	// os.TempDir().
+	TempDir string
+	// ReadTimeout bounds a Get whose context has no deadline; default
+	// 5 minutes.
+	ReadTimeout time.Duration
+	// PendingAge is how old a pending mark must be before NewJetStream
+	// settles it (a younger one may be a Put under way on another node);
+	// default a minute.
+	PendingAge time.Duration
+	Now        func() time.Time // default time.Now
+}
+
+func (o JetStreamOptions) withDefaults() JetStreamOptions {
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
+	if o.Bucket == "" {
+		o.Bucket = "mugai_quarantine"
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 5 * time.Minute
+	}
+	if o.PendingAge <= 0 {
+		o.PendingAge = time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// jsRecord is an item's KV entry.
+type jsRecord struct {
+	Item
+	Object string `json:"object"` // the name of the object that holds the original
+}
+
+// NewJetStream opens (creating or updating if needed) the quarantine's
+// buckets and settles what an earlier crash left pending.
+func NewJetStream(ctx context.Context, js jetstream.JetStream, opts JetStreamOptions) (*JetStream, error) {
+	opts = opts.withDefaults()
+	obs, err := openObjectStore(ctx, js, jetstream.ObjectStoreConfig{
+		Bucket: opts.Bucket, Description: "mugai: originals kept in quarantine", Replicas: opts.Replicas, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	kv, err := openKeyValue(ctx, js, jetstream.KeyValueConfig{
+		Bucket: opts.Bucket + "_items", Description: "mugai: quarantine records", Replicas: opts.Replicas, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &JetStream{obs: obs, kv: kv, opts: opts}
+	if err := s.settlePending(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func recordKey(id string) string { return "i." + id }
+
+// pendingKey is the pending mark of object (<id>/<token>).
+func pendingKey(object string) string { return "p." + strings.Replace(object, "/", ".", 1) }
+
+// mark puts object's pending mark; unmark removes it.
+func (s *JetStream) mark(ctx context.Context, object string) error {
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		_, err := s.kv.Put(ctx, pendingKey(object), []byte(object))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: marking %s pending: %w", object, err)
+	}
+	return nil
+}
+
+func (s *JetStream) unmark(ctx context.Context, object string) error {
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error { return s.kv.Purge(ctx, pendingKey(object)) })
+	if err != nil {
+		return fmt.Errorf("store: unmarking %s: %w", object, err)
+	}
+	return nil
+}
+
+// deleteObject deletes an object that may be gone already.
+func (s *JetStream) deleteObject(ctx context.Context, object string) error {
+	return deleteObject(ctx, s.obs, object)
+}
+
+// record reads an item's record and its revision.
+func (s *JetStream) record(ctx context.Context, id string) (jsRecord, uint64, error) {
+	if !ValidID(id) {
+		return jsRecord{}, 0, ErrInvalidID
+	}
+	var e jetstream.KeyValueEntry
+	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) (err error) {
+		e, err = s.kv.Get(ctx, recordKey(id))
+		return err
+	})
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return jsRecord{}, 0, ErrNotFound
+	}
+	if err != nil {
+		return jsRecord{}, 0, fmt.Errorf("store: %s: %w", id, err)
+	}
+	rec, err := decodeRecord(e.Value())
+	if err != nil || rec.ID != id {
+		return jsRecord{}, 0, fmt.Errorf("store: %s: inconsistent record", id)
+	}
+	return rec, e.Revision(), nil
+}
+
+func decodeRecord(b []byte) (jsRecord, error) {
+	var rec jsRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return jsRecord{}, err
+	}
+	if !rec.State.valid() || rec.Object == "" {
+		return jsRecord{}, errors.New("store: inconsistent record")
+	}
+	return rec, nil
+}
+
+// Put implements Quarantine: the original goes into a new object, then
+// the record is created; the ID is taken only if its record is new.
+func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := item.prepare(s.opts.Now); err != nil {
+		return "", err
+	}
+	item.Offset = 0
+	if _, _, err := s.record(ctx, item.ID); err == nil {
+		return "", ErrExists
+	} else if !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	rec := jsRecord{Item: item, Object: item.ID + "/" + ids.Token()}
+	if err := s.mark(ctx, rec.Object); err != nil {
+		return "", err
+	}
+	err := s.putOriginal(ctx, &rec, original)
+	if err != nil {
+		// Settled now if possible, else by the next NewJetStream.
+		if s.deleteObject(ctx, rec.Object) == nil {
+			s.unmark(ctx, rec.Object)
+		}
+		return "", err
+	}
+	return item.ID, s.unmark(ctx, rec.Object)
+}
+
+// putOriginal stores the original into rec's object, completes rec's
+// SHA-256 and size from what JetStream stored, and creates the record.
+func (s *JetStream) putOriginal(ctx context.Context, rec *jsRecord, original io.Reader) error {
+	info, err := s.obs.Put(ctx, jetstream.ObjectMeta{Name: rec.Object}, original)
+	if err != nil {
+		return fmt.Errorf("store: storing the original: %w", err)
+	}
+	sum, err := jetstream.DecodeObjectDigest(info.Digest)
+	if err != nil {
+		return fmt.Errorf("store: storing the original: %w", err)
+	}
+	got := hex.EncodeToString(sum)
+	if rec.SHA256 != "" && !strings.EqualFold(rec.SHA256, got) {
+		return fmt.Errorf("%w: given %s, received %s", ErrCorrupt, rec.SHA256, got)
+	}
+	rec.SHA256, rec.Size = got, int64(info.Size)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	tries := 0
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		tries++
+		_, err := s.kv.Create(ctx, recordKey(rec.ID), b)
+		return err
+	})
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		// An attempt whose answer was lost may have created it.
+		if got, _, rerr := s.record(ctx, rec.ID); tries > 1 && rerr == nil && got.Object == rec.Object {
+			return nil
+		}
+		return ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", rec.ID, err)
+	}
+	return nil
+}
+
+// Get implements Quarantine. The original is read from JetStream into a
+// local buffer (memory up to 1 MiB, else a file in TempDir, removed when
+// the reader is closed) and its SHA-256 checked before Get returns; the
+// reader checks it again as the caller reads.
+func (s *JetStream) Get(ctx context.Context, id string) (Item, io.ReadCloser, error) {
+	rec, _, err := s.record(ctx, id)
+	if err != nil {
+		return Item{}, nil, err
+	}
+	if rec.State == Purged {
+		return rec.Item, nil, ErrPurged
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.opts.ReadTimeout)
+		defer cancel()
+	}
+	buf, err := fetchObject(ctx, s.obs, rec.Object, s.opts.TempDir)
+	if errors.Is(err, jetstream.ErrDigestMismatch) {
+		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
+	}
+	if err != nil {
+		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
+	}
+	if buf.SHA256() != rec.SHA256 || buf.Size() != rec.Size {
+		buf.Close()
+		return Item{}, nil, fmt.Errorf("%w: item %s", ErrCorrupt, id)
+	}
+	return rec.Item, &checkedReader{r: buf.Open(), f: buf, h: sha256.New(), want: rec.SHA256}, nil
+}
+
+// List implements Quarantine.
+func (s *JetStream) List(ctx context.Context, f Filter) ([]Item, error) {
+	entries, err := s.latest(ctx, recordKey("*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	for _, e := range entries {
+		rec, err := decodeRecord(e.Value())
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", e.Key(), err)
+		}
+		if f.match(&rec.Item) {
+			out = append(out, rec.Item)
+		}
+	}
+	sortItems(out)
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// latest returns the latest entry of every key that matches filter and
+// is not deleted.
+func (s *JetStream) latest(ctx context.Context, filter string) (out map[string]jetstream.KeyValueEntry, err error) {
+	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		out, err = s.watchLatest(ctx, filter)
+		return err
+	})
+	return out, err
+}
+
+func (s *JetStream) watchLatest(ctx context.Context, filter string) (map[string]jetstream.KeyValueEntry, error) {
+	w, err := s.kv.Watch(ctx, filter, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer w.Stop()
+	out := map[string]jetstream.KeyValueEntry{}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, errors.New("store: the listing of records ended early")
+			}
+			if e == nil { // every entry present at the start was sent
+				return out, nil
+			}
+			if old, ok := out[e.Key()]; !ok || old.Revision() < e.Revision() {
+				out[e.Key()] = e
+			}
+		}
+	}
+}
+
+// SetState implements Quarantine. The record changes first (at the
+// revision it was read at, again if another node changed it meanwhile);
+// a purge then deletes the object, under a pending mark.
+func (s *JetStream) SetState(ctx context.Context, id string, st State, by string) error {
+	if !st.valid() {
+		return fmt.Errorf("store: unknown state %q", st)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for {
+		rec, rev, err := s.record(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec.State == Purged && st != Purged {
+			return ErrPurged
+		}
+		if st == Purged {
+			if err := s.mark(ctx, rec.Object); err != nil {
+				return err
+			}
+		}
+		rec.State, rec.StateChanged, rec.StateBy = st, s.opts.Now().UTC(), by
+		b, err := json.Marshal(&rec)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+			_, err := s.kv.Update(ctx, recordKey(id), b, rev)
+			return err
+		})
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", id, err)
+		}
+		if st != Purged {
+			return nil
+		}
+		if err := s.deleteObject(ctx, rec.Object); err != nil {
+			return err
+		}
+		return s.unmark(ctx, rec.Object)
+	}
+}
+
+// Delete implements Quarantine: the record goes first, then the object,
+// under a pending mark.
+func (s *JetStream) Delete(ctx context.Context, id string) error {
+	if !ValidID(id) {
+		return ErrInvalidID
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rec, rev, err := s.record(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.mark(ctx, rec.Object); err != nil {
+		return err
+	}
+	for {
+		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+			return s.kv.Purge(ctx, recordKey(id), jetstream.LastRevision(rev))
+		})
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			break
+		}
+		// Changed meanwhile (or purged by an attempt whose answer was
+		// lost): the object is the same, the record goes all the same.
+		var again jsRecord
+		if again, rev, err = s.record(ctx, id); errors.Is(err, ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if again.Object != rec.Object {
+			return fmt.Errorf("store: %s: replaced while being deleted", id)
+		}
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("store: %s: %w", id, err)
+	}
+	if err := s.deleteObject(ctx, rec.Object); err != nil {
+		return err
+	}
+	return s.unmark(ctx, rec.Object)
+}
+
+// settlePending settles every pending mark older than PendingAge: its
+// object is kept if the item's record names it and is not purged, and
+// deleted otherwise; then the mark goes.
+func (s *JetStream) settlePending(ctx context.Context) error {
+	marks, err := s.latest(ctx, "p.>")
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now()
+	var errs []error
+	for _, e := range marks {
+		if now.Sub(e.Created()) < s.opts.PendingAge {
+			continue
+		}
+		object := string(e.Value())
+		id, _, _ := strings.Cut(object, "/")
+		rec, _, err := s.record(ctx, id)
+		switch {
+		case err == nil && rec.Object == object && rec.State != Purged:
+		case err == nil, errors.Is(err, ErrNotFound), errors.Is(err, ErrInvalidID):
+			err = s.deleteObject(ctx, object)
+		}
+		if err == nil {
+			err = s.unmark(ctx, object)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: settling what a crash left: %w", err)
+	}
+	return nil
+}
