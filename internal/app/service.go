@@ -68,7 +68,14 @@ type Service struct {
 	// closeMeta closes the relay's metadata store's own handle
 	// (cluster.database); nil until it is open.
 	closeMeta func()
+	// closeJS closes the JetStream connection (cluster.nats); nil
+	// without one.
+	closeJS func()
 }
+
+// worker reports a node that runs only the relay's workers
+// (cluster.role "worker"): no SMTP listener, no sites.
+func (s *Service) worker() bool { return s.cfg.Cluster.Role == config.RoleWorker }
 
 // New builds the service from the configuration: the engine with every
 // format and the clamd scanner (when set), the quarantine, the one
@@ -137,13 +144,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		ro.PolicyFor = ps.forRecipients
 	}
 	ro.HeldLink = s.held.URL
+	if cfg.Cluster.NATS != "" {
+		if ro.JetStream, ro.Replicas, s.closeJS, err = OpenJetStream(&cfg); err != nil {
+			return nil, err
+		}
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	if err := s.Relay.Listen(); err != nil {
+	if s.worker() {
+		s.log.Info("serve: a worker node: no SMTP listener and no sites, only the relay's workers")
+	} else if err := s.Relay.Listen(); err != nil {
 		return nil, fmt.Errorf("SMTP listener: %w", err)
 	}
-	if cfg.Web.UploadListen != "" {
+	if cfg.Web.UploadListen != "" && !s.worker() {
 		_, outboxDir, _, _ := ro.Dirs()
 		if err := s.newSites(ps, NewOperations(cfg.DataDir, outboxDir, s.Quarantine, md, scanner)); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
@@ -226,13 +240,17 @@ func (s *Service) Run(ctx context.Context) error {
 		defer s.served.Done()
 		s.Retention.Run(s.sweep)
 	}()
-	s.served.Add(1)
-	go func() {
-		defer s.served.Done()
-		if err := s.Relay.Serve(); err != nil {
-			errc <- fmt.Errorf("relay: %w", err)
-		}
-	}()
+	if s.worker() {
+		s.Relay.Start()
+	} else {
+		s.served.Add(1)
+		go func() {
+			defer s.served.Done()
+			if err := s.Relay.Serve(); err != nil {
+				errc <- fmt.Errorf("relay: %w", err)
+			}
+		}()
+	}
 	if s.Sites != nil {
 		s.served.Add(1)
 		go func() {
@@ -252,7 +270,11 @@ func (s *Service) Run(ctx context.Context) error {
 		}()
 		s.log.Info("serve: admin listening", "addr", s.adminL.Addr().String())
 	}
-	s.log.Info("serve: started", "smtp", s.Relay.Addr().String(), "upload", s.cfg.Web.UploadListen, "download", s.cfg.Web.DownloadListen,
+	smtpAddr := "off"
+	if !s.worker() {
+		smtpAddr = s.Relay.Addr().String()
+	}
+	s.log.Info("serve: started", "smtp", smtpAddr, "role", s.cfg.Cluster.Role, "upload", s.cfg.Web.UploadListen, "download", s.cfg.Web.DownloadListen,
 		"data", s.cfg.DataDir, "delivery", DeliveryTarget(&s.cfg))
 	select {
 	case <-ctx.Done():
@@ -289,6 +311,9 @@ func (s *Service) stop(ctx context.Context) error {
 		if err := s.Relay.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, fmt.Errorf("relay: %w", err))
 		}
+	}
+	if s.closeJS != nil {
+		s.closeJS()
 	}
 	if s.admin != nil {
 		s.admin.Shutdown(ctx)

@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"strings"
+
+	"github.com/mugai-project/mugai/sanitizer"
 )
 
 // Cluster is what several mugai nodes share. Empty, mugai runs on one
@@ -26,6 +28,15 @@ type Cluster struct {
 	// and sanitizing workers) or "worker" (sanitizing and delivery
 	// only).
 	Role string `toml:"role"`
+	// Node is this node's name in `mugai cluster status`; "" is the
+	// host name.
+	Node string `toml:"node"`
+	// MaxPending is how many sanitize jobs may wait, taken by no node
+	// yet, before new mail gets 451 4.3.2 (back-pressure); 0 means 5000.
+	MaxPending int `toml:"max_pending"`
+	// AckWait is how long a job held by a node that stopped answering
+	// waits before another node takes it; 0 means 30s.
+	AckWait sanitizer.Duration `toml:"ack_wait"`
 }
 
 // Roles a node can have.
@@ -56,6 +67,9 @@ func (c *Config) checkCluster(bad func(format string, a ...any)) {
 	}
 	if r := c.Cluster.Replicas; r < 0 || r > 5 {
 		bad("cluster.replicas: 1 to 5 (JetStream's limit), or 0 for 3")
+	}
+	if c.Cluster.MaxPending < 0 || c.Cluster.AckWait.Duration < 0 {
+		bad("cluster.max_pending and cluster.ack_wait: 0 (the default) or more")
 	}
 	switch c.Cluster.Role {
 	case RoleAll:
