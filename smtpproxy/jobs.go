@@ -2,6 +2,7 @@ package smtpproxy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,6 @@ const (
 	jobStream   = "MUGAI_JOBS"          // the work queue of sanitize jobs
 	jobSubject  = "mugai.jobs.sanitize" // one job a message; its data is the message ID
 	jobConsumer = "sanitize"            // the one durable consumer every node pulls from
-	spoolBucket = "mugai-spool"         // the accepted messages, as spool files
 	triesBucket = "mugai-tries"         // processing starts that never returned (tries.go)
 	nodesBucket = "mugai-nodes"         // the nodes' heartbeats (nodes.go)
 )
@@ -39,7 +39,7 @@ var errBacklog = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3
 // their messages' outcomes are final.
 type jobQueue struct {
 	js    jetstream.JetStream
-	spool jetstream.ObjectStore
+	spool *chunkSpool // the accepted messages (jobspool.go)
 	cons  jetstream.Consumer
 	tries *kvTries
 	nodes jetstream.KeyValue
@@ -62,9 +62,11 @@ type jobQueue struct {
 	started  time.Time
 }
 
-// openJobs creates (or updates) the streams, buckets and consumer, each
-// with Options.Replicas, and forgets what this node held before a
-// crash: JetStream redelivers those jobs.
+// openJobs binds to the streams, buckets and consumer, creating those
+// missing with Options.Replicas (the first node to start creates them;
+// none is changed once made, so that a node starting while a NATS
+// server is down needs no stream update), and forgets what this node
+// held before a crash: JetStream redelivers those jobs.
 func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -72,38 +74,52 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 		js: o.JetStream, log: o.Logger, m: o.Metrics, dir: dir, opts: o, held: map[string]jetstream.Msg{},
 		slots: make(chan struct{}, o.JobsHeld), stopKeep: make(chan struct{}), started: time.Now().UTC(),
 	}
-	r := o.Replicas
-	if _, err := q.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: jobStream, Subjects: []string{jobSubject}, Retention: jetstream.WorkQueuePolicy,
-		Storage: jetstream.FileStorage, Replicas: r, Duplicates: 2 * time.Minute,
-		Description: "mugai: a sanitize job for every accepted message",
-	}); err != nil {
-		return nil, fmt.Errorf("stream %s: %w", jobStream, err)
-	}
+	r, js := o.Replicas, q.js
 	var err error
+	if _, err = bindOrCreate(ctx, jobStream, jetstream.ErrStreamNotFound,
+		func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, jobStream) },
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return js.CreateStream(ctx, jetstream.StreamConfig{
+				Name: jobStream, Subjects: []string{jobSubject}, Retention: jetstream.WorkQueuePolicy,
+				Storage: jetstream.FileStorage, Replicas: r, Duplicates: 2 * time.Minute,
+				Description: "mugai: a sanitize job for every accepted message",
+			})
+		}); err != nil {
+		return nil, err
+	}
 	// MaxDeliver is unlimited: a job past its MaxDeliver would stay in
 	// the stream and never be handed out again, an accepted message
 	// stalled for good. A job that keeps killing its workers is
 	// withheld by the tries count instead (tries.go).
-	if q.cons, err = q.js.CreateOrUpdateConsumer(ctx, jobStream, jetstream.ConsumerConfig{
-		Durable: jobConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.JobAckWait,
-		MaxDeliver: -1, MaxAckPending: 10000, FilterSubject: jobSubject,
-	}); err != nil {
-		return nil, fmt.Errorf("consumer %s: %w", jobConsumer, err)
-	}
-	if q.spool, err = q.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: spoolBucket, Replicas: r, Storage: jetstream.FileStorage,
-		Description: "mugai: accepted messages until their outcome is final",
-	}); err != nil {
-		return nil, fmt.Errorf("object store %s: %w", spoolBucket, err)
-	}
-	if q.tries, err = openTries(ctx, q.js, r); err != nil {
+	if q.cons, err = bindOrCreate(ctx, jobConsumer, jetstream.ErrConsumerNotFound,
+		func(ctx context.Context) (jetstream.Consumer, error) { return js.Consumer(ctx, jobStream, jobConsumer) },
+		func(ctx context.Context) (jetstream.Consumer, error) {
+			return js.CreateConsumer(ctx, jobStream, jetstream.ConsumerConfig{
+				Durable: jobConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.JobAckWait,
+				MaxDeliver: -1, MaxAckPending: 10000, FilterSubject: jobSubject,
+			})
+		}); err != nil {
 		return nil, err
 	}
-	if q.nodes, err = q.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	ss, err := bindOrCreate(ctx, spoolStream, jetstream.ErrStreamNotFound,
+		func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, spoolStream) },
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return js.CreateStream(ctx, jetstream.StreamConfig{
+				Name: spoolStream, Subjects: []string{spoolSubject + ">"}, Storage: jetstream.FileStorage, Replicas: r,
+				Description: "mugai: accepted messages, in chunks, until their outcome is final",
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	q.spool = &chunkSpool{s: ss}
+	if q.tries, err = openTries(ctx, js, r); err != nil {
+		return nil, err
+	}
+	if q.nodes, err = bucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: nodesBucket, Replicas: r, TTL: nodeTTL, Description: "mugai: the nodes' heartbeats",
 	}); err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", nodesBucket, err)
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -122,6 +138,31 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 	return q, nil
 }
 
+// bindOrCreate binds to a JetStream stream, consumer or bucket, and
+// creates it when bind says notFound; a node that lost the race to
+// create it binds again.
+func bindOrCreate[T any](ctx context.Context, name string, notFound error, bind, create func(context.Context) (T, error)) (T, error) {
+	v, err := bind(ctx)
+	if errors.Is(err, notFound) {
+		if v, err = create(ctx); err != nil {
+			if w, berr := bind(ctx); berr == nil {
+				return w, nil
+			}
+		}
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", name, err)
+	}
+	return v, nil
+}
+
+// bucket binds to the key-value bucket of cfg, creating it if missing.
+func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	return bindOrCreate(ctx, cfg.Bucket, jetstream.ErrBucketNotFound,
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, cfg.Bucket) },
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.CreateKeyValue(ctx, cfg) })
+}
+
 // publish stores the spool file sw wrote, then publishes its job with
 // the message ID as Nats-Msg-Id, and returns when JetStream has
 // acknowledged both; only then may Data answer 250. On an error the
@@ -138,12 +179,14 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	id := sw.env.ID
-	if _, err := q.spool.Put(ctx, jetstream.ObjectMeta{Name: id}, sw.f); err != nil {
+	seqs, err := q.spool.put(ctx, q.js, id, sw.f)
+	if err != nil {
 		return fmt.Errorf("storing the message in JetStream: %w", err)
 	}
-	if _, err := q.js.Publish(ctx, jobSubject, []byte(id), jetstream.WithMsgID(id)); err != nil {
+	data, _ := json.Marshal(job{ID: id, Chunks: seqs})
+	if _, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err != nil {
 		dctx, dcancel := context.WithTimeout(context.Background(), publishTimeout)
-		q.spool.Delete(dctx, id)
+		q.spool.drop(dctx, id)
 		dcancel()
 		return fmt.Errorf("publishing the sanitize job: %w", err)
 	}
@@ -199,7 +242,8 @@ func (r *Relay) pullJobs() {
 				break more
 			}
 		}
-		batch, err := q.cons.Fetch(n, jetstream.FetchMaxWait(fetchWait))
+		fctx, cancel := context.WithTimeout(r.ctx, fetchWait)
+		batch, err := q.cons.Fetch(n, jetstream.FetchContext(fctx))
 		kept := 0
 		if err == nil {
 			for msg := range batch.Messages() {
@@ -209,6 +253,7 @@ func (r *Relay) pullJobs() {
 			}
 			err = batch.Error()
 		}
+		cancel()
 		for range n - kept {
 			<-q.slots
 		}
@@ -227,17 +272,18 @@ const fetchWait = 5 * time.Second
 // whether the job holds a slot.
 func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	q := r.jobs
-	id := string(msg.Data())
 	q.m.JobsTaken.Inc()
 	if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
 		q.m.JobsRedelivered.Inc()
 	}
-	log := r.log.With("item_id", id)
-	if !validID(id) {
-		log.Error("jobs: a job that names no message; dropped")
+	j, err := parseJob(msg.Data())
+	if err != nil {
+		r.log.Error("jobs: not a sanitize job; dropped", "err", err)
 		msg.Term()
 		return false
 	}
+	id := j.ID
+	log := r.log.With("item_id", id)
 	q.mu.Lock()
 	_, again := q.held[id]
 	q.held[id] = msg // acknowledge the latest delivery
@@ -245,11 +291,11 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	if again {
 		return false // already here, under its first slot
 	}
-	if err := r.materialize(id); err != nil {
+	if err := r.materialize(j); err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
 		q.mu.Unlock()
-		if errors.Is(err, jetstream.ErrObjectNotFound) {
+		if errors.Is(err, errChunkMissing) {
 			r.dropOrphan(msg, id)
 			return false
 		}
@@ -264,7 +310,8 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 // materialize writes the stored message into spool/incoming, marked as
 // held for a job. It is not fsynced: JetStream keeps the message, and
 // what a crash leaves here is forgotten at the next start (openJobs).
-func (r *Relay) materialize(id string) error {
+func (r *Relay) materialize(j job) error {
+	id := j.ID
 	if err := os.WriteFile(filepath.Join(r.jobs.dir, id), nil, 0o600); err != nil {
 		return err
 	}
@@ -274,17 +321,12 @@ func (r *Relay) materialize(id string) error {
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, publishTimeout)
 	defer cancel()
-	obj, err := r.jobs.spool.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	defer obj.Close()
 	tmp := filepath.Join(r.spool.tmp(), id+"."+ids.Token())
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, obj)
+	err = r.jobs.spool.copyTo(ctx, f, j)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -313,7 +355,7 @@ func (r *Relay) dropOrphan(msg jetstream.Msg, id string) {
 		r.log.Warn("jobs: a job without its message (its accept failed); dropped", "item_id", id)
 		msg.Term()
 	default:
-		r.log.Error("jobs: a queued message is missing from JetStream", "item_id", id, "err", err)
+		r.log.Error("jobs: a job whose message is missing; taken again later", "item_id", id, "err", err)
 		msg.NakWithDelay(time.Minute)
 	}
 }
@@ -341,7 +383,7 @@ func (r *Relay) jobDone(ctx context.Context, id string) {
 		return
 	}
 	q.m.JobsAcked.Inc()
-	if err := q.spool.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+	if err := q.spool.drop(ctx, id); err != nil {
 		r.log.Warn("jobs: deleting the stored message", "item_id", id, "err", err)
 	}
 }

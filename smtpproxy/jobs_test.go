@@ -2,7 +2,6 @@ package smtpproxy
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -49,13 +48,13 @@ func clusterStatus(t *testing.T, js jetstream.JetStream) *ClusterStatus {
 func jobsDone(t *testing.T, js jetstream.JetStream) {
 	t.Helper()
 	ctx := context.Background()
-	obs, err := js.ObjectStore(ctx, spoolBucket)
+	s, err := js.Stream(ctx, spoolStream)
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "every job acknowledged and its message deleted", func() bool {
-		_, err := obs.List(ctx)
-		return clusterStatus(t, js).Jobs == 0 && errors.Is(err, jetstream.ErrNoObjectsFound)
+		info, err := s.Info(ctx)
+		return err == nil && clusterStatus(t, js).Jobs == 0 && info.State.Msgs == 0
 	})
 }
 
@@ -116,7 +115,7 @@ func TestJetStreamJobWithoutMessage(t *testing.T) {
 	o, js := jetStreamOptions(t, 1)
 	r := startRelay(t, o)
 	ctx := context.Background()
-	if _, err := js.Publish(ctx, jobSubject, []byte("orphan1"), jetstream.WithMsgID("orphan1")); err != nil {
+	if _, err := js.Publish(ctx, jobSubject, []byte(`{"id":"orphan1","chunks":[1000]}`), jetstream.WithMsgID("orphan1")); err != nil {
 		t.Fatal(err)
 	}
 	jobsDone(t, js)
@@ -140,7 +139,11 @@ func acceptedID(t *testing.T, r *Relay, js jetstream.JetStream, rcpts []string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(m.Data)
+	j, err := parseJob(m.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j.ID
 }
 
 // TestJetStreamRedeliverySkipsDelivered: a job taken again after the

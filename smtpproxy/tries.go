@@ -3,7 +3,6 @@ package smtpproxy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -36,11 +35,11 @@ const triesTTL = 7 * 24 * time.Hour
 const kvTimeout = 10 * time.Second
 
 func openTries(ctx context.Context, js jetstream.JetStream, replicas int) (*kvTries, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := bucket(ctx, js, jetstream.KeyValueConfig{
 		Bucket: triesBucket, Replicas: replicas, TTL: triesTTL, Description: "mugai: processing starts that never returned",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", triesBucket, err)
+		return nil, err
 	}
 	return &kvTries{kv: kv}, nil
 }
