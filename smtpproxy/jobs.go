@@ -68,7 +68,7 @@ type jobQueue struct {
 // server is down needs no stream update), and forgets what this node
 // held before a crash: JetStream redelivers those jobs.
 func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	q := &jobQueue{
 		js: o.JetStream, log: o.Logger, m: o.Metrics, dir: dir, opts: o, held: map[string]jetstream.Msg{},
@@ -140,21 +140,36 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 
 // bindOrCreate binds to a JetStream stream, consumer or bucket, and
 // creates it when bind says notFound; a node that lost the race to
-// create it binds again.
+// create it binds again. Each try has bindTimeout, and a try that
+// goes unanswered is made again until ctx ends: while a NATS server
+// restarts, a request may get no answer until the stream's leader is
+// elected.
 func bindOrCreate[T any](ctx context.Context, name string, notFound error, bind, create func(context.Context) (T, error)) (T, error) {
-	v, err := bind(ctx)
-	if errors.Is(err, notFound) {
-		if v, err = create(ctx); err != nil {
-			if w, berr := bind(ctx); berr == nil {
-				return w, nil
+	for {
+		tctx, cancel := context.WithTimeout(ctx, bindTimeout)
+		v, err := bind(tctx)
+		if errors.Is(err, notFound) {
+			if v, err = create(tctx); err != nil {
+				if w, berr := bind(tctx); berr == nil {
+					v, err = w, nil
+				}
 			}
 		}
+		cancel()
+		if err == nil {
+			return v, nil
+		}
+		// JetStream's own answer (too few servers for the replicas, a
+		// different stream under the name) is final.
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) || !sleepCtx(ctx, time.Second) {
+			return v, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	if err != nil {
-		return v, fmt.Errorf("%s: %w", name, err)
-	}
-	return v, nil
 }
+
+// bindTimeout bounds one try of bindOrCreate.
+const bindTimeout = 10 * time.Second
 
 // bucket binds to the key-value bucket of cfg, creating it if missing.
 func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {

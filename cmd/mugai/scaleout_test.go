@@ -388,6 +388,10 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 	if dups > bound {
 		t.Errorf("%d duplicates, more than the %d in flight at the kills", dups, bound)
 	}
+	for _, n := range nodes {
+		t.Logf("%s (%s): jobs taken %v, acknowledged %v, redelivered %v (since its last start)", n.name, n.role,
+			n.metric(t, "mugai_smtp_jobs_taken_total"), n.metric(t, "mugai_smtp_jobs_acked_total"), n.metric(t, "mugai_smtp_jobs_redelivered_total"))
+	}
 	if got := nodes[2].metric(t, "mugai_smtp_jobs_taken_total"); got == 0 {
 		t.Error("the worker node took no job")
 	}
