@@ -191,7 +191,7 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	if _, err := sw.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
 	defer cancel()
 	id := sw.env.ID
 	seqs, err := q.spool.put(ctx, q.js, id, sw.f)
@@ -200,7 +200,7 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	}
 	data, _ := json.Marshal(job{ID: id, Chunks: seqs})
 	if _, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err != nil {
-		dctx, dcancel := context.WithTimeout(context.Background(), publishTimeout)
+		dctx, dcancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
 		q.spool.drop(dctx, id)
 		dcancel()
 		return fmt.Errorf("publishing the sanitize job: %w", err)
@@ -208,8 +208,8 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	return nil
 }
 
-// publishTimeout bounds storing one message and its job.
-const publishTimeout = 30 * time.Second
+// readTimeout bounds reading one job's message.
+const readTimeout = 30 * time.Second
 
 // backlogged reports whether more sanitize jobs wait than MaxPending,
 // asking JetStream at most every PendingCheck. A JetStream that does
@@ -334,7 +334,7 @@ func (r *Relay) materialize(j job) error {
 	if _, err := os.Stat(in); err == nil || r.outbox.exists(id) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, publishTimeout)
+	ctx, cancel := context.WithTimeout(r.ctx, readTimeout)
 	defer cancel()
 	tmp := filepath.Join(r.spool.tmp(), id+"."+ids.Token())
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -2,10 +2,12 @@ package smtpproxy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -106,6 +108,42 @@ func TestJetStreamBacklog(t *testing.T) {
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
 	waitFor(t, "the three delivered", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 3 })
 	expectPrefix(t, "MAIL once drained", w.cmd("MAIL FROM:<sender@example.com>"), "250 ")
+}
+
+// TestJetStreamDownAnswers451: with JetStream unreachable a message is
+// refused with 451 4.3.0 (the sender keeps it and retries), no job of
+// it is left, and once JetStream is back mail is accepted and
+// delivered again.
+func TestJetStreamDownAnswers451(t *testing.T) {
+	c := natstest.Start(t, 1)
+	nc, err := nats.Connect(c.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(t)
+	o.JetStream, o.Replicas, o.PendingCheck, o.PublishTimeout = js, 1, time.Nanosecond, 2*time.Second
+	r := startRelay(t, o)
+	c.Kill(0)
+	err = sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 451 || se.EnhancedCode != (smtp.EnhancedCode{4, 3, 0}) {
+		t.Fatalf("with JetStream down: %v, want 451 4.3.0", err)
+	}
+	c.Restart(0)
+	c.WaitReady(0)
+	waitFor(t, "the reconnection", nc.IsConnected)
+	if st := clusterStatus(t, js); st.Jobs != 0 {
+		t.Fatalf("%d jobs left by the refused message", st.Jobs)
+	}
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the delivery", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
 }
 
 // TestJetStreamJobWithoutMessage: a job whose message was never stored

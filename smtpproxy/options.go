@@ -107,6 +107,9 @@ type Options struct {
 	// answering waits before JetStream hands it to another; default
 	// 30s. A node holding a job says so every JobAckWait/3.
 	JobAckWait time.Duration
+	// PublishTimeout bounds storing one accepted message and its job in
+	// JetStream, after which DATA gets 451 4.3.0; default 30s.
+	PublishTimeout time.Duration
 	// JobsHeld is how many jobs one node holds at once (sanitizing,
 	// delivering, or waiting to retry a delivery); default 4 ×
 	// ProcessWorkers.
@@ -205,6 +208,7 @@ func (o Options) withDefaults() Options {
 	def(&o.PendingCheck, time.Second)
 	def(&o.JobAckWait, 30*time.Second)
 	defi(&o.JobsHeld, 4*o.ProcessWorkers)
+	def(&o.PublishTimeout, 30*time.Second)
 	if o.NodeName == "" {
 		o.NodeName = o.Hostname
 	}
