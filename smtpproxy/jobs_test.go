@@ -228,3 +228,21 @@ func TestJetStreamCrasherWithheld(t *testing.T) {
 		t.Fatalf("row %+v, %v", m, err)
 	}
 }
+
+// TestJetStreamLongJobKeptInProgress: a job that takes several AckWaits
+// to sanitize is not handed out again meanwhile: its node tells
+// JetStream it is in progress. It is delivered once.
+func TestJetStreamLongJobKeptInProgress(t *testing.T) {
+	o, js := jetStreamOptions(t, 1)
+	o.JobAckWait = time.Second
+	o.hooks.sanitizeHook = func(ctx context.Context) { sleepCtx(ctx, 3500*time.Millisecond) }
+	r := startRelay(t, o)
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the delivery", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
+	jobsDone(t, js)
+	if n := testutil.ToFloat64(r.opts.Metrics.JobsRedelivered); n != 0 {
+		t.Fatalf("the job was handed out again %v times while it ran", n)
+	}
+}
