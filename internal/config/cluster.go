@@ -15,8 +15,9 @@ type Cluster struct {
 	// postgres://user:password@host:5432/mugai?sslmode=verify-full.
 	// "" keeps them in mugai.db.
 	Database string `toml:"database"`
-	// NATS is the NATS JetStream cluster that holds the work queues and,
-	// in its object store, the messages, originals and transferred files,
+	// NATS is the NATS JetStream cluster that holds the work queue and
+	// the accepted messages (streams) and, in its object store, the
+	// originals and transferred files,
 	// as client URLs: "nats://nats1:4222,nats://nats2:4222,nats://nats3:4222".
 	// "" keeps them in the data folder. Set, Database must be set too.
 	NATS string `toml:"nats"`
