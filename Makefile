@@ -4,6 +4,7 @@
 #                then go vet ./... and go test ./...
 #   make bench   benchmarks beside the native tools (mutool, soffice)
 #   make bench-relay  the relay beside a stock Postfix relay (smtp-source → smtp-sink)
+#   make bench-cluster  end-to-end msg/s on one machine beside clusters of 1 to 3 nodes
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # Debian packages the tests use: CJK fonts for the PDF renderer's
@@ -26,7 +27,7 @@ BENCH_PACKAGES ?= mupdf-tools bc postfix linux-perf
 FUZZTIME ?= 1m
 GO ?= go
 
-.PHONY: test deps install vet gotest bench bench-relay fuzz
+.PHONY: test deps install vet gotest bench bench-relay bench-cluster fuzz
 
 test: deps vet gotest
 
@@ -60,6 +61,9 @@ bench: deps
 bench-relay: deps
 	@$(MAKE) --no-print-directory install PACKAGES="$(BENCH_PACKAGES)"
 	bash bench/relay.sh
+
+bench-cluster: deps
+	bash bench/cluster.sh
 
 # Every fuzz target for FUZZTIME, seeded from the corpus. A run fails
 # when a target writes a new crasher under testdata/fuzz (commit it with

@@ -317,7 +317,9 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 		return err
 	}
 	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
-	return r.outbox.removeDone(e.ID)
+	err := r.outbox.removeDone(e.ID)
+	r.jobDone(ctx, e.ID)
+	return err
 }
 
 // deliverSMTP sends the entry to a remote MTA with one transaction,

@@ -77,4 +77,54 @@
 // and returns the identifying header fields as text/rfc822-headers
 // (RFC 6522), from mugai's rebuilt copy. Sanitizing verdicts never
 // bounce to the Internet sender: that would be backscatter.
+//
+// # Scale-out
+//
+// With Options.JetStream (cluster.nats) several nodes share the work,
+// and any one of them, or one NATS server, may die. The pipeline code
+// is the same; only where an accepted message waits changes (jobs.go):
+//
+//   - Accepting: Data writes the spool file as always, then stores it
+//     in the MUGAI_SPOOL stream (chunks, jobspool.go) and publishes a
+//     sanitize job to the MUGAI_JOBS work queue with the message ID as
+//     Nats-Msg-Id (JetStream drops a republished duplicate); both with
+//     Options.Replicas. 250 is sent only when JetStream acknowledged
+//     both; on any failure 451 4.3.0, and the stored chunks are purged.
+//     A job whose message is not stored is recognized when it is taken
+//     and dropped: its message is finished (the row's state is final)
+//     or it was never acknowledged (no row).
+//   - Working: every node (role "all" or "worker") pulls jobs from one
+//     durable consumer with explicit acks, holds at most JobsHeld, and
+//     writes each job's message into its own spool/incoming, marked in
+//     spool/jobs. The same process, outbox and deliver code then runs
+//     on it. The job is acknowledged only when the message's outcome is
+//     final and recorded: every recipient delivered or failed with its
+//     attempt row in the shared database, the DSN queued, the original
+//     quarantined. Until then the node says "in progress" every
+//     JobAckWait/3, through a long sanitize or days of deferred
+//     delivery.
+//   - A node that dies leaves its jobs unacknowledged: after JobAckWait
+//     JetStream hands them to another node, which sanitizes again and
+//     delivers only to the recipients the database has no final result
+//     for. Duplicates are left to the window between the downstream's
+//     250 and its row (the same window as RFC 1047's). A node that comes
+//     back forgets the spool files and outbox entries of the jobs it
+//     held (spool/jobs): they are another node's now.
+//   - Crashers: the count of starts that never returned (maxTries) is
+//     kept in the mugai-tries bucket, so a message that kills its
+//     workers is withheld, with its notice and its original held, after
+//     maxTries crashes wherever they were. MaxDeliver is unlimited: a
+//     job past its MaxDeliver would stay in the stream never handed out
+//     again, an accepted message stalled for good.
+//   - Back-pressure: with more than MaxPending jobs not yet taken by any
+//     node, MAIL gets 451 4.3.2.
+//
+// One job per message, covering sanitizing and delivery, rather than a
+// second stream of delivery jobs: the outbox, its results journal and
+// its retries stay one code path for one node and many, and a
+// redelivered job needs only the database's attempt rows to skip what
+// was delivered. The cost is that a node dying mid-delivery makes the
+// next one sanitize the message again. DSNs and the mails the sites
+// send are queued in the outbox of the node that made them, as on one
+// node.
 package smtpproxy

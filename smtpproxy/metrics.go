@@ -15,8 +15,12 @@ type Metrics struct {
 	Delivered       prometheus.Counter     // per recipient
 	Deferred        prometheus.Counter     // per recipient and attempt
 	Bounced         prometheus.Counter     // per recipient
-	QueueDepth      *prometheus.GaugeVec   // queue: spool, outbox
+	QueueDepth      *prometheus.GaugeVec   // queue: spool, outbox, jobs
 	SanitizeSeconds prometheus.Histogram
+	// The JetStream jobs of this node (jobs.go).
+	JobsTaken       prometheus.Counter
+	JobsAcked       prometheus.Counter
+	JobsRedelivered prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them in reg (a new
@@ -38,6 +42,10 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		SanitizeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mugai_smtp_sanitize_seconds", Help: "Time to sanitize one message.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	reg.MustRegister(m.Accepted, m.AcceptedBytes, m.Rejected, m.Sanitized, m.Delivered, m.Deferred, m.Bounced, m.QueueDepth, m.SanitizeSeconds)
+	m.JobsTaken = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_taken_total", Help: "Sanitize jobs this node took from JetStream."})
+	m.JobsAcked = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_acked_total", Help: "Sanitize jobs this node finished and acknowledged."})
+	m.JobsRedelivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_redelivered_total", Help: "Jobs this node took that another delivery had taken before."})
+	reg.MustRegister(m.Accepted, m.AcceptedBytes, m.Rejected, m.Sanitized, m.Delivered, m.Deferred, m.Bounced, m.QueueDepth, m.SanitizeSeconds,
+		m.JobsTaken, m.JobsAcked, m.JobsRedelivered)
 	return m
 }

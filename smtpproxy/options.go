@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/mugai-project/mugai/sanitizer"
 )
 
@@ -92,6 +94,34 @@ type Options struct {
 	// sender mails after a PPAP zip can be offered to its recipient
 	// ([process] password_from_follow_up; internal/held.Hints).
 	FollowUps FollowUps
+
+	// JetStream, if set, is the NATS JetStream cluster that keeps the
+	// accepted messages and their sanitize jobs, which every node's
+	// workers take (jobs.go); nil keeps them in the spool folder.
+	JetStream jetstream.JetStream
+	// Replicas is how many JetStream servers keep each stream and
+	// bucket; default 3.
+	Replicas int
+	// MaxPending is how many sanitize jobs may wait, not yet taken by
+	// any node, before MAIL gets 451 4.3.2; default 5000.
+	MaxPending int
+	// PendingCheck is how long a count of the waiting jobs is used
+	// before JetStream is asked again; default 1s (tests: 1ns).
+	PendingCheck time.Duration
+	// JobAckWait is how long a job taken by a node that stops
+	// answering waits before JetStream hands it to another; default
+	// 30s. A node holding a job says so every JobAckWait/3.
+	JobAckWait time.Duration
+	// PublishTimeout bounds storing one accepted message and its job in
+	// JetStream, after which DATA gets 451 4.3.0; default 30s.
+	PublishTimeout time.Duration
+	// JobsHeld is how many jobs one node holds at once (sanitizing,
+	// delivering, or waiting to retry a delivery); default 4 ×
+	// ProcessWorkers.
+	JobsHeld int
+	// NodeName and NodeRole are this node in the cluster's heartbeats;
+	// default the host name, and "all".
+	NodeName, NodeRole string
 
 	Logger  *slog.Logger // default slog.Default()
 	Metrics *Metrics     // default: a private registry
@@ -178,6 +208,18 @@ func (o Options) withDefaults() Options {
 	def(&o.DrainTimeout, 30*time.Second)
 	def(&o.Downstream.Timeout, 5*time.Minute)
 	def(&o.ReturnPath.Timeout, 5*time.Minute)
+	defi(&o.Replicas, 3)
+	defi(&o.MaxPending, 5000)
+	def(&o.PendingCheck, time.Second)
+	def(&o.JobAckWait, 30*time.Second)
+	defi(&o.JobsHeld, 4*o.ProcessWorkers)
+	def(&o.PublishTimeout, 30*time.Second)
+	if o.NodeName == "" {
+		o.NodeName = o.Hostname
+	}
+	if o.NodeRole == "" {
+		o.NodeRole = "all"
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -108,7 +108,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			return err
 		}
 		defer f.Close()
-		crashes, err := r.spool.startTry(id)
+		crashes, err := r.tries.startTry(id)
 		if err != nil {
 			return fmt.Errorf("recording the attempt: %w", err)
 		}
@@ -116,7 +116,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		// by a shutdown); only a crash skips this.
 		defer func() {
 			if !left {
-				r.spool.endTry(id, crashes)
+				r.tries.endTry(id, crashes)
 			}
 		}()
 		var v verdict
@@ -165,6 +165,9 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		for _, to := range env.To {
 			entry.Rcpts = append(entry.Rcpts, &RcptState{Addr: to, Status: StatusPending})
 		}
+		if err := r.markRecorded(ctx, entry); err != nil {
+			return err
+		}
 		if err := r.outbox.put(entry, msg); err != nil {
 			return fmt.Errorf("writing the outbox: %w", err)
 		}
@@ -196,7 +199,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	r.spool.doneTries(id)
+	r.tries.doneTries(id)
 	left = true
 	r.queueDeliver(id)
 	return nil

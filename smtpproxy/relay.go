@@ -30,6 +30,8 @@ type Relay struct {
 	meta       meta.Store
 	spool      *spool
 	outbox     *outbox
+	jobs       *jobQueue  // nil on one node (jobs.go)
+	tries      tryCounter // the spool's, or JetStream's with jobs
 	allow      []netip.Prefix
 	domains    map[string]bool
 
@@ -95,6 +97,13 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	}
 	if r.outbox, err = openOutbox(o.outboxDir()); err != nil {
 		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
+	}
+	r.tries = r.spool
+	if o.JetStream != nil {
+		if r.jobs, err = openJobs(&r.opts, r.spool.jobs(), r.outbox, r.spool.incoming()); err != nil {
+			return nil, fmt.Errorf("smtpproxy: JetStream: %w", err)
+		}
+		r.spool.publish, r.tries = r.jobs.publish, r.jobs.tries
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.abort, r.abortStop = context.WithCancel(context.Background())
@@ -165,6 +174,12 @@ func (r *Relay) Start() {
 	go r.processScanner()
 	go r.deliverScheduler()
 	go r.spaceWatcher()
+	if r.jobs != nil {
+		r.wg.Add(2)
+		go r.pullJobs()
+		go r.beatJobs()
+		go r.keepJobs() // until Shutdown hands the jobs back
+	}
 }
 
 // Shutdown stops accepting (new connections get 421), waits up to
@@ -191,6 +206,11 @@ func (r *Relay) Shutdown(ctx context.Context) error {
 		r.listener.stop()
 	}
 	r.cancel()
+	if r.jobs != nil {
+		// After the drain: a job is handed back only once its work
+		// here has stopped.
+		defer r.jobs.release()
+	}
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	drain := time.NewTimer(r.opts.DrainTimeout)

@@ -73,6 +73,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		s.log.Warn("smtp: refusing mail: the spool's free space is under the reserve", "min_free", s.r.opts.MinFree)
 		return errDiskFull
 	}
+	if s.r.backlogged() {
+		s.reject("backlog")
+		s.log.Warn("smtp: refusing mail: too many sanitize jobs waiting", "max_pending", s.r.opts.MaxPending)
+		return errBacklog
+	}
 	if from != "" {
 		if _, err := mail.ParseAddress("<" + from + ">"); err != nil && !strings.Contains(from, "@") {
 			s.reject("bad-sender")

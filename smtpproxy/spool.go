@@ -46,11 +46,15 @@ func isDiskFull(err error) bool {
 type spool struct {
 	dir   string // spool/
 	hooks *hooks
+	// publish, if set, commits a message into JetStream instead
+	// (jobs.go).
+	publish func(*spoolWrite) error
 }
 
 func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
 func (s *spool) tmp() string      { return filepath.Join(s.dir, "tmp") }
 func (s *spool) tries() string    { return filepath.Join(s.dir, "tries") }
+func (s *spool) jobs() string     { return filepath.Join(s.dir, "jobs") }
 
 // maxTries is how many starts of processing on one message may end
 // without returning: a message whose processing kills the process (a
@@ -151,6 +155,9 @@ func (sw *spoolWrite) abort() {
 // saved 0.6 fsyncs a message but made the 250 wait for the fsync in
 // flight as well.
 func (sw *spoolWrite) commit() (err error) {
+	if sw.s.publish != nil {
+		return sw.s.publish(sw)
+	}
 	defer func() {
 		if err != nil {
 			sw.abort()

@@ -6,6 +6,7 @@
 //
 //	mugai serve                 run the relay and the transfer sites
 //	mugai sanitize [flags] FILE sanitize files and .eml messages by hand
+//	mugai cluster status        the nodes and work queue of a cluster
 //	mugai version               print the version
 package main
 
@@ -37,6 +38,7 @@ var commands = map[string]command{
 	"config":     {"check the configuration file or print an annotated example", runConfig},
 	"queue":      {"list, show, retry or delete messages waiting for delivery", runQueue},
 	"quarantine": {"list or show held originals; release one (audited, off by default)", runQuarantine},
+	"cluster":    {"the nodes, work queue and lag of a cluster on NATS JetStream", runCluster},
 }
 
 // Exit codes shared by the subcommands.

@@ -158,6 +158,8 @@ func RelayOptions(c *config.Config) smtpproxy.Options {
 		Downstream: remote(c.Deliver.Remote), ReturnPath: remote(c.ReturnPath),
 		DeliverWorkers: c.Deliver.Workers, RetryInitial: c.Deliver.RetryInitial.Duration, RetryMax: c.Deliver.RetryMax.Duration,
 		QueueLifetime: c.Deliver.Lifetime.Duration, ScanInterval: c.Deliver.ScanInterval.Duration,
+		Replicas: c.Cluster.Replicas, MaxPending: c.Cluster.MaxPending, JobAckWait: c.Cluster.AckWait.Duration,
+		NodeName: c.Cluster.Node, NodeRole: c.Cluster.Role,
 	}
 }
 

@@ -80,6 +80,10 @@ type Service struct {
 	closeStorage func()
 }
 
+// worker reports a node that runs only the relay's workers
+// (cluster.role "worker"): no SMTP listener, no sites.
+func (s *Service) worker() bool { return s.cfg.Cluster.Role == config.RoleWorker }
+
 // New builds the service from the configuration: the engine with every
 // format and the clamd scanner (when set), the storage (the quarantine
 // and the sites' outputs, OpenStorage), the one
@@ -152,18 +156,22 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		ro.PolicyFor = ps.forRecipients
 	}
 	ro.HeldLink = s.held.URL
-	if cfg.Process.PasswordFromFollowUp && cfg.Web.UploadListen != "" {
+	if cfg.Process.PasswordFromFollowUp && cfg.Web.UploadListen != "" && !s.worker() {
 		// The relay finds the passwords, the download site offers them.
 		s.hints = &held.Hints{Window: cfg.Process.FollowUpWindow.Duration}
 		ro.FollowUps = s.hints
 	}
+	// The relay's spool and work queue share the storage's connection.
+	ro.JetStream, ro.Replicas = st.JetStream, st.Replicas
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	if err := s.Relay.Listen(); err != nil {
+	if s.worker() {
+		s.log.Info("serve: a worker node: no SMTP listener and no sites, only the relay's workers")
+	} else if err := s.Relay.Listen(); err != nil {
 		return nil, fmt.Errorf("SMTP listener: %w", err)
 	}
-	if cfg.Web.UploadListen != "" {
+	if cfg.Web.UploadListen != "" && !s.worker() {
 		_, outboxDir, _, _ := ro.Dirs()
 		if err := s.newSites(ps, NewOperations(OperationsOptions{
 			DataDir: cfg.DataDir, OutboxDir: outboxDir, Quarantine: s.Quarantine, Meta: md, Scanner: scanner, Parts: parts,
@@ -264,13 +272,17 @@ func (s *Service) Run(ctx context.Context) error {
 		defer s.served.Done()
 		s.Retention.Run(s.sweep)
 	}()
-	s.served.Add(1)
-	go func() {
-		defer s.served.Done()
-		if err := s.Relay.Serve(); err != nil {
-			errc <- fmt.Errorf("relay: %w", err)
-		}
-	}()
+	if s.worker() {
+		s.Relay.Start()
+	} else {
+		s.served.Add(1)
+		go func() {
+			defer s.served.Done()
+			if err := s.Relay.Serve(); err != nil {
+				errc <- fmt.Errorf("relay: %w", err)
+			}
+		}()
+	}
 	if s.Sites != nil {
 		s.served.Add(1)
 		go func() {
@@ -290,7 +302,11 @@ func (s *Service) Run(ctx context.Context) error {
 		}()
 		s.log.Info("serve: admin listening", "addr", s.adminL.Addr().String())
 	}
-	s.log.Info("serve: started", "smtp", s.Relay.Addr().String(), "upload", s.cfg.Web.UploadListen, "download", s.cfg.Web.DownloadListen,
+	smtpAddr := "off"
+	if !s.worker() {
+		smtpAddr = s.Relay.Addr().String()
+	}
+	s.log.Info("serve: started", "smtp", smtpAddr, "role", s.cfg.Cluster.Role, "upload", s.cfg.Web.UploadListen, "download", s.cfg.Web.DownloadListen,
 		"data", s.cfg.DataDir, "delivery", DeliveryTarget(&s.cfg))
 	select {
 	case <-ctx.Done():
@@ -328,6 +344,10 @@ func (s *Service) stop(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("relay: %w", err))
 		}
 	}
+	// The sites and the relay are done with JetStream: flush and close it.
+	if s.closeStorage != nil {
+		s.closeStorage()
+	}
 	if s.admin != nil {
 		s.admin.Shutdown(ctx)
 	}
@@ -349,9 +369,6 @@ func (s *Service) stop(ctx context.Context) error {
 	}
 	if s.audit != nil {
 		s.audit.Close()
-	}
-	if s.closeStorage != nil {
-		s.closeStorage()
 	}
 	if s.DB != nil {
 		s.DB.Close()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/store"
 )
@@ -18,6 +20,11 @@ import (
 type Storage struct {
 	Quarantine store.Quarantine
 	Outputs    store.Blobs
+	// JetStream is the node's one connection to the cluster, which the
+	// relay's spool and work queue share, with the replicas every stream
+	// and bucket has; nil on one machine.
+	JetStream jetstream.JetStream
+	Replicas  int
 	// Close closes the JetStream connection once what was published is
 	// flushed; nothing on one machine.
 	Close func()
@@ -52,5 +59,5 @@ func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
 		closeJS()
 		return nil, fmt.Errorf("transfer outputs: %w", err)
 	}
-	return &Storage{Quarantine: q, Outputs: out, Close: closeJS}, nil
+	return &Storage{Quarantine: q, Outputs: out, JetStream: js, Replicas: replicas, Close: closeJS}, nil
 }

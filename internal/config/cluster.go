@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"strings"
+
+	"github.com/mugai-project/mugai/sanitizer"
 )
 
 // Cluster is what several mugai nodes share. Empty, mugai runs on one
@@ -13,8 +15,9 @@ type Cluster struct {
 	// postgres://user:password@host:5432/mugai?sslmode=verify-full.
 	// "" keeps them in mugai.db.
 	Database string `toml:"database"`
-	// NATS is the NATS JetStream cluster that holds the work queues and,
-	// in its object store, the messages, originals and transferred files,
+	// NATS is the NATS JetStream cluster that holds the work queue and
+	// the accepted messages (streams) and, in its object store, the
+	// originals and transferred files,
 	// as client URLs: "nats://nats1:4222,nats://nats2:4222,nats://nats3:4222".
 	// "" keeps them in the data folder. Set, Database must be set too.
 	NATS string `toml:"nats"`
@@ -26,6 +29,15 @@ type Cluster struct {
 	// and sanitizing workers) or "worker" (sanitizing and delivery
 	// only).
 	Role string `toml:"role"`
+	// Node is this node's name in `mugai cluster status`; "" is the
+	// host name.
+	Node string `toml:"node"`
+	// MaxPending is how many sanitize jobs may wait, taken by no node
+	// yet, before new mail gets 451 4.3.2 (back-pressure); 0 means 5000.
+	MaxPending int `toml:"max_pending"`
+	// AckWait is how long a job held by a node that stopped answering
+	// waits before another node takes it; 0 means 30s.
+	AckWait sanitizer.Duration `toml:"ack_wait"`
 }
 
 // Roles a node can have.
@@ -56,6 +68,9 @@ func (c *Config) checkCluster(bad func(format string, a ...any)) {
 	}
 	if r := c.Cluster.Replicas; r < 0 || r > 5 {
 		bad("cluster.replicas: 1 to 5 (JetStream's limit), or 0 for 3")
+	}
+	if c.Cluster.MaxPending < 0 || c.Cluster.AckWait.Duration < 0 {
+		bad("cluster.max_pending and cluster.ack_wait: 0 (the default) or more")
 	}
 	switch c.Cluster.Role {
 	case RoleAll:

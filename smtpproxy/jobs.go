@@ -1,0 +1,477 @@
+package smtpproxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mugai-project/mugai/internal/ids"
+	"github.com/mugai-project/mugai/internal/meta"
+)
+
+// The JetStream names of the relay's work (doc.go, "Scale-out").
+const (
+	jobStream   = "MUGAI_JOBS"          // the work queue of sanitize jobs
+	jobSubject  = "mugai.jobs.sanitize" // one job a message; its data is the message ID
+	jobConsumer = "sanitize"            // the one durable consumer every node pulls from
+	triesBucket = "mugai-tries"         // processing starts that never returned (tries.go)
+	nodesBucket = "mugai-nodes"         // the nodes' heartbeats (nodes.go)
+)
+
+// errBacklog answers MAIL while the sanitize jobs waiting are over
+// Options.MaxPending (RFC 3463 4.3.2: system not accepting network
+// messages).
+var errBacklog = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Too much mail waiting, try again later"}
+
+// jobQueue is the relay's work on JetStream: what Data stores and
+// publishes, what the workers pull, and the jobs this node holds until
+// their messages' outcomes are final.
+type jobQueue struct {
+	js    jetstream.JetStream
+	spool *chunkSpool // the accepted messages (jobspool.go)
+	cons  jetstream.Consumer
+	tries *kvTries
+	nodes jetstream.KeyValue
+	log   *slog.Logger
+	m     *Metrics
+	dir   string // spool/jobs: a marker per job held here
+	opts  *Options
+
+	slots chan struct{} // one per job held here, at most JobsHeld
+
+	mu   sync.Mutex
+	held map[string]jetstream.Msg // message ID → the job's latest delivery
+
+	pendMu   sync.Mutex
+	pendAt   time.Time
+	pendOver bool
+
+	stopKeep chan struct{} // closed by release: no more in-progress acks
+	once     sync.Once
+	started  time.Time
+}
+
+// openJobs binds to the streams, buckets and consumer, creating those
+// missing with Options.Replicas (the first node to start creates them;
+// none is changed once made, so that a node starting while a NATS
+// server is down needs no stream update), and forgets what this node
+// held before a crash: JetStream redelivers those jobs.
+func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	q := &jobQueue{
+		js: o.JetStream, log: o.Logger, m: o.Metrics, dir: dir, opts: o, held: map[string]jetstream.Msg{},
+		slots: make(chan struct{}, o.JobsHeld), stopKeep: make(chan struct{}), started: time.Now().UTC(),
+	}
+	r, js := o.Replicas, q.js
+	var err error
+	if _, err = bindOrCreate(ctx, jobStream, jetstream.ErrStreamNotFound,
+		func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, jobStream) },
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return js.CreateStream(ctx, jetstream.StreamConfig{
+				Name: jobStream, Subjects: []string{jobSubject}, Retention: jetstream.WorkQueuePolicy,
+				Storage: jetstream.FileStorage, Replicas: r, Duplicates: 2 * time.Minute,
+				Description: "mugai: a sanitize job for every accepted message",
+			})
+		}); err != nil {
+		return nil, err
+	}
+	// MaxDeliver is unlimited: a job past its MaxDeliver would stay in
+	// the stream and never be handed out again, an accepted message
+	// stalled for good. A job that keeps killing its workers is
+	// withheld by the tries count instead (tries.go).
+	if q.cons, err = bindOrCreate(ctx, jobConsumer, jetstream.ErrConsumerNotFound,
+		func(ctx context.Context) (jetstream.Consumer, error) { return js.Consumer(ctx, jobStream, jobConsumer) },
+		func(ctx context.Context) (jetstream.Consumer, error) {
+			return js.CreateConsumer(ctx, jobStream, jetstream.ConsumerConfig{
+				Durable: jobConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.JobAckWait,
+				MaxDeliver: -1, MaxAckPending: 10000, FilterSubject: jobSubject,
+			})
+		}); err != nil {
+		return nil, err
+	}
+	ss, err := bindOrCreate(ctx, spoolStream, jetstream.ErrStreamNotFound,
+		func(ctx context.Context) (jetstream.Stream, error) { return js.Stream(ctx, spoolStream) },
+		func(ctx context.Context) (jetstream.Stream, error) {
+			return js.CreateStream(ctx, jetstream.StreamConfig{
+				Name: spoolStream, Subjects: []string{spoolSubject + ">"}, Storage: jetstream.FileStorage, Replicas: r,
+				Description: "mugai: accepted messages, in chunks, until their outcome is final",
+			})
+		})
+	if err != nil {
+		return nil, err
+	}
+	q.spool = &chunkSpool{s: ss}
+	if q.tries, err = openTries(ctx, js, r); err != nil {
+		return nil, err
+	}
+	if q.nodes, err = bucket(ctx, js, jetstream.KeyValueConfig{
+		Bucket: nodesBucket, Replicas: r, TTL: nodeTTL, Description: "mugai: the nodes' heartbeats",
+	}); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	// What a job left here belongs to JetStream again: the job was not
+	// acknowledged, and it is redelivered, to this node or another.
+	left, _ := listIDs(dir)
+	for _, id := range left {
+		os.Remove(filepath.Join(incoming, id))
+		local.remove(id)
+		os.Remove(filepath.Join(dir, id))
+	}
+	if len(left) > 0 {
+		q.log.Info("jobs: forgot the jobs held before the last stop; JetStream hands them out again", "count", len(left))
+	}
+	return q, nil
+}
+
+// bindOrCreate binds to a JetStream stream, consumer or bucket, and
+// creates it when bind says notFound; a node that lost the race to
+// create it binds again. Each try has bindTimeout, and a try that
+// goes unanswered is made again until ctx ends: while a NATS server
+// restarts, a request may get no answer until the stream's leader is
+// elected.
+func bindOrCreate[T any](ctx context.Context, name string, notFound error, bind, create func(context.Context) (T, error)) (T, error) {
+	for {
+		tctx, cancel := context.WithTimeout(ctx, bindTimeout)
+		v, err := bind(tctx)
+		if errors.Is(err, notFound) {
+			if v, err = create(tctx); err != nil {
+				if w, berr := bind(tctx); berr == nil {
+					v, err = w, nil
+				}
+			}
+		}
+		cancel()
+		if err == nil {
+			return v, nil
+		}
+		// JetStream's own answer (too few servers for the replicas, a
+		// different stream under the name) is final.
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) || !sleepCtx(ctx, time.Second) {
+			return v, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+}
+
+// bindTimeout bounds one try of bindOrCreate.
+const bindTimeout = 10 * time.Second
+
+// bucket binds to the key-value bucket of cfg, creating it if missing.
+func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	return bindOrCreate(ctx, cfg.Bucket, jetstream.ErrBucketNotFound,
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, cfg.Bucket) },
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.CreateKeyValue(ctx, cfg) })
+}
+
+// publish stores the spool file sw wrote, then publishes its job with
+// the message ID as Nats-Msg-Id, and returns when JetStream has
+// acknowledged both; only then may Data answer 250. On an error the
+// stored message is deleted again where it can be: a job whose message
+// is missing is recognized and dropped (take).
+func (q *jobQueue) publish(sw *spoolWrite) error {
+	defer sw.abort() // the local file was only the buffer
+	if err := sw.w.Sync(); err != nil {
+		return err
+	}
+	if _, err := sw.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
+	defer cancel()
+	id := sw.env.ID
+	seqs, err := q.spool.put(ctx, q.js, id, sw.f)
+	if err != nil {
+		return fmt.Errorf("storing the message in JetStream: %w", err)
+	}
+	data, _ := json.Marshal(job{ID: id, Chunks: seqs})
+	if _, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err != nil {
+		dctx, dcancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
+		q.spool.drop(dctx, id)
+		dcancel()
+		return fmt.Errorf("publishing the sanitize job: %w", err)
+	}
+	return nil
+}
+
+// readTimeout bounds reading one job's message.
+const readTimeout = 30 * time.Second
+
+// backlogged reports whether more sanitize jobs wait than MaxPending,
+// asking JetStream at most every PendingCheck. A JetStream that does
+// not answer is not a backlog: Data then fails with 451 4.3.0 anyway.
+func (q *jobQueue) backlogged() bool {
+	q.pendMu.Lock()
+	defer q.pendMu.Unlock()
+	if !q.pendAt.IsZero() && time.Since(q.pendAt) < q.opts.PendingCheck {
+		return q.pendOver
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	info, err := q.cons.Info(ctx)
+	q.pendAt = time.Now()
+	q.pendOver = err == nil && info.NumPending > uint64(q.opts.MaxPending)
+	q.m.QueueDepth.WithLabelValues("jobs").Set(float64(pendingOf(info, err)))
+	return q.pendOver
+}
+
+func pendingOf(info *jetstream.ConsumerInfo, err error) uint64 {
+	if err != nil {
+		return 0
+	}
+	return info.NumPending
+}
+
+// pullJobs takes jobs while the relay runs, as many as there are free
+// slots, and hands each to take.
+func (r *Relay) pullJobs() {
+	defer r.wg.Done()
+	q := r.jobs
+	for {
+		select {
+		case q.slots <- struct{}{}:
+		case <-r.ctx.Done():
+			return
+		}
+		n := 1
+	more:
+		for n < cap(q.slots) {
+			select {
+			case q.slots <- struct{}{}:
+				n++
+			default:
+				break more
+			}
+		}
+		fctx, cancel := context.WithTimeout(r.ctx, fetchWait)
+		batch, err := q.cons.Fetch(n, jetstream.FetchContext(fctx))
+		kept := 0
+		if err == nil {
+			for msg := range batch.Messages() {
+				if r.takeJob(msg) {
+					kept++
+				}
+			}
+			err = batch.Error()
+		}
+		cancel()
+		for range n - kept {
+			<-q.slots
+		}
+		if err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil {
+			r.log.Warn("jobs: fetching", "err", err)
+			sleepCtx(r.ctx, time.Second)
+		}
+	}
+}
+
+// fetchWait is how long one pull waits for a job.
+const fetchWait = 5 * time.Second
+
+// takeJob makes a job's message a spool file of this node and hands it
+// to the workers; the job stays unacknowledged until done. It reports
+// whether the job holds a slot.
+func (r *Relay) takeJob(msg jetstream.Msg) bool {
+	q := r.jobs
+	q.m.JobsTaken.Inc()
+	if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
+		q.m.JobsRedelivered.Inc()
+	}
+	j, err := parseJob(msg.Data())
+	if err != nil {
+		r.log.Error("jobs: not a sanitize job; dropped", "err", err)
+		msg.Term()
+		return false
+	}
+	id := j.ID
+	log := r.log.With("item_id", id)
+	q.mu.Lock()
+	_, again := q.held[id]
+	q.held[id] = msg // acknowledge the latest delivery
+	q.mu.Unlock()
+	if again {
+		return false // already here, under its first slot
+	}
+	if err := r.materialize(j); err != nil {
+		q.mu.Lock()
+		delete(q.held, id)
+		q.mu.Unlock()
+		if errors.Is(err, errChunkMissing) {
+			r.dropOrphan(msg, id)
+			return false
+		}
+		log.Error("jobs: reading the message from JetStream; retried later", "err", err)
+		msg.NakWithDelay(5 * time.Second)
+		return false
+	}
+	r.wakeProcess(id)
+	return true
+}
+
+// materialize writes the stored message into spool/incoming, marked as
+// held for a job. It is not fsynced: JetStream keeps the message, and
+// what a crash leaves here is forgotten at the next start (openJobs).
+func (r *Relay) materialize(j job) error {
+	id := j.ID
+	if err := os.WriteFile(filepath.Join(r.jobs.dir, id), nil, 0o600); err != nil {
+		return err
+	}
+	in := filepath.Join(r.spool.incoming(), id)
+	if _, err := os.Stat(in); err == nil || r.outbox.exists(id) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, readTimeout)
+	defer cancel()
+	tmp := filepath.Join(r.spool.tmp(), id+"."+ids.Token())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = r.jobs.spool.copyTo(ctx, f, j)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, in)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// dropOrphan handles a job whose message is not stored: its message was
+// finished by a node that died before acknowledging the job (the row
+// has its final state), or the job outlived a failed accept (no row:
+// the client got 451 and sends again). Either way nothing is lost.
+func (r *Relay) dropOrphan(msg jetstream.Msg, id string) {
+	ctx, cancel := context.WithTimeout(r.ctx, bookkeepingTimeout)
+	defer cancel()
+	m, err := r.meta.Message(ctx, id)
+	switch {
+	case err == nil && m.State != meta.Queued:
+		r.log.Info("jobs: the message was finished before; job acknowledged", "item_id", id, "state", m.State)
+		msg.DoubleAck(ctx)
+	case errors.Is(err, meta.ErrNotFound):
+		r.log.Warn("jobs: a job without its message (its accept failed); dropped", "item_id", id)
+		msg.Term()
+	default:
+		r.log.Error("jobs: a job whose message is missing; taken again later", "item_id", id, "err", err)
+		msg.NakWithDelay(time.Minute)
+	}
+}
+
+// jobDone acknowledges the job of a message whose outcome is final and
+// recorded (finish), then deletes the stored message.
+func (r *Relay) jobDone(ctx context.Context, id string) {
+	q := r.jobs
+	if q == nil {
+		return
+	}
+	q.mu.Lock()
+	msg, ok := q.held[id]
+	delete(q.held, id)
+	q.mu.Unlock()
+	if !ok {
+		return
+	}
+	defer func() { <-q.slots }()
+	os.Remove(filepath.Join(q.dir, id))
+	if err := msg.DoubleAck(ctx); err != nil {
+		// Redelivered after AckWait: the next node finds every
+		// recipient recorded and delivers nothing again.
+		r.log.Warn("jobs: acknowledging failed; the job comes back and finds the message done", "item_id", id, "err", err)
+		return
+	}
+	q.m.JobsAcked.Inc()
+	if err := q.spool.drop(ctx, id); err != nil {
+		r.log.Warn("jobs: deleting the stored message", "item_id", id, "err", err)
+	}
+}
+
+// keepJobs tells JetStream every AckWait/3 that the jobs held here are
+// in progress, until release: a sanitize or a delivery may take longer
+// than AckWait, and a deferred delivery days.
+func (r *Relay) keepJobs() {
+	q := r.jobs
+	t := time.NewTicker(q.opts.JobAckWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-q.stopKeep:
+			return
+		case <-t.C:
+		}
+		q.mu.Lock()
+		msgs := make([]jetstream.Msg, 0, len(q.held))
+		for _, m := range q.held {
+			msgs = append(msgs, m)
+		}
+		q.mu.Unlock()
+		for _, m := range msgs {
+			m.InProgress()
+		}
+	}
+}
+
+// release hands the jobs still held back to JetStream at shutdown, for
+// another node to take at once; their local files are forgotten at the
+// next start.
+func (q *jobQueue) release() {
+	q.once.Do(func() {
+		close(q.stopKeep)
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		for id, m := range q.held {
+			m.Nak()
+			delete(q.held, id)
+		}
+	})
+}
+
+// markRecorded sets the recipients the metadata database has a final
+// result for, so that a job redone on another node after a crash
+// delivers only to the others.
+func (r *Relay) markRecorded(ctx context.Context, e *Entry) error {
+	if r.jobs == nil {
+		return nil
+	}
+	as, err := r.meta.Attempts(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		st := ""
+		switch a.Result {
+		case "delivered":
+			st = StatusDelivered
+		case "failed":
+			st = StatusFailed
+		default:
+			continue
+		}
+		for _, rc := range e.Rcpts {
+			if rc.Addr == a.Rcpt && rc.Status == StatusPending {
+				rc.Status, rc.Reply = st, a.Reply
+			}
+		}
+	}
+	return nil
+}
+
+// backlogged is the back-pressure check of MAIL.
+func (r *Relay) backlogged() bool { return r.jobs != nil && r.jobs.backlogged() }
