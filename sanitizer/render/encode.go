@@ -412,18 +412,51 @@ func flateCodes(w io.Writer, codes []uint16, width, h int, lut *[4096]uint8, bit
 				row[o] = uint8(a >> 4)
 				row[o+1] = uint8(a&15) << 4
 			}
-		default: // 1, 2, 4: samples from the high bits down
-			clear(row)
-			per := 8 / bits
-			for x, c := range cr {
-				row[x/per] |= lut[c] << (8 - bits*(x%per+1))
-			}
+		default:
+			packSamples(row, cr, lut, bits)
 		}
 		if _, err := zw.Write(row); err != nil {
 			return err
 		}
 	}
 	return zw.Close()
+}
+
+// packSamples maps each code of cr through lut to a sample of 1, 2 or 4
+// bits and packs them into row, from the high bits down, a whole byte at
+// a time.
+func packSamples(row []byte, cr []uint16, lut *[4096]uint8, bits int) {
+	per := 8 / bits
+	n := len(cr) / per * per
+	o := 0
+	switch bits {
+	case 4:
+		for x := 0; x < n; x += 2 {
+			row[o] = lut[cr[x]&0xfff]<<4 | lut[cr[x+1]&0xfff]
+			o++
+		}
+	case 2:
+		for x := 0; x < n; x += 4 {
+			row[o] = lut[cr[x]&0xfff]<<6 | lut[cr[x+1]&0xfff]<<4 | lut[cr[x+2]&0xfff]<<2 | lut[cr[x+3]&0xfff]
+			o++
+		}
+	default:
+		for x := 0; x < n; x += 8 {
+			var b byte
+			for _, c := range cr[x : x+8] {
+				b = b<<1 | lut[c&0xfff]
+			}
+			row[o] = b
+			o++
+		}
+	}
+	if n < len(cr) {
+		var b byte
+		for i, c := range cr[n:] {
+			b |= lut[c&0xfff] << (8 - bits*(i+1))
+		}
+		row[o] = b
+	}
 }
 
 type encodeOptions struct {
