@@ -150,9 +150,18 @@ func encodePage(img *image.RGBA, opt encodeOptions) (*encodedPage, error) {
 	codes := (*cp)[:w*h]
 
 	var hist [4096]uint32
+	// A white row (the margins, between lines) is found by one
+	// comparison and its codes copied.
+	whitePix := bytes.Repeat([]byte{0xff}, 4*w)
+	whiteCodes := slices.Repeat([]uint16{0xfff}, w)
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		cr := codes[y*w : (y+1)*w]
+		if bytes.Equal(row, whitePix) {
+			copy(cr, whiteCodes)
+			hist[0xfff] += uint32(w)
+			continue
+		}
 		for x := 0; x < len(cr); x++ {
 			// Fast path: two white pixels (most of a text page).
 			if x+1 < len(cr) && binary.LittleEndian.Uint64(row[4*x:]) == ^uint64(0) {
