@@ -205,6 +205,7 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 // smoothPair reports whether two pixels differ, by at most smoothStep on
 // each of R, G and B.
 func smoothPair(a, b []byte) bool {
-	d := max(absDiff(a[0], b[0]), absDiff(a[1], b[1]), absDiff(a[2], b[2]))
-	return d >= 1 && d <= smoothStep
+	// As int, max has no branches either.
+	d := max(int(absDiff(a[0], b[0])), int(absDiff(a[1], b[1])), int(absDiff(a[2], b[2])))
+	return uint(d-1) < smoothStep // d ≥ 1: 0 wraps round
 }
