@@ -49,7 +49,7 @@ func NewFlattener(opts Options) *Flattener { return &Flattener{opts: opts} }
 func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
 	pool, err := f.start(ctx)
 	if err != nil {
-		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+		return sanitizer.Withhold(sanitizer.ReasonSandbox, err)
 	}
 	if !pool.HasCJKFonts() {
 		job.Note("no Japanese fallback font is installed: text in non-embedded Japanese fonts may be missing from the pages")
