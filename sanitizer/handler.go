@@ -27,3 +27,14 @@ type Flattener interface {
 	// job named name. It returns a *WithheldError for a PDF it refuses.
 	FlattenPDF(ctx context.Context, job *Job, r io.ReadSeeker, size int64, name string) error
 }
+
+// UnitFlattener is a Flattener that can also be told each page's
+// /UserUnit (ISO 32000-1 §7.7.3.3), the size of its unit in points, which
+// its renderer does not read: the PDF handler takes it from its own
+// inspection of the PDF.
+type UnitFlattener interface {
+	Flattener
+	// FlattenPDFUnits is FlattenPDF with units, by page index, each
+	// page's /UserUnit; a page beyond it has units of one point.
+	FlattenPDFUnits(ctx context.Context, job *Job, r io.ReadSeeker, size int64, name string, units []float64) error
+}

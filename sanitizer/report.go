@@ -115,6 +115,11 @@ const (
 	// ReasonLostText withholds a flattened PDF on whose pages text did not
 	// render (a font that neither the PDF nor the server has).
 	ReasonLostText = "render-lost-text"
+	// ReasonSandbox withholds an item whose sandbox (PDFium's or
+	// pdfcpu's WebAssembly module) could not be started: an internal
+	// error of the server (a module that does not compile, a cache
+	// folder that cannot be made), not a fault of the file.
+	ReasonSandbox = "sandbox-unavailable"
 )
 
 // FindingMalware records the signature the scanner matched.

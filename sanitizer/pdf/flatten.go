@@ -22,22 +22,32 @@ import (
 // (TestFlattenReachesNoPDFCPU proves that no code of this package that
 // uses pdfcpu is reachable from here).
 //
-// While PDFium renders, the Inspector runs Inspect (pdfcpu) on the same
-// input in its own sandbox, for the report alone: PDFium's API does not
-// tell the document's /OpenAction and /AA, form-field scripts, the
-// calculation order, PostScript XObjects, external streams, alternate
-// presentations, nor JavaScript in a link from another action. The report
-// keeps, per category, the larger of the two counts. When the inspection
-// fails (pdfcpu refuses the file, its guest crashes, a limit or its time
-// runs out) the PDF is flattened all the same, with a note that the list
+// Before PDFium renders, the Inspector runs Inspect (pdfcpu) on the same
+// input in its own sandbox, for two things PDFium's API does not tell.
+// For the report: the document's /OpenAction and /AA, form-field
+// scripts, the calculation order, PostScript XObjects, external streams,
+// alternate presentations, JavaScript in a link from another action; the
+// report keeps, per category, the larger of the two counts. For the
+// render: each page's /UserUnit (§7.7.3.3), by which a UnitFlattener
+// scales the page. When the inspection fails (pdfcpu refuses the file,
+// its guest crashes, a limit or its time runs out) the PDF is flattened
+// all the same, at its size in default units, with a note that the list
 // is PDFium's alone.
 func (h *handler) flatten(ctx context.Context, job *sanitizer.Job) error {
 	if h.opts.Flattener == nil {
 		return sanitizer.Withhold(sanitizer.ReasonNoHandler, errors.New("no PDF renderer"))
 	}
-	inventory := h.startInventory(ctx, job)
-	err := h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), detect.WithExt(job.Name, ".pdf"))
-	info, ierr := inventory(err != nil)
+	info, ierr := h.inventory(ctx, job)
+	out := detect.WithExt(job.Name, ".pdf")
+	var err error
+	if f, ok := h.opts.Flattener.(sanitizer.UnitFlattener); ok {
+		err = f.FlattenPDFUnits(ctx, job, job.Input.Open(), job.Input.Size(), out, info.units())
+	} else {
+		err = h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), out)
+		if info.units() != nil {
+			job.Note("pages with a /UserUnit were flattened at their size in default units: this renderer does not apply it")
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -51,36 +61,32 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job) error {
 	return nil
 }
 
-// startInventory starts the Inspector on the job's PDF and returns the
-// function that waits for its Info; with abandon, it ends the inspection
-// first. The inspection has at most half of the time left to the item,
-// so that it cannot make a flattened item late.
-func (h *handler) startInventory(ctx context.Context, job *sanitizer.Job) func(abandon bool) (Info, error) {
+// units is each page's /UserUnit, or nil when every page has units of
+// one point.
+func (i Info) units() []float64 {
+	units := make([]float64, len(i.PageSizes))
+	scaled := false
+	for n, p := range i.PageSizes {
+		units[n] = p.Unit
+		scaled = scaled || p.Unit != 1
+	}
+	if !scaled {
+		return nil
+	}
+	return units
+}
+
+// inventory runs the Inspector on the job's PDF. It has at most half of
+// the time left to the item, so that it cannot make a flattened item late.
+func (h *handler) inventory(ctx context.Context, job *sanitizer.Job) (Info, error) {
 	if h.opts.Inspector == nil {
-		return func(bool) (Info, error) { return Info{}, errors.New("no PDF inspection sandbox") }
+		return Info{}, errors.New("no PDF inspection sandbox")
 	}
-	var cancel context.CancelFunc
 	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
-	} else {
-		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
 	}
-	type inventory struct {
-		info Info
-		err  error
-	}
-	done := make(chan inventory, 1)
 	lim := Limits{MaxBytes: job.Policy.Limits.MaxInputBytes, MaxPages: job.Policy.PDF.MaxPages, Password: job.Password}
-	go func() {
-		info, err := h.opts.Inspector.Inventory(ctx, job.Input.Open(), lim)
-		done <- inventory{info, err}
-	}()
-	return func(abandon bool) (Info, error) {
-		if abandon {
-			cancel()
-		}
-		r := <-done
-		cancel()
-		return r.info, r.err
-	}
+	return h.opts.Inspector.Inventory(ctx, job.Input.Open(), lim)
 }

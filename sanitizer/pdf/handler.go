@@ -39,6 +39,12 @@ type HandlerOptions struct {
 	Inspector Inspector
 }
 
+// ErrSandboxUnavailable matches (errors.Is) a Disarmer's or Inspector's
+// failure to start the sandbox it runs in (a module that does not compile,
+// a cache folder that cannot be made): a fault of this server, not of the
+// file, which the handler withholds as sanitizer.ReasonSandbox.
+var ErrSandboxUnavailable = errors.New("pdf: the sandbox could not be started")
+
 // Disarmer is Disarm, run elsewhere, with its contract and error values.
 type Disarmer interface {
 	Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts DisarmOptions) (Removed, error)
@@ -155,6 +161,8 @@ func reason(err error, withPassword bool) error {
 		return sanitizer.Withhold(sanitizer.ReasonLimit, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return sanitizer.Withhold(sanitizer.ReasonTimeout, err)
+	case errors.Is(err, ErrSandboxUnavailable):
+		return sanitizer.Withhold(sanitizer.ReasonSandbox, err)
 	}
 	return sanitizer.Withhold(sanitizer.ReasonMalformed, err)
 }

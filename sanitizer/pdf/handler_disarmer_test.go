@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/catalog"
 	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/detect"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox"
+	"github.com/mugai-project/mugai/sanitizer/render"
 )
 
 // countingDisarmer is the real sandbox, counting its calls.
@@ -104,5 +108,50 @@ func TestHandlerWithoutDisarmerWithholds(t *testing.T) {
 	res = runPDF(t, pdfEngine(t, sanitizer.Flatten, nil), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(locked)})
 	if res.Report.Withheld || len(res.Outputs) != 1 {
 		t.Fatalf("flattening an owner-password PDF without a Disarmer: report %+v", res.Report)
+	}
+}
+
+// TestHandlerWithholdsWhenTheSandboxCannotStart: when the sandbox that
+// would read the PDF cannot be started (here its compiled-module cache
+// folder cannot be made, as on a server whose cache path is a file), the
+// item is withheld as an internal error of the server, not as a
+// malformed file: for the disarm sandbox and for the renderer's.
+func TestHandlerWithholdsWhenTheSandboxCannotStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-folder")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(file, "cache")
+	sb := sandbox.New(sandbox.Options{CacheDir: cache})
+	t.Cleanup(func() { sb.Close() })
+	renderer := render.NewFlattener(render.Options{CacheDir: cache})
+	t.Cleanup(func() { renderer.Close() })
+	for _, tc := range []struct {
+		name   string
+		action sanitizer.Action
+		opts   pdf.HandlerOptions
+	}{
+		{"Disarm", sanitizer.Disarm, pdf.HandlerOptions{Flattener: enginetest.Renderer(t), Disarmer: sb}},
+		{"Flatten", sanitizer.Flatten, pdf.HandlerOptions{Flattener: renderer}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := sanitizer.New(sanitizer.Options{
+				Policy:    sanitizer.Policy{Actions: map[detect.Kind]sanitizer.Action{detect.PDF: tc.action}},
+				TempDir:   t.TempDir(),
+				Handlers:  pdf.Handlers(tc.opts),
+				Verifiers: pdf.Verifiers(),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { e.Close() })
+			rep := runPDF(t, e, sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(pdftest.Clean().Bytes)}).Report
+			if !rep.Withheld || len(rep.Reasons) == 0 || rep.Reasons[0].Code != sanitizer.ReasonSandbox {
+				t.Fatalf("report %+v, want withheld as %s", rep, sanitizer.ReasonSandbox)
+			}
+			if got, want := rep.Reasons[0].Text(catalog.English), catalog.Text(catalog.English, "reason."+sanitizer.ReasonSandbox); got != want {
+				t.Errorf("reason %q, want the catalog's %q", got, want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package pdf_test
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -73,5 +74,24 @@ func TestHandlerFlattenInventory(t *testing.T) {
 				t.Errorf("notes %q, want the inventory note: %v", rep.Notes, tc.note)
 			}
 		})
+	}
+}
+
+// TestHandlerFlattenAppliesUserUnit: a page with /UserUnit 3, which
+// PDFium does not read, is flattened three times as large, as pdfcpu's
+// inspection tells the renderer; the page after it, without, is not.
+func TestHandlerFlattenAppliesUserUnit(t *testing.T) {
+	res := runPDF(t, enginetest.New(t, sanitizer.Options{}, nil), sanitizer.Input{Name: "図面.pdf", Body: bytes.NewReader(pdftest.UserUnit(3).Bytes)})
+	if res.Report.Withheld || len(res.Outputs) != 1 {
+		t.Fatalf("report %+v, want flattened", res.Report)
+	}
+	out, err := io.ReadAll(res.Outputs[0].Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, box := range []string{"/MediaBox [0 0 1785 2526]", "/MediaBox [0 0 595 842]"} {
+		if !bytes.Contains(out, []byte(box)) {
+			t.Errorf("no page with %s in the output", box)
+		}
 	}
 }

@@ -66,18 +66,42 @@ func (p page) size(x *model.XRefTable) PageSize {
 	if crop != nil {
 		box = crop
 	}
+	unit := userUnit(x, p.dict["UserUnit"])
 	if box == nil {
-		return PageSize{Width: 612, Height: 792} // US Letter, the usual default
+		return PageSize{Width: 612, Height: 792, Unit: unit} // US Letter, the usual default
 	}
 	r := types.RectForArray(box)
 	if r == nil {
-		return PageSize{}
+		return PageSize{Unit: unit}
 	}
 	w, h := math.Abs(r.Width()), math.Abs(r.Height())
 	if ((rotate%360)+360)%180 == 90 {
 		w, h = h, w
 	}
-	return PageSize{Width: w, Height: h}
+	return PageSize{Width: w, Height: h, Unit: unit}
+}
+
+// userUnit is the value of a page's /UserUnit (not inherited, §7.7.3.3),
+// or 1 when o is not a finite positive number.
+func userUnit(x *model.XRefTable, o types.Object) float64 {
+	if o == nil {
+		return 1
+	}
+	o, err := x.Dereference(o)
+	if err != nil {
+		return 1
+	}
+	var u float64
+	switch v := o.(type) {
+	case types.Integer:
+		u = float64(v)
+	case types.Float:
+		u = float64(v)
+	}
+	if !(u > 0) || math.IsInf(u, 0) {
+		return 1
+	}
+	return u
 }
 
 func numArray(x *model.XRefTable, o types.Object) types.Array {

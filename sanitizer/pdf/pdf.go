@@ -185,10 +185,14 @@ func (e *EncryptedError) Unwrap() error { return e.Err }
 // ErrLimit matches (errors.Is) errors from a Limits bound.
 var ErrLimit = errors.New("pdf: limit exceeded")
 
-// PageSize is a page's visible size in points (1/72 inch): the CropBox
-// (default MediaBox, §14.11.2) with /Rotate applied.
+// PageSize is a page's visible size in its user space units: the CropBox
+// (default MediaBox, §14.11.2) with /Rotate applied. Unit is the page's
+// /UserUnit (§7.7.3.3, table 30, PDF 1.6), the size of one unit in points
+// (1/72 inch): 1 when the page has none, or one that is not a positive
+// number.
 type PageSize struct {
 	Width, Height float64
+	Unit          float64
 }
 
 // Finding is one category of active content and how often it occurs.

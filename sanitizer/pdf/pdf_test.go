@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -221,7 +222,7 @@ func TestInspect(t *testing.T) {
 			if info.Pages != f.Pages || len(info.PageSizes) != f.Pages {
 				t.Errorf("pages = %d (%d sizes), want %d", info.Pages, len(info.PageSizes), f.Pages)
 			}
-			if info.PageSizes[0] != (pdf.PageSize{Width: 595, Height: 842}) {
+			if info.PageSizes[0] != (pdf.PageSize{Width: 595, Height: 842, Unit: 1}) {
 				t.Errorf("page 1 size = %v, want A4 595x842", info.PageSizes[0])
 			}
 			got := map[string]int{}
@@ -524,5 +525,19 @@ func TestDisarmConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestInspectReadsUserUnit: Inspect gives each page's /UserUnit, 1 for a
+// page without one.
+func TestInspectReadsUserUnit(t *testing.T) {
+	f := pdftest.UserUnit(3)
+	info, err := pdf.Inspect(context.Background(), bytes.NewReader(f.Bytes), pdf.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pdf.PageSize{{Width: 595, Height: 842, Unit: 3}, {Width: 595, Height: 842, Unit: 1}}
+	if !slices.Equal(info.PageSizes, want) {
+		t.Errorf("page sizes %v, want %v", info.PageSizes, want)
 	}
 }

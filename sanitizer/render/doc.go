@@ -73,9 +73,12 @@
 // pagetext.go).
 //
 // Where it diverges: the output page size is the page as PDFium displays it
-// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; a page's
-// /UserUnit (§7.7.3.3, table 30) is not applied, as PDFium's API does not
-// report it, so such a page comes out at its size in default units; form
+// (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; PDFium's
+// API does not report a page's /UserUnit (§7.7.3.3, table 30): it is
+// applied as the caller gives it (Limits.PageUnits; the PDF handler reads
+// it with pdfcpu in its own sandbox), else such a page comes out at its
+// size in default units, and a page larger than 14400 points (Annex C)
+// is written as it is, without a /UserUnit of its own; form
 // fields are drawn with their current appearance; optional content is drawn
 // as PDFium's default view shows it.
 //

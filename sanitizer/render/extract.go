@@ -58,8 +58,10 @@ func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char 
 		if !(c.X1 > c.X0 && c.Y1 > c.Y0) {
 			continue
 		}
-		if m, err := in.FPDFText_GetMatrix(&requests.FPDFText_GetMatrix{TextPage: tp.TextPage, Index: i}); err == nil {
-			c.Rot = quarterTurns(dev, float64(m.Matrix.A), float64(m.Matrix.B))
+		// One call where the matrix takes three (two to allocate and free
+		// its struct).
+		if a, err := in.FPDFText_GetCharAngle(&requests.FPDFText_GetCharAngle{TextPage: tp.TextPage, Index: i}); err == nil {
+			c.Rot = quarterTurns(dev, float64(a.CharAngle))
 		}
 		if space {
 			out = appendSpace(out, c)
@@ -90,10 +92,14 @@ func appendSpace(out []Char, next Char) []Char {
 	return append(out, sp)
 }
 
-// quarterTurns is the direction of a baseline (a, b) in PDF user space,
-// taken by dev to the rendered image (y down) and read on the flattened
-// page (y up), to the nearest quarter turn counter-clockwise.
-func quarterTurns(dev affine, a, b float64) int {
+// quarterTurns is the direction of a baseline in PDF user space, turned
+// by angle clockwise from the x axis (FPDFText_GetCharAngle: PDFium takes
+// it from the character matrix's a and c, which for a rotation are its
+// cosine and minus its sine), taken by dev to the rendered image (y down)
+// and read on the flattened page (y up), to the nearest quarter turn
+// counter-clockwise.
+func quarterTurns(dev affine, angle float64) int {
+	a, b := math.Cos(angle), -math.Sin(angle)
 	x, y := dev.a*a+dev.c*b, -(dev.b*a + dev.d*b)
 	if math.Abs(x) >= math.Abs(y) {
 		if x >= 0 {

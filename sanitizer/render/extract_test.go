@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
+
+	"github.com/klippa-app/go-pdfium/requests"
 
 	"github.com/mugai-project/mugai/internal/textsim"
 	"github.com/mugai-project/mugai/sanitizer/verify"
@@ -64,6 +67,75 @@ func TestFlattenKeepsPageText(t *testing.T) {
 			}
 			if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
 				t.Errorf("verifier refused: %v", err)
+			}
+		})
+	}
+}
+
+// TestPageCharsTurnWithTheirText: each character's Rot is its baseline's
+// quarter turns on the flattened page, for text set at 0, 90, 180 and 270
+// degrees, slanted (a synthetic italic) and on a page turned by /Rotate.
+func TestPageCharsTurnWithTheirText(t *testing.T) {
+	var b pdfBuilder
+	font := b.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	matrices := []struct {
+		tm   string
+		want int
+	}{
+		{"1 0 0 1 100 700", 0},
+		{"0 1 -1 0 300 500", 1},
+		{"-1 0 0 -1 400 300", 2},
+		{"0 -1 1 0 100 300", 3},
+		{"1 0 0.3 1 100 100", 0},
+		{"0.9 0.44 -0.44 0.9 300 100", 0}, // 26 degrees: nearer no turn than a quarter
+	}
+	var c strings.Builder
+	for i, m := range matrices { // two letters each: AB, CD, ...
+		fmt.Fprintf(&c, "BT /F1 24 Tf %s Tm (%c%c) Tj ET\n", m.tm, 'A'+2*i, 'B'+2*i)
+	}
+	content := b.addStream("", []byte(c.String()), false)
+	res := fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font)
+	upright := pagesPDF(&b, "[0 0 595 842]", res, []int{content})
+	var r pdfBuilder
+	font = r.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	content = r.addStream("", []byte(c.String()), false)
+	turned := pagesPDF(&r, "[0 0 595 842] /Rotate 90", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+
+	p := testPool(t)
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+		turn int // quarter turns the page adds, counter-clockwise
+	}{{"upright", upright, 0}, {"Rotate90", turned, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			inst, err := p.acquire(t.Context(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inst.release()
+			doc, err := inst.open(t.Context(), bytes.NewReader(tc.pdf), int64(len(tc.pdf)), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages, _, err := inst.checkPages(doc, Limits{}.withDefaults())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pi := pages[0]
+			page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: 0}}
+			chars := inst.pageChars(page, pi, pi.WidthPx, pi.HeightPx)
+			got := map[rune]int{}
+			for _, ch := range chars {
+				if ch.R != ' ' {
+					got[ch.R] = ch.Rot
+				}
+			}
+			want := map[rune]int{}
+			for i, m := range matrices {
+				want['A'+2*rune(i)], want['B'+2*rune(i)] = (m.want+tc.turn)&3, (m.want+tc.turn)&3
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("turns of the characters = %v, want %v", got, want)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ type Flattener struct {
 	closed   bool
 }
 
-var _ sanitizer.Flattener = (*Flattener)(nil)
+var _ sanitizer.UnitFlattener = (*Flattener)(nil)
 
 // NewFlattener returns a Flattener whose Pool is built from opts when it
 // is first needed.
@@ -48,9 +48,15 @@ func NewFlattener(opts Options) *Flattener { return &Flattener{opts: opts} }
 // render: by the policy's lost_text, such a document is withheld
 // (sanitizer.ReasonLostText) or delivered with a note.
 func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
+	return f.FlattenPDFUnits(ctx, job, r, size, name, nil)
+}
+
+// FlattenPDFUnits is FlattenPDF with each page's /UserUnit, by page index
+// (Limits.PageUnits): PDFium does not read it.
+func (f *Flattener) FlattenPDFUnits(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string, units []float64) error {
 	pool, err := f.start(ctx)
 	if err != nil {
-		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
+		return sanitizer.Withhold(sanitizer.ReasonSandbox, err)
 	}
 	if !pool.HasCJKFonts() {
 		job.Note("no Japanese fallback font is installed: text in non-embedded Japanese fonts may be missing from the pages")
@@ -59,8 +65,8 @@ func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.Rea
 	p := job.Policy.PDF
 	st, err := pool.Flatten(ctx, r, size, out, Limits{
 		DPI: p.DPI, MaxPages: p.MaxPages, MaxPagePixels: p.MaxPagePixels, MaxInputBytes: job.Policy.Limits.MaxInputBytes,
-		Password: job.Password,
-		Text:     TextLayer{Mode: p.TextLayer, OCR: f.OCR},
+		Password: job.Password, PageUnits: units,
+		Text: TextLayer{Mode: p.TextLayer, OCR: f.OCR},
 	})
 	if err != nil {
 		return reason(err, job.Password != "")

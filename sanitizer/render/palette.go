@@ -91,10 +91,11 @@ func nearest(c uint16, cs []uint16) (int, int) {
 }
 
 func absDiff(a, b uint8) uint8 {
-	if a > b {
-		return a - b
-	}
-	return b - a
+	// Without branches: in a photograph, which side is larger is
+	// taken at random.
+	d := int(a) - int(b)
+	s := d >> 63
+	return uint8(d ^ s - s)
 }
 
 // colorSpace is the Indexed colour space (ISO 32000-1 §8.6.6.3) with the

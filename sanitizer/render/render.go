@@ -31,6 +31,22 @@ type Limits struct {
 	Password string
 	// Text is Flatten's invisible text layer (pagetext.go); default none.
 	Text TextLayer
+	// PageUnits holds, by page index, each page's /UserUnit (ISO 32000-1
+	// §7.7.3.3), the size of its unit in points, which PDFium does not
+	// report: a page is rendered and written that many times its size in
+	// units. A page beyond the slice, or whose unit is not a finite
+	// positive number, has units of one point.
+	PageUnits []float64
+}
+
+// unit is page i's PageUnits.
+func (l Limits) unit(i int) float64 {
+	if i < len(l.PageUnits) {
+		if u := l.PageUnits[i]; u > 0 && !math.IsInf(u, 0) {
+			return u
+		}
+	}
+	return 1
 }
 
 const (
@@ -81,7 +97,8 @@ var (
 	ErrMalformed = errors.New("render: PDF cannot be parsed")
 )
 
-// PageInfo is the size of one page as displayed: CropBox, /Rotate applied.
+// PageInfo is the size of one page as displayed: CropBox, /Rotate and
+// Limits.PageUnits applied.
 type PageInfo struct {
 	Index             int     // 0-based
 	WidthPt, HeightPt float64 // in points (1/72 inch)
@@ -177,7 +194,7 @@ func (in *instance) checkPages(doc references.FPDF_DOCUMENT, lim Limits) ([]Page
 			skipped = append(skipped, i+1)
 			continue
 		}
-		w, h := float64(res.Size.Width), float64(res.Size.Height)
+		w, h := float64(res.Size.Width)*lim.unit(i), float64(res.Size.Height)*lim.unit(i)
 		if !(w > 0 && h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
 			return nil, nil, fmt.Errorf("%w: page %d has no size", ErrMalformed, i+1)
 		}

@@ -225,6 +225,32 @@ func TestFlattenRotatedPageIsLandscape(t *testing.T) {
 	}
 }
 
+// TestFlattenAppliesPageUnits: a page with /UserUnit 3 comes out three
+// times as large, in points and in pixels, looking as the page does; the
+// page after it, without, keeps its size.
+func TestFlattenAppliesPageUnits(t *testing.T) {
+	p := testPool(t)
+	in := pdftest.UserUnit(3).Bytes
+	out, st := flatten(t, p, in, Limits{DPI: 72, PageUnits: []float64{3}})
+	assertImageOnlyPDF(t, out, 2)
+	if st.Pages != 2 || !bytes.Contains(out, []byte("/MediaBox [0 0 1785 2526]")) || !bytes.Contains(out, []byte("/MediaBox [0 0 595 842]")) {
+		t.Fatalf("%d pages; want page 1 of 1785 × 2526 pt and page 2 of 595 × 842:\n%.600s", st.Pages, out)
+	}
+	// The first page, three times as large, drawn at a third of the
+	// resolution, is the original page at 72 dpi.
+	want := renderPages(t, p, in, 72)[0]
+	got := renderPages(t, p, out, 24)[0]
+	if got.Rect != want.Rect {
+		t.Fatalf("output page 1 at 24 dpi is %v, the input's at 72 dpi %v", got.Rect, want.Rect)
+	}
+	if d := comparePages(shrink(want, 4), shrink(got, 4)); d.mean > 10 {
+		t.Errorf("output page 1 differs from the input's by %.2f on average", d.mean)
+	}
+	if big := renderPages(t, p, out, 72)[0].Rect; big.Dx() != 1785 {
+		t.Errorf("output page 1 at 72 dpi is %v, want 1785 pixels wide", big)
+	}
+}
+
 // TestJapaneseNonEmbeddedFontRenders guards against the silent loss of
 // Japanese text in fonts that the PDF does not embed.
 func TestJapaneseNonEmbeddedFontRenders(t *testing.T) {

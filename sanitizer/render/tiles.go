@@ -119,6 +119,9 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 	}
 	colLevel := make([]uint16, w)
 	colStart := make([]int, w)
+	// open counts, per four columns, the gray runs down them not yet
+	// ended, so that four white pixels in no run are passed at once.
+	open := make([]uint8, (w+3)/4)
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		var up []byte
@@ -129,9 +132,13 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 		tr := (y / tileSize) * m.cols
 		runL, runStart := uint16(0), 0
 		for x := 0; x < w; x++ {
+			if x&3 == 0 && x+3 < w && runL == 0 && open[x>>2] == 0 && cr[x]&cr[x+1]&cr[x+2]&cr[x+3] == 0xfff {
+				x += 3
+				continue // four white pixels, in no run: most of a page
+			}
 			c := cr[x]
 			if c == 0xfff && runL == 0 && colLevel[x] == 0 {
-				continue // white, in no run: most of a page
+				continue // white, in no run
 			}
 			l := runLevel(c)
 			if l != runL {
@@ -143,6 +150,12 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 			if cl := colLevel[x]; l != cl {
 				if cl != 0 && y-colStart[x] >= grayRun {
 					addRun(cl, x, colStart[x], x, y-1)
+				}
+				switch {
+				case cl == 0:
+					open[x>>2]++
+				case l == 0:
+					open[x>>2]--
 				}
 				colLevel[x], colStart[x] = l, y
 			}
@@ -192,6 +205,7 @@ func mapTiles(img *image.RGBA, codes []uint16) *tileMap {
 // smoothPair reports whether two pixels differ, by at most smoothStep on
 // each of R, G and B.
 func smoothPair(a, b []byte) bool {
-	d := max(absDiff(a[0], b[0]), absDiff(a[1], b[1]), absDiff(a[2], b[2]))
-	return d >= 1 && d <= smoothStep
+	// As int, max has no branches either.
+	d := max(int(absDiff(a[0], b[0])), int(absDiff(a[1], b[1])), int(absDiff(a[2], b[2])))
+	return uint(d-1) < smoothStep // d ≥ 1: 0 wraps round
 }

@@ -12,7 +12,7 @@ import (
 // contract (nothing is written to w unless the whole rewrite and its
 // validation succeed) and the same error values (pdf.ErrEncrypted and
 // *pdf.EncryptedError, pdf.ErrLimit, the ctx error, the same text for the
-// others), plus ErrCrashed.
+// others), plus ErrCrashed and pdf.ErrSandboxUnavailable.
 func (s *Sandbox) Disarm(ctx context.Context, r io.ReadSeeker, w io.Writer, opts pdf.DisarmOptions) (pdf.Removed, error) {
 	res, stdout, err := s.run(ctx, r, wire.Request{Op: wire.OpDisarm, Options: opts})
 	if err != nil {

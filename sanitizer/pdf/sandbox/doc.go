@@ -18,6 +18,10 @@
 // A crash inside the guest (a Go fatal error such as a stack overflow, out
 // of memory, a trap) ends that instance only and comes back as an error
 // matching ErrCrashed (and pdf.ErrLimit when it ran out of memory).
+// A guest that cannot be started (it does not compile, the cache folder
+// cannot be made) fails every call, until it can, with an error matching
+// pdf.ErrSandboxUnavailable: a fault of the server, which the PDF handler
+// withholds as sanitizer.ReasonSandbox, not as a malformed file.
 //
 // The price is CPU time: Go compiled to WebAssembly, with the deadline
 // checks at every loop, runs the disarm about 25 times slower than in

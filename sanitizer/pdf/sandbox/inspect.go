@@ -12,7 +12,7 @@ import (
 // Inventory is pdf.Inspect run in a fresh sandboxed instance (a
 // pdf.Inspector for the PDF handler, which reports what a flattened PDF
 // carried): the same Info and the same error values as pdf.Inspect in
-// process, plus ErrCrashed.
+// process, plus ErrCrashed and pdf.ErrSandboxUnavailable.
 func (s *Sandbox) Inventory(ctx context.Context, r io.ReadSeeker, lim pdf.Limits) (pdf.Info, error) {
 	res, stdout, err := s.run(ctx, r, wire.Request{Op: wire.OpInspect, Limits: lim})
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 )
 
 // TestStartsOnFirstUse: New compiles nothing; a guest that cannot be
-// loaded fails the Disarm that needs it, and the next one tries again.
+// loaded fails the Disarm that needs it as a sandbox that cannot start
+// (not as a malformed file), and the next one tries again.
 func TestStartsOnFirstUse(t *testing.T) {
 	loads := 0
 	s := newSandbox(Options{Logger: quietLogger()}, func() ([]byte, error) {
@@ -23,12 +24,28 @@ func TestStartsOnFirstUse(t *testing.T) {
 	}
 	for range 2 {
 		var out bytes.Buffer
-		if _, err := s.Disarm(t.Context(), bytes.NewReader(pdftest.Clean().Bytes), &out, pdf.DisarmOptions{}); err == nil {
-			t.Fatal("Disarm succeeded without a module")
+		if _, err := s.Disarm(t.Context(), bytes.NewReader(pdftest.Clean().Bytes), &out, pdf.DisarmOptions{}); !errors.Is(err, pdf.ErrSandboxUnavailable) {
+			t.Fatalf("Disarm without a module: %v, want pdf.ErrSandboxUnavailable", err)
 		}
 	}
 	if loads != 2 {
 		t.Errorf("loaded %d times, want once per call", loads)
+	}
+}
+
+// TestCompileFailureIsNotTheFile: a guest that does not compile fails
+// Disarm and Inventory as a sandbox that cannot start.
+func TestCompileFailureIsNotTheFile(t *testing.T) {
+	s := newSandbox(Options{CacheDir: t.TempDir(), Logger: quietLogger()}, func() ([]byte, error) {
+		return []byte("\x00asm\x01\x00\x00\x00 not a module"), nil
+	})
+	defer s.Close()
+	in := pdftest.Clean().Bytes
+	if _, err := s.Disarm(t.Context(), bytes.NewReader(in), new(bytes.Buffer), pdf.DisarmOptions{}); !errors.Is(err, pdf.ErrSandboxUnavailable) {
+		t.Errorf("Disarm: %v, want pdf.ErrSandboxUnavailable", err)
+	}
+	if _, err := s.Inventory(t.Context(), bytes.NewReader(in), pdf.Limits{}); !errors.Is(err, pdf.ErrSandboxUnavailable) {
+		t.Errorf("Inventory: %v, want pdf.ErrSandboxUnavailable", err)
 	}
 }
 

@@ -208,20 +208,21 @@ func (s *Sandbox) acquire(ctx context.Context) (*machine, error) {
 	}
 }
 
-// start compiles the guest if it is not yet; s.mu is held. A failure is
-// not kept: the next call tries again.
+// start compiles the guest if it is not yet; s.mu is held. A failure
+// matches pdf.ErrSandboxUnavailable and is not kept: the next call tries
+// again.
 func (s *Sandbox) start(ctx context.Context) (*machine, error) {
 	if s.machine != nil {
 		return s.machine, nil
 	}
 	wasm, err := s.wasm()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", pdf.ErrSandboxUnavailable, err)
 	}
 	// The runtime outlives the call that starts it.
 	m, err := compile(context.WithoutCancel(ctx), s.opts, wasm)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", pdf.ErrSandboxUnavailable, err)
 	}
 	s.machine = m
 	return m, nil
