@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -21,15 +20,7 @@ import (
 func jetStreamOptions(t *testing.T, n int) (Options, jetstream.JetStream) {
 	t.Helper()
 	c := natstest.Start(t, n)
-	nc, err := nats.Connect(c.URLs(), nats.MaxReconnects(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Connect(t, c.URLs())
 	o := testOptions(t)
 	o.JetStream, o.Replicas, o.PendingCheck, o.JobAckWait = js, n, time.Nanosecond, 3*time.Second
 	return o, js
@@ -116,27 +107,19 @@ func TestJetStreamBacklog(t *testing.T) {
 // delivered again.
 func TestJetStreamDownAnswers451(t *testing.T) {
 	c := natstest.Start(t, 1)
-	nc, err := nats.Connect(c.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.Connect(t, c.URLs())
 	o := testOptions(t)
 	o.JetStream, o.Replicas, o.PendingCheck, o.PublishTimeout = js, 1, time.Nanosecond, 2*time.Second
 	r := startRelay(t, o)
 	c.Kill(0)
-	err = sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage)
+	err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage)
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Code != 451 || se.EnhancedCode != (smtp.EnhancedCode{4, 3, 0}) {
 		t.Fatalf("with JetStream down: %v, want 451 4.3.0", err)
 	}
 	c.Restart(0)
 	c.WaitReady(0)
-	waitFor(t, "the reconnection", nc.IsConnected)
+	waitFor(t, "the reconnection", js.Conn().IsConnected)
 	if st := clusterStatus(t, js); st.Jobs != 0 {
 		t.Fatalf("%d jobs left by the refused message", st.Jobs)
 	}

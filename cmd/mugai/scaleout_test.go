@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/freeport"
 	"github.com/mugai-project/mugai/internal/meta/pgtest"
@@ -295,7 +293,7 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 		c.Close()
 		t.Fatal("the worker node listens for SMTP")
 	}
-	js := testJetStream(t, nc.URLs())
+	js := natstest.Connect(t, nc.URLs())
 	// inFlight is what a kill can make twice: the jobs taken and not
 	// yet acknowledged, and the sessions open.
 	const senders = 6
@@ -415,20 +413,6 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 	if !strings.Contains(stdout, "Nodes heard from in the last minute: 3") || !strings.Contains(stdout, "node3  worker") {
 		t.Errorf("cluster status does not list the three nodes:\n%s", stdout)
 	}
-}
-
-func testJetStream(t testing.TB, urls string) jetstream.JetStream {
-	t.Helper()
-	c, err := nats.Connect(urls, nats.MaxReconnects(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	js, err := jetstream.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 func dumpLogs(t *testing.T, nodes []*node) {

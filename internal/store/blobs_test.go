@@ -29,7 +29,7 @@ var blobBackends = []blobBackend{
 		}
 	}},
 	{"jetstream", func(t *testing.T) func(*testing.T) Blobs {
-		js := connect(t, natstest.Start(t, 3).URLs())
+		js := natstest.Connect(t, natstest.Start(t, 3).URLs())
 		var n atomic.Int32
 		return func(t *testing.T) Blobs {
 			b, err := NewObjectBlobs(context.Background(), js, ObjectBlobsOptions{Replicas: 3, Bucket: fmt.Sprintf("b%d", n.Add(1)), TempDir: t.TempDir()})
@@ -167,7 +167,7 @@ func TestObjectBlobsSharedBetweenNodes(t *testing.T) {
 	c := natstest.Start(t, 3)
 	ctx := context.Background()
 	opts := ObjectBlobsOptions{Replicas: 3, TempDir: t.TempDir()}
-	js1 := connect(t, c.URL(0))
+	js1 := natstest.Connect(t, c.URL(0))
 	node1, err := NewObjectBlobs(ctx, js1, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestObjectBlobsSharedBetweenNodes(t *testing.T) {
 	}
 	js1.Conn().Close() // node 1 is gone
 	c.Kill(0)
-	node2, err := NewObjectBlobs(ctx, connect(t, c.URL(1)+","+c.URL(2)), opts)
+	node2, err := NewObjectBlobs(ctx, natstest.Connect(t, c.URL(1)+","+c.URL(2)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

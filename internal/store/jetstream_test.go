@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/natstest"
@@ -22,7 +21,7 @@ var jetStreamBackend = backend{
 	name: "jetstream",
 	start: func(t *testing.T) func(*testing.T) Quarantine {
 		c := natstest.Start(t, 3)
-		js := connect(t, c.URLs())
+		js := natstest.Connect(t, c.URLs())
 		var n atomic.Int32
 		return func(t *testing.T) Quarantine {
 			return openJetStream(t, js, JetStreamOptions{Bucket: fmt.Sprintf("q%d", n.Add(1))})
@@ -47,22 +46,6 @@ var jetStreamBackend = backend{
 		_, err = s.obs.GetInfo(context.Background(), rec.Object)
 		return errors.Is(err, jetstream.ErrObjectNotFound)
 	},
-}
-
-// connect is a node's connection to the cluster, closed when the test
-// ends.
-func connect(t testing.TB, urls string) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
 }
 
 // openJetStream opens a quarantine with three replicas (unless opts say
@@ -90,19 +73,19 @@ func openJetStream(t *testing.T, js jetstream.JetStream, opts JetStreamOptions) 
 func TestJetStreamServesAfterServerKilled(t *testing.T) {
 	c := natstest.Start(t, 3)
 	ctx := context.Background()
-	writer := openJetStream(t, connect(t, c.URL(0)), JetStreamOptions{})
+	writer := openJetStream(t, natstest.Connect(t, c.URL(0)), JetStreamOptions{})
 	body := strings.Repeat("原本 ", 200_000) // 1.4 MB: several chunks, spilled to a file by Get
 	id := put(t, writer, "見積書.zip", body, Item{Source: "upload"})
 
 	c.Kill(0)
-	reader := openJetStream(t, connect(t, c.URL(1)+","+c.URL(2)), JetStreamOptions{})
+	reader := openJetStream(t, natstest.Connect(t, c.URL(1)+","+c.URL(2)), JetStreamOptions{})
 	if it, got := readAll(t, reader, id); got != body || it.Name != "見積書.zip" {
 		t.Fatalf("after killing server 1: %d bytes of %d, item %+v", len(got), len(body), it)
 	}
 	c.Restart(0)
 	c.WaitReady(0)
 	c.Kill(1)
-	all := openJetStream(t, connect(t, c.URLs()), JetStreamOptions{})
+	all := openJetStream(t, natstest.Connect(t, c.URLs()), JetStreamOptions{})
 	if _, got := readAll(t, all, id); got != body {
 		t.Fatalf("after killing server 2 with server 1 back: %d bytes of %d", len(got), len(body))
 	}
@@ -118,7 +101,7 @@ func TestJetStreamServesAfterServerKilled(t *testing.T) {
 // still names keeps the object.
 func TestJetStreamSettlesPending(t *testing.T) {
 	c := natstest.Start(t, 1)
-	js := connect(t, c.URLs())
+	js := natstest.Connect(t, c.URLs())
 	ctx := context.Background()
 	opts := JetStreamOptions{Bucket: "crash", Replicas: 1}
 	s := openJetStream(t, js, opts)
