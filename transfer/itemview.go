@@ -97,4 +97,3 @@ func (s *Server) view(it *Item, l string) itemView {
 func passwordReason(rs sanitizer.Reason) bool {
 	return rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
 }
-
