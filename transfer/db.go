@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS transfer_items (
 	report TEXT NOT NULL DEFAULT '',
 	error TEXT NOT NULL DEFAULT ''
 );
--- purpose, declared, reject_reason and unlock_failures: see itemColumns.
+-- purpose, declared, reject_reason and unlock_failures: see itemColumns;
+-- claimed_by and claimed_until: see claimColumns (claims.go).
 CREATE INDEX IF NOT EXISTS transfer_items_owner ON transfer_items(owner, created);
 CREATE INDEX IF NOT EXISTS transfer_items_state ON transfer_items(state, expires);
 CREATE TABLE IF NOT EXISTS transfer_outputs (
@@ -69,7 +71,7 @@ var itemColumns = []meta.Column{
 // unlocked files (heldfiles.go); version 2 moves the held mails'
 // password tries to their table per recipient (heldTriesPerRecipient).
 var transferSchema = meta.Schema{Part: "transfer", Versions: []string{schema + heldSchema + heldFilesSchema, heldTriesPerRecipient},
-	Columns: map[string][]meta.Column{"transfer_items": itemColumns}}
+	Columns: map[string][]meta.Column{"transfer_items": slices.Concat(itemColumns, claimColumns)}}
 
 // State is where an item is in its life.
 type State string
@@ -168,8 +170,12 @@ func (s *Server) insertItems(ctx context.Context, items []*Item) error {
 	}
 	defer tx.Rollback()
 	for _, it := range items {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires, purpose, declared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), s.db.Stamp(it.Created), s.db.Stamp(it.Expires), it.Purpose, it.Declared); err != nil {
+		// The node that took the upload claims it: its workers have the
+		// file at hand.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_items (id, owner, name, size, sha256, state, created, expires, purpose, declared, claimed_by, claimed_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.ID, it.Owner, it.Name, it.Size, it.SHA256, string(it.State), s.db.Stamp(it.Created), s.db.Stamp(it.Expires), it.Purpose, it.Declared,
+			s.opts.Node, s.db.Stamp(s.opts.Now().Add(s.opts.Lease))); err != nil {
 			return err
 		}
 		for _, r := range it.Recipients {

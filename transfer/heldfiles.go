@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -22,7 +20,8 @@ import (
 
 // The sanitized contents of an unlocked held mail, kept for its
 // recipient to download for Options.Expiry: the attachments of the
-// message the engine rebuilt, DATA/transfer/held/<item>-<user>/<n>.
+// message the engine rebuilt, in Options.HeldFiles as blobs
+// <item>-<user hash>/<n>, so that any node's download site serves them.
 
 const heldFilesSchema = `
 CREATE TABLE IF NOT EXISTS held_files (
@@ -38,9 +37,8 @@ CREATE TABLE IF NOT EXISTS held_files (
 );
 `
 
-func (s *Server) heldFilesDir(item, user string) string {
-	return filepath.Join(s.opts.DataDir, "transfer", "held", item+"-"+shortHash(user))
-}
+// heldFilesKey names user's kept files of item in s.heldFiles.
+func heldFilesKey(item, user string) string { return item + "-" + shortHash(user) }
 
 // storeUnlocked keeps the attachments of the rebuilt message for user,
 // replacing any kept before.
@@ -49,9 +47,8 @@ func (s *Server) storeUnlocked(ctx context.Context, item, user string, rebuilt i
 	if err != nil {
 		return fmt.Errorf("reading the rebuilt message: %w", err)
 	}
-	dir := s.heldFilesDir(item, user)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	key := heldFilesKey(item, user)
+	if err := s.heldFiles.Remove(ctx, key); err != nil {
 		return err
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM held_files WHERE item = ? AND user_name = ?`, item, user); err != nil {
@@ -72,25 +69,29 @@ func (s *Server) storeUnlocked(ctx context.Context, item, user string, rebuilt i
 		}
 		name, _ := ah.Filename()
 		mt, _, _ := ah.ContentType()
-		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(n)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
 		h := sha256.New()
-		size, err := io.Copy(io.MultiWriter(f, h), p.Body)
-		if err == nil {
-			err = f.Sync()
-		}
-		f.Close()
-		if err != nil {
+		c := &countingWriter{w: h}
+		if err := s.heldFiles.Put(ctx, key, n, io.TeeReader(p.Body, c)); err != nil {
 			return err
 		}
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO held_files (item, user_name, idx, name, media_type, size, sha256, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			item, user, n, detect.CleanName(name), mt, size, hex.EncodeToString(h.Sum(nil)), expires); err != nil {
+			item, user, n, detect.CleanName(name), mt, c.n, hex.EncodeToString(h.Sum(nil)), expires); err != nil {
 			return err
 		}
 		n++
 	}
+}
+
+// countingWriter counts what it passes on to w.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // heldFile is one kept file.
@@ -140,7 +141,7 @@ func (s *Server) downloadHeldFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hf := files[n]
-	f, err := os.Open(filepath.Join(s.heldFilesDir(v.Item.ID, user), strconv.Itoa(hf.Index)))
+	f, err := s.heldFiles.Open(r.Context(), heldFilesKey(v.Item.ID, user), hf.Index)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -169,7 +170,7 @@ func (s *Server) purgeHeldFiles(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, g := range gone {
-		if err := os.RemoveAll(s.heldFilesDir(g[0], g[1])); err != nil {
+		if err := s.heldFiles.Remove(ctx, heldFilesKey(g[0], g[1])); err != nil {
 			return err
 		}
 		if _, err := s.db.ExecContext(ctx, `DELETE FROM held_files WHERE item = ? AND user_name = ?`, g[0], g[1]); err != nil {

@@ -104,8 +104,9 @@ import (
 // field the zero value means the default.
 type Options struct {
 	// DataDir holds transfer/ (uploads being received and, unless
-	// Outputs is set, the sanitized outputs), audit/transfer.jsonl and
-	// tls/. Default "data".
+	// Outputs and HeldFiles are set, the sanitized outputs and the
+	// unlocked held mails' contents), audit/transfer.jsonl and tls/.
+	// Default "data".
 	DataDir string
 	// Engine sanitizes the uploads.
 	Engine *sanitizer.Engine
@@ -114,6 +115,17 @@ type Options struct {
 	// Outputs keeps the sanitized outputs, by item and index; default a
 	// store.Folder in DATA/transfer/outputs.
 	Outputs store.Blobs
+	// HeldFiles keeps the contents of unlocked held mails, by
+	// "<item>-<user hash>" and index; default a store.Folder in
+	// DATA/transfer/held.
+	HeldFiles store.Blobs
+	// Node names this node in the items it claims for sanitizing;
+	// default the host name. Lease is how long a claim lasts unless
+	// renewed (a worker renews it while it sanitizes): an item whose
+	// node stopped answering is taken by another after it; default 30s.
+	// Nodes sharing DB need distinct names.
+	Node  string
+	Lease time.Duration
 	// DB is mugai's database (meta.OpenDB, meta.OpenPostgres).
 	DB *meta.DB
 	// OriginalRetention is how long originals are kept in the
@@ -212,6 +224,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxPasswordTries <= 0 {
 		o.MaxPasswordTries = 5
 	}
+	if o.Node == "" {
+		o.Node, _ = os.Hostname()
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
 	if o.PurgeInterval <= 0 {
 		o.PurgeInterval = 10 * time.Minute
 	}
@@ -253,8 +271,11 @@ type Server struct {
 	metrics *Metrics
 	hub     hub // wakes and ends the event streams
 
-	incoming string
-	outputs  store.Blobs
+	incoming  string
+	outputs   store.Blobs
+	heldFiles store.Blobs
+	// active are the items this node's workers are sanitizing now.
+	active sync.Map
 
 	jobs    chan job
 	workers sync.WaitGroup
@@ -290,26 +311,32 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("transfer: set both the TLS certificate and key files, or neither")
 	}
 	s := &Server{
-		opts:     opts,
-		log:      opts.Logger.With("service", "transfer"),
-		metrics:  opts.Metrics,
-		db:       opts.DB,
-		eng:      opts.Engine,
-		q:        opts.Quarantine,
-		incoming: filepath.Join(opts.DataDir, "transfer", "incoming"),
-		outputs:  opts.Outputs,
-		limiter:  &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
-		jobs:     make(chan job, 10_000),
+		opts:      opts,
+		log:       opts.Logger.With("service", "transfer"),
+		metrics:   opts.Metrics,
+		db:        opts.DB,
+		eng:       opts.Engine,
+		q:         opts.Quarantine,
+		incoming:  filepath.Join(opts.DataDir, "transfer", "incoming"),
+		outputs:   opts.Outputs,
+		heldFiles: opts.HeldFiles,
+		limiter:   &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
+		jobs:      make(chan job, 10_000),
 	}
 	if err := os.MkdirAll(s.incoming, 0o700); err != nil {
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	if s.outputs == nil {
-		f, err := store.NewFolder(filepath.Join(opts.DataDir, "transfer", "outputs"))
-		if err != nil {
-			return nil, fmt.Errorf("transfer: %w", err)
+	for _, b := range []struct {
+		blobs  *store.Blobs
+		folder string
+	}{{&s.outputs, "outputs"}, {&s.heldFiles, "held"}} {
+		if *b.blobs == nil {
+			f, err := store.NewFolder(filepath.Join(opts.DataDir, "transfer", b.folder))
+			if err != nil {
+				return nil, fmt.Errorf("transfer: %w", err)
+			}
+			*b.blobs = f
 		}
-		s.outputs = f
 	}
 	// Uploads cut off by a stop were never accepted.
 	parts, _ := filepath.Glob(filepath.Join(s.incoming, "*.part"))

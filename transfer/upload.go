@@ -221,11 +221,31 @@ func (s *Server) recipientScope(ctx context.Context) ([]string, error) {
 // partPath is where an upload is received, before it is accepted.
 func (s *Server) partPath(id string) string { return filepath.Join(s.incoming, id+".part") }
 
-// commit records the received items, all or none, then moves their
-// files into place for the workers. An item whose rename fails stays
-// recorded: the worker withholds it as lost, which the page shows.
+// commit keeps the received originals in the quarantine, records the
+// items, all or none, then moves their files into place for this node's
+// workers. The upload is acknowledged only after it: an accepted item's
+// original is durable in the quarantine (shared by every node on a
+// cluster), where any node's worker finds it if the incoming file is
+// not at hand. An item whose rename fails stays recorded and is
+// sanitized from the quarantine.
 func (s *Server) commit(ctx context.Context, items []*Item) error {
+	var kept []string
+	undo := func() {
+		for _, id := range kept {
+			if err := s.q.Delete(context.WithoutCancel(ctx), id); err != nil {
+				s.failure("upload", id, err)
+			}
+		}
+	}
+	for _, it := range items {
+		if err := s.quarantine(ctx, it); err != nil {
+			undo()
+			return err
+		}
+		kept = append(kept, it.ID)
+	}
 	if err := s.insertItems(ctx, items); err != nil {
+		undo()
 		return err
 	}
 	for _, it := range items {
@@ -234,6 +254,28 @@ func (s *Server) commit(ctx context.Context, items []*Item) error {
 		}
 	}
 	return nil
+}
+
+// quarantine puts a received original into the quarantine under the
+// item's ID, before it is sanitized: what the sanitizer finds is added
+// to its record afterwards (describe).
+func (s *Server) quarantine(ctx context.Context, it *Item) error {
+	f, err := os.Open(s.partPath(it.ID))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = s.q.Put(ctx, s.originalRecord(it, "uploaded", "", nil), f)
+	return err
+}
+
+// originalRecord is the quarantine's record of an upload.
+func (s *Server) originalRecord(it *Item, reason, mediaType string, report json.RawMessage) store.Item {
+	return store.Item{
+		ID: it.ID, Name: it.Name, MediaType: mediaType, Reason: reason, Report: report, SHA256: it.SHA256,
+		RetainUntil: s.opts.Now().Add(s.opts.OriginalRetention), Source: "upload",
+		Meta: map[string]string{"uploader": it.Owner},
+	}
 }
 
 // receive streams one file part into DATA/transfer/incoming/<id>.part.
@@ -307,14 +349,14 @@ func (s *Server) enqueue(j job) {
 	select {
 	case s.jobs <- j:
 	default:
-		// The queue is full: the item stays "received" and is picked up
-		// at the next start.
+		// The queue is full: the item stays "received" and a rescan
+		// picks it up once its claim ends.
 		s.log.Warn("sanitizing queue full", "item_id", j.id)
 	}
 }
 
-// startWorkers starts the workers and queues the items a previous run
-// left unfinished.
+// startWorkers starts the workers and the rescan that queues the items
+// no node holds, those this node left unfinished first.
 func (s *Server) startWorkers(ctx context.Context) {
 	for range s.opts.Workers {
 		s.workers.Add(1)
@@ -325,24 +367,16 @@ func (s *Server) startWorkers(ctx context.Context) {
 				case <-ctx.Done():
 					return
 				case j := <-s.jobs:
-					s.process(ctx, j)
+					s.work(ctx, j.id, func(ctx context.Context) { s.process(ctx, j) })
 				}
 			}
 		}()
 	}
-	items, err := s.queryItems(ctx, `WHERE state IN ('received','processing') ORDER BY created`)
-	if err != nil {
-		s.log.Error("requeue", "err", err)
-		return
-	}
-	for _, it := range items {
-		if _, err := os.Stat(filepath.Join(s.incoming, it.ID)); err != nil && it.Report != nil {
-			// A password retry interrupted by a restart: held again.
-			s.setState(ctx, it.ID, Held, "")
-			continue
-		}
-		s.enqueue(job{id: it.ID})
-	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		s.rescanLoop(ctx)
+	}()
 }
 
 // process sanitizes one item: a new upload from its incoming file, or a
@@ -370,13 +404,16 @@ func (s *Server) process(ctx context.Context, j job) {
 		if it.State.final() {
 			return
 		}
-		f, err := os.Open(filepath.Join(s.incoming, it.ID))
+		rc, err := s.original(ctx, it.ID)
 		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
 			s.failure("incoming", it.ID, err)
 			s.setState(ctx, it.ID, Withheld, "the uploaded file was lost")
 			return
 		}
-		body = f
+		body = rc
 	}
 	defer body.Close()
 	s.setState(ctx, it.ID, Processing, "")
@@ -396,7 +433,7 @@ func (s *Server) process(ctx context.Context, j job) {
 	res, err := s.eng.Sanitize(ctx, sanitizer.Input{Name: name, Body: body, ID: it.ID, Password: j.password, Policy: pol})
 	if err != nil {
 		if ctx.Err() != nil {
-			return // shutting down: the item is requeued at the next start
+			return // shutting down or taken over: the item's next claim sanitizes it
 		}
 		s.failure("sanitize", it.ID, err)
 		s.finish(ctx, it, nil, Withheld, err.Error(), j)
@@ -405,7 +442,7 @@ func (s *Server) process(ctx context.Context, j job) {
 	defer res.Close()
 	rep := res.Report
 	if !retry {
-		if err := s.keepOriginal(ctx, it, res); err != nil {
+		if err := s.describe(ctx, it, res); err != nil {
 			s.failure("quarantine", it.ID, err)
 			s.finish(ctx, it, rep, Withheld, "quarantine: "+err.Error(), j)
 			return
@@ -437,8 +474,21 @@ func (s *Server) process(ctx context.Context, j job) {
 	}
 }
 
-// keepOriginal puts the original into the quarantine under the item's ID.
-func (s *Server) keepOriginal(ctx context.Context, it *Item, res *sanitizer.Result) error {
+// original opens an upload's original: the incoming file if this node
+// received it, else the copy kept in the quarantine.
+func (s *Server) original(ctx context.Context, id string) (io.ReadCloser, error) {
+	f, err := os.Open(filepath.Join(s.incoming, id))
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return f, err
+	}
+	_, rc, err := s.q.Get(ctx, id)
+	return rc, err
+}
+
+// describe records the report on the original kept in the quarantine
+// under the item's ID, keeping the original first if an older mugai
+// accepted the upload without.
+func (s *Server) describe(ctx context.Context, it *Item, res *sanitizer.Result) error {
 	rep := res.Report
 	js, err := json.Marshal(rep)
 	if err != nil {
@@ -448,14 +498,11 @@ func (s *Server) keepOriginal(ctx context.Context, it *Item, res *sanitizer.Resu
 	if len(rep.Reasons) > 0 {
 		reason = rep.Reasons[0].Code
 	}
-	_, err = s.q.Put(ctx, store.Item{
-		ID: it.ID, Name: it.Name, MediaType: rep.MediaType, Reason: reason, Report: js, SHA256: it.SHA256,
-		RetainUntil: s.opts.Now().Add(s.opts.OriginalRetention), Source: "upload",
-		Meta: map[string]string{"uploader": it.Owner},
-	}, res.Original.Open())
-	if errors.Is(err, store.ErrExists) {
-		return nil // a restart after the original was kept
+	err = s.q.Describe(ctx, it.ID, store.Description{MediaType: rep.MediaType, Reason: reason, Report: js})
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
+	_, err = s.q.Put(ctx, s.originalRecord(it, reason, rep.MediaType, js), res.Original.Open())
 	return err
 }
 
@@ -530,96 +577,6 @@ func (s *Server) finish(ctx context.Context, it *Item, rep *sanitizer.Report, st
 	}
 }
 
-// apiItems returns the user's latest items with their state and report
-// as JSON, for scripts.
-func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
-	sess := session(r)
-	items, err := s.uploadsOf(r.Context(), sess.User.Name, 50)
-	if err != nil {
-		s.log.Error("items", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	l := lang(r)
-	out := make([]itemView, 0, len(items))
-	for _, it := range items {
-		out = append(out, s.view(it, l))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
-}
-
-// itemView is an item as the page shows it.
-type itemView struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	Size       string   `json:"size"`
-	State      string   `json:"state"`
-	Label      string   `json:"label"`
-	Final      bool     `json:"final"`
-	Approval   string   `json:"approval,omitempty"`
-	Recipients []string `json:"recipients,omitempty"`
-	Report     []string `json:"report"`
-	Outputs    []string `json:"outputs,omitempty"`
-	Expires    string   `json:"expires"`
-	NeedsPass  bool     `json:"needs_password"`
-	// PassNote says how the last password went: wrong with the tries
-	// left, or no tries left.
-	PassNote string `json:"password_note,omitempty"`
-	// Next is the clerk's next step: where to download, or why not yet.
-	Next string `json:"next,omitempty"`
-}
-
-func (s *Server) view(it *Item, l string) itemView {
-	t := words(l)
-	v := itemView{ID: it.ID, Name: it.Name, Size: humanSize(it.Size), State: string(it.State), Label: t("page.state." + string(it.State)),
-		Final: it.State.final(), Recipients: it.Recipients, Expires: it.Expires.Local().Format("2006-01-02 15:04"),
-		Report: reportLines(it.Report, l)}
-	if it.Approval != "" {
-		v.Approval = t("page.approval." + it.Approval)
-	}
-	if it.State == Held && it.Report != nil && slices.ContainsFunc(it.Report.Reasons, passwordReason) {
-		left := s.opts.MaxPasswordTries - it.UnlockFailures
-		switch {
-		case left <= 0:
-			v.PassNote = catalog.N(l, "page.password_exhausted", s.opts.MaxPasswordTries)
-			// The report's "type the password" no longer holds.
-			if i := slices.Index(v.Report, catalog.Text(l, "report.held")); i >= 0 {
-				v.Report[i] = t("page.held_for_admin")
-			}
-		case it.UnlockFailures > 0:
-			v.NeedsPass, v.PassNote = true, catalog.N(l, "page.password_wrong", left)
-		default:
-			v.NeedsPass = true
-		}
-	}
-	if it.Error != "" && it.Report == nil {
-		v.Report = append(v.Report, t("page.err_internal"))
-	}
-	for _, o := range it.Outputs {
-		v.Outputs = append(v.Outputs, o.Name+" ("+humanSize(o.Size)+")")
-	}
-	if it.State == Done {
-		switch it.Approval {
-		case "", ApprovalApproved:
-			v.Next = t("page.next_download")
-			if s.opts.DownloadURL != "" {
-				v.Next = t("page.next_download_at", s.opts.DownloadURL)
-			}
-		case ApprovalPending:
-			v.Next = t("page.next_approval")
-		case ApprovalRejected:
-			v.Next = t("page.next_rejected", it.RejectReason)
-		}
-	}
-	return v
-}
-
-// passwordReason reports whether a held item waits for a password: it
-// is encrypted, or the last password was wrong.
-func passwordReason(rs sanitizer.Reason) bool {
-	return rs.Code == sanitizer.ReasonEncrypted || rs.Code == sanitizer.ReasonWrongPassword
-}
-
 // unlock re-runs a held encrypted item with the password the uploader
 // gives (PPAP). The password is used once and not stored. After
 // MaxPasswordTries wrong passwords the item takes no more: an
@@ -642,12 +599,13 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request) {
 		conflict(notHeld)
 		return
 	}
-	// 無害化中 until the worker is done; a restart meanwhile puts it
-	// back to held (the password is not kept). The conditional update
+	// 無害化中 until the worker is done; a stop meanwhile puts it back
+	// to held once its claim ends (the password is not kept). The conditional update
 	// lets only one of two simultaneous requests through, so the tries
 	// are counted one by one.
-	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=? WHERE id=? AND state=? AND unlock_failures<?`,
-		string(Processing), it.ID, string(Held), s.opts.MaxPasswordTries)); err != nil || n != 1 {
+	// The node claims the item for its worker, which has the password.
+	if n, err := affected(s.db.ExecContext(r.Context(), `UPDATE transfer_items SET state=?, claimed_by=?, claimed_until=? WHERE id=? AND state=? AND unlock_failures<?`,
+		string(Processing), s.opts.Node, s.db.Stamp(s.opts.Now().Add(s.opts.Lease)), it.ID, string(Held), s.opts.MaxPasswordTries)); err != nil || n != 1 {
 		conflict(notHeld)
 		return
 	}

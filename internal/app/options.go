@@ -174,5 +174,6 @@ func transferOptions(c *config.Config) transfer.Options {
 		NeverRelease:   c.Quarantine.NeverRelease,
 		MaxUploadBytes: c.Web.MaxUploadBytes, MaxFiles: c.Web.MaxFiles, Workers: c.Web.Workers,
 		AllowRelease: c.Quarantine.AllowRelease,
+		Node:         c.Cluster.Node, Lease: c.Cluster.AckWait.Duration,
 	}
 }

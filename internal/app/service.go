@@ -75,6 +75,8 @@ type Service struct {
 	// renderer is the engine's PDF renderer, which the sites' previews
 	// share.
 	renderer *render.Flattener
+	// heldFiles keeps the unlocked held mails' contents, beside Outputs.
+	heldFiles store.Blobs
 	// closeStorage closes the JetStream connection (cluster.nats); nil
 	// until the storage is open.
 	closeStorage func()
@@ -138,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if err != nil {
 		return nil, err
 	}
-	s.Quarantine, s.Outputs, s.closeStorage = st.Quarantine, st.Outputs, st.Close
+	s.Quarantine, s.Outputs, s.heldFiles, s.closeStorage = st.Quarantine, st.Outputs, st.Held, st.Close
 	if s.DB, err = OpenDB(ctx, &cfg); err != nil {
 		return nil, err
 	}
@@ -204,7 +206,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 
 func (s *Service) newSites(ps *policies, ops transfer.Operations) error {
 	to := transferOptions(&s.cfg)
-	to.Engine, to.Quarantine, to.Outputs, to.DB, to.Operations = s.Engine, s.Quarantine, s.Outputs, s.DB, ops
+	to.Engine, to.Quarantine, to.Outputs, to.HeldFiles, to.DB, to.Operations = s.Engine, s.Quarantine, s.Outputs, s.heldFiles, s.DB, ops
 	to.Previewer = s.renderer
 	to.Logger, to.Metrics = s.log, transfer.NewMetrics(s.Registry)
 	if len(s.cfg.Policy.Department) > 0 {

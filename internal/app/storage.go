@@ -12,14 +12,16 @@ import (
 )
 
 // Storage is where a node keeps blobs: the quarantine's originals and
-// the transfer sites' sanitized outputs. On one machine they are folders
-// under the data folder (quarantine/, transfer/outputs/); with
+// the transfer sites' sanitized outputs and unlocked held-mail contents.
+// On one machine they are folders under the data folder (quarantine/,
+// transfer/outputs/, transfer/held/); with
 // cluster.nats set they are in the cluster's JetStream, replicated
 // cluster.replicas times and shared by every node, so that any node
 // serves any item and a dead node loses nothing.
 type Storage struct {
 	Quarantine store.Quarantine
 	Outputs    store.Blobs
+	Held       store.Blobs
 	// JetStream is the node's one connection to the cluster, which the
 	// relay's spool and work queue share, with the replicas every stream
 	// and bucket has; nil on one machine.
@@ -43,7 +45,11 @@ func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("transfer outputs: %w", err)
 		}
-		return &Storage{Quarantine: q, Outputs: out, Close: func() {}}, nil
+		held, err := store.NewFolder(filepath.Join(cfg.DataDir, "transfer", "held"))
+		if err != nil {
+			return nil, fmt.Errorf("held-mail contents: %w", err)
+		}
+		return &Storage{Quarantine: q, Outputs: out, Held: held, Close: func() {}}, nil
 	}
 	js, replicas, closeJS, err := OpenJetStream(cfg)
 	if err != nil {
@@ -59,5 +65,10 @@ func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
 		closeJS()
 		return nil, fmt.Errorf("transfer outputs: %w", err)
 	}
-	return &Storage{Quarantine: q, Outputs: out, JetStream: js, Replicas: replicas, Close: closeJS}, nil
+	held, err := store.NewObjectBlobs(ctx, js, store.ObjectBlobsOptions{Replicas: replicas, Bucket: "mugai_held", TempDir: tempDir(cfg)})
+	if err != nil {
+		closeJS()
+		return nil, fmt.Errorf("held-mail contents: %w", err)
+	}
+	return &Storage{Quarantine: q, Outputs: out, Held: held, JetStream: js, Replicas: replicas, Close: closeJS}, nil
 }

@@ -267,6 +267,32 @@ func (s *FS) SetState(ctx context.Context, id string, st State, by string) error
 	if !st.valid() {
 		return fmt.Errorf("store: unknown state %q", st)
 	}
+	err := s.change(ctx, id, func(it *Item) error {
+		if it.State == Purged && st != Purged {
+			return ErrPurged
+		}
+		it.State, it.StateChanged, it.StateBy = st, s.now().UTC(), by
+		return nil
+	})
+	if err != nil || st != Purged {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.itemDir(id), originalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// Describe implements Quarantine.
+func (s *FS) Describe(ctx context.Context, id string, d Description) error {
+	return s.change(ctx, id, func(it *Item) error { d.apply(it); return nil })
+}
+
+// change rewrites an item's record as fn says, under s.mu. The record
+// changes before any original is removed: a crash after it leaves an
+// original that is marked purged, never a held item without its
+// original (a Delete meanwhile leaves nothing for the removal to find).
+func (s *FS) change(ctx context.Context, id string, fn func(*Item) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -276,21 +302,10 @@ func (s *FS) SetState(ctx context.Context, id string, st State, by string) error
 	if err != nil {
 		return err
 	}
-	if it.State == Purged && st != Purged {
-		return ErrPurged
-	}
-	it.State, it.StateChanged, it.StateBy = st, s.now().UTC(), by
-	// The record changes first: a crash after it leaves an original
-	// that is marked purged, never a held item without its original.
-	if err := writeJSON(filepath.Join(s.itemDir(id), itemFile), &it); err != nil {
+	if err := fn(&it); err != nil {
 		return err
 	}
-	if st == Purged {
-		if err := os.Remove(filepath.Join(s.itemDir(id), originalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: %w", err)
-		}
-	}
-	return nil
+	return writeJSON(filepath.Join(s.itemDir(id), itemFile), &it)
 }
 
 // Delete implements Quarantine.

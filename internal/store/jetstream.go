@@ -342,21 +342,14 @@ func (s *JetStream) watchLatest(ctx context.Context, filter string) (map[string]
 	}
 }
 
-// SetState implements Quarantine. The record changes first (at the
-// revision it was read at, again if another node changed it meanwhile);
-// a purge then deletes the object, under a pending mark.
+// SetState implements Quarantine. The record changes first; a purge
+// then deletes the object, under a pending mark.
 func (s *JetStream) SetState(ctx context.Context, id string, st State, by string) error {
 	if !st.valid() {
 		return fmt.Errorf("store: unknown state %q", st)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for {
-		rec, rev, err := s.record(ctx, id)
-		if err != nil {
-			return err
-		}
+	var object string
+	err := s.change(ctx, id, func(rec *jsRecord) error {
 		if rec.State == Purged && st != Purged {
 			return ErrPurged
 		}
@@ -365,7 +358,37 @@ func (s *JetStream) SetState(ctx context.Context, id string, st State, by string
 				return err
 			}
 		}
-		rec.State, rec.StateChanged, rec.StateBy = st, s.opts.Now().UTC(), by
+		rec.State, rec.StateChanged, rec.StateBy, object = st, s.opts.Now().UTC(), by, rec.Object
+		return nil
+	})
+	if err != nil || st != Purged {
+		return err
+	}
+	if err := s.deleteObject(ctx, object); err != nil {
+		return err
+	}
+	return s.unmark(ctx, object)
+}
+
+// Describe implements Quarantine.
+func (s *JetStream) Describe(ctx context.Context, id string, d Description) error {
+	return s.change(ctx, id, func(rec *jsRecord) error { d.apply(&rec.Item); return nil })
+}
+
+// change rewrites an item's record as fn says, at the revision it was
+// read at, again if another node changed it meanwhile.
+func (s *JetStream) change(ctx context.Context, id string, fn func(*jsRecord) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for {
+		rec, rev, err := s.record(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
 		b, err := json.Marshal(&rec)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
@@ -380,13 +403,7 @@ func (s *JetStream) SetState(ctx context.Context, id string, st State, by string
 		if err != nil {
 			return fmt.Errorf("store: %s: %w", id, err)
 		}
-		if st != Purged {
-			return nil
-		}
-		if err := s.deleteObject(ctx, rec.Object); err != nil {
-			return err
-		}
-		return s.unmark(ctx, rec.Object)
+		return nil
 	}
 }
 

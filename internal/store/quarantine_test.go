@@ -76,6 +76,7 @@ func TestQuarantine(t *testing.T) {
 		{"PathTraversalID", testPathTraversalID},
 		{"CorruptOriginal", testCorruptOriginal},
 		{"States", testStates},
+		{"Describe", testDescribe},
 		{"List", testList},
 		{"PutIgnoresOffset", testPutIgnoresOffset},
 		{"Concurrent", testConcurrent},
@@ -203,6 +204,27 @@ func testStates(t *testing.T, b backend, s Quarantine) {
 	}
 	if err := s.SetState(ctx, "no-such-item", Released, "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SetState of a missing item = %v", err)
+	}
+}
+
+// testDescribe: what the sanitizer found is recorded on an item kept
+// before it was sanitized; its original and state stay as they were.
+func testDescribe(t *testing.T, _ backend, s Quarantine) {
+	ctx := context.Background()
+	id := put(t, s, "a.zip", "the original", Item{Reason: "uploaded"})
+	d := Description{MediaType: "application/zip", Reason: "encrypted", Report: json.RawMessage(`{"action":"hold"}`)}
+	if err := s.Describe(ctx, id, d); err != nil {
+		t.Fatal(err)
+	}
+	it, body := readAll(t, s, id)
+	if it.Reason != "encrypted" || it.MediaType != "application/zip" || string(it.Report) != `{"action":"hold"}` || it.State != Held || body != "the original" {
+		t.Errorf("described item = %+v, original %q", it, body)
+	}
+	if items, _ := s.List(ctx, Filter{Reason: "encrypted"}); len(items) != 1 {
+		t.Errorf("List by the described reason = %v", items)
+	}
+	if err := s.Describe(ctx, "no-such-item", d); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Describe of a missing item = %v", err)
 	}
 }
 

@@ -70,6 +70,17 @@ type Item struct {
 	Offset int64 `json:"offset,omitempty"`
 }
 
+// Description is what Describe records of an item.
+type Description struct {
+	MediaType string
+	Reason    string
+	Report    json.RawMessage
+}
+
+func (d Description) apply(it *Item) {
+	it.MediaType, it.Reason, it.Report = d.MediaType, d.Reason, d.Report
+}
+
 // Filter selects items for List. Zero fields select everything.
 type Filter struct {
 	State  State  // only items in this state
@@ -113,6 +124,11 @@ type Quarantine interface {
 	// SetState moves an item to a new state, recording who did it.
 	// Purged deletes the original and keeps the record.
 	SetState(ctx context.Context, id string, s State, by string) error
+	// Describe records what the sanitizer found in an item kept before
+	// it was sanitized (an upload is kept as soon as it is received):
+	// its detected media type, the reason code and the report. The
+	// original and its state are unchanged.
+	Describe(ctx context.Context, id string, d Description) error
 	// Delete removes an item and its original for good.
 	Delete(ctx context.Context, id string) error
 }
