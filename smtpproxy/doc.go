@@ -29,8 +29,9 @@
 //     does: this closes SMTP smuggling (RFC 5321 2.3.8 and 4.1.1.4 allow
 //     only CRLF), whatever the downstream MTA makes of such lines. The
 //     bytes are also watched below go-smtp, whose DATA reader drops the
-//     ".\r" of "\r\n.\rX" (wirewatch.go); under STARTTLS that watch sees
-//     only ciphertext and stops, and the session's own check remains.
+//     ".\r" of "\r\n.\rX" (wirewatch.go); under STARTTLS mugai ends the
+//     client's TLS session itself and watches its plaintext, giving
+//     go-smtp a second TLS session in memory (tlsbridge.go).
 //   - A local part with "@", "%" or "!" (an address, the percent hack, a
 //     bang path: routing after mugai's) is refused with 550 5.1.3 (addr.go).
 //   - Connection caps (total and per client IP) and the client IP

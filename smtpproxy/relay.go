@@ -118,9 +118,14 @@ func (r *Relay) Listen() error {
 		l.Close()
 		return fmt.Errorf("smtpproxy: TLS: %w", err)
 	}
+	bridge, err := newTLSBridge(tlsConf)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("smtpproxy: TLS: %w", err)
+	}
 	s := smtp.NewServer(smtp.BackendFunc(r.newSession))
 	s.Domain = r.opts.Hostname
-	s.TLSConfig = tlsConf
+	s.TLSConfig = bridge.inner // go-smtp's side of STARTTLS (tlsbridge.go)
 	s.MaxMessageBytes = r.opts.MaxMessageBytes
 	// MaxRecipients is the session's to enforce (452 4.5.3), so that
 	// every RCPT reaches it and is not counted as junk (wirewatch.go).
@@ -130,7 +135,7 @@ func (r *Relay) Listen() error {
 	s.EnableSMTPUTF8 = true
 	s.ErrorLog = slogPrintf{r.log}
 	r.server = s
-	r.listener = newLimitListener(l, &r.opts, r.allow)
+	r.listener = newLimitListener(l, &r.opts, r.allow, bridge)
 	return nil
 }
 
