@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,7 +270,7 @@ func TestAllowList(t *testing.T) {
 
 // fullDisk fails writes with ENOSPC after limit bytes.
 type fullDisk struct {
-	w     writeSyncer
+	w     io.Writer
 	limit int
 }
 
@@ -282,7 +283,6 @@ func (f *fullDisk) Write(p []byte) (int, error) {
 	f.limit -= len(p)
 	return f.w.Write(p)
 }
-func (f *fullDisk) Sync() error { return f.w.Sync() }
 
 // TestDiskFull injects ENOSPC into the spool writer (a fault-injection
 // seam: a real full file system needs root for a tmpfs): the client gets
@@ -291,7 +291,7 @@ func (f *fullDisk) Sync() error { return f.w.Sync() }
 func TestDiskFull(t *testing.T) {
 	o := testOptions(t)
 	full := true
-	o.hooks.spoolWriter = func(w writeSyncer) writeSyncer {
+	o.hooks.spoolWriter = func(w io.Writer) io.Writer {
 		if full {
 			return &fullDisk{w: w, limit: 300}
 		}

@@ -94,7 +94,9 @@ type verdict struct {
 //  2. the original and the report into the quarantine under the message
 //     ID (ErrExists: done before)
 //  3. the outbox entry (sanitized message or notice), written in a
-//     temporary folder and renamed into place (exists: done before)
+//     temporary folder and renamed into place (exists: done before);
+//     steps 2 and 3 are made durable by one barrier before the rename
+//     (barrier.go)
 //  4. the metadata row (an upsert)
 //  5. the spool file removed, last
 func (r *Relay) process(ctx context.Context, id string) error {
@@ -159,7 +161,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		for _, to := range env.To {
 			entry.Rcpts = append(entry.Rcpts, &RcptState{Addr: to, Status: StatusPending})
 		}
-		if err := r.outbox.put(entry, msg); err != nil {
+		if err := r.queueOutbox(entry, msg); err != nil {
 			return fmt.Errorf("writing the outbox: %w", err)
 		}
 		m := meta.Message{

@@ -96,6 +96,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	if r.outbox, err = openOutbox(o.outboxDir()); err != nil {
 		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
 	}
+	r.spool.durable = r.outbox.durable // one barrier for the data folder (barrier.go)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.abort, r.abortStop = context.WithCancel(context.Background())
 	return r, nil

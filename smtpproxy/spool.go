@@ -29,12 +29,6 @@ type Envelope struct {
 	Received time.Time `json:"received"`
 }
 
-// writeSyncer is the spool file as the writer sees it.
-type writeSyncer interface {
-	io.Writer
-	Sync() error
-}
-
 // errNoSpace marks a write that failed for lack of space.
 var errNoSpace = errors.New("smtpproxy: no space left in the spool")
 
@@ -44,8 +38,9 @@ func isDiskFull(err error) bool {
 
 // spool is the folder of accepted messages.
 type spool struct {
-	dir   string // spool/
-	hooks *hooks
+	dir     string // spool/
+	hooks   *hooks
+	durable *fsutil.FolderSync // the data folder's barrier (barrier.go)
 }
 
 func (s *spool) incoming() string { return filepath.Join(s.dir, "incoming") }
@@ -110,7 +105,7 @@ func (s *spool) init() error {
 // spoolWrite is one message being written.
 type spoolWrite struct {
 	f   *os.File
-	w   writeSyncer
+	w   io.Writer
 	env *Envelope
 	s   *spool
 }
@@ -145,20 +140,18 @@ func (sw *spoolWrite) abort() {
 	os.Remove(sw.f.Name())
 }
 
-// commit fsyncs the file, renames it into incoming and fsyncs the folder:
-// only then may the message be acknowledged. The folder's fsync is the
-// message's own, not shared with others (fsutil.FolderSync): sharing
-// saved 0.6 fsyncs a message but made the 250 wait for the fsync in
-// flight as well.
+// commit renames the file into incoming and passes the data folder's
+// barrier, which makes the file and its name durable with one syncfs
+// shared by every session committing meanwhile: only then may the
+// message be acknowledged. A crash before the barrier has passed may
+// leave the file in incoming unacknowledged: the client sends it again,
+// as after a crash between an fsync and the 250.
 func (sw *spoolWrite) commit() (err error) {
 	defer func() {
 		if err != nil {
 			sw.abort()
 		}
 	}()
-	if err := sw.w.Sync(); err != nil {
-		return err
-	}
 	if err := sw.f.Close(); err != nil {
 		return err
 	}
@@ -166,7 +159,7 @@ func (sw *spoolWrite) commit() (err error) {
 	if err := os.Rename(sw.f.Name(), final); err != nil {
 		return err
 	}
-	if err := fsutil.SyncDir(sw.s.incoming()); err != nil {
+	if err := sw.s.durable.Sync(); err != nil {
 		os.Remove(final)
 		return err
 	}
