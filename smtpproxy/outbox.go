@@ -152,7 +152,7 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	if err != nil || tmp == "" {
 		return err
 	}
-	return o.place(tmp, e.ID)
+	return o.place(tmp, e.ID, true)
 }
 
 // stage writes a new entry in a temporary folder, fsynced when durable,
@@ -200,14 +200,18 @@ func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 	return tmp, nil
 }
 
-// place renames a staged entry into the outbox, durably.
-func (o *outbox) place(tmp, id string) error {
+// place renames a staged entry into the outbox, durably before it
+// returns when durable (else the caller's next barrier makes it so).
+func (o *outbox) place(tmp, id string, durable bool) error {
 	if err := os.Rename(tmp, o.entryDir(id)); err != nil {
 		os.RemoveAll(tmp)
 		if o.exists(id) {
 			return nil
 		}
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return o.dirSync.Sync()
 }

@@ -44,6 +44,7 @@ type Relay struct {
 	// delivFresh (under delivMu) are the entries queued since it last
 	// looked (deliver.go).
 	delivRescan atomic.Bool
+	leaving     leaving // processed, waiting for the barrier (barrier.go)
 	delivMu     sync.Mutex
 	delivFresh  map[string]bool
 	delivBusy   sync.Map // id → struct{}: being delivered
@@ -82,7 +83,8 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	r := &Relay{
 		opts: o, log: o.Logger, engine: engine, quarantine: q, meta: db, allow: allow,
 		domains: map[string]bool{}, procCh: make(chan string, 4096), delivWake: make(chan struct{}, 1),
-		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
+		leaving: leaving{wake: make(chan struct{}, 1)},
+		spool:   &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
 	}
 	for _, d := range o.Domains {
 		r.domains[d] = true
@@ -167,8 +169,9 @@ func (r *Relay) Start() {
 		r.wg.Add(1)
 		go r.processWorker()
 	}
-	r.wg.Add(3)
+	r.wg.Add(4)
 	go r.processScanner()
+	go r.spoolReaper()
 	go r.deliverScheduler()
 	go r.spaceWatcher()
 }
