@@ -13,8 +13,9 @@
 #   p50/p99 ms    per-transaction latency (MAIL to the 250 after DATA)
 #                 seen by a probe client sending P messages over C
 #                 connections (a small Go program written below)
-#   fsync/msg     fsync(2) + fdatasync(2) calls of the relay (all its
-#                 processes) over the whole round, per message sent
+#   fsync/msg     fsync(2) + fdatasync(2) + syncfs(2) calls of the relay
+#                 (all its processes) over the whole round, per message
+#                 sent
 #   cpu ms/msg    the relay's CPU time (perf task-clock) per message
 # Each relay runs ROUNDS times, interleaved, and the summary gives the
 # spread. BASE=<git revision> also runs mugai built from that revision
@@ -166,7 +167,7 @@ wait_sink() {
 }
 
 # The relay's own counters, over everything it and its children do.
-PERF_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,task-clock
+PERF_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_syncfs,task-clock
 # perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg" from a perf stat -x, file.
 perf_row() {
 	python3 - "$1" "$2" <<'PY'
@@ -177,7 +178,7 @@ for line in open(sys.argv[1]):
     if len(f) > 2 and f[0] and f[0][0].isdigit():
         v[f[2]] = float(f[0])
 n = int(sys.argv[2])
-fs = v.get("syscalls:sys_enter_fsync", 0) + v.get("syscalls:sys_enter_fdatasync", 0)
+fs = sum(v.get("syscalls:sys_enter_" + c, 0) for c in ("fsync", "fdatasync", "syncfs"))
 print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f}")
 PY
 }

@@ -2,8 +2,13 @@ package smtpproxy
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,11 +53,13 @@ func TestOpenRelayRefused(t *testing.T) {
 }
 
 // TestSMTPSmuggling sends the end-of-data variants that some MTAs take
-// for the end of DATA (CVE-2023-51764 and relatives). Each is refused
-// with 554 5.6.0, none may end the message early, and no accepted
-// message may contain a bare CR or LF. "\r\n.\r" followed by anything
-// but LF is one that go-smtp's DATA reader turns into clean CRLF lines
-// by dropping the ".\r": it is caught below go-smtp (wirewatch.go).
+// for the end of DATA (CVE-2023-51764 and relatives), in clear and
+// inside a STARTTLS session. Each is refused with 554 5.6.0, none may
+// end the message early, and no accepted message may contain a bare CR
+// or LF. "\r\n.\r" followed by anything but LF is one that go-smtp's
+// DATA reader turns into clean CRLF lines by dropping the ".\r": it is
+// caught below go-smtp (wirewatch.go), which under STARTTLS reads the
+// plaintext of the client's session (tlsbridge.go).
 func TestSMTPSmuggling(t *testing.T) {
 	r := startAcceptOnly(t, testOptions(t))
 	smuggled := "MAIL FROM:<ceo@example.com>\r\nRCPT TO:<victim@lg.example.jp>\r\nDATA\r\nFrom: ceo@example.com\r\nSubject: smuggled\r\n\r\nsmuggled\r\n"
@@ -66,53 +73,63 @@ func TestSMTPSmuggling(t *testing.T) {
 		`\r\n.\r text`: "\r\n.\rtext\r\n",
 		`\r\n.\r\r\n`:  "\r\n.\r\r\n",
 	}
-	for name, eod := range variants {
-		t.Run(name, func(t *testing.T) {
-			before := len(spooled(t, r))
+	for _, mode := range []string{"clear", "STARTTLS"} {
+		// envelope opens a session in this mode and a transaction in it.
+		envelope := func(t *testing.T) *wire {
+			t.Helper()
 			w := dialWire(t, r.Addr().String())
 			w.hello()
-			w.send("MAIL FROM:<a@example.com>\r\nRCPT TO:<user@lg.example.jp>\r\nDATA\r\n")
-			expectPrefix(t, "MAIL", w.reply(), "250")
-			expectPrefix(t, "RCPT", w.reply(), "250")
-			expectPrefix(t, "DATA", w.reply(), "354")
-			w.send("From: a@example.com\r\nSubject: first\r\n\r\nfirst" + eod + smuggled + ".\r\n")
-			got := w.reply()
-			queued := 0
-			if strings.HasPrefix(got, "250") {
-				queued++
+			if mode == "STARTTLS" {
+				w.startTLS(nil)
 			}
-			expectPrefix(t, "end of data", got, "554 5.6.0")
-			// Whatever follows must be read as commands of this session,
-			// never as a second message smuggled in the first.
-			got = w.cmd("NOOP")
-			expectPrefix(t, "NOOP after", got, "250")
-			w.cmd("QUIT")
-			after := spooled(t, r)
-			if len(after)-before != queued || queued > 1 {
-				t.Fatalf("%d messages spooled, %d acknowledged", len(after)-before, queued)
-			}
-			for _, m := range after {
-				body := m[strings.IndexByte(m, '\n')+1:]
-				if (&eolChecker{}).check(body) {
-					t.Fatalf("spooled message has a bare CR or LF: %q", body)
+			expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+			expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+			return w
+		}
+		for name, eod := range variants {
+			t.Run(mode+"/"+name, func(t *testing.T) {
+				before := len(spooled(t, r))
+				w := envelope(t)
+				expectPrefix(t, "DATA", w.cmd("DATA"), "354")
+				w.send("From: a@example.com\r\nSubject: first\r\n\r\nfirst" + eod + smuggled + ".\r\n")
+				got := w.reply()
+				queued := 0
+				if strings.HasPrefix(got, "250") {
+					queued++
 				}
-				if strings.Contains(body, "Subject: smuggled\r\n") && !strings.Contains(body, "Subject: first") {
-					t.Fatalf("smuggled message spooled on its own")
+				expectPrefix(t, "end of data", got, "554 5.6.0")
+				// Whatever follows must be read as commands of this
+				// session, never as a second message smuggled in the first.
+				got = w.cmd("NOOP")
+				expectPrefix(t, "NOOP after", got, "250")
+				w.cmd("QUIT")
+				after := spooled(t, r)
+				if len(after)-before != queued || queued > 1 {
+					t.Fatalf("%d messages spooled, %d acknowledged", len(after)-before, queued)
 				}
+				for _, m := range after {
+					body := m[strings.IndexByte(m, '\n')+1:]
+					if (&eolChecker{}).check(body) {
+						t.Fatalf("spooled message has a bare CR or LF: %q", body)
+					}
+					if strings.Contains(body, "Subject: smuggled\r\n") && !strings.Contains(body, "Subject: first") {
+						t.Fatalf("smuggled message spooled on its own")
+					}
+				}
+			})
+		}
+		t.Run(mode+"/BDAT", func(t *testing.T) {
+			before := len(spooled(t, r))
+			w := envelope(t)
+			chunk := "Subject: first\r\n\r\nfirst\n.\n" + smuggled + ".\r\n"
+			w.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(chunk), chunk))
+			expectPrefix(t, "BDAT", w.reply(), "554 5.6.0")
+			expectPrefix(t, "NOOP after", w.cmd("NOOP"), "250")
+			if n := len(spooled(t, r)) - before; n != 0 {
+				t.Fatalf("%d messages spooled", n)
 			}
 		})
 	}
-	t.Run("BDAT", func(t *testing.T) {
-		before := len(spooled(t, r))
-		w := dialEnvelope(t, r.Addr().String())
-		chunk := "Subject: first\r\n\r\nfirst\n.\n" + smuggled + ".\r\n"
-		w.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(chunk), chunk))
-		expectPrefix(t, "BDAT", w.reply(), "554 5.6.0")
-		expectPrefix(t, "NOOP after", w.cmd("NOOP"), "250")
-		if n := len(spooled(t, r)) - before; n != 0 {
-			t.Fatalf("%d messages spooled", n)
-		}
-	})
 }
 
 func (c *eolChecker) check(s string) bool {
@@ -253,7 +270,7 @@ func TestAllowList(t *testing.T) {
 
 // fullDisk fails writes with ENOSPC after limit bytes.
 type fullDisk struct {
-	w     writeSyncer
+	w     io.Writer
 	limit int
 }
 
@@ -266,7 +283,6 @@ func (f *fullDisk) Write(p []byte) (int, error) {
 	f.limit -= len(p)
 	return f.w.Write(p)
 }
-func (f *fullDisk) Sync() error { return f.w.Sync() }
 
 // TestDiskFull injects ENOSPC into the spool writer (a fault-injection
 // seam: a real full file system needs root for a tmpfs): the client gets
@@ -275,7 +291,7 @@ func (f *fullDisk) Sync() error { return f.w.Sync() }
 func TestDiskFull(t *testing.T) {
 	o := testOptions(t)
 	full := true
-	o.hooks.spoolWriter = func(w writeSyncer) writeSyncer {
+	o.hooks.spoolWriter = func(w io.Writer) io.Writer {
 		if full {
 			return &fullDisk{w: w, limit: 300}
 		}
@@ -312,6 +328,48 @@ func TestReceivedHeader(t *testing.T) {
 	msg := m[0][strings.IndexByte(m[0], '\n')+1:]
 	if !strings.HasPrefix(msg, "Received: from client.example.com ([127.0.0.1]) by mugai.test (mugai) with ESMTP id ") {
 		t.Fatalf("no Received header: %q", msg[:200])
+	}
+	if !strings.HasSuffix(msg, simpleMessage) {
+		t.Fatal("message body changed in the spool")
+	}
+}
+
+// TestSTARTTLSSession: under STARTTLS the client gets the relay's
+// configured certificate (mugai ends the session itself, tlsbridge.go),
+// and the Received header names the TLS version and cipher suite the
+// client negotiated.
+func TestSTARTTLSSession(t *testing.T) {
+	o := testOptions(t)
+	r := startAcceptOnly(t, o)
+	pem, err := os.ReadFile(filepath.Join(o.DataDir, "tls", "selfsigned.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatal("no certificate in selfsigned.crt")
+	}
+	// TLS 1.2 with one suite: not what the relay's own inner session uses.
+	suite := tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+	w := dialWire(t, r.Addr().String())
+	w.hello()
+	st := w.startTLS(&tls.Config{RootCAs: roots, ServerName: "mugai.test", MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}})
+	if st.Version != tls.VersionTLS12 || st.CipherSuite != suite {
+		t.Fatalf("negotiated %s %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	}
+	expectPrefix(t, "MAIL", w.cmd("MAIL FROM:<a@example.com>"), "250")
+	expectPrefix(t, "RCPT", w.cmd("RCPT TO:<user@lg.example.jp>"), "250")
+	expectPrefix(t, "DATA", w.cmd("DATA"), "354")
+	w.send(simpleMessage + ".\r\n")
+	expectPrefix(t, "end of data", w.reply(), "250 2.0.0 OK queued as ")
+	m := spooled(t, r)
+	if len(m) != 1 {
+		t.Fatalf("%d spooled", len(m))
+	}
+	msg := m[0][strings.IndexByte(m[0], '\n')+1:]
+	head := msg[:strings.Index(msg, "\r\n")]
+	if !strings.Contains(head, " with ESMTPS id ") || !strings.Contains(head, "(TLS_1.2_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256)") {
+		t.Fatalf("Received header does not name the client's TLS session: %q", head)
 	}
 	if !strings.HasSuffix(msg, simpleMessage) {
 		t.Fatal("message body changed in the spool")

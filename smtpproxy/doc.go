@@ -3,12 +3,16 @@
 // sanitizer rebuilt, and never loses a message it accepted.
 //
 // A message moves through four folders under the data folder, each step
-// written to a temporary name, fsynced and renamed into place, so a crash
-// (kill -9) at any instant redoes at most the step it was in:
+// written to a temporary name, made durable and renamed into place, so a
+// crash (kill -9, or a power loss) at any instant redoes at most the step
+// it was in. What is made durable at once is made so by one syncfs(2) of
+// the data folder's file system, shared by every session, worker and
+// delivery that needs it meanwhile (barrier.go): the data folder is one
+// file system, and one of its own keeps others' writes out of that sync.
 //
 //	spool/incoming/<id>   accepted: the envelope as one JSON line, then the
 //	                      message with our Received: header (RFC 5321 4.4);
-//	                      fsynced before "250" is sent
+//	                      durable before "250" is sent
 //	quarantine/items/<id> the original and the sanitizer's report (internal/store);
 //	                      the original is the spool file itself, hard-linked
 //	outbox/<id>/          what will be delivered (the sanitized message, a
@@ -29,8 +33,9 @@
 //     does: this closes SMTP smuggling (RFC 5321 2.3.8 and 4.1.1.4 allow
 //     only CRLF), whatever the downstream MTA makes of such lines. The
 //     bytes are also watched below go-smtp, whose DATA reader drops the
-//     ".\r" of "\r\n.\rX" (wirewatch.go); under STARTTLS that watch sees
-//     only ciphertext and stops, and the session's own check remains.
+//     ".\r" of "\r\n.\rX" (wirewatch.go); under STARTTLS mugai ends the
+//     client's TLS session itself and watches its plaintext, giving
+//     go-smtp a second TLS session in memory (tlsbridge.go).
 //   - A local part with "@", "%" or "!" (an address, the percent hack, a
 //     bang path: routing after mugai's) is refused with 550 5.1.3 (addr.go).
 //   - Connection caps (total and per client IP) and the client IP
@@ -65,7 +70,7 @@
 // Delivery uses go-smtp's client with per-recipient results, and keeps a
 // session to the downstream for the next transaction (RFC 5321 3.3) for
 // a few seconds, as Postfix's connection cache does. Each final
-// reply from the downstream is journalled with one fsync before anything
+// reply from the downstream is journalled, durably, before anything
 // else (results.go), so that neither a crash nor a shutdown after a 250
 // delivers the message again. 4xx replies
 // and connection failures retry with exponential backoff; 5xx replies and

@@ -3,6 +3,7 @@ package smtpproxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -187,6 +188,23 @@ func (w *wire) hello() string {
 		w.t.Fatalf("greeting %q", g)
 	}
 	return w.cmd("EHLO client.example.com")
+}
+
+// startTLS says STARTTLS, does the handshake with cfg (nil: any
+// certificate), and says EHLO again inside the session.
+func (w *wire) startTLS(cfg *tls.Config) tls.ConnectionState {
+	w.t.Helper()
+	expectPrefix(w.t, "STARTTLS", w.cmd("STARTTLS"), "220 2.0.0")
+	if cfg == nil {
+		cfg = &tls.Config{InsecureSkipVerify: true}
+	}
+	tc := tls.Client(w.c, cfg)
+	if err := tc.Handshake(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.c, w.br = tc, bufio.NewReader(tc)
+	expectPrefix(w.t, "EHLO in TLS", w.cmd("EHLO client.example.com"), "250")
+	return tc.ConnectionState()
 }
 
 // dialEnvelope connects, says EHLO and opens a transaction from

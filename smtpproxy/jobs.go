@@ -184,10 +184,9 @@ func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueC
 // stored message is deleted again where it can be: a job whose message
 // is missing is recognized and dropped (take).
 func (q *jobQueue) publish(sw *spoolWrite) error {
-	defer sw.abort() // the local file was only the buffer
-	if err := sw.w.Sync(); err != nil {
-		return err
-	}
+	// The local file is only the buffer (written unbuffered, never
+	// synced): JetStream's acknowledgement is what makes it durable.
+	defer sw.abort()
 	if _, err := sw.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,7 +21,8 @@ type limitListener struct {
 	allow      []netip.Prefix
 	hostname   string
 	metrics    *Metrics
-	junk       int // MaxJunkCommands
+	junk       int        // MaxJunkCommands
+	tls        *tlsBridge // STARTTLS, ended here
 
 	conns chan net.Conn
 	done  chan struct{} // closed by Close: refuse with 421
@@ -31,10 +33,10 @@ type limitListener struct {
 	byIP  map[netip.Addr]int
 }
 
-func newLimitListener(l net.Listener, o *Options, allow []netip.Prefix) *limitListener {
+func newLimitListener(l net.Listener, o *Options, allow []netip.Prefix, tb *tlsBridge) *limitListener {
 	ll := &limitListener{
 		Listener: l, max: o.MaxConnections, perIP: o.MaxConnectionsPerIP, allow: allow,
-		hostname: o.Hostname, metrics: o.Metrics, junk: o.MaxJunkCommands,
+		hostname: o.Hostname, metrics: o.Metrics, junk: o.MaxJunkCommands, tls: tb,
 		conns: make(chan net.Conn), done: make(chan struct{}), byIP: map[netip.Addr]int{},
 	}
 	go ll.loop()
@@ -149,10 +151,16 @@ type limitConn struct {
 
 	mu sync.Mutex
 	w  wireWatch // wirewatch.go
+
+	up atomic.Pointer[bridged] // set once STARTTLS has begun (tlsbridge.go)
 }
 
 func (c *limitConn) Close() error {
 	c.once.Do(func() { c.l.release(c.ip) })
+	if u := c.up.Load(); u != nil {
+		u.close()
+		return nil
+	}
 	return c.Conn.Close()
 }
 

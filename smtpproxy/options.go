@@ -3,6 +3,7 @@ package smtpproxy
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -144,7 +145,7 @@ type Remote struct {
 // hooks let tests inject faults where a real one is hard to make.
 type hooks struct {
 	// spoolWriter wraps the spool file writer (disk-full test).
-	spoolWriter func(w writeSyncer) writeSyncer
+	spoolWriter func(w io.Writer) io.Writer
 	// sanitize, if set, replaces the engine call (panic test).
 	sanitizeHook func(ctx context.Context)
 }

@@ -91,9 +91,14 @@ type outbox struct {
 	// dirSync fsyncs the folder once for every entry renamed into or
 	// out of it in the same few milliseconds.
 	dirSync *fsutil.FolderSync
+	// durable is the barrier of the data folder's file system, shared
+	// with the spool and processing (barrier.go).
+	durable *fsutil.FolderSync
 }
 
-func newOutbox(dir string) *outbox { return &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir)} }
+func newOutbox(dir string) *outbox {
+	return &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir), durable: fsutil.NewFileSystemSync(dir)}
+}
 
 // An entry is one file when it is queued, outbox/<id>/entry: its first
 // state as one JSON line, then the message, which never changes (one
@@ -143,12 +148,24 @@ func (o *outbox) exists(id string) bool {
 // put writes a new entry in a temporary folder and renames it into
 // place. An entry that exists already is left as it is.
 func (o *outbox) put(e *Entry, msg io.Reader) error {
+	tmp, err := o.stage(e, msg, true)
+	if err != nil || tmp == "" {
+		return err
+	}
+	return o.place(tmp, e.ID, true)
+}
+
+// stage writes a new entry in a temporary folder, fsynced when durable,
+// and returns the folder for place; "" if the entry exists already.
+// An entry staged without fsync must be made durable by the caller's
+// barrier before place.
+func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 	if o.exists(e.ID) {
-		return nil
+		return "", nil
 	}
 	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
 	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return err
+		return "", err
 	}
 	done := false
 	defer func() {
@@ -158,25 +175,44 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	}()
 	state, err := json.Marshal(e) // one line: JSON escapes line breaks
 	if err != nil {
-		return err
+		return "", err
 	}
 	f, err := os.OpenFile(filepath.Join(tmp, entryFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := fsutil.FillSync(f, io.MultiReader(bytes.NewReader(append(state, '\n')), msg)); err != nil {
-		return err
+	content := io.MultiReader(bytes.NewReader(append(state, '\n')), msg)
+	if durable {
+		err = fsutil.FillSync(f, content)
+		if err == nil {
+			err = fsutil.SyncDir(tmp)
+		}
+	} else {
+		_, err = io.Copy(f, content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 	}
-	if err := fsutil.SyncDir(tmp); err != nil {
-		return err
+	if err != nil {
+		return "", err
 	}
-	if err := os.Rename(tmp, o.entryDir(e.ID)); err != nil {
-		if o.exists(e.ID) {
+	done = true
+	return tmp, nil
+}
+
+// place renames a staged entry into the outbox, durably before it
+// returns when durable (else the caller's next barrier makes it so).
+func (o *outbox) place(tmp, id string, durable bool) error {
+	if err := os.Rename(tmp, o.entryDir(id)); err != nil {
+		os.RemoveAll(tmp)
+		if o.exists(id) {
 			return nil
 		}
 		return err
 	}
-	done = true
+	if !durable {
+		return nil
+	}
 	return o.dirSync.Sync()
 }
 

@@ -95,13 +95,17 @@ type verdict struct {
 //  2. the original and the report into the quarantine under the message
 //     ID (ErrExists: done before)
 //  3. the outbox entry (sanitized message or notice), written in a
-//     temporary folder and renamed into place (exists: done before)
+//     temporary folder and renamed into place (exists: done before);
+//     steps 2 and 3 are made durable by one barrier before the rename,
+//     and the rename by the next (barrier.go)
 //  4. the metadata row (an upsert)
-//  5. the spool file removed, last
+//  5. the spool file removed, last, once that next barrier has passed
 func (r *Relay) process(ctx context.Context, id string) error {
 	path := filepath.Join(r.spool.incoming(), id)
 	log := r.log.With("item_id", id)
-	left := false // the message has left the spool
+	if r.leaving.waiting(id) {
+		return nil // processed: its spool file goes at the next barrier
+	}
 	if !r.outbox.exists(id) {
 		env, f, body, err := openSpooled(path)
 		if err != nil {
@@ -114,11 +118,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		}
 		// Every return below is a clean end (done, failed or cut short
 		// by a shutdown); only a crash skips this.
-		defer func() {
-			if !left {
-				r.tries.endTry(id, crashes)
-			}
-		}()
+		defer r.tries.endTry(id, crashes)
 		var v verdict
 		if crashes >= maxTries {
 			log.Error("process: processing crashed the process before; withholding without parsing", "crashes", crashes)
@@ -168,7 +168,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 		if err := r.markRecorded(ctx, entry); err != nil {
 			return err
 		}
-		if err := r.outbox.put(entry, msg); err != nil {
+		if err := r.queueOutbox(entry, msg); err != nil {
 			return fmt.Errorf("writing the outbox: %w", err)
 		}
 		m := meta.Message{
@@ -192,16 +192,7 @@ func (r *Relay) process(ctx context.Context, id string) error {
 			}
 		}
 	}
-	// QUIRK: the removal is not fsynced. A process crash cannot undo it
-	// (the kernel has it); only a power loss can, and then the message
-	// is processed again: at most a second delivery, never a loss, for
-	// one fsync less per message.
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	r.tries.doneTries(id)
-	left = true
-	r.queueDeliver(id)
+	r.leaveSpool(id) // step 5, behind the next barrier (barrier.go)
 	return nil
 }
 

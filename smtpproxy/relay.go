@@ -46,6 +46,7 @@ type Relay struct {
 	// delivFresh (under delivMu) are the entries queued since it last
 	// looked (deliver.go).
 	delivRescan atomic.Bool
+	leaving     leaving // processed, waiting for the barrier (barrier.go)
 	delivMu     sync.Mutex
 	delivFresh  map[string]bool
 	delivBusy   sync.Map // id → struct{}: being delivered
@@ -84,7 +85,8 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	r := &Relay{
 		opts: o, log: o.Logger, engine: engine, quarantine: q, meta: db, allow: allow,
 		domains: map[string]bool{}, procCh: make(chan string, 4096), delivWake: make(chan struct{}, 1),
-		spool: &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
+		leaving: leaving{wake: make(chan struct{}, 1)},
+		spool:   &spool{dir: o.spoolDir(), hooks: &o.hooks}, sessions: sessionCache{max: o.DeliverWorkers},
 	}
 	for _, d := range o.Domains {
 		r.domains[d] = true
@@ -98,6 +100,7 @@ func New(opts Options, engine *sanitizer.Engine, q store.Quarantine, db meta.Sto
 	if r.outbox, err = openOutbox(o.outboxDir()); err != nil {
 		return nil, fmt.Errorf("smtpproxy: outbox: %w", err)
 	}
+	r.spool.durable = r.outbox.durable // one barrier for the data folder (barrier.go)
 	r.tries = r.spool
 	if o.JetStream != nil {
 		if r.jobs, err = openJobs(&r.opts, r.spool.jobs(), r.outbox, r.spool.incoming()); err != nil {
@@ -127,9 +130,14 @@ func (r *Relay) Listen() error {
 		l.Close()
 		return fmt.Errorf("smtpproxy: TLS: %w", err)
 	}
+	bridge, err := newTLSBridge(tlsConf)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("smtpproxy: TLS: %w", err)
+	}
 	s := smtp.NewServer(smtp.BackendFunc(r.newSession))
 	s.Domain = r.opts.Hostname
-	s.TLSConfig = tlsConf
+	s.TLSConfig = bridge.inner // go-smtp's side of STARTTLS (tlsbridge.go)
 	s.MaxMessageBytes = r.opts.MaxMessageBytes
 	// MaxRecipients is the session's to enforce (452 4.5.3), so that
 	// every RCPT reaches it and is not counted as junk (wirewatch.go).
@@ -139,7 +147,7 @@ func (r *Relay) Listen() error {
 	s.EnableSMTPUTF8 = true
 	s.ErrorLog = slogPrintf{r.log}
 	r.server = s
-	r.listener = newLimitListener(l, &r.opts, r.allow)
+	r.listener = newLimitListener(l, &r.opts, r.allow, bridge)
 	return nil
 }
 
@@ -170,8 +178,9 @@ func (r *Relay) Start() {
 		r.wg.Add(1)
 		go r.processWorker()
 	}
-	r.wg.Add(3)
+	r.wg.Add(4)
 	go r.processScanner()
+	go r.spoolReaper()
 	go r.deliverScheduler()
 	go r.spaceWatcher()
 	if r.jobs != nil {

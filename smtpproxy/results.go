@@ -11,7 +11,7 @@ import (
 
 // The results journal, outbox/<id>/results, records each recipient's
 // final reply from the downstream the moment it arrives: one appended
-// JSON line per recipient and one fsync, before anything else happens
+// JSON line per recipient, made durable before anything else happens
 // (the QUIT, the database, the state file, a shutdown). A crash or a
 // shutdown after the downstream said 250 then finds the recipient
 // delivered when the entry is loaded again, instead of delivering it a
@@ -28,12 +28,10 @@ type resultLine struct {
 }
 
 // record appends the final results (delivered or failed) to the entry's
-// journal with one fsync. Deferred results are not final and are left
-// to the state file.
-//
-// QUIRK: the folder is not fsynced when the journal is new. A process
-// crash cannot lose the name (the kernel has it); a power loss can, and
-// then the recipients are delivered again: a duplicate, never a loss.
+// journal and passes the data folder's barrier, which makes the journal
+// and its name durable with one syncfs shared by every delivery
+// recording meanwhile (barrier.go). Deferred results are not final and
+// are left to the state file.
 func (o *outbox) record(id string, results map[string]result) error {
 	var b bytes.Buffer
 	addrs := make([]string, 0, len(results))
@@ -63,13 +61,13 @@ func (o *outbox) record(id string, results map[string]result) error {
 		return err
 	}
 	_, err = f.Write(b.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return o.durable.Sync()
 }
 
 // applyResults marks the recipients the journal has final results for.

@@ -141,7 +141,7 @@ func (s *session) Data(r io.Reader) error {
 		ClientIP: remoteIP(s.conn.Conn().RemoteAddr()).String(), HELO: s.conn.Hostname(),
 		UTF8: s.utf8, Received: now,
 	}
-	if st, ok := s.conn.TLSConnectionState(); ok {
+	if st, ok := s.wire.tlsState(); ok {
 		env.TLS = tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite)
 	}
 	log := s.log.With("item_id", env.ID)

@@ -8,9 +8,11 @@ import "sync"
 // is durable, exactly as with SyncDir. Callers that arrive while an
 // fsync is running share the next one: under load one fsync covers the
 // entries of every message that arrived in the same few milliseconds.
-// The zero value is not usable; make one with NewFolderSync.
+// The zero value is not usable; make one with NewFolderSync, or with
+// NewFileSystemSync for the whole file system that holds a folder.
 type FolderSync struct {
 	dir  string
+	sync func(dir string) error // SyncDir or syncFS
 	mu   sync.Mutex
 	cond *sync.Cond
 	// started and finished number the fsyncs begun and completed; one
@@ -23,8 +25,21 @@ type FolderSync struct {
 }
 
 // NewFolderSync returns a FolderSync for dir.
-func NewFolderSync(dir string) *FolderSync {
-	s := &FolderSync{dir: dir}
+func NewFolderSync(dir string) *FolderSync { return newGroupSync(dir, SyncDir) }
+
+// NewFileSystemSync returns a FolderSync whose Sync makes durable
+// everything written, created, renamed or removed before it on the whole
+// file system that holds dir, with one syncfs(2): the data of every file,
+// and every folder. It is a barrier for writes that were made without
+// an fsync of their own because they can be redone from a durable copy
+// until the barrier has passed.
+//
+// It flushes what other programs wrote to that file system as well: on
+// a file system of its own the cost is mugai's writes alone.
+func NewFileSystemSync(dir string) *FolderSync { return newGroupSync(dir, syncFS) }
+
+func newGroupSync(dir string, fn func(string) error) *FolderSync {
+	s := &FolderSync{dir: dir, sync: fn}
 	s.cond = sync.NewCond(&s.mu)
 	return s
 }
@@ -45,7 +60,7 @@ func (s *FolderSync) Sync() error {
 			s.started++
 			n := s.started
 			s.mu.Unlock()
-			err := SyncDir(s.dir)
+			err := s.sync(s.dir)
 			s.mu.Lock()
 			s.finished = n
 			if err != nil {

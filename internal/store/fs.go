@@ -82,7 +82,7 @@ func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id
 // Put implements Quarantine.
 func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	item.Offset = 0
-	return s.put(ctx, item, func(tmp string, item *Item) error {
+	return s.put(ctx, item, true, func(tmp string, item *Item) error {
 		f, err := os.OpenFile(filepath.Join(tmp, originalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
@@ -107,14 +107,19 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 	})
 }
 
-// PutLink implements Linker: the original is a hard link to file, whose
-// data is durable already; the folder's fsync makes the link durable.
+// PutLink implements Linker: the original is a hard link to file, and
+// nothing is fsynced (see Linker). An item left by a PutLink that a
+// crash cut before the caller's barrier, whose record cannot be read, is
+// replaced.
 func (s *FS) PutLink(ctx context.Context, item Item, file string, offset int64) (string, error) {
 	if item.SHA256 == "" || item.Size < 0 || offset < 0 {
 		return "", errors.New("store: PutLink needs the original's SHA-256 and size")
 	}
+	if err := s.dropTorn(item.ID); err != nil {
+		return "", err
+	}
 	item.Offset = offset
-	return s.put(ctx, item, func(tmp string, _ *Item) error {
+	return s.put(ctx, item, false, func(tmp string, _ *Item) error {
 		if err := os.Link(file, filepath.Join(tmp, originalFile)); err != nil {
 			return fmt.Errorf("store: linking the original: %w", err)
 		}
@@ -122,10 +127,34 @@ func (s *FS) PutLink(ctx context.Context, item Item, file string, offset int64) 
 	})
 }
 
+// dropTorn removes an item under id whose record is missing or cannot
+// be read: what a crash left of a PutLink that was not yet made
+// durable. Its caller holds the original to put it again.
+func (s *FS) dropTorn(id string) error {
+	if !ValidID(id) {
+		return ErrInvalidID
+	}
+	if _, err := os.Lstat(s.itemDir(id)); err != nil {
+		return nil
+	}
+	if _, err := s.read(id); err == nil {
+		return nil
+	}
+	gone, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), id+".torn-")
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := os.Rename(s.itemDir(id), filepath.Join(gone, "item")); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return os.RemoveAll(gone)
+}
+
 // put stores an item: original writes the original into the temporary
 // folder tmp and completes item; then the record is written beside it
-// and the folder renamed into items.
-func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item *Item) error) (string, error) {
+// and the folder renamed into items. When durable, the record and both
+// folders are fsynced before put returns.
+func (s *FS) put(ctx context.Context, item Item, durable bool, original func(tmp string, item *Item) error) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -155,10 +184,12 @@ func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item 
 	if err != nil {
 		return "", fmt.Errorf("store: %w", err)
 	}
-	if err := fsutil.CreateSync(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600); err != nil {
-		return "", fmt.Errorf("store: %w", err)
+	if !durable {
+		err = os.WriteFile(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600)
+	} else if err = fsutil.CreateSync(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600); err == nil {
+		err = fsutil.SyncDir(tmp)
 	}
-	if err := fsutil.SyncDir(tmp); err != nil {
+	if err != nil {
 		return "", fmt.Errorf("store: %w", err)
 	}
 	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
@@ -168,8 +199,10 @@ func (s *FS) put(ctx context.Context, item Item, original func(tmp string, item 
 		return "", fmt.Errorf("store: %w", err)
 	}
 	committed = true
-	if err := s.syncItems(); err != nil {
-		return "", err
+	if durable {
+		if err := s.syncItems(); err != nil {
+			return "", err
+		}
 	}
 	return item.ID, nil
 }

@@ -57,3 +57,43 @@ func TestFSPutLink(t *testing.T) {
 		t.Fatal("PutLink without a hash succeeded")
 	}
 }
+
+// TestFSPutLinkCompletesTorn: PutLink makes nothing durable itself
+// (Linker), so a power loss before its caller's barrier can leave an
+// item folder whose record is empty or missing. PutLink again, from the
+// caller's durable copy, replaces what is left instead of taking it for
+// a stored item; over a whole item it still answers ErrExists.
+func TestFSPutLinkCompletesTorn(t *testing.T) {
+	s, dir := newFS(t)
+	ctx := context.Background()
+	body := "Received: from a\r\n\r\n本文\r\n"
+	spooled := filepath.Join(dir, "spooled")
+	if err := os.WriteFile(spooled, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	it := Item{ID: "m1", Name: "message.eml", Reason: "original", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
+	record := filepath.Join(s.itemDir("m1"), itemFile)
+	for name, tear := range map[string]func() error{
+		"empty record":   func() error { return os.Truncate(record, 0) },
+		"missing record": func() error { return os.Remove(record) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.PutLink(ctx, it, spooled, 0); err != nil && !errors.Is(err, ErrExists) {
+				t.Fatal(err)
+			}
+			if err := tear(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.PutLink(ctx, it, spooled, 0); err != nil {
+				t.Fatalf("PutLink over a torn item: %v", err)
+			}
+			if got, b := readAll(t, s, "m1"); b != body || got.SHA256 != it.SHA256 {
+				t.Fatalf("got %q, %+v", b, got)
+			}
+			if _, err := s.PutLink(ctx, it, spooled, 0); !errors.Is(err, ErrExists) {
+				t.Fatalf("PutLink over a whole item: %v, want ErrExists", err)
+			}
+		})
+	}
+}

@@ -159,6 +159,12 @@ type Linker interface {
 	// again; item.SHA256 and item.Size must describe those bytes and are
 	// trusted here (Get checks them at every read, and fails closed with
 	// ErrCorrupt).
+	//
+	// The item is not made durable here: file is the caller's durable
+	// copy, and the caller keeps it, to call PutLink again after a crash,
+	// until it has made the file system durable itself
+	// (fsutil.NewFileSystemSync), one barrier for many items. A PutLink
+	// again over what a crash left of an earlier one completes it.
 	PutLink(ctx context.Context, item Item, file string, offset int64) (id string, err error)
 }
 
