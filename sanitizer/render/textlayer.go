@@ -233,11 +233,14 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 			fmt.Fprintf(b, " %s Tz", num(s*100))
 		}
 		if i > 0 {
-			diff := at - pos
+			// A TJ number is taken from the next glyph's position, in
+			// thousandths of the size (§9.4.4): a positive one moves it
+			// left, or, vertical, down (the displacement w1 is negative).
+			adj := -(at - pos) * 1000 / (size * scale)
 			if vertical {
-				diff = pos - at
+				adj = (pos - at) * 1000 / size
 			}
-			if adj := -diff * 1000 / (size * scale); math.Abs(adj) >= 0.5 {
+			if math.Abs(adj) >= 0.5 {
 				tj = append(tj, " "+num(math.Round(adj))+" "...)
 			}
 		}
