@@ -1,8 +1,11 @@
 // Package textsim measures how much of a known text another text gives
 // back, in order: the share of the known text's characters that appear,
 // in the same order, in the other (the longest common subsequence of
-// the two, white space left out). It is how mugai's tests judge a text
-// layer read back by pdftotext and the text OCR finds on a page.
+// the two, white space left out); and what a person who searches the
+// other text for phrases of the known one meets (Searchable: spaces and
+// line breaks the known text lacks, phrases not found verbatim). It is
+// how mugai's tests judge a text layer read back by pdftotext or PDFium
+// and the text OCR finds on a page.
 package textsim
 
 import "unicode"

@@ -70,7 +70,14 @@
 // their boxes taken through the same device matrix as the pixels
 // (extract.go), or, for pages without text of their own, what OCR reads
 // in the rendered pixels (sanitizer/ocr, Tesseract under bubblewrap;
-// pagetext.go).
+// pagetext.go). The glyphs of a line abut on one baseline, in one TJ, so
+// that a phrase is found verbatim: pdftotext, pdftotext -raw and PDFium
+// (Chromium's viewer) put no space between Japanese characters and break
+// no line the page does not (TestFlattenedTextIsSearchable). Where it
+// falls short: PDFium reads no vertical text of the layer (it drops a
+// text object of no width, and a vertical run of glyphs without outlines
+// has none), nor a line of a single character; pdftotext -raw reads
+// vertical text a character a line, as it does the original's.
 //
 // Where it diverges: the output page size is the page as PDFium displays it
 // (CropBox within MediaBox, /Rotate applied), not the raw MediaBox; PDFium's

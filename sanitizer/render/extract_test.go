@@ -14,6 +14,9 @@ import (
 	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
+// verticalJapaneseColumns are the columns of verticalJapanesePDF.
+var verticalJapaneseColumns = []string{"拝啓時下ますますご清栄のこととお喜び申し上げます", "さてこのたび下記のとおり説明会を開催いたします"}
+
 // verticalJapanesePDF sets two columns of Japanese prose top to bottom,
 // right to left (UniJIS-UCS2-V), in the non-embedded font of japanesePDF.
 func verticalJapanesePDF(t testing.TB) []byte {
@@ -21,8 +24,7 @@ func verticalJapanesePDF(t testing.TB) []byte {
 	var b pdfBuilder
 	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-V")
 	var c strings.Builder
-	cols := []string{"拝啓時下ますますご清栄のこととお喜び申し上げます", "さてこのたび下記のとおり説明会を開催いたします"}
-	for i, col := range cols {
+	for i, col := range verticalJapaneseColumns {
 		fmt.Fprintf(&c, "BT /F1 20 Tf %d 800 Td <", 520-40*i)
 		for _, r := range col {
 			fmt.Fprintf(&c, "%04X", r)

@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
+
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/ocr"
 )
@@ -158,51 +160,67 @@ func (pt *pageText) page(ctx context.Context, pg Page) ([]Char, error) {
 }
 
 // wordChars places OCR words, boxes in pixels from the top left, in page
-// space: sx, sy points per pixel, hPt the page height. Each word's box is
-// shared evenly among its characters, along the line, as high as the
-// line; between words of a line a space is added unless a side is
-// Japanese (which has none). The characters of a vertical line share the
-// line's box instead, as wide as the line and evenly from its top. Word
-// boxes across a line are rough (of uneven height, or, vertical, too
-// short and of uneven width), and characters that stray from their line
-// are read out of order.
+// space: sx, sy points per pixel, hPt the page height. The words of one
+// line become one row of characters over the line's box, as high (or,
+// vertical, as wide) as the line, side by side from its start: the
+// characters take the line's length in shares of their width (one for a
+// full-width character, a half for others), so that consecutive boxes
+// abut and share the line's baseline, and a reader neither puts a space
+// between two characters nor breaks the line where the page has neither.
+// Between words a space is added unless a side is Japanese (which has
+// none). Tesseract's word boxes are not used: in Japanese they are often
+// wrong (a box over the next word, or a sliver for three characters),
+// and characters placed in them go out of order or get spaces between
+// them. Where it falls short: words far apart on one line (a form's
+// label and its value) are placed evenly over the line, read and found
+// right but highlighted off their ink.
 func wordChars(words []ocr.Word, sx, sy, hPt float64) []Char {
 	var out []Char
-	inLine := map[int]int{} // a vertical line's characters
-	for _, w := range words {
-		if w.Vertical {
-			inLine[w.Line] += utf8.RuneCountInString(w.Text)
+	for len(words) > 0 {
+		n := 1
+		for n < len(words) && words[n].Line == words[0].Line {
+			n++
 		}
+		out = lineChars(out, words[:n], sx, sy, hPt)
+		words = words[n:]
 	}
-	k := 0 // the next character's place in its vertical line
+	return out
+}
+
+// lineChars appends the characters of the words of one line.
+func lineChars(out []Char, words []ocr.Word, sx, sy, hPt float64) []Char {
+	var text []rune
 	for i, w := range words {
-		if i > 0 && words[i-1].Line != w.Line {
-			k = 0
-		}
-		if w.Vertical {
-			lb := w.LineBox
-			x0, x1 := float64(lb.Min.X)*sx, float64(lb.Max.X)*sx
-			top, pitch := hPt-float64(lb.Min.Y)*sy, float64(lb.Dy())*sy/float64(inLine[w.Line])
-			for _, r := range w.Text {
-				out = append(out, Char{R: r, X0: x0, Y0: top - float64(k+1)*pitch, X1: x1, Y1: top - float64(k)*pitch, Vertical: true})
-				k++
+		if i > 0 {
+			last := text[len(text)-1]
+			if first, _ := utf8.DecodeRuneInString(w.Text); !unspaced(last) && !unspaced(first) {
+				text = append(text, ' ')
 			}
+		}
+		text = append(text, []rune(w.Text)...)
+	}
+	share := func(r rune) float64 {
+		if k := width.LookupRune(r).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
+			return 1
+		}
+		return 0.5
+	}
+	var total float64
+	for _, r := range text {
+		total += share(r)
+	}
+	lb := words[0].LineBox
+	x0, x1 := float64(lb.Min.X)*sx, float64(lb.Max.X)*sx
+	top, bottom := hPt-float64(lb.Min.Y)*sy, hPt-float64(lb.Max.Y)*sy
+	var done float64
+	for _, r := range text {
+		from, to := done/total, (done+share(r))/total
+		done += share(r)
+		if words[0].Vertical {
+			out = append(out, Char{R: r, X0: x0, Y0: top - (top-bottom)*to, X1: x1, Y1: top - (top-bottom)*from, Vertical: true})
 			continue
 		}
-		x0, x1 := float64(w.Box.Min.X)*sx, float64(w.Box.Max.X)*sx
-		y0, y1 := hPt-float64(w.LineBox.Max.Y)*sy, hPt-float64(w.LineBox.Min.Y)*sy
-		if i > 0 && words[i-1].Line == w.Line {
-			prev := words[i-1]
-			last, _ := utf8.DecodeLastRuneInString(prev.Text)
-			first, _ := utf8.DecodeRuneInString(w.Text)
-			if px1 := float64(prev.Box.Max.X) * sx; !unspaced(last) && !unspaced(first) && x0 > px1 {
-				out = append(out, Char{R: ' ', X0: px1, Y0: y0, X1: x0, Y1: y1})
-			}
-		}
-		n := float64(utf8.RuneCountInString(w.Text))
-		for j, r := range []rune(w.Text) {
-			out = append(out, Char{R: r, X0: x0 + (x1-x0)*float64(j)/n, Y0: y0, X1: x0 + (x1-x0)*float64(j+1)/n, Y1: y1})
-		}
+		out = append(out, Char{R: r, X0: x0 + (x1-x0)*from, Y0: bottom, X1: x0 + (x1-x0)*to, Y1: top})
 	}
 	return out
 }

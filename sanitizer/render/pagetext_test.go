@@ -187,18 +187,24 @@ func pdftotextLines(t *testing.T, pdf []byte) []image.Rectangle {
 
 var lineBox = regexp.MustCompile(`<line xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">`)
 
-// TestWordChars: the characters of a vertical OCR line share the line's
-// box top to bottom, in order and without overlap, whatever the rough
-// boxes of its words; a horizontal word's characters share the word's
-// width and the line's height, with a space between Latin words.
+// TestWordChars: the characters of an OCR line share the line's box
+// from its start, in order, abutting, a full-width character taking
+// twice the length of another, whatever the rough boxes of its words
+// (vertical, as wide as the line, from its top; horizontal, as high as
+// the line, from its left, on one baseline); a space is added between
+// Latin words and none between Japanese ones.
 func TestWordChars(t *testing.T) {
 	line := image.Rect(100, 10, 120, 110) // 20 px wide, 100 high: 5 characters of 20 px
-	row := image.Rect(0, 200, 50, 210)
+	row := image.Rect(0, 200, 75, 210)    // 75 px: 4 full-width and 7 half-width characters
 	words := []ocr.Word{
 		{Text: "令和", Box: image.Rect(95, 10, 125, 30), Line: 0, LineBox: line, Vertical: true},
 		{Text: "八年度", Box: image.Rect(104, 60, 116, 70), Line: 0, LineBox: line, Vertical: true},
-		{Text: "AB", Box: image.Rect(0, 198, 20, 214), Line: 1, LineBox: row},
-		{Text: "CD", Box: image.Rect(30, 202, 50, 208), Line: 1, LineBox: row},
+		{Text: "納期", Box: image.Rect(0, 198, 60, 214), Line: 1, LineBox: row},
+		{Text: "限", Box: image.Rect(10, 202, 12, 208), Line: 1, LineBox: row},
+		{Text: "に", Box: image.Rect(30, 202, 32, 208), Line: 1, LineBox: row},
+		{Text: "AB", Box: image.Rect(40, 200, 42, 209), Line: 1, LineBox: row},
+		{Text: "CD", Box: image.Rect(44, 202, 80, 204), Line: 1, LineBox: row},
+		{Text: "E", Box: image.Rect(70, 200, 80, 210), Line: 1, LineBox: row},
 	}
 	// One point a pixel on a page 300 points high.
 	got := wordChars(words, 1, 1, 300)
@@ -208,17 +214,25 @@ func TestWordChars(t *testing.T) {
 		{R: '八', X0: 100, Y0: 230, X1: 120, Y1: 250, Vertical: true},
 		{R: '年', X0: 100, Y0: 210, X1: 120, Y1: 230, Vertical: true},
 		{R: '度', X0: 100, Y0: 190, X1: 120, Y1: 210, Vertical: true},
-		{R: 'A', X0: 0, Y0: 90, X1: 10, Y1: 100},
-		{R: 'B', X0: 10, Y0: 90, X1: 20, Y1: 100},
-		{R: ' ', X0: 20, Y0: 90, X1: 30, Y1: 100},
-		{R: 'C', X0: 30, Y0: 90, X1: 40, Y1: 100},
-		{R: 'D', X0: 40, Y0: 90, X1: 50, Y1: 100},
+		{R: '納', X0: 0, Y0: 90, X1: 10, Y1: 100},
+		{R: '期', X0: 10, Y0: 90, X1: 20, Y1: 100},
+		{R: '限', X0: 20, Y0: 90, X1: 30, Y1: 100},
+		{R: 'に', X0: 30, Y0: 90, X1: 40, Y1: 100},
+		{R: 'A', X0: 40, Y0: 90, X1: 45, Y1: 100},
+		{R: 'B', X0: 45, Y0: 90, X1: 50, Y1: 100},
+		{R: ' ', X0: 50, Y0: 90, X1: 55, Y1: 100},
+		{R: 'C', X0: 55, Y0: 90, X1: 60, Y1: 100},
+		{R: 'D', X0: 60, Y0: 90, X1: 65, Y1: 100},
+		{R: ' ', X0: 65, Y0: 90, X1: 70, Y1: 100},
+		{R: 'E', X0: 70, Y0: 90, X1: 75, Y1: 100},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d characters %+v, want %d", len(got), got, len(want))
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if math.Abs(got[i].X0-want[i].X0) > 1e-9 || math.Abs(got[i].X1-want[i].X1) > 1e-9 ||
+			math.Abs(got[i].Y0-want[i].Y0) > 1e-9 || math.Abs(got[i].Y1-want[i].Y1) > 1e-9 ||
+			got[i].R != want[i].R || got[i].Vertical != want[i].Vertical {
 			t.Errorf("character %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}

@@ -231,18 +231,29 @@ func japaneseTextPDF(t testing.TB, pages int) []byte {
 	t.Helper()
 	var b pdfBuilder
 	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
-	prose := []rune(strings.Repeat(japaneseProse, 20))
-	const perLine = 44
+	lines := japaneseTextLines(pages)
 	var contents []int
 	for p := range pages {
 		var c strings.Builder
 		c.WriteString("BT /F1 10.5 Tf 16 TL 66 780 Td\n")
-		for l := range 46 {
-			start := ((p*46 + l) * perLine) % (len(prose) - perLine)
-			showUCS2(&c, prose[start:start+perLine])
+		for _, l := range lines[p*46 : (p+1)*46] {
+			showUCS2(&c, []rune(l))
 		}
 		c.WriteString("ET\n")
 		contents = append(contents, b.addStream("", []byte(c.String()), true))
 	}
 	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), contents)
+}
+
+// japaneseTextLines are the lines of japaneseTextPDF, 46 a page of 44
+// characters each.
+func japaneseTextLines(pages int) []string {
+	prose := []rune(strings.Repeat(japaneseProse, 20))
+	const perLine = 44
+	lines := make([]string, 0, 46*pages)
+	for i := range 46 * pages {
+		start := (i * perLine) % (len(prose) - perLine)
+		lines = append(lines, string(prose[start:start+perLine]))
+	}
+	return lines
 }

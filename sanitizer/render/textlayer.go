@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -63,18 +64,26 @@ const (
 // textLayer writes the invisible text of a flattened document's pages
 // (text render mode 3, §9.3.6), so that the text can be searched, copied
 // and read aloud while the page shows only its image. Codes are 2-byte
-// CIDs given out per document in order of first use; the ToUnicode CMap,
-// written at the end, maps each back to its character.
+// CIDs given out per document in order of first use, one for each
+// character and advance; the ToUnicode CMap and the widths, written at
+// the end, give each its character and its advance.
 type textLayer struct {
-	first int // object number of layerFontH
-	codes map[rune]uint16
-	runes []rune // runes[code-1]
+	first  int // object number of layerFontH
+	codes  map[glyph]uint16
+	glyphs []glyph // glyphs[code-1]
+}
+
+// glyph is what a code stands for: a character and its advance in
+// thousandths of the size (the CIDFont's /W; 1000 by default).
+type glyph struct {
+	r rune
+	w int
 }
 
 // addTextLayer gives pw a text layer, its objects numbered next; it is
 // called before the first page.
 func (pw *pdfWriter) addTextLayer() {
-	tl := &textLayer{first: len(pw.offsets), codes: map[rune]uint16{}}
+	tl := &textLayer{first: len(pw.offsets), codes: map[glyph]uint16{}}
 	pw.offsets = append(pw.offsets, make([]int64, layerObjects)...)
 	pw.text = tl
 }
@@ -94,16 +103,17 @@ func layerDropped(r rune) bool {
 	return false
 }
 
-func (tl *textLayer) code(r rune) (uint16, bool) {
-	if c, ok := tl.codes[r]; ok {
+func (tl *textLayer) code(r rune, w int) (uint16, bool) {
+	g := glyph{r, w}
+	if c, ok := tl.codes[g]; ok {
 		return c, true
 	}
-	if len(tl.runes) >= 0xFFFF {
+	if len(tl.glyphs) >= 0xFFFF {
 		return 0, false
 	}
-	tl.runes = append(tl.runes, r)
-	c := uint16(len(tl.runes))
-	tl.codes[r] = c
+	tl.glyphs = append(tl.glyphs, g)
+	c := uint16(len(tl.glyphs))
+	tl.codes[g] = c
 	return c, true
 }
 
@@ -129,12 +139,15 @@ func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, 
 
 // operators writes chars as runs: consecutive characters on one line
 // share a text matrix and a size, and TJ arrays place each at its box
-// (§9.4.3). A horizontal run's size is its boxes' height, and the
-// horizontal scale (Tz, §9.3.4) gives each glyph the width of its box, so
-// that a reader's word breaking (poppler's, a browser's) sees the page's
-// own gaps. A vertical run's size is its boxes' width, each character's
-// origin at the top centre of its box (§9.7.4.3: position vector
-// [500 880]).
+// (§9.4.3). A horizontal run's size is its boxes' height, and each
+// glyph's advance (its code's /W under the run's horizontal scale, Tz,
+// §9.3.4) is the width from its box's left to the next character's:
+// glyphs abut, so that a reader's word breaking (poppler's, a browser's)
+// puts a space only where the text has one (a space character, spanning
+// the gap), not between characters set apart (a justified line, letter
+// spacing) or overlapping (kerning). A vertical run's size is its boxes'
+// width, each character's origin at the top centre of its box (§9.7.4.3:
+// position vector [500 880]).
 func (tl *textLayer) operators(chars []Char) []byte {
 	var b bytes.Buffer
 	run := make([]Char, 0, 64)
@@ -184,6 +197,13 @@ func sameRun(prev, c Char) bool {
 	return math.Abs(c.Y0-prev.Y0) < h/2 && c.X0 >= prev.X0 && c.X0-prev.X1 < 4*h && math.Abs((c.Y1-c.Y0)-h) < h/2
 }
 
+// run writes one run as one TJ array under one Tz: PDFium reads a text
+// object (each TJ is one) of a single glyph without an outline as one of
+// no width, and drops it, so a glyph of its own width (a digit among
+// kanji) is not set apart under a Tz of its own but takes a code of that
+// width (/W). A horizontal run's scale is its median glyph width, each
+// glyph's width a multiple of 10/1000 of it; TJ numbers take up what is
+// left over.
 func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 	first, vertical := run[0], run[0].Vertical
 	var size float64
@@ -194,6 +214,19 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 			size = max(size, c.Y1-c.Y0)
 		}
 	}
+	scale := 1.0
+	widths := make([]float64, len(run)) // advances, in sizes
+	if !vertical {
+		for i, c := range run {
+			w := c.X1 - c.X0
+			if i+1 < len(run) && run[i+1].X0 > c.X0 {
+				w = run[i+1].X0 - c.X0 // up to the next: no gap, no overlap
+			}
+			widths[i] = w / size
+		}
+		sorted := slices.Sorted(slices.Values(widths))
+		scale = math.Min(math.Max(sorted[len(sorted)/2], 0.01), 100)
+	}
 	if vertical {
 		fmt.Fprintf(b, "/F1 %s Tf 1 0 0 1 %s %s Tm", num(size), num((first.X0+first.X1)/2), num(first.Y1))
 	} else {
@@ -201,55 +234,43 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 		// rotated run's boxes are unrotated: its matrix turns them back.
 		x, y := rotate(first.Rot, first.X0, first.Y0+0.12*size)
 		cos, sin := rotate(first.Rot, 1, 0)
-		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y))
+		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm %s Tz", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y), num(scale*100))
 	}
-	var (
-		tj    []byte  // the open TJ array
-		scale float64 // the current Tz/100; 0 before the first
-		pos   float64 // where the next glyph lands: x, or the top y when vertical
-	)
-	end := func() {
-		if len(tj) > 0 {
-			b.WriteString(" [")
-			b.Write(tj)
-			b.WriteString("] TJ")
-			tj = tj[:0]
-		}
-	}
+	b.WriteString(" [")
+	var pos float64 // where the next glyph lands: x, or the top y when vertical
 	for i, c := range run {
-		code, ok := tl.code(c.R)
+		w := 1000
+		if !vertical {
+			w = int(math.Min(math.Max(math.Round(widths[i]/scale*100), 1), 1000)) * 10
+		}
+		code, ok := tl.code(c.R, w)
 		if !ok {
 			continue
 		}
-		at, s := c.X0, 1.0
+		at := c.X0
 		if vertical {
 			at = c.Y1
-		} else {
-			s = math.Min(math.Max((c.X1-c.X0)/size, 0.01), 100)
-		}
-		if math.Abs(s-scale) > 0.001 {
-			end()
-			scale = s
-			fmt.Fprintf(b, " %s Tz", num(s*100))
 		}
 		if i > 0 {
-			diff := at - pos
+			// A TJ number is taken from the next glyph's position, in
+			// thousandths of the size (§9.4.4): a positive one moves it
+			// left, or, vertical, down (the displacement w1 is negative).
+			adj := -(at - pos) * 1000 / (size * scale)
 			if vertical {
-				diff = pos - at
+				adj = (pos - at) * 1000 / size
 			}
-			if adj := -diff * 1000 / (size * scale); math.Abs(adj) >= 0.5 {
-				tj = append(tj, " "+num(math.Round(adj))+" "...)
+			if math.Abs(adj) >= 0.5 {
+				fmt.Fprintf(b, " %s ", num(math.Round(adj)))
 			}
 		}
 		if vertical {
 			pos = at - size
 		} else {
-			pos = at + size*scale
+			pos = at + size*scale*float64(w)/1000
 		}
-		tj = fmt.Appendf(tj, "<%04X>", code)
+		fmt.Fprintf(b, "<%04X>", code)
 	}
-	end()
-	b.WriteString("\n")
+	b.WriteString("] TJ\n")
 }
 
 // finish writes the layer's objects: the fonts, the font program and the
@@ -264,8 +285,8 @@ func (tl *textLayer) finish(pw *pdfWriter) {
 			enc, tl.first+layerCIDFont, tl.first+layerToUnicode))
 	}
 	pw.obj(tl.first + layerCIDFont)
-	pw.write(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /DW2 [880 -1000] /CIDToGIDMap /Identity >>\nendobj\n",
-		tl.first+layerDescriptor))
+	pw.write(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 1000 /W [%s] /DW2 [880 -1000] /CIDToGIDMap /Identity >>\nendobj\n",
+		tl.first+layerDescriptor, tl.widths()))
 	pw.obj(tl.first + layerDescriptor)
 	pw.write(fmt.Sprintf("<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 80 /FontFile2 %d 0 R >>\nendobj\n",
 		tl.first+layerFontFile))
@@ -279,6 +300,18 @@ func (tl *textLayer) finish(pw *pdfWriter) {
 	pw.write(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(cmap), cmap))
 }
 
+// widths is the /W array (§9.7.4.3) of the codes whose advance is not
+// the default 1000.
+func (tl *textLayer) widths() string {
+	var b strings.Builder
+	for i, g := range tl.glyphs {
+		if g.w != 1000 {
+			fmt.Fprintf(&b, "%d [%d] ", i+1, g.w)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
 // toUnicode is the CMap (Adobe Technical Note #5411, §9.10.3) that maps
 // each code to its character in UTF-16BE.
 func (tl *textLayer) toUnicode() string {
@@ -287,12 +320,12 @@ func (tl *textLayer) toUnicode() string {
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
 		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
-	for i := 0; i < len(tl.runes); i += 100 {
-		block := tl.runes[i:min(i+100, len(tl.runes))]
+	for i := 0; i < len(tl.glyphs); i += 100 {
+		block := tl.glyphs[i:min(i+100, len(tl.glyphs))]
 		fmt.Fprintf(&b, "%d beginbfchar\n", len(block))
-		for j, r := range block {
+		for j, g := range block {
 			fmt.Fprintf(&b, "<%04X> <", i+j+1)
-			for _, u := range utf16.Encode([]rune{r}) {
+			for _, u := range utf16.Encode([]rune{g.r}) {
 				fmt.Fprintf(&b, "%04X", u)
 			}
 			b.WriteString(">\n")

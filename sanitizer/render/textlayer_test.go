@@ -5,9 +5,12 @@ import (
 	"compress/zlib"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -234,3 +237,34 @@ func FuzzTextLayer(f *testing.F) {
 		}
 	})
 }
+
+// TestTextLayerVerticalGap: in a vertical line, a character set below a
+// gap is placed below it, at its box (a TJ number moves the next glyph
+// down in vertical writing), not pulled up over the one before.
+func TestTextLayerVerticalGap(t *testing.T) {
+	chars := []Char{
+		{R: '拝', X0: 494, Y0: 788, X1: 506, Y1: 800, Vertical: true},
+		{R: '啓', X0: 494, Y0: 748, X1: 506, Y1: 760, Vertical: true}, // 28 points below 拝
+		{R: '時', X0: 494, Y0: 736, X1: 506, Y1: 748, Vertical: true},
+	}
+	out := runPdftotext(t, layerPDF(t, chars), "-bbox")
+	tops := map[string]float64{}
+	for _, m := range wordBox.FindAllSubmatch(out, -1) {
+		y, err := strconv.ParseFloat(string(m[1]), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tops[string(m[2])] = y
+	}
+	first, ok1 := tops["拝"]
+	second, ok2 := tops["啓時"]
+	if !ok1 || !ok2 {
+		t.Fatalf("pdftotext found the words %v, want 拝 and 啓時:\n%s", tops, out)
+	}
+	// pdftotext's y grows downwards: 啓 stands 40 points under 拝's top.
+	if d := second - first; math.Abs(d-40) > 0.5 {
+		t.Errorf("啓 is %.1f points under 拝, want 40", d)
+	}
+}
+
+var wordBox = regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="[0-9.]+">([^<]*)</word>`)
