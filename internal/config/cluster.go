@@ -36,7 +36,8 @@ type Cluster struct {
 	// yet, before new mail gets 451 4.3.2 (back-pressure); 0 means 5000.
 	MaxPending int `toml:"max_pending"`
 	// AckWait is how long a job held by a node that stopped answering
-	// waits before another node takes it; 0 means 30s.
+	// waits before another node takes it, and the lease on an upload a
+	// node is sanitizing (transfer's claims); 0 means 30s.
 	AckWait sanitizer.Duration `toml:"ack_wait"`
 }
 

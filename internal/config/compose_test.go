@@ -132,7 +132,8 @@ func (cf *composeFile) mounted(t *testing.T, service string) Config {
 
 // TestComposeClusterFile checks docker-compose.cluster.yml: three mugai
 // nodes with their own data volumes and names on one database and the
-// three NATS servers, two with SMTP published and one worker, and three
+// three NATS servers, two with SMTP and the sites published and one
+// worker, and three
 // NATS servers with JetStream routed to each other.
 func TestComposeClusterFile(t *testing.T) {
 	cf := loadCompose(t, "../../docker-compose.cluster.yml")
@@ -163,9 +164,11 @@ func TestComposeClusterFile(t *testing.T) {
 		case RoleWorker:
 			workers++
 		case RoleAll:
-			_, port, _ := net.SplitHostPort(c.SMTP.Listen)
-			if !slices.ContainsFunc(cf.Services[svc].Ports, func(p string) bool { return strings.HasSuffix(p, ":"+port) }) {
-				t.Errorf("%s: SMTP %s not published", svc, c.SMTP.Listen)
+			for _, l := range []string{c.SMTP.Listen, c.Web.UploadListen, c.Web.DownloadListen} {
+				_, port, _ := net.SplitHostPort(l)
+				if port == "" || !slices.ContainsFunc(cf.Services[svc].Ports, func(p string) bool { return strings.HasSuffix(p, ":"+port) }) {
+					t.Errorf("%s: %q not published", svc, l)
+				}
 			}
 			smtp++
 		}
