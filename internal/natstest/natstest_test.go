@@ -17,7 +17,7 @@ import (
 func TestReplicatedStreamSurvivesKill(t *testing.T) {
 	c := natstest.Start(t, 3)
 	js := natstest.Connect(t, c.URLs())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Replicas: 3}); err != nil {
 		t.Fatal(err)
@@ -32,7 +32,9 @@ func TestReplicatedStreamSurvivesKill(t *testing.T) {
 			id := fmt.Sprintf("%s-%d", t.Name(), published)
 			published++
 			for try := 0; ; try++ {
-				_, err := js.Publish(ctx, "t.x", []byte("x"), jetstream.WithMsgID(id))
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				_, err := js.Publish(pctx, "t.x", []byte("x"), jetstream.WithMsgID(id))
+				cancel()
 				if err == nil {
 					break
 				}
