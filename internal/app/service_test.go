@@ -48,15 +48,6 @@ func zipOf(t *testing.T, n int) []byte {
 	return b.Bytes()
 }
 
-func hasReason(rep *sanitizer.Report, code string) bool {
-	for _, r := range rep.Reasons {
-		if r.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 // TestConfigFileTakesEffect: a configuration file's archive limit,
 // LibreOffice timeout, English notice and notice template reach the
 // formats through the one path mugai serve builds them by: a zip over
@@ -100,7 +91,7 @@ notice_template = %q
 				t.Fatal(err)
 			}
 			res.Close()
-			if got := res.Report.Withheld && hasReason(res.Report, sanitizer.ReasonBomb); got != want {
+			if got := res.Report.Withheld && res.Report.HasReason(sanitizer.ReasonBomb); got != want {
 				t.Errorf("%d entries: withheld as a bomb %v, want %v (%+v)", n, got, want, res.Report.Reasons)
 			}
 		}
@@ -113,7 +104,7 @@ notice_template = %q
 			t.Fatal(err)
 		}
 		res.Close()
-		if !res.Report.Withheld || !hasReason(res.Report, sanitizer.ReasonTimeout) {
+		if !res.Report.Withheld || !res.Report.HasReason(sanitizer.ReasonTimeout) {
 			t.Errorf("RTF with a 1 ms conversion timeout: withheld %v, reasons %+v; want withheld as timeout", res.Report.Withheld, res.Report.Reasons)
 		}
 	})
