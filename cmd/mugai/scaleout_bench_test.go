@@ -6,8 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,24 +69,11 @@ func runMails(b *testing.B, addr string, down *sink, base, mails int, pdf []byte
 	b.Helper()
 	attachment := base64.StdEncoding.EncodeToString(pdf)
 	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= mails {
-					return
-				}
-				for !sendMessage(addr, benchMail(base+i, i%4 == 0, attachment)) {
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	sendAll(8, mails, func(i int) {
+		for !sendMessage(addr, benchMail(base+i, i%4 == 0, attachment)) {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})()
 	deadline := time.Now().Add(10 * time.Minute)
 	for i := range mails {
 		for down.count(base+i) == 0 {

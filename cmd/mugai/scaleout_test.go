@@ -308,34 +308,22 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 		return st.AckPending + senders
 	}
 
-	var next, acked atomic.Int64
+	var acked atomic.Int64
 	ackedMail := make([]atomic.Bool, total)
-	var wg sync.WaitGroup
 	deadline := time.Now().Add(5 * time.Minute) // a bound on giving up, not a timing asserted
-	for s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= total {
-					return
-				}
-				// Round robin over the listeners that are up; a refused
-				// or failed mail is sent again elsewhere, as an MTA
-				// retries.
-				for try := s + i; time.Now().Before(deadline); try++ {
-					n := nodes[try%2]
-					if n.up() && sendOne(n.smtp, i) {
-						ackedMail[i].Store(true)
-						acked.Add(1)
-						break
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
+	// Round robin over the listeners that are up; a refused or failed
+	// mail is sent again elsewhere, as an MTA retries.
+	sent := sendAll(senders, total, func(i int) {
+		for try := i; time.Now().Before(deadline); try++ {
+			n := nodes[try%2]
+			if n.up() && sendOne(n.smtp, i) {
+				ackedMail[i].Store(true)
+				acked.Add(1)
+				return
 			}
-		}()
-	}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	waitAcked := func(n int) {
 		for acked.Load() < int64(n) && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
@@ -355,7 +343,7 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 	nc.WaitReady(1)
 	nodes[0].start(t)
 	t.Logf("restarted both after %d acknowledged", acked.Load())
-	wg.Wait()
+	sent()
 
 	lost := func() []int {
 		var l []int
@@ -429,4 +417,22 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// sendAll sends mails 0 to total-1 over senders sessions at once, each by
+// send (which retries as it sees fit), and returns a func that waits
+// until every mail has been sent.
+func sendAll(senders, total int, send func(i int)) (wait func()) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < total; i = int(next.Add(1) - 1) {
+				send(i)
+			}
+		}()
+	}
+	return wg.Wait
 }

@@ -12,9 +12,16 @@ import (
 // the folder at once: every one returns, without an error.
 func TestFolderSyncConcurrent(t *testing.T) {
 	dir := t.TempDir()
-	s := NewFolderSync(dir)
+	syncConcurrently(t, dir, NewFolderSync(dir), 50)
+}
+
+// syncConcurrently has n writers each write a file into dir and pass s
+// at once: every one passes, and s's syncs, all finished, are shared
+// (at most one a writer, at least one in all).
+func syncConcurrently(t *testing.T, dir string, s *FolderSync, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make([]error, 50)
+	errs := make([]error, n)
 	for i := range errs {
 		wg.Add(1)
 		go func() {
@@ -30,8 +37,8 @@ func TestFolderSyncConcurrent(t *testing.T) {
 			t.Fatalf("writer %d: %v", i, err)
 		}
 	}
-	if s.started != s.finished || s.started == 0 || s.started > 50 {
-		t.Fatalf("%d fsyncs begun, %d finished for 50 writers", s.started, s.finished)
+	if s.started != s.finished || s.started == 0 || s.started > uint64(n) {
+		t.Fatalf("%d syncs begun, %d finished for %d writers", s.started, s.finished, n)
 	}
 }
 
@@ -56,27 +63,7 @@ func TestFolderSyncFails(t *testing.T) {
 // there.
 func TestFileSystemSync(t *testing.T) {
 	dir := t.TempDir()
-	s := NewFileSystemSync(dir)
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[i] = os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), []byte("x"), 0o600); errs[i] == nil {
-				errs[i] = s.Sync()
-			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("writer %d: %v", i, err)
-		}
-	}
-	if s.started != s.finished || s.started == 0 || s.started > 20 {
-		t.Fatalf("%d syncs begun, %d finished for 20 writers", s.started, s.finished)
-	}
+	syncConcurrently(t, dir, NewFileSystemSync(dir), 20)
 	if err := NewFileSystemSync(filepath.Join(dir, "missing")).Sync(); err == nil {
 		t.Fatal("a barrier on a missing folder passed")
 	}
