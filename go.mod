@@ -12,10 +12,11 @@ require (
 	github.com/go-ldap/ldap/v3 v3.4.15
 	github.com/h2non/filetype v1.1.3
 	github.com/jackc/pgx/v5 v5.13.0
-	github.com/klippa-app/go-pdfium v1.21.4
+	github.com/klippa-app/go-pdfium v1.21.5
 	github.com/nats-io/nats.go v1.56.0
 	github.com/pdfcpu/pdfcpu v0.15.0
 	github.com/prometheus/client_golang v1.23.2
+	github.com/samyfodil/wazy v0.8.0
 	github.com/tetratelabs/wazero v1.12.0
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/crypto v0.58.0

@@ -53,7 +53,7 @@ type AdminStatus struct {
 	// is why it did not answer a ping, "" when it did.
 	Scanner    bool
 	ScannerErr string
-	// Renderer (the PDF renderer, PDFium on wazero), Office
+	// Renderer (the PDF renderer, PDFium on wazy), Office
 	// (LibreOffice under bubblewrap) and OCR (tesseract under
 	// bubblewrap) are the engine's sandboxed parts.
 	Renderer, Office, OCR PartStatus

@@ -2,7 +2,9 @@
 // flattened image-only PDFs.
 //
 // Pages are rendered by PDFium compiled to WebAssembly (go-pdfium's
-// webassembly backend on wazero, pure Go, no cgo). The PDF parser therefore
+// experimental/wazy backend on wazy, a fork of wazero whose compiled code
+// can be interrupted at a fraction of wazero's cost; pure Go, no cgo; see
+// pool.go for why). The PDF parser therefore
 // runs in a sandbox: the module sees no host directory except one read-only
 // folder holding copies (hard links) of the CJK fallback fonts, its linear
 // memory is capped (Options.MemoryLimitBytes), and every document has a

@@ -184,6 +184,10 @@ func heavyPDF(t testing.TB, pages, rects int) []byte {
 		fmt.Fprintf(&c, "%d %d %d rg %d %d 3 3 re f\n", i%7, i%5, i%3, (i*7)%590, (i*13)%830)
 	}
 	var b pdfBuilder
+	// PDFium parses a file's first object when it opens it (to see whether
+	// the file is linearized): a small one keeps the content stream unread
+	// until a page is rendered.
+	b.add("<< >>")
 	s := b.addStream("", []byte(c.String()), true)
 	contents := make([]int, pages)
 	for i := range contents {

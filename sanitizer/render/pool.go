@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"github.com/klippa-app/go-pdfium"
-	"github.com/klippa-app/go-pdfium/webassembly"
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
+	"github.com/klippa-app/go-pdfium/experimental/wazy"
+	wazyrt "github.com/samyfodil/wazy"
+	"github.com/samyfodil/wazy/api"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
 )
@@ -38,9 +37,10 @@ type Options struct {
 	// Default: runtime.NumCPU().
 	Instances int
 
-	// MemoryLimitBytes caps the linear memory of each instance. A document
-	// that needs more fails to render (and is withheld). Default 512 MiB,
-	// at most 4 GiB (the WebAssembly 32-bit limit).
+	// MemoryLimitBytes caps the linear memory of each instance, in whole
+	// WebAssembly pages of 64 KiB. A document that needs more fails to
+	// render (and is withheld). Default 512 MiB, at most 4 GiB (the
+	// WebAssembly 32-bit limit).
 	MemoryLimitBytes int64
 
 	// GrayBits is the depth of pages without colour in Flatten's output:
@@ -120,21 +120,58 @@ func (o Options) withDefaults() Options {
 // Pool is a set of sandboxed PDFium instances. It is safe for concurrent
 // use; each Flatten or PageImages call borrows one instance, and more when
 // they are free, to render the pages of one document in parallel.
+//
+// The module runs on wazy, a fork of wazero, through go-pdfium's
+// experimental/wazy backend. This is a choice over go-pdfium's webassembly
+// backend on wazero, for the CPU: a document must be stoppable at its
+// deadline in the middle of a call, and wazero can do that only with
+// RuntimeConfig.WithCloseOnContextDone(true), whose checks leave the
+// compiled code for Go at every loop and call. With them PDFium's work cost
+// 3 to 4 times as much and every call into the module about ten times
+// (December 2026, wazero v1.12.0, go-pdfium v1.21.4: a Latin text page
+// rendered in 37 ms of CPU with the checks and 9 without; 60 ms a page of
+// CPU over the ten-page Latin benchmark against mutool draw's 49, and
+// 122-135 ms with the Japanese text layer against mutool's 57-62). wazy's
+// compiled code is always interruptible by a done context at the cost of
+// one compare against Go's own preemption word at loop headers (see
+// bench/flatten.sh and textlayer_bench_test.go for what it measures now).
+//
+// Stopping a call without a race: go-pdfium's Kill cancels the worker's
+// context and at once closes its module, while the interrupted call may
+// still be running in it; wazy reuses a closed module's memory for the next
+// one, so that is memory-unsafe (go test -race reports it). Kill is
+// therefore never called while a call can run. Each slot is a pool of one
+// worker with a context of its own: the deadline only cancels that context
+// (wazy's interrupt flag: the running call returns an error), and release,
+// which runs on the goroutine that made the call, after it returned,
+// discards the slot and leaves its place to a fresh one. The compiled module
+// is shared through the compilation cache, so a fresh slot costs a runtime
+// and an instantiation, not a compile: 8 ms and 9 ms of CPU
+// (BenchmarkFreshInstance, December 2026).
 type Pool struct {
 	opts     Options
-	wasm     pdfium.Pool
-	cache    wazero.CompilationCache
+	ctx      context.Context // parent of every slot's context
+	cache    wazyrt.CompilationCache
+	rc       wazyrt.RuntimeConfig
+	fs       wazyrt.FSConfig
 	fontRoot string
 	fonts    []string
 	cjk      bool
 
-	// slots bounds the number of borrowed instances to Options.Instances,
-	// so that borrowing never blocks inside go-pdfium's pool.
-	slots chan struct{}
+	// slots holds Options.Instances slots when none is borrowed; a nil
+	// entry is the place of a discarded slot, started afresh when it is
+	// next borrowed.
+	slots chan *slot
 
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup // borrowed instances
+}
+
+// slot is a pool of one PDFium worker whose calls all run under ctx.
+type slot struct {
+	wasm   pdfium.Pool
+	cancel context.CancelFunc // interrupts the running call, if any
 }
 
 // New compiles (or loads from the cache) the PDFium module and prepares the
@@ -152,72 +189,86 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 	}
 	p := &Pool{
 		opts:     opts,
+		ctx:      context.WithoutCancel(ctx),
 		fontRoot: fontRoot,
 		fonts:    fonts,
 		cjk:      hasCJK(fonts),
-		slots:    make(chan struct{}, opts.Instances),
+		slots:    make(chan *slot, opts.Instances),
+		// Mount nothing but the read-only font folder, at the guest root:
+		// PDFium looks for fallback fonts under /usr/share/fonts.
+		// QUIRK: mounting a host font folder at the guest path
+		// /usr/share/fonts was not seen by PDFium; a folder at "/" that holds
+		// usr/share/fonts/<font> is.
+		fs: wazyrt.NewFSConfig().WithReadOnlyDirMount(fontRoot, "/"),
 	}
 	if !p.cjk {
 		log.Warn("render: no CJK fallback font found; Japanese text in non-embedded fonts will render blank",
 			slog.Any("font_dirs", opts.FontDirs))
 	}
 
-	cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, "wazero"))
+	cache, err := wazyrt.NewCompilationCacheWithDir(filepath.Join(opts.CacheDir, "wazy"))
 	if err != nil {
 		// A cache that cannot be written costs start-up time, not safety.
 		log.Warn("render: compilation cache unavailable", slog.Any("err", err))
-		cache = wazero.NewCompilationCache()
+		cache = wazyrt.NewCompilationCache()
 	}
 	p.cache = cache
-
-	rc := wazero.NewRuntimeConfig().
+	p.rc = wazyrt.NewRuntimeConfig().
 		// The bundled module lowers setjmp/longjmp to exception handling
-		// instructions (see webassembly.Init).
-		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
+		// instructions (see wazy.Init).
+		WithCoreFeatures(api.CoreFeaturesV2 | api.CoreFeatureExceptionHandling).
 		WithCompilationCache(cache).
-		// A cancelled worker context (instance Kill) aborts the running call.
-		// The price: the compiled code leaves for Go at every loop and call
-		// to check for it, which makes PDFium's work 3 to 4 times as costly
-		// and every call into the module about ten times (December 2026,
-		// wazero v1.12.0: a Latin text page renders in 37 ms of CPU with
-		// the checks, 9 without; the text layer's FPDFText_LoadPage of a
-		// Japanese page 23 ms against 4). Without them nothing can stop a
-		// call that does not return, so they stay.
-		WithCloseOnContextDone(true)
+		// The module declares a maximum of 32768 pages (2 GiB); wazy
+		// lowers a declared maximum above this limit to the limit, so
+		// memory.grow fails past it, the guest's malloc returns NULL and
+		// PDFium fails the render.
+		WithMemoryLimitPages(uint32(opts.MemoryLimitBytes / wasmPageSize))
 
-	// QUIRK: the module declares a maximum of 32768 pages (2 GiB), and
-	// RuntimeConfig.WithMemoryLimitPages below that makes wazero refuse to
-	// compile it. The supported way to cap a module's memory is a memory
-	// allocator that refuses to grow past the cap; the guest's malloc then
-	// returns NULL and PDFium fails the render.
-	poolCtx := experimental.WithMemoryAllocator(context.WithoutCancel(ctx), cappedAllocator{limit: uint64(opts.MemoryLimitBytes)})
-
+	// Start one slot now: the module is compiled (or loaded from the
+	// cache) here rather than on the first document, and a module that
+	// does not start fails New.
 	start := time.Now()
-	wp, err := webassembly.Init(webassembly.Config{
-		Context:  poolCtx,
-		MinIdle:  0,
-		MaxIdle:  opts.Instances,
-		MaxTotal: opts.Instances,
-		// Mount nothing but the read-only font folder, at the guest root:
-		// PDFium looks for fallback fonts under /usr/share/fonts.
-		// QUIRK: mounting a host font folder at the guest path
-		// /usr/share/fonts was not seen by PDFium; a folder at "/" that holds
-		// usr/share/fonts/<font> is.
-		FSConfig:      wazero.NewFSConfig().WithReadOnlyDirMount(fontRoot, "/"),
-		RuntimeConfig: rc,
-		Stdout:        io.Discard,
-		Stderr:        io.Discard,
-		ReuseWorkers:  true,
-	})
+	s, err := p.newSlot()
 	if err != nil {
 		cache.Close(context.Background())
 		os.RemoveAll(fontRoot)
 		return nil, fmt.Errorf("render: start pdfium: %w", err)
 	}
-	p.wasm = wp
+	p.slots <- s
+	for range opts.Instances - 1 {
+		p.slots <- nil
+	}
 	log.Debug("render: pool ready", slog.Duration("compile", time.Since(start)),
 		slog.Int("instances", opts.Instances), slog.Int("fonts", len(fonts)), slog.Bool("cjk", p.cjk))
 	return p, nil
+}
+
+// newSlot starts a pool of one worker with a context of its own. The
+// worker itself is instantiated when it is first borrowed.
+func (p *Pool) newSlot() (*slot, error) {
+	ctx, cancel := context.WithCancel(p.ctx)
+	wp, err := wazy.Init(wazy.Config{
+		Context:       ctx,
+		MinIdle:       0,
+		MaxIdle:       1,
+		MaxTotal:      1,
+		FSConfig:      p.fs,
+		RuntimeConfig: p.rc,
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
+		ReuseWorkers:  true,
+	})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &slot{wasm: wp, cancel: cancel}, nil
+}
+
+// close stops the slot's worker and runtime. No call may be running in it.
+func (s *slot) close() error {
+	s.cancel()
+	return s.wasm.Close()
 }
 
 // HasCJKFonts reports whether a CJK fallback font was found. Without one,
@@ -239,7 +290,14 @@ func (p *Pool) Close() error {
 	p.closed = true
 	p.mu.Unlock()
 	p.wg.Wait()
-	err := p.wasm.Close()
+	var err error
+	for range p.opts.Instances {
+		if s := <-p.slots; s != nil {
+			if cerr := s.close(); err == nil {
+				err = cerr
+			}
+		}
+	}
 	if cerr := p.cache.Close(context.Background()); err == nil {
 		err = cerr
 	}
@@ -253,7 +311,8 @@ func (p *Pool) Close() error {
 type instance struct {
 	pdfium.Pdfium
 	p    *Pool
-	stop func() bool // stops the kill-on-ctx-done hook
+	s    *slot
+	stop func() bool // stops the interrupt-on-ctx-done hook
 	bad  bool        // discard instead of returning to the pool
 }
 
@@ -268,49 +327,77 @@ func (p *Pool) acquire(ctx context.Context, wait bool) (*instance, error) {
 	p.wg.Add(1)
 	p.mu.Unlock()
 
+	var s *slot
 	if wait {
 		select {
-		case p.slots <- struct{}{}:
+		case s = <-p.slots:
 		case <-ctx.Done():
 			p.wg.Done()
 			return nil, context.Cause(ctx)
 		}
 	} else {
 		select {
-		case p.slots <- struct{}{}:
+		case s = <-p.slots:
 		default:
 			p.wg.Done()
 			return nil, nil
 		}
 	}
-	pi, err := p.wasm.GetInstanceWithContext(ctx)
-	if err != nil {
-		<-p.slots
+	giveBack := func(s *slot) {
+		p.slots <- s
 		p.wg.Done()
+	}
+	if s == nil {
+		start := time.Now()
+		fresh, err := p.newSlot()
+		if err != nil {
+			giveBack(nil)
+			return nil, fmt.Errorf("render: start pdfium: %w", err)
+		}
+		p.opts.Logger.Debug("render: fresh instance", slog.Duration("start", time.Since(start)))
+		s = fresh
+	}
+	pi, err := s.wasm.GetInstanceWithContext(ctx)
+	if err != nil {
+		if cerr := s.close(); cerr != nil {
+			p.opts.Logger.Debug("render: instance close", slog.Any("err", cerr))
+		}
+		giveBack(nil)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		return nil, fmt.Errorf("render: get instance: %w", err)
 	}
-	in := &instance{Pdfium: pi, p: p}
-	// On the deadline, abort whatever the instance is running and discard
-	// it: a document that ran out of time may have left PDFium in any state.
-	in.stop = context.AfterFunc(ctx, func() { _ = pi.Kill() })
+	in := &instance{Pdfium: pi, p: p, s: s}
+	// On the deadline, interrupt whatever the instance is running. Only
+	// the slot's context is cancelled here; the slot is closed by release.
+	in.stop = context.AfterFunc(ctx, s.cancel)
 	return in, nil
 }
 
-// release returns the instance to the pool, or discards it if it was
-// killed by the deadline or marked bad after an error.
+// release returns the instance to its slot, or discards the slot if the
+// deadline interrupted it or the instance was marked bad after an error: a
+// document that ran out of time may have left PDFium in any state. It must
+// be called after the instance's last call returned, so closing the module
+// never races a running call.
 func (in *instance) release() {
-	defer func() {
-		<-in.p.slots
-		in.p.wg.Done()
-	}()
-	if !in.stop() {
-		return // killed: already invalidated
+	p := in.p
+	defer p.wg.Done()
+	if in.stop() && !in.bad {
+		err := in.Close()
+		if err == nil {
+			p.slots <- in.s
+			return
+		}
+		p.opts.Logger.Debug("render: instance close", slog.Any("err", err))
 	}
-	if in.bad {
-		_ = in.Kill()
-		return
+	// Cancel first, so that nothing the close does runs PDFium code.
+	in.s.cancel()
+	if err := in.Kill(); err != nil {
+		p.opts.Logger.Debug("render: instance kill", slog.Any("err", err))
 	}
-	if err := in.Close(); err != nil {
-		in.p.opts.Logger.Debug("render: instance close", slog.Any("err", err))
+	if err := in.s.close(); err != nil {
+		p.opts.Logger.Debug("render: slot close", slog.Any("err", err))
 	}
+	p.slots <- nil
 }
