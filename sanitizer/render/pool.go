@@ -133,8 +133,17 @@ func (o Options) withDefaults() Options {
 // CPU over the ten-page Latin benchmark against mutool draw's 49, and
 // 122-135 ms with the Japanese text layer against mutool's 57-62). wazy's
 // compiled code is always interruptible by a done context at the cost of
-// one compare against Go's own preemption word at loop headers (see
-// bench/flatten.sh and textlayer_bench_test.go for what it measures now).
+// one compare against Go's own preemption word at loop headers. On wazy
+// v0.8.0 (go-pdfium v1.21.5), in CPU ms a page, wazy / wazero before /
+// mutool draw -r 150 on the same machine and run (bench/flatten.sh, ten
+// runs): ten Latin text pages 27.7 / 59.6 / 50.7, ten Japanese 27.4 / 82.6
+// / 58.3, the same rewritten with embedded fonts 25.1 / 56.9 / 50.9 and
+// 23.4 / 60.0 / 61.0, one photo 47.8 / 97.5 / 73.4; the Japanese pages
+// with their text layer 31.9 / 127 / 59-68 (BenchmarkFlattenTextLayer),
+// output byte for byte the same size. The price of the choice: wazy and
+// go-pdfium's backend for it are young (go-pdfium calls it experimental),
+// so both are pinned, and the tests of this package, under -race too, are
+// what an upgrade must pass.
 //
 // Stopping a call without a race: go-pdfium's Kill cancels the worker's
 // context and at once closes its module, while the interrupted call may
@@ -142,7 +151,8 @@ func (o Options) withDefaults() Options {
 // one, so that is memory-unsafe (go test -race reports it). Kill is
 // therefore never called while a call can run. Each slot is a pool of one
 // worker with a context of its own: the deadline only cancels that context
-// (wazy's interrupt flag: the running call returns an error), and release,
+// (wazy then sets the preemption word its compiled code checks, and the
+// running call returns an error; nothing is closed), and release,
 // which runs on the goroutine that made the call, after it returned,
 // discards the slot and leaves its place to a fresh one. The compiled module
 // is shared through the compilation cache, so a fresh slot costs a runtime
