@@ -139,8 +139,8 @@ func (o Options) withDefaults() Options {
 // runs): ten Latin text pages 27.7 / 59.6 / 50.7, ten Japanese 27.4 / 82.6
 // / 58.3, the same rewritten with embedded fonts 25.1 / 56.9 / 50.9 and
 // 23.4 / 60.0 / 61.0, one photo 47.8 / 97.5 / 73.4; the Japanese pages
-// with their text layer 31.9 / 127 / 59-68 (BenchmarkFlattenTextLayer),
-// output byte for byte the same size. The price of the choice: wazy and
+// with their text layer 31.9 / 127 / 59-68 (BenchmarkFlattenTextLayer);
+// the flattened PDFs are byte for byte the same. The price of the choice: wazy and
 // go-pdfium's backend for it are young (go-pdfium calls it experimental),
 // so both are pinned, and the tests of this package, under -race too, are
 // what an upgrade must pass.
