@@ -401,8 +401,7 @@ func (in *instance) release() {
 		}
 		p.opts.Logger.Debug("render: instance close", slog.Any("err", err))
 	}
-	// Cancel first, so that nothing the close does runs PDFium code.
-	in.s.cancel()
+	// Kill, not Close: it runs no PDFium code, and no call is running.
 	if err := in.Kill(); err != nil {
 		p.opts.Logger.Debug("render: instance kill", slog.Any("err", err))
 	}
