@@ -57,6 +57,9 @@ type AdminStatus struct {
 	// (LibreOffice under bubblewrap) and OCR (tesseract under
 	// bubblewrap) are the engine's sandboxed parts.
 	Renderer, Office, OCR PartStatus
+	// PartsChecked is when Office and OCR were last probed: a probe
+	// answers for a while, not at each load; zero when not reported.
+	PartsChecked time.Time
 }
 
 // PartStatus is one part of the engine as the console shows it.

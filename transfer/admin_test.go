@@ -83,7 +83,7 @@ func TestAdminStatus(t *testing.T) {
 	holdMail(t, ts, "b@example.net", "alice@city.lg.jp", "encrypted")
 	holdMail(t, ts, "c@example.net", "bob@city.lg.jp", "executable")
 	_, body := ts.newClient(ts.down).login("dave").get("/admin")
-	for _, want := range []string{`<dd id="held">3`, "encrypted: 2", "executable: 1", "稼働状況"} {
+	for _, want := range []string{`<dd id="held">3`, "encrypted: 2", "executable: 1", "稼働状況", "LibreOffice・tesseractの状態を確認した時刻", `<dd id="parts-checked"><time datetime="`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("status page lacks %q", want)
 		}

@@ -93,6 +93,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/audit"
 	"github.com/mugai-project/mugai/internal/auth"
+	"github.com/mugai-project/mugai/internal/fsutil"
 	"github.com/mugai-project/mugai/internal/held"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
@@ -272,6 +273,7 @@ type Server struct {
 	hub     hub // wakes and ends the event streams
 
 	incoming  string
+	durable   *fsutil.FolderSync // the barrier of incoming's file system
 	outputs   store.Blobs
 	heldFiles store.Blobs
 	// active are the items this node's workers are sanitizing now.
@@ -318,6 +320,7 @@ func New(opts Options) (*Server, error) {
 		eng:       opts.Engine,
 		q:         opts.Quarantine,
 		incoming:  filepath.Join(opts.DataDir, "transfer", "incoming"),
+		durable:   fsutil.NewFileSystemSync(filepath.Join(opts.DataDir, "transfer", "incoming")),
 		outputs:   opts.Outputs,
 		heldFiles: opts.HeldFiles,
 		limiter:   &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},

@@ -237,12 +237,22 @@ func (s *Server) commit(ctx context.Context, items []*Item) error {
 			}
 		}
 	}
+	linked := false
 	for _, it := range items {
-		if err := s.quarantine(ctx, it); err != nil {
+		l, err := s.quarantine(ctx, it)
+		if err != nil {
 			undo()
 			return err
 		}
-		kept = append(kept, it.ID)
+		kept, linked = append(kept, it.ID), linked || l
+	}
+	// One barrier for the upload's linked originals, before the items
+	// are recorded (store.Linker).
+	if linked {
+		if err := s.durable.Sync(); err != nil {
+			undo()
+			return err
+		}
 	}
 	if err := s.insertItems(ctx, items); err != nil {
 		undo()
@@ -258,15 +268,29 @@ func (s *Server) commit(ctx context.Context, items []*Item) error {
 
 // quarantine puts a received original into the quarantine under the
 // item's ID, before it is sanitized: what the sanitizer finds is added
-// to its record afterwards (describe).
-func (s *Server) quarantine(ctx context.Context, it *Item) error {
+// to its record afterwards (describe). Where the quarantine can keep the
+// received file itself (store.Linker: a folder on the data folder's file
+// system) the original is that file, linked and not written again, and
+// linked is true: it is durable only after s.durable's barrier. Else,
+// and where the link fails (another file system), it is a copy, made
+// durable here.
+func (s *Server) quarantine(ctx context.Context, it *Item) (linked bool, err error) {
+	rec := s.originalRecord(it, "uploaded", "", nil)
+	if l, ok := s.q.(store.Linker); ok {
+		rec.Size = it.Size
+		_, err := l.PutLink(ctx, rec, s.partPath(it.ID), 0)
+		if le := (*os.LinkError)(nil); !errors.As(err, &le) {
+			return err == nil, err
+		}
+		rec.Size = 0
+	}
 	f, err := os.Open(s.partPath(it.ID))
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer f.Close()
-	_, err = s.q.Put(ctx, s.originalRecord(it, "uploaded", "", nil), f)
-	return err
+	_, err = s.q.Put(ctx, rec, f)
+	return false, err
 }
 
 // originalRecord is the quarantine's record of an upload.

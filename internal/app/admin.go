@@ -1,9 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
+	"time"
 
 	"github.com/mugai-project/mugai/internal/clamd"
 	"github.com/mugai-project/mugai/internal/fsutil"
@@ -15,8 +17,13 @@ import (
 
 // operations is what the download site's administration console asks of
 // the relay, the scanner and the engine (transfer.Operations): it reads
-// the outbox from its folder, as `mugai queue` does.
-type operations struct{ OperationsOptions }
+// the outbox from its folder, as `mugai queue` does, and LibreOffice's
+// and tesseract's state from a probe that answers for PartsTTL
+// (partsStatus).
+type operations struct {
+	OperationsOptions
+	parts *partsStatus // nil without Parts
+}
 
 // OperationsOptions are the console's view of a relay and its engine.
 type OperationsOptions struct {
@@ -26,12 +33,23 @@ type OperationsOptions struct {
 	Meta               meta.Store    // the relay's trail
 	Scanner            *clamd.Client // nil without one
 	Parts              *EngineParts  // the engine's sandboxed parts; nil: not reported
+	// PartsTTL is how long one probe of LibreOffice and tesseract
+	// answers the console's loads; default 30 s.
+	PartsTTL time.Duration
+	Now      func() time.Time // default time.Now
 }
 
 // NewOperations is the console's view of the relay, the scanner and the
 // engine that o names.
 func NewOperations(o OperationsOptions) transfer.Operations {
-	return &operations{o}
+	ops := &operations{OperationsOptions: o}
+	if o.Parts != nil {
+		ops.parts = &partsStatus{probe: o.Parts.sandboxStatus, ttl: cmp.Or(o.PartsTTL, partsStatusTTL), now: o.Now}
+		if ops.parts.now == nil {
+			ops.parts.now = time.Now
+		}
+	}
+	return ops
 }
 
 func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
@@ -64,8 +82,12 @@ func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
 			st.ScannerErr = err.Error()
 		}
 	}
-	if o.Parts != nil {
-		st.Renderer, st.Office, st.OCR = o.Parts.Status(ctx)
+	if o.parts != nil {
+		p, err := o.parts.get(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		st.Renderer, st.Office, st.OCR, st.PartsChecked = o.Parts.rendererStatus(), p.office, p.ocr, p.at
 	}
 	return st, errors.Join(errs...)
 }

@@ -113,16 +113,27 @@ func NewEngineParts(o EngineOptions) (*sanitizer.Engine, *EngineParts, error) {
 // with the first PDF), LibreOffice's and tesseract's by starting their
 // sandbox, as a document would.
 func (p *EngineParts) Status(ctx context.Context) (renderer, libreOffice, tesseract transfer.PartStatus) {
+	libreOffice, tesseract = p.sandboxStatus(ctx)
+	return p.rendererStatus(), libreOffice, tesseract
+}
+
+// rendererStatus is the renderer's state, which costs nothing to read.
+func (p *EngineParts) rendererStatus() transfer.PartStatus {
 	switch started, err := p.Renderer.State(); {
 	case err != nil:
-		renderer = transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
+		return transfer.PartStatus{State: transfer.PartDown, Err: err.Error()}
 	case started:
-		renderer.State = transfer.PartUp
+		return transfer.PartStatus{State: transfer.PartUp}
 	default:
-		renderer.State = transfer.PartIdle
+		return transfer.PartStatus{State: transfer.PartIdle}
 	}
+}
+
+// sandboxStatus is LibreOffice's and tesseract's state, each found by
+// starting it in its sandbox.
+func (p *EngineParts) sandboxStatus(ctx context.Context) (libreOffice, tesseract transfer.PartStatus) {
 	_, ocrErr := ocr.New(ctx, p.OCR)
-	return renderer, partStatus(office.CheckConverter(ctx, p.Office)), partStatus(ocrErr)
+	return partStatus(office.CheckConverter(ctx, p.Office)), partStatus(ocrErr)
 }
 
 func partStatus(err error) transfer.PartStatus {

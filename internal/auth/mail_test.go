@@ -73,27 +73,29 @@ func TestUserMailColumnAddedToAnOlderDatabase(t *testing.T) {
 }
 
 func TestLDAPMailAttributeMappedAtLogin(t *testing.T) {
-	sd := ldaptest.Start(t)
-	ctx := context.Background()
-	for _, tc := range []struct{ attr, want string }{
-		{"", "h-sato@lg.example.jp"},                        // the default, mail
-		{"description", "hanako.sato@zaisei.lg.example.jp"}, // configured
-	} {
-		t.Run("attribute "+tc.attr, func(t *testing.T) {
-			o := testOptions(sd)
-			o.Mail = tc.attr
-			l := newDirectoryLocal(t, o, time.Now)
-			u, err := l.AuthenticateFrom(ctx, "hanako", "hanako-password", "192.0.2.1")
-			if err != nil || u.Mail != tc.want {
-				t.Fatalf("hanako = %+v, %v; want mail %s", u, err, tc.want)
-			}
-			if err := l.SetMail(ctx, "hanako", "x@lg.example.jp"); !errors.Is(err, ErrDirectoryUser) {
-				t.Errorf("SetMail of a directory user = %v; want ErrDirectoryUser", err)
-			}
-			taro, err := l.AuthenticateFrom(ctx, "taro", "taro-password", "192.0.2.1")
-			if err != nil || taro.Mail != "" {
-				t.Errorf("taro, without the attribute = %+v, %v; want no mail", taro, err)
-			}
-		})
-	}
+	metatest.Each(t, func(t *testing.T, db *meta.DB) {
+		sd := ldaptest.Start(t)
+		ctx := context.Background()
+		for _, tc := range []struct{ attr, want string }{
+			{"", "h-sato@lg.example.jp"},                        // the default, mail
+			{"description", "hanako.sato@zaisei.lg.example.jp"}, // configured
+		} {
+			t.Run("attribute "+tc.attr, func(t *testing.T) {
+				o := testOptions(sd)
+				o.Mail = tc.attr
+				l := newDirectoryLocal(t, db, o, time.Now)
+				u, err := l.AuthenticateFrom(ctx, "hanako", "hanako-password", "192.0.2.1")
+				if err != nil || u.Mail != tc.want {
+					t.Fatalf("hanako = %+v, %v; want mail %s", u, err, tc.want)
+				}
+				if err := l.SetMail(ctx, "hanako", "x@lg.example.jp"); !errors.Is(err, ErrDirectoryUser) {
+					t.Errorf("SetMail of a directory user = %v; want ErrDirectoryUser", err)
+				}
+				taro, err := l.AuthenticateFrom(ctx, "taro", "taro-password", "192.0.2.1")
+				if err != nil || taro.Mail != "" {
+					t.Errorf("taro, without the attribute = %+v, %v; want no mail", taro, err)
+				}
+			})
+		}
+	})
 }

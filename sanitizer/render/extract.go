@@ -6,6 +6,9 @@ import (
 	"github.com/klippa-app/go-pdfium/requests"
 )
 
+// ideographicSpace is U+3000, the full-width space of Japanese text.
+const ideographicSpace = 0x3000
+
 // pageChars reads the text of a page with PDFium's text API (FPDFText_*,
 // inside the WebAssembly sandbox): each character with its loose box (its
 // advance by the font's ascent and descent, not its ink), taken
@@ -13,11 +16,14 @@ import (
 // device matrix (deviceMatrix, so CropBox and /Rotate are applied as in
 // the image) and from pixels to the flattened page's points. White space
 // and line breaks become a space between the characters of a line (none
-// between lines); characters PDFium cannot map to Unicode, controls and
-// bidirectional overrides are left out. Two characters of which the
-// second stands under the first are of a vertical line. It returns nil
-// when the page has no text or the text API fails: the page then counts
-// as one without text.
+// between lines). An ideographic space is kept as itself, in its box, so
+// that a search that includes it finds it (a browser's viewer; poppler
+// reads it as a break, in the original as well); a page of ideographic
+// spaces alone has no text. Characters PDFium cannot map to Unicode,
+// controls and bidirectional overrides are left out. Two characters of
+// which the second stands under the first are of a vertical line. It
+// returns nil when the page has no text or the text API fails: the page
+// then counts as one without text.
 func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char {
 	tp, err := in.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: page})
 	if err != nil {
@@ -34,7 +40,7 @@ func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char 
 	}
 	sx, sy := pi.WidthPt/float64(w), pi.HeightPt/float64(h)
 	out := make([]Char, 0, min(cnt.Count, maxLayerChars))
-	space := false
+	space, shown := false, false
 	for i := 0; i < cnt.Count && len(out) < maxLayerChars; i++ {
 		u, err := in.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp.TextPage, Index: i})
 		if err != nil {
@@ -42,7 +48,7 @@ func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char 
 		}
 		r := rune(u.Unicode)
 		switch {
-		case r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == 0xA0 || r == 0x3000:
+		case r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == 0xA0:
 			space = len(out) > 0
 			continue
 		case r == 0 || u.Unicode > math.MaxInt32 || layerDropped(r):
@@ -56,8 +62,12 @@ func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char 
 		// In device space y grows downwards: d.bottom is the glyph's top.
 		c := Char{R: r, X0: d.left * sx, X1: d.right * sx, Y0: pi.HeightPt - d.top*sy, Y1: pi.HeightPt - d.bottom*sy}
 		if !(c.X1 > c.X0 && c.Y1 > c.Y0) {
+			if r == ideographicSpace {
+				space = len(out) > 0 // no box to keep it in: a break
+			}
 			continue
 		}
+		shown = shown || r != ideographicSpace
 		// One call where the matrix takes three (two to allocate and free
 		// its struct).
 		if a, err := in.FPDFText_GetCharAngle(&requests.FPDFText_GetCharAngle{TextPage: tp.TextPage, Index: i}); err == nil {
@@ -68,6 +78,9 @@ func (in *instance) pageChars(page requests.Page, pi PageInfo, w, h int) []Char 
 			space = false
 		}
 		out = append(out, c)
+	}
+	if !shown {
+		return nil // blank: ideographic spaces alone are no text
 	}
 	markVertical(out)
 	return out

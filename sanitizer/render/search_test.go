@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/textsim"
 	"github.com/mugai-project/mugai/sanitizer/ocr/ocrtest"
+	"github.com/mugai-project/mugai/sanitizer/verify"
 )
 
 // pdfiumText returns the text PDFium's text API gives for every page of
@@ -234,5 +237,71 @@ func TestFlattenedTextIsSearchable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ideographicSpacePDF sets lines at 12 pt in the non-embedded Japanese
+// font of japaneseTextPDF, where each ideographic space (U+3000) is a
+// character of the font, as a word processor writes one.
+func ideographicSpacePDF(t testing.TB, lines []string) []byte {
+	t.Helper()
+	var b pdfBuilder
+	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
+	var c strings.Builder
+	c.WriteString("BT /F1 12 Tf 18 TL 66 780 Td\n")
+	for _, l := range lines {
+		showUCS2(&c, []rune(l))
+	}
+	c.WriteString("ET\n")
+	content := b.addStream("", []byte(c.String()), true)
+	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+}
+
+// TestIdeographicSpaceIsSearchable: a clerk who searches a flattened
+// document for an address written with an ideographic space (U+3000)
+// between its parts, or a paragraph indented by one, finds it with PDFium
+// (a browser's viewer), as in the original: the layer keeps the character
+// itself, not an ASCII space. poppler's pdftotext reads U+3000 as a word
+// break, in the original as well; there the flattened document reads as
+// the original does. The flattened document still passes the flattened-
+// PDF verifier; a page of ideographic spaces alone counts as one without
+// text (so that OCR reads it in the "auto" mode).
+func TestIdeographicSpaceIsSearchable(t *testing.T) {
+	p := testPool(t)
+	lines := []string{"住所　東京都　千代田区", "　本日は晴天なり。"}
+	src := ideographicSpacePDF(t, lines)
+	var out bytes.Buffer
+	st, err := p.Flatten(context.Background(), bytes.NewReader(src), int64(len(src)), &out, Limits{Text: TextLayer{Mode: "extract"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Text.Extracted != 1 {
+		t.Fatalf("text stats %+v, want the page's own text", st.Text)
+	}
+	if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
+		t.Fatalf("the flattened-PDF verifier refuses the layer: %v", err)
+	}
+	if orig := pdfiumText(t, p, src); !strings.Contains(orig, "東京都　千代田区") {
+		t.Fatalf("PDFium reads the original as %q: the source lacks the ideographic space", orig)
+	}
+	flat := pdfiumText(t, p, out.Bytes())
+	for _, phrase := range []string{"住所　東京都　千代田区", "　本日は晴天なり。"} {
+		if !strings.Contains(flat, phrase) {
+			t.Errorf("PDFium: %q not found in the flattened text %q", phrase, flat)
+		}
+	}
+	for _, args := range [][]string{nil, {"-raw"}} {
+		o, f := strings.Fields(string(runPdftotext(t, src, args...))), strings.Fields(string(runPdftotext(t, out.Bytes(), args...)))
+		if !slices.Equal(o, f) {
+			t.Errorf("pdftotext %v reads the flattened document as %q, the original as %q", args, f, o)
+		}
+	}
+	blank := ideographicSpacePDF(t, []string{"　　　　"})
+	st, err = p.Flatten(context.Background(), bytes.NewReader(blank), int64(len(blank)), io.Discard, Limits{Text: TextLayer{Mode: "auto"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Text.Extracted != 0 || st.Text.Skipped != 1 {
+		t.Errorf("a page of ideographic spaces alone: text stats %+v, want it counted as a page without text", st.Text)
 	}
 }
