@@ -190,21 +190,40 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	if _, err := sw.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
+	return q.enqueue(context.Background(), sw.env.ID, "", sw.f)
+}
+
+// enqueue stores content as id's chunks, then publishes its job of
+// kind with id as Nats-Msg-Id, and returns when JetStream has
+// acknowledged both. A job JetStream has already (the same ID queued
+// again within the stream's duplicates window) is not queued twice:
+// the chunks just stored are deleted again, and so are they on an
+// error, only they, for an ID queued before keeps its own.
+func (q *jobQueue) enqueue(ctx context.Context, id, kind string, content io.Reader) error {
+	ctx, cancel := context.WithTimeout(ctx, q.opts.PublishTimeout)
 	defer cancel()
-	id := sw.env.ID
-	seqs, err := q.spool.put(ctx, q.js, id, sw.f)
+	seqs, err := q.spool.put(ctx, q.js, id, content)
 	if err != nil {
-		return fmt.Errorf("storing the message in JetStream: %w", err)
+		err = fmt.Errorf("storing %s in JetStream: %w", id, err)
+	} else {
+		data, _ := json.Marshal(job{ID: id, Kind: kind, Chunks: seqs})
+		var ack *jetstream.PubAck
+		if ack, err = q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err == nil && !ack.Duplicate {
+			return nil
+		}
+		if err != nil {
+			err = fmt.Errorf("publishing the job of %s: %w", id, err)
+		}
 	}
-	data, _ := json.Marshal(job{ID: id, Chunks: seqs})
-	if _, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err != nil {
-		dctx, dcancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), q.opts.PublishTimeout)
+	defer dcancel()
+	q.spool.forget(dctx, seqs)
+	if err != nil && kind == "" {
+		// A chunk whose acknowledgement was lost: an accepted
+		// message is stored under its ID only once.
 		q.spool.drop(dctx, id)
-		dcancel()
-		return fmt.Errorf("publishing the sanitize job: %w", err)
 	}
-	return nil
+	return err
 }
 
 // readTimeout bounds reading one job's message.
@@ -292,7 +311,7 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	}
 	j, err := parseJob(msg.Data())
 	if err != nil {
-		r.log.Error("jobs: not a sanitize job; dropped", "err", err)
+		r.log.Error("jobs: not a job; dropped", "err", err)
 		msg.Term()
 		return false
 	}
@@ -305,19 +324,23 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	if again {
 		return false // already here, under its first slot
 	}
-	if err := r.materialize(j); err != nil {
+	take, wake := r.materialize, r.wakeProcess
+	if j.Kind == jobDeliver {
+		take, wake = r.materializeEntry, r.queueDeliver
+	}
+	if err := take(j); err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
 		q.mu.Unlock()
 		if errors.Is(err, errChunkMissing) {
-			r.dropOrphan(msg, id)
+			r.dropOrphan(msg, j)
 			return false
 		}
-		log.Error("jobs: reading the message from JetStream; retried later", "err", err)
+		log.Error("jobs: reading the job's message from JetStream; retried later", "err", err)
 		msg.NakWithDelay(5 * time.Second)
 		return false
 	}
-	r.wakeProcess(id)
+	wake(id)
 	return true
 }
 
@@ -326,7 +349,7 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 // what a crash leaves here is forgotten at the next start (openJobs).
 func (r *Relay) materialize(j job) error {
 	id := j.ID
-	if err := os.WriteFile(filepath.Join(r.jobs.dir, id), nil, 0o600); err != nil {
+	if err := r.jobs.mark(id); err != nil {
 		return err
 	}
 	in := filepath.Join(r.spool.incoming(), id)
@@ -353,13 +376,26 @@ func (r *Relay) materialize(j job) error {
 	return err
 }
 
+// mark notes in spool/jobs that what this node has of id is a job's.
+func (q *jobQueue) mark(id string) error {
+	return os.WriteFile(filepath.Join(q.dir, id), nil, 0o600)
+}
+
 // dropOrphan handles a job whose message is not stored: its message was
 // finished by a node that died before acknowledging the job (the row
 // has its final state), or the job outlived a failed accept (no row:
-// the client got 451 and sends again). Either way nothing is lost.
-func (r *Relay) dropOrphan(msg jetstream.Msg, id string) {
+// the client got 451 and sends again). Either way nothing is lost. A
+// delivery job's entry is deleted only once the job is acknowledged,
+// or when queueing it failed (and its maker was told): it is dropped.
+func (r *Relay) dropOrphan(msg jetstream.Msg, j job) {
 	ctx, cancel := context.WithTimeout(r.ctx, bookkeepingTimeout)
 	defer cancel()
+	id := j.ID
+	if j.Kind == jobDeliver {
+		r.log.Info("jobs: a delivery job whose entry is gone (delivered before); acknowledged", "item_id", id)
+		msg.DoubleAck(ctx)
+		return
+	}
 	m, err := r.meta.Message(ctx, id)
 	switch {
 	case err == nil && m.State != meta.Queued:
@@ -449,27 +485,38 @@ func (r *Relay) markRecorded(ctx context.Context, e *Entry) error {
 	if r.jobs == nil {
 		return nil
 	}
-	as, err := r.meta.Attempts(ctx, e.ID)
+	results, err := r.recorded(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	for _, a := range as {
-		st := ""
-		switch a.Result {
-		case "delivered":
-			st = StatusDelivered
-		case "failed":
-			st = StatusFailed
-		default:
-			continue
-		}
-		for _, rc := range e.Rcpts {
-			if rc.Addr == a.Rcpt && rc.Status == StatusPending {
-				rc.Status, rc.Reply = st, a.Reply
-			}
+	for _, rc := range e.Rcpts {
+		if res, ok := results[rc.Addr]; ok && rc.Status == StatusPending {
+			rc.Status, rc.Reply = res.status(), res.reply
 		}
 	}
 	return nil
+}
+
+// recorded returns the first final result the metadata database has
+// for each recipient of id.
+func (r *Relay) recorded(ctx context.Context, id string) (map[string]result, error) {
+	as, err := r.meta.Attempts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]result{}
+	for _, a := range as {
+		if _, seen := out[a.Rcpt]; seen {
+			continue
+		}
+		switch a.Result {
+		case "delivered":
+			out[a.Rcpt] = result{ok: true, reply: a.Reply}
+		case "failed":
+			out[a.Rcpt] = result{permanent: true, reply: a.Reply}
+		}
+	}
+	return out, nil
 }
 
 // backlogged is the back-pressure check of MAIL.

@@ -155,15 +155,34 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	return o.place(tmp, e.ID, true)
 }
 
+// entryContent is what an entry file holds: its first state as one
+// JSON line (JSON escapes line breaks), then the message.
+func entryContent(e *Entry, msg io.Reader) (io.Reader, error) {
+	state, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	return io.MultiReader(bytes.NewReader(append(state, '\n')), msg), nil
+}
+
 // stage writes a new entry in a temporary folder, fsynced when durable,
 // and returns the folder for place; "" if the entry exists already.
 // An entry staged without fsync must be made durable by the caller's
 // barrier before place.
 func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
-	if o.exists(e.ID) {
+	content, err := entryContent(e, msg)
+	if err != nil {
+		return "", err
+	}
+	return o.stageFile(e.ID, content, durable)
+}
+
+// stageFile is stage for an entry file's whole content (entryContent).
+func (o *outbox) stageFile(id string, content io.Reader, durable bool) (string, error) {
+	if o.exists(id) {
 		return "", nil
 	}
-	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
+	tmp := filepath.Join(o.dir, "tmp", id+"-"+ids.Token())
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return "", err
 	}
@@ -173,15 +192,10 @@ func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	state, err := json.Marshal(e) // one line: JSON escapes line breaks
-	if err != nil {
-		return "", err
-	}
 	f, err := os.OpenFile(filepath.Join(tmp, entryFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
-	content := io.MultiReader(bytes.NewReader(append(state, '\n')), msg)
 	if durable {
 		err = fsutil.FillSync(f, content)
 		if err == nil {
