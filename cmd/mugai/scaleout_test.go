@@ -32,17 +32,22 @@ type sink struct {
 	addr string
 	mu   sync.Mutex
 	got  map[int]int // mail number → deliveries
+	// refuse is a recipient answered with 550 5.1.1 at RCPT.
+	refuse string
 }
 
 var mailNumber = regexp.MustCompile(`scaleout-mail-(\d+)`)
 
-func startSink(t testing.TB) *sink {
+func startSink(t testing.TB) *sink { return startSinkOn(t, "127.0.0.1:0") }
+
+// startSinkOn is startSink on the address addr.
+func startSinkOn(t testing.TB, addr string) *sink {
 	t.Helper()
 	k := &sink{got: map[int]int{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
 	s.Domain = "lgwan.test"
 	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +60,17 @@ func startSink(t testing.TB) *sink {
 type sinkSession struct{ k *sink }
 
 func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Reset()                               {}
-func (s *sinkSession) Logout() error                        { return nil }
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.k.mu.Lock()
+	refused := to == s.k.refuse
+	s.k.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	return nil
+}
+func (s *sinkSession) Reset()        {}
+func (s *sinkSession) Logout() error { return nil }
 func (s *sinkSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -241,13 +254,17 @@ func sendOne(addr string, i int) bool {
 
 // sendMessage sends msg to staff@lg.example.jp and reports whether it
 // was acknowledged with 250.
-func sendMessage(addr, msg string) bool {
+func sendMessage(addr, msg string) bool { return sendMessageTo(addr, "staff@lg.example.jp", msg) }
+
+// sendMessageTo sends msg from sender@example.com to rcpt and reports
+// whether it was acknowledged with 250.
+func sendMessageTo(addr, rcpt, msg string) bool {
 	c, err := smtp.Dial(addr)
 	if err != nil {
 		return false
 	}
 	defer c.Close()
-	if c.Mail("sender@example.com", nil) != nil || c.Rcpt("staff@lg.example.jp", nil) != nil {
+	if c.Mail("sender@example.com", nil) != nil || c.Rcpt(rcpt, nil) != nil {
 		return false
 	}
 	w, err := c.Data()
