@@ -22,8 +22,8 @@ import (
 
 // The JetStream names of the relay's work (doc.go, "Scale-out").
 const (
-	jobStream   = "MUGAI_JOBS"          // the work queue of sanitize jobs
-	jobSubject  = "mugai.jobs.sanitize" // one job a message; its data is the message ID
+	jobStream   = "MUGAI_JOBS"          // the work queue
+	jobSubject  = "mugai.jobs.sanitize" // a sanitize job a message, a delivery job a DSN or site mail (jobspool.go)
 	jobConsumer = "sanitize"            // the one durable consumer every node pulls from
 	triesBucket = "mugai-tries"         // processing starts that never returned (tries.go)
 	nodesBucket = "mugai-nodes"         // the nodes' heartbeats (nodes.go)
@@ -82,7 +82,7 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 			return js.CreateStream(ctx, jetstream.StreamConfig{
 				Name: jobStream, Subjects: []string{jobSubject}, Retention: jetstream.WorkQueuePolicy,
 				Storage: jetstream.FileStorage, Replicas: r, Duplicates: 2 * time.Minute,
-				Description: "mugai: a sanitize job for every accepted message",
+				Description: "mugai: a sanitize job for every accepted message, a delivery job for every mail mugai made",
 			})
 		}); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 		func(ctx context.Context) (jetstream.Stream, error) {
 			return js.CreateStream(ctx, jetstream.StreamConfig{
 				Name: spoolStream, Subjects: []string{spoolSubject + ">"}, Storage: jetstream.FileStorage, Replicas: r,
-				Description: "mugai: accepted messages, in chunks, until their outcome is final",
+				Description: "mugai: accepted messages and the mails mugai made, in chunks, until their outcome is final",
 			})
 		})
 	if err != nil {

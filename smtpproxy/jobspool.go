@@ -11,9 +11,9 @@ import (
 )
 
 // chunkSpool keeps the accepted messages of a cluster in the MUGAI_SPOOL
-// stream: each message (its spool file: the envelope line, then the
-// message) as chunks on the subject mugai.spool.<id>, replicated like
-// the jobs, until its job is acknowledged.
+// stream, and the mails mugai made (deliverjobs.go): each as chunks on
+// the subject mugai.spool.<id>, replicated like the jobs, until its job
+// is acknowledged.
 //
 // QUIRK: a stream of chunks, not JetStream's Object Store. On
 // nats-server 2.9 an object just stored read as missing when another
