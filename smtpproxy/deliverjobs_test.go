@@ -76,7 +76,8 @@ func hasAttempt(md meta.Store, id, result string) bool {
 }
 
 // TestJetStreamMadeMailOutlivesItsNode: a mail mugai made on one node
-// of a cluster, a site's mail (Relay.Send) or a DSN, whose MTA is down
+// of a cluster, a site's mail (Relay.Send), an original released from
+// the console (Relay.Release) or a DSN, whose MTA is down
 // when that node dies, is delivered by another node once the MTA is
 // back, exactly once: it was a delivery job in JetStream, not only an
 // entry in the dead node's outbox. The node dies in-process here (its
@@ -97,8 +98,9 @@ func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
 		// make makes the mail on n, whose MTA for it is down at down,
 		// and returns its entry ID once n has tried to deliver it.
 		make func(t *testing.T, n1 func(Options) *clusterNode, down string) string
-		// to is the one recipient the mail must reach.
-		to string
+		// to is the one recipient the mail must reach, from its
+		// envelope sender.
+		to, from string
 	}{
 		{name: "site mail", to: "staff@lg.example.jp", make: func(t *testing.T, n1 func(Options) *clusterNode, down string) string {
 			o := options("node1")
@@ -106,6 +108,17 @@ func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
 			n := n1(o)
 			const id = "item1-arrived-1"
 			if err := n.r.Send(ctx, id, []string{"staff@lg.example.jp"}, strings.NewReader("Subject: arrived\r\n\r\nA file for you.\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "node 1's try", func() bool { return hasAttempt(md, id, "deferred") })
+			return id
+		}},
+		{name: "released original", to: "staff@lg.example.jp", from: "a@example.net", make: func(t *testing.T, n1 func(Options) *clusterNode, down string) string {
+			o := options("node1")
+			o.Downstream.Addr = down
+			n := n1(o)
+			id, err := n.r.Release(ctx, "item3", "a@example.net", []string{"staff@lg.example.jp"}, strings.NewReader("Subject: original\r\n\r\nThe original.\r\n"))
+			if err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "node 1's try", func() bool { return hasAttempt(md, id, "deferred") })
@@ -154,8 +167,8 @@ func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
 			second := startClusterNode(t, o, c.URLs(), md)
 			jobsDone(t, js)
 			got := mta.messages()
-			if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != tc.to || got[0].from != "" {
-				t.Fatalf("delivered %d times (%+v), want once to %s with a null sender", len(got), got, tc.to)
+			if len(got) != 1 || len(got[0].to) != 1 || got[0].to[0] != tc.to || got[0].from != tc.from {
+				t.Fatalf("delivered %d times (%+v), want once to %s from <%s>", len(got), got, tc.to, tc.from)
 			}
 			if n := testutil.ToFloat64(second.r.opts.Metrics.JobsAcked); n != 1 {
 				t.Fatalf("node 2 acknowledged %v jobs, want the mail's", n)
