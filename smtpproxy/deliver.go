@@ -216,7 +216,10 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.Held, e.LastError = true, "no return path configured for DSNs"
 				log.Warn("deliver: DSN kept in the failed list: no return path configured")
 				r.meta.SetState(bctx, id, meta.Failed, e.LastError)
-				return r.outbox.save(e)
+				if err := r.outbox.save(e); err != nil {
+					return err
+				}
+				return r.jobKept(bctx, id)
 			}
 		}
 		e.Attempts++

@@ -71,3 +71,23 @@ func (r *Relay) materializeEntry(j job) error {
 	}
 	return r.outbox.place(tmp, id, false)
 }
+
+// jobKept ends the delivery job of an entry held for an administrator
+// (a DSN with no return path): it stays in this node's failed list, as
+// on one node, made durable here before its job is acknowledged, so
+// that it holds none of JobsHeld while it waits.
+func (r *Relay) jobKept(ctx context.Context, id string) error {
+	if r.jobs == nil {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(r.jobs.dir, id)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	// One barrier for the entry, written unsynced when its job was
+	// taken, and for its marker's removal (barrier.go).
+	if err := r.outbox.durable.Sync(); err != nil {
+		return err
+	}
+	r.jobDone(ctx, id)
+	return nil
+}

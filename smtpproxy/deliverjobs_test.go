@@ -211,3 +211,42 @@ func TestJetStreamDeliveryJobSkipsRecorded(t *testing.T) {
 		t.Fatalf("delivered %+v, want once to two@ only", got)
 	}
 }
+
+// TestJetStreamHeldDSNFreesItsJob: on a cluster node with no return
+// path, a DSN goes to the node's failed list, as on one node, and its
+// job is acknowledged: with room for one job only, the next message is
+// still taken and delivered.
+func TestJetStreamHeldDSNFreesItsJob(t *testing.T) {
+	o, js := jetStreamOptions(t, 1)
+	o.JobsHeld = 1
+	mta := startFakeMTA(t)
+	mta.rcptFault = func(rcpt string) error {
+		if rcpt == "gone@lg.example.jp" {
+			return err550
+		}
+		return nil
+	}
+	o.Downstream.Addr = mta.addr
+	r := startRelay(t, o)
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"gone@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	var dsn *Entry
+	waitFor(t, "the DSN in the failed list", func() bool {
+		ids, _ := r.outbox.list()
+		for _, id := range ids {
+			if e, err := r.outbox.load(id); err == nil && e.Kind == KindDSN && e.Held {
+				dsn = e
+			}
+		}
+		return dsn != nil
+	})
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the next message delivered", func() bool { return len(mta.messages()) == 1 })
+	jobsDone(t, js)
+	if !r.outbox.exists(dsn.ID) {
+		t.Fatal("the held DSN left the failed list")
+	}
+}

@@ -132,7 +132,10 @@
 //     same deliver and finish code sends it and acknowledges the job
 //     once every recipient is final and recorded. A node that dies
 //     holding one leaves it to another after JobAckWait, which
-//     delivers only to the recipients not recorded.
+//     delivers only to the recipients not recorded. A DSN on a node
+//     with no return path is held in that node's failed list, as on
+//     one node, and its job acknowledged once the entry is durable
+//     there, so that it does not hold one of JobsHeld while it waits.
 //   - Back-pressure: with more than MaxPending jobs not yet taken by any
 //     node, MAIL gets 451 4.3.2.
 //
