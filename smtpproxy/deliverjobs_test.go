@@ -82,7 +82,7 @@ func hasAttempt(md meta.Store, id, result string) bool {
 // back, exactly once: it was a delivery job in JetStream, not only an
 // entry in the dead node's outbox. The node dies in-process here (its
 // NATS connection cut before it stops); cmd/mugai's
-// TestScaleOutDSNOutlivesKilledNode kills a process with SIGKILL.
+// TestScaleOutKilledNodesWorkTakenOver kills a process with SIGKILL.
 func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
 	c := natstest.Start(t, 3)
 	js := natstest.Connect(t, c.URLs())

@@ -96,17 +96,31 @@ func (k *sink) count(n int) int {
 // node is one mugai process of the cluster.
 type node struct {
 	name, role, conf, smtp, admin, log string
-	mu                                 sync.Mutex
-	cmd                                *exec.Cmd
-	done                               chan struct{}
+	// database, nats and downstream are its [cluster] and relay; dir its
+	// folder.
+	database, nats, downstream, dir string
+	// returnPath is the relay for DSNs, "" for none; upload and download
+	// the sites' addresses, "" for no sites. Set before start.
+	returnPath, upload, download string
+	mu                           sync.Mutex
+	cmd                          *exec.Cmd
+	done                         chan struct{}
 }
 
-// newNode writes the configuration of a node delivering to downstream;
-// with natsURLs "" it is a single machine (no [cluster]).
+// newNode is a node delivering to downstream; with natsURLs "" it is a
+// single machine (no [cluster]).
 func newNode(t testing.TB, name, role, database, natsURLs, downstream string) *node {
 	t.Helper()
 	dir := t.TempDir()
-	n := &node{name: name, role: role, conf: filepath.Join(dir, "mugai.toml"), smtp: freeport.Addr(t), admin: freeport.Addr(t), log: filepath.Join(dir, "mugai.log")}
+	n := &node{name: name, role: role, conf: filepath.Join(dir, "mugai.toml"), smtp: freeport.Addr(t), admin: freeport.Addr(t), log: filepath.Join(dir, "mugai.log"),
+		database: database, nats: natsURLs, downstream: downstream, dir: dir}
+	t.Cleanup(n.stop)
+	return n
+}
+
+// writeConf writes the node's configuration file.
+func (n *node) writeConf(t testing.TB) {
+	t.Helper()
 	conf := fmt.Sprintf(`data_dir = %q
 [log]
 level = %q
@@ -120,13 +134,16 @@ relay = %q
 scan_interval = "200ms"
 retry_initial = "200ms"
 retry_max = "1s"
+[return_path]
+relay = %q
 [admin]
 listen = %q
 [web]
-upload_listen = ""
-download_listen = ""
-`, filepath.Join(dir, "data"), logLevel(), n.smtp, name, downstream, n.admin)
-	if natsURLs != "" {
+upload_listen = %q
+download_listen = %q
+plain_http = true
+`, filepath.Join(n.dir, "data"), logLevel(), n.smtp, n.name, n.downstream, n.returnPath, n.admin, n.upload, n.download)
+	if n.nats != "" {
 		conf += fmt.Sprintf(`[cluster]
 database = %q
 nats = %q
@@ -134,13 +151,11 @@ replicas = 3
 role = %q
 node = %q
 ack_wait = "5s"
-`, database, natsURLs, role, name)
+`, n.database, n.nats, n.role, n.name)
 	}
 	if err := os.WriteFile(n.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.stop)
-	return n
 }
 
 // logLevel is the nodes' log level: warn, or MUGAI_SCALEOUT_LOG.
@@ -153,6 +168,7 @@ func logLevel() string {
 
 func (n *node) start(t testing.TB) {
 	t.Helper()
+	n.writeConf(t)
 	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +186,9 @@ func (n *node) start(t testing.TB) {
 	addrs := []string{n.admin}
 	if n.role == "all" {
 		addrs = append(addrs, n.smtp)
+		if n.upload != "" {
+			addrs = append(addrs, n.upload, n.download)
+		}
 	}
 	for _, a := range addrs {
 		for i := 0; ; i++ {
