@@ -197,33 +197,42 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 // kind with id as Nats-Msg-Id, and returns when JetStream has
 // acknowledged both. A job JetStream has already (the same ID queued
 // again within the stream's duplicates window) is not queued twice:
-// the chunks just stored are deleted again, and so are they on an
-// error, only they, for an ID queued before keeps its own.
+// the chunks just stored are deleted again, as they are when storing
+// fails, and only they: the job there reads the chunks it was
+// published with.
+//
+// When publishing the job fails, JetStream may still have it (the
+// acknowledgement was lost): the chunks of an entry stay, for that job
+// or for the next try under the same ID (finish tries again; they go
+// when the job is done), while those of an accepted message go (the
+// client got 451, and a job without its message is dropped).
 func (q *jobQueue) enqueue(ctx context.Context, id, kind string, content io.Reader) error {
 	ctx, cancel := context.WithTimeout(ctx, q.opts.PublishTimeout)
 	defer cancel()
-	seqs, err := q.spool.put(ctx, q.js, id, content)
-	if err != nil {
-		err = fmt.Errorf("storing %s in JetStream: %w", id, err)
-	} else {
-		data, _ := json.Marshal(job{ID: id, Kind: kind, Chunks: seqs})
-		var ack *jetstream.PubAck
-		if ack, err = q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err == nil && !ack.Duplicate {
-			return nil
-		}
-		if err != nil {
-			err = fmt.Errorf("publishing the job of %s: %w", id, err)
-		}
-	}
 	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), q.opts.PublishTimeout)
 	defer dcancel()
-	q.spool.forget(dctx, seqs)
-	if err != nil && kind == "" {
-		// A chunk whose acknowledgement was lost: an accepted
-		// message is stored under its ID only once.
-		q.spool.drop(dctx, id)
+	seqs, err := q.spool.put(ctx, q.js, id, content)
+	if err != nil {
+		q.spool.forget(dctx, seqs)
+		if kind == "" {
+			// A chunk whose acknowledgement was lost: an accepted
+			// message is stored under its ID only once.
+			q.spool.drop(dctx, id)
+		}
+		return fmt.Errorf("storing %s in JetStream: %w", id, err)
 	}
-	return err
+	data, _ := json.Marshal(job{ID: id, Kind: kind, Chunks: seqs})
+	ack, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id))
+	switch {
+	case err != nil:
+		if kind == "" {
+			q.spool.drop(dctx, id)
+		}
+		return fmt.Errorf("publishing the job of %s: %w", id, err)
+	case ack.Duplicate:
+		q.spool.forget(dctx, seqs)
+	}
+	return nil
 }
 
 // readTimeout bounds reading one job's message.
