@@ -60,7 +60,11 @@
 // unlocked contents, a released original, notifications) into the same
 // outbox (on a cluster, through a delivery job: below), with a null
 // sender and only to the LGWAN domains, so that they are retried like
-// any other delivery and never block the page that made them.
+// any other delivery and never block the page that made them. Release
+// queues an original an administrator released from the console (kind
+// "release", to its recipients from its sender) the same way;
+// `mugai quarantine release` writes it into the outbox folder
+// (Outbox.Release).
 //
 // A graceful shutdown cuts sanitizing (it is redone at the next start
 // and is not counted as a crash: only starts of processing that never
@@ -121,19 +125,19 @@
 //     maxTries crashes wherever they were. MaxDeliver is unlimited: a
 //     job past its MaxDeliver would stay in the stream never handed out
 //     again, an accepted message stalled for good.
-//   - Mails mugai makes (deliverjobs.go): a DSN, and each mail of Send,
-//     is stored in MUGAI_SPOOL as its outbox entry file and published
-//     as a delivery job (kind "deliver") with the entry ID as
-//     Nats-Msg-Id, before finish goes on or Send returns: a message's
-//     job is acknowledged only once its DSN is in JetStream, and an
-//     entry queued again under its ID is queued once. The node that
-//     takes a delivery job writes the entry into its outbox, with the
-//     final results the database has as its results journal, and the
-//     same deliver and finish code sends it and acknowledges the job
-//     once every recipient is final and recorded. A node that dies
-//     holding one leaves it to another after JobAckWait, which
-//     delivers only to the recipients not recorded. A DSN on a node
-//     with no return path is held in that node's failed list, as on
+//   - Mails mugai makes (deliverjobs.go): a DSN, each mail of Send and
+//     each original of Release, is stored in MUGAI_SPOOL as its outbox
+//     entry file and published as a delivery job (kind "deliver") with
+//     the entry ID as Nats-Msg-Id, before finish goes on or Send
+//     returns: a message's job is acknowledged only once its DSN is in
+//     JetStream, and an entry queued again under its ID is queued once.
+//     The node that takes a delivery job writes the entry into its
+//     outbox, with the final results the database has as its results
+//     journal, and the same deliver and finish code sends it and
+//     acknowledges the job once every recipient is final and recorded. A
+//     node that dies holding one leaves it to another after JobAckWait,
+//     which delivers only to the recipients not recorded. A DSN on a
+//     node with no return path is held in that node's failed list, as on
 //     one node, and its job acknowledged once the entry is durable
 //     there, so that it does not hold one of JobsHeld while it waits.
 //   - Back-pressure: with more than MaxPending jobs not yet taken by any
@@ -146,7 +150,7 @@
 // skip what was delivered. The cost is that a node dying mid-delivery
 // makes the next one sanitize the message again. Only what mugai makes
 // after a message is done (its DSN) or outside the relay (the sites'
-// mails) is a delivery job of its own, on the same subject and
+// mails, the console's releases) is a delivery job of its own, on the same subject and
 // consumer as the sanitize jobs, so that one pull loop and one limit of
 // JobsHeld take both.
 package smtpproxy
