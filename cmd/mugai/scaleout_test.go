@@ -26,14 +26,17 @@ import (
 )
 
 // sink is the LGWAN MTA of the scale-out test: a go-smtp server that
-// counts, for each test mail, how many times it was delivered. (Postfix
-// would hide a duplicate in its own queue; this counts each DATA.)
+// counts, for each test mail, how many times it was delivered, and the
+// deliveries to each recipient. (Postfix would hide a duplicate in its
+// own queue; this counts each DATA.)
 type sink struct {
 	addr string
 	mu   sync.Mutex
-	got  map[int]int // mail number → deliveries
-	// refuse is a recipient answered with 550 5.1.1 at RCPT.
-	refuse string
+	got  map[int]int    // mail number → deliveries
+	to   map[string]int // recipient → deliveries
+	// refuse is a recipient answered with 550 5.1.1 at RCPT, deferTo
+	// one answered with 451 4.3.0 (a greylisting MTA's reply).
+	refuse, deferTo string
 }
 
 var mailNumber = regexp.MustCompile(`scaleout-mail-(\d+)`)
@@ -43,7 +46,7 @@ func startSink(t testing.TB) *sink { return startSinkOn(t, "127.0.0.1:0") }
 // startSinkOn is startSink on the address addr.
 func startSinkOn(t testing.TB, addr string) *sink {
 	t.Helper()
-	k := &sink{got: map[int]int{}}
+	k := &sink{got: map[int]int{}, to: map[string]int{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
 	s.Domain = "lgwan.test"
 	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
@@ -57,34 +60,56 @@ func startSinkOn(t testing.TB, addr string) *sink {
 	return k
 }
 
-type sinkSession struct{ k *sink }
+// set changes what the sink refuses and defers.
+func (k *sink) set(refuse, deferTo string) {
+	k.mu.Lock()
+	k.refuse, k.deferTo = refuse, deferTo
+	k.mu.Unlock()
+}
+
+type sinkSession struct {
+	k     *sink
+	rcpts []string
+}
 
 func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.k.mu.Lock()
-	refused := to == s.k.refuse
+	refused, deferred := to == s.k.refuse, to == s.k.deferTo
 	s.k.mu.Unlock()
-	if refused {
+	switch {
+	case refused:
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	case deferred:
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
+	s.rcpts = append(s.rcpts, to)
 	return nil
 }
-func (s *sinkSession) Reset()        {}
+func (s *sinkSession) Reset()        { s.rcpts = nil }
 func (s *sinkSession) Logout() error { return nil }
 func (s *sinkSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
-	m := mailNumber.FindSubmatch(b)
-	if m == nil {
-		return nil
-	}
-	n, _ := strconv.Atoi(string(m[1]))
 	s.k.mu.Lock()
-	s.k.got[n]++
-	s.k.mu.Unlock()
+	defer s.k.mu.Unlock()
+	for _, rc := range s.rcpts {
+		s.k.to[rc]++
+	}
+	if m := mailNumber.FindSubmatch(b); m != nil {
+		n, _ := strconv.Atoi(string(m[1]))
+		s.k.got[n]++
+	}
 	return nil
+}
+
+// delivered is how many times rcpt got a mail.
+func (k *sink) delivered(rcpt string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.to[rcpt]
 }
 
 func (k *sink) count(n int) int {

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,12 +67,15 @@ func Browse(t testing.TB, base, user string) *Client {
 	return c
 }
 
-// Upload sends one file to the upload site and returns its item's ID
-// once the site has answered 202.
-func (c *Client) Upload(t testing.TB, name string, content []byte) string {
+// Upload sends one file to the upload site, for the users to if any,
+// and returns its item's ID once the site has answered 202.
+func (c *Client) Upload(t testing.TB, name string, content []byte, to ...string) string {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	if len(to) > 0 {
+		mw.WriteField("to", strings.Join(to, ","))
+	}
 	w, _ := mw.CreateFormFile("file", name)
 	w.Write(content)
 	mw.Close()
