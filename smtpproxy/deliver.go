@@ -216,7 +216,10 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.Held, e.LastError = true, "no return path configured for DSNs"
 				log.Warn("deliver: DSN kept in the failed list: no return path configured")
 				r.meta.SetState(bctx, id, meta.Failed, e.LastError)
-				return r.outbox.save(e)
+				if err := r.outbox.save(e); err != nil {
+					return err
+				}
+				return r.jobKept(bctx, id)
 			}
 		}
 		e.Attempts++
@@ -304,11 +307,17 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 				ID: fmt.Sprintf("%s-dsn%d", e.ID, e.DSNs+1), Kind: KindDSN, From: "", OrigFrom: e.OrigFrom,
 				Rcpts: []*RcptState{{Addr: e.From, Status: StatusPending}}, Created: time.Now().UTC(),
 			}
-			if err := r.outbox.put(dsn, stringsReader(r.dsnMessage(e, failed))); err != nil {
+			// The row first, and only once: on a cluster another node
+			// may deliver the DSN, and record it, before the queueing
+			// returns, or a redone finish queue it again.
+			if _, err := r.meta.Message(ctx, dsn.ID); errors.Is(err, meta.ErrNotFound) {
+				r.meta.PutMessage(ctx, meta.Message{ID: dsn.ID, Received: dsn.Created, From: "", To: []string{e.From}, Kind: KindDSN, Outcome: "generated", State: meta.Queued})
+			}
+			// Queued where it outlives this node (deliverjobs.go)
+			// before the message is done and its job acknowledged.
+			if err := r.queueEntry(ctx, dsn, stringsReader(r.dsnMessage(e, failed))); err != nil {
 				return err
 			}
-			r.queueDeliver(dsn.ID)
-			r.meta.PutMessage(ctx, meta.Message{ID: dsn.ID, Received: dsn.Created, From: "", To: []string{e.From}, Kind: KindDSN, Outcome: "generated", State: meta.Queued})
 		} else {
 			state = meta.Failed
 		}

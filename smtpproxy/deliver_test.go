@@ -81,6 +81,16 @@ type fakeMsg struct {
 
 func startFakeMTA(t testing.TB) *fakeMTA {
 	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startFakeMTAOn(t, l)
+}
+
+// startFakeMTAOn serves the fake MTA on l.
+func startFakeMTAOn(t testing.TB, l net.Listener) *fakeMTA {
+	t.Helper()
 	f := &fakeMTA{}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		f.mu.Lock()
@@ -91,10 +101,6 @@ func startFakeMTA(t testing.TB) *fakeMTA {
 	s.Domain = "lgwan.test"
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	s.ErrorLog = slogPrintf{testLogger(t)}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.addr = l.Addr().String()
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })

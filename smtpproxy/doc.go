@@ -58,9 +58,13 @@
 //
 // Send queues the mails the transfer sites make (kind "site": the
 // unlocked contents, a released original, notifications) into the same
-// outbox, with a null sender and only to the LGWAN domains, so that
-// they are retried like any other delivery and never block the page
-// that made them.
+// outbox (on a cluster, through a delivery job: below), with a null
+// sender and only to the LGWAN domains, so that they are retried like
+// any other delivery and never block the page that made them. Release
+// queues an original an administrator released from the console (kind
+// "release", to its recipients from its sender) the same way;
+// `mugai quarantine release` writes it into the outbox folder
+// (Outbox.Release).
 //
 // A graceful shutdown cuts sanitizing (it is redone at the next start
 // and is not counted as a crash: only starts of processing that never
@@ -104,8 +108,8 @@
 //     spool/jobs. The same process, outbox and deliver code then runs
 //     on it. The job is acknowledged only when the message's outcome is
 //     final and recorded: every recipient delivered or failed with its
-//     attempt row in the shared database, the DSN queued, the original
-//     quarantined. Until then the node says "in progress" every
+//     attempt row in the shared database, the DSN stored in JetStream,
+//     the original quarantined. Until then the node says "in progress" every
 //     JobAckWait/3, through a long sanitize or days of deferred
 //     delivery.
 //   - A node that dies leaves its jobs unacknowledged: after JobAckWait
@@ -121,15 +125,32 @@
 //     maxTries crashes wherever they were. MaxDeliver is unlimited: a
 //     job past its MaxDeliver would stay in the stream never handed out
 //     again, an accepted message stalled for good.
+//   - Mails mugai makes (deliverjobs.go): a DSN, each mail of Send and
+//     each original of Release, is stored in MUGAI_SPOOL as its outbox
+//     entry file and published as a delivery job (kind "deliver") with
+//     the entry ID as Nats-Msg-Id, before finish goes on or Send
+//     returns: a message's job is acknowledged only once its DSN is in
+//     JetStream, and an entry queued again under its ID is queued once.
+//     The node that takes a delivery job writes the entry into its
+//     outbox, with the final results the database has as its results
+//     journal, and the same deliver and finish code sends it and
+//     acknowledges the job once every recipient is final and recorded. A
+//     node that dies holding one leaves it to another after JobAckWait,
+//     which delivers only to the recipients not recorded. A DSN on a
+//     node with no return path is held in that node's failed list, as on
+//     one node, and its job acknowledged once the entry is durable
+//     there, so that it does not hold one of JobsHeld while it waits.
 //   - Back-pressure: with more than MaxPending jobs not yet taken by any
 //     node, MAIL gets 451 4.3.2.
 //
 // One job per message, covering sanitizing and delivery, rather than a
-// second stream of delivery jobs: the outbox, its results journal and
-// its retries stay one code path for one node and many, and a
-// redelivered job needs only the database's attempt rows to skip what
-// was delivered. The cost is that a node dying mid-delivery makes the
-// next one sanitize the message again. DSNs and the mails the sites
-// send are queued in the outbox of the node that made them, as on one
-// node.
+// second stream of delivery jobs for every message: the outbox, its
+// results journal and its retries stay one code path for one node and
+// many, and a redelivered job needs only the database's attempt rows to
+// skip what was delivered. The cost is that a node dying mid-delivery
+// makes the next one sanitize the message again. Only what mugai makes
+// after a message is done (its DSN) or outside the relay (the sites'
+// mails, the console's releases) is a delivery job of its own, on the same subject and
+// consumer as the sanitize jobs, so that one pull loop and one limit of
+// JobsHeld take both.
 package smtpproxy

@@ -22,8 +22,8 @@ import (
 
 // The JetStream names of the relay's work (doc.go, "Scale-out").
 const (
-	jobStream   = "MUGAI_JOBS"          // the work queue of sanitize jobs
-	jobSubject  = "mugai.jobs.sanitize" // one job a message; its data is the message ID
+	jobStream   = "MUGAI_JOBS"          // the work queue
+	jobSubject  = "mugai.jobs.sanitize" // a sanitize job a message, a delivery job a DSN or site mail (jobspool.go)
 	jobConsumer = "sanitize"            // the one durable consumer every node pulls from
 	triesBucket = "mugai-tries"         // processing starts that never returned (tries.go)
 	nodesBucket = "mugai-nodes"         // the nodes' heartbeats (nodes.go)
@@ -82,7 +82,7 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 			return js.CreateStream(ctx, jetstream.StreamConfig{
 				Name: jobStream, Subjects: []string{jobSubject}, Retention: jetstream.WorkQueuePolicy,
 				Storage: jetstream.FileStorage, Replicas: r, Duplicates: 2 * time.Minute,
-				Description: "mugai: a sanitize job for every accepted message",
+				Description: "mugai: a sanitize job for every accepted message, a delivery job for every mail mugai made",
 			})
 		}); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 		func(ctx context.Context) (jetstream.Stream, error) {
 			return js.CreateStream(ctx, jetstream.StreamConfig{
 				Name: spoolStream, Subjects: []string{spoolSubject + ">"}, Storage: jetstream.FileStorage, Replicas: r,
-				Description: "mugai: accepted messages, in chunks, until their outcome is final",
+				Description: "mugai: accepted messages and the mails mugai made, in chunks, until their outcome is final",
 			})
 		})
 	if err != nil {
@@ -190,19 +190,47 @@ func (q *jobQueue) publish(sw *spoolWrite) error {
 	if _, err := sw.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
+	return q.enqueue(context.Background(), sw.env.ID, "", sw.f)
+}
+
+// enqueue stores content as id's chunks, then publishes its job of
+// kind with id as Nats-Msg-Id, and returns when JetStream has
+// acknowledged both. A job JetStream has already (the same ID queued
+// again within the stream's duplicates window) is not queued twice:
+// the chunks just stored are deleted again, as they are when storing
+// fails, and only they: the job there reads the chunks it was
+// published with.
+//
+// When publishing the job fails, JetStream may still have it (the
+// acknowledgement was lost): the chunks of an entry stay, for that job
+// or for the next try under the same ID (finish tries again; they go
+// when the job is done), while those of an accepted message go (the
+// client got 451, and a job without its message is dropped).
+func (q *jobQueue) enqueue(ctx context.Context, id, kind string, content io.Reader) error {
+	ctx, cancel := context.WithTimeout(ctx, q.opts.PublishTimeout)
 	defer cancel()
-	id := sw.env.ID
-	seqs, err := q.spool.put(ctx, q.js, id, sw.f)
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), q.opts.PublishTimeout)
+	defer dcancel()
+	seqs, err := q.spool.put(ctx, q.js, id, content)
 	if err != nil {
-		return fmt.Errorf("storing the message in JetStream: %w", err)
+		q.spool.forget(dctx, seqs)
+		if kind == "" {
+			// A chunk whose acknowledgement was lost: an accepted
+			// message is stored under its ID only once.
+			q.spool.drop(dctx, id)
+		}
+		return fmt.Errorf("storing %s in JetStream: %w", id, err)
 	}
-	data, _ := json.Marshal(job{ID: id, Chunks: seqs})
-	if _, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id)); err != nil {
-		dctx, dcancel := context.WithTimeout(context.Background(), q.opts.PublishTimeout)
-		q.spool.drop(dctx, id)
-		dcancel()
-		return fmt.Errorf("publishing the sanitize job: %w", err)
+	data, _ := json.Marshal(job{ID: id, Kind: kind, Chunks: seqs})
+	ack, err := q.js.Publish(ctx, jobSubject, data, jetstream.WithMsgID(id))
+	switch {
+	case err != nil:
+		if kind == "" {
+			q.spool.drop(dctx, id)
+		}
+		return fmt.Errorf("publishing the job of %s: %w", id, err)
+	case ack.Duplicate:
+		q.spool.forget(dctx, seqs)
 	}
 	return nil
 }
@@ -292,7 +320,7 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	}
 	j, err := parseJob(msg.Data())
 	if err != nil {
-		r.log.Error("jobs: not a sanitize job; dropped", "err", err)
+		r.log.Error("jobs: not a job; dropped", "err", err)
 		msg.Term()
 		return false
 	}
@@ -305,19 +333,23 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	if again {
 		return false // already here, under its first slot
 	}
-	if err := r.materialize(j); err != nil {
+	take, wake := r.materialize, r.wakeProcess
+	if j.Kind == jobDeliver {
+		take, wake = r.materializeEntry, r.queueDeliver
+	}
+	if err := take(j); err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
 		q.mu.Unlock()
 		if errors.Is(err, errChunkMissing) {
-			r.dropOrphan(msg, id)
+			r.dropOrphan(msg, j)
 			return false
 		}
-		log.Error("jobs: reading the message from JetStream; retried later", "err", err)
+		log.Error("jobs: reading the job's message from JetStream; retried later", "err", err)
 		msg.NakWithDelay(5 * time.Second)
 		return false
 	}
-	r.wakeProcess(id)
+	wake(id)
 	return true
 }
 
@@ -326,7 +358,7 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 // what a crash leaves here is forgotten at the next start (openJobs).
 func (r *Relay) materialize(j job) error {
 	id := j.ID
-	if err := os.WriteFile(filepath.Join(r.jobs.dir, id), nil, 0o600); err != nil {
+	if err := r.jobs.mark(id); err != nil {
 		return err
 	}
 	in := filepath.Join(r.spool.incoming(), id)
@@ -353,13 +385,26 @@ func (r *Relay) materialize(j job) error {
 	return err
 }
 
+// mark notes in spool/jobs that what this node has of id is a job's.
+func (q *jobQueue) mark(id string) error {
+	return os.WriteFile(filepath.Join(q.dir, id), nil, 0o600)
+}
+
 // dropOrphan handles a job whose message is not stored: its message was
 // finished by a node that died before acknowledging the job (the row
 // has its final state), or the job outlived a failed accept (no row:
-// the client got 451 and sends again). Either way nothing is lost.
-func (r *Relay) dropOrphan(msg jetstream.Msg, id string) {
+// the client got 451 and sends again). Either way nothing is lost. A
+// delivery job's entry is deleted only once the job is acknowledged,
+// or when queueing it failed (and its maker was told): it is dropped.
+func (r *Relay) dropOrphan(msg jetstream.Msg, j job) {
 	ctx, cancel := context.WithTimeout(r.ctx, bookkeepingTimeout)
 	defer cancel()
+	id := j.ID
+	if j.Kind == jobDeliver {
+		r.log.Info("jobs: a delivery job whose entry is gone (delivered before); acknowledged", "item_id", id)
+		msg.DoubleAck(ctx)
+		return
+	}
 	m, err := r.meta.Message(ctx, id)
 	switch {
 	case err == nil && m.State != meta.Queued:
@@ -449,27 +494,38 @@ func (r *Relay) markRecorded(ctx context.Context, e *Entry) error {
 	if r.jobs == nil {
 		return nil
 	}
-	as, err := r.meta.Attempts(ctx, e.ID)
+	results, err := r.recorded(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	for _, a := range as {
-		st := ""
-		switch a.Result {
-		case "delivered":
-			st = StatusDelivered
-		case "failed":
-			st = StatusFailed
-		default:
-			continue
-		}
-		for _, rc := range e.Rcpts {
-			if rc.Addr == a.Rcpt && rc.Status == StatusPending {
-				rc.Status, rc.Reply = st, a.Reply
-			}
+	for _, rc := range e.Rcpts {
+		if res, ok := results[rc.Addr]; ok && rc.Status == StatusPending {
+			rc.Status, rc.Reply = res.status(), res.reply
 		}
 	}
 	return nil
+}
+
+// recorded returns the first final result the metadata database has
+// for each recipient of id.
+func (r *Relay) recorded(ctx context.Context, id string) (map[string]result, error) {
+	as, err := r.meta.Attempts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]result{}
+	for _, a := range as {
+		if _, seen := out[a.Rcpt]; seen {
+			continue
+		}
+		switch a.Result {
+		case "delivered":
+			out[a.Rcpt] = result{ok: true, reply: a.Reply}
+		case "failed":
+			out[a.Rcpt] = result{permanent: true, reply: a.Reply}
+		}
+	}
+	return out, nil
 }
 
 // backlogged is the back-pressure check of MAIL.

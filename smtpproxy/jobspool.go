@@ -11,9 +11,9 @@ import (
 )
 
 // chunkSpool keeps the accepted messages of a cluster in the MUGAI_SPOOL
-// stream: each message (its spool file: the envelope line, then the
-// message) as chunks on the subject mugai.spool.<id>, replicated like
-// the jobs, until its job is acknowledged.
+// stream, and the mails mugai made (deliverjobs.go): each as chunks on
+// the subject mugai.spool.<id>, replicated like the jobs, until its job
+// is acknowledged.
 //
 // QUIRK: a stream of chunks, not JetStream's Object Store. On
 // nats-server 2.9 an object just stored read as missing when another
@@ -31,18 +31,25 @@ const (
 	chunkSize = 256 << 10
 )
 
-// job is a sanitize job: the message ID and the sequences of its
-// chunks in MUGAI_SPOOL, in order.
+// job is one job of the work queue: the ID of what it stores and the
+// sequences of its chunks in MUGAI_SPOOL, in order. A sanitize job
+// stores an accepted message (its spool file); a delivery job
+// (Kind jobDeliver) an outbox entry mugai made, a DSN or a site's mail
+// (its entry file: the first state line, then the message).
 type job struct {
 	ID     string   `json:"id"`
+	Kind   string   `json:"kind,omitempty"`
 	Chunks []uint64 `json:"chunks"`
 }
+
+// jobDeliver is the Kind of a delivery job; a sanitize job has none.
+const jobDeliver = "deliver"
 
 func parseJob(b []byte) (job, error) {
 	var j job
 	err := json.Unmarshal(b, &j)
-	if err == nil && (!validID(j.ID) || len(j.Chunks) == 0) {
-		err = errors.New("not a sanitize job")
+	if err == nil && (!validID(j.ID) || len(j.Chunks) == 0 || j.Kind != "" && j.Kind != jobDeliver) {
+		err = errors.New("not a job")
 	}
 	return j, err
 }
@@ -51,7 +58,8 @@ func parseJob(b []byte) (job, error) {
 var errChunkMissing = errors.New("smtpproxy: the job's message is not stored")
 
 // put stores r as id's chunks and returns their sequences, each
-// acknowledged by JetStream. On an error what was stored is purged.
+// acknowledged by JetStream; on an error, those stored so far, for
+// the caller to forget.
 func (p *chunkSpool) put(ctx context.Context, js jetstream.JetStream, id string, r io.Reader) ([]uint64, error) {
 	buf := make([]byte, chunkSize)
 	var seqs []uint64
@@ -60,8 +68,7 @@ func (p *chunkSpool) put(ctx context.Context, js jetstream.JetStream, id string,
 		if n > 0 {
 			ack, perr := js.Publish(ctx, spoolSubject+id, buf[:n])
 			if perr != nil {
-				p.drop(ctx, id)
-				return nil, perr
+				return seqs, perr
 			}
 			seqs = append(seqs, ack.Sequence)
 		}
@@ -69,9 +76,16 @@ func (p *chunkSpool) put(ctx context.Context, js jetstream.JetStream, id string,
 			return seqs, nil
 		}
 		if err != nil {
-			p.drop(ctx, id)
-			return nil, err
+			return seqs, err
 		}
+	}
+}
+
+// forget deletes the chunks of seqs, as far as JetStream answers: a
+// chunk left behind goes when its ID's chunks are dropped.
+func (p *chunkSpool) forget(ctx context.Context, seqs []uint64) {
+	for _, seq := range seqs {
+		p.s.DeleteMsg(ctx, seq)
 	}
 }
 

@@ -42,8 +42,8 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		SanitizeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "mugai_smtp_sanitize_seconds", Help: "Time to sanitize one message.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 	}
-	m.JobsTaken = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_taken_total", Help: "Sanitize jobs this node took from JetStream."})
-	m.JobsAcked = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_acked_total", Help: "Sanitize jobs this node finished and acknowledged."})
+	m.JobsTaken = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_taken_total", Help: "Jobs (sanitize, delivery) this node took from JetStream."})
+	m.JobsAcked = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_acked_total", Help: "Jobs (sanitize, delivery) this node finished and acknowledged."})
 	m.JobsRedelivered = prometheus.NewCounter(prometheus.CounterOpts{Name: "mugai_smtp_jobs_redelivered_total", Help: "Jobs this node took that another delivery had taken before."})
 	reg.MustRegister(m.Accepted, m.AcceptedBytes, m.Rejected, m.Sanitized, m.Delivered, m.Deferred, m.Bounced, m.QueueDepth, m.SanitizeSeconds,
 		m.JobsTaken, m.JobsAcked, m.JobsRedelivered)

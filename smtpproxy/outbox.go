@@ -3,6 +3,7 @@ package smtpproxy
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,15 +156,34 @@ func (o *outbox) put(e *Entry, msg io.Reader) error {
 	return o.place(tmp, e.ID, true)
 }
 
+// entryContent is what an entry file holds: its first state as one
+// JSON line (JSON escapes line breaks), then the message.
+func entryContent(e *Entry, msg io.Reader) (io.Reader, error) {
+	state, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	return io.MultiReader(bytes.NewReader(append(state, '\n')), msg), nil
+}
+
 // stage writes a new entry in a temporary folder, fsynced when durable,
 // and returns the folder for place; "" if the entry exists already.
 // An entry staged without fsync must be made durable by the caller's
 // barrier before place.
 func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
-	if o.exists(e.ID) {
+	content, err := entryContent(e, msg)
+	if err != nil {
+		return "", err
+	}
+	return o.stageFile(e.ID, content, durable)
+}
+
+// stageFile is stage for an entry file's whole content (entryContent).
+func (o *outbox) stageFile(id string, content io.Reader, durable bool) (string, error) {
+	if o.exists(id) {
 		return "", nil
 	}
-	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
+	tmp := filepath.Join(o.dir, "tmp", id+"-"+ids.Token())
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return "", err
 	}
@@ -173,15 +193,10 @@ func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	state, err := json.Marshal(e) // one line: JSON escapes line breaks
-	if err != nil {
-		return "", err
-	}
 	f, err := os.OpenFile(filepath.Join(tmp, entryFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
-	content := io.MultiReader(bytes.NewReader(append(state, '\n')), msg)
 	if durable {
 		err = fsutil.FillSync(f, content)
 		if err == nil {
@@ -410,18 +425,40 @@ func validID(id string) bool {
 
 // Release queues an original from the quarantine for delivery to its
 // recipients as it is, unsanitized: the administrator's audited override
-// (the caller records who and why). The entry's ID is the item's ID with
-// "-release", so releasing twice queues it once.
-func (q *Outbox) Release(id, from string, rcpts []string, original io.Reader) (string, error) {
-	if len(rcpts) == 0 {
-		return "", errors.New("smtpproxy: the item has no recipients")
-	}
-	e := &Entry{ID: id + "-release", Kind: KindRelease, From: from, OrigFrom: from, Created: time.Now().UTC()}
-	for _, rc := range rcpts {
-		e.Rcpts = append(e.Rcpts, &RcptState{Addr: rc, Status: StatusPending})
+// (the caller records who and why), written into the outbox folder by
+// the command line. The entry's ID is the item's ID with "-release", so
+// releasing twice queues it once. A running relay queues it with
+// Relay.Release.
+func (q *Outbox) Release(_ context.Context, id, from string, rcpts []string, original io.Reader) (string, error) {
+	e, err := releaseEntry(id, from, rcpts)
+	if err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(filepath.Join(q.o.dir, "tmp"), 0o700); err != nil {
 		return "", err
 	}
 	return e.ID, q.o.put(e, original)
+}
+
+// Release is Outbox.Release from within the relay: on a cluster through
+// a delivery job, so that the release outlives this node
+// (deliverjobs.go).
+func (r *Relay) Release(ctx context.Context, id, from string, rcpts []string, original io.Reader) (string, error) {
+	e, err := releaseEntry(id, from, rcpts)
+	if err != nil {
+		return "", err
+	}
+	return e.ID, r.queueEntry(ctx, e, original)
+}
+
+// releaseEntry is the entry of a released original.
+func releaseEntry(id, from string, rcpts []string) (*Entry, error) {
+	if len(rcpts) == 0 {
+		return nil, errors.New("smtpproxy: the item has no recipients")
+	}
+	e := &Entry{ID: id + "-release", Kind: KindRelease, From: from, OrigFrom: from, Created: time.Now().UTC()}
+	for _, rc := range rcpts {
+		e.Rcpts = append(e.Rcpts, &RcptState{Addr: rc, Status: StatusPending})
+	}
+	return e, nil
 }

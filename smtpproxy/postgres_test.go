@@ -16,15 +16,7 @@ import (
 // to each recipient and records every step there.
 func TestPostgresMetadata(t *testing.T) {
 	ctx := context.Background()
-	h, err := meta.OpenPostgres(ctx, pgtest.Start(t).NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	md, err := meta.NewPostgres(ctx, h)
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := postgresMeta(t)
 	o := testOptions(t)
 	q, err := store.NewFS(filepath.Join(o.DataDir, "quarantine"))
 	if err != nil {
@@ -78,4 +70,21 @@ func TestPostgresMetadata(t *testing.T) {
 	} else {
 		rc.Close()
 	}
+}
+
+// postgresMeta is the metadata database in a new PostgreSQL database,
+// closed when the test ends.
+func postgresMeta(t *testing.T) meta.Store {
+	t.Helper()
+	ctx := context.Background()
+	h, err := meta.OpenPostgres(ctx, pgtest.Start(t).NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	md, err := meta.NewPostgres(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return md
 }

@@ -33,6 +33,27 @@ type resultLine struct {
 // recording meanwhile (barrier.go). Deferred results are not final and
 // are left to the state file.
 func (o *outbox) record(id string, results map[string]result) error {
+	lines := journalLines(results)
+	if len(lines) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(filepath.Join(o.entryDir(id), resultsFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(lines)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return o.durable.Sync()
+}
+
+// journalLines are the journal's lines for the final results, in
+// address order; deferred results have none.
+func journalLines(results map[string]result) []byte {
 	var b bytes.Buffer
 	addrs := make([]string, 0, len(results))
 	for a := range results {
@@ -41,33 +62,24 @@ func (o *outbox) record(id string, results map[string]result) error {
 	sort.Strings(addrs)
 	for _, a := range addrs {
 		res := results[a]
-		l := resultLine{Addr: a, Reply: res.reply}
-		switch {
-		case res.ok:
-			l.Status = StatusDelivered
-		case res.permanent:
-			l.Status = StatusFailed
-		default:
-			continue
+		if st := res.status(); st != StatusPending {
+			line, _ := json.Marshal(resultLine{Addr: a, Status: st, Reply: res.reply})
+			b.Write(append(line, '\n'))
 		}
-		line, _ := json.Marshal(l)
-		b.Write(append(line, '\n'))
 	}
-	if b.Len() == 0 {
-		return nil
+	return b.Bytes()
+}
+
+// status is the recipient state a result leaves: pending for a
+// deferred one.
+func (res result) status() string {
+	switch {
+	case res.ok:
+		return StatusDelivered
+	case res.permanent:
+		return StatusFailed
 	}
-	f, err := os.OpenFile(filepath.Join(o.entryDir(id), resultsFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b.Bytes())
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return o.durable.Sync()
+	return StatusPending
 }
 
 // applyResults marks the recipients the journal has final results for.

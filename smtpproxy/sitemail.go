@@ -21,8 +21,10 @@ func (r *Relay) Hostname() string { return r.opts.Hostname }
 // Send queues a mail mugai made for delivery to the LGWAN MTA, with a
 // null envelope sender (RFC 5321 4.5.5: nothing bounces back to the
 // Internet). id names the outbox entry: sending the same id again
-// queues it once. It returns once the mail is fsynced in the outbox;
-// delivery and its retries follow like any other entry's.
+// queues it once. It returns once the mail is fsynced in the outbox,
+// or on a cluster stored in JetStream with its delivery job, for any
+// node to deliver (deliverjobs.go); delivery and its retries follow
+// like any other entry's.
 func (r *Relay) Send(ctx context.Context, id string, to []string, msg io.Reader) error {
 	switch {
 	case !store.ValidID(id) || !validID(id):
@@ -45,9 +47,5 @@ func (r *Relay) Send(ctx context.Context, id string, to []string, msg io.Reader)
 	for _, rc := range to {
 		e.Rcpts = append(e.Rcpts, &RcptState{Addr: rc, Status: StatusPending})
 	}
-	if err := r.outbox.put(e, msg); err != nil {
-		return err
-	}
-	r.wakeDeliver()
-	return nil
+	return r.queueEntry(ctx, e, msg)
 }

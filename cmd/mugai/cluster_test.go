@@ -39,7 +39,7 @@ func TestQueueDeleteOnCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := ob.Release("m1", "a@example.com", []string{"b@lg.example.jp"}, strings.NewReader("Subject: x\r\n\r\nx\r\n"))
+	id, err := ob.Release(context.Background(), "m1", "a@example.com", []string{"b@lg.example.jp"}, strings.NewReader("Subject: x\r\n\r\nx\r\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

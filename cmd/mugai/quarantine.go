@@ -12,6 +12,7 @@ import (
 	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
+	"github.com/mugai-project/mugai/smtpproxy"
 )
 
 // runQuarantine implements `mugai quarantine [-config FILE] list | show ID | release ID`.
@@ -87,7 +88,12 @@ func release(ctx context.Context, c *config.Config, outboxDir string, q store.Qu
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
 	}
-	qid, n, err := app.Release(ctx, outboxDir, q, db, id, by)
+	ob, err := smtpproxy.OpenOutbox(outboxDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	qid, n, err := app.Release(ctx, ob, q, db, id, by)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		if errors.Is(err, app.ErrNotMail) {

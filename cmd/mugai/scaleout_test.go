@@ -26,23 +26,31 @@ import (
 )
 
 // sink is the LGWAN MTA of the scale-out test: a go-smtp server that
-// counts, for each test mail, how many times it was delivered. (Postfix
-// would hide a duplicate in its own queue; this counts each DATA.)
+// counts, for each test mail, how many times it was delivered, and the
+// deliveries to each recipient. (Postfix would hide a duplicate in its
+// own queue; this counts each DATA.)
 type sink struct {
 	addr string
 	mu   sync.Mutex
-	got  map[int]int // mail number → deliveries
+	got  map[int]int    // mail number → deliveries
+	to   map[string]int // recipient → deliveries
+	// refuse is a recipient answered with 550 5.1.1 at RCPT, deferTo
+	// one answered with 451 4.3.0 (a greylisting MTA's reply).
+	refuse, deferTo string
 }
 
 var mailNumber = regexp.MustCompile(`scaleout-mail-(\d+)`)
 
-func startSink(t testing.TB) *sink {
+func startSink(t testing.TB) *sink { return startSinkOn(t, "127.0.0.1:0") }
+
+// startSinkOn is startSink on the address addr.
+func startSinkOn(t testing.TB, addr string) *sink {
 	t.Helper()
-	k := &sink{got: map[int]int{}}
+	k := &sink{got: map[int]int{}, to: map[string]int{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
 	s.Domain = "lgwan.test"
 	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,26 +60,56 @@ func startSink(t testing.TB) *sink {
 	return k
 }
 
-type sinkSession struct{ k *sink }
+// set changes what the sink refuses and defers.
+func (k *sink) set(refuse, deferTo string) {
+	k.mu.Lock()
+	k.refuse, k.deferTo = refuse, deferTo
+	k.mu.Unlock()
+}
+
+type sinkSession struct {
+	k     *sink
+	rcpts []string
+}
 
 func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Reset()                               {}
-func (s *sinkSession) Logout() error                        { return nil }
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.k.mu.Lock()
+	refused, deferred := to == s.k.refuse, to == s.k.deferTo
+	s.k.mu.Unlock()
+	switch {
+	case refused:
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	case deferred:
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+func (s *sinkSession) Reset()        { s.rcpts = nil }
+func (s *sinkSession) Logout() error { return nil }
 func (s *sinkSession) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
-	m := mailNumber.FindSubmatch(b)
-	if m == nil {
-		return nil
-	}
-	n, _ := strconv.Atoi(string(m[1]))
 	s.k.mu.Lock()
-	s.k.got[n]++
-	s.k.mu.Unlock()
+	defer s.k.mu.Unlock()
+	for _, rc := range s.rcpts {
+		s.k.to[rc]++
+	}
+	if m := mailNumber.FindSubmatch(b); m != nil {
+		n, _ := strconv.Atoi(string(m[1]))
+		s.k.got[n]++
+	}
 	return nil
+}
+
+// delivered is how many times rcpt got a mail.
+func (k *sink) delivered(rcpt string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.to[rcpt]
 }
 
 func (k *sink) count(n int) int {
@@ -83,17 +121,31 @@ func (k *sink) count(n int) int {
 // node is one mugai process of the cluster.
 type node struct {
 	name, role, conf, smtp, admin, log string
-	mu                                 sync.Mutex
-	cmd                                *exec.Cmd
-	done                               chan struct{}
+	// database, nats and downstream are its [cluster] and relay; dir its
+	// folder.
+	database, nats, downstream, dir string
+	// returnPath is the relay for DSNs, "" for none; upload and download
+	// the sites' addresses, "" for no sites. Set before start.
+	returnPath, upload, download string
+	mu                           sync.Mutex
+	cmd                          *exec.Cmd
+	done                         chan struct{}
 }
 
-// newNode writes the configuration of a node delivering to downstream;
-// with natsURLs "" it is a single machine (no [cluster]).
+// newNode is a node delivering to downstream; with natsURLs "" it is a
+// single machine (no [cluster]).
 func newNode(t testing.TB, name, role, database, natsURLs, downstream string) *node {
 	t.Helper()
 	dir := t.TempDir()
-	n := &node{name: name, role: role, conf: filepath.Join(dir, "mugai.toml"), smtp: freeport.Addr(t), admin: freeport.Addr(t), log: filepath.Join(dir, "mugai.log")}
+	n := &node{name: name, role: role, conf: filepath.Join(dir, "mugai.toml"), smtp: freeport.Addr(t), admin: freeport.Addr(t), log: filepath.Join(dir, "mugai.log"),
+		database: database, nats: natsURLs, downstream: downstream, dir: dir}
+	t.Cleanup(n.stop)
+	return n
+}
+
+// writeConf writes the node's configuration file.
+func (n *node) writeConf(t testing.TB) {
+	t.Helper()
 	conf := fmt.Sprintf(`data_dir = %q
 [log]
 level = %q
@@ -107,13 +159,16 @@ relay = %q
 scan_interval = "200ms"
 retry_initial = "200ms"
 retry_max = "1s"
+[return_path]
+relay = %q
 [admin]
 listen = %q
 [web]
-upload_listen = ""
-download_listen = ""
-`, filepath.Join(dir, "data"), logLevel(), n.smtp, name, downstream, n.admin)
-	if natsURLs != "" {
+upload_listen = %q
+download_listen = %q
+plain_http = true
+`, filepath.Join(n.dir, "data"), logLevel(), n.smtp, n.name, n.downstream, n.returnPath, n.admin, n.upload, n.download)
+	if n.nats != "" {
 		conf += fmt.Sprintf(`[cluster]
 database = %q
 nats = %q
@@ -121,13 +176,11 @@ replicas = 3
 role = %q
 node = %q
 ack_wait = "5s"
-`, database, natsURLs, role, name)
+`, n.database, n.nats, n.role, n.name)
 	}
 	if err := os.WriteFile(n.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.stop)
-	return n
 }
 
 // logLevel is the nodes' log level: warn, or MUGAI_SCALEOUT_LOG.
@@ -140,6 +193,7 @@ func logLevel() string {
 
 func (n *node) start(t testing.TB) {
 	t.Helper()
+	n.writeConf(t)
 	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +211,9 @@ func (n *node) start(t testing.TB) {
 	addrs := []string{n.admin}
 	if n.role == "all" {
 		addrs = append(addrs, n.smtp)
+		if n.upload != "" {
+			addrs = append(addrs, n.upload, n.download)
+		}
 	}
 	for _, a := range addrs {
 		for i := 0; ; i++ {
@@ -241,13 +298,17 @@ func sendOne(addr string, i int) bool {
 
 // sendMessage sends msg to staff@lg.example.jp and reports whether it
 // was acknowledged with 250.
-func sendMessage(addr, msg string) bool {
+func sendMessage(addr, msg string) bool { return sendMessageTo(addr, "staff@lg.example.jp", msg) }
+
+// sendMessageTo sends msg from sender@example.com to rcpt and reports
+// whether it was acknowledged with 250.
+func sendMessageTo(addr, rcpt, msg string) bool {
 	c, err := smtp.Dial(addr)
 	if err != nil {
 		return false
 	}
 	defer c.Close()
-	if c.Mail("sender@example.com", nil) != nil || c.Rcpt("staff@lg.example.jp", nil) != nil {
+	if c.Mail("sender@example.com", nil) != nil || c.Rcpt(rcpt, nil) != nil {
 		return false
 	}
 	w, err := c.Data()

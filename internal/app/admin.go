@@ -29,6 +29,7 @@ type operations struct {
 type OperationsOptions struct {
 	// DataDir is the data folder; OutboxDir the relay's outbox.
 	DataDir, OutboxDir string
+	Releases           Releaser // queues the console's releases: the relay
 	Quarantine         store.Quarantine
 	Meta               meta.Store    // the relay's trail
 	Scanner            *clamd.Client // nil without one
@@ -93,7 +94,7 @@ func (o *operations) Status(ctx context.Context) (transfer.AdminStatus, error) {
 }
 
 func (o *operations) Release(ctx context.Context, id, by string) (string, error) {
-	qid, _, err := Release(ctx, o.OutboxDir, o.Quarantine, o.Meta, id, by)
+	qid, _, err := Release(ctx, o.Releases, o.Quarantine, o.Meta, id, by)
 	return qid, err
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/ocr"
 	"github.com/mugai-project/mugai/sanitizer/office"
+	"github.com/mugai-project/mugai/smtpproxy"
 	"github.com/mugai-project/mugai/transfer"
 )
 
@@ -45,7 +46,14 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	outboxDir := filepath.Join(data, "outbox")
-	ops := NewOperations(OperationsOptions{DataDir: data, OutboxDir: outboxDir, Quarantine: q, Meta: md, Scanner: sc})
+	if err := os.MkdirAll(outboxDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ob, err := smtpproxy.OpenOutbox(outboxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := NewOperations(OperationsOptions{DataDir: data, OutboxDir: outboxDir, Releases: ob, Quarantine: q, Meta: md, Scanner: sc})
 
 	st, err := ops.Status(ctx)
 	if err != nil || st.QueueDepth != 0 || st.DiskFree <= 0 || !st.Scanner || st.ScannerErr == "" {
@@ -58,9 +66,6 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 	}
 	up, err := q.Put(ctx, store.Item{Name: "a.zip", Reason: "encrypted", Source: "upload", RetainUntil: time.Now().Add(time.Hour)}, strings.NewReader("zip"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(outboxDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ops.Release(ctx, up, "dave"); err == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
@@ -15,13 +16,25 @@ import (
 // it has no recipients to deliver to.
 var ErrNotMail = errors.New("the item did not come by mail")
 
-// Release queues a held mail's original in the outbox for delivery to
-// its recipients as it is, unsanitized, and marks it released by by. The
+// Releaser queues a released original for delivery: the running relay
+// (on a cluster through JetStream), or the outbox folder from the
+// command line.
+type Releaser interface {
+	Release(ctx context.Context, id, from string, rcpts []string, original io.Reader) (string, error)
+}
+
+var (
+	_ Releaser = (*smtpproxy.Relay)(nil)
+	_ Releaser = (*smtpproxy.Outbox)(nil)
+)
+
+// Release queues a held mail's original with rel for delivery to its
+// recipients as it is, unsanitized, and marks it released by by. The
 // audit record in md comes first: a release that is not recorded does
 // not happen. It returns the queue entry's ID and the number of
 // recipients. Whether releases are allowed (quarantine.allow_release) is
 // the caller's check.
-func Release(ctx context.Context, outboxDir string, q store.Quarantine, md meta.Store, id, by string) (string, int, error) {
+func Release(ctx context.Context, rel Releaser, q store.Quarantine, md meta.Store, id, by string) (string, int, error) {
 	it, rc, err := q.Get(ctx, id)
 	if err != nil {
 		return "", 0, fmt.Errorf("%s: %w", id, err)
@@ -37,11 +50,7 @@ func Release(ctx context.Context, outboxDir string, q store.Quarantine, md meta.
 	if err := md.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {
 		return "", 0, fmt.Errorf("audit: %w", err)
 	}
-	ob, err := smtpproxy.OpenOutbox(outboxDir)
-	if err != nil {
-		return "", 0, err
-	}
-	qid, err := ob.Release(id, it.Meta["from"], rcpts, rc)
+	qid, err := rel.Release(ctx, id, it.Meta["from"], rcpts, rc)
 	if err != nil {
 		return "", 0, err
 	}

@@ -176,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	if cfg.Web.UploadListen != "" && !s.worker() {
 		_, outboxDir, _, _ := ro.Dirs()
 		if err := s.newSites(ps, NewOperations(OperationsOptions{
-			DataDir: cfg.DataDir, OutboxDir: outboxDir, Quarantine: s.Quarantine, Meta: md, Scanner: scanner, Parts: parts,
+			DataDir: cfg.DataDir, OutboxDir: outboxDir, Releases: s.Relay, Quarantine: s.Quarantine, Meta: md, Scanner: scanner, Parts: parts,
 		})); err != nil {
 			return nil, fmt.Errorf("transfer sites: %w", err)
 		}
