@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/tetratelabs/wazero/sys"
+	"github.com/samyfodil/wazy/sys"
 
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox/wire"
@@ -51,6 +51,11 @@ func (s *Sandbox) run(ctx context.Context, r io.ReadSeeker, req wire.Request) (w
 	stdout := &cappedBuffer{max: s.opts.MemoryLimitBytes}
 	stderr := &cappedBuffer{max: maxStderr}
 	cfg := s.moduleConfig([]string{"guest", string(arg)}, r, stdout, stderr)
+	// The guest runs in InstantiateModule, as its start function; ctx
+	// ending interrupts it there. The instance is closed only here, after
+	// the call returned: wazy hands a closed module's memory to the next
+	// one, so closing it under a running call (from a context.AfterFunc,
+	// say) would let the guest write into another instance's memory.
 	mod, runErr := m.rt.InstantiateModule(ctx, m.module, cfg)
 	if mod != nil {
 		mod.Close(context.Background())
