@@ -4,10 +4,9 @@ package pdf_test
 
 import (
 	"bytes"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/mugai-project/mugai/internal/cputime"
 	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
@@ -52,22 +51,12 @@ func BenchmarkFlatten(b *testing.B) {
 				res.Close()
 			}
 			flatten() // start the renderer and the sandbox before b.Loop starts the clock
-			cpu0 := cpuTime(b)
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				flatten()
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
-			b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
 		})
 	}
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
