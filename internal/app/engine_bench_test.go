@@ -3,14 +3,13 @@
 package app_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"os"
 	"testing"
 
 	"github.com/mugai-project/mugai/internal/app"
-	"github.com/mugai-project/mugai/internal/cputime"
+	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
 	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 )
@@ -21,8 +20,8 @@ import (
 // pdfcpu's inventory in its sandbox through PDFium's render and the text
 // layer (extracted, or by OCR where tesseract runs here) to the verifier.
 // The engine is started before the clock, as a server's is; it reports
-// CPU per file beside wall time (bench/flatten.sh divides it by the
-// pages).
+// CPU per file, tesseract's included, beside wall time (bench/flatten.sh
+// divides it by the pages).
 func BenchmarkSanitizePDF(b *testing.B) {
 	in := pdftest.Clean().Bytes
 	if f := os.Getenv("MUGAI_BENCH_PDF"); f != "" {
@@ -39,21 +38,5 @@ func BenchmarkSanitizePDF(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { eng.Close() })
-	sanitize := func() {
-		res, err := eng.Sanitize(b.Context(), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(in)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer res.Close()
-		if rep := res.Report; rep.Withheld || rep.Action != sanitizer.Flatten {
-			b.Fatalf("not flattened: %+v", rep)
-		}
-	}
-	sanitize() // start the renderer and the sandbox
-	cpu0 := cputime.Process()
-	for b.Loop() {
-		sanitize()
-	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
-	b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+	enginetest.MeasureFlatten(b, eng, in)
 }

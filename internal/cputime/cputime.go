@@ -11,12 +11,17 @@ import (
 	"time"
 )
 
-// Process is the user and system CPU time of this process so far, or 0
-// when the system does not say.
+// Process is the user and system CPU time so far of this process and of
+// the child processes it has waited for (the sandboxed tesseract of the
+// OCR text layer, LibreOffice), or 0 when the system does not say.
 func Process() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err != nil {
+			return 0
+		}
+		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return total
 }
