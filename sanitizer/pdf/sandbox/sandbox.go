@@ -120,6 +120,29 @@ type machine struct {
 
 // compile compiles wasm, a WASI preview 1 command that speaks package
 // wire, or loads it from the cache.
+//
+// The runtime is wazy, a fork of wazero, as for the renderer
+// (sanitizer/render's Pool says more), for the CPU. A guest must stop at
+// its deadline even in a loop that never calls the host; wazero does that
+// only with RuntimeConfig.WithCloseOnContextDone(true), whose checks at
+// every loop and function entry cost the guest's Go code, which calls
+// functions all the time, several times its CPU. wazy's compiled code is
+// always interruptible, at the cost of one compare against Go's own
+// preemption word at loop headers and function entries. (wazero's option
+// also closed a module blocked in a host function; this guest's host
+// calls, stdio to memory, clocks and random bytes, do not block.)
+// Measured in one run (December 2026, wazero v1.12.0 against wazy v0.8.0,
+// -benchtime 20x -count 3, medians, CPU ms a file): BenchmarkInventory on
+// the clean 3-page Japanese document 27.7 on wazero, 7.3 on wazy;
+// BenchmarkDisarm on it 53.7 and 9.2 (2.5 in process), on 100 pages with
+// a script each 394 and 57 (9.3 in process); BenchmarkInstantiate 30 and
+// 7 ms of wall time for a fresh instance; the whole flatten of the 3-page
+// document through the engine with this inventory beside PDFium's render
+// (sanitizer/pdf BenchmarkFlatten) 41.1 and 24.7, against 18.1 and 17.8
+// with PDFium's inventory alone. The price, as for the renderer: wazy is
+// young, so it is pinned in go.mod, and this package's tests (deadline,
+// memory cap, stack overflow, crashes, under -race too) are what an
+// upgrade must pass.
 func compile(ctx context.Context, opts Options, wasm []byte) (*machine, error) {
 	log := opts.Logger
 	if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
