@@ -52,10 +52,12 @@ func (s *Sandbox) run(ctx context.Context, r io.ReadSeeker, req wire.Request) (w
 	stderr := &cappedBuffer{max: maxStderr}
 	cfg := s.moduleConfig([]string{"guest", string(arg)}, r, stdout, stderr)
 	// The guest runs in InstantiateModule, as its start function; ctx
-	// ending interrupts it there. The instance is closed only here, after
-	// the call returned: wazy hands a closed module's memory to the next
-	// one, so closing it under a running call (from a context.AfterFunc,
-	// say) would let the guest write into another instance's memory.
+	// ending interrupts it there and closes nothing. The instance is
+	// closed only here, after the call returned, never from another
+	// goroutine while it runs: wazy recycles a closed module's memory for
+	// later instances, and closing one under a running call is what made
+	// the renderer memory-unsafe (see sanitizer/render's Pool). With an
+	// instance per file, waiting for the return costs nothing.
 	mod, runErr := m.rt.InstantiateModule(ctx, m.module, cfg)
 	if mod != nil {
 		mod.Close(context.Background())
