@@ -3,10 +3,7 @@
 package pdf_test
 
 import (
-	"bytes"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -17,9 +14,7 @@ import (
 
 // BenchmarkFlatten flattens the clean 3-page Japanese document through the
 // engine with PDFium's inventory alone and with pdfcpu's inventory from
-// the sandbox beside the render. Besides wall time it reports the
-// process's CPU time per file (cpu-ms/file), which a busy machine
-// disturbs less.
+// the sandbox beside the render, in wall time and CPU time per file.
 func BenchmarkFlatten(b *testing.B) {
 	sb := sandbox.New(sandbox.Options{CacheDir: enginetest.CacheDir()})
 	b.Cleanup(func() { sb.Close() })
@@ -41,33 +36,7 @@ func BenchmarkFlatten(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { e.Close() })
-			flatten := func() {
-				res, err := e.Sanitize(b.Context(), sanitizer.Input{Name: "a.pdf", Body: bytes.NewReader(in)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res.Report.Withheld {
-					b.Fatalf("withheld: %+v", res.Report.Reasons)
-				}
-				res.Close()
-			}
-			flatten() // start the renderer and the sandbox before b.Loop starts the clock
-			cpu0 := cpuTime(b)
-			for b.Loop() {
-				flatten()
-			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
-			b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+			enginetest.MeasureFlatten(b, e, in)
 		})
 	}
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

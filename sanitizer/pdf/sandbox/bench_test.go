@@ -5,10 +5,9 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/mugai-project/mugai/internal/cputime"
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 )
@@ -37,7 +36,7 @@ func BenchmarkDisarm(b *testing.B) {
 			b.Run(f.Name+"/"+run.name, func(b *testing.B) {
 				b.SetBytes(int64(len(f.Bytes)))
 				var out bytes.Buffer
-				cpu0 := cpuTime(b)
+				cpu0 := cputime.Process()
 				for b.Loop() {
 					out.Reset()
 					if err := run.disarm(b.Context(), bytes.NewReader(f.Bytes), &out); err != nil {
@@ -45,7 +44,7 @@ func BenchmarkDisarm(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+				b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
 			})
 		}
 	}
@@ -63,28 +62,18 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 }
 
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkInventory measures Inventory (pdf.Inspect in a fresh instance)
 // on the clean 3-page Japanese document, the step that runs beside the
 // render of a flattened PDF.
 func BenchmarkInventory(b *testing.B) {
 	s := testSandbox(b)
 	in := pdftest.Clean().Bytes
-	cpu0 := cpuTime(b)
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		if _, err := s.Inventory(b.Context(), bytes.NewReader(in), pdf.Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/file")
-	b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/file")
 }

@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/tetratelabs/wazero/sys"
+	"github.com/samyfodil/wazy/sys"
 
 	"github.com/mugai-project/mugai/sanitizer/pdf"
 	"github.com/mugai-project/mugai/sanitizer/pdf/sandbox/wire"
@@ -51,6 +51,13 @@ func (s *Sandbox) run(ctx context.Context, r io.ReadSeeker, req wire.Request) (w
 	stdout := &cappedBuffer{max: s.opts.MemoryLimitBytes}
 	stderr := &cappedBuffer{max: maxStderr}
 	cfg := s.moduleConfig([]string{"guest", string(arg)}, r, stdout, stderr)
+	// The guest runs in InstantiateModule, as its start function; ctx
+	// ending interrupts it there and closes nothing. The instance is
+	// closed only here, after the call returned, never from another
+	// goroutine while it runs: wazy recycles a closed module's memory for
+	// later instances, and closing one under a running call is what made
+	// the renderer memory-unsafe (see sanitizer/render's Pool). With an
+	// instance per file, waiting for the return costs nothing.
 	mod, runErr := m.rt.InstantiateModule(ctx, m.module, cfg)
 	if mod != nil {
 		mod.Close(context.Background())

@@ -25,7 +25,7 @@ const GuestPackage = "./sanitizer/pdf/sandbox/guest"
 // Env is the build environment, on top of the caller's (for PATH, HOME and
 // the Go caches). GOFLAGS is cleared so that no local setting changes the
 // bytes; GOWASM is empty so that the module uses only WebAssembly 2.0
-// features every wazero supports.
+// features, which wazy (and wazero, whose fork it is) supports.
 var Env = []string{
 	"GOOS=wasip1",
 	"GOARCH=wasm",
