@@ -8,9 +8,10 @@ import (
 	"image/png"
 	"io"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/cputime"
 
 	message "github.com/emersion/go-message"
 
@@ -52,7 +53,7 @@ func BenchmarkSanitizeMail(b *testing.B) {
 	corpus := benchCorpus(b)
 	e := newEngine(b, Options{}, sanitizer.Policy{})
 	b.SetBytes(corpusBytes(corpus))
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	n := 0
 	for b.Loop() {
 		for _, m := range corpus {
@@ -72,7 +73,7 @@ func BenchmarkSanitizeMail(b *testing.B) {
 func BenchmarkParseOnly(b *testing.B) {
 	corpus := benchCorpus(b)
 	b.SetBytes(corpusBytes(corpus))
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	n := 0
 	for b.Loop() {
 		for _, m := range corpus {
@@ -118,7 +119,7 @@ func BenchmarkSanitizeCore(b *testing.B) {
 	o := Options{}.withDefaults()
 	o.notice, _ = parseNotice("")
 	b.SetBytes(corpusBytes(corpus))
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	n := 0
 	for b.Loop() {
 		for _, m := range corpus {
@@ -131,16 +132,7 @@ func BenchmarkSanitizeCore(b *testing.B) {
 	reportRates(b, n, start, cpu0)
 }
 
-// cpuTime is the process's user and system CPU time. The machines that
-// run these benchmarks are shared, so CPU per message is reported beside
-// wall-clock messages per second; it is the figure to compare.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func reportRates(b *testing.B, n int, start time.Time, cpu0 time.Duration) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(n), "cpu-µs/msg")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/float64(n), "cpu-µs/msg")
 }

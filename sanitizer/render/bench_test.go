@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/cputime"
 )
 
 // benchInput is $MUGAI_BENCH_PDF if set, else a generated 10-page text PDF.
@@ -30,7 +31,7 @@ func BenchmarkFlattenPDF(b *testing.B) {
 	in := benchInput(b)
 	var st Stats
 	var err error
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	for b.Loop() {
 		st, err = p.Flatten(b.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{DPI: 150})
@@ -40,7 +41,7 @@ func BenchmarkFlattenPDF(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Pages)*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 	// CPU time per page does not depend on what else the machine runs.
-	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(st.Pages*b.N), "cpu-ms/page")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Milliseconds())/float64(st.Pages*b.N), "cpu-ms/page")
 	b.ReportMetric(float64(len(in)), "bytes-in")
 	b.ReportMetric(float64(st.BytesOut), "bytes-out")
 	b.ReportMetric(float64(st.BytesOut)/float64(len(in)), "out/in")
@@ -84,13 +85,4 @@ func TestStartupTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("startup: new %.3fs first-page %.3fs\n", tNew.Seconds(), time.Since(t0).Seconds())
-}
-
-// cpuTime is the user and system time of this process.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

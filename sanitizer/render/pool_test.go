@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mugai-project/mugai/internal/cputime"
 )
 
 // cancelOnRead cancels a document's context the first time PDFium reads
@@ -86,7 +88,7 @@ func TestCancelDuringRenderLeavesSlotUsable(t *testing.T) {
 // and discards it again.
 func BenchmarkFreshInstance(b *testing.B) {
 	p := testPool(b)
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		s, err := p.newSlot()
 		if err != nil {
@@ -103,5 +105,5 @@ func BenchmarkFreshInstance(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"testing"
+
+	"github.com/mugai-project/mugai/internal/cputime"
 )
 
 // BenchmarkFlattenScanTextLayer flattens a scanned Japanese page without
@@ -35,14 +37,14 @@ func BenchmarkFlattenTextLayer(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			var st Stats
 			var err error
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				st, err = p.Flatten(b.Context(), bytes.NewReader(in), int64(len(in)), io.Discard, Limits{Text: TextLayer{Mode: mode}})
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(st.Pages*b.N), "cpu-ms/page")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/1000/float64(st.Pages*b.N), "cpu-ms/page")
 			b.ReportMetric(float64(st.BytesOut)/float64(st.Pages), "bytes/page")
 		})
 	}
