@@ -1,6 +1,6 @@
 // Command guest is mugai's PDF disarm and inspection as a WASI preview 1
 // command, built with GOOS=wasip1 GOARCH=wasm into the module that package
-// sandbox embeds and runs under wazero. It speaks package wire: the PDF on
+// sandbox embeds and runs under wazy (a wazero fork). It speaks package wire: the PDF on
 // stdin, a wire.Request as JSON in its first argument, the disarmed PDF
 // (when asked to disarm) on stdout and a wire.Result as JSON on stderr.
 //
