@@ -15,8 +15,10 @@
 //	                      durable before "250" is sent
 //	quarantine/items/<id> the original and the sanitizer's report (internal/store);
 //	                      the original is the spool file itself, hard-linked
-//	outbox/<id>/          what will be delivered (the sanitized message, a
-//	                      notice or a DSN) and its delivery state
+//	outbox/<id>           what will be delivered (the sanitized message, a
+//	                      notice or a DSN) after its first delivery state;
+//	                      outbox/<id>.state once that changes
+//	outbox/results.log    the downstream's final replies, for every entry
 //	maildir/<rcpt>/       local delivery when no downstream relay is set
 //
 // Accepting (RFC 5321, with RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531
