@@ -75,42 +75,53 @@ func NewFS(dir string) (*FS, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
-	tmp := filepath.Join(dir, "tmp")
+	s := &FS{dir: dir, items: fsutil.NewFolderSync(filepath.Join(dir, "items")), now: time.Now}
+	if err := s.clean(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// clean moves items of earlier versions to today's layout and removes
+// what a crash left: in tmp, and originals without their records (a put
+// cut before the record, or a delete cut after it).
+func (s *FS) clean() error {
+	tmp := filepath.Join(s.dir, "tmp")
 	ents, err := os.ReadDir(tmp)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	for _, e := range ents {
-		if old(e) {
+		if s.old(e) {
 			os.RemoveAll(filepath.Join(tmp, e.Name()))
 		}
 	}
-	s := &FS{dir: dir, items: fsutil.NewFolderSync(filepath.Join(dir, "items")), now: time.Now}
 	if err := s.migrateFolders(); err != nil {
-		return nil, fmt.Errorf("store: moving items to the two-file layout: %w", err)
+		return fmt.Errorf("store: moving items to the two-file layout: %w", err)
 	}
-	// An original without its record: a put cut before the record, or a
-	// delete cut after it.
-	ents, err = os.ReadDir(filepath.Join(dir, "items"))
+	ents, err = os.ReadDir(filepath.Join(s.dir, "items"))
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	for _, e := range ents {
 		id, ok := strings.CutSuffix(e.Name(), originalSuffix)
-		if !ok || !ValidID(id) || !old(e) {
+		if !ok || !ValidID(id) || !s.old(e) {
 			continue
 		}
 		if _, err := os.Lstat(s.recordPath(id)); errors.Is(err, fs.ErrNotExist) {
 			os.Remove(s.originalPath(id))
 		}
 	}
-	return s, nil
+	return nil
 }
 
-// old reports whether a leftover is older than leftoverAge.
-func old(e fs.DirEntry) bool {
+// old reports whether a leftover last changed longer than leftoverAge
+// ago: by its inode's change time, which a link sets, since an
+// original PutLink has just linked into place keeps the time its
+// content was written.
+func (s *FS) old(e fs.DirEntry) bool {
 	info, err := e.Info()
-	return err == nil && time.Since(info.ModTime()) > leftoverAge
+	return err == nil && s.now().Sub(fsutil.Changed(info)) > leftoverAge
 }
 
 func (s *FS) recordPath(id string) string   { return filepath.Join(s.dir, "items", id) }

@@ -26,7 +26,8 @@ func newFS(t *testing.T) (*FS, string) {
 
 // TestFSCrashLeftovers: what a crash can leave behind (a half-written
 // item in tmp, a record being replaced, an original without its record)
-// is never listed, and NewFS clears old leftovers.
+// is never listed, and NewFS clears the leftovers that have not changed
+// for a minute.
 func TestFSCrashLeftovers(t *testing.T) {
 	s, dir := newFS(t)
 	ctx := context.Background()
@@ -45,15 +46,26 @@ func TestFSCrashLeftovers(t *testing.T) {
 	if len(items) != 1 || items[0].ID != id {
 		t.Fatalf("listed %+v, want only %s", items, id)
 	}
-	old := time.Now().Add(-time.Hour)
-	os.Chtimes(half, old, old)
-	os.Chtimes(orphan, old, old)
+	// Opened again now, the leftovers are kept: another process may be
+	// writing them (the orphan is an original PutLink has just linked:
+	// its content is old, the link new).
+	os.Chtimes(orphan, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
 	if _, err := NewFS(dir); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{half, orphan} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("NewFS removed the fresh leftover %s: %v", f, err)
+		}
+	}
+	// An hour later they go.
+	s.now = func() time.Time { return time.Now().Add(time.Hour) }
+	if err := s.clean(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{half, orphan} {
 		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("NewFS kept the leftover %s: %v", f, err)
+			t.Errorf("clean kept the leftover %s: %v", f, err)
 		}
 	}
 	if _, b := readAll(t, s, id); b != "x" {
