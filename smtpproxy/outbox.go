@@ -96,11 +96,13 @@ type outbox struct {
 	// with the spool and processing (barrier.go).
 	durable *fsutil.FolderSync
 	results journal // the downstream's final replies (results.go)
+	spares  spares  // files of delivered entries, written over (spares.go)
 }
 
 func newOutbox(dir string) *outbox {
 	o := &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir), durable: fsutil.NewFileSystemSync(dir)}
 	o.results.name = filepath.Join(dir, journalFile)
+	o.spares.dir = filepath.Join(dir, "tmp")
 	return o
 }
 
@@ -128,6 +130,7 @@ func openOutbox(dir string) (*outbox, error) {
 		os.RemoveAll(filepath.Join(dir, "tmp", e.Name()))
 	}
 	o := newOutbox(dir)
+	o.spares.keep = true // the relay's own outbox: it runs long enough
 	if err := o.migrateFolders(); err != nil {
 		return nil, fmt.Errorf("outbox: moving entries to the one-file layout: %w", err)
 	}
@@ -188,18 +191,21 @@ func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 		return "", err
 	}
 	tmp := filepath.Join(o.dir, "tmp", e.ID+"-"+ids.Token())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	content := io.MultiReader(bytes.NewReader(append(state, '\n')), msg)
-	if durable {
-		err = fsutil.FillSync(f, content)
-	} else {
-		_, err = io.Copy(f, content)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	f := o.spares.take(tmp)
+	if f == nil {
+		if f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return "", err
 		}
+	}
+	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(append(state, '\n')), msg))
+	if err == nil {
+		err = f.Truncate(n) // a spare's own bytes past the new entry's
+	}
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -265,6 +271,15 @@ func (o *outbox) openEntry(id string) (*os.File, []byte, error) {
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("outbox %s: reading the state line: %w", id, err)
+	}
+	// A file opened just as its entry was finished may be a spare
+	// written over by the next entry by now (spares.go).
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(line, &head) != nil || head.ID != id {
+		f.Close()
+		return nil, nil, fmt.Errorf("outbox %s: inconsistent state", id)
 	}
 	return f, line, nil
 }
@@ -346,7 +361,7 @@ func (o *outbox) drop(id, gone string) error {
 		return err
 	}
 	o.results.forget(id)
-	return os.Remove(gone)
+	return o.spares.put(gone)
 }
 
 func (o *outbox) list() ([]string, error) {

@@ -150,3 +150,42 @@ func TestResultsJournalCompacted(t *testing.T) {
 		t.Fatalf("a2 %+v, %v", e, err)
 	}
 }
+
+// TestOutboxSpareWrittenOver: the file of a delivered entry is the next
+// entry's, written over and cut to its length: no inode is freed, and
+// nothing of the earlier message is left in the new one.
+func TestOutboxSpareWrittenOver(t *testing.T) {
+	o, err := openOutbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpts := func() []*RcptState { return []*RcptState{{Addr: "u@lg.example.jp", Status: StatusPending}} }
+	long := "Subject: first\r\n\r\n" + strings.Repeat("the first message, delivered\r\n", 500)
+	if err := o.put(&Entry{ID: "e1", Kind: KindMessage, Rcpts: rcpts()}, strings.NewReader(long)); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.Lstat(o.entryPath("e1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.removeDone("e1"); err != nil {
+		t.Fatal(err)
+	}
+	short := "Subject: second\r\n\r\nshort\r\n"
+	if err := o.put(&Entry{ID: "e2", Kind: KindMessage, Rcpts: rcpts()}, strings.NewReader(short)); err != nil {
+		t.Fatal(err)
+	}
+	second, err := os.Lstat(o.entryPath("e2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(first, second) {
+		t.Error("the second entry is a new file, not the first one's")
+	}
+	if m := readEntryMessage(t, o, "e2"); m != short {
+		t.Fatalf("second message %q", m)
+	}
+	if e, err := o.load("e2"); err != nil || e.ID != "e2" {
+		t.Fatalf("second entry %+v, %v", e, err)
+	}
+}
