@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -387,7 +386,7 @@ func (r *Relay) transaction(c *smtp.Client, e *Entry, pend []*RcptState) (result
 	if err != nil {
 		return results, false, false, err
 	}
-	if _, err := io.Copy(w, f); err != nil {
+	if _, err := copyPooled(w, f); err != nil {
 		return results, false, false, err
 	}
 	resp, err := w.CloseWithResponse()

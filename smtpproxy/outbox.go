@@ -197,7 +197,7 @@ func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 			return "", err
 		}
 	}
-	n, err := io.Copy(f, io.MultiReader(bytes.NewReader(append(state, '\n')), msg))
+	n, err := copyPooled(f, io.MultiReader(bytes.NewReader(append(state, '\n')), msg))
 	if err == nil {
 		err = f.Truncate(n) // a spare's own bytes past the new entry's
 	}
