@@ -78,10 +78,10 @@ const movedSuffix = ".folder"
 // migrateFolder moves the contents of entry id's folder, set aside as
 // old, into the outbox.
 func (o *outbox) migrateFolder(id, old string) error {
-	if err := renameIfThere(filepath.Join(old, oldStateFile), o.statePath(id)); err != nil {
+	if err := fsutil.RenameIfThere(filepath.Join(old, oldStateFile), o.statePath(id)); err != nil {
 		return err
 	}
-	if err := renameIfThere(filepath.Join(old, oldEntryFile), o.entryPath(id)); err != nil {
+	if err := fsutil.RenameIfThere(filepath.Join(old, oldEntryFile), o.entryPath(id)); err != nil {
 		return err
 	}
 	if !o.exists(id) {
@@ -132,13 +132,4 @@ func (o *outbox) migrateMessage(id, old string) error {
 		return err
 	}
 	return os.Rename(tmp, o.entryPath(id))
-}
-
-// renameIfThere renames from to to, if from exists.
-func renameIfThere(from, to string) error {
-	err := os.Rename(from, to)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
 }

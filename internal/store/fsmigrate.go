@@ -1,11 +1,11 @@
 package store
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Earlier versions kept each item as a folder, items/<id>/, holding
@@ -40,14 +40,14 @@ func (s *FS) migrateFolders() error {
 		}
 		folder := s.recordPath(id) + folderAside
 		if !aside {
-			if err := renameIfThere(s.recordPath(id), folder); err != nil {
+			if err := fsutil.RenameIfThere(s.recordPath(id), folder); err != nil {
 				return err
 			}
 		}
-		if err := renameIfThere(filepath.Join(folder, oldOriginalFile), s.originalPath(id)); err != nil {
+		if err := fsutil.RenameIfThere(filepath.Join(folder, oldOriginalFile), s.originalPath(id)); err != nil {
 			return err
 		}
-		if err := renameIfThere(filepath.Join(folder, oldItemFile), s.recordPath(id)); err != nil {
+		if err := fsutil.RenameIfThere(filepath.Join(folder, oldItemFile), s.recordPath(id)); err != nil {
 			return err
 		}
 		moved = append(moved, folder)
@@ -64,13 +64,4 @@ func (s *FS) migrateFolders() error {
 		}
 	}
 	return nil
-}
-
-// renameIfThere renames from to to, if from exists.
-func renameIfThere(from, to string) error {
-	err := os.Rename(from, to)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
 }
