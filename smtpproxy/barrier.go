@@ -29,10 +29,10 @@ import (
 // a crash. So the quarantine item (a hard link to the spool file and a
 // record, store.Linker) and the outbox entry are written without an
 // fsync of their own, and the barrier makes both durable before the
-// entry is renamed into the outbox, where delivery may take it, and so
+// entry is linked into the outbox, where delivery may take it, and so
 // before the spool file goes. This takes the place of about five fsyncs
-// a message (the item's record and two folders, the entry and its
-// folder) with a share of one.
+// a message (the item's record and original and their folder, the entry
+// and its folder) with a share of one.
 func (r *Relay) queueOutbox(e *Entry, msg io.Reader) error {
 	tmp, err := r.outbox.stage(e, msg, false)
 	if err == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -233,20 +232,6 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		// The attempt rows are committed while the attempt is made, not
-		// before it: they are a record, not what a retry depends on.
-		attempts := make([]meta.Attempt, len(pend))
-		for i, rc := range pend {
-			attempts[i] = meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: "attempt", Time: time.Now()}
-		}
-		recorded := make(chan struct{})
-		go func() {
-			defer close(recorded)
-			for _, a := range attempts {
-				r.meta.AddAttempt(bctx, a)
-			}
-		}()
-		defer func() { <-recorded }()
 		var results map[string]result
 		var aerr error
 		if remote.Addr == "" {
@@ -278,6 +263,9 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.LastError = res.reply
 				r.opts.Metrics.Deferred.Inc()
 			}
+			// One row per recipient and attempt, its outcome: a record,
+			// not what a retry depends on (that is the entry's state and
+			// the results journal), so none is written before dialing.
 			r.meta.AddAttempt(bctx, meta.Attempt{MessageID: id, Rcpt: rc.Addr, Result: outcome, Reply: res.reply})
 			log.Info("deliver: "+outcome, "rcpt", rc.Addr, "reply", res.reply, "attempt", e.Attempts)
 		}
@@ -407,7 +395,7 @@ func (r *Relay) transaction(c *smtp.Client, e *Entry, pend []*RcptState) (result
 	if err != nil {
 		return results, false, false, err
 	}
-	if _, err := io.Copy(w, f); err != nil {
+	if _, err := copyPooled(w, f); err != nil {
 		return results, false, false, err
 	}
 	resp, err := w.CloseWithResponse()

@@ -1,7 +1,10 @@
 package smtpproxy
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -40,8 +43,9 @@ func (r *Relay) queueEntry(ctx context.Context, e *Entry, msg io.Reader) error {
 // outbox, marked as held for the job. It is not fsynced: JetStream
 // keeps the entry, and what a crash leaves here is forgotten at the
 // next start (openJobs). The final results the database has (a node
-// before this one delivered to a recipient and died) come with it as
-// its results journal, so that no delivery sees them pending.
+// before this one delivered to a recipient and died) are set in the
+// entry's first state before it is placed, so that no delivery sees
+// them pending.
 func (r *Relay) materializeEntry(j job) error {
 	id := j.ID
 	if err := r.jobs.mark(id); err != nil {
@@ -52,22 +56,28 @@ func (r *Relay) materializeEntry(j job) error {
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, readTimeout)
 	defer cancel()
-	results, err := r.recorded(ctx, id)
+	pr, pw := io.Pipe()
+	defer pr.Close() // a staging cut short ends the copy
+	go func() { pw.CloseWithError(r.jobs.spool.copyTo(ctx, pw, j)) }()
+	stored := bufio.NewReader(pr)
+	line, err := stored.ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("delivery job %s: reading its state: %w", id, err)
+	}
+	var e Entry
+	if err := json.Unmarshal(line, &e); err != nil || e.ID != id {
+		return fmt.Errorf("delivery job %s: inconsistent state", id)
+	}
+	if err := r.markRecorded(ctx, &e); err != nil {
+		return err
+	}
+	content, err := entryContent(&e, stored)
 	if err != nil {
 		return err
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(r.jobs.spool.copyTo(ctx, pw, j)) }()
-	tmp, err := r.outbox.stageFile(id, pr, false)
-	pr.CloseWithError(err) // a write cut short ends the copy
+	tmp, err := r.outbox.stageFile(id, content, false)
 	if err != nil || tmp == "" {
 		return err
-	}
-	if lines := journalLines(results); len(lines) > 0 {
-		if err := os.WriteFile(filepath.Join(tmp, resultsFile), lines, 0o600); err != nil {
-			os.RemoveAll(tmp)
-			return err
-		}
 	}
 	return r.outbox.place(tmp, id, false)
 }

@@ -13,10 +13,13 @@
 //	spool/incoming/<id>   accepted: the envelope as one JSON line, then the
 //	                      message with our Received: header (RFC 5321 4.4);
 //	                      durable before "250" is sent
-//	quarantine/items/<id> the original and the sanitizer's report (internal/store);
-//	                      the original is the spool file itself, hard-linked
-//	outbox/<id>/          what will be delivered (the sanitized message, a
-//	                      notice or a DSN) and its delivery state
+//	quarantine/items/<id> the sanitizer's report and the item's record, beside
+//	                      <id>.original (internal/store): the spool file
+//	                      itself, hard-linked
+//	outbox/<id>           what will be delivered (the sanitized message, a
+//	                      notice or a DSN) after its first delivery state;
+//	                      outbox/<id>.state once that changes
+//	outbox/results.log    the downstream's final replies, for every entry
 //	maildir/<rcpt>/       local delivery when no downstream relay is set
 //
 // Accepting (RFC 5321, with RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531

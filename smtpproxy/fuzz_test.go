@@ -71,8 +71,7 @@ func FuzzReportedHeaders(f *testing.F) {
 	f.Add([]byte("Subject: \x00\r\nFrom: a\xff\r\n"))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		o := &outbox{dir: t.TempDir()}
-		os.Mkdir(o.entryDir("x"), 0o700)
-		os.WriteFile(filepath.Join(o.entryDir("x"), messageFile), msg, 0o600)
+		os.WriteFile(o.entryPath("x"), append([]byte(`{"id":"x"}`+"\n"), msg...), 0o600)
 		h, subj := o.reportedHeaders("x")
 		if len(h) > maxDSNHeaders || !printableASCII(strings.ReplaceAll(h, "\r\n", "")) || (h != "" && !strings.HasSuffix(h, "\r\n")) {
 			t.Fatalf("headers %q", h)

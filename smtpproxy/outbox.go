@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
@@ -33,8 +34,8 @@ const (
 	StatusFailed    = "failed"
 )
 
-// Entry is one outbox entry's delivery state: the first line of
-// outbox/<id>/entry, then outbox/<id>/state.json once it changes. The
+// Entry is one outbox entry's delivery state: the first line of the
+// entry file outbox/<id>, then outbox/<id>.state once it changes. The
 // message itself follows that first line and never changes.
 type Entry struct {
 	ID   string `json:"id"`
@@ -95,27 +96,32 @@ type outbox struct {
 	// durable is the barrier of the data folder's file system, shared
 	// with the spool and processing (barrier.go).
 	durable *fsutil.FolderSync
+	results journal // the downstream's final replies (results.go)
+	spares  spares  // files of delivered entries, written over (spares.go)
 }
 
 func newOutbox(dir string) *outbox {
-	return &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir), durable: fsutil.NewFileSystemSync(dir)}
+	o := &outbox{dir: dir, dirSync: fsutil.NewFolderSync(dir), durable: fsutil.NewFileSystemSync(dir)}
+	o.results.name = filepath.Join(dir, journalFile)
+	o.spares.dir = filepath.Join(dir, "tmp")
+	return o
 }
 
-// An entry is one file when it is queued, outbox/<id>/entry: its first
-// state as one JSON line, then the message, which never changes (one
-// file and one fsync, as in the spool). A changed state is written
-// beside it, in state.json, which is read instead from then on.
-const (
-	entryFile = "entry"
-	stateFile = "state.json"
-	// messageFile is the message of an entry queued by an earlier
-	// version of mugai, with its state in state.json only.
-	messageFile = "message.eml"
-)
+// An entry is one file when it is queued, outbox/<id>: its first state
+// as one JSON line, then the message, which never changes (one file and
+// one inode, as in the spool). A changed state is written beside it, in
+// outbox/<id>.state, which is read instead from then on. Neither name
+// is a folder: a folder per entry was an inode more to allocate and
+// free for every message (outboxmigrate.go turns the folders of earlier
+// versions into files).
+const stateSuffix = ".state"
 
 // maxStateLine bounds an entry's first line.
 const maxStateLine = 4 << 20
 
+// openOutbox opens the relay's outbox: what a crash left in its
+// temporary folder goes, entries of earlier versions are moved to
+// today's layout, and the results journal is read and compacted.
 func openOutbox(dir string) (*outbox, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return nil, err
@@ -124,7 +130,23 @@ func openOutbox(dir string) (*outbox, error) {
 	for _, e := range ents {
 		os.RemoveAll(filepath.Join(dir, "tmp", e.Name()))
 	}
-	return newOutbox(dir), nil
+	o := newOutbox(dir)
+	o.spares.keep = true // the relay's own outbox: it runs long enough
+	if err := o.migrateFolders(); err != nil {
+		return nil, fmt.Errorf("outbox: moving entries to the one-file layout: %w", err)
+	}
+	// A state whose entry is gone (a crash between the two removals)
+	// would be taken for the state of a new entry under its ID.
+	names, _ := filepath.Glob(filepath.Join(dir, "*"+stateSuffix))
+	for _, n := range names {
+		if !o.exists(strings.TrimSuffix(filepath.Base(n), stateSuffix)) {
+			os.Remove(n)
+		}
+	}
+	if err := o.results.open(o); err != nil {
+		return nil, fmt.Errorf("outbox: the results journal: %w", err)
+	}
+	return o, nil
 }
 
 // OpenOutbox opens the outbox folder for the command-line tools.
@@ -132,21 +154,22 @@ func OpenOutbox(dir string) (*Outbox, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
-	return &Outbox{o: newOutbox(dir)}, nil
+	o := newOutbox(dir)
+	if err := o.results.read(); err != nil {
+		return nil, err
+	}
+	return &Outbox{o: o}, nil
 }
 
-func (o *outbox) entryDir(id string) string { return filepath.Join(o.dir, id) }
+func (o *outbox) entryPath(id string) string { return filepath.Join(o.dir, id) }
+func (o *outbox) statePath(id string) string { return o.entryPath(id) + stateSuffix }
 
 func (o *outbox) exists(id string) bool {
-	for _, name := range []string{entryFile, stateFile} {
-		if _, err := os.Stat(filepath.Join(o.entryDir(id), name)); err == nil {
-			return true
-		}
-	}
-	return false
+	fi, err := os.Lstat(o.entryPath(id))
+	return err == nil && fi.Mode().IsRegular()
 }
 
-// put writes a new entry in a temporary folder and renames it into
+// put writes a new entry in the temporary folder and moves it into
 // place. An entry that exists already is left as it is.
 func (o *outbox) put(e *Entry, msg io.Reader) error {
 	tmp, err := o.stage(e, msg, true)
@@ -166,10 +189,10 @@ func entryContent(e *Entry, msg io.Reader) (io.Reader, error) {
 	return io.MultiReader(bytes.NewReader(append(state, '\n')), msg), nil
 }
 
-// stage writes a new entry in a temporary folder, fsynced when durable,
-// and returns the folder for place; "" if the entry exists already.
-// An entry staged without fsync must be made durable by the caller's
-// barrier before place.
+// stage writes a new entry in the temporary folder, fsynced when
+// durable, and returns its name for place; "" if the entry exists
+// already. An entry staged without fsync must be made durable by the
+// caller's barrier before place.
 func (o *outbox) stage(e *Entry, msg io.Reader, durable bool) (string, error) {
 	content, err := entryContent(e, msg)
 	if err != nil {
@@ -184,46 +207,45 @@ func (o *outbox) stageFile(id string, content io.Reader, durable bool) (string, 
 		return "", nil
 	}
 	tmp := filepath.Join(o.dir, "tmp", id+"-"+ids.Token())
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return "", err
+	f := o.spares.take(tmp)
+	if f == nil {
+		var err error
+		if f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return "", err
+		}
 	}
-	done := false
-	defer func() {
-		if !done {
-			os.RemoveAll(tmp)
-		}
-	}()
-	f, err := os.OpenFile(filepath.Join(tmp, entryFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
+	n, err := copyPooled(f, content)
+	if err == nil {
+		err = f.Truncate(n) // a spare's own bytes past the new entry's
 	}
-	if durable {
-		err = fsutil.FillSync(f, content)
-		if err == nil {
-			err = fsutil.SyncDir(tmp)
-		}
-	} else {
-		_, err = io.Copy(f, content)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
+		os.Remove(tmp)
 		return "", err
 	}
-	done = true
 	return tmp, nil
 }
 
-// place renames a staged entry into the outbox, durably before it
-// returns when durable (else the caller's next barrier makes it so).
+// place moves a staged entry into the outbox, durably before it returns
+// when durable (else the caller's next barrier makes it so). It is a
+// hard link, not a rename, so that an entry placed meanwhile under the
+// same ID is never replaced; a file system without hard links gets the
+// rename.
 func (o *outbox) place(tmp, id string, durable bool) error {
-	if err := os.Rename(tmp, o.entryDir(id)); err != nil {
-		os.RemoveAll(tmp)
-		if o.exists(id) {
-			return nil
+	defer os.Remove(tmp)
+	err := os.Link(tmp, o.entryPath(id))
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		if err = os.Rename(tmp, o.entryPath(id)); err != nil {
+			return err
 		}
-		return err
 	}
 	if !durable {
 		return nil
@@ -232,7 +254,7 @@ func (o *outbox) place(tmp, id string, durable bool) error {
 }
 
 func (o *outbox) load(id string) (*Entry, error) {
-	b, err := os.ReadFile(filepath.Join(o.entryDir(id), stateFile))
+	b, err := os.ReadFile(o.statePath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = o.firstState(id)
 	}
@@ -252,13 +274,13 @@ func (o *outbox) load(id string) (*Entry, error) {
 
 // save replaces an entry's state atomically.
 func (o *outbox) save(e *Entry) error {
-	return writeJSONSync(filepath.Join(o.entryDir(e.ID), stateFile), e)
+	return writeJSONSync(o.statePath(e.ID), e)
 }
 
 // openEntry opens the entry file and reads its first line, the state;
 // the message follows it. The caller closes the file.
 func (o *outbox) openEntry(id string) (*os.File, []byte, error) {
-	f, err := os.Open(filepath.Join(o.entryDir(id), entryFile))
+	f, err := os.Open(o.entryPath(id))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,6 +288,15 @@ func (o *outbox) openEntry(id string) (*os.File, []byte, error) {
 	if err != nil {
 		f.Close()
 		return nil, nil, fmt.Errorf("outbox %s: reading the state line: %w", id, err)
+	}
+	// A file opened just as its entry was finished may be a spare
+	// written over by the next entry by now (spares.go).
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(line, &head) != nil || head.ID != id {
+		f.Close()
+		return nil, nil, fmt.Errorf("outbox %s: inconsistent state", id)
 	}
 	return f, line, nil
 }
@@ -283,9 +314,6 @@ func (o *outbox) firstState(id string) ([]byte, error) {
 // open returns an entry's message, which the caller closes.
 func (o *outbox) open(id string) (io.ReadCloser, error) {
 	f, line, err := o.openEntry(id)
-	if errors.Is(err, fs.ErrNotExist) {
-		return os.Open(filepath.Join(o.entryDir(id), messageFile))
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +339,7 @@ func (o *outbox) remove(id string) error {
 	if err := o.dirSync.Sync(); err != nil {
 		return err
 	}
-	return os.RemoveAll(gone)
+	return o.drop(id, gone)
 }
 
 // removeDone takes a finished entry out of the outbox: every recipient
@@ -319,28 +347,38 @@ func (o *outbox) remove(id string) error {
 //
 // QUIRK: the removal is not fsynced. A process crash cannot undo it (the
 // kernel has it); a power loss can, and then the entry comes back with
-// its journal, which finishes it again without delivering it again
-// (the same window as the journal's own name, results.go). One fsync
-// less per message.
+// its journal lines, which finish it again without delivering it again
+// (the same window as the journal's own, results.go). One fsync less
+// per message.
 func (o *outbox) removeDone(id string) error {
 	gone, err := o.unlink(id)
 	if err != nil || gone == "" {
 		return err
 	}
-	return os.RemoveAll(gone)
+	return o.drop(id, gone)
 }
 
 // unlink renames an entry out of the outbox into tmp and returns its new
 // name, "" if it was not there.
 func (o *outbox) unlink(id string) (string, error) {
 	gone := filepath.Join(o.dir, "tmp", id+".del-"+ids.Token())
-	if err := os.Rename(o.entryDir(id), gone); err != nil {
+	if err := os.Rename(o.entryPath(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil
 		}
 		return "", err
 	}
 	return gone, nil
+}
+
+// drop removes what is left of an entry that unlink took out: its
+// file, its changed state and its journal lines.
+func (o *outbox) drop(id, gone string) error {
+	if err := os.Remove(o.statePath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	o.results.forget(id)
+	return o.spares.put(gone)
 }
 
 func (o *outbox) list() ([]string, error) {

@@ -94,10 +94,10 @@ type verdict struct {
 //     outside memory and temporary files)
 //  2. the original and the report into the quarantine under the message
 //     ID (ErrExists: done before)
-//  3. the outbox entry (sanitized message or notice), written in a
-//     temporary folder and renamed into place (exists: done before);
-//     steps 2 and 3 are made durable by one barrier before the rename,
-//     and the rename by the next (barrier.go)
+//  3. the outbox entry (sanitized message or notice), written under a
+//     temporary name and linked into place (exists: done before);
+//     steps 2 and 3 are made durable by one barrier before the link,
+//     and the link by the next (barrier.go)
 //  4. the metadata row (an upsert)
 //  5. the spool file removed, last, once that next barrier has passed
 func (r *Relay) process(ctx context.Context, id string) error {

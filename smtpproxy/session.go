@@ -230,7 +230,9 @@ func (e *readError) Unwrap() error { return e.err }
 // copyData copies r to w, telling read errors from write errors. A
 // reader error is never ignored: a truncated message must not get 250.
 func copyData(w io.Writer, r io.Reader) (int64, error) {
-	buf := make([]byte, 64<<10)
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
 	var n int64
 	for {
 		m, rerr := r.Read(buf)

@@ -207,7 +207,9 @@ func openSpooled(name string) (*Envelope, *os.File, *io.SectionReader, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	br := spoolReaders.Get().(*bufio.Reader)
+	br.Reset(f)
+	defer func() { br.Reset(nil); spoolReaders.Put(br) }()
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		f.Close()
@@ -218,12 +220,12 @@ func openSpooled(name string) (*Envelope, *os.File, *io.SectionReader, error) {
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("smtpproxy: %s: envelope: %w", filepath.Base(name), err)
 	}
+	off := int64(len(line))
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, nil, nil, err
 	}
-	off := int64(len(line))
 	return &env, f, io.NewSectionReader(f, off, fi.Size()-off), nil
 }
 

@@ -117,7 +117,7 @@ func TestSitesRefuseEachOthersRoutes(t *testing.T) {
 		{"approvals on the download site", down, "GET", "/approvals"},
 		{"file download on the upload site", alice, "GET", "/files/" + it.ID + "/0"},
 		{"delete on the upload site", alice, "POST", "/files/" + it.ID + "/delete"},
-		{"original by path on the download site", down, "GET", "/static/../quarantine/items/" + it.ID + "/original"},
+		{"original by path on the download site", down, "GET", "/static/../quarantine/items/" + it.ID + ".original"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, tc.c.base+tc.path, strings.NewReader("csrf="+tc.c.csrf))

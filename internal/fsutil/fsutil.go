@@ -4,7 +4,9 @@ package fsutil
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -118,4 +120,14 @@ func CacheDir() string {
 		return filepath.Join(d, "mugai")
 	}
 	return filepath.Join(os.TempDir(), "mugai-cache")
+}
+
+// RenameIfThere renames from to to, and does nothing if from does not
+// exist: a step of a migration that a crash may have done already.
+func RenameIfThere(from, to string) error {
+	err := os.Rename(from, to)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

@@ -73,3 +73,25 @@ func TestBufferLimit(t *testing.T) {
 		t.Errorf("size %d after a refused write", b.Size())
 	}
 }
+
+// TestBufferReadFrom: io.Copy from a reader without WriteTo goes through
+// ReadFrom, which keeps every byte across the threshold, hashes them,
+// and stops at the limit.
+func TestBufferReadFrom(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 10_000) // 100 kB: several reads, past the threshold
+	b := New(Options{Threshold: 1024, Dir: t.TempDir()})
+	defer b.Close()
+	n, err := io.Copy(b, struct{ io.Reader }{bytes.NewReader(data)})
+	if err != nil || n != int64(len(data)) || !b.Spilled() {
+		t.Fatalf("copied %d, %v, spilled %v", n, err, b.Spilled())
+	}
+	got, _ := io.ReadAll(b.Open())
+	if !bytes.Equal(got, data) || b.SHA256() != fmt.Sprintf("%x", sha256.Sum256(data)) {
+		t.Fatal("content or hash differs")
+	}
+	l := New(Options{Dir: t.TempDir(), Limit: 50_000})
+	defer l.Close()
+	if _, err := io.Copy(l, struct{ io.Reader }{bytes.NewReader(data)}); !errors.Is(err, ErrTooLarge) || l.Size() > 50_000 {
+		t.Fatalf("copy past the limit: %v, size %d", err, l.Size())
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
@@ -23,17 +22,25 @@ import (
 
 // FS is a Quarantine in a local folder:
 //
-//	dir/items/<id>/original    the original, as received
-//	dir/items/<id>/item.json   its Item
-//	dir/tmp/                   items being written or deleted
+//	dir/items/<id>            its Item, as JSON: the item is there when this is
+//	dir/items/<id>.original   the original, as received
+//	dir/tmp/                  items being written or deleted
 //
-// An item is written completely in dir/tmp, both files fsynced, and then
-// renamed into dir/items in one step (rename(2) is atomic within a file
-// system), and the folder fsynced: a crash leaves either nothing or the
-// whole item, never a part. Metadata changes are written beside and
-// renamed over item.json the same way. Deletion renames the item out of
-// dir/items before removing it. Whatever a crash leaves in dir/tmp is
-// never listed and is removed by the next NewFS.
+// An item is written original first and record last, each completely
+// under a temporary name and then put in place in one step (a hard link
+// or rename(2), atomic within a file system), and the folder fsynced: a
+// crash leaves either no record or the whole item, and an original
+// without a record is never listed and is removed by the next NewFS.
+// Metadata changes are written beside and renamed over the record the
+// same way. Deletion renames the record out of dir/items before
+// removing the original. Whatever a crash leaves in dir/tmp is never
+// listed and is removed by the next NewFS.
+//
+// Two files and no folder an item: each inode costs its allocation, and
+// a message the relay holds costs only its record (the original is a
+// link to the spool file). Folders of earlier versions, items/<id>/
+// with original and item.json, are moved to this layout by NewFS
+// (fsmigrate.go).
 type FS struct {
 	dir string
 	// items fsyncs dir/items once for every item renamed into or out of
@@ -49,44 +56,87 @@ var (
 )
 
 const (
-	originalFile = "original"
-	itemFile     = "item.json"
-	maxItemJSON  = 16 << 20
+	originalSuffix = ".original"
+	maxItemJSON    = 16 << 20
 )
 
-// NewFS opens (creating if needed) a quarantine in dir and removes what
-// an earlier crash left in its temporary folder.
+// leftoverAge is how old a leftover must be for NewFS to remove it.
+//
+// QUIRK: only leftovers older than a minute go, in case another process
+// shares the folder and is writing right now.
+const leftoverAge = time.Minute
+
+// NewFS opens (creating if needed) a quarantine in dir, moves items of
+// earlier versions to today's layout and removes what an earlier crash
+// left.
 func NewFS(dir string) (*FS, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "items"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
-	tmp := filepath.Join(dir, "tmp")
+	s := &FS{dir: dir, items: fsutil.NewFolderSync(filepath.Join(dir, "items")), now: time.Now}
+	if err := s.clean(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// clean moves items of earlier versions to today's layout and removes
+// what a crash left: in tmp, and originals without their records (a put
+// cut before the record, or a delete cut after it).
+func (s *FS) clean() error {
+	tmp := filepath.Join(s.dir, "tmp")
 	ents, err := os.ReadDir(tmp)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	for _, e := range ents {
-		// QUIRK: only leftovers older than a minute go, in case another
-		// process shares the folder and is writing right now.
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
+		if s.old(e) {
 			os.RemoveAll(filepath.Join(tmp, e.Name()))
 		}
 	}
-	return &FS{dir: dir, items: fsutil.NewFolderSync(filepath.Join(dir, "items")), now: time.Now}, nil
+	if err := s.migrateFolders(); err != nil {
+		return fmt.Errorf("store: moving items to the two-file layout: %w", err)
+	}
+	ents, err = os.ReadDir(filepath.Join(s.dir, "items"))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), originalSuffix)
+		if !ok || !ValidID(id) || !s.old(e) {
+			continue
+		}
+		if _, err := os.Lstat(s.recordPath(id)); errors.Is(err, fs.ErrNotExist) {
+			os.Remove(s.originalPath(id))
+		}
+	}
+	return nil
 }
 
-func (s *FS) itemDir(id string) string { return filepath.Join(s.dir, "items", id) }
+// old reports whether a leftover last changed longer than leftoverAge
+// ago: by its inode's change time, which a link sets, since an
+// original PutLink has just linked into place keeps the time its
+// content was written.
+func (s *FS) old(e fs.DirEntry) bool {
+	info, err := e.Info()
+	return err == nil && s.now().Sub(fsutil.Changed(info)) > leftoverAge
+}
+
+func (s *FS) recordPath(id string) string   { return filepath.Join(s.dir, "items", id) }
+func (s *FS) originalPath(id string) string { return s.recordPath(id) + originalSuffix }
 
 // Put implements Quarantine.
 func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	item.Offset = 0
-	return s.put(ctx, item, true, func(tmp string, item *Item) error {
-		f, err := os.OpenFile(filepath.Join(tmp, originalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return s.put(ctx, item, true, func(item *Item) error {
+		tmp := filepath.Join(s.dir, "tmp", item.ID+".put-"+ids.Token())
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
+		defer os.Remove(tmp)
 		h := sha256.New()
 		n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, original})
 		if err == nil {
@@ -103,6 +153,11 @@ func (s *FS) Put(ctx context.Context, item Item, original io.Reader) (string, er
 			return fmt.Errorf("%w: given %s, received %s", ErrCorrupt, item.SHA256, sum)
 		}
 		item.SHA256, item.Size = sum, n
+		// Whatever is in place has no record (put looked): what a crash
+		// left of a put, replaced.
+		if err := os.Rename(tmp, s.originalPath(item.ID)); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
 		return nil
 	})
 }
@@ -119,86 +174,85 @@ func (s *FS) PutLink(ctx context.Context, item Item, file string, offset int64) 
 		return "", err
 	}
 	item.Offset = offset
-	return s.put(ctx, item, false, func(tmp string, _ *Item) error {
-		if err := os.Link(file, filepath.Join(tmp, originalFile)); err != nil {
+	return s.put(ctx, item, false, func(item *Item) error {
+		// Whatever is in place has no record (put looked): what a crash
+		// left of a put, replaced.
+		to := s.originalPath(item.ID)
+		err := os.Link(file, to)
+		if errors.Is(err, fs.ErrExist) {
+			if err = os.Remove(to); err == nil {
+				err = os.Link(file, to)
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("store: linking the original: %w", err)
 		}
 		return nil
 	})
 }
 
-// dropTorn removes an item under id whose record is missing or cannot
-// be read: what a crash left of a PutLink that was not yet made
-// durable. Its caller holds the original to put it again.
+// dropTorn removes an item under id whose record cannot be read: what a
+// crash left of a PutLink that was not yet made durable. Its caller
+// holds the original to put it again.
 func (s *FS) dropTorn(id string) error {
 	if !ValidID(id) {
 		return ErrInvalidID
 	}
-	if _, err := os.Lstat(s.itemDir(id)); err != nil {
+	if _, err := os.Lstat(s.recordPath(id)); err != nil {
 		return nil
 	}
 	if _, err := s.read(id); err == nil {
 		return nil
 	}
-	gone, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), id+".torn-")
-	if err != nil {
+	gone := filepath.Join(s.dir, "tmp", id+".torn-"+ids.Token())
+	if err := os.Rename(s.recordPath(id), gone); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := os.Rename(s.itemDir(id), filepath.Join(gone, "item")); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	return os.RemoveAll(gone)
+	return os.Remove(gone)
 }
 
-// put stores an item: original writes the original into the temporary
-// folder tmp and completes item; then the record is written beside it
-// and the folder renamed into items. When durable, the record and both
-// folders are fsynced before put returns.
-func (s *FS) put(ctx context.Context, item Item, durable bool, original func(tmp string, item *Item) error) (string, error) {
+// put stores an item: original puts the original in place and completes
+// item; then the record is written under a temporary name and linked
+// into place, which makes the item. When durable, both files and the
+// folder are fsynced before put returns.
+func (s *FS) put(ctx context.Context, item Item, durable bool, original func(item *Item) error) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	if err := item.prepare(s.now); err != nil {
 		return "", err
 	}
-	if _, err := os.Lstat(s.itemDir(item.ID)); err == nil {
+	if _, err := os.Lstat(s.recordPath(item.ID)); err == nil {
 		return "", ErrExists
 	}
-
-	tmp, err := os.MkdirTemp(filepath.Join(s.dir, "tmp"), item.ID+".put-")
-	if err != nil {
-		return "", fmt.Errorf("store: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := original(tmp, &item); err != nil {
+	if err := original(&item); err != nil {
 		return "", err
 	}
-	// The folder is new: the record is written in place, and one fsync
-	// of the folder covers both names.
 	b, err := json.Marshal(&item)
 	if err != nil {
 		return "", fmt.Errorf("store: %w", err)
 	}
+	tmp := filepath.Join(s.dir, "tmp", item.ID+".rec-"+ids.Token())
 	if !durable {
-		err = os.WriteFile(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600)
-	} else if err = fsutil.CreateSync(filepath.Join(tmp, itemFile), append(b, '\n'), 0o600); err == nil {
-		err = fsutil.SyncDir(tmp)
+		err = os.WriteFile(tmp, append(b, '\n'), 0o600)
+	} else {
+		err = fsutil.CreateSync(tmp, append(b, '\n'), 0o600)
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: %w", err)
 	}
-	if err := os.Rename(tmp, s.itemDir(item.ID)); err != nil {
-		if errors.Is(err, fs.ErrExist) || isNotEmpty(err) {
-			return "", ErrExists
-		}
-		return "", fmt.Errorf("store: %w", err)
+	defer os.Remove(tmp)
+	// A link, not a rename: a record put meanwhile is never replaced.
+	// A file system without hard links gets the rename.
+	err = os.Link(tmp, s.recordPath(item.ID))
+	if errors.Is(err, fs.ErrExist) {
+		return "", ErrExists
 	}
-	committed = true
+	if err != nil {
+		if err := os.Rename(tmp, s.recordPath(item.ID)); err != nil {
+			return "", fmt.Errorf("store: %w", err)
+		}
+	}
 	if durable {
 		if err := s.syncItems(); err != nil {
 			return "", err
@@ -217,7 +271,7 @@ func (s *FS) Get(ctx context.Context, id string) (Item, io.ReadCloser, error) {
 	if it.State == Purged {
 		return it, nil, ErrPurged
 	}
-	f, err := os.Open(filepath.Join(s.itemDir(id), originalFile))
+	f, err := os.Open(s.originalPath(id))
 	if err != nil {
 		return Item{}, nil, fmt.Errorf("store: %s: %w", id, err)
 	}
@@ -245,7 +299,7 @@ func (s *FS) read(id string) (Item, error) {
 	if !ValidID(id) {
 		return Item{}, ErrInvalidID
 	}
-	f, err := os.Open(filepath.Join(s.itemDir(id), itemFile))
+	f, err := os.Open(s.recordPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Item{}, ErrNotFound
 	}
@@ -274,7 +328,7 @@ func (s *FS) List(ctx context.Context, f Filter) ([]Item, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if !e.IsDir() || !ValidID(e.Name()) {
+		if !e.Type().IsRegular() || !ValidID(e.Name()) {
 			continue
 		}
 		it, err := s.read(e.Name())
@@ -310,7 +364,7 @@ func (s *FS) SetState(ctx context.Context, id string, st State, by string) error
 	if err != nil || st != Purged {
 		return err
 	}
-	if err := os.Remove(filepath.Join(s.itemDir(id), originalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(s.originalPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
@@ -338,7 +392,7 @@ func (s *FS) change(ctx context.Context, id string, fn func(*Item) error) error 
 	if err := fn(&it); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(s.itemDir(id), itemFile), &it)
+	return writeJSON(s.recordPath(id), &it)
 }
 
 // Delete implements Quarantine.
@@ -352,7 +406,7 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gone := filepath.Join(s.dir, "tmp", id+".del-"+ids.Token())
-	if err := os.Rename(s.itemDir(id), gone); err != nil {
+	if err := os.Rename(s.recordPath(id), gone); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound
 		}
@@ -361,7 +415,10 @@ func (s *FS) Delete(ctx context.Context, id string) error {
 	if err := s.syncItems(); err != nil {
 		return err
 	}
-	return os.RemoveAll(gone)
+	if err := os.Remove(s.originalPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: %w", err)
+	}
+	return os.Remove(gone)
 }
 
 // writeJSON replaces name with v durably and atomically.
@@ -384,10 +441,6 @@ func (s *FS) syncItems() error {
 	}
 	return nil
 }
-
-// isNotEmpty reports rename's ENOTEMPTY, which Linux returns when the
-// target folder exists.
-func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }
 
 // checkedReader hashes what is read and fails at the end if the hash
 // does not match.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,17 +25,18 @@ func newFS(t *testing.T) (*FS, string) {
 }
 
 // TestFSCrashLeftovers: what a crash can leave behind (a half-written
-// item in tmp, a record being replaced, a folder without its record) is
-// never listed, and NewFS clears old leftovers.
+// item in tmp, a record being replaced, an original without its record)
+// is never listed, and NewFS clears the leftovers that have not changed
+// for a minute.
 func TestFSCrashLeftovers(t *testing.T) {
 	s, dir := newFS(t)
 	ctx := context.Background()
 	id := put(t, s, "kept", "x", Item{})
 	half := filepath.Join(dir, "tmp", "20260101T000000Z-0000000000000000.put-1")
-	os.MkdirAll(half, 0o700)
-	os.WriteFile(filepath.Join(half, originalFile), []byte("half"), 0o600)
-	os.WriteFile(filepath.Join(dir, "items", id, itemFile+".tmp"), []byte(`{"id":"`), 0o600)
-	os.MkdirAll(filepath.Join(dir, "items", "no-record"), 0o700)
+	os.WriteFile(half, []byte("half"), 0o600)
+	os.WriteFile(filepath.Join(dir, "items", "."+id+".tmp"), []byte(`{"id":"`), 0o600)
+	orphan := s.originalPath("no-record")
+	os.WriteFile(orphan, []byte("orphan"), 0o600)
 	os.WriteFile(filepath.Join(dir, "items", "stray.tmp"), []byte("x"), 0o600)
 
 	items, err := s.List(ctx, Filter{})
@@ -44,13 +46,108 @@ func TestFSCrashLeftovers(t *testing.T) {
 	if len(items) != 1 || items[0].ID != id {
 		t.Fatalf("listed %+v, want only %s", items, id)
 	}
-	old := time.Now().Add(-time.Hour)
-	os.Chtimes(half, old, old)
+	// Opened again now, the leftovers are kept: another process may be
+	// writing them (the orphan is an original PutLink has just linked:
+	// its content is old, the link new).
+	os.Chtimes(orphan, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
 	if _, err := NewFS(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(half); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("NewFS kept the leftover: %v", err)
+	for _, f := range []string{half, orphan} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("NewFS removed the fresh leftover %s: %v", f, err)
+		}
+	}
+	// An hour later they go.
+	s.now = func() time.Time { return time.Now().Add(time.Hour) }
+	if err := s.clean(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{half, orphan} {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("clean kept the leftover %s: %v", f, err)
+		}
+	}
+	if _, b := readAll(t, s, id); b != "x" {
+		t.Errorf("the kept item reads %q", b)
+	}
+}
+
+// TestFSItemIsTwoFiles: an item is its record and its original, side
+// by side, and no folder (an inode less for each).
+func TestFSItemIsTwoFiles(t *testing.T) {
+	s, dir := newFS(t)
+	id := put(t, s, "a.txt", "x", Item{})
+	ents, _ := os.ReadDir(filepath.Join(dir, "items"))
+	var names []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			t.Errorf("%s is not a file", e.Name())
+		}
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != id || names[1] != id+originalSuffix {
+		t.Fatalf("items holds %v", names)
+	}
+}
+
+// TestFSEarlierLayout: items an earlier version kept as folders
+// (items/<id>/original and item.json), one of them purged (no
+// original), and one whose move a crash cut half way, are read, listed
+// and deleted as before once NewFS has moved them.
+func TestFSEarlierLayout(t *testing.T) {
+	s, dir := newFS(t)
+	ctx := context.Background()
+	a := put(t, s, "a.txt", "original a", Item{})
+	b := put(t, s, "b.txt", "original b", Item{})
+	c := put(t, s, "c.txt", "original c", Item{})
+	if err := s.SetState(ctx, c, Purged, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	// Put them back as folders, b half moved (set aside, original out).
+	for _, id := range []string{a, b, c} {
+		folder := filepath.Join(dir, "items", id)
+		if id == b {
+			folder += folderAside
+		}
+		rec := filepath.Join(dir, "tmp", id+".rec")
+		if err := os.Rename(s.recordPath(id), rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(folder, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if id != b {
+			os.Rename(s.originalPath(id), filepath.Join(folder, oldOriginalFile))
+		}
+		if err := os.Rename(rec, filepath.Join(folder, oldItemFile)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.List(ctx, Filter{})
+	if err != nil || len(items) != 3 {
+		t.Fatalf("listed %+v, %v: want the three", items, err)
+	}
+	for id, want := range map[string]string{a: "original a", b: "original b"} {
+		if _, got := readAll(t, s, id); got != want {
+			t.Errorf("%s reads %q", id, got)
+		}
+	}
+	if _, _, err := s.Get(ctx, c); !errors.Is(err, ErrPurged) {
+		t.Errorf("the purged item: %v", err)
+	}
+	if err := s.Delete(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "items"))
+	for _, e := range ents {
+		if e.IsDir() || strings.HasPrefix(e.Name(), a) {
+			t.Errorf("left in items: %s", e.Name())
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ func TestFSPutLink(t *testing.T) {
 
 // TestFSPutLinkCompletesTorn: PutLink makes nothing durable itself
 // (Linker), so a power loss before its caller's barrier can leave an
-// item folder whose record is empty or missing. PutLink again, from the
+// item whose record is empty or missing. PutLink again, from the
 // caller's durable copy, replaces what is left instead of taking it for
 // a stored item; over a whole item it still answers ErrExists.
 func TestFSPutLinkCompletesTorn(t *testing.T) {
@@ -73,7 +73,7 @@ func TestFSPutLinkCompletesTorn(t *testing.T) {
 	}
 	sum := sha256.Sum256([]byte(body))
 	it := Item{ID: "m1", Name: "message.eml", Reason: "original", SHA256: hex.EncodeToString(sum[:]), Size: int64(len(body))}
-	record := filepath.Join(s.itemDir("m1"), itemFile)
+	record := s.recordPath("m1")
 	for name, tear := range map[string]func() error{
 		"empty record":   func() error { return os.Truncate(record, 0) },
 		"missing record": func() error { return os.Remove(record) },

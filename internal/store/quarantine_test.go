@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -38,12 +37,12 @@ var backends = []backend{
 			return func(t *testing.T) Quarantine { s, _ := newFS(t); return s }
 		},
 		corrupt: func(t *testing.T, q Quarantine, id string, b []byte) {
-			if err := os.WriteFile(filepath.Join(q.(*FS).itemDir(id), originalFile), b, 0o600); err != nil {
+			if err := os.WriteFile(q.(*FS).originalPath(id), b, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		},
 		originalGone: func(_ *testing.T, q Quarantine, id string) bool {
-			_, err := os.Stat(filepath.Join(q.(*FS).itemDir(id), originalFile))
+			_, err := os.Stat(q.(*FS).originalPath(id))
 			return errors.Is(err, os.ErrNotExist)
 		},
 	},

@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // eicarString is the 68-byte EICAR anti-malware test file
@@ -32,7 +33,9 @@ func IsEICAR(b []byte) bool {
 // rewritten as UTF-8, the string pasted into a mail body) must not cross
 // either. It reads r to its end.
 func HoldsEICAR(r io.Reader) (bool, error) {
-	buf := make([]byte, 32<<10)
+	bp := eicarBuffers.Get().(*[]byte)
+	defer eicarBuffers.Put(bp)
+	buf := *bp
 	keep := 0 // bytes carried over from the last read, for a string split across reads
 	for {
 		n, err := r.Read(buf[keep:])
@@ -52,3 +55,7 @@ func HoldsEICAR(r io.Reader) (bool, error) {
 		}
 	}
 }
+
+// eicarBuffers are HoldsEICAR's read buffers, reused: it runs on every
+// output of every mail.
+var eicarBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

@@ -224,8 +224,7 @@ func Reencode(ctx context.Context, r io.Reader, w io.Writer, lim Limits) (Result
 		err = jpeg.Encode(cw, img, &jpeg.Options{Quality: lim.JPEGQuality})
 	} else {
 		res.OutFormat = FormatPNG
-		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-		err = enc.Encode(cw, img)
+		err = pngEncoder.Encode(cw, img)
 	}
 	res.BytesOut = cw.n
 	if err != nil {
