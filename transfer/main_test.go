@@ -12,6 +12,7 @@ import (
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
+	"github.com/mugai-project/mugai/smtpproxy"
 	"github.com/mugai-project/mugai/transfer"
 )
 
@@ -32,8 +33,18 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			return nil, err
 		}
+		// The console's releases go to the outbox folder, as the command
+		// line's do: these sites run without a relay.
+		outboxDir := filepath.Join(dataDir, "outbox")
+		if err := os.MkdirAll(outboxDir, 0o700); err != nil {
+			return nil, err
+		}
+		ob, err := smtpproxy.OpenOutbox(outboxDir)
+		if err != nil {
+			return nil, err
+		}
 		// The site asked for the engine first: parts is set.
-		return app.NewOperations(app.OperationsOptions{DataDir: dataDir, OutboxDir: filepath.Join(dataDir, "outbox"), Quarantine: q, Meta: md, Parts: parts}), nil
+		return app.NewOperations(app.OperationsOptions{DataDir: dataDir, OutboxDir: outboxDir, Releases: ob, Quarantine: q, Meta: md, Parts: parts}), nil
 	}
 	os.Exit(m.Run())
 }
