@@ -147,7 +147,8 @@ func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, 
 // the gap), not between characters set apart (a justified line, letter
 // spacing) or overlapping (kerning). A vertical run's size is its boxes'
 // width, each character's origin at the top centre of its box (§9.7.4.3:
-// position vector [500 880]).
+// position vector [500 880]). A run that is not horizontal on the page
+// leans a little (run).
 func (tl *textLayer) operators(chars []Char) []byte {
 	var b bytes.Buffer
 	run := make([]Char, 0, 64)
@@ -197,6 +198,12 @@ func sameRun(prev, c Char) bool {
 	return math.Abs(c.Y0-prev.Y0) < h/2 && c.X0 >= prev.X0 && c.X0-prev.X1 < 4*h && math.Abs((c.Y1-c.Y0)-h) < h/2
 }
 
+// columnLean is how far, in sizes, a run that is not horizontal on the
+// page leans from its first glyph to its last: more than the tenth of its
+// size that PDFium's text page needs between two columns to end a line
+// (EndVerticalLine, core/fpdftext/cpdf_textpage.cpp).
+const columnLean = 0.12
+
 // run writes one run as one TJ array under one Tz: PDFium reads a text
 // object (each TJ is one) of a single glyph without an outline as one of
 // no width, and drops it, so a glyph of its own width (a digit among
@@ -227,14 +234,31 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 		sorted := slices.Sorted(slices.Values(widths))
 		scale = math.Min(math.Max(sorted[len(sorted)/2], 0.01), 100)
 	}
+	// QUIRK: PDFium's text page (what Chromium's viewer finds and copies)
+	// drops a text object whose box on the page has no width, and the box
+	// of glyphs without outlines spans their advances alone: a column, or a
+	// line turned a quarter, has none. Such a run leans (a shear in its
+	// Tm): its glyphs drift across the line by columnLean of its size from
+	// the first to the last, centred on the line, which gives the box that
+	// width.
+	last := run[len(run)-1]
 	if vertical {
-		fmt.Fprintf(b, "/F1 %s Tf 1 0 0 1 %s %s Tm", num(size), num((first.X0+first.X1)/2), num(first.Y1))
+		x, lean := (first.X0+first.X1)/2, 0.0
+		if h := first.Y1 - last.Y1; h > 0 {
+			x, lean = x+columnLean*size/2, columnLean*size/h
+		}
+		fmt.Fprintf(b, "/F1 %s Tf 1 0 %s 1 %s %s Tm", num(size), num(lean), num(x), num(first.Y1))
 	} else {
 		// The font's descent is 120/1000 of its size (glyphlessFont). A
 		// rotated run's boxes are unrotated: its matrix turns them back.
-		x, y := rotate(first.Rot, first.X0, first.Y0+0.12*size)
+		baseline, lean := first.Y0+0.12*size, 0.0
+		if first.Rot&1 == 1 && last.X0 > first.X0 {
+			baseline, lean = baseline-columnLean*size/2, columnLean*size/(last.X0-first.X0)
+		}
+		x, y := rotate(first.Rot, first.X0, baseline)
 		cos, sin := rotate(first.Rot, 1, 0)
-		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm %s Tz", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y), num(scale*100))
+		// The lean [1 lean 0 1], then the rotation.
+		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm %s Tz", num(size), num(cos-sin*lean), num(sin+cos*lean), num(-sin), num(cos), num(x), num(y), num(scale*100))
 	}
 	b.WriteString(" [")
 	var pos float64 // where the next glyph lands: x, or the top y when vertical
