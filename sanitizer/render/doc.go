@@ -79,9 +79,14 @@
 // a text object of no width on the page, and glyphs without outlines give
 // a column (縦書き), or a line turned a quarter, none: such a run leans a
 // little across itself (a shear in its text matrix, drawing nothing), so
-// that PDFium finds every column. Where it falls short: PDFium reads no
-// line of a single character, and reads columns that start at one height
-// from left to right, as it does the original's; pdftotext -raw reads
+// that PDFium finds every column; and a column's glyphs advance a
+// hundredth of an em horizontally, where vertical writing does not move,
+// so that PDFium keeps columns in the layer's order (a scan's, right to
+// left) rather than sorting those that start at one height by x. Where it
+// falls short: PDFium reads no line of a single character; the page's own
+// text comes in the order PDFium reads the original (columns at one
+// height left to right, so that a phrase across two of them is found by
+// pdftotext alone, there as in the original); pdftotext -raw reads
 // vertical text a character a line, as it does the original's.
 //
 // Where it diverges: the output page size is the page as PDFium displays it

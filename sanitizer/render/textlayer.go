@@ -146,15 +146,16 @@ func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, 
 // puts a space only where the text has one (a space character, spanning
 // the gap), not between characters set apart (a justified line, letter
 // spacing) or overlapping (kerning). A vertical run's size is its boxes'
-// width, each character's origin at the top centre of its box (§9.7.4.3:
-// position vector [500 880]). A run that is not horizontal on the page
-// leans a little (run).
+// width, each character's origin at the top centre of its box (§9.7.4.3;
+// /DW2: vy 880, w1 -1000), its horizontal advance columnAdvance. A run
+// that is not horizontal on the page leans a little (run).
 func (tl *textLayer) operators(chars []Char) []byte {
 	var b bytes.Buffer
 	run := make([]Char, 0, 64)
+	top := math.NaN() // the last column's origin
 	flush := func() {
 		if len(run) > 0 {
-			tl.run(&b, run)
+			top = tl.run(&b, run, top)
 			run = run[:0]
 		}
 	}
@@ -204,6 +205,23 @@ func sameRun(prev, c Char) bool {
 // (EndVerticalLine, core/fpdftext/cpdf_textpage.cpp).
 const columnLean = 0.12
 
+// columnAdvance is the horizontal advance, in thousandths (/W), of a
+// vertical run's glyphs, which vertical writing does not move by
+// (§9.7.4.3). QUIRK: PDFium's text page takes text objects whose origins
+// lie within half of their glyphs' horizontal advance of one another for
+// one line, and orders them by x: under a full em, columns that start at
+// about one height read from left to right. Under a hundredth, and with
+// the tops of two columns in a row kept columnStep apart, columns keep
+// the layer's order (for OCR, Tesseract's: right to left). It is also
+// the default position vector's vx (w0/2), which places only the glyph's
+// outline, and there is none.
+const columnAdvance = 10
+
+// columnStep is, in sizes, how far at least a column's origin lies below
+// the previous column's when it starts at about the same height: twice
+// what PDFium needs under columnAdvance.
+const columnStep = 0.01
+
 // run writes one run as one TJ array under one Tz: PDFium reads a text
 // object (each TJ is one) of a single glyph without an outline as one of
 // no width, and drops it, so a glyph of its own width (a digit among
@@ -211,7 +229,11 @@ const columnLean = 0.12
 // width (/W). A horizontal run's scale is its median glyph width, each
 // glyph's width a multiple of 10/1000 of it; TJ numbers take up what is
 // left over.
-func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
+//
+// A vertical run starts at the top of its first box, or columnStep below
+// prevTop, the origin of the previous column, when it would start less
+// than that from it; run returns its origin, or NaN when horizontal.
+func (tl *textLayer) run(b *bytes.Buffer, run []Char, prevTop float64) (top float64) {
 	first, vertical := run[0], run[0].Vertical
 	var size float64
 	for _, c := range run {
@@ -241,13 +263,17 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 	// Tm): its glyphs drift across the line by columnLean of its size from
 	// the first to the last, centred on the line, which gives the box that
 	// width.
-	last := run[len(run)-1]
+	last, top := run[len(run)-1], math.NaN()
 	if vertical {
 		x, lean := (first.X0+first.X1)/2, 0.0
 		if h := first.Y1 - last.Y1; h > 0 {
 			x, lean = x+columnLean*size/2, columnLean*size/h
 		}
-		fmt.Fprintf(b, "/F1 %s Tf 1 0 %s 1 %s %s Tm", num(size), num(lean), num(x), num(first.Y1))
+		top = first.Y1
+		if math.Abs(top-prevTop) < columnStep*size {
+			top = prevTop - columnStep*size
+		}
+		fmt.Fprintf(b, "/F1 %s Tf 1 0 %s 1 %s %s Tm", num(size), num(lean), num(x), num(top))
 	} else {
 		// The font's descent is 120/1000 of its size (glyphlessFont). A
 		// rotated run's boxes are unrotated: its matrix turns them back.
@@ -263,7 +289,7 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 	b.WriteString(" [")
 	var pos float64 // where the next glyph lands: x, or the top y when vertical
 	for i, c := range run {
-		w := 1000
+		w := columnAdvance
 		if !vertical {
 			w = int(math.Min(math.Max(math.Round(widths[i]/scale*100), 1), 1000)) * 10
 		}
@@ -295,6 +321,7 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 		fmt.Fprintf(b, "<%04X>", code)
 	}
 	b.WriteString("] TJ\n")
+	return top
 }
 
 // finish writes the layer's objects: the fonts, the font program and the

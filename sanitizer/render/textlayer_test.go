@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -264,6 +265,22 @@ func TestTextLayerVerticalGap(t *testing.T) {
 	// pdftotext's y grows downwards: 啓 stands 40 points under 拝's top.
 	if d := second - first; math.Abs(d-40) > 0.5 {
 		t.Errorf("啓 is %.1f points under 拝, want 40", d)
+	}
+}
+
+// TestTextLayerColumnsReadInOrder: columns that start at one height,
+// written right to left (the reading order of 縦書き, as OCR gives it),
+// are read in that order by PDFium (Chromium's viewer), each column a
+// line, and by pdftotext.
+func TestTextLayerColumnsReadInOrder(t *testing.T) {
+	p := testPool(t)
+	cols := []string{"令和八年度住民税の納税通知書", "納期限までに納付してください。", "ご不明な点は市民課まで", "お問い合わせください。"}
+	pdf := layerPDF(t, layoutLines(cols, 12, true))
+	if got, want := pdfiumText(t, p, pdf), strings.Join(cols, "\r\n")+"\f"; got != want {
+		t.Errorf("PDFium reads %q, want %q", got, want)
+	}
+	if got := strings.Fields(pdftotext(t, pdf)); !slices.Equal(got, cols) {
+		t.Errorf("pdftotext reads %q, want %q", got, cols)
 	}
 }
 
