@@ -75,10 +75,18 @@
 // pagetext.go). The glyphs of a line abut on one baseline, in one TJ, so
 // that a phrase is found verbatim: pdftotext, pdftotext -raw and PDFium
 // (Chromium's viewer) put no space between Japanese characters and break
-// no line the page does not (TestFlattenedTextIsSearchable). Where it
-// falls short: PDFium reads no vertical text of the layer (it drops a
-// text object of no width, and a vertical run of glyphs without outlines
-// has none), nor a line of a single character; pdftotext -raw reads
+// no line the page does not (TestFlattenedTextIsSearchable). PDFium drops
+// a text object of no width on the page, and glyphs without outlines give
+// a column (縦書き), or a line turned a quarter, none: such a run leans a
+// little across itself (a shear in its text matrix, drawing nothing), so
+// that PDFium finds every column; and a column's glyphs advance a
+// hundredth of an em horizontally, where vertical writing does not move,
+// so that PDFium keeps columns in the layer's order (a scan's, right to
+// left) rather than sorting those that start at one height by x. Where it
+// falls short: PDFium reads no line of a single character; the page's own
+// text comes in the order PDFium reads the original (columns at one
+// height left to right, so that a phrase across two of them is found by
+// pdftotext alone, there as in the original); pdftotext -raw reads
 // vertical text a character a line, as it does the original's.
 //
 // Where it diverges: the output page size is the page as PDFium displays it

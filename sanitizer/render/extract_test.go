@@ -37,8 +37,9 @@ func verticalJapanesePDF(t testing.TB) []byte {
 
 // TestFlattenKeepsPageText: a flattened PDF's invisible layer, from the
 // page's own text read by PDFium, gives pdftotext back the text that
-// pdftotext reads from the original, in order: Latin, Japanese prose,
-// a rotated page and vertical Japanese.
+// pdftotext reads from the original, in order, and PDFium (Chromium's
+// viewer) the text that PDFium reads from it: Latin, Japanese prose, a
+// rotated page and vertical Japanese.
 func TestFlattenKeepsPageText(t *testing.T) {
 	p := testPool(t)
 	for _, tc := range []struct {
@@ -66,6 +67,10 @@ func TestFlattenKeepsPageText(t *testing.T) {
 			got := pdftotext(t, out.Bytes())
 			if sim := textsim.InOrder(want, got); sim < 0.98 {
 				t.Errorf("pdftotext gave back %.1f%% of the original's text in order, want ≥ 98%%:\nwant %q\ngot  %q", sim*100, want[:min(len(want), 400)], got[:min(len(got), 400)])
+			}
+			want, got = pdfiumText(t, p, tc.pdf), pdfiumText(t, p, out.Bytes())
+			if sim := textsim.InOrder(want, got); sim < 0.98 {
+				t.Errorf("PDFium gave back %.1f%% of the original's text in order, want ≥ 98%%:\nwant %q\ngot  %q", sim*100, want[:min(len(want), 400)], got[:min(len(got), 400)])
 			}
 			if _, err := (verify.PDFOptions{Flattened: true}).Check(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len())); err != nil {
 				t.Errorf("verifier refused: %v", err)

@@ -146,14 +146,16 @@ func (tl *textLayer) page(draw string, chars []Char) (resources, filter string, 
 // puts a space only where the text has one (a space character, spanning
 // the gap), not between characters set apart (a justified line, letter
 // spacing) or overlapping (kerning). A vertical run's size is its boxes'
-// width, each character's origin at the top centre of its box (§9.7.4.3:
-// position vector [500 880]).
+// width, each character's origin at the top centre of its box (§9.7.4.3;
+// /DW2: vy 880, w1 -1000), its horizontal advance columnAdvance. A run
+// that is not horizontal on the page leans a little (run).
 func (tl *textLayer) operators(chars []Char) []byte {
 	var b bytes.Buffer
 	run := make([]Char, 0, 64)
+	top := math.NaN() // the last column's origin
 	flush := func() {
 		if len(run) > 0 {
-			tl.run(&b, run)
+			top = tl.run(&b, run, top)
 			run = run[:0]
 		}
 	}
@@ -197,6 +199,29 @@ func sameRun(prev, c Char) bool {
 	return math.Abs(c.Y0-prev.Y0) < h/2 && c.X0 >= prev.X0 && c.X0-prev.X1 < 4*h && math.Abs((c.Y1-c.Y0)-h) < h/2
 }
 
+// columnLean is how far, in sizes, a run that is not horizontal on the
+// page leans from its first glyph to its last: more than the tenth of its
+// size that PDFium's text page needs between two columns to end a line
+// (EndVerticalLine, core/fpdftext/cpdf_textpage.cpp).
+const columnLean = 0.12
+
+// columnAdvance is the horizontal advance, in thousandths (/W), of a
+// vertical run's glyphs, which vertical writing does not move by
+// (§9.7.4.3). QUIRK: PDFium's text page takes text objects whose origins
+// lie within half of their glyphs' horizontal advance of one another for
+// one line, and orders them by x: under a full em, columns that start at
+// about one height read from left to right. Under a hundredth, and with
+// the tops of two columns in a row kept columnStep apart, columns keep
+// the layer's order (for OCR, Tesseract's: right to left). It is also
+// the default position vector's vx (w0/2), which places only the glyph's
+// outline, and there is none.
+const columnAdvance = 10
+
+// columnStep is, in sizes, how far at least a column's origin lies below
+// the previous column's when it starts at about the same height: twice
+// what PDFium needs under columnAdvance.
+const columnStep = 0.01
+
 // run writes one run as one TJ array under one Tz: PDFium reads a text
 // object (each TJ is one) of a single glyph without an outline as one of
 // no width, and drops it, so a glyph of its own width (a digit among
@@ -204,7 +229,11 @@ func sameRun(prev, c Char) bool {
 // width (/W). A horizontal run's scale is its median glyph width, each
 // glyph's width a multiple of 10/1000 of it; TJ numbers take up what is
 // left over.
-func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
+//
+// A vertical run starts at the top of its first box, or columnStep below
+// prevTop, the origin of the previous column, when it would start less
+// than that from it; run returns its origin, or NaN when horizontal.
+func (tl *textLayer) run(b *bytes.Buffer, run []Char, prevTop float64) (top float64) {
 	first, vertical := run[0], run[0].Vertical
 	var size float64
 	for _, c := range run {
@@ -227,19 +256,40 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 		sorted := slices.Sorted(slices.Values(widths))
 		scale = math.Min(math.Max(sorted[len(sorted)/2], 0.01), 100)
 	}
+	// QUIRK: PDFium's text page (what Chromium's viewer finds and copies)
+	// drops a text object whose box on the page has no width, and the box
+	// of glyphs without outlines spans their advances alone: a column, or a
+	// line turned a quarter, has none. Such a run leans (a shear in its
+	// Tm): its glyphs drift across the line by columnLean of its size from
+	// the first to the last, centred on the line, which gives the box that
+	// width.
+	last, top := run[len(run)-1], math.NaN()
 	if vertical {
-		fmt.Fprintf(b, "/F1 %s Tf 1 0 0 1 %s %s Tm", num(size), num((first.X0+first.X1)/2), num(first.Y1))
+		x, lean := (first.X0+first.X1)/2, 0.0
+		if h := first.Y1 - last.Y1; h > 0 {
+			x, lean = x+columnLean*size/2, columnLean*size/h
+		}
+		top = first.Y1
+		if math.Abs(top-prevTop) < columnStep*size {
+			top = prevTop - columnStep*size
+		}
+		fmt.Fprintf(b, "/F1 %s Tf 1 0 %s 1 %s %s Tm", num(size), num(lean), num(x), num(top))
 	} else {
 		// The font's descent is 120/1000 of its size (glyphlessFont). A
 		// rotated run's boxes are unrotated: its matrix turns them back.
-		x, y := rotate(first.Rot, first.X0, first.Y0+0.12*size)
+		baseline, lean := first.Y0+0.12*size, 0.0
+		if first.Rot&1 == 1 && last.X0 > first.X0 {
+			baseline, lean = baseline-columnLean*size/2, columnLean*size/(last.X0-first.X0)
+		}
+		x, y := rotate(first.Rot, first.X0, baseline)
 		cos, sin := rotate(first.Rot, 1, 0)
-		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm %s Tz", num(size), num(cos), num(sin), num(-sin), num(cos), num(x), num(y), num(scale*100))
+		// The lean [1 lean 0 1], then the rotation.
+		fmt.Fprintf(b, "/F0 %s Tf %s %s %s %s %s %s Tm %s Tz", num(size), num(cos-sin*lean), num(sin+cos*lean), num(-sin), num(cos), num(x), num(y), num(scale*100))
 	}
 	b.WriteString(" [")
 	var pos float64 // where the next glyph lands: x, or the top y when vertical
 	for i, c := range run {
-		w := 1000
+		w := columnAdvance
 		if !vertical {
 			w = int(math.Min(math.Max(math.Round(widths[i]/scale*100), 1), 1000)) * 10
 		}
@@ -271,6 +321,7 @@ func (tl *textLayer) run(b *bytes.Buffer, run []Char) {
 		fmt.Fprintf(b, "<%04X>", code)
 	}
 	b.WriteString("] TJ\n")
+	return top
 }
 
 // finish writes the layer's objects: the fonts, the font program and the

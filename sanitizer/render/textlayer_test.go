@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,4 +268,77 @@ func TestTextLayerVerticalGap(t *testing.T) {
 	}
 }
 
+// TestTextLayerColumnsReadInOrder: columns that start at one height,
+// written right to left (the reading order of 縦書き, as OCR gives it),
+// are read in that order by PDFium (Chromium's viewer), each column a
+// line, and by pdftotext.
+func TestTextLayerColumnsReadInOrder(t *testing.T) {
+	p := testPool(t)
+	cols := []string{"令和八年度住民税の納税通知書", "納期限までに納付してください。", "ご不明な点は市民課まで", "お問い合わせください。"}
+	pdf := layerPDF(t, layoutLines(cols, 12, true))
+	if got, want := pdfiumText(t, p, pdf), strings.Join(cols, "\r\n")+"\f"; got != want {
+		t.Errorf("PDFium reads %q, want %q", got, want)
+	}
+	if got := strings.Fields(pdftotext(t, pdf)); !slices.Equal(got, cols) {
+		t.Errorf("pdftotext reads %q, want %q", got, cols)
+	}
+}
+
 var wordBox = regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="[0-9.]+">([^<]*)</word>`)
+
+// pdftoppm renders the first page of pdf with poppler's pdftoppm, in gray
+// at 100 dpi, and returns the PGM file it prints.
+func pdftoppm(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		t.Skip("pdftoppm (poppler-utils) is not installed")
+	}
+	in := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftoppm", "-r", "100", "-gray", "-singlefile", in).Output()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v", err)
+	}
+	return out
+}
+
+// TestLeaningLayerDrawsNothing: the text layer of vertical columns and of
+// lines turned a quarter, which lean so that PDFium reads them, draws
+// nothing: poppler (pdftoppm) and PDFium render the flattened page with
+// its layer to the same pixels as without.
+func TestLeaningLayerDrawsNothing(t *testing.T) {
+	p := testPool(t)
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+	}{
+		{"VerticalJapanese", verticalJapanesePDF(t)},
+		{"Rotated", rotatedPDF(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			layered, st := flatten(t, p, tc.pdf, Limits{Text: TextLayer{Mode: "extract"}})
+			if txt := pdfiumText(t, p, layered); st.Text.Extracted != 1 || strings.TrimSpace(txt) == "" {
+				t.Fatalf("text stats %+v, PDFium reads %q: the page has no text layer that PDFium reads", st.Text, txt)
+			}
+			bare, _ := flatten(t, p, tc.pdf, Limits{})
+			if !bytes.Equal(pdftoppm(t, layered), pdftoppm(t, bare)) {
+				t.Error("pdftoppm draws the page with its text layer differently from the page without")
+			}
+			var pix [][]byte
+			for _, doc := range [][]byte{layered, bare} {
+				err := p.PageImages(t.Context(), bytes.NewReader(doc), int64(len(doc)), Limits{}, func(pg Page) error {
+					pix = append(pix, bytes.Clone(pg.Image.Pix))
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(pix) != 2 || !bytes.Equal(pix[0], pix[1]) {
+				t.Error("PDFium draws the page with its text layer differently from the page without")
+			}
+		})
+	}
+}
