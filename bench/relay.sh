@@ -17,6 +17,9 @@
 #                 (all its processes) over the whole round, per message
 #                 sent
 #   cpu ms/msg    the relay's CPU time (perf task-clock) per message
+#   cpus          the cores the relay kept busy over its round (perf's
+#                 "CPUs utilized"): on a machine others share, what it
+#                 got of it, which bounds e2e as much as cpu ms/msg does
 # Each relay runs ROUNDS times, interleaved, and the summary gives the
 # spread. BASE=<git revision> also runs mugai built from that revision
 # in the same rounds, as "base": a before/after in one run.
@@ -192,18 +195,21 @@ wait_sink() {
 
 # The relay's own counters, over everything it and its children do.
 PERF_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_syncfs,task-clock
-# perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg" from a perf stat -x, file.
+# perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg cpus" from a perf stat -x,
+# file.
 perf_row() {
 	python3 - "$1" "$2" <<'PY'
 import sys
-v = {}
+v, cpus = {}, 0.0
 for line in open(sys.argv[1]):
     f = line.strip().split(",")
     if len(f) > 2 and f[0] and f[0][0].isdigit():
         v[f[2]] = float(f[0])
+        if f[2] == "task-clock" and len(f) > 6 and f[6] == "CPUs utilized":
+            cpus = float(f[5])
 n = int(sys.argv[2])
 fs = sum(v.get("syscalls:sys_enter_" + c, 0) for c in ("fsync", "fdatasync", "syncfs"))
-print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f}")
+print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f} {cpus:.2f}")
 PY
 }
 
@@ -308,7 +314,7 @@ EOF
 }
 
 echo "N=$N C=$C SIZE=$SIZE P=$P ROUNDS=$ROUNDS on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-8s %9s %9s %8s %8s %9s %10s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms" "fsync/msg" "cpu ms/msg"
+printf "%-8s %9s %9s %8s %8s %9s %10s %5s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms" "fsync/msg" "cpu ms/msg" cpus
 for _ in $(seq "$ROUNDS"); do
 	run_mugai mugai "$WORK/mugai"
 	if [ -n "$BASE" ]; then run_mugai base "$WORK/mugai-base"; fi
@@ -317,11 +323,11 @@ done
 
 python3 - "$ROWS" <<'PY'
 import sys, statistics
-cols = ["accept/s", "e2e/s", "p50 ms", "p99 ms", "fsync/msg", "cpu ms/msg"]
+cols = ["accept/s", "e2e/s", "p50 ms", "p99 ms", "fsync/msg", "cpu ms/msg", "cpus"]
 runs = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    runs.setdefault(f[0], []).append([float(x) for x in f[1:7]])
+    runs.setdefault(f[0], []).append([float(x) for x in f[1:8]])
 print("\nspread over the rounds: min-max (median)")
 med = {}
 for name, rs in runs.items():
@@ -332,5 +338,6 @@ b = med["postfix"]
 for name, a in med.items():
     if name != "postfix":
         print(f"{name}/postfix (medians): accept {a[0]/b[0]:.2f}x, e2e {a[1]/b[1]:.2f}x, "
-              f"p99 {a[3]/b[3]:.2f}x (lower is better), fsync/msg {a[4]:.2f} vs {b[4]:.2f}, cpu/msg {a[5]/b[5]:.2f}x")
+              f"p99 {a[3]/b[3]:.2f}x (lower is better), fsync/msg {a[4]:.2f} vs {b[4]:.2f}, cpu/msg {a[5]/b[5]:.2f}x, "
+              f"cpus {a[6]:.2f} vs {b[6]:.2f}")
 PY
