@@ -17,12 +17,21 @@
 #                 (all its processes) over the whole round, per message
 #                 sent
 #   cpu ms/msg    the relay's CPU time (perf task-clock) per message
+#   cpus          the cores the relay kept busy over its round (perf's
+#                 "CPUs utilized"): on a machine others share, what it
+#                 got of it, which bounds e2e as much as cpu ms/msg does
 # Each relay runs ROUNDS times, interleaved, and the summary gives the
 # spread. BASE=<git revision> also runs mugai built from that revision
 # in the same rounds, as "base": a before/after in one run.
+# Each relay keeps its data (mugai's data folder, Postfix's queue) on an
+# ext4 file system of its own, made fresh for every round (a loop-mounted
+# image, default mkfs options), as README advises for a deployment: no
+# relay's file creation pays for the files another relay, or an earlier
+# round, freed. Where loop mounts fail, all share one temporary folder,
+# and the bench says so.
 # Needs: postfix (smtp-source, smtp-sink), go, perf; run as root for the
 # private Postfix instance and the syscall counters. Nothing outside a
-# temporary folder is touched.
+# temporary folder is touched (but for the loop devices it mounts).
 set -euo pipefail
 
 N=${N:-2000}        # messages per run
@@ -41,6 +50,7 @@ cleanup() {
 	set +e
 	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
 	[ -n "$PFCONF" ] && postfix -c "$PFCONF" abort >/dev/null 2>&1 || true
+	for m in "$WORK"/*-fs; do mountpoint -q "$m" && umount "$m"; done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -53,6 +63,23 @@ done
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 waitport() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened"; exit 1; }
 now() { date +%s.%N; }
+
+# fresh_fs NAME: an empty folder $WORK/NAME-fs for one round of relay
+# NAME, the root of a new ext4 file system when loop mounts work here.
+LOOPFS=1
+fresh_fs() {
+	local dir=$WORK/$1-fs img=$WORK/$1.img
+	if mountpoint -q "$dir"; then umount "$dir"; fi
+	rm -rf "$dir" "$img"
+	mkdir -p "$dir"
+	[ "$LOOPFS" = 1 ] || return 0
+	if truncate -s 1G "$img" && mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$dir"; then
+		return 0
+	fi
+	LOOPFS=0
+	rm -f "$img"
+	echo "bench-relay: loop mounts fail here; every relay keeps its data in $WORK, on one file system" >&2
+}
 
 echo "building mugai and the probe..."
 (cd "$ROOT" && go build -o "$WORK/mugai" ./cmd/mugai)
@@ -168,18 +195,21 @@ wait_sink() {
 
 # The relay's own counters, over everything it and its children do.
 PERF_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_syncfs,task-clock
-# perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg" from a perf stat -x, file.
+# perf_row FILE MSGS: "fsyncs/msg cpu-ms/msg cpus" from a perf stat -x,
+# file.
 perf_row() {
 	python3 - "$1" "$2" <<'PY'
 import sys
-v = {}
+v, cpus = {}, 0.0
 for line in open(sys.argv[1]):
     f = line.strip().split(",")
     if len(f) > 2 and f[0] and f[0][0].isdigit():
         v[f[2]] = float(f[0])
+        if f[2] == "task-clock" and len(f) > 6 and f[6] == "CPUs utilized":
+            cpus = float(f[5])
 n = int(sys.argv[2])
 fs = sum(v.get("syscalls:sys_enter_" + c, 0) for c in ("fsync", "fdatasync", "syncfs"))
-print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f}")
+print(f"{fs/n:.2f} {v.get('task-clock', 0)/n:.2f} {cpus:.2f}")
 PY
 }
 
@@ -200,14 +230,15 @@ measure() {
 MSGS=$((N + P / C * C)) # every message a round sends, load and probe
 ROWS=$WORK/rows
 
-# run_mugai NAME BINARY: one round of mugai, fresh data folder.
+# run_mugai NAME BINARY: one round of mugai, fresh data folder on a
+# fresh file system.
 run_mugai() {
 	local name=$1 bin=$2 sink port perf row
 	sink=$(freeport); start_sink "$name" "$sink"
 	port=$(freeport)
-	rm -rf "$WORK/$name-data"
+	fresh_fs "$name"
 	cat > "$WORK/$name.toml" <<EOF
-data_dir = "$WORK/$name-data"
+data_dir = "$WORK/$name-fs/data"
 [log]
 level = "warn"
 [smtp]
@@ -234,18 +265,19 @@ EOF
 }
 
 # run_postfix: one round of a stock Postfix relaying everything for
-# lg.example.jp to the sink, fresh queue.
+# lg.example.jp to the sink, fresh queue on a fresh file system.
 run_postfix() {
 	local sink port perf row
 	sink=$(freeport); start_sink postfix "$sink"
 	port=$(freeport)
 	PF=$WORK/postfix
 	rm -rf "$PF"
-	mkdir -p "$PF/conf" "$PF/queue" "$PF/data"
+	fresh_fs postfix
+	mkdir -p "$PF/conf" "$WORK/postfix-fs/queue" "$PF/data"
 	chown postfix "$PF/data"
 	cat > "$PF/conf/main.cf" <<EOF
 compatibility_level = 3.6
-queue_directory = $PF/queue
+queue_directory = $WORK/postfix-fs/queue
 data_directory = $PF/data
 mail_owner = postfix
 inet_interfaces = 127.0.0.1
@@ -282,7 +314,7 @@ EOF
 }
 
 echo "N=$N C=$C SIZE=$SIZE P=$P ROUNDS=$ROUNDS on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-8s %9s %9s %8s %8s %9s %10s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms" "fsync/msg" "cpu ms/msg"
+printf "%-8s %9s %9s %8s %8s %9s %10s %5s\n" relay "accept/s" "e2e/s" "p50 ms" "p99 ms" "fsync/msg" "cpu ms/msg" cpus
 for _ in $(seq "$ROUNDS"); do
 	run_mugai mugai "$WORK/mugai"
 	if [ -n "$BASE" ]; then run_mugai base "$WORK/mugai-base"; fi
@@ -291,11 +323,11 @@ done
 
 python3 - "$ROWS" <<'PY'
 import sys, statistics
-cols = ["accept/s", "e2e/s", "p50 ms", "p99 ms", "fsync/msg", "cpu ms/msg"]
+cols = ["accept/s", "e2e/s", "p50 ms", "p99 ms", "fsync/msg", "cpu ms/msg", "cpus"]
 runs = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    runs.setdefault(f[0], []).append([float(x) for x in f[1:7]])
+    runs.setdefault(f[0], []).append([float(x) for x in f[1:8]])
 print("\nspread over the rounds: min-max (median)")
 med = {}
 for name, rs in runs.items():
@@ -306,5 +338,6 @@ b = med["postfix"]
 for name, a in med.items():
     if name != "postfix":
         print(f"{name}/postfix (medians): accept {a[0]/b[0]:.2f}x, e2e {a[1]/b[1]:.2f}x, "
-              f"p99 {a[3]/b[3]:.2f}x (lower is better), fsync/msg {a[4]:.2f} vs {b[4]:.2f}, cpu/msg {a[5]/b[5]:.2f}x")
+              f"p99 {a[3]/b[3]:.2f}x (lower is better), fsync/msg {a[4]:.2f} vs {b[4]:.2f}, cpu/msg {a[5]/b[5]:.2f}x, "
+              f"cpus {a[6]:.2f} vs {b[6]:.2f}")
 PY
