@@ -3,7 +3,6 @@ package smtpproxy
 import (
 	"context"
 	"net"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/mugai-project/mugai/internal/freeport"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/natstest"
-	"github.com/mugai-project/mugai/internal/store"
 )
 
 // clusterNode is one node of a cluster in this process: its own data
@@ -33,17 +31,7 @@ type clusterNode struct {
 func startClusterNode(t *testing.T, o Options, urls string, md meta.Store) *clusterNode {
 	t.Helper()
 	o.JetStream = natstest.Connect(t, urls)
-	q, err := store.NewFS(filepath.Join(o.DataDir, "quarantine"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(o, testEngine(t), q, md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Listen(); err != nil {
-		t.Fatal(err)
-	}
+	r := listeningWith(t, o, md)
 	n := &clusterNode{r: r, nc: o.JetStream.Conn(), done: make(chan error, 1)}
 	go func() { n.done <- r.Serve() }()
 	t.Cleanup(n.kill)

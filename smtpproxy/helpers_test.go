@@ -96,6 +96,24 @@ func listening(t *testing.T, o Options) *Relay {
 	return r
 }
 
+// listeningWith is listening with the metadata database md and a
+// quarantine in o.DataDir.
+func listeningWith(t *testing.T, o Options, md meta.Store) *Relay {
+	t.Helper()
+	q, err := store.NewFS(filepath.Join(o.DataDir, "quarantine"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(o, testEngine(t), q, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // startRelay runs a whole relay (accept, process, deliver).
 func startRelay(t *testing.T, o Options) *Relay {
 	t.Helper()

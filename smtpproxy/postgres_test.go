@@ -2,7 +2,6 @@ package smtpproxy
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,17 +17,7 @@ func TestPostgresMetadata(t *testing.T) {
 	ctx := context.Background()
 	md := postgresMeta(t)
 	o := testOptions(t)
-	q, err := store.NewFS(filepath.Join(o.DataDir, "quarantine"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(o, testEngine(t), q, md)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Listen(); err != nil {
-		t.Fatal(err)
-	}
+	r := listeningWith(t, o, md)
 	serveRelay(t, r)
 
 	rcpts := []string{"user@lg.example.jp", "two@lg.example.jp"}
@@ -65,7 +54,7 @@ func TestPostgresMetadata(t *testing.T) {
 	if len(done) != 2 {
 		t.Fatalf("attempts %+v: want each recipient delivered", att)
 	}
-	if it, rc, err := q.Get(ctx, m.ID); err != nil || it.State != store.Held {
+	if it, rc, err := r.quarantine.Get(ctx, m.ID); err != nil || it.State != store.Held {
 		t.Fatalf("original not held: %v", err)
 	} else {
 		rc.Close()

@@ -94,17 +94,8 @@ func TestOperationsStatusAndRelease(t *testing.T) {
 // parts. The renderer is idle until a PDF starts it, then up; a
 // LibreOffice or a tesseract that is not there is down, with why.
 func TestEnginePartsStatus(t *testing.T) {
-	for _, tool := range []string{"soffice", "tesseract", "bwrap"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip(tool, " is not installed")
-		}
-	}
 	ctx := context.Background()
-	eng, parts, err := NewEngineParts(EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	eng, parts := sandboxedParts(t)
 	r, lo, tess := parts.Status(ctx)
 	if r.State != transfer.PartIdle || lo.State != transfer.PartUp || tess.State != transfer.PartUp {
 		t.Fatalf("before any PDF: renderer %+v, LibreOffice %+v, tesseract %+v", r, lo, tess)
@@ -125,4 +116,23 @@ func TestEnginePartsStatus(t *testing.T) {
 	if _, lo, tess := missing.Status(ctx); lo.State != transfer.PartDown || lo.Err == "" || tess.State != transfer.PartDown || tess.Err == "" {
 		t.Errorf("missing tools: LibreOffice %+v, tesseract %+v", lo, tess)
 	}
+}
+
+// sandboxedParts is the default engine's parts, with LibreOffice and
+// tesseract under bubblewrap; the test is skipped where they are not
+// installed. The engine, returned beside them, is closed when the test
+// ends.
+func sandboxedParts(t *testing.T) (*sanitizer.Engine, *EngineParts) {
+	t.Helper()
+	for _, tool := range []string{"soffice", "tesseract", "bwrap"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool, " is not installed")
+		}
+	}
+	eng, parts, err := NewEngineParts(EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng, parts
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,17 +52,8 @@ func (c *stepClock) afterReads(n int) <-chan struct{} {
 // one new probe. The probe is the engine's own (real LibreOffice and
 // tesseract under bubblewrap), counted where the console calls it.
 func TestConsoleProbesPartsOncePerWindow(t *testing.T) {
-	for _, tool := range []string{"soffice", "tesseract", "bwrap"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skip(tool, " is not installed")
-		}
-	}
 	ctx := context.Background()
-	eng, parts, err := NewEngineParts(EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
+	_, parts := sandboxedParts(t)
 	data := t.TempDir()
 	clk := &stepClock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
 	ops := NewOperations(OperationsOptions{DataDir: data, OutboxDir: data + "/outbox", Parts: parts, Now: clk.now}).(*operations)

@@ -102,14 +102,7 @@ func TestLDAPDisabledAfterSigningInEndsSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok, _, _ := l.NewSession(ctx, "taro", "upload", "192.0.2.1")
-		admin, err := ldap.DialURL(sd.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close()
-		if err := admin.Bind(ldaptest.AdminDN, ldaptest.AdminPassword); err != nil {
-			t.Fatal(err)
-		}
+		admin := directoryAdmin(t, sd)
 		m := ldap.NewModifyRequest("cn=mugai-disabled,ou=groups,dc=example,dc=jp", nil)
 		m.Add("member", []string{"uid=taro,ou=people,dc=example,dc=jp"})
 		if err := admin.Modify(m); err != nil {
@@ -278,14 +271,7 @@ func TestLDAPDirectoryChangesTakenAtNextLogin(t *testing.T) {
 		if u, err := l.AuthenticateFrom(ctx, "taro", "taro-password", "192.0.2.1"); err != nil || u.Role != RoleUser || u.Department != "" || u.Mail != "" {
 			t.Fatalf("taro's first login = %+v, %v; want a plain user", u, err)
 		}
-		admin, err := ldap.DialURL(sd.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close()
-		if err := admin.Bind(ldaptest.AdminDN, ldaptest.AdminPassword); err != nil {
-			t.Fatal(err)
-		}
+		admin := directoryAdmin(t, sd)
 		const taro = "uid=taro,ou=people,dc=example,dc=jp"
 		modify := func(dn string, change func(m *ldap.ModifyRequest)) {
 			t.Helper()
@@ -320,4 +306,20 @@ func TestLDAPDirectoryChangesTakenAtNextLogin(t *testing.T) {
 			t.Fatalf("login once the directory enabled taro again = %+v, %v; want an enabled approver", u, err)
 		}
 	})
+}
+
+// directoryAdmin is a connection to the test directory bound as its
+// administrator, to change entries between logins; closed when the test
+// ends.
+func directoryAdmin(t *testing.T, sd *ldaptest.Server) *ldap.Conn {
+	t.Helper()
+	admin, err := ldap.DialURL(sd.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	if err := admin.Bind(ldaptest.AdminDN, ldaptest.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	return admin
 }

@@ -92,20 +92,27 @@ func searchSources(t *testing.T, withOCR bool) []searchSource {
 	return srcs
 }
 
-// justifiedJapanesePDF sets lines at 10.5 pt with 1.5 points between
-// characters (Tc), as a word processor spreads a justified line.
-func justifiedJapanesePDF(t testing.TB, lines []string) []byte {
+// japaneseLinesPDF sets lines, one after another, in the non-embedded
+// Japanese font of japaneseTextPDF, after the text state ops (font size,
+// character spacing, leading, where the first line starts).
+func japaneseLinesPDF(t testing.TB, state string, lines []string) []byte {
 	t.Helper()
 	var b pdfBuilder
 	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
 	var c strings.Builder
-	c.WriteString("BT /F1 10.5 Tf 4 Tc 16 TL 60 780 Td\n")
+	c.WriteString("BT " + state + "\n")
 	for _, l := range lines {
 		showUCS2(&c, []rune(l))
 	}
 	c.WriteString("ET\n")
 	content := b.addStream("", []byte(c.String()), true)
 	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+}
+
+// justifiedJapanesePDF sets lines at 10.5 pt with 4 points between
+// characters (Tc), as a word processor spreads a justified line.
+func justifiedJapanesePDF(t testing.TB, lines []string) []byte {
+	return japaneseLinesPDF(t, "/F1 10.5 Tf 4 Tc 16 TL 60 780 Td", lines)
 }
 
 // mixedJapanesePDF sets lines at 12 pt as a word processor does, kanji
@@ -274,17 +281,7 @@ func columnsFoundByPDFium(t *testing.T, p *Pool, src searchSource, flat []byte) 
 // font of japaneseTextPDF, where each ideographic space (U+3000) is a
 // character of the font, as a word processor writes one.
 func ideographicSpacePDF(t testing.TB, lines []string) []byte {
-	t.Helper()
-	var b pdfBuilder
-	font := jpFont(&b, "MS-Mincho", 6, "UniJIS-UCS2-H")
-	var c strings.Builder
-	c.WriteString("BT /F1 12 Tf 18 TL 66 780 Td\n")
-	for _, l := range lines {
-		showUCS2(&c, []rune(l))
-	}
-	c.WriteString("ET\n")
-	content := b.addStream("", []byte(c.String()), true)
-	return pagesPDF(&b, "[0 0 595 842]", fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font), []int{content})
+	return japaneseLinesPDF(t, "/F1 12 Tf 18 TL 66 780 Td", lines)
 }
 
 // TestIdeographicSpaceIsSearchable: a clerk who searches a flattened
