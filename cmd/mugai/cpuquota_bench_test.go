@@ -111,16 +111,23 @@ func (q *cpuQuota) use(b *testing.B) cpuUse {
 		return u
 	}
 	u.throttled = time.Duration(stat["throttled_time"])
-	ns, err := os.ReadFile(filepath.Join(q.acct, "cpuacct.usage"))
+	u.used = acctUsage(b, q.acct)
+	return u
+}
+
+// acctUsage reads cpuacct.usage, the CPU time of a cgroup v1 group of
+// the cpuacct controller.
+func acctUsage(b *testing.B, dir string) time.Duration {
+	b.Helper()
+	ns, err := os.ReadFile(filepath.Join(dir, "cpuacct.usage"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(string(ns)), 10, 64)
 	if err != nil {
-		b.Fatalf("%s/cpuacct.usage: %v", q.acct, err)
+		b.Fatalf("%s/cpuacct.usage: %v", dir, err)
 	}
-	u.used = time.Duration(n)
-	return u
+	return time.Duration(n)
 }
 
 // readKeyed reads a file of "key value" lines, as cpu.stat.
@@ -174,4 +181,18 @@ func machineBusy(b *testing.B) (busy, total int64) {
 		}
 	}
 	return busy, total
+}
+
+// restUsed is the CPU time so far of the benchmark's uncapped parts (the
+// test process with its sender and sink, PostgreSQL, the nats-servers):
+// the group $MUGAI_BENCH_REST that bench/cluster.sh runs it in, a
+// cpuacct group of cgroup v1, which counts and does not schedule. It
+// reports false without one.
+func restUsed(b *testing.B) (time.Duration, bool) {
+	b.Helper()
+	dir := os.Getenv("MUGAI_BENCH_REST")
+	if dir == "" {
+		return 0, false
+	}
+	return acctUsage(b, dir), true
 }

@@ -26,8 +26,10 @@ import (
 // prefix) every mugai process runs in a cgroup of its own with that CPU
 // quota, as if it were a host of its own (cpuquota_bench_test.go); the
 // benchmark then reports, per node, the cores it used, the share of
-// quota periods it was held back in, and for how long. It reports the
-// busy cores of the whole machine beside them: others' work included.
+// quota periods it was held back in, and for how long; with
+// $MUGAI_BENCH_REST, the cores of the uncapped rest (this process,
+// PostgreSQL, NATS). It reports the busy cores of the whole machine
+// beside them: others' work included.
 // bench/cluster.sh runs it.
 func BenchmarkScaleOut(b *testing.B) {
 	mails := 200
@@ -82,7 +84,11 @@ func BenchmarkScaleOut(b *testing.B) {
 					}
 				}
 				busy0, total0 := machineBusy(b)
+				rest0, _ := restUsed(b)
 				elapsed := runMails(b, all[0].smtp, down, i*mails, mails, pdf)
+				if rest1, ok := restUsed(b); ok {
+					b.ReportMetric((rest1-rest0).Seconds()/elapsed.Seconds(), "rest-cores")
+				}
 				busy1, total1 := machineBusy(b)
 				for j, n := range all {
 					if n.quota != nil {
