@@ -18,11 +18,13 @@
 # cgroup of its own with a CPU quota of NODE_CPU cores, as if it were a
 # host of its own; PostgreSQL, the three nats-servers, the sender and the
 # LGWAN sink (a go-smtp server in the test process) run uncapped. The
-# default 0.4: three nodes take at most 1.2 of this machine's 2 cores,
-# and leave 0.8 for the uncapped parts, twice what they used at the
-# three-node rate here (the "machine" column minus the nodes' cores).
-# With a larger quota the shared parts, not the nodes, become the limit
-# and the cluster figures flatten. cgroup v1 (/sys/fs/cgroup/cpu,
+# default 0.4 is chosen for a machine of 2 cores: three nodes take at
+# most 1.2 of them and leave 0.8 for the uncapped parts, which used 0.17
+# at the three-node rate (the "rest" column), and for what else runs on
+# a shared machine ("others"). A larger quota would leave them too
+# little: the machine, not the quotas, would be the limit of the larger
+# clusters, and their figures would flatten. On more cores, raise NODE_CPU so that
+# 3 × NODE_CPU + 0.5 stays below them. cgroup v1 (/sys/fs/cgroup/cpu,
 # cpu.cfs_quota_us) and v2 (cpu.max) both work; as root. Without
 # either, everything runs uncapped and the figures cannot show scaling.
 #

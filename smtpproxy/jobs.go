@@ -361,20 +361,26 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 	}
 	id := j.ID
 	log := r.log.With("item_id", id)
-	q.mu.Lock()
-	_, again := q.held[id]
-	q.held[id] = msg // acknowledge the latest delivery
-	q.mu.Unlock()
-	if again {
-		return notHeld // already here, under its first slot
-	}
 	take, wake, held := r.materialize, r.wakeProcess, heldToSanitize
 	if j.Kind == jobDeliver {
 		take, wake, held = r.materializeEntry, r.queueDeliver, heldToDeliver
 	}
+	q.mu.Lock()
+	_, again := q.held[id]
+	q.held[id] = msg // acknowledge the latest delivery
+	if !again && held == heldToSanitize {
+		// Before the spool file exists: the scanner may hand it to a
+		// worker, which may finish it, before take returns.
+		q.tosanitize[id] = true
+	}
+	q.mu.Unlock()
+	if again {
+		return notHeld // already here, under its first slot
+	}
 	if err := take(j); err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
+		delete(q.tosanitize, id)
 		q.mu.Unlock()
 		if errors.Is(err, errChunkMissing) {
 			r.dropOrphan(msg, j)
@@ -383,11 +389,6 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 		log.Error("jobs: reading the job's message from JetStream; retried later", "err", err)
 		msg.NakWithDelay(5 * time.Second)
 		return notHeld
-	}
-	if held == heldToSanitize {
-		q.mu.Lock()
-		q.tosanitize[id] = true
-		q.mu.Unlock()
 	}
 	wake(id)
 	return held
