@@ -25,8 +25,9 @@
 # little: the machine, not the quotas, would be the limit of the larger
 # clusters, and their figures would flatten. On more cores, raise NODE_CPU so that
 # 3 × NODE_CPU + 0.5 stays below them. cgroup v1 (/sys/fs/cgroup/cpu,
-# cpu.cfs_quota_us) and v2 (cpu.max) both work; as root. Without
-# either, everything runs uncapped and the figures cannot show scaling.
+# cpu.cfs_quota_us) and v2 (cpu.max; cpu in the root's
+# cgroup.subtree_control) both work; as root. Without either, everything
+# runs uncapped and the figures cannot show scaling.
 #
 # Per configuration it prints mail per second and, per node, the cores it
 # used on average, the share of the 100 ms quota periods that ended with
@@ -65,7 +66,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 node_cpu=${NODE_CPU:-0.4}
-if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	quota="cgroup v2 cpu.max"
 elif [ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] || [ -w /sys/fs/cgroup/cpu ]; then
 	quota="cgroup v1 cpu.cfs_quota_us"

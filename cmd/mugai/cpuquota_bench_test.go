@@ -20,7 +20,7 @@ import (
 // process does, not a share of one group for all nodes.
 type cpuQuota struct {
 	v2        bool
-	cpu, acct string // the group's folders; acct is cpu but in v1 with cpuacct mounted apart
+	cpu, acct string // the group's folders; acct is cpu, except in v1 with cpuacct mounted apart
 }
 
 // cpuUse is what a cpuQuota counted so far.
@@ -62,7 +62,8 @@ func newCPUQuota(b *testing.B, name string, cores float64) *cpuQuota {
 	var limits map[string]string
 	quota := strconv.FormatInt(int64(cores*float64(quotaPeriod/time.Microsecond)), 10)
 	period := strconv.FormatInt(int64(quotaPeriod/time.Microsecond), 10)
-	if c, err := os.ReadFile(filepath.Join(cgroupRoot, "cgroup.controllers")); err == nil && strings.Contains(" "+string(c)+" ", " cpu ") {
+	// v2: the root hands the cpu controller to its children.
+	if c, err := os.ReadFile(filepath.Join(cgroupRoot, "cgroup.subtree_control")); err == nil && strings.Contains(" "+strings.TrimSpace(string(c))+" ", " cpu ") {
 		q = cpuQuota{v2: true, cpu: filepath.Join(cgroupRoot, name)}
 		q.acct = q.cpu
 		limits = map[string]string{"cpu.max": quota + " " + period}
@@ -74,7 +75,7 @@ func newCPUQuota(b *testing.B, name string, cores float64) *cpuQuota {
 		}
 		limits = map[string]string{"cpu.cfs_period_us": period, "cpu.cfs_quota_us": quota}
 	} else {
-		b.Logf("no cgroup cpu controller (v1 %s/cpu or v2 %s/cgroup.controllers with cpu): every mugai process runs uncapped", cgroupRoot, cgroupRoot)
+		b.Logf("no cgroup cpu controller (v1 %s/cpu, or v2 with cpu in %s/cgroup.subtree_control): every mugai process runs uncapped", cgroupRoot, cgroupRoot)
 		return nil
 	}
 	for _, d := range []string{q.cpu, q.acct} {
@@ -146,7 +147,7 @@ func readKeyed(b *testing.B, file string) map[string]int64 {
 	return m
 }
 
-// report adds the metrics of one node between from and to: the cores
+// reportUse adds the metrics of one node between from and to: the cores
 // it used on average, the share of quota periods that ended with it
 // held back, and the time it was held back.
 func reportUse(b *testing.B, node string, from, to cpuUse) {
