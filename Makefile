@@ -4,7 +4,7 @@
 #                then go vet ./... and go test ./...
 #   make bench   benchmarks beside the native tools (mutool, soffice)
 #   make bench-relay  the relay beside a stock Postfix relay (smtp-source → smtp-sink)
-#   make bench-cluster  end-to-end msg/s on one machine beside clusters of 1 to 3 nodes
+#   make bench-cluster  end-to-end msg/s of one node beside clusters of 1 to 3, each node on its own CPU quota
 #   make fuzz    run every fuzz target for FUZZTIME each
 
 # Debian packages the tests use: CJK fonts for the PDF renderer's

@@ -106,7 +106,9 @@
 //     and dropped: its message is finished (the row's state is final)
 //     or it was never acknowledged (no row).
 //   - Working: every node (role "all" or "worker") pulls jobs from one
-//     durable consumer with explicit acks, holds at most JobsHeld, and
+//     durable consumer with explicit acks, holds at most JobsHeld, of
+//     them at most ProcessWorkers not yet sanitized (a node busy
+//     sanitizing leaves the queue to nodes with a free worker), and
 //     writes each job's message into its own spool/incoming, marked in
 //     spool/jobs. The same process, outbox and deliver code then runs
 //     on it. The job is acknowledged only when the message's outcome is

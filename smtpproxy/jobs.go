@@ -49,9 +49,15 @@ type jobQueue struct {
 	opts  *Options
 
 	slots chan struct{} // one per job held here, at most JobsHeld
+	// unsanitized has one per sanitize job held here whose message is
+	// not yet sanitized, at most ProcessWorkers: a node takes no more
+	// messages than it can start on, and leaves the rest in the queue
+	// for a node with a free worker (tosanitize holds their IDs).
+	unsanitized chan struct{}
 
-	mu   sync.Mutex
-	held map[string]jetstream.Msg // message ID → the job's latest delivery
+	mu         sync.Mutex
+	held       map[string]jetstream.Msg // message ID → the job's latest delivery
+	tosanitize map[string]bool
 
 	pendMu   sync.Mutex
 	pendAt   time.Time
@@ -71,8 +77,9 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	q := &jobQueue{
-		js: o.JetStream, log: o.Logger, m: o.Metrics, dir: dir, opts: o, held: map[string]jetstream.Msg{},
-		slots: make(chan struct{}, o.JobsHeld), stopKeep: make(chan struct{}), started: time.Now().UTC(),
+		js: o.JetStream, log: o.Logger, m: o.Metrics, dir: dir, opts: o, held: map[string]jetstream.Msg{}, tosanitize: map[string]bool{},
+		slots: make(chan struct{}, o.JobsHeld), unsanitized: make(chan struct{}, min(o.ProcessWorkers, o.JobsHeld)),
+		stopKeep: make(chan struct{}), started: time.Now().UTC(),
 	}
 	r, js := o.Replicas, q.js
 	var err error
@@ -264,7 +271,8 @@ func pendingOf(info *jetstream.ConsumerInfo, err error) uint64 {
 }
 
 // pullJobs takes jobs while the relay runs, as many as there are free
-// slots, and hands each to take.
+// slots of JobsHeld and free process workers (a job may be a sanitize
+// job), and hands each to take.
 func (r *Relay) pullJobs() {
 	defer r.wg.Done()
 	q := r.jobs
@@ -274,22 +282,37 @@ func (r *Relay) pullJobs() {
 		case <-r.ctx.Done():
 			return
 		}
+		select {
+		case q.unsanitized <- struct{}{}:
+		case <-r.ctx.Done():
+			return
+		}
 		n := 1
 	more:
 		for n < cap(q.slots) {
 			select {
 			case q.slots <- struct{}{}:
+			default:
+				break more
+			}
+			select {
+			case q.unsanitized <- struct{}{}:
 				n++
 			default:
+				<-q.slots
 				break more
 			}
 		}
 		fctx, cancel := context.WithTimeout(r.ctx, fetchWait)
 		batch, err := q.cons.Fetch(n, jetstream.FetchContext(fctx))
-		kept := 0
+		kept, sanitizing := 0, 0
 		if err == nil {
 			for msg := range batch.Messages() {
-				if r.takeJob(msg) {
+				switch r.takeJob(msg) {
+				case heldToSanitize:
+					sanitizing++
+					kept++
+				case heldToDeliver:
 					kept++
 				}
 			}
@@ -299,6 +322,9 @@ func (r *Relay) pullJobs() {
 		for range n - kept {
 			<-q.slots
 		}
+		for range n - sanitizing {
+			<-q.unsanitized
+		}
 		if err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil {
 			r.log.Warn("jobs: fetching", "err", err)
 			sleepCtx(r.ctx, time.Second)
@@ -306,13 +332,22 @@ func (r *Relay) pullJobs() {
 	}
 }
 
+// taken is what takeJob made of a job: which slots it holds.
+type taken int
+
+const (
+	notHeld        taken = iota // dropped, or here already under its first slot
+	heldToSanitize              // a slot of JobsHeld and one of the process workers'
+	heldToDeliver               // a slot of JobsHeld
+)
+
 // fetchWait is how long one pull waits for a job.
 const fetchWait = 5 * time.Second
 
 // takeJob makes a job's message a spool file of this node and hands it
 // to the workers; the job stays unacknowledged until done. It reports
-// whether the job holds a slot.
-func (r *Relay) takeJob(msg jetstream.Msg) bool {
+// which slots the job holds.
+func (r *Relay) takeJob(msg jetstream.Msg) taken {
 	q := r.jobs
 	q.m.JobsTaken.Inc()
 	if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
@@ -322,35 +357,53 @@ func (r *Relay) takeJob(msg jetstream.Msg) bool {
 	if err != nil {
 		r.log.Error("jobs: not a job; dropped", "err", err)
 		msg.Term()
-		return false
+		return notHeld
 	}
 	id := j.ID
 	log := r.log.With("item_id", id)
+	take, wake, held := r.materialize, r.wakeProcess, heldToSanitize
+	if j.Kind == jobDeliver {
+		take, wake, held = r.materializeEntry, r.queueDeliver, heldToDeliver
+	}
 	q.mu.Lock()
 	_, again := q.held[id]
 	q.held[id] = msg // acknowledge the latest delivery
+	if !again && held == heldToSanitize {
+		// Before the spool file exists: the scanner may hand it to a
+		// worker, which may finish it, before take returns.
+		q.tosanitize[id] = true
+	}
 	q.mu.Unlock()
 	if again {
-		return false // already here, under its first slot
-	}
-	take, wake := r.materialize, r.wakeProcess
-	if j.Kind == jobDeliver {
-		take, wake = r.materializeEntry, r.queueDeliver
+		return notHeld // already here, under its first slot
 	}
 	if err := take(j); err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
+		delete(q.tosanitize, id)
 		q.mu.Unlock()
 		if errors.Is(err, errChunkMissing) {
 			r.dropOrphan(msg, j)
-			return false
+			return notHeld
 		}
 		log.Error("jobs: reading the job's message from JetStream; retried later", "err", err)
 		msg.NakWithDelay(5 * time.Second)
-		return false
+		return notHeld
 	}
 	wake(id)
-	return true
+	return held
+}
+
+// sanitized frees the process worker's slot of id's job, if this node
+// holds one: its message is sanitized (in the outbox), or its job done.
+func (q *jobQueue) sanitized(id string) {
+	q.mu.Lock()
+	was := q.tosanitize[id]
+	delete(q.tosanitize, id)
+	q.mu.Unlock()
+	if was {
+		<-q.unsanitized
+	}
 }
 
 // materialize writes the stored message into spool/incoming, marked as
@@ -434,6 +487,7 @@ func (r *Relay) jobDone(ctx context.Context, id string) {
 		return
 	}
 	defer func() { <-q.slots }()
+	q.sanitized(id)
 	os.Remove(filepath.Join(q.dir, id))
 	if err := msg.DoubleAck(ctx); err != nil {
 		// Redelivered after AckWait: the next node finds every

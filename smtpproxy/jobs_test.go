@@ -229,3 +229,52 @@ func TestJetStreamLongJobKeptInProgress(t *testing.T) {
 		t.Fatalf("the job was handed out again %v times while it ran", n)
 	}
 }
+
+// TestJetStreamBusyNodeLeavesJobsToOthers: a node takes no more sanitize
+// jobs than it has process workers, so that while its workers are busy
+// (held here in the sanitize step, as a long CPU-bound render holds
+// them: the hook is the stand-in, a real render's length cannot be
+// set) the queue's other messages go to a node with free workers. The
+// busy node delivers its own once its workers go on.
+func TestJetStreamBusyNodeLeavesJobsToOthers(t *testing.T) {
+	c := natstest.Start(t, 1)
+	md := postgresMeta(t)
+	options := func(name string) Options {
+		o := testOptions(t)
+		o.Replicas, o.PendingCheck, o.JobAckWait, o.NodeName = 1, time.Nanosecond, 3*time.Second, name
+		o.ProcessWorkers = 2
+		return o
+	}
+	busy := options("busy")
+	entered, release := make(chan struct{}, 10), make(chan struct{})
+	busy.hooks.sanitizeHook = func(ctx context.Context) {
+		entered <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	}
+	a := startClusterNode(t, busy, c.URLs(), md)
+	const mails = 6
+	for i := range mails {
+		if err := sendMail(t, a.r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+			t.Fatalf("mail %d: %v", i, err)
+		}
+	}
+	for range busy.ProcessWorkers {
+		<-entered
+	}
+	b := startClusterNode(t, options("free"), c.URLs(), md)
+	rest := mails - busy.ProcessWorkers
+	waitFor(t, "the free node delivering the messages the busy one left", func() bool {
+		return len(maildirFiles(t, b.r, "user@lg.example.jp")) == rest
+	})
+	close(release)
+	waitFor(t, "the busy node delivering its own", func() bool {
+		return len(maildirFiles(t, a.r, "user@lg.example.jp")) == busy.ProcessWorkers
+	})
+	jobsDone(t, natstest.Connect(t, c.URLs()))
+	if got := len(maildirFiles(t, b.r, "user@lg.example.jp")); got != rest {
+		t.Fatalf("the free node delivered %d, want %d", got, rest)
+	}
+}

@@ -118,7 +118,9 @@ type Options struct {
 	PublishTimeout time.Duration
 	// JobsHeld is how many jobs one node holds at once (sanitizing,
 	// delivering, or waiting to retry a delivery); default 4 ×
-	// ProcessWorkers.
+	// ProcessWorkers. Of them at most ProcessWorkers are messages not
+	// yet sanitized: a node takes a sanitize job only when a worker can
+	// start on it, and leaves the others in the queue.
 	JobsHeld int
 	// NodeName and NodeRole are this node in the cluster's heartbeats;
 	// default the host name, and "all".

@@ -67,6 +67,9 @@ func (r *Relay) processWorker() {
 			}
 			err := r.process(r.ctx, id)
 			r.procBusy.Delete(id)
+			if err == nil && r.jobs != nil {
+				r.jobs.sanitized(id) // a worker is free for the next job
+			}
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
 				// A transient fault (disk, database): the scanner retries,

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,18 +18,33 @@ import (
 // MAIL to the last delivery at the downstream, through one mugai with
 // the single-machine default and through clusters of 1, 2 and 3 nodes
 // (one with SMTP, all sanitizing and delivering) on one PostgreSQL and
-// a 3-server NATS JetStream. Every fourth mail carries a one-page PDF,
-// which is flattened. MUGAI_BENCH_MAILS mails a run (default 200),
-// over 8 sessions. bench/cluster.sh runs it.
+// a 3-server NATS JetStream. Every fourth mail carries a PDF, which is
+// flattened: $MUGAI_BENCH_PDF, else a one-page PDF. MUGAI_BENCH_MAILS
+// mails a run (default 200), over 8 sessions.
+//
+// With $MUGAI_BENCH_NODE_CPU cores and $MUGAI_BENCH_CGROUP (a name
+// prefix) every mugai process runs in a cgroup of its own with that CPU
+// quota, as if it were a host of its own (cpuquota_bench_test.go); the
+// benchmark then reports, per node, the cores it used, the share of
+// quota periods it was held back in, and for how long; with
+// $MUGAI_BENCH_REST, the cores of the uncapped rest (this process,
+// PostgreSQL, NATS). It reports the busy cores of the whole machine
+// beside them: others' work included.
+// bench/cluster.sh runs it.
 func BenchmarkScaleOut(b *testing.B) {
 	mails := 200
 	if v, err := strconv.Atoi(os.Getenv("MUGAI_BENCH_MAILS")); err == nil && v > 0 {
 		mails = v
 	}
-	pdf, err := os.ReadFile("../../sanitizer/render/testdata/hello.pdf")
+	pdfFile := "../../sanitizer/render/testdata/hello.pdf"
+	if f := os.Getenv("MUGAI_BENCH_PDF"); f != "" {
+		pdfFile = f
+	}
+	pdf, err := os.ReadFile(pdfFile)
 	if err != nil {
 		b.Fatal(err)
 	}
+	cores := benchNodeCPU()
 	db := pgtest.Start(b)
 	nc := natstest.Start(b, 3)
 	for _, nodes := range []int{0, 1, 2, 3} {
@@ -38,34 +54,57 @@ func BenchmarkScaleOut(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			down := startSink(b)
-			var smtpNode *node
-			if nodes == 0 {
-				smtpNode = newNode(b, "single", "all", "", "", down.addr)
-				smtpNode.start(b)
-			} else {
-				url := db.NewDatabase(b)
-				for i := range nodes {
-					role := "worker"
-					if i == 0 {
-						role = "all"
-					}
-					n := newNode(b, fmt.Sprintf("bench%d", i+1), role, url, nc.URLs(), down.addr)
-					n.start(b)
-					if i == 0 {
-						smtpNode = n
-					}
+			url := ""
+			if nodes > 0 {
+				url = db.NewDatabase(b)
+			}
+			var all []*node
+			for i := range max(nodes, 1) {
+				// The quota is made before its node, so that it is
+				// removed after the node has stopped.
+				q := newCPUQuota(b, fmt.Sprintf("%s.n%d", name, i+1), cores)
+				var n *node
+				switch {
+				case nodes == 0:
+					n = newNode(b, "single", "all", "", "", down.addr)
+				case i == 0:
+					n = newNode(b, "bench1", "all", url, nc.URLs(), down.addr)
+				default:
+					n = newNode(b, fmt.Sprintf("bench%d", i+1), "worker", url, nc.URLs(), down.addr)
 				}
+				n.quota = q
+				n.start(b)
+				all = append(all, n)
 			}
 			for i := range b.N {
-				b.ReportMetric(runMails(b, smtpNode.smtp, down, i*mails, mails, pdf), "msg/s")
+				from := make([]cpuUse, len(all))
+				for j, n := range all {
+					if n.quota != nil {
+						from[j] = n.quota.use(b)
+					}
+				}
+				busy0, total0 := machineBusy(b)
+				rest0, _ := restUsed(b)
+				elapsed := runMails(b, all[0].smtp, down, i*mails, mails, pdf)
+				if rest1, ok := restUsed(b); ok {
+					b.ReportMetric((rest1-rest0).Seconds()/elapsed.Seconds(), "rest-cores")
+				}
+				busy1, total1 := machineBusy(b)
+				for j, n := range all {
+					if n.quota != nil {
+						reportUse(b, fmt.Sprintf("n%d", j+1), from[j], n.quota.use(b))
+					}
+				}
+				b.ReportMetric(float64(runtime.NumCPU())*float64(busy1-busy0)/float64(total1-total0), "machine-busy-cores")
+				b.ReportMetric(float64(mails)/elapsed.Seconds(), "msg/s")
 			}
 		})
 	}
 }
 
 // runMails sends mails numbered from base over 8 sessions and returns
-// mails per second until the sink has every one.
-func runMails(b *testing.B, addr string, down *sink, base, mails int, pdf []byte) float64 {
+// the time until the sink has every one.
+func runMails(b *testing.B, addr string, down *sink, base, mails int, pdf []byte) time.Duration {
 	b.Helper()
 	attachment := base64.StdEncoding.EncodeToString(pdf)
 	start := time.Now()
@@ -83,7 +122,7 @@ func runMails(b *testing.B, addr string, down *sink, base, mails int, pdf []byte
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	return float64(mails) / time.Since(start).Seconds()
+	return time.Since(start)
 }
 
 func benchMail(n int, withPDF bool, attachment string) string {

@@ -127,9 +127,11 @@ type node struct {
 	// returnPath is the relay for DSNs, "" for none; upload and download
 	// the sites' addresses, "" for no sites. Set before start.
 	returnPath, upload, download string
-	mu                           sync.Mutex
-	cmd                          *exec.Cmd
-	done                         chan struct{}
+	// quota, if set, is the CPU quota the process runs in.
+	quota *cpuQuota
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // newNode is a node delivering to downstream; with natsURLs "" it is a
@@ -198,7 +200,11 @@ func (n *node) start(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(mugaiBin, "serve", "-config", n.conf)
+	argv := []string{mugaiBin, "serve", "-config", n.conf}
+	if n.quota != nil {
+		argv = n.quota.command(argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
