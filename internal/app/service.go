@@ -158,9 +158,21 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		ro.PolicyFor = ps.forRecipients
 	}
 	ro.HeldLink = s.held.URL
-	if cfg.Process.PasswordFromFollowUp && cfg.Web.UploadListen != "" && !s.worker() {
+	switch {
+	case !cfg.Process.PasswordFromFollowUp:
+	case st.JetStream != nil:
+		// On a cluster every node, a worker too, finds passwords for
+		// every node's download site.
+		if s.hints, err = held.NewClusterHints(ctx, st.JetStream, held.ClusterHints{
+			Window: cfg.Process.FollowUpWindow.Duration, Links: s.held, Replicas: st.Replicas, Logger: s.log,
+		}); err != nil {
+			return nil, fmt.Errorf("password hints: %w", err)
+		}
+	case cfg.Web.UploadListen != "" && !s.worker():
 		// The relay finds the passwords, the download site offers them.
 		s.hints = &held.Hints{Window: cfg.Process.FollowUpWindow.Duration}
+	}
+	if s.hints != nil {
 		ro.FollowUps = s.hints
 	}
 	// The relay's spool and work queue share the storage's connection.

@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
@@ -29,17 +29,46 @@ import (
 // (the recipient of the follow-up mail, not every recipient of the held
 // one), until it is tried and fails, the item is opened, or Life ends.
 //
+// The zero Hints keep them in this process's memory. On a cluster
+// (NewClusterHints) they are shared by every node in two NATS JetStream
+// Key-Value buckets with memory storage, so still never on disk: the
+// held mail may be processed on one node, its follow-up on another and
+// the recipient's page served by a third. There every value is sealed
+// and every key is a keyed hash (sealer), and Take and Forget delete by
+// revision, so that one hint is tried once on the whole cluster.
+//
 // Divergence: a held mail is remembered from its processing, so a
 // follow-up processed before its held mail (both within seconds, on
-// parallel workers), or after a restart, offers nothing.
+// parallel workers), or after a restart, offers nothing. Hints cannot
+// fail their callers: on a cluster, an operation the NATS servers do not
+// answer is logged and offers nothing.
 type Hints struct {
 	Window time.Duration    // default 1 hour
 	Life   time.Duration    // default 24 hours
 	Now    func() time.Time // default time.Now
 
-	mu      sync.Mutex
-	waiting []waiting
-	found   map[hintKey][]Hint
+	memHints           // the default store
+	shared   hintStore // the cluster's, if set
+	log      *slog.Logger
+}
+
+// hintStore keeps what Hints know. Every method is safe for concurrent
+// use, and on a cluster across nodes.
+type hintStore interface {
+	// hold keeps w, unless a held mail of its ID is kept already.
+	hold(w waiting, now time.Time) error
+	// heldFrom returns the held mails from from (in any case) that are
+	// still in their window.
+	heldFrom(from string, now time.Time) ([]waiting, error)
+	// keep keeps h for k; false if k has h.Password already.
+	keep(k hintKey, h Hint, now time.Time) (bool, error)
+	// hints returns k's hints still in their life.
+	hints(k hintKey, now time.Time) ([]Hint, error)
+	// take removes and returns k's hint named id; false if it is gone,
+	// or taken by another at the same time.
+	take(k hintKey, id string, now time.Time) (Hint, bool, error)
+	// forget drops every hint of k.
+	forget(k hintKey) error
 }
 
 // Hint is a password found for one recipient of one held item, with the
@@ -53,13 +82,20 @@ type Hint struct {
 	expires  time.Time
 }
 
+// waiting is a held mail waiting for its password, until the end of
+// its window.
 type waiting struct {
-	id, from string
-	rcpts    []string
-	received time.Time
+	ID       string    `json:"id"`
+	From     string    `json:"from"`
+	Rcpts    []string  `json:"rcpts"`
+	Received time.Time `json:"received"`
+	Until    time.Time `json:"until"`
 }
 
+// hintKey names one recipient's copy of an item; rcpt is lower-cased.
 type hintKey struct{ item, rcpt string }
+
+func keyOf(item, rcpt string) hintKey { return hintKey{item, strings.ToLower(rcpt)} }
 
 // maxHints bounds the passwords kept at once, all items together; the
 // oldest go first.
@@ -75,6 +111,13 @@ func (h *Hints) window() time.Duration {
 	return time.Hour
 }
 
+func (h *Hints) life() time.Duration {
+	if h.Life > 0 {
+		return h.Life
+	}
+	return 24 * time.Hour
+}
+
 func (h *Hints) now() time.Time {
 	if h.Now != nil {
 		return h.Now()
@@ -82,18 +125,26 @@ func (h *Hints) now() time.Time {
 	return time.Now()
 }
 
+func (h *Hints) store() hintStore {
+	if h.shared != nil {
+		return h.shared
+	}
+	return &h.memHints
+}
+
+// failed logs err of a shared store (never a password: the stores'
+// errors name no value).
+func (h *Hints) failed(op string, err error) {
+	if err != nil && h.log != nil {
+		h.log.Warn("held: password hints: "+op+" failed", "err", err)
+	}
+}
+
 // Held records that the mail id from from to rcpts, received then, has
 // an encrypted part waiting for a password.
 func (h *Hints) Held(id, from string, rcpts []string, received time.Time) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.expire()
-	for _, w := range h.waiting {
-		if w.id == id {
-			return // processed again after a crash
-		}
-	}
-	h.waiting = append(h.waiting, waiting{id: id, from: from, rcpts: rcpts, received: received})
+	w := waiting{ID: id, From: from, Rcpts: rcpts, Received: received, Until: received.Add(h.window())}
+	h.failed("recording a held mail", h.store().hold(w, h.now()))
 }
 
 // FollowUp reads the text of msg, the sanitized message id from from to
@@ -104,15 +155,17 @@ func (h *Hints) FollowUp(id, from string, rcpts []string, received time.Time, ms
 	if from == "" {
 		return 0 // a bounce (null sender, RFC 5321 4.5.5) names no sender to match
 	}
-	h.mu.Lock()
+	ws, err := h.store().heldFrom(from, h.now())
+	if err != nil {
+		h.failed("reading the held mails", err)
+		return 0
+	}
 	var items []waiting
-	h.expire()
-	for _, w := range h.waiting {
-		if w.id != id && strings.EqualFold(w.from, from) && !received.Before(w.received) && received.Sub(w.received) <= h.window() {
+	for _, w := range ws {
+		if w.ID != id && !received.Before(w.Received) && !received.After(w.Until) {
 			items = append(items, w)
 		}
 	}
-	h.mu.Unlock()
 	if len(items) == 0 {
 		return 0
 	}
@@ -121,45 +174,23 @@ func (h *Hints) FollowUp(id, from string, rcpts []string, received time.Time, ms
 	if len(pws) == 0 {
 		return 0
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.found == nil {
-		h.found = map[hintKey][]Hint{}
-	}
 	n := 0
 	for _, w := range items {
 		for _, rc := range rcpts {
-			if !containsFold(w.rcpts, rc) {
+			if !containsFold(w.Rcpts, rc) {
 				continue
 			}
-			k := hintKey{w.id, strings.ToLower(rc)}
 			for _, pw := range pws {
-				if h.has(k, pw) {
-					continue
+				now := h.now()
+				kept, err := h.store().keep(keyOf(w.ID, rc), Hint{ID: ids.Token()[:12], Password: pw, From: from, Subject: subject, Received: received, expires: now.Add(h.life())}, now)
+				h.failed("keeping a password", err)
+				if kept {
+					n++
 				}
-				h.found[k] = append(h.found[k], Hint{ID: ids.Token()[:12], Password: pw, From: from, Subject: subject, Received: received, expires: h.now().Add(h.life())})
-				n++
 			}
 		}
 	}
-	h.bound()
 	return n
-}
-
-func (h *Hints) life() time.Duration {
-	if h.Life > 0 {
-		return h.Life
-	}
-	return 24 * time.Hour
-}
-
-func (h *Hints) has(k hintKey, pw string) bool {
-	for _, x := range h.found[k] {
-		if x.Password == pw {
-			return true
-		}
-	}
-	return false
 }
 
 // For returns the passwords found for rcpt's copy of item.
@@ -167,32 +198,21 @@ func (h *Hints) For(item, rcpt string) []Hint {
 	if h == nil {
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.expire()
-	return append([]Hint(nil), h.found[hintKey{item, strings.ToLower(rcpt)}]...)
+	hs, err := h.store().hints(keyOf(item, rcpt), h.now())
+	h.failed("reading the passwords", err)
+	return hs
 }
 
 // Take removes and returns the hint named id for rcpt's copy of item:
-// one that is tried is not offered again.
+// one that is tried is not offered again. On a cluster, of two nodes
+// taking the same hint at once, one has it.
 func (h *Hints) Take(item, rcpt, id string) (Hint, bool) {
 	if h == nil {
 		return Hint{}, false
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.expire()
-	k := hintKey{item, strings.ToLower(rcpt)}
-	for i, x := range h.found[k] {
-		if x.ID == id {
-			h.found[k] = append(h.found[k][:i:i], h.found[k][i+1:]...)
-			if len(h.found[k]) == 0 {
-				delete(h.found, k)
-			}
-			return x, true
-		}
-	}
-	return Hint{}, false
+	x, ok, err := h.store().take(keyOf(item, rcpt), id, h.now())
+	h.failed("taking a password", err)
+	return x, ok
 }
 
 // Forget drops every password kept for rcpt's copy of item: it was
@@ -201,55 +221,7 @@ func (h *Hints) Forget(item, rcpt string) {
 	if h == nil {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.found, hintKey{item, strings.ToLower(rcpt)})
-}
-
-// expire drops the held mails past the window and the passwords past
-// their life. The caller holds mu.
-func (h *Hints) expire() {
-	now := h.now()
-	keep := h.waiting[:0]
-	for _, w := range h.waiting {
-		if now.Sub(w.received) <= h.window() {
-			keep = append(keep, w)
-		}
-	}
-	clear(h.waiting[len(keep):])
-	h.waiting = keep
-	for k, hs := range h.found {
-		live := hs[:0]
-		for _, x := range hs {
-			if now.Before(x.expires) {
-				live = append(live, x)
-			}
-		}
-		if len(live) == 0 {
-			delete(h.found, k)
-		} else {
-			h.found[k] = live
-		}
-	}
-}
-
-// bound drops the oldest passwords past maxHints. The caller holds mu.
-func (h *Hints) bound() {
-	total := 0
-	for _, hs := range h.found {
-		total += len(hs)
-	}
-	for total > maxHints {
-		var oldest hintKey
-		first := true
-		for k, hs := range h.found {
-			if first || hs[0].expires.Before(h.found[oldest][0].expires) {
-				oldest, first = k, false
-			}
-		}
-		total -= len(h.found[oldest])
-		delete(h.found, oldest)
-	}
+	h.failed("forgetting the passwords", h.store().forget(keyOf(item, rcpt)))
 }
 
 func containsFold(list []string, s string) bool {
