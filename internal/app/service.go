@@ -126,8 +126,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	eo.Sanitizer.Registerer = s.Registry
 	// One link per withheld message to its page on the download site,
 	// in the notices the engine and the relay write.
+	if s.DB, err = OpenDB(ctx, &cfg); err != nil {
+		return nil, err
+	}
 	if s.held, err = held.LoadLinks(cfg.DataDir, cfg.Web.DownloadURL); err != nil {
 		return nil, err
+	}
+	if s.DB.Postgres() {
+		// A cluster: a link made by one node opens on any node's site.
+		if err := s.held.Share(ctx, cfg.DataDir, func(ctx context.Context, k []byte) ([]byte, error) {
+			return s.DB.SharedKey(ctx, "held", k)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	eo.Mail.HeldLink = s.held.URL
 	var parts *EngineParts
@@ -141,9 +152,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 		return nil, err
 	}
 	s.Quarantine, s.Outputs, s.heldFiles, s.closeStorage = st.Quarantine, st.Outputs, st.Held, st.Close
-	if s.DB, err = OpenDB(ctx, &cfg); err != nil {
-		return nil, err
-	}
 	md, err := meta.NewStore(ctx, s.DB)
 	if err != nil {
 		return nil, err

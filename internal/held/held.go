@@ -4,7 +4,8 @@
 // sanitized mail (or into the notice sent instead of the message).
 //
 // A token is the item's quarantine ID, a dot, and an HMAC-SHA256 of that
-// ID under a key kept in the data folder (256 bits, RFC 2104), in
+// ID under a key kept in the data folder (256 bits, RFC 2104; on a
+// cluster one key for every node, kept in the shared database), in
 // unpadded URL-safe base64 (RFC 4648 section 5). It cannot be guessed
 // or forged without the key, needs no row of its own (the relay writes
 // it before the message is delivered, and a redone step writes the same
@@ -25,6 +26,7 @@
 package held
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -71,6 +73,33 @@ func LoadLinks(dataDir, baseURL string) (*Links, error) {
 	return &Links{key: key, base: strings.TrimSuffix(baseURL, "/")}, nil
 }
 
+// KeyShare gives every node of a cluster one key: called with this
+// node's key, it returns the cluster's (meta.DB.SharedKey).
+type KeyShare func(ctx context.Context, candidate []byte) ([]byte, error)
+
+// Share makes the links' key the cluster's, so that a link made by one
+// node opens on the download site of any other. The first node to share
+// gives its own key, and the links it made before keep working; every
+// other node takes that key and writes it over its own held.key in
+// dataDir, so that the file says which key is in use.
+func (l *Links) Share(ctx context.Context, dataDir string, share KeyShare) error {
+	key, err := share(ctx, l.key)
+	if err != nil {
+		return fmt.Errorf("held: sharing the key: %w", err)
+	}
+	if len(key) < 32 {
+		return errors.New("held: the cluster's key is shorter than 32 bytes")
+	}
+	if hmac.Equal(key, l.key) {
+		return nil
+	}
+	if err := fsutil.WriteFileSync(filepath.Join(dataDir, KeyFile), key, 0o600); err != nil {
+		return fmt.Errorf("held: writing the cluster's key: %w", err)
+	}
+	l.key = key
+	return nil
+}
+
 func (l *Links) mac(id string) []byte {
 	m := hmac.New(sha256.New, l.key)
 	m.Write([]byte("mugai held item\x00" + id))
@@ -98,7 +127,9 @@ func (l *Links) Item(token string) (id string, ok bool) {
 	if !found || !store.ValidID(id) {
 		return "", false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sum)
+	// Strict: the unused low bits of the last character must be zero, so
+	// that an item has one token, not several spellings of it.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sum)
 	if err != nil {
 		return "", false
 	}

@@ -17,7 +17,7 @@ type ClusterHints struct {
 	Window time.Duration    // Hints.Window, and the held mails' bucket TTL
 	Life   time.Duration    // Hints.Life, and the passwords' bucket TTL
 	Now    func() time.Time // Hints.Now
-	// Links' key (held.key, the same on every node) seals the values.
+	// Links' key (the cluster's, Links.Share) seals the values.
 	Links *Links
 	// Replicas of both buckets (1 to 5); default 1.
 	Replicas int
@@ -231,7 +231,7 @@ func (s *kvHints) forget(k hintKey) error {
 func (s *kvHints) open(e jetstream.KeyValueEntry, v any) bool {
 	if err := s.seal.open(e.Key(), e.Value(), v); err != nil {
 		if s.log != nil {
-			s.log.Warn("held: a password hint sealed under another key: give every node of the cluster the same held.key", "bucket", e.Bucket())
+			s.log.Warn("held: a password hint sealed under another key than this node's: was this node started without the cluster's database?", "bucket", e.Bucket())
 		}
 		return false
 	}
