@@ -3,7 +3,9 @@ package smtpproxy
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,12 +63,14 @@ func startDeferred(t *testing.T, urls string, md meta.Store, kind queueKind, ite
 	t.Helper()
 	d := &deferredMail{mta: startFakeMTA(t)}
 	d.deferring.Store(true)
+	d.mta.mu.Lock()
 	d.mta.rcptFault = func(string) error {
 		if d.deferring.Load() {
 			return err451
 		}
 		return nil
 	}
+	d.mta.mu.Unlock()
 	d.o = testOptions(t)
 	d.o.Replicas, d.o.PendingCheck, d.o.JobAckWait = 1, time.Nanosecond, 3*time.Second
 	d.o.Downstream.Addr = d.mta.addr
@@ -186,5 +190,56 @@ func TestJetStreamRetryHeldJob(t *testing.T) {
 				t.Fatal("no delivery recorded")
 			}
 		})
+	}
+}
+
+// TestDeleteDuringAttemptNotRetried: on one node, an entry deleted while
+// an attempt to deliver it is under way, which the downstream then
+// defers, is not tried again: the state that attempt saves after the
+// delete goes with the entry.
+func TestDeleteDuringAttemptNotRetried(t *testing.T) {
+	mta := startFakeMTA(t)
+	inAttempt, deleted := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	mta.mu.Lock()
+	mta.rcptFault = func(string) error {
+		first.Do(func() { close(inAttempt); <-deleted })
+		return err451
+	}
+	mta.mu.Unlock()
+	o := testOptions(t)
+	o.Downstream.Addr = mta.addr
+	r := startRelay(t, o)
+	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
+		t.Fatal(err)
+	}
+	<-inAttempt
+	ob, err := OpenOutbox(r.outbox.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := r.outbox.list()
+	if len(ids) != 1 {
+		t.Fatalf("outbox %v, want the one entry", ids)
+	}
+	id := ids[0]
+	ctx := context.Background()
+	if err := ob.Delete(ctx, r.meta, id, "deleted by admin"); err != nil {
+		t.Fatal(err)
+	}
+	close(deleted)
+	waitFor(t, "the attempt's end, its state saved", func() bool {
+		_, busy := r.delivBusy.Load(id)
+		return hasAttempt(r.meta, id, "deferred") && !busy
+	})
+	waitFor(t, "the state saved after the delete gone", func() bool {
+		_, err := os.Stat(r.outbox.statePath(id))
+		return os.IsNotExist(err)
+	})
+	if as, _ := r.meta.Attempts(ctx, id); len(as) != 1 {
+		t.Fatalf("attempts %+v, want the one under way at the delete", as)
+	}
+	if m, err := r.meta.Message(ctx, id); err != nil || m.State != meta.Deleted {
+		t.Fatalf("row %+v, %v: want deleted", m, err)
 	}
 }
