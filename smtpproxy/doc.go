@@ -145,6 +145,20 @@
 //     node with no return path is held in that node's failed list, as on
 //     one node, and its job acknowledged once the entry is durable
 //     there, so that it does not hold one of JobsHeld while it waits.
+//   - Deleting (deleted.go): an administrator deletes an entry from the
+//     outbox folder of the node that has it (`mugai queue delete`, the
+//     console: Outbox.Delete, in the relay's process or another),
+//     marking its row Deleted first; an entry with no row, a site's
+//     mail or a release, gets one. The relay honours the mark, not the
+//     call: every JobAckWait/3 it acknowledges each held job whose spool
+//     file and entry are gone and whose row says Deleted, and drops its
+//     stored chunks; a job taken whose row says Deleted (or, for a
+//     sanitize job, any final state: its node finished it and died
+//     before acknowledging) is acknowledged the same way instead of being
+//     done again, whether this node restarted or another took it over.
+//     Every job taken costs one look-up of its row for this. A retry
+//     only changes the entry's state: the job stays held and is
+//     acknowledged once the entry is delivered.
 //   - Back-pressure: with more than MaxPending jobs not yet taken by any
 //     node, MAIL gets 451 4.3.2.
 //

@@ -377,7 +377,16 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 	if again {
 		return notHeld // already here, under its first slot
 	}
-	if err := take(j); err != nil {
+	done, err := r.settled(j) // deleted.go
+	if done {
+		log.Info("jobs: deleted by an administrator or finished before; job acknowledged")
+		r.jobDone(r.ctx, id) // frees the slot
+		return true
+	}
+	if err == nil {
+		err = take(j)
+	}
+	if err != nil {
 		q.mu.Lock()
 		delete(q.held, id)
 		delete(q.tosanitize, id)
@@ -386,7 +395,7 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 			r.dropOrphan(msg, j)
 			return notHeld
 		}
-		log.Error("jobs: reading the job's message from JetStream; retried later", "err", err)
+		log.Error("jobs: reading the job's row or message; retried later", "err", err)
 		msg.NakWithDelay(5 * time.Second)
 		return notHeld
 	}
@@ -503,7 +512,8 @@ func (r *Relay) jobDone(ctx context.Context, id string) {
 
 // keepJobs tells JetStream every AckWait/3 that the jobs held here are
 // in progress, until release: a sanitize or a delivery may take longer
-// than AckWait, and a deferred delivery days.
+// than AckWait, and a deferred delivery days. Those an administrator
+// deleted meanwhile are acknowledged instead.
 func (r *Relay) keepJobs() {
 	q := r.jobs
 	t := time.NewTicker(q.opts.JobAckWait / 3)
@@ -516,13 +526,15 @@ func (r *Relay) keepJobs() {
 		}
 		q.mu.Lock()
 		msgs := make([]jetstream.Msg, 0, len(q.held))
-		for _, m := range q.held {
-			msgs = append(msgs, m)
+		ids := make([]string, 0, len(q.held))
+		for id, m := range q.held {
+			msgs, ids = append(msgs, m), append(ids, id)
 		}
 		q.mu.Unlock()
 		for _, m := range msgs {
 			m.InProgress()
 		}
+		r.releaseDeleted(ids) // deleted.go
 	}
 }
 

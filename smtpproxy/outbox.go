@@ -255,8 +255,14 @@ func (o *outbox) place(tmp, id string, durable bool) error {
 
 func (o *outbox) load(id string) (*Entry, error) {
 	b, err := os.ReadFile(o.statePath(id))
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		b, err = o.firstState(id)
+	case err == nil && !o.exists(id):
+		// The state an attempt under way saved after the entry was
+		// deleted: the entry is gone, and its state goes too.
+		os.Remove(o.statePath(id))
+		return nil, fs.ErrNotExist
 	}
 	if err != nil {
 		return nil, err
@@ -439,14 +445,6 @@ func (q *Outbox) Retry(id string) error {
 	}
 	e.NextAttempt, e.Held = time.Time{}, false
 	return q.o.save(e)
-}
-
-// Delete removes an entry without delivering it.
-func (q *Outbox) Delete(id string) error {
-	if !validID(id) || !q.o.exists(id) {
-		return fs.ErrNotExist
-	}
-	return q.o.remove(id)
 }
 
 func validID(id string) bool {
