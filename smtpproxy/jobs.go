@@ -380,8 +380,8 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 	done, err := r.settled(j) // deleted.go
 	if done {
 		log.Info("jobs: deleted by an administrator or finished before; job acknowledged")
-		r.jobDone(r.ctx, id) // frees the slot
-		return true
+		r.jobDone(r.ctx, id) // frees the slots it holds
+		return held
 	}
 	if err == nil {
 		err = take(j)
