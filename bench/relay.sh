@@ -22,7 +22,9 @@
 #                 got of it, which bounds e2e as much as cpu ms/msg does
 # Each relay runs ROUNDS times, interleaved, and the summary gives the
 # spread. BASE=<git revision> also runs mugai built from that revision
-# in the same rounds, as "base": a before/after in one run.
+# in the same rounds, as "base": a before/after in one run. MUGAI_TOML
+# is appended to mugai's configuration (and base's), to try a setting:
+#   MUGAI_TOML=$'[process]\nworkers = 16' bash bench/relay.sh
 # Each relay keeps its data (mugai's data folder, Postfix's queue) on an
 # ext4 file system of its own, made fresh for every round (a loop-mounted
 # image, default mkfs options), as README advises for a deployment: no
@@ -40,6 +42,7 @@ SIZE=${SIZE:-4096}  # message size (smtp-source -l)
 P=${P:-1000}        # probe messages for latency
 ROUNDS=${ROUNDS:-2} # rounds of each relay
 BASE=${BASE:-}      # a git revision to run beside the work tree
+MUGAI_TOML=${MUGAI_TOML:-} # more configuration for mugai and base
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/mugai-bench.XXXXXX)
@@ -252,6 +255,7 @@ listen = ""
 [web]
 upload_listen = ""
 download_listen = ""
+$MUGAI_TOML
 EOF
 	perf stat -x, -o "$WORK/$name.perf" -e "$PERF_EVENTS" -- "$bin" serve -config "$WORK/$name.toml" 2>> "$WORK/$name.log" &
 	perf=$!
