@@ -104,7 +104,7 @@ var queueKinds = []queueKind{
 		}
 	}},
 	{name: "released original", kind: KindRelease, make: func(t *testing.T, n *clusterNode, item string) {
-		if _, err := n.r.Release(context.Background(), item, "a@example.net", []string{"staff@lg.example.jp"}, strings.NewReader("Subject: original\r\n\r\nThe original.\r\n")); err != nil {
+		if _, err := n.r.Release(context.Background(), n.r.meta, item, "a@example.net", []string{"staff@lg.example.jp"}, strings.NewReader("Subject: original\r\n\r\nThe original.\r\n")); err != nil {
 			t.Fatal(err)
 		}
 	}},

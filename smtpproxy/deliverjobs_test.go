@@ -105,7 +105,7 @@ func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
 			o := options("node1")
 			o.Downstream.Addr = down
 			n := n1(o)
-			id, err := n.r.Release(ctx, "item3", "a@example.net", []string{"staff@lg.example.jp"}, strings.NewReader("Subject: original\r\n\r\nThe original.\r\n"))
+			id, err := n.r.Release(ctx, md, "item3", "a@example.net", []string{"staff@lg.example.jp"}, strings.NewReader("Subject: original\r\n\r\nThe original.\r\n"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -67,7 +67,11 @@
 // queues an original an administrator released from the console (kind
 // "release", to its recipients from its sender) the same way;
 // `mugai quarantine release` writes it into the outbox folder
-// (Outbox.Release).
+// (Outbox.Release). Its entry is ITEM-release: releasing twice queues
+// it once. After an administrator deleted that entry from the queue, a
+// new release is a new decision and gets ITEM-release-2 (then -3), so
+// that neither JetStream's duplicates window nor the deleted entry's
+// row stops it (release.go).
 //
 // A graceful shutdown cuts sanitizing (it is redone at the next start
 // and is not counted as a crash: only starts of processing that never

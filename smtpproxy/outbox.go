@@ -3,7 +3,6 @@ package smtpproxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -457,44 +456,4 @@ func validID(id string) bool {
 		}
 	}
 	return true
-}
-
-// Release queues an original from the quarantine for delivery to its
-// recipients as it is, unsanitized: the administrator's audited override
-// (the caller records who and why), written into the outbox folder by
-// the command line. The entry's ID is the item's ID with "-release", so
-// releasing twice queues it once. A running relay queues it with
-// Relay.Release.
-func (q *Outbox) Release(_ context.Context, id, from string, rcpts []string, original io.Reader) (string, error) {
-	e, err := releaseEntry(id, from, rcpts)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Join(q.o.dir, "tmp"), 0o700); err != nil {
-		return "", err
-	}
-	return e.ID, q.o.put(e, original)
-}
-
-// Release is Outbox.Release from within the relay: on a cluster through
-// a delivery job, so that the release outlives this node
-// (deliverjobs.go).
-func (r *Relay) Release(ctx context.Context, id, from string, rcpts []string, original io.Reader) (string, error) {
-	e, err := releaseEntry(id, from, rcpts)
-	if err != nil {
-		return "", err
-	}
-	return e.ID, r.queueEntry(ctx, e, original)
-}
-
-// releaseEntry is the entry of a released original.
-func releaseEntry(id, from string, rcpts []string) (*Entry, error) {
-	if len(rcpts) == 0 {
-		return nil, errors.New("smtpproxy: the item has no recipients")
-	}
-	e := &Entry{ID: id + "-release", Kind: KindRelease, From: from, OrigFrom: from, Created: time.Now().UTC()}
-	for _, rc := range rcpts {
-		e.Rcpts = append(e.Rcpts, &RcptState{Addr: rc, Status: StatusPending})
-	}
-	return e, nil
 }

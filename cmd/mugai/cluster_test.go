@@ -54,7 +54,7 @@ func TestQueueDeleteOnCluster(t *testing.T) {
 	}
 	for _, withRow := range []bool{true, false} {
 		item := fmt.Sprintf("m-%v", withRow)
-		id, err := ob.Release(ctx, item, "a@example.com", []string{"b@lg.example.jp"}, strings.NewReader("Subject: x\r\n\r\nx\r\n"))
+		id, err := ob.Release(ctx, md, item, "a@example.com", []string{"b@lg.example.jp"}, strings.NewReader("Subject: x\r\n\r\nx\r\n"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,9 +18,10 @@ var ErrNotMail = errors.New("the item did not come by mail")
 
 // Releaser queues a released original for delivery: the running relay
 // (on a cluster through JetStream), or the outbox folder from the
-// command line.
+// command line. md holds the rows of the item's earlier releases: a
+// release after one was deleted from the queue is queued anew.
 type Releaser interface {
-	Release(ctx context.Context, id, from string, rcpts []string, original io.Reader) (string, error)
+	Release(ctx context.Context, md meta.Store, id, from string, rcpts []string, original io.Reader) (string, error)
 }
 
 var (
@@ -50,7 +51,7 @@ func Release(ctx context.Context, rel Releaser, q store.Quarantine, md meta.Stor
 	if err := md.Audit(ctx, meta.Event{Actor: by, Action: "quarantine-release", Target: id, Detail: fmt.Sprintf("to %v, sha256 %s", rcpts, it.SHA256)}); err != nil {
 		return "", 0, fmt.Errorf("audit: %w", err)
 	}
-	qid, err := rel.Release(ctx, id, it.Meta["from"], rcpts, rc)
+	qid, err := rel.Release(ctx, md, id, it.Meta["from"], rcpts, rc)
 	if err != nil {
 		return "", 0, err
 	}
