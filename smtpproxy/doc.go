@@ -127,7 +127,11 @@
 //     for. Duplicates are left to the window between the downstream's
 //     250 and its row (the same window as RFC 1047's). A node that comes
 //     back forgets the spool files and outbox entries of the jobs it
-//     held (spool/jobs): they are another node's now.
+//     held (spool/jobs): they are another node's now. A node stopping
+//     gracefully hands its jobs back at once, each marked as handed
+//     back in the mugai-tries bucket, so that the node taking it again
+//     counts it in mugai_smtp_jobs_redelivered_total as it counts one
+//     JetStream redelivered (handback.go).
 //   - Crashers: the count of starts that never returned (maxTries) is
 //     kept in the mugai-tries bucket, so a message that kills its
 //     workers is withheld, with its notice and its original held, after

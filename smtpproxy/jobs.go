@@ -350,9 +350,6 @@ const fetchWait = 5 * time.Second
 func (r *Relay) takeJob(msg jetstream.Msg) taken {
 	q := r.jobs
 	q.m.JobsTaken.Inc()
-	if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
-		q.m.JobsRedelivered.Inc()
-	}
 	j, err := parseJob(msg.Data())
 	if err != nil {
 		r.log.Error("jobs: not a job; dropped", "err", err)
@@ -360,6 +357,9 @@ func (r *Relay) takeJob(msg jetstream.Msg) taken {
 		return notHeld
 	}
 	id := j.ID
+	if q.heldBefore(msg, id) { // handback.go
+		q.m.JobsRedelivered.Inc()
+	}
 	log := r.log.With("item_id", id)
 	take, wake, held := r.materialize, r.wakeProcess, heldToSanitize
 	if j.Kind == jobDeliver {
@@ -539,14 +539,17 @@ func (r *Relay) keepJobs() {
 }
 
 // release hands the jobs still held back to JetStream at shutdown, for
-// another node to take at once; their local files are forgotten at the
-// next start.
+// another node to take at once, each marked as handed back first
+// (handback.go); their local files are forgotten at the next start.
 func (q *jobQueue) release() {
 	q.once.Do(func() {
 		close(q.stopKeep)
 		q.mu.Lock()
 		defer q.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+		defer cancel()
 		for id, m := range q.held {
+			q.markHandedBack(ctx, id)
 			m.Nak()
 			delete(q.held, id)
 		}

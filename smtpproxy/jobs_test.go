@@ -278,3 +278,33 @@ func TestJetStreamBusyNodeLeavesJobsToOthers(t *testing.T) {
 		t.Fatalf("the free node delivered %d, want %d", got, rest)
 	}
 }
+
+// TestJetStreamHandedBackJobCountedRedelivered: a job its node handed
+// back at a graceful stop is counted as redelivered by the node that
+// takes it again, though JetStream hands it out with a delivery count
+// of 1; the first take of a job is not.
+func TestJetStreamHandedBackJobCountedRedelivered(t *testing.T) {
+	c := natstest.Start(t, 1)
+	for _, kind := range queueKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			md := postgresMeta(t)
+			d := startDeferred(t, c.URLs(), md, kind, "item-handed-back", func(*Options) {})
+			if n := testutil.ToFloat64(d.n.r.opts.Metrics.JobsRedelivered); n != 0 {
+				t.Fatalf("the first take counted %v redeliveries", n)
+			}
+			d.n.stop()
+			again := startClusterNode(t, d.o, c.URLs(), md)
+			waitFor(t, "the job held again", func() bool {
+				q := again.r.jobs
+				q.mu.Lock()
+				defer q.mu.Unlock()
+				_, ok := q.held[d.e.ID]
+				return ok
+			})
+			m := again.r.opts.Metrics
+			if taken, n := testutil.ToFloat64(m.JobsTaken), testutil.ToFloat64(m.JobsRedelivered); taken != 1 || n != 1 {
+				t.Fatalf("the restarted node took %v jobs, %v counted redelivered; want 1 and 1", taken, n)
+			}
+		})
+	}
+}
