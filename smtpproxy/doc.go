@@ -167,6 +167,12 @@
 //     Every job taken costs one look-up of its row for this. A retry
 //     only changes the entry's state: the job stays held and is
 //     acknowledged once the entry is delivered.
+//   - Leftovers (spoolsweep.go): chunks whose purge failed, or whose
+//     job was never published and never tried again, are purged by one
+//     node at a time (Options.Lead: meta.DB.Lead) every SpoolSweep,
+//     once older than SpoolLeftoverAge (7 days) and only for an ID with
+//     no job in MUGAI_JOBS and no row that is not final. Each purge is
+//     filtered to the ID's subject and stops at the last old chunk seen.
 //   - Back-pressure: with more than MaxPending jobs not yet taken by any
 //     node, MAIL gets 451 4.3.2.
 //

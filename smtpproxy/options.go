@@ -125,6 +125,14 @@ type Options struct {
 	// NodeName and NodeRole are this node in the cluster's heartbeats;
 	// default the host name, and "all".
 	NodeName, NodeRole string
+	// SpoolSweep is how often the chunks no job needs, stored more than
+	// SpoolLeftoverAge ago, are purged from MUGAI_SPOOL (spoolsweep.go);
+	// default 1h and 7 days.
+	SpoolSweep, SpoolLeftoverAge time.Duration
+	// Lead, if set, runs each such sweep on one node of the cluster at
+	// a time and returns without running it when another node holds
+	// the sweep (meta.DB.Lead); nil sweeps on every node.
+	Lead func(ctx context.Context, sweep func(context.Context) error) error
 
 	Logger  *slog.Logger // default slog.Default()
 	Metrics *Metrics     // default: a private registry
@@ -217,6 +225,8 @@ func (o Options) withDefaults() Options {
 	def(&o.JobAckWait, 30*time.Second)
 	defi(&o.JobsHeld, 4*o.ProcessWorkers)
 	def(&o.PublishTimeout, 30*time.Second)
+	def(&o.SpoolSweep, time.Hour)
+	def(&o.SpoolLeftoverAge, 7*24*time.Hour)
 	if o.NodeName == "" {
 		o.NodeName = o.Hostname
 	}

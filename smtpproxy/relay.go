@@ -184,10 +184,11 @@ func (r *Relay) Start() {
 	go r.deliverScheduler()
 	go r.spaceWatcher()
 	if r.jobs != nil {
-		r.wg.Add(2)
+		r.wg.Add(3)
 		go r.pullJobs()
 		go r.beatJobs()
-		go r.keepJobs() // until Shutdown hands the jobs back
+		go r.sweepSpool() // spoolsweep.go
+		go r.keepJobs()   // until Shutdown hands the jobs back
 	}
 }
 

@@ -185,6 +185,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	// The relay's spool and work queue share the storage's connection.
 	ro.JetStream, ro.Replicas = st.JetStream, st.Replicas
+	// One node of a cluster at a time purges the stored chunks no job
+	// needs, as one sweeps the quarantine.
+	ro.Lead = func(ctx context.Context, sweep func(context.Context) error) error {
+		_, err := s.DB.Lead(ctx, "spool-sweep", sweep)
+		return err
+	}
 	if s.Relay, err = smtpproxy.New(ro, s.Engine, s.Quarantine, md); err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
