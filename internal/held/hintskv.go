@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mugai-project/mugai/internal/jsretry"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -78,16 +79,20 @@ const maxSealed = 64 << 10
 // where kvHints.take deletes one; and any replica answers its reads,
 // where a node must see what another has just written (as
 // internal/store's buckets, which turn that off).
-func openHintBucket(ctx context.Context, js jetstream.JetStream, name, desc string, ttl time.Duration, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: "KV_" + name, Description: desc, Subjects: []string{"$KV." + name + ".>"},
-		MaxMsgsPerSubject: 1, MaxMsgs: maxHints, Discard: jetstream.DiscardOld, MaxBytes: -1, MaxAge: ttl, MaxMsgSize: maxSealed,
-		Storage: jetstream.MemoryStorage, Replicas: max(replicas, 1), AllowRollup: true, Duplicates: min(ttl, 2*time.Minute), MaxConsumers: -1,
+func openHintBucket(ctx context.Context, js jetstream.JetStream, name, desc string, ttl time.Duration, replicas int) (kv jetstream.KeyValue, st jetstream.Stream, err error) {
+	// Through a leader election, as internal/store's buckets: a node
+	// started while the cluster elects one starts once it is done.
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
+		if st, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name: "KV_" + name, Description: desc, Subjects: []string{"$KV." + name + ".>"},
+			MaxMsgsPerSubject: 1, MaxMsgs: maxHints, Discard: jetstream.DiscardOld, MaxBytes: -1, MaxAge: ttl, MaxMsgSize: maxSealed,
+			Storage: jetstream.MemoryStorage, Replicas: max(replicas, 1), AllowRollup: true, Duplicates: min(ttl, 2*time.Minute), MaxConsumers: -1,
+		}); err != nil {
+			return err
+		}
+		kv, err = js.KeyValue(ctx, name)
+		return err
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("held: bucket %s: %w", name, err)
-	}
-	kv, err := js.KeyValue(ctx, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("held: bucket %s: %w", name, err)
 	}

@@ -212,3 +212,37 @@ func TestSealedValueBoundToItsKey(t *testing.T) {
 		t.Error("a value sealed for alice's entry opens as bob's")
 	}
 }
+
+// TestClusterHintsOpenThroughElection: a node started while the NATS
+// cluster has no leader (two of three servers down, as during the
+// election after a server died) opens its hint buckets once the
+// servers are back, instead of failing to start. The servers come back
+// only after the node's first request was sent, so that the first
+// attempt fails.
+func TestClusterHintsOpenThroughElection(t *testing.T) {
+	c := natstest.Start(t, 3)
+	links, err := LoadLinks(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Kill(0)
+	c.Kill(1)
+	sent := make(chan struct{})
+	var once sync.Once
+	js := natstest.Connect(t, c.URL(2), jetstream.WithClientTrace(&jetstream.ClientTrace{
+		RequestSent: func(string, []byte) { once.Do(func() { close(sent) }) },
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	opened := make(chan error, 1)
+	go func() {
+		_, err := NewClusterHints(ctx, js, ClusterHints{Links: links, Replicas: 3, Bucket: "election"})
+		opened <- err
+	}()
+	<-sent
+	c.Restart(0)
+	c.Restart(1)
+	if err := <-opened; err != nil {
+		t.Fatalf("the hint buckets were not opened after the election: %v", err)
+	}
+}

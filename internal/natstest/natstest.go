@@ -202,15 +202,15 @@ func (c *Cluster) stopAll() {
 
 // Connect is a client's JetStream on the servers of urls (one URL or
 // several, comma-separated), reconnecting for ever as mugai's nodes do,
-// closed when the test ends.
-func Connect(t testing.TB, urls string) jetstream.JetStream {
+// with opts (a trace of its requests), closed when the test ends.
+func Connect(t testing.TB, urls string, opts ...jetstream.JetStreamOpt) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(urls, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mugai-project/mugai/internal/jsretry"
 	"github.com/mugai-project/mugai/internal/spill"
 )
 
@@ -19,7 +19,7 @@ import (
 // with the nats tool), and binding needs only the bucket's leader, where
 // an update would need every replica. The one exception is readsFromLeader.
 func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (obs jetstream.ObjectStore, err error) {
-	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		if obs, err = js.ObjectStore(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
 			obs, err = js.CreateObjectStore(ctx, cfg)
 		}
@@ -40,7 +40,7 @@ func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.
 
 // openKeyValue is openObjectStore for a Key-Value bucket.
 func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (kv jetstream.KeyValue, err error) {
-	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		if kv, err = js.KeyValue(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
 			kv, err = js.CreateKeyValue(ctx, cfg)
 		}
@@ -87,12 +87,12 @@ func readsFromLeader(ctx context.Context, js jetstream.JetStream, stream string)
 
 // fetchObject reads object name into a new buffer (memory up to 1 MiB,
 // else a file in dir, removed when the buffer is closed), again while a
-// leader is elected. An attempt may take electionAttempt and a second
+// leader is elected. An attempt may take jsretry.Attempt and a second
 // more for every MiB. The Object Store checks the object's digest at
 // the end: ErrDigestMismatch.
 func fetchObject(ctx context.Context, obs jetstream.ObjectStore, name, dir string) (buf *spill.Buffer, err error) {
 	var info *jetstream.ObjectInfo
-	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) (err error) {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) (err error) {
 		info, err = obs.GetInfo(ctx, name)
 		return err
 	})
@@ -112,9 +112,9 @@ func fetchObject(ctx context.Context, obs jetstream.ObjectStore, name, dir strin
 		}
 		return nil
 	}
-	attempt := electionAttempt + time.Duration(info.Size>>20)*time.Second
+	attempt := jsretry.Attempt + time.Duration(info.Size>>20)*time.Second
 	for range digestReads {
-		if err = whileElecting(ctx, attempt, fetch); !errors.Is(err, jetstream.ErrDigestMismatch) {
+		if err = jsretry.WhileElecting(ctx, attempt, fetch); !errors.Is(err, jetstream.ErrDigestMismatch) {
 			break
 		}
 	}
@@ -134,7 +134,7 @@ const digestReads = 3
 // deleteObject deletes object name, again while a leader is elected;
 // nil if it is gone already.
 func deleteObject(ctx context.Context, obs jetstream.ObjectStore, name string) error {
-	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err := jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		if err := obs.Delete(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
 			return err
 		}
@@ -144,47 +144,4 @@ func deleteObject(ctx context.Context, obs jetstream.ObjectStore, name string) e
 		return fmt.Errorf("store: deleting %s: %w", name, err)
 	}
 	return nil
-}
-
-// electionAttempt bounds one attempt of whileElecting.
-const electionAttempt = 5 * time.Second
-
-// whileElecting runs op, which must be safe to repeat, again while it
-// fails because no JetStream server answers for the stream yet: while
-// the cluster elects a new leader for what a dead server led (a few
-// seconds), or another node creates the same bucket. Each attempt has
-// at most attempt; ctx bounds them all.
-func whileElecting(ctx context.Context, attempt time.Duration, op func(ctx context.Context) error) error {
-	for {
-		actx, cancel := context.WithTimeout(ctx, attempt)
-		err := op(actx)
-		cancel()
-		if err == nil || !transient(err) || ctx.Err() != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
-// transient reports an error that says no server took the request:
-// a timeout, no responders, JetStream not ready, or a bucket created
-// at the same moment by another node.
-func transient(err error) bool {
-	var api *jetstream.APIError
-	var legacy *nats.APIError // from the watchers and readers, which use the older client
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders),
-		errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, jetstream.ErrBucketExists),
-		errors.Is(err, jetstream.ErrStreamNameAlreadyInUse), errors.Is(err, nats.ErrConnectionReconnecting):
-		return true
-	case errors.As(err, &api):
-		return api.Code == 503 // "JetStream system temporarily unavailable", "no suitable peers", …
-	case errors.As(err, &legacy):
-		return legacy.Code == 503
-	}
-	return false
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/ids"
+	"github.com/mugai-project/mugai/internal/jsretry"
 )
 
 // JetStream is a Quarantine in a NATS JetStream cluster, shared by every
@@ -127,7 +128,7 @@ func pendingKey(object string) string { return "p." + strings.Replace(object, "/
 
 // mark puts object's pending mark; unmark removes it.
 func (s *JetStream) mark(ctx context.Context, object string) error {
-	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err := jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		_, err := s.kv.Put(ctx, pendingKey(object), []byte(object))
 		return err
 	})
@@ -138,7 +139,7 @@ func (s *JetStream) mark(ctx context.Context, object string) error {
 }
 
 func (s *JetStream) unmark(ctx context.Context, object string) error {
-	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error { return s.kv.Purge(ctx, pendingKey(object)) })
+	err := jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error { return s.kv.Purge(ctx, pendingKey(object)) })
 	if err != nil {
 		return fmt.Errorf("store: unmarking %s: %w", object, err)
 	}
@@ -156,7 +157,7 @@ func (s *JetStream) record(ctx context.Context, id string) (jsRecord, uint64, er
 		return jsRecord{}, 0, ErrInvalidID
 	}
 	var e jetstream.KeyValueEntry
-	err := whileElecting(ctx, electionAttempt, func(ctx context.Context) (err error) {
+	err := jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) (err error) {
 		e, err = s.kv.Get(ctx, recordKey(id))
 		return err
 	})
@@ -235,7 +236,7 @@ func (s *JetStream) putOriginal(ctx context.Context, rec *jsRecord, original io.
 		return fmt.Errorf("store: %w", err)
 	}
 	tries := 0
-	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		tries++
 		_, err := s.kv.Create(ctx, recordKey(rec.ID), b)
 		return err
@@ -310,7 +311,7 @@ func (s *JetStream) List(ctx context.Context, f Filter) ([]Item, error) {
 // latest returns the latest entry of every key that matches filter and
 // is not deleted.
 func (s *JetStream) latest(ctx context.Context, filter string) (out map[string]jetstream.KeyValueEntry, err error) {
-	err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 		out, err = s.watchLatest(ctx, filter)
 		return err
 	})
@@ -393,7 +394,7 @@ func (s *JetStream) change(ctx context.Context, id string, fn func(*jsRecord) er
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
-		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 			_, err := s.kv.Update(ctx, recordKey(id), b, rev)
 			return err
 		})
@@ -424,7 +425,7 @@ func (s *JetStream) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	for {
-		err = whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 			return s.kv.Purge(ctx, recordKey(id), jetstream.LastRevision(rev))
 		})
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {

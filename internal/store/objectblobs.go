@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/mugai-project/mugai/internal/jsretry"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -93,7 +94,7 @@ func (b *ObjectBlobs) Remove(ctx context.Context, item string) error {
 	n := 0
 	for ; ; n++ {
 		name, _ := objectName(item, n)
-		err := whileElecting(ctx, electionAttempt, func(ctx context.Context) error {
+		err := jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
 			_, err := b.obs.GetInfo(ctx, name)
 			return err
 		})
