@@ -193,3 +193,11 @@ func sortItems(items []Item) {
 		return items[i].ID < items[j].ID
 	})
 }
+
+// Reconciler is a Quarantine that keeps an index apart from its records
+// (JetStream with an Index), which a crash or an outage between the two
+// writes can leave behind. Reconcile makes the index whole again; the
+// retention sweep runs it first, so that no item escapes the sweep.
+type Reconciler interface {
+	Reconcile(ctx context.Context) error
+}
