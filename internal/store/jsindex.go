@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mugai-project/mugai/internal/meta"
 )
@@ -120,18 +121,12 @@ func (x *index) list(ctx context.Context, f Filter, current func(context.Context
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			rec, ok, err := current(ctx, r.id)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				if err := x.remove(ctx, r.id, r.rev+1); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			if f.match(&rec.Item) {
+		recs, err := x.records(ctx, rows, current)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range recs {
+			if rec != nil && f.match(&rec.Item) {
 				out = append(out, rec.Item)
 			}
 		}
@@ -140,6 +135,31 @@ func (x *index) list(ctx context.Context, f Filter, current func(context.Context
 		}
 		after = &rows[len(rows)-1]
 	}
+}
+
+// recordReads is how many records list reads at once.
+const recordReads = 8
+
+// records reads the current record of each row, recordReads at a time:
+// nil where the record is gone, whose row it then removes.
+func (x *index) records(ctx context.Context, rows []row, current func(context.Context, string) (jsRecord, bool, error)) ([]*jsRecord, error) {
+	out := make([]*jsRecord, len(rows))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(recordReads)
+	for i, r := range rows {
+		g.Go(func() error {
+			rec, ok, err := current(ctx, r.id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return x.remove(ctx, r.id, r.rev+1)
+			}
+			out[i] = &rec
+			return nil
+		})
+	}
+	return out, g.Wait()
 }
 
 // page reads up to n rows that satisfy where, in (created, id) order,
