@@ -239,6 +239,10 @@ func (s *JetStream) Reconcile(ctx context.Context) error {
 	return s.index.advance(ctx, last)
 }
 
+// watermarkEvery is how many records a walk indexes between two rises
+// of the watermark.
+const watermarkEvery = 1000
+
 // reindex writes the rows of the records after revision from and
 // returns the last revision it saw.
 func (s *JetStream) reindex(ctx context.Context, from uint64) (uint64, error) {
@@ -247,7 +251,7 @@ func (s *JetStream) reindex(ctx context.Context, from uint64) (uint64, error) {
 		return 0, fmt.Errorf("store: %w", err)
 	}
 	defer w.Stop()
-	last := from
+	last, n := from, 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -263,6 +267,13 @@ func (s *JetStream) reindex(ctx context.Context, from uint64) (uint64, error) {
 				return 0, err
 			}
 			last = max(last, e.Revision())
+			// The records come in revision order: a walk cut short
+			// resumes from here.
+			if n++; n%watermarkEvery == 0 {
+				if err := s.index.advance(ctx, last); err != nil {
+					return 0, err
+				}
+			}
 		}
 	}
 }

@@ -165,6 +165,12 @@ func TestJetStreamIndexShowsCurrentRecord(t *testing.T) {
 	if got := listIDs(t, s, Filter{State: Held}); len(got) != 0 {
 		t.Errorf("held by a stale row: %v, want none", got)
 	}
+	// The stale row fills List's first page; the held item after it is
+	// on the next.
+	held := put(t, s, "b.zip", "b", Item{})
+	if got := listIDs(t, s, Filter{State: Held, Limit: 1}); fmt.Sprint(got) != fmt.Sprint([]string{held}) {
+		t.Errorf("first held after a stale row: %v, want %s", got, held)
+	}
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
