@@ -170,7 +170,7 @@ func (s *JetStream) deleteObject(ctx context.Context, object string) error {
 	return deleteObject(ctx, s.obs, object)
 }
 
-// indexed writes it's row as of revision rev, if there is an index.
+// indexed writes its row as of revision rev, if there is an index.
 func (s *JetStream) indexed(ctx context.Context, it *Item, rev uint64) error {
 	if s.index == nil {
 		return nil
@@ -213,7 +213,8 @@ func decodeRecord(b []byte) (jsRecord, error) {
 }
 
 // Put implements Quarantine: the original goes into a new object, then
-// the record is created; the ID is taken only if its record is new.
+// the record is created, then its row; the ID is taken only if its
+// record is new.
 func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -239,10 +240,8 @@ func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (str
 		}
 		return "", err
 	}
-	if err := s.unmark(ctx, rec.Object); err != nil {
-		return "", err
-	}
-	return item.ID, s.indexed(ctx, &rec.Item, rev)
+	ierr := s.indexed(ctx, &rec.Item, rev)
+	return item.ID, errors.Join(s.unmark(ctx, rec.Object), ierr)
 }
 
 // putOriginal stores the original into rec's object, completes rec's

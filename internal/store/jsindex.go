@@ -55,7 +55,7 @@ func openIndex(ctx context.Context, db *meta.DB, bucket string) (*index, error) 
 	return &index{db: db, bucket: bucket}, nil
 }
 
-// put writes it's row as of the record's revision rev.
+// put writes its row as of the record's revision rev.
 func (x *index) put(ctx context.Context, it *Item, rev uint64) error {
 	_, err := x.db.ExecContext(ctx, `INSERT INTO quarantine_index (bucket, id, created, state, reason, retain_until, revision)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
