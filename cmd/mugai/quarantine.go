@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/mugai-project/mugai/internal/app"
-	"github.com/mugai-project/mugai/internal/config"
 	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/smtpproxy"
@@ -27,7 +26,13 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return exitUsage
 	}
 	_, outboxDir, _, _ := app.RelayOptions(&c).Dirs()
-	st, err := app.OpenStorage(ctx, &c)
+	h, err := app.OpenDB(ctx, &c)
+	if err != nil {
+		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
+		return exitInternal
+	}
+	defer h.Close()
+	st, err := app.OpenStorage(ctx, &c, h)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
 		return exitInternal
@@ -70,19 +75,13 @@ func runQuarantine(ctx context.Context, args []string, stdout, stderr io.Writer)
 			fmt.Fprintln(stderr, "mugai quarantine: release needs -by NAME for the audit log")
 			return exitUsage
 		}
-		return release(ctx, &c, outboxDir, q, a[1], *by, stdout, stderr)
+		return release(ctx, h, outboxDir, q, a[1], *by, stdout, stderr)
 	}
 	cmd.fset.Usage()
 	return exitUsage
 }
 
-func release(ctx context.Context, c *config.Config, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
-	h, err := app.OpenDB(ctx, c)
-	if err != nil {
-		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)
-		return exitInternal
-	}
-	defer h.Close()
+func release(ctx context.Context, h *meta.DB, outboxDir string, q store.Quarantine, id, by string, stdout, stderr io.Writer) int {
 	db, err := meta.NewStore(ctx, h)
 	if err != nil {
 		fmt.Fprintf(stderr, "mugai quarantine: %v\n", err)

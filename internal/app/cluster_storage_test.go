@@ -101,4 +101,13 @@ func TestClusterStorageSharedBetweenNodes(t *testing.T) {
 	if err != nil || !bytes.Equal(kept, original) || it.Source != "upload" {
 		t.Fatalf("node 2's original: %q (%v), item %+v", kept, err, it)
 	}
+	// The cluster's quarantine is listed from its index in the shared
+	// database.
+	var rows int
+	if err := node2.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine_index WHERE id = ?`, id).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("index rows of %s: %d, %v", id, rows, err)
+	}
+	if items, err := node2.Quarantine.List(ctx, store.Filter{Reason: it.Reason, Limit: 10}); err != nil || len(items) != 1 || items[0].ID != id {
+		t.Fatalf("node 2 lists %+v, %v; want %s", items, err, id)
+	}
 }

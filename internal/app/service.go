@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *Service, err 
 	}
 	// The approvers' previews draw with the engine's renderer.
 	s.renderer = parts.Renderer
-	st, err := OpenStorage(ctx, &cfg)
+	st, err := OpenStorage(ctx, &cfg, s.DB)
 	if err != nil {
 		return nil, err
 	}

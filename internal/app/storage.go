@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/config"
+	"github.com/mugai-project/mugai/internal/meta"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -17,7 +18,9 @@ import (
 // transfer/outputs/, transfer/held/); with
 // cluster.nats set they are in the cluster's JetStream, replicated
 // cluster.replicas times and shared by every node, so that any node
-// serves any item and a dead node loses nothing.
+// serves any item and a dead node loses nothing; the quarantine is then
+// indexed in the cluster's database, so that listing it costs what is
+// listed and not what is kept.
 type Storage struct {
 	Quarantine store.Quarantine
 	Outputs    store.Blobs
@@ -33,8 +36,9 @@ type Storage struct {
 }
 
 // OpenStorage opens the node's Storage as the configuration says, the
-// one way the service and the command-line tools do.
-func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
+// one way the service and the command-line tools do. db is the node's
+// database (OpenDB): on a cluster, the quarantine's index is in it.
+func OpenStorage(ctx context.Context, cfg *config.Config, db *meta.DB) (*Storage, error) {
 	if cfg.Cluster.NATS == "" {
 		_, _, qDir, _ := RelayOptions(cfg).Dirs()
 		q, err := store.NewFS(qDir)
@@ -55,7 +59,7 @@ func OpenStorage(ctx context.Context, cfg *config.Config) (*Storage, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := store.NewJetStream(ctx, js, store.JetStreamOptions{Replicas: replicas, TempDir: tempDir(cfg)})
+	q, err := store.NewJetStream(ctx, js, store.JetStreamOptions{Replicas: replicas, TempDir: tempDir(cfg), Index: db})
 	if err != nil {
 		closeJS()
 		return nil, fmt.Errorf("quarantine: %w", err)

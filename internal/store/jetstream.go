@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mugai-project/mugai/internal/ids"
 	"github.com/mugai-project/mugai/internal/jsretry"
+	"github.com/mugai-project/mugai/internal/meta"
 )
 
 // JetStream is a Quarantine in a NATS JetStream cluster, shared by every
@@ -40,17 +42,26 @@ import (
 // record whether the object is kept or deleted. An object without its
 // record is never listed.
 //
-// List reads the latest record of every item (one ordered consumer over
-// the records, about a kilobyte each): its cost grows with the number of
-// items kept, as FS's does with the files it reads. A record must fit in
-// one NATS message (the servers' max_payload, 1 MiB by default).
+// With an Index (the cluster's PostgreSQL database), List finds the
+// items in it and reads only their records (jsindex.go): its cost grows
+// with the items listed, not with the items kept. Every write of a
+// record then writes the item's row after it, and fails if that fails;
+// Reconcile (which the retention sweep runs first) gives the rows that
+// a crash or an outage left behind. Without one, List reads the latest
+// record of every item (one ordered consumer over the records, about a
+// kilobyte each), as FS reads its files. A record must fit in one NATS
+// message (the servers' max_payload, 1 MiB by default).
 type JetStream struct {
-	obs  jetstream.ObjectStore
-	kv   jetstream.KeyValue
-	opts JetStreamOptions
+	obs   jetstream.ObjectStore
+	kv    jetstream.KeyValue
+	index *index // nil without an Index
+	opts  JetStreamOptions
 }
 
-var _ Quarantine = (*JetStream)(nil)
+var (
+	_ Quarantine = (*JetStream)(nil)
+	_ Reconciler = (*JetStream)(nil)
+)
 
 // JetStreamOptions configure a JetStream quarantine; zero fields mean
 // the defaults.
@@ -70,7 +81,11 @@ type JetStreamOptions struct {
 	// settles it (a younger one may be a Put under way on another node);
 	// default a minute.
 	PendingAge time.Duration
-	Now        func() time.Time // default time.Now
+	// Index is the database in which List finds the items: the
+	// cluster's shared PostgreSQL database. nil lists by reading every
+	// record.
+	Index *meta.DB
+	Now   func() time.Time // default time.Now
 }
 
 func (o JetStreamOptions) withDefaults() JetStreamOptions {
@@ -115,6 +130,11 @@ func NewJetStream(ctx context.Context, js jetstream.JetStream, opts JetStreamOpt
 		return nil, err
 	}
 	s := &JetStream{obs: obs, kv: kv, opts: opts}
+	if opts.Index != nil {
+		if s.index, err = openIndex(ctx, opts.Index, opts.Bucket); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.settlePending(ctx); err != nil {
 		return nil, err
 	}
@@ -149,6 +169,14 @@ func (s *JetStream) unmark(ctx context.Context, object string) error {
 // deleteObject deletes an object that may be gone already.
 func (s *JetStream) deleteObject(ctx context.Context, object string) error {
 	return deleteObject(ctx, s.obs, object)
+}
+
+// indexed writes its row as of revision rev, if there is an index.
+func (s *JetStream) indexed(ctx context.Context, it *Item, rev uint64) error {
+	if s.index == nil {
+		return nil
+	}
+	return s.index.put(ctx, it, rev)
 }
 
 // record reads an item's record and its revision.
@@ -186,7 +214,8 @@ func decodeRecord(b []byte) (jsRecord, error) {
 }
 
 // Put implements Quarantine: the original goes into a new object, then
-// the record is created; the ID is taken only if its record is new.
+// the record is created, then its row; the ID is taken only if its
+// record is new.
 func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -204,7 +233,7 @@ func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (str
 	if err := s.mark(ctx, rec.Object); err != nil {
 		return "", err
 	}
-	err := s.putOriginal(ctx, &rec, original)
+	rev, err := s.putOriginal(ctx, &rec, original)
 	if err != nil {
 		// Settled now if possible, else by the next NewJetStream.
 		if s.deleteObject(ctx, rec.Object) == nil {
@@ -212,46 +241,49 @@ func (s *JetStream) Put(ctx context.Context, item Item, original io.Reader) (str
 		}
 		return "", err
 	}
-	return item.ID, s.unmark(ctx, rec.Object)
+	ierr := s.indexed(ctx, &rec.Item, rev)
+	return item.ID, errors.Join(s.unmark(ctx, rec.Object), ierr)
 }
 
 // putOriginal stores the original into rec's object, completes rec's
-// SHA-256 and size from what JetStream stored, and creates the record.
-func (s *JetStream) putOriginal(ctx context.Context, rec *jsRecord, original io.Reader) error {
+// SHA-256 and size from what JetStream stored, and creates the record,
+// returning its revision.
+func (s *JetStream) putOriginal(ctx context.Context, rec *jsRecord, original io.Reader) (uint64, error) {
 	info, err := s.obs.Put(ctx, jetstream.ObjectMeta{Name: rec.Object}, original)
 	if err != nil {
-		return fmt.Errorf("store: storing the original: %w", err)
+		return 0, fmt.Errorf("store: storing the original: %w", err)
 	}
 	sum, err := jetstream.DecodeObjectDigest(info.Digest)
 	if err != nil {
-		return fmt.Errorf("store: storing the original: %w", err)
+		return 0, fmt.Errorf("store: storing the original: %w", err)
 	}
 	got := hex.EncodeToString(sum)
 	if rec.SHA256 != "" && !strings.EqualFold(rec.SHA256, got) {
-		return fmt.Errorf("%w: given %s, received %s", ErrCorrupt, rec.SHA256, got)
+		return 0, fmt.Errorf("%w: given %s, received %s", ErrCorrupt, rec.SHA256, got)
 	}
 	rec.SHA256, rec.Size = got, int64(info.Size)
 	b, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return 0, fmt.Errorf("store: %w", err)
 	}
 	tries := 0
-	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
+	var rev uint64
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) (err error) {
 		tries++
-		_, err := s.kv.Create(ctx, recordKey(rec.ID), b)
+		rev, err = s.kv.Create(ctx, recordKey(rec.ID), b)
 		return err
 	})
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		// An attempt whose answer was lost may have created it.
-		if got, _, rerr := s.record(ctx, rec.ID); tries > 1 && rerr == nil && got.Object == rec.Object {
-			return nil
+		if got, rev, rerr := s.record(ctx, rec.ID); tries > 1 && rerr == nil && got.Object == rec.Object {
+			return rev, nil
 		}
-		return ErrExists
+		return 0, ErrExists
 	}
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", rec.ID, err)
+		return 0, fmt.Errorf("store: %s: %w", rec.ID, err)
 	}
-	return nil
+	return rev, nil
 }
 
 // Get implements Quarantine. The original is read from JetStream into a
@@ -285,8 +317,12 @@ func (s *JetStream) Get(ctx context.Context, id string) (Item, io.ReadCloser, er
 	return rec.Item, &checkedReader{r: buf.Open(), f: buf, h: sha256.New(), want: rec.SHA256}, nil
 }
 
-// List implements Quarantine.
+// List implements Quarantine: from the index if there is one, else by
+// reading every record.
 func (s *JetStream) List(ctx context.Context, f Filter) ([]Item, error) {
+	if s.index != nil {
+		return s.index.list(ctx, f, s.current)
+	}
 	entries, err := s.latest(ctx, recordKey("*"))
 	if err != nil {
 		return nil, err
@@ -306,6 +342,16 @@ func (s *JetStream) List(ctx context.Context, f Filter) ([]Item, error) {
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// current reads id's record for the index's List; ok is false when the
+// record is gone.
+func (s *JetStream) current(ctx context.Context, id string) (rec jsRecord, ok bool, err error) {
+	rec, _, err = s.record(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return jsRecord{}, false, nil
+	}
+	return rec, err == nil, err
 }
 
 // latest returns the latest entry of every key that matches filter and
@@ -343,14 +389,14 @@ func (s *JetStream) watchLatest(ctx context.Context, filter string) (map[string]
 	}
 }
 
-// SetState implements Quarantine. The record changes first; a purge
-// then deletes the object, under a pending mark.
+// SetState implements Quarantine. The record changes first, then its
+// row; a purge then deletes the object, under a pending mark.
 func (s *JetStream) SetState(ctx context.Context, id string, st State, by string) error {
 	if !st.valid() {
 		return fmt.Errorf("store: unknown state %q", st)
 	}
 	var object string
-	err := s.change(ctx, id, func(rec *jsRecord) error {
+	ierr, err := s.change(ctx, id, func(rec *jsRecord) error {
 		if rec.State == Purged && st != Purged {
 			return ErrPurged
 		}
@@ -363,53 +409,57 @@ func (s *JetStream) SetState(ctx context.Context, id string, st State, by string
 		return nil
 	})
 	if err != nil || st != Purged {
-		return err
+		return errors.Join(err, ierr)
 	}
+	// The original goes even when the row could not be written.
 	if err := s.deleteObject(ctx, object); err != nil {
-		return err
+		return errors.Join(ierr, err)
 	}
-	return s.unmark(ctx, object)
+	return errors.Join(ierr, s.unmark(ctx, object))
 }
 
 // Describe implements Quarantine.
 func (s *JetStream) Describe(ctx context.Context, id string, d Description) error {
-	return s.change(ctx, id, func(rec *jsRecord) error { d.apply(&rec.Item); return nil })
+	ierr, err := s.change(ctx, id, func(rec *jsRecord) error { d.apply(&rec.Item); return nil })
+	return errors.Join(err, ierr)
 }
 
 // change rewrites an item's record as fn says, at the revision it was
-// read at, again if another node changed it meanwhile.
-func (s *JetStream) change(ctx context.Context, id string, fn func(*jsRecord) error) error {
+// read at, again if another node changed it meanwhile, and then its
+// row. err is the record's; ierr, once the record is written, the row's.
+func (s *JetStream) change(ctx context.Context, id string, fn func(*jsRecord) error) (ierr, err error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	for {
 		rec, rev, err := s.record(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := fn(&rec); err != nil {
-			return err
+			return nil, err
 		}
 		b, err := json.Marshal(&rec)
 		if err != nil {
-			return fmt.Errorf("store: %w", err)
+			return nil, fmt.Errorf("store: %w", err)
 		}
-		err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
-			_, err := s.kv.Update(ctx, recordKey(id), b, rev)
+		var written uint64
+		err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) (err error) {
+			written, err = s.kv.Update(ctx, recordKey(id), b, rev)
 			return err
 		})
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", id, err)
+			return nil, fmt.Errorf("store: %s: %w", id, err)
 		}
-		return nil
+		return s.indexed(ctx, &rec.Item, written), nil
 	}
 }
 
 // Delete implements Quarantine: the record goes first, then the object,
-// under a pending mark.
+// under a pending mark, then the row.
 func (s *JetStream) Delete(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return ErrInvalidID
@@ -450,7 +500,13 @@ func (s *JetStream) Delete(ctx context.Context, id string) error {
 	if err := s.deleteObject(ctx, rec.Object); err != nil {
 		return err
 	}
-	return s.unmark(ctx, rec.Object)
+	if err := s.unmark(ctx, rec.Object); err != nil {
+		return err
+	}
+	if s.index == nil {
+		return nil
+	}
+	return s.index.remove(ctx, id, math.MaxInt64)
 }
 
 // settlePending settles every pending mark older than PendingAge: its

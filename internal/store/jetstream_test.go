@@ -50,7 +50,7 @@ var jetStreamBackend = backend{
 
 // openJetStream opens a quarantine with three replicas (unless opts say
 // otherwise) and a temporary folder of the test's.
-func openJetStream(t *testing.T, js jetstream.JetStream, opts JetStreamOptions) *JetStream {
+func openJetStream(t testing.TB, js jetstream.JetStream, opts JetStreamOptions) *JetStream {
 	t.Helper()
 	if opts.Replicas == 0 {
 		opts.Replicas = 3

@@ -47,6 +47,7 @@ var backends = []backend{
 		},
 	},
 	jetStreamBackend,
+	indexedJetStreamBackend,
 }
 
 // eachBackend runs every case against a new, empty store of every

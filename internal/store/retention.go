@@ -16,7 +16,8 @@ import (
 // mails and uploads differ). The record stays, in state Purged; each
 // purge goes to the audit trail. An item with an open request for its
 // original (Holds) is kept until the request is decided, and so is every
-// item when Holds cannot answer.
+// item when Holds cannot answer. A Quarantine that is a Reconciler is
+// reconciled before each sweep.
 type Retention struct {
 	Quarantine Quarantine
 	Audit      *audit.Log
@@ -44,11 +45,18 @@ func (r *Retention) Sweep(ctx context.Context) (int, error) {
 		now = r.Now
 	}
 	t := now()
+	var errs []error
+	if rc, ok := r.Quarantine.(Reconciler); ok {
+		// What a crash left out of the index is swept too; a failure
+		// here still sweeps what the index lists.
+		if err := rc.Reconcile(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("retention: %w", err))
+		}
+	}
 	items, err := r.Quarantine.List(ctx, Filter{Expired: t})
 	if err != nil {
-		return 0, fmt.Errorf("retention: %w", err)
+		return 0, errors.Join(append(errs, fmt.Errorf("retention: %w", err))...)
 	}
-	var errs []error
 	n := 0
 	for _, it := range items {
 		if it.State == Purged {

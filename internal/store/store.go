@@ -12,7 +12,12 @@
 // leaves a half-written item visible: one machine. JetStream implements
 // it on a NATS JetStream cluster (an Object Store for the originals, a
 // Key-Value bucket for their records, both replicated) so that several
-// nodes share it and any one server may die: a scale-out.
+// nodes share it and any one server may die: a scale-out. There List
+// finds the items in an index in the cluster's PostgreSQL database, one
+// row per item (jsindex.go), and reads only their records; the records
+// stay the truth, and Reconcile, which Retention runs before each
+// sweep, gives a row to every record that a crash or an outage left
+// without one.
 package store
 
 import (
@@ -192,4 +197,12 @@ func sortItems(items []Item) {
 		}
 		return items[i].ID < items[j].ID
 	})
+}
+
+// Reconciler is a Quarantine that keeps an index apart from its records
+// (JetStream with an Index), which a crash or an outage between the two
+// writes can leave behind. Reconcile makes the index whole again; the
+// retention sweep runs it first, so that no item escapes the sweep.
+type Reconciler interface {
+	Reconcile(ctx context.Context) error
 }
