@@ -75,6 +75,81 @@ func TestUploadRefusedWhenItsOriginalCannotBeKept(t *testing.T) {
 	}
 }
 
+// watchedBarrier is the site's barrier (Server.durable) seen from a
+// test: at each Sync it calls at, then makes the file system durable, or
+// fails with fail instead: a syncfs(2) error, which a real file system
+// cannot be made to return on demand.
+type watchedBarrier struct {
+	real  interface{ Sync() error }
+	at    func()
+	fail  error
+	syncs int
+}
+
+func (b *watchedBarrier) Sync() error {
+	b.syncs++
+	b.at()
+	if b.fail != nil {
+		return b.fail
+	}
+	return b.real.Sync()
+}
+
+// TestUploadLinkedOriginalsDurableBeforeAccepted: where the originals
+// are the received files linked into the quarantine, the upload is
+// answered 202 only after one barrier of the file system that began once
+// every original was linked and before any item was recorded; when the
+// barrier fails, the upload fails whole: 500, no item, no original.
+func TestUploadLinkedOriginalsDurableBeforeAccepted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fail   error
+		status int
+		items  int
+	}{
+		{"synced", nil, http.StatusAccepted, 2},
+		{"sync failed", errors.New("syncfs: input/output error"), http.StatusInternalServerError, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startSite(t, Options{PlainHTTP: true})
+			ctx := context.Background()
+			b := &watchedBarrier{real: ts.s.durable, fail: tc.fail}
+			b.at = func() {
+				if kept, err := ts.s.q.List(ctx, store.Filter{}); err != nil || len(kept) != 2 {
+					t.Errorf("originals in the quarantine at the barrier: %d (%v), want 2", len(kept), err)
+				}
+				parts, _ := filepath.Glob(filepath.Join(ts.s.incoming, "*.part"))
+				for _, p := range parts {
+					if fi, err := os.Stat(p); err != nil || fi.Sys().(*syscall.Stat_t).Nlink != 2 {
+						t.Errorf("%s at the barrier: %v, not linked into the quarantine", p, err)
+					}
+				}
+				if len(parts) != 2 {
+					t.Errorf("received files at the barrier: %d, want 2", len(parts))
+				}
+				if items, err := ts.s.uploadsOf(ctx, "alice", 100); err != nil || len(items) != 0 {
+					t.Errorf("items recorded before the barrier: %d (%v)", len(items), err)
+				}
+			}
+			ts.s.durable = b
+			alice := ts.newClient(ts.up).login("alice")
+			st, body := alice.upload("", map[string][]byte{"a.txt": []byte(plainText), "b.txt": []byte(plainText)}, true)
+			if st != tc.status {
+				t.Fatalf("upload: %d %s, want %d", st, body, tc.status)
+			}
+			if b.syncs != 1 {
+				t.Errorf("barriers for one upload of two files: %d, want 1", b.syncs)
+			}
+			if items, err := ts.s.uploadsOf(ctx, "alice", 100); err != nil || len(items) != tc.items {
+				t.Errorf("items after the upload: %d (%v), want %d", len(items), err, tc.items)
+			}
+			if kept, err := ts.s.q.List(ctx, store.Filter{}); err != nil || len(kept) != tc.items {
+				t.Errorf("originals after the upload: %d (%v), want %d", len(kept), err, tc.items)
+			}
+		})
+	}
+}
+
 // copyingQuarantine is the site's quarantine without its ability to keep
 // a file by a link (store.Linker): as a quarantine on another kind of
 // store, it is given a copy.

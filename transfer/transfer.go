@@ -272,8 +272,11 @@ type Server struct {
 	metrics *Metrics
 	hub     hub // wakes and ends the event streams
 
-	incoming  string
-	durable   *fsutil.FolderSync // the barrier of incoming's file system
+	incoming string
+	// durable is the barrier of incoming's file system
+	// (fsutil.NewFileSystemSync), one for the site: an upload's linked
+	// originals are durable once its Sync returns.
+	durable   interface{ Sync() error }
 	outputs   store.Blobs
 	heldFiles store.Blobs
 	// active are the items this node's workers are sanitizing now.
@@ -312,6 +315,7 @@ func New(opts Options) (*Server, error) {
 	if (opts.TLSCertFile == "") != (opts.TLSKeyFile == "") {
 		return nil, errors.New("transfer: set both the TLS certificate and key files, or neither")
 	}
+	incoming := filepath.Join(opts.DataDir, "transfer", "incoming")
 	s := &Server{
 		opts:      opts,
 		log:       opts.Logger.With("service", "transfer"),
@@ -319,8 +323,8 @@ func New(opts Options) (*Server, error) {
 		db:        opts.DB,
 		eng:       opts.Engine,
 		q:         opts.Quarantine,
-		incoming:  filepath.Join(opts.DataDir, "transfer", "incoming"),
-		durable:   fsutil.NewFileSystemSync(filepath.Join(opts.DataDir, "transfer", "incoming")),
+		incoming:  incoming,
+		durable:   fsutil.NewFileSystemSync(incoming),
 		outputs:   opts.Outputs,
 		heldFiles: opts.HeldFiles,
 		limiter:   &auth.Limiter{Burst: opts.LoginBurst, Every: opts.LoginEvery, Now: opts.Now},
