@@ -1,6 +1,7 @@
 // Package sitetest is a browser on mugai's transfer sites for tests
 // that run them whole (internal/app, cmd/mugai): it signs in, uploads,
-// waits for an item and fetches pages, over plain HTTP on loopback.
+// waits for an item, fetches pages and posts forms, on one node or, with
+// the same session, on another, over plain HTTP on loopback.
 package sitetest
 
 import (
@@ -48,12 +49,63 @@ func (c *Client) Get(t testing.TB, path string) []byte {
 	return b
 }
 
+// Status fetches path and returns its status, following no redirect.
+func (c *Client) Status(t testing.TB, path string) int {
+	t.Helper()
+	resp, err := c.c.Get(c.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Post sends form with the CSRF token to path and returns the status
+// and the Location header, following no redirect.
+func (c *Client) Post(t testing.TB, path string, form url.Values) (status int, location string) {
+	t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf", c.csrf)
+	resp, err := c.c.PostForm(c.base+path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// Visit is a browser on the site at base that has not signed in.
+func Visit(base string) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// At is the same browser reaching the site at base, as behind a load
+// balancer: a copy of its cookies (so that what base sets or clears
+// leaves c's own) and its CSRF token.
+func (c *Client) At(t testing.TB, base string) *Client {
+	t.Helper()
+	from, err := url.Parse(c.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Visit(base)
+	d.c.Jar.SetCookies(to, c.c.Jar.Cookies(from))
+	d.csrf = c.csrf
+	return d
+}
+
 // Browse signs user in with Password on the site at base and returns
 // the browser.
 func Browse(t testing.TB, base, user string) *Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &Client{base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	c := Visit(base)
 	c.Get(t, "/login")
 	resp, err := c.c.PostForm(base+"/login", url.Values{"csrf": {c.csrf}, "user": {user}, "password": {Password}})
 	if err != nil {
