@@ -3,15 +3,14 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/mugai-project/mugai/internal/app"
+	"github.com/mugai-project/mugai/internal/app/apptest"
 	"github.com/mugai-project/mugai/internal/auth"
-	"github.com/mugai-project/mugai/internal/config"
-	"github.com/mugai-project/mugai/internal/freeport"
 	"github.com/mugai-project/mugai/internal/meta/pgtest"
 	"github.com/mugai-project/mugai/internal/natstest"
 	"github.com/mugai-project/mugai/internal/sitetest"
@@ -24,59 +23,41 @@ import (
 // download site lists it and serves the very output node 1's served,
 // and node 2 has the original in the cluster's quarantine.
 func TestClusterStorageSharedBetweenNodes(t *testing.T) {
-	db := pgtest.Start(t).NewDatabase(t)
-	nc := natstest.Start(t, 3)
-	node := func() (*app.Service, config.Config, context.CancelFunc, chan error) {
-		c := config.Default()
-		c.DataDir = filepath.Join(t.TempDir(), "data")
-		c.Log.Level = "error"
-		c.SMTP.Listen, c.Admin.Listen = "127.0.0.1:0", ""
-		c.Web.UploadListen, c.Web.DownloadListen, c.Web.PlainHTTP = freeport.Addr(t), freeport.Addr(t), true
-		c.Cluster.Database, c.Cluster.NATS = db, nc.URLs()
-		if err := app.Check(&c); err != nil {
-			t.Fatal(err)
-		}
-		svc, err := app.New(context.Background(), c, app.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		ran := make(chan error, 1)
-		go func() { ran <- svc.Run(ctx) }()
-		return svc, c, cancel, ran
-	}
-	node1, cfg1, stop1, ran1 := node()
+	cfg := fmt.Sprintf(`
+[log]
+level = "error"
+[smtp]
+listen = "127.0.0.1:0"
+[admin]
+listen = ""
+[web]
+upload_listen = "127.0.0.1:0"
+download_listen = "127.0.0.1:0"
+plain_http = true
+[cluster]
+database = %q
+nats = %q
+`, pgtest.Start(t).NewDatabase(t), natstest.Start(t, 3).URLs())
+	// Node 1 stops half-way: its own data folder.
+	node1, stop1 := apptest.StartStop(t, fmt.Sprintf("data_dir = %q\n", filepath.Join(t.TempDir(), "data"))+cfg)
 	ctx := context.Background()
 	if err := node1.Sites.Users().Add(ctx, auth.User{Name: "alice"}, sitetest.Password); err != nil {
 		t.Fatal(err)
 	}
 	original := []byte("予算の件です。\nこれは本文です。\n")
-	up := sitetest.Browse(t, "http://"+cfg1.Web.UploadListen, "alice")
+	up1, down1 := siteURLs(node1)
+	up := sitetest.Browse(t, up1, "alice")
 	id := up.Upload(t, "memo.txt", original)
 	up.WaitDone(t, id, time.Minute)
-	down := sitetest.Browse(t, "http://"+cfg1.Web.DownloadListen, "alice")
-	served := down.Get(t, "/files/"+id+"/0")
-
+	served := sitetest.Browse(t, down1, "alice").Get(t, "/files/"+id+"/0")
 	stop1()
-	if err := <-ran1; err != nil {
-		t.Fatalf("node 1 Run: %v", err)
-	}
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if err := node1.Shutdown(sctx); err != nil {
-		t.Fatalf("node 1 Shutdown: %v", err)
-	}
 
-	node2, cfg2, stop2, ran2 := node()
-	defer func() {
-		stop2()
-		<-ran2
-		node2.Shutdown(sctx)
-	}()
+	node2, _ := startService(t, cfg)
 	if _, ok := node2.Quarantine.(*store.JetStream); !ok {
 		t.Fatalf("node 2's quarantine is a %T", node2.Quarantine)
 	}
-	down2 := sitetest.Browse(t, "http://"+cfg2.Web.DownloadListen, "alice")
+	_, down2URL := siteURLs(node2)
+	down2 := sitetest.Browse(t, down2URL, "alice")
 	if list := down2.Get(t, "/"); !bytes.Contains(list, []byte("memo.txt")) {
 		t.Errorf("node 2's download site does not list node 1's upload")
 	}

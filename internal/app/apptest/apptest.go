@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,14 @@ import (
 // and starts the service from it. Run and Shutdown must end cleanly, or
 // the test fails. Log records go to stderr with -v, else nowhere.
 func Start(t testing.TB, cfg string) *app.Service {
+	t.Helper()
+	svc, _ := StartStop(t, cfg)
+	return svc
+}
+
+// StartStop is Start, and stop ends the service then and there, as its
+// end does otherwise: for a test that goes on once a node is gone.
+func StartStop(t testing.TB, cfg string) (_ *app.Service, stop func()) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "mugai.toml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
@@ -42,7 +51,7 @@ func Start(t testing.TB, cfg string) *app.Service {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- svc.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-ran; err != nil {
 			t.Errorf("Run: %v", err)
@@ -53,5 +62,6 @@ func Start(t testing.TB, cfg string) *app.Service {
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
-	return svc
+	t.Cleanup(stop)
+	return svc, stop
 }
