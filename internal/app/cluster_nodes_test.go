@@ -19,21 +19,7 @@ import (
 // token work on node 2; an upload on node 1 is in node 2's list; a
 // logout on node 2 ends the session on node 1 too.
 func TestClusterNodesAreInterchangeable(t *testing.T) {
-	cfg := fmt.Sprintf(`
-[log]
-level = "error"
-[smtp]
-listen = "127.0.0.1:0"
-domains = ["lg.example.jp"]
-[admin]
-listen = ""
-[web]
-upload_listen = "127.0.0.1:0"
-download_listen = "127.0.0.1:0"
-plain_http = true
-[cluster]
-database = %q
-`, pgtest.Start(t).NewDatabase(t))
+	cfg := clusterSites(fmt.Sprintf("database = %q\n", pgtest.Start(t).NewDatabase(t)))
 	node1, _ := startService(t, cfg)
 	node2, _ := startService(t, cfg)
 	ctx := context.Background()
@@ -69,6 +55,25 @@ database = %q
 			t.Fatalf("node 2's list lacks node 1's upload:\n%s", page)
 		}
 	})
+}
+
+// clusterSites is the configuration of a node with its sites on plain
+// HTTP and the [cluster] settings given.
+func clusterSites(cluster string) string {
+	return `
+[log]
+level = "error"
+[smtp]
+listen = "127.0.0.1:0"
+domains = ["lg.example.jp"]
+[admin]
+listen = ""
+[web]
+upload_listen = "127.0.0.1:0"
+download_listen = "127.0.0.1:0"
+plain_http = true
+[cluster]
+` + cluster
 }
 
 func siteURLs(svc *app.Service) (up, down string) {

@@ -23,21 +23,7 @@ import (
 // download site lists it and serves the very output node 1's served,
 // and node 2 has the original in the cluster's quarantine.
 func TestClusterStorageSharedBetweenNodes(t *testing.T) {
-	cfg := fmt.Sprintf(`
-[log]
-level = "error"
-[smtp]
-listen = "127.0.0.1:0"
-[admin]
-listen = ""
-[web]
-upload_listen = "127.0.0.1:0"
-download_listen = "127.0.0.1:0"
-plain_http = true
-[cluster]
-database = %q
-nats = %q
-`, pgtest.Start(t).NewDatabase(t), natstest.Start(t, 3).URLs())
+	cfg := clusterSites(fmt.Sprintf("database = %q\nnats = %q\n", pgtest.Start(t).NewDatabase(t), natstest.Start(t, 3).URLs()))
 	// Node 1 stops half-way: its own data folder.
 	node1, stop1 := apptest.StartStop(t, fmt.Sprintf("data_dir = %q\n", filepath.Join(t.TempDir(), "data"))+cfg)
 	ctx := context.Background()
