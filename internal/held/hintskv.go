@@ -147,7 +147,7 @@ func (s *kvHints) hold(w waiting, now time.Time) error {
 func (s *kvHints) heldFrom(from string, now time.Time) ([]waiting, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	es, err := entries(ctx, s.held, s.heldPrefix(from)+".*")
+	es, err := jsretry.Latest(ctx, s.held, s.heldPrefix(from)+".*")
 	var ws []waiting
 	for _, e := range es {
 		var w waiting
@@ -177,7 +177,7 @@ func (s *kvHints) keep(k hintKey, h Hint, now time.Time) (bool, error) {
 func (s *kvHints) live(k hintKey, now time.Time) ([]Hint, []jetstream.KeyValueEntry, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	es, err := entries(ctx, s.found, s.foundPrefix(k)+".*")
+	es, err := jsretry.Latest(ctx, s.found, s.foundPrefix(k)+".*")
 	var hs []Hint
 	var live []jetstream.KeyValueEntry
 	for _, e := range es {
@@ -224,7 +224,7 @@ func (s *kvHints) take(k hintKey, id string, now time.Time) (Hint, bool, error) 
 func (s *kvHints) forget(k hintKey) error {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	es, err := entries(ctx, s.found, s.foundPrefix(k)+".*")
+	es, err := jsretry.Latest(ctx, s.found, s.foundPrefix(k)+".*")
 	for _, e := range es {
 		err = errors.Join(err, s.found.Delete(ctx, e.Key()))
 	}
@@ -241,25 +241,4 @@ func (s *kvHints) open(e jetstream.KeyValueEntry, v any) bool {
 		return false
 	}
 	return true
-}
-
-// entries returns the live entries of kv whose keys match pattern.
-func entries(ctx context.Context, kv jetstream.KeyValue, pattern string) ([]jetstream.KeyValueEntry, error) {
-	w, err := kv.Watch(ctx, pattern, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, err
-	}
-	defer w.Stop()
-	var es []jetstream.KeyValueEntry
-	for {
-		select {
-		case e := <-w.Updates():
-			if e == nil {
-				return es, nil // all there are now
-			}
-			es = append(es, e)
-		case <-ctx.Done():
-			return es, ctx.Err()
-		}
-	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mugai-project/mugai/internal/jsretry"
 	"github.com/mugai-project/mugai/internal/natstest"
 )
 
@@ -59,7 +60,7 @@ func rawValues(t *testing.T, js jetstream.JetStream, bucket string) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es, err := entries(ctx, kv, ">")
+	es, err := jsretry.Latest(ctx, kv, ">")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package jsretry retries JetStream requests through what makes them
 // fail for a moment on a cluster: the election of a stream's new leader
 // after a server died, JetStream not ready yet at a server's start, or
-// the same bucket created at the same moment by another node. The
+// the same bucket created at the same moment by another node; and reads
+// a Key-Value bucket's latest entries through them (Latest). The
 // quarantine's buckets (internal/store) and the password hints'
 // (internal/held) are opened and used through it.
 package jsretry

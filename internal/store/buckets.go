@@ -18,20 +18,10 @@ import (
 // node never changes what the cluster keeps (its replicas are changed
 // with the nats tool), and binding needs only the bucket's leader, where
 // an update would need every replica. The one exception is readsFromLeader.
-func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (obs jetstream.ObjectStore, err error) {
-	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
-		if obs, err = js.ObjectStore(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
-			obs, err = js.CreateObjectStore(ctx, cfg)
-		}
-		if err != nil {
-			return err
-		}
-		if changed, err := readsFromLeader(ctx, js, "OBJ_"+cfg.Bucket); err != nil || !changed {
-			return err
-		}
-		obs, err = js.ObjectStore(ctx, cfg.Bucket)
-		return err
-	})
+func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (jetstream.ObjectStore, error) {
+	obs, err := openBucket(ctx, js, "OBJ_"+cfg.Bucket,
+		func(ctx context.Context) (jetstream.ObjectStore, error) { return js.ObjectStore(ctx, cfg.Bucket) },
+		func(ctx context.Context) (jetstream.ObjectStore, error) { return js.CreateObjectStore(ctx, cfg) })
 	if err != nil {
 		return nil, fmt.Errorf("store: object store %s: %w", cfg.Bucket, err)
 	}
@@ -39,24 +29,34 @@ func openObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.
 }
 
 // openKeyValue is openObjectStore for a Key-Value bucket.
-func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (kv jetstream.KeyValue, err error) {
-	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
-		if kv, err = js.KeyValue(ctx, cfg.Bucket); errors.Is(err, jetstream.ErrBucketNotFound) {
-			kv, err = js.CreateKeyValue(ctx, cfg)
-		}
-		if err != nil {
-			return err
-		}
-		if changed, err := readsFromLeader(ctx, js, "KV_"+cfg.Bucket); err != nil || !changed {
-			return err
-		}
-		kv, err = js.KeyValue(ctx, cfg.Bucket)
-		return err
-	})
+func openKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := openBucket(ctx, js, "KV_"+cfg.Bucket,
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.KeyValue(ctx, cfg.Bucket) },
+		func(ctx context.Context) (jetstream.KeyValue, error) { return js.CreateKeyValue(ctx, cfg) })
 	if err != nil {
 		return nil, fmt.Errorf("store: key-value bucket %s: %w", cfg.Bucket, err)
 	}
 	return kv, nil
+}
+
+// openBucket binds to the bucket whose stream is stream, creating it if
+// it is not found, and binds again once readsFromLeader changed it; again
+// while a leader is elected.
+func openBucket[B any](ctx context.Context, js jetstream.JetStream, stream string, bind, create func(context.Context) (B, error)) (b B, err error) {
+	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
+		if b, err = bind(ctx); errors.Is(err, jetstream.ErrBucketNotFound) {
+			b, err = create(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if changed, err := readsFromLeader(ctx, js, stream); err != nil || !changed {
+			return err
+		}
+		b, err = bind(ctx)
+		return err
+	})
+	return b, err
 }
 
 // readsFromLeader turns off direct gets on stream, if they are on, and

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 func newFS(t *testing.T) (*FS, string) {
@@ -108,7 +110,7 @@ func TestFSEarlierLayout(t *testing.T) {
 	for _, id := range []string{a, b, c} {
 		folder := filepath.Join(dir, "items", id)
 		if id == b {
-			folder += folderAside
+			folder += fsutil.FolderAside
 		}
 		rec := filepath.Join(dir, "tmp", id+".rec")
 		if err := os.Rename(s.recordPath(id), rec); err != nil {

@@ -356,37 +356,12 @@ func (s *JetStream) current(ctx context.Context, id string) (rec jsRecord, ok bo
 
 // latest returns the latest entry of every key that matches filter and
 // is not deleted.
-func (s *JetStream) latest(ctx context.Context, filter string) (out map[string]jetstream.KeyValueEntry, err error) {
-	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
-		out, err = s.watchLatest(ctx, filter)
-		return err
-	})
-	return out, err
-}
-
-func (s *JetStream) watchLatest(ctx context.Context, filter string) (map[string]jetstream.KeyValueEntry, error) {
-	w, err := s.kv.Watch(ctx, filter, jetstream.IgnoreDeletes())
+func (s *JetStream) latest(ctx context.Context, filter string) ([]jetstream.KeyValueEntry, error) {
+	out, err := jsretry.Latest(ctx, s.kv, filter)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	defer w.Stop()
-	out := map[string]jetstream.KeyValueEntry{}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, errors.New("store: the listing of records ended early")
-			}
-			if e == nil { // every entry present at the start was sent
-				return out, nil
-			}
-			if old, ok := out[e.Key()]; !ok || old.Revision() < e.Revision() {
-				out[e.Key()] = e
-			}
-		}
-	}
+	return out, nil
 }
 
 // SetState implements Quarantine. The record changes first, then its

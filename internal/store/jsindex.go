@@ -225,19 +225,19 @@ func (s *JetStream) Reconcile(ctx context.Context) error {
 	if s.index == nil {
 		return nil
 	}
-	from, err := s.index.watermark(ctx)
-	if err != nil {
-		return err
-	}
-	var last uint64
-	err = jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) (err error) {
-		last, err = s.reindex(ctx, from)
-		return err
+	// Each attempt starts from the watermark as the last one raised it:
+	// a walk longer than one attempt goes on where it was cut.
+	return jsretry.WhileElecting(ctx, jsretry.Attempt, func(ctx context.Context) error {
+		from, err := s.index.watermark(ctx)
+		if err != nil {
+			return err
+		}
+		last, err := s.reindex(ctx, from)
+		if err != nil || last <= from {
+			return err
+		}
+		return s.index.advance(ctx, last)
 	})
-	if err != nil || last <= from {
-		return err
-	}
-	return s.index.advance(ctx, last)
 }
 
 // watermarkEvery is how many records a walk indexes between two rises
