@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/mugai-project/mugai/internal/fsutil"
 )
@@ -31,49 +30,12 @@ const (
 
 // migrateFolders moves the entries earlier versions kept as folders to
 // today's layout, when the relay opens its outbox and before anything
-// reads it. Every step is a rename or redone whole, so a crash half way
-// leaves the rest to the next start, which finds the folder set aside
-// (<id>.folder); the folders go only once the journal and the new names
-// are durable.
+// reads it (fsutil.MigrateFolders: every step is a rename or redone
+// whole, and the folders go only once the journal and the new names are
+// durable).
 func (o *outbox) migrateFolders() error {
-	ents, err := os.ReadDir(o.dir)
-	if err != nil {
-		return err
-	}
-	var moved []string
-	for _, de := range ents {
-		id, aside := strings.CutSuffix(de.Name(), movedSuffix)
-		if !de.IsDir() || !validID(id) {
-			continue
-		}
-		// The folder goes aside first: the entry file takes its name.
-		folder := filepath.Join(o.dir, id+movedSuffix)
-		if !aside {
-			if err := os.Rename(filepath.Join(o.dir, id), folder); err != nil {
-				return err
-			}
-		}
-		if err := o.migrateFolder(id, folder); err != nil {
-			return err
-		}
-		moved = append(moved, folder)
-	}
-	if len(moved) == 0 {
-		return nil
-	}
-	if err := o.durable.Sync(); err != nil {
-		return err
-	}
-	for _, folder := range moved {
-		if err := os.RemoveAll(folder); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fsutil.MigrateFolders(o.dir, validID, o.migrateFolder, o.durable.Sync)
 }
-
-// movedSuffix names an entry folder set aside while it is migrated.
-const movedSuffix = ".folder"
 
 // migrateFolder moves the contents of entry id's folder, set aside as
 // old, into the outbox.
