@@ -12,7 +12,12 @@ import (
 	"io"
 
 	"github.com/mugai-project/mugai/sanitizer/archive/zipsafe"
+	mimage "github.com/mugai-project/mugai/sanitizer/image"
 )
+
+// pngEncoder writes the PNG parts again, fast rather than small, from
+// pooled buffers.
+var pngEncoder = mimage.PNGEncoder(png.BestSpeed)
 
 // reencodeImage decodes an image part and writes it again from its pixels
 // in its declared format; metadata, trailing data and anything hidden in
@@ -31,7 +36,7 @@ func reencodeImage(p *pkg, op *outPart, w io.Writer, opts Options, removed map[s
 	}
 	switch op.img {
 	case "png":
-		return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
+		return pngEncoder.Encode(w, img)
 	case "jpeg":
 		return jpeg.Encode(w, img, &jpeg.Options{Quality: opts.JPEGQuality})
 	case "gif":

@@ -14,11 +14,10 @@ import (
 	"testing"
 
 	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/experimental/wazy"
 	"github.com/klippa-app/go-pdfium/requests"
-	"github.com/klippa-app/go-pdfium/webassembly"
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
+	wazyrt "github.com/samyfodil/wazy"
+	"github.com/samyfodil/wazy/api"
 
 	"github.com/mugai-project/mugai/internal/enginetest"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -123,14 +122,16 @@ var (
 func newOracle(t *testing.T) *pdfiumOracle {
 	t.Helper()
 	oracleOnce.Do(func() {
-		cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(enginetest.CacheDir(), "wazero"))
+		// The renderer's runtime and cache folder (sanitizer/render's
+		// Pool), so that the module compiled for one serves the other.
+		cache, err := wazyrt.NewCompilationCacheWithDir(filepath.Join(enginetest.CacheDir(), "wazy"))
 		if err != nil {
 			oracleErr = err
 			return
 		}
-		rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).WithCompilationCache(cache)
-		p, err := webassembly.Init(webassembly.Config{MinIdle: 1, MaxIdle: 1, MaxTotal: 1, RuntimeConfig: rc,
-			FSConfig: wazero.NewFSConfig(), Stdout: io.Discard, Stderr: io.Discard})
+		rc := wazyrt.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | api.CoreFeatureExceptionHandling).WithCompilationCache(cache)
+		p, err := wazy.Init(wazy.Config{MinIdle: 1, MaxIdle: 1, MaxTotal: 1, RuntimeConfig: rc,
+			FSConfig: wazyrt.NewFSConfig(), Stdout: io.Discard, Stderr: io.Discard})
 		oracle, oracleErr = &pdfiumOracle{pool: p}, err
 	})
 	if oracleErr != nil {

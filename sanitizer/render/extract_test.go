@@ -115,15 +115,7 @@ func TestPageCharsTurnWithTheirText(t *testing.T) {
 		turn int // quarter turns the page adds, counter-clockwise
 	}{{"upright", upright, 0}, {"Rotate90", turned, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
-			inst, err := p.acquire(t.Context(), true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer inst.release()
-			doc, err := inst.open(t.Context(), bytes.NewReader(tc.pdf), int64(len(tc.pdf)), "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			inst, doc := openTestDoc(t, p, tc.pdf)
 			pages, _, err := inst.checkPages(doc, Limits{}.withDefaults())
 			if err != nil {
 				t.Fatal(err)

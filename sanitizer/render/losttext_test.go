@@ -252,15 +252,7 @@ func TestUnembeddedText(t *testing.T) {
 		"no text":                 {manyPagesPDF(t, 1), false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			inst, err := p.acquire(t.Context(), true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer inst.release()
-			doc, err := inst.open(t.Context(), bytes.NewReader(tt.in), int64(len(tt.in)), "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			inst, doc := openTestDoc(t, p, tt.in)
 			page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: 0}}
 			if got := len(inst.unembeddedText(page)) > 0; got != tt.want {
 				t.Errorf("unembeddedText = %v, want %v", got, tt.want)

@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+
 	"github.com/mugai-project/mugai/sanitizer/pdf/pdftest"
 	"github.com/mugai-project/mugai/sanitizer/verify"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -42,6 +45,23 @@ func testPool(t testing.TB) *Pool {
 		t.Fatalf("New: %v", sharedErr)
 	}
 	return sharedPool
+}
+
+// openTestDoc borrows an instance of p and opens pdf in it; the document
+// is closed and the instance released when the test ends.
+func openTestDoc(t *testing.T, p *Pool, pdf []byte) (*instance, references.FPDF_DOCUMENT) {
+	t.Helper()
+	in, err := p.acquire(t.Context(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.release)
+	doc, err := in.open(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc}) })
+	return in, doc
 }
 
 func quietLogger() *slog.Logger {

@@ -23,16 +23,7 @@ import (
 // the pages separated by a form feed.
 func pdfiumText(t *testing.T, p *Pool, pdf []byte) string {
 	t.Helper()
-	in, err := p.acquire(t.Context(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.release()
-	doc, err := in.open(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
+	in, doc := openTestDoc(t, p, pdf)
 	n, err := in.pageCount(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -79,16 +79,27 @@ func pdftotext(t *testing.T, pdf []byte) string {
 // what it prints.
 func runPdftotext(t *testing.T, pdf []byte, args ...string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext (poppler-utils) is not installed")
+	return runPoppler(t, "pdftotext", pdf, append(args, "-enc", "UTF-8"), "-")
+}
+
+// runPoppler runs poppler's tool (skipping the test when it is not
+// installed) on pdf, written to a file whose name comes between args
+// and tail, and returns what it prints.
+func runPoppler(t *testing.T, tool string, pdf []byte, args []string, tail ...string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Skipf("%s (poppler-utils) is not installed", tool)
 	}
 	in := filepath.Join(t.TempDir(), "in.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("pdftotext", append(args, "-enc", "UTF-8", in, "-")...).CombinedOutput()
+	var stderr bytes.Buffer
+	cmd := exec.Command(tool, slices.Concat(args, []string{in}, tail)...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("pdftotext: %v: %s", err, out)
+		t.Fatalf("%s: %v: %s", tool, err, stderr.Bytes())
 	}
 	return out
 }
@@ -290,18 +301,7 @@ var wordBox = regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0
 // at 100 dpi, and returns the PGM file it prints.
 func pdftoppm(t *testing.T, pdf []byte) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		t.Skip("pdftoppm (poppler-utils) is not installed")
-	}
-	in := filepath.Join(t.TempDir(), "in.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftoppm", "-r", "100", "-gray", "-singlefile", in).Output()
-	if err != nil {
-		t.Fatalf("pdftoppm: %v", err)
-	}
-	return out
+	return runPoppler(t, "pdftoppm", pdf, []string{"-r", "100", "-gray", "-singlefile"})
 }
 
 // TestLeaningLayerDrawsNothing: the text layer of vertical columns and of
