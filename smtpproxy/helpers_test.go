@@ -261,6 +261,17 @@ func spooled(t *testing.T, r *Relay) []string {
 	return out
 }
 
+// spooledMessage returns the message r spooled, the one there is, after
+// the envelope line its spool file begins with.
+func spooledMessage(t *testing.T, r *Relay) string {
+	t.Helper()
+	m := spooled(t, r)
+	if len(m) != 1 {
+		t.Fatalf("%d spooled", len(m))
+	}
+	return m[0][strings.IndexByte(m[0], '\n')+1:]
+}
+
 // waitFor polls cond until it holds or the test deadline nears.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
