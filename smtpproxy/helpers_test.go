@@ -301,4 +301,19 @@ func maildirFiles(t *testing.T, r *Relay, rcpt string) []string {
 	return out
 }
 
+// deliveredOne waits for the one message in user@lg.example.jp's
+// Maildir (what names it) and returns it.
+func deliveredOne(t *testing.T, r *Relay, what string) string {
+	t.Helper()
+	waitFor(t, what, func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
+	return maildirFiles(t, r, "user@lg.example.jp")[0]
+}
+
+// timeOutSanitize sets o so that every message runs past ProcessTimeout:
+// the deadline has passed before the engine starts.
+func timeOutSanitize(o *Options) {
+	o.ProcessTimeout = time.Millisecond
+	o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
+}
+
 const simpleMessage = "From: sender@example.com\r\nTo: user@lg.example.jp\r\nSubject: hello\r\nDate: Mon, 1 Jan 2026 00:00:00 +0900\r\nMessage-ID: <1@example.com>\r\n\r\nHello, this is a test.\r\n"

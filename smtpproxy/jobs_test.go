@@ -218,8 +218,7 @@ func TestJetStreamCrasherWithheld(t *testing.T) {
 	}
 	r.Start()
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
-	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; !strings.Contains(got, id) || strings.Contains(got, "Hello, this is a test.") {
+	if got := deliveredOne(t, r, "the notice"); !strings.Contains(got, id) || strings.Contains(got, "Hello, this is a test.") {
 		t.Fatalf("not the notice naming %s:\n%s", id, got)
 	}
 	jobsDone(t, js)
