@@ -321,11 +321,7 @@ func TestReceivedHeader(t *testing.T) {
 	w.cmd("DATA")
 	w.send(simpleMessage + ".\r\n")
 	expectPrefix(t, "end of data", w.reply(), "250 2.0.0 OK queued as ")
-	m := spooled(t, r)
-	if len(m) != 1 {
-		t.Fatalf("%d spooled", len(m))
-	}
-	msg := m[0][strings.IndexByte(m[0], '\n')+1:]
+	msg := spooledMessage(t, r)
 	if !strings.HasPrefix(msg, "Received: from client.example.com ([127.0.0.1]) by mugai.test (mugai) with ESMTP id ") {
 		t.Fatalf("no Received header: %q", msg[:200])
 	}
@@ -362,11 +358,7 @@ func TestSTARTTLSSession(t *testing.T) {
 	expectPrefix(t, "DATA", w.cmd("DATA"), "354")
 	w.send(simpleMessage + ".\r\n")
 	expectPrefix(t, "end of data", w.reply(), "250 2.0.0 OK queued as ")
-	m := spooled(t, r)
-	if len(m) != 1 {
-		t.Fatalf("%d spooled", len(m))
-	}
-	msg := m[0][strings.IndexByte(m[0], '\n')+1:]
+	msg := spooledMessage(t, r)
 	head := msg[:strings.Index(msg, "\r\n")]
 	if !strings.Contains(head, " with ESMTPS id ") || !strings.Contains(head, "(TLS_1.2_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256)") {
 		t.Fatalf("Received header does not name the client's TLS session: %q", head)

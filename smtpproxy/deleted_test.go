@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/mugai-project/mugai/internal/meta"
-	"github.com/mugai-project/mugai/internal/natstest"
 )
 
 // stop ends the node gracefully, as `mugai serve` ends on SIGTERM: the
@@ -71,8 +70,7 @@ func startDeferred(t *testing.T, urls string, md meta.Store, kind queueKind, ite
 		return nil
 	}
 	d.mta.mu.Unlock()
-	d.o = testOptions(t)
-	d.o.Replicas, d.o.PendingCheck, d.o.JobAckWait = 1, time.Nanosecond, 3*time.Second
+	d.o = clusterOptions(t, 1)
 	d.o.Downstream.Addr = d.mta.addr
 	tune(&d.o)
 	d.n = startClusterNode(t, d.o, urls, md)
@@ -120,8 +118,7 @@ var queueKinds = []queueKind{
 // it when it takes it again). The job is acknowledged, its stored
 // chunks are gone, and the row stays deleted.
 func TestJetStreamDeletedHeldJobNeverDelivered(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 1)
 	ctx := context.Background()
 	for _, kind := range queueKinds {
 		for _, stopped := range []bool{false, true} {
@@ -172,8 +169,7 @@ func TestJetStreamDeletedHeldJobNeverDelivered(t *testing.T) {
 // it at once (its own next try is an hour away), once, and the job is
 // acknowledged.
 func TestJetStreamRetryHeldJob(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 1)
 	for _, kind := range queueKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			md := postgresMeta(t)

@@ -226,8 +226,7 @@ func TestSanitizerPanic(t *testing.T) {
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-	got := maildirFiles(t, r, "user@lg.example.jp")[0]
+	got := deliveredOne(t, r, "the notice")
 	if !strings.Contains(got, "Auto-Submitted: auto-generated") || strings.Contains(got, "Hello, this is a test.") {
 		t.Fatalf("not a notice: %q", got)
 	}
@@ -242,15 +241,12 @@ func TestSanitizerPanic(t *testing.T) {
 // the recipients get a notice, the original is held as "timeout".
 func TestSanitizerTimeout(t *testing.T) {
 	o := testOptions(t)
-	o.ProcessTimeout = time.Millisecond
-	// The deadline has passed before the engine starts.
-	o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
+	timeOutSanitize(&o)
 	r := startRelay(t, o)
 	if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, mixedMessage); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-	got := maildirFiles(t, r, "user@lg.example.jp")[0]
+	got := deliveredOne(t, r, "the notice")
 	if !strings.Contains(got, "Auto-Submitted: auto-generated") || strings.Contains(got, "Please open.") || strings.Contains(got, attachmentLine) {
 		t.Fatalf("not a notice: %q", got)
 	}
@@ -503,8 +499,7 @@ func TestCrashLoopWithheld(t *testing.T) {
 	parsed := false
 	o.hooks.sanitizeHook = func(context.Context) { parsed = true }
 	r := startRelay(t, o)
-	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; strings.Contains(got, "Hello, this is a test.") {
+	if got := deliveredOne(t, r, "the notice"); strings.Contains(got, "Hello, this is a test.") {
 		t.Fatalf("the message was delivered: %q", got)
 	}
 	if parsed {

@@ -72,12 +72,11 @@ func hasAttempt(md meta.Store, id, result string) bool {
 // NATS connection cut before it stops); cmd/mugai's
 // TestScaleOutKilledNodesWorkTakenOver kills a process with SIGKILL.
 func TestJetStreamMadeMailOutlivesItsNode(t *testing.T) {
-	c := natstest.Start(t, 3)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 3)
 	md := postgresMeta(t)
 	options := func(name string) Options {
-		o := testOptions(t)
-		o.Replicas, o.PendingCheck, o.JobAckWait, o.NodeName = 3, time.Nanosecond, 3*time.Second, name
+		o := clusterOptions(t, 3)
+		o.NodeName = name
 		return o
 	}
 	ctx := context.Background()

@@ -261,6 +261,17 @@ func spooled(t *testing.T, r *Relay) []string {
 	return out
 }
 
+// spooledMessage returns the message r spooled, the one there is, after
+// the envelope line its spool file begins with.
+func spooledMessage(t *testing.T, r *Relay) string {
+	t.Helper()
+	m := spooled(t, r)
+	if len(m) != 1 {
+		t.Fatalf("%d spooled", len(m))
+	}
+	return m[0][strings.IndexByte(m[0], '\n')+1:]
+}
+
 // waitFor polls cond until it holds or the test deadline nears.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -288,6 +299,21 @@ func maildirFiles(t *testing.T, r *Relay, rcpt string) []string {
 		out = append(out, string(b))
 	}
 	return out
+}
+
+// deliveredOne waits for the one message in user@lg.example.jp's
+// Maildir (what names it) and returns it.
+func deliveredOne(t *testing.T, r *Relay, what string) string {
+	t.Helper()
+	waitFor(t, what, func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
+	return maildirFiles(t, r, "user@lg.example.jp")[0]
+}
+
+// timeOutSanitize sets o so that every message runs past ProcessTimeout:
+// the deadline has passed before the engine starts.
+func timeOutSanitize(o *Options) {
+	o.ProcessTimeout = time.Millisecond
+	o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
 }
 
 const simpleMessage = "From: sender@example.com\r\nTo: user@lg.example.jp\r\nSubject: hello\r\nDate: Mon, 1 Jan 2026 00:00:00 +0900\r\nMessage-ID: <1@example.com>\r\n\r\nHello, this is a test.\r\n"

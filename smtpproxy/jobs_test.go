@@ -15,14 +15,31 @@ import (
 	"github.com/mugai-project/mugai/internal/natstest"
 )
 
-// jetStreamOptions are testOptions on a JetStream cluster of n
+// startJetStream starts n NATS servers with JetStream, and a client of
+// them, until the test ends.
+func startJetStream(t *testing.T, n int) (*natstest.Cluster, jetstream.JetStream) {
+	t.Helper()
+	c := natstest.Start(t, n)
+	return c, natstest.Connect(t, c.URLs())
+}
+
+// clusterOptions are testOptions for a node of a cluster whose streams
+// and buckets are replicated replicas times: the backlog read at every
+// MAIL, a job handed out again 3s after its node stopped answering.
+func clusterOptions(t *testing.T, replicas int) Options {
+	t.Helper()
+	o := testOptions(t)
+	o.Replicas, o.PendingCheck, o.JobAckWait = replicas, time.Nanosecond, 3*time.Second
+	return o
+}
+
+// jetStreamOptions are clusterOptions on a JetStream cluster of n
 // servers, with every stream and bucket replicated n times.
 func jetStreamOptions(t *testing.T, n int) (Options, jetstream.JetStream) {
 	t.Helper()
-	c := natstest.Start(t, n)
-	js := natstest.Connect(t, c.URLs())
-	o := testOptions(t)
-	o.JetStream, o.Replicas, o.PendingCheck, o.JobAckWait = js, n, time.Nanosecond, 3*time.Second
+	_, js := startJetStream(t, n)
+	o := clusterOptions(t, n)
+	o.JetStream = js
 	return o, js
 }
 
@@ -106,10 +123,9 @@ func TestJetStreamBacklog(t *testing.T) {
 // it is left, and once JetStream is back mail is accepted and
 // delivered again.
 func TestJetStreamDownAnswers451(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
-	o := testOptions(t)
-	o.JetStream, o.Replicas, o.PendingCheck, o.PublishTimeout = js, 1, time.Nanosecond, 2*time.Second
+	c, js := startJetStream(t, 1)
+	o := clusterOptions(t, 1)
+	o.JetStream, o.PublishTimeout = js, 2*time.Second
 	r := startRelay(t, o)
 	c.Kill(0)
 	err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage)
@@ -202,8 +218,7 @@ func TestJetStreamCrasherWithheld(t *testing.T) {
 	}
 	r.Start()
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
-	waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-	if got := maildirFiles(t, r, "user@lg.example.jp")[0]; !strings.Contains(got, id) || strings.Contains(got, "Hello, this is a test.") {
+	if got := deliveredOne(t, r, "the notice"); !strings.Contains(got, id) || strings.Contains(got, "Hello, this is a test.") {
 		t.Fatalf("not the notice naming %s:\n%s", id, got)
 	}
 	jobsDone(t, js)
@@ -237,12 +252,11 @@ func TestJetStreamLongJobKeptInProgress(t *testing.T) {
 // set) the queue's other messages go to a node with free workers. The
 // busy node delivers its own once its workers go on.
 func TestJetStreamBusyNodeLeavesJobsToOthers(t *testing.T) {
-	c := natstest.Start(t, 1)
+	c, js := startJetStream(t, 1)
 	md := postgresMeta(t)
 	options := func(name string) Options {
-		o := testOptions(t)
-		o.Replicas, o.PendingCheck, o.JobAckWait, o.NodeName = 1, time.Nanosecond, 3*time.Second, name
-		o.ProcessWorkers = 2
+		o := clusterOptions(t, 1)
+		o.NodeName, o.ProcessWorkers = name, 2
 		return o
 	}
 	busy := options("busy")
@@ -273,7 +287,7 @@ func TestJetStreamBusyNodeLeavesJobsToOthers(t *testing.T) {
 	waitFor(t, "the busy node delivering its own", func() bool {
 		return len(maildirFiles(t, a.r, "user@lg.example.jp")) == busy.ProcessWorkers
 	})
-	jobsDone(t, natstest.Connect(t, c.URLs()))
+	jobsDone(t, js)
 	if got := len(maildirFiles(t, b.r, "user@lg.example.jp")); got != rest {
 		t.Fatalf("the free node delivered %d, want %d", got, rest)
 	}

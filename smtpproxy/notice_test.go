@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mugai-project/mugai/internal/store"
 	"github.com/mugai-project/mugai/sanitizer"
@@ -36,8 +35,7 @@ func TestKeptOriginalRecordsItsNotice(t *testing.T) {
 		if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, msg); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the message", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-		_, text := readMail(t, maildirFiles(t, r, "user@lg.example.jp")[0])
+		_, text := readMail(t, deliveredOne(t, r, "the message"))
 		it, rep := heldItem(t, r)
 		if it.Meta["subject"] != "会議のお知らせ" {
 			t.Errorf("subject kept as %q", it.Meta["subject"])
@@ -49,15 +47,12 @@ func TestKeptOriginalRecordsItsNotice(t *testing.T) {
 	})
 	t.Run("withheld", func(t *testing.T) {
 		o := testOptions(t)
-		o.ProcessTimeout = time.Millisecond
-		// The deadline has passed before the engine starts.
-		o.hooks.sanitizeHook = func(context.Context) { time.Sleep(20 * time.Millisecond) }
+		timeOutSanitize(&o)
 		r := startRelay(t, o)
 		if err := sendMail(t, r.Addr().String(), "sender@example.com", []string{"user@lg.example.jp"}, simpleMessage); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the notice", func() bool { return len(maildirFiles(t, r, "user@lg.example.jp")) == 1 })
-		_, text := readMail(t, maildirFiles(t, r, "user@lg.example.jp")[0])
+		_, text := readMail(t, deliveredOne(t, r, "the notice"))
 		it, rep := heldItem(t, r)
 		if it.Meta["subject"] != "hello" {
 			t.Errorf("subject kept as %q", it.Meta["subject"])

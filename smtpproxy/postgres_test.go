@@ -65,6 +65,13 @@ func TestPostgresMetadata(t *testing.T) {
 // closed when the test ends.
 func postgresMeta(t *testing.T) meta.Store {
 	t.Helper()
+	_, md := postgresDB(t)
+	return md
+}
+
+// postgresDB is postgresMeta with its database handle (for its Lead).
+func postgresDB(t *testing.T) (*meta.DB, meta.Store) {
+	t.Helper()
 	ctx := context.Background()
 	h, err := meta.OpenPostgres(ctx, pgtest.Start(t).NewDatabase(t))
 	if err != nil {
@@ -75,5 +82,5 @@ func postgresMeta(t *testing.T) meta.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return md
+	return h, md
 }

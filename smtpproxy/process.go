@@ -73,7 +73,7 @@ func (r *Relay) processWorker() {
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				r.log.Error("process: failed, will retry", "item_id", id, "err", err)
 				// A transient fault (disk, database): the scanner retries,
-				// and spaceWatcher as soon as a full disk has room again.
+				// and spaceBack as soon as a full disk has room again.
 				if isDiskFull(err) {
 					r.noSpace()
 				}

@@ -182,13 +182,13 @@ func (r *Relay) Start() {
 	go r.processScanner()
 	go r.spoolReaper()
 	go r.deliverScheduler()
-	go r.spaceWatcher()
+	go r.every(spacePoll, r.spaceBack) // space.go
 	if r.jobs != nil {
 		r.wg.Add(3)
 		go r.pullJobs()
 		go r.beatJobs()
-		go r.sweepSpool() // spoolsweep.go
-		go r.keepJobs()   // until Shutdown hands the jobs back
+		go r.every(r.opts.SpoolSweep, r.sweepSpool) // spoolsweep.go
+		go r.keepJobs()                             // until Shutdown hands the jobs back
 	}
 }
 
@@ -256,6 +256,21 @@ const bookkeepingTimeout = 30 * time.Second
 // ctx: not cancelled with ctx, bounded by bookkeepingTimeout.
 func bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+// every runs fn every d until the relay stops.
+func (r *Relay) every(d time.Duration, fn func()) {
+	defer r.wg.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }
 
 // sleepCtx waits d or until ctx is done.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/mugai-project/mugai/internal/meta"
-	"github.com/mugai-project/mugai/internal/natstest"
 )
 
 // TestJetStreamReleaseAfterDeleteDelivered: on a cluster, an original
@@ -16,8 +15,7 @@ import (
 // second release has the first one's entry ID. The deleted release's
 // row stays deleted.
 func TestJetStreamReleaseAfterDeleteDelivered(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 1)
 	ctx := context.Background()
 	md := postgresMeta(t)
 	const item = "item-released-again"

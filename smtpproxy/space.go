@@ -31,38 +31,28 @@ func (r *Relay) spoolHasRoom() bool {
 }
 
 // noSpace notes that a step failed for lack of space, with the free
-// space at that moment, for spaceWatcher.
+// space at that moment, for spaceBack.
 func (r *Relay) noSpace() {
 	free, _ := fsutil.FreeBytes(r.spool.dir)
 	r.spaceLow.Store(free + 1)
 }
 
-// spaceWatcher queues the spool again, and wakes delivery, once space
-// has come back after a step failed for lack of it: when the free space
-// has grown by a message's worth or reached the reserve.
-func (r *Relay) spaceWatcher() {
-	defer r.wg.Done()
-	t := time.NewTicker(spacePoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
-		}
-		low := r.spaceLow.Load()
-		if low == 0 {
-			continue
-		}
-		free, err := fsutil.FreeBytes(r.spool.dir)
-		if err != nil || (free < low-1+r.opts.MaxMessageBytes && free < r.opts.MinFree) {
-			continue
-		}
-		r.spaceLow.Store(0)
-		r.log.Info("process: space is back, retrying the spool", "free", free)
-		if !r.queueSpool() {
-			return
-		}
+// spaceBack queues the spool again, and wakes delivery, once space has
+// come back after a step failed for lack of it: when the free space has
+// grown by a message's worth or reached the reserve. Run every
+// spacePoll.
+func (r *Relay) spaceBack() {
+	low := r.spaceLow.Load()
+	if low == 0 {
+		return
+	}
+	free, err := fsutil.FreeBytes(r.spool.dir)
+	if err != nil || (free < low-1+r.opts.MaxMessageBytes && free < r.opts.MinFree) {
+		return
+	}
+	r.spaceLow.Store(0)
+	r.log.Info("process: space is back, retrying the spool", "free", free)
+	if r.queueSpool() {
 		r.wakeDeliver()
 	}
 }

@@ -28,34 +28,24 @@ import (
 // default of seven days is far past both, and the mugai-tries bucket's
 // memory.
 
-// sweepSpool sweeps the JetStream spool's leftovers every SpoolSweep,
-// until the relay stops.
+// sweepSpool sweeps the JetStream spool's leftovers, under Options.Lead
+// if set. Run every SpoolSweep.
 func (r *Relay) sweepSpool() {
-	defer r.wg.Done()
-	t := time.NewTicker(r.opts.SpoolSweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
+	sweep := func(ctx context.Context) error {
+		n, err := r.jobs.sweepLeftovers(ctx, r.meta, time.Now().Add(-r.opts.SpoolLeftoverAge))
+		if n > 0 {
+			r.log.Info("jobs: purged the stored chunks no job needs", "messages", n)
 		}
-		sweep := func(ctx context.Context) error {
-			n, err := r.jobs.sweepLeftovers(ctx, r.meta, time.Now().Add(-r.opts.SpoolLeftoverAge))
-			if n > 0 {
-				r.log.Info("jobs: purged the stored chunks no job needs", "messages", n)
-			}
-			return err
-		}
-		var err error
-		if r.opts.Lead != nil {
-			err = r.opts.Lead(r.ctx, sweep)
-		} else {
-			err = sweep(r.ctx)
-		}
-		if err != nil && r.ctx.Err() == nil {
-			r.log.Error("jobs: sweeping the stored chunks", "err", err)
-		}
+		return err
+	}
+	var err error
+	if r.opts.Lead != nil {
+		err = r.opts.Lead(r.ctx, sweep)
+	} else {
+		err = sweep(r.ctx)
+	}
+	if err != nil && r.ctx.Err() == nil {
+		r.log.Error("jobs: sweeping the stored chunks", "err", err)
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/mugai-project/mugai/internal/meta"
-	"github.com/mugai-project/mugai/internal/meta/pgtest"
-	"github.com/mugai-project/mugai/internal/natstest"
 )
 
 // TestJetStreamSweepPurgesLeftoverChunks: the sweep purges the chunks
@@ -20,8 +18,7 @@ import (
 // defers), of an ID whose row is not final, and those stored after the
 // cut.
 func TestJetStreamSweepPurgesLeftoverChunks(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 1)
 	ctx := context.Background()
 	md := postgresMeta(t)
 	d := startDeferred(t, c.URLs(), md, queueKinds[1], "item-swept", func(*Options) {})
@@ -80,21 +77,12 @@ func TestJetStreamSweepPurgesLeftoverChunks(t *testing.T) {
 // leftover chunks every SpoolSweep on its own, each sweep under its
 // Lead, here the database's (meta.DB.Lead).
 func TestJetStreamSpoolSweepRunsUnderLead(t *testing.T) {
-	c := natstest.Start(t, 1)
-	js := natstest.Connect(t, c.URLs())
+	c, js := startJetStream(t, 1)
 	ctx := context.Background()
-	h, err := meta.OpenPostgres(ctx, pgtest.Start(t).NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	md, err := meta.NewPostgres(ctx, h)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, md := postgresDB(t)
 	var led atomic.Int32
-	o := testOptions(t)
-	o.Replicas, o.SpoolSweep, o.SpoolLeftoverAge = 1, 10*time.Millisecond, time.Nanosecond
+	o := clusterOptions(t, 1)
+	o.SpoolSweep, o.SpoolLeftoverAge = 10*time.Millisecond, time.Nanosecond
 	o.Lead = func(ctx context.Context, sweep func(context.Context) error) error {
 		led.Add(1)
 		_, err := h.Lead(ctx, "spool-sweep", sweep)
