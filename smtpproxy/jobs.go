@@ -42,6 +42,7 @@ type jobQueue struct {
 	spool *chunkSpool // the accepted messages (jobspool.go)
 	cons  jetstream.Consumer
 	tries *kvTries
+	back  *handedBack // handback.go
 	nodes jetstream.KeyValue
 	log   *slog.Logger
 	m     *Metrics
@@ -141,6 +142,10 @@ func openJobs(o *Options, dir string, local *outbox, incoming string) (*jobQueue
 	}
 	if len(left) > 0 {
 		q.log.Info("jobs: forgot the jobs held before the last stop; JetStream hands them out again", "count", len(left))
+	}
+	// Last: the watch runs until release.
+	if q.back, err = watchHandedBack(ctx, q.tries.kv); err != nil {
+		return nil, err
 	}
 	return q, nil
 }
@@ -544,6 +549,7 @@ func (r *Relay) keepJobs() {
 func (q *jobQueue) release() {
 	q.once.Do(func() {
 		close(q.stopKeep)
+		q.back.stop()
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
