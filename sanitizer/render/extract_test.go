@@ -115,7 +115,8 @@ func TestPageCharsTurnWithTheirText(t *testing.T) {
 		turn int // quarter turns the page adds, counter-clockwise
 	}{{"upright", upright, 0}, {"Rotate90", turned, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
-			inst, doc := openTestDoc(t, p, tc.pdf)
+			inst, doc, done := openTestDoc(t, p, tc.pdf)
+			defer done()
 			pages, _, err := inst.checkPages(doc, Limits{}.withDefaults())
 			if err != nil {
 				t.Fatal(err)

@@ -252,7 +252,8 @@ func TestUnembeddedText(t *testing.T) {
 		"no text":                 {manyPagesPDF(t, 1), false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			inst, doc := openTestDoc(t, p, tt.in)
+			inst, doc, done := openTestDoc(t, p, tt.in)
+			defer done()
 			page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: 0}}
 			if got := len(inst.unembeddedText(page)) > 0; got != tt.want {
 				t.Errorf("unembeddedText = %v, want %v", got, tt.want)

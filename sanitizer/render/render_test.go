@@ -47,21 +47,25 @@ func testPool(t testing.TB) *Pool {
 	return sharedPool
 }
 
-// openTestDoc borrows an instance of p and opens pdf in it; the document
-// is closed and the instance released when the test ends.
-func openTestDoc(t *testing.T, p *Pool, pdf []byte) (*instance, references.FPDF_DOCUMENT) {
+// openTestDoc borrows an instance of p and opens pdf in it; done closes
+// the document and gives the instance back, which the caller must do as
+// soon as it is through: a test that holds instances to its end can
+// leave none for its own renders.
+func openTestDoc(t *testing.T, p *Pool, pdf []byte) (in *instance, doc references.FPDF_DOCUMENT, done func()) {
 	t.Helper()
 	in, err := p.acquire(t.Context(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(in.release)
-	doc, err := in.open(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), "")
+	doc, err = in.open(t.Context(), bytes.NewReader(pdf), int64(len(pdf)), "")
 	if err != nil {
+		in.release()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc}) })
-	return in, doc
+	return in, doc, func() {
+		in.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
+		in.release()
+	}
 }
 
 func quietLogger() *slog.Logger {

@@ -23,7 +23,8 @@ import (
 // the pages separated by a form feed.
 func pdfiumText(t *testing.T, p *Pool, pdf []byte) string {
 	t.Helper()
-	in, doc := openTestDoc(t, p, pdf)
+	in, doc, done := openTestDoc(t, p, pdf)
+	defer done()
 	n, err := in.pageCount(doc)
 	if err != nil {
 		t.Fatal(err)
