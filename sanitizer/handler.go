@@ -24,17 +24,10 @@ func (f HandlerFunc) Act(ctx context.Context, job *Job) error { return f(ctx, jo
 // the same one (the sandboxed renderer pool of sanitizer/render).
 type Flattener interface {
 	// FlattenPDF renders the size bytes of PDF in r into a new output of
-	// job named name. It returns a *WithheldError for a PDF it refuses.
-	FlattenPDF(ctx context.Context, job *Job, r io.ReadSeeker, size int64, name string) error
-}
-
-// UnitFlattener is a Flattener that can also be told each page's
-// /UserUnit (ISO 32000-1 §7.7.3.3), the size of its unit in points, which
-// its renderer does not read: the PDF handler takes it from its own
-// inspection of the PDF.
-type UnitFlattener interface {
-	Flattener
-	// FlattenPDFUnits is FlattenPDF with units, by page index, each
-	// page's /UserUnit; a page beyond it has units of one point.
-	FlattenPDFUnits(ctx context.Context, job *Job, r io.ReadSeeker, size int64, name string, units []float64) error
+	// job named name. units is each page's /UserUnit (ISO 32000-1
+	// §7.7.3.3), the size of its unit in points, by page index, which the
+	// renderer does not read (the PDF handler takes it from its own
+	// inspection); nil, or a page beyond it, is a unit of one point. It
+	// returns a *WithheldError for a PDF it refuses.
+	FlattenPDF(ctx context.Context, job *Job, r io.ReadSeeker, size int64, name string, units []float64) error
 }

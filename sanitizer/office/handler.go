@@ -243,7 +243,7 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job, c *conversion
 	if err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonInternal, err)
 	}
-	return h.opts.Flattener.FlattenPDF(ctx, job, f, fi.Size(), detect.WithExt(job.Name, ".pdf"))
+	return h.opts.Flattener.FlattenPDF(ctx, job, f, fi.Size(), detect.WithExt(job.Name, ".pdf"), nil)
 }
 
 // disarmError maps Disarm's errors onto reasons.

@@ -187,7 +187,7 @@ func TestHandlerWithholdsWithoutLibreOffice(t *testing.T) {
 // and writes a one-page PDF of its own.
 type fakeFlattener struct{ called int }
 
-func (f *fakeFlattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
+func (f *fakeFlattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string, _ []float64) error {
 	f.called++
 	head := make([]byte, 5)
 	if _, err := io.ReadFull(r, head); err != nil || string(head) != "%PDF-" {

@@ -28,7 +28,7 @@ import (
 // scripts, the calculation order, PostScript XObjects, external streams,
 // alternate presentations, JavaScript in a link from another action; the
 // report keeps, per category, the larger of the two counts. For the
-// render: each page's /UserUnit (§7.7.3.3), by which a UnitFlattener
+// render: each page's /UserUnit (§7.7.3.3), by which the Flattener
 // scales the page. When the inspection fails (pdfcpu refuses the file,
 // its guest crashes, a limit or its time runs out) the PDF is flattened
 // all the same, at its size in default units, with a note that the list
@@ -39,16 +39,7 @@ func (h *handler) flatten(ctx context.Context, job *sanitizer.Job) error {
 	}
 	info, ierr := h.inventory(ctx, job)
 	out := detect.WithExt(job.Name, ".pdf")
-	var err error
-	if f, ok := h.opts.Flattener.(sanitizer.UnitFlattener); ok {
-		err = f.FlattenPDFUnits(ctx, job, job.Input.Open(), job.Input.Size(), out, info.units())
-	} else {
-		err = h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), out)
-		if info.units() != nil {
-			job.Note("pages with a /UserUnit were flattened at their size in default units: this renderer does not apply it")
-		}
-	}
-	if err != nil {
+	if err := h.opts.Flattener.FlattenPDF(ctx, job, job.Input.Open(), job.Input.Size(), out, info.units()); err != nil {
 		return err
 	}
 	if ierr != nil {

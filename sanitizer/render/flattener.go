@@ -34,7 +34,7 @@ type Flattener struct {
 	closed   bool
 }
 
-var _ sanitizer.UnitFlattener = (*Flattener)(nil)
+var _ sanitizer.Flattener = (*Flattener)(nil)
 
 // NewFlattener returns a Flattener whose Pool is built from opts when it
 // is first needed.
@@ -46,14 +46,10 @@ func NewFlattener(opts Options) *Flattener { return &Flattener{opts: opts} }
 // the report what PDFium saw of the document's active content (all of it
 // left behind), how it was rendered, and any page whose text did not
 // render: by the policy's lost_text, such a document is withheld
-// (sanitizer.ReasonLostText) or delivered with a note.
-func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string) error {
-	return f.FlattenPDFUnits(ctx, job, r, size, name, nil)
-}
-
-// FlattenPDFUnits is FlattenPDF with each page's /UserUnit, by page index
-// (Limits.PageUnits): PDFium does not read it.
-func (f *Flattener) FlattenPDFUnits(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string, units []float64) error {
+// (sanitizer.ReasonLostText) or delivered with a note. units is each
+// page's /UserUnit by page index (Limits.PageUnits): PDFium does not read
+// it.
+func (f *Flattener) FlattenPDF(ctx context.Context, job *sanitizer.Job, r io.ReadSeeker, size int64, name string, units []float64) error {
 	pool, err := f.start(ctx)
 	if err != nil {
 		return sanitizer.Withhold(sanitizer.ReasonSandbox, err)
