@@ -22,6 +22,14 @@ import (
 //     that rename, before the spool file goes (spoolReaper, here).
 //   - The results journal (results.go): a downstream's final reply,
 //     before anything else.
+//   - The record in mugai.db: on one machine the relay's rows are
+//     committed without an fsync of their own (meta.OpenDB), so a
+//     message's row, its state and its attempts pass the barrier before
+//     the file they could be redone from changes or goes: the spool
+//     file (the reaper's barrier covers the row processing wrote), the
+//     outbox entry of a finished delivery (finish, deliver.go), of a
+//     DSN held for want of a return path, of an entry an administrator
+//     deleted (deleted.go).
 //
 // queueOutbox writes a processed message's outbox entry behind the
 // barrier. The spool file is the durable copy of a message until

@@ -46,6 +46,10 @@ func (q *Outbox) Delete(ctx context.Context, md meta.Store, id, detail string) e
 	if err != nil {
 		return err
 	}
+	// The row is durable before the entry goes (barrier.go).
+	if err := q.o.durable.Sync(); err != nil {
+		return err
+	}
 	return q.o.remove(id)
 }
 

@@ -215,6 +215,10 @@ func (r *Relay) deliver(ctx context.Context, id string) error {
 				e.Held, e.LastError = true, "no return path configured for DSNs"
 				log.Warn("deliver: DSN kept in the failed list: no return path configured")
 				r.meta.SetState(bctx, id, meta.Failed, e.LastError)
+				// The row is durable before the entry's change (barrier.go).
+				if err := r.outbox.durable.Sync(); err != nil {
+					return err
+				}
 				if err := r.outbox.save(e); err != nil {
 					return err
 				}
@@ -311,6 +315,11 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 		}
 	}
 	if err := r.meta.SetState(ctx, e.ID, state, detail); err != nil && !errors.Is(err, meta.ErrNotFound) {
+		return err
+	}
+	// The record, and the attempts before it, are durable before the
+	// entry they could be redone from goes (barrier.go).
+	if err := r.outbox.durable.Sync(); err != nil {
 		return err
 	}
 	r.log.Info("deliver: done", "item_id", e.ID, "state", state)

@@ -94,7 +94,7 @@ type outbox struct {
 	dirSync *fsutil.FolderSync
 	// durable is the barrier of the data folder's file system, shared
 	// with the spool and processing (barrier.go).
-	durable *fsutil.FolderSync
+	durable interface{ Sync() error }
 	results journal // the downstream's final replies (results.go)
 	spares  spares  // files of delivered entries, written over (spares.go)
 }

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/mugai-project/mugai/internal/fsutil"
 )
 
 // Envelope is what the SMTP transaction said about a message (RFC 5321
@@ -41,7 +39,7 @@ func isDiskFull(err error) bool {
 type spool struct {
 	dir     string // spool/
 	hooks   *hooks
-	durable *fsutil.FolderSync // the data folder's barrier (barrier.go)
+	durable interface{ Sync() error } // the data folder's barrier (barrier.go)
 	// publish, if set, commits a message into JetStream instead
 	// (jobs.go).
 	publish func(*spoolWrite) error

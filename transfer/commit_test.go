@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/mugai-project/mugai/internal/fsutil/fsutiltest"
 	"github.com/mugai-project/mugai/internal/store"
 )
 
@@ -75,26 +76,6 @@ func TestUploadRefusedWhenItsOriginalCannotBeKept(t *testing.T) {
 	}
 }
 
-// watchedBarrier is the site's barrier (Server.durable) seen from a
-// test: at each Sync it calls at, then makes the file system durable, or
-// fails with fail instead: a syncfs(2) error, which a real file system
-// cannot be made to return on demand.
-type watchedBarrier struct {
-	real  interface{ Sync() error }
-	at    func()
-	fail  error
-	syncs int
-}
-
-func (b *watchedBarrier) Sync() error {
-	b.syncs++
-	b.at()
-	if b.fail != nil {
-		return b.fail
-	}
-	return b.real.Sync()
-}
-
 // TestUploadLinkedOriginalsDurableBeforeAccepted: where the originals
 // are the received files linked into the quarantine, the upload is
 // answered 202 only after one barrier of the file system that began once
@@ -113,8 +94,8 @@ func TestUploadLinkedOriginalsDurableBeforeAccepted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startSite(t, Options{PlainHTTP: true})
 			ctx := context.Background()
-			b := &watchedBarrier{real: ts.s.durable, fail: tc.fail}
-			b.at = func() {
+			b := &fsutiltest.Barrier{Real: ts.s.durable}
+			b.At = func() error {
 				if kept, err := ts.s.q.List(ctx, store.Filter{}); err != nil || len(kept) != 2 {
 					t.Errorf("originals in the quarantine at the barrier: %d (%v), want 2", len(kept), err)
 				}
@@ -130,6 +111,7 @@ func TestUploadLinkedOriginalsDurableBeforeAccepted(t *testing.T) {
 				if items, err := ts.s.uploadsOf(ctx, "alice", 100); err != nil || len(items) != 0 {
 					t.Errorf("items recorded before the barrier: %d (%v)", len(items), err)
 				}
+				return tc.fail
 			}
 			ts.s.durable = b
 			alice := ts.newClient(ts.up).login("alice")
@@ -137,8 +119,8 @@ func TestUploadLinkedOriginalsDurableBeforeAccepted(t *testing.T) {
 			if st != tc.status {
 				t.Fatalf("upload: %d %s, want %d", st, body, tc.status)
 			}
-			if b.syncs != 1 {
-				t.Errorf("barriers for one upload of two files: %d, want 1", b.syncs)
+			if n := b.Syncs(); n != 1 {
+				t.Errorf("barriers for one upload of two files: %d, want 1", n)
 			}
 			if items, err := ts.s.uploadsOf(ctx, "alice", 100); err != nil || len(items) != tc.items {
 				t.Errorf("items after the upload: %d (%v), want %d", len(items), err, tc.items)

@@ -8,8 +8,8 @@ import (
 
 // committer is group commit for the writes of a Store: writes that
 // arrive while a transaction is committing queue up, and the next
-// transaction carries all of them, with one commit (at synchronous=FULL,
-// one fsync of the write-ahead log) for the group. Each caller still
+// transaction carries all of them, with one commit (one append to the
+// write-ahead log; OpenDB says when that is made durable) for the group. Each caller still
 // returns only after the transaction holding its write has committed,
 // so a write that returned is as durable as one committed alone.
 //

@@ -27,11 +27,22 @@ import (
 //   - a unique key refused: IsUnique;
 //   - work that one node at a time does: Lead (lead.go).
 //
-// The embedded *sql.DB is the pool; its other methods (Close, Conn) are
+// The embedded *sql.DB is the pool; its other methods (Conn, Stats) are
 // the pool's own.
 type DB struct {
 	*sql.DB
 	pg bool
+	// relaxed is, on SQLite, the pool the relay's rows are written
+	// through (OpenDB); nil on PostgreSQL.
+	relaxed *sql.DB
+}
+
+// Close closes the database's pools.
+func (d *DB) Close() error {
+	if d.relaxed != nil {
+		d.relaxed.Close()
+	}
+	return d.DB.Close()
 }
 
 // Postgres reports whether db is a PostgreSQL database.
