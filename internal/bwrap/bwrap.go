@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,11 @@ type Options struct {
 	MaxMemory int64         // RLIMIT_AS, at most the process's own hard limit; default 4 GiB
 	MaxFile   int64         // RLIMIT_FSIZE, the largest file it may write; default 512 MiB
 	MaxFiles  int           // RLIMIT_NOFILE; default 1024
+	// Parallel is how many runs go at once; a further run waits for
+	// one to end (its deadline starts when it starts). Default
+	// runtime.NumCPU(): more sanitizing workers than cores then cost no
+	// more tool processes, and their memory, than there are cores.
+	Parallel int
 
 	// ReadOnly are further host paths bound read-only at the same place
 	// when they exist (a tool's own /etc folder, a tree outside /usr).
@@ -68,6 +74,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxFiles <= 0 {
 		o.MaxFiles = 1024
 	}
+	if o.Parallel <= 0 {
+		o.Parallel = runtime.NumCPU()
+	}
 	return o
 }
 
@@ -80,12 +89,13 @@ type Sandbox struct {
 	// hard limit (asLowered).
 	as        int64
 	asLowered bool
+	slots     chan struct{} // one per run going (opts.Parallel)
 }
 
 // New resolves bubblewrap and prlimit.
 func New(opts Options) (*Sandbox, error) {
 	opts = opts.withDefaults()
-	sb := &Sandbox{opts: opts}
+	sb := &Sandbox{opts: opts, slots: make(chan struct{}, opts.Parallel)}
 	sb.as, sb.asLowered = addressSpaceLimit(opts.MaxMemory)
 	var err error
 	if sb.bwrap, err = Resolve(opts.Bwrap, "bubblewrap"); err != nil {
@@ -179,6 +189,12 @@ func (sb *Sandbox) Run(ctx context.Context, work string, cmd ...string) ([]byte,
 // RunTo is Run with the command's standard output and error written to
 // stdout and stderr.
 func (sb *Sandbox) RunTo(ctx context.Context, work string, stdout, stderr io.Writer, cmd ...string) error {
+	select {
+	case sb.slots <- struct{}{}:
+		defer func() { <-sb.slots }()
+	case <-ctx.Done():
+		return fmt.Errorf("sandbox: %s not started: %w", filepath.Base(cmd[0]), ctx.Err())
+	}
 	ctx, cancel := context.WithTimeout(ctx, sb.opts.Timeout)
 	defer cancel()
 	argv := sb.Argv(work, cmd...)

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -118,5 +120,42 @@ func TestSandboxDeadlineKillsConverter(t *testing.T) {
 	cancel()
 	if _, err := sb.Run(ctx, t.TempDir(), "/bin/sleep", "60"); err == nil {
 		t.Fatal("a cancelled run succeeded")
+	}
+}
+
+// TestSandboxRunsAtMostParallel: of five runs started at once, with
+// Parallel 2, never more than two are going: each run marks itself in a
+// folder they share, counts the marks there while it sleeps, and takes
+// its mark away.
+func TestSandboxRunsAtMostParallel(t *testing.T) {
+	if _, err := New(Options{}); err != nil {
+		t.Skipf("needs Debian package bubblewrap: %v", err)
+	}
+	sb, err := New(Options{TempDir: t.TempDir(), Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Probe(context.Background()); err != nil {
+		t.Skipf("the bubblewrap sandbox cannot start on this host: %v", err)
+	}
+	work := t.TempDir()
+	outs := make([][]byte, 5)
+	errs := make([]error, 5)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Go(func() {
+			script := "touch /work/run." + strconv.Itoa(i) + "; sleep 0.5; ls /work | grep -c '^run\\.'; rm /work/run." + strconv.Itoa(i)
+			outs[i], errs[i] = sb.Run(context.Background(), work, "/bin/sh", "-c", script)
+		})
+	}
+	wg.Wait()
+	for i, out := range outs {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v: %s", i, errs[i], out)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		if err != nil || n < 1 || n > 2 {
+			t.Errorf("run %d saw %q runs going, want 1 or 2", i, out)
+		}
 	}
 }
