@@ -61,6 +61,9 @@ func (r *Relay) deliverScheduler() {
 	defer r.wg.Done()
 	sem := make(chan struct{}, r.opts.DeliverWorkers)
 	var inflight sync.WaitGroup
+	// The entries of the deliveries that finish after the reaper's last
+	// pass go too.
+	defer r.reap()
 	defer inflight.Wait()
 	due := map[string]time.Time{} // cached next attempts
 	lastFull := time.Time{}
@@ -97,7 +100,7 @@ func (r *Relay) deliverScheduler() {
 		}
 		next := time.Now().Add(r.opts.ScanInterval)
 		for _, id := range ids {
-			if _, busy := r.delivBusy.Load(id); busy {
+			if _, busy := r.delivBusy.Load(id); busy || r.leaving.finished(id) {
 				continue
 			}
 			t, known := due[id]
@@ -317,15 +320,11 @@ func (r *Relay) finish(ctx context.Context, e *Entry) error {
 	if err := r.meta.SetState(ctx, e.ID, state, detail); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return err
 	}
-	// The record, and the attempts before it, are durable before the
-	// entry they could be redone from goes (barrier.go).
-	if err := r.outbox.durable.Sync(); err != nil {
-		return err
-	}
 	r.log.Info("deliver: done", "item_id", e.ID, "state", state)
-	err := r.outbox.removeDone(e.ID)
-	r.jobDone(ctx, e.ID)
-	return err
+	// The entry goes once the record, and the attempts before it, have
+	// passed the next barrier (barrier.go).
+	r.leaveOutbox(e.ID)
+	return nil
 }
 
 // deliverSMTP sends the entry to a remote MTA with one transaction,

@@ -180,7 +180,7 @@ func (r *Relay) Start() {
 	}
 	r.wg.Add(4)
 	go r.processScanner()
-	go r.spoolReaper()
+	go r.reaper()
 	go r.deliverScheduler()
 	go r.every(spacePoll, r.spaceBack) // space.go
 	if r.jobs != nil {
