@@ -59,8 +59,12 @@ type Options struct {
 	// TLSConfig, if set, is used as is (tests).
 	TLSConfig *tls.Config
 
-	// ProcessWorkers sanitize messages in parallel; default 8 (each
-	// message waits mostly on fsync; the PDF renderer has its own pool).
+	// ProcessWorkers sanitize messages in parallel; default 16. More
+	// than the cores: a message waits on the data folder's barrier
+	// as long as it takes to sanitize a plain one. What costs more does
+	// not grow with them: the PDF renderer and PDF sandbox have a pool
+	// each, and the tools under bubblewrap (LibreOffice, tesseract)
+	// run as many at once as there are cores (internal/bwrap).
 	ProcessWorkers int
 	// ProcessTimeout bounds sanitizing one message; default 5m.
 	ProcessTimeout time.Duration
@@ -208,7 +212,7 @@ func (o Options) withDefaults() Options {
 	def(&o.WriteTimeout, time.Minute)
 	defi(&o.MaxConnections, 200)
 	defi(&o.MaxConnectionsPerIP, 20)
-	defi(&o.ProcessWorkers, 8)
+	defi(&o.ProcessWorkers, 16)
 	def(&o.ProcessTimeout, 5*time.Minute)
 	def(&o.Retention, 180*24*time.Hour)
 	defi(&o.DeliverWorkers, 16)

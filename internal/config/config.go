@@ -163,7 +163,7 @@ func Default() Config {
 			MaxConnections: 200, MaxConnectionsPerIP: 20, DrainTimeout: dur(30 * time.Second),
 			JunkCommandLimit: 20,
 		},
-		Process: Process{Workers: 8, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
+		Process: Process{Workers: 16, Timeout: dur(5 * time.Minute), Retention: dur(180 * 24 * time.Hour),
 			TransferRetention: dur(180 * 24 * time.Hour), SweepInterval: dur(time.Hour), FollowUpWindow: dur(time.Hour)},
 		Cluster: Cluster{Role: RoleAll},
 		Auth: Auth{LDAP: LDAP{UserFilter: "(uid={user})", GroupFilter: "(|(member={dn})(uniqueMember={dn})(memberUid={user}))",
