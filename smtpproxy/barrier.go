@@ -162,10 +162,8 @@ func (r *Relay) reap() bool {
 	defer cancel()
 	for _, id := range outbox {
 		if err := r.outbox.removeDone(id); err != nil {
+			// Left in the outbox: the next scan finishes it again.
 			r.log.Error("deliver: removing the delivered entry", "item_id", id, "err", err)
-			if isDiskFull(err) {
-				r.noSpace()
-			}
 		}
 		r.jobDone(ctx, id)
 	}
