@@ -3,6 +3,8 @@ package smtpproxy
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 
@@ -10,16 +12,17 @@ import (
 	"github.com/mugai-project/mugai/internal/meta"
 )
 
-// TestDeliveryRecordDurableBeforeEntryGoes: mugai.db's relay rows are
-// committed without an fsync of their own, so a delivered message's
-// row must pass the data folder's barrier before its outbox entry, the
-// file it could be redone from, goes. The barrier is watched: each one
-// that finds a row saying delivered while the message's entry is still
-// in the outbox is failed (a syncfs error, which a real file system
-// cannot be made to return on demand). While it fails, the entry stays
-// and the message is not delivered again; once it passes, the entry
-// goes.
-func TestDeliveryRecordDurableBeforeEntryGoes(t *testing.T) {
+// TestRowsDurableBeforeTheirFilesGo: mugai.db's relay rows are
+// committed without an fsync of their own, so a row must pass the data
+// folder's barrier before the file it could be redone from goes. The
+// barrier is watched. The processing row: some barrier finds it written
+// while the message's spool file is still there. The delivery's: each
+// barrier that finds a row saying delivered while the message's entry
+// is still in the outbox is failed (a syncfs error, which a real file
+// system cannot be made to return on demand); while it fails, the entry
+// stays and the message is not delivered again; once it passes, the
+// entry goes.
+func TestRowsDurableBeforeTheirFilesGo(t *testing.T) {
 	down := startFakeMTA(t)
 	o := testOptions(t)
 	o.Downstream.Addr = down.addr
@@ -28,14 +31,18 @@ func TestDeliveryRecordDurableBeforeEntryGoes(t *testing.T) {
 	var failing atomic.Bool
 	failing.Store(true)
 	var refused atomic.Int32
+	var rowWithSpool atomic.Bool
 	b := &fsutiltest.Barrier{Real: r.outbox.durable}
 	b.At = func() error {
-		ms, err := r.meta.Messages(ctx, meta.Filter{State: meta.Delivered})
+		ms, err := r.meta.Messages(ctx, meta.Filter{})
 		if err != nil {
 			t.Errorf("reading the rows at a barrier: %v", err)
 		}
 		for _, m := range ms {
-			if r.outbox.exists(m.ID) && failing.Load() {
+			if _, err := os.Stat(filepath.Join(r.spool.incoming(), m.ID)); err == nil {
+				rowWithSpool.Store(true)
+			}
+			if m.State == meta.Delivered && r.outbox.exists(m.ID) && failing.Load() {
 				refused.Add(1)
 				return errors.New("syncfs: input/output error")
 			}
@@ -49,6 +56,9 @@ func TestDeliveryRecordDurableBeforeEntryGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "three barriers with the row delivered and the entry in place", func() bool { return refused.Load() >= 3 })
+	if !rowWithSpool.Load() {
+		t.Error("no barrier passed with the message's row written and its spool file still there")
+	}
 	if ids, err := r.outbox.list(); err != nil || len(ids) != 1 {
 		t.Fatalf("outbox while the barrier fails: %v (%v); the delivered entry must stay", ids, err)
 	}
